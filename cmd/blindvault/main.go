@@ -1,13 +1,129 @@
 // Command blindvault encrypts, shares and stores records so that the server that
-// holds them cannot read them. Run "blindvault help" for the commands.
+// holds them cannot read them.
+//
+// Offline, like age:
+//
+//	blindvault keygen -o alice.key [--name alice] [--passphrase-file F]
+//	blindvault pubkey alice.key > alice.card
+//	blindvault encrypt -i alice.key -r bob.card [-o OUT] [IN]
+//	blindvault decrypt -i bob.key [--signer alice.card] [-o OUT] [IN]
+//	blindvault inspect FILE
+//
+// And "blindvault demo" tells the whole story in a few seconds.
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
+	"os/signal"
+	"sort"
+	"strings"
 )
 
-func main() {
-	fmt.Fprintln(os.Stderr, "blindvault: under construction")
-	os.Exit(2)
+// command is one subcommand: its one-line summary and its entry point.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, s stdio) error
 }
+
+// stdio is where a command writes: results to out, messages to err.
+type stdio struct{ out, err io.Writer }
+
+var commands = map[string]command{
+	"keygen":  {"generate an identity key file", runKeygen},
+	"pubkey":  {"print the key card of an identity", runPubkey},
+	"encrypt": {"encrypt a file to key cards, signed by an identity", runEncrypt},
+	"decrypt": {"decrypt and verify a record file", runDecrypt},
+	"inspect": {"show a record file's signed header as JSON (no secrets)", runInspect},
+	"demo":    {"run the end-to-end demonstration", runDemo},
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: blindvault COMMAND [flags] [args]\n\nCommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'blindvault COMMAND -h' for a command's flags.")
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command and returns the process exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "blindvault: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	if err := cmd.run(ctx, args[1:], stdio{stdout, stderr}); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "blindvault %s: %v\n", args[0], err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "blindvault %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// usageError is a mistake in the command line rather than a failure of the work.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// parseFlags parses flags that may come before, between or after positional
+// arguments ("put FILE --type T"), and returns the positionals.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(os.Stderr)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// listFlag collects a repeated flag.
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }

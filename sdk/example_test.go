@@ -1,0 +1,45 @@
+package sdk_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/blindvault/blindvault/sdk"
+)
+
+func Example() {
+	ctx := context.Background()
+	alice, _ := sdk.NewIdentity("alice")
+	bob, _ := sdk.NewIdentity("dr-bob")
+
+	var file bytes.Buffer
+	err := sdk.Encrypt(ctx, &file, strings.NewReader(`{"resourceType":"Observation"}`),
+		alice, []*sdk.KeyCard{bob.Card()}, &sdk.EncryptOptions{Type: "Observation"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	var plain bytes.Buffer
+	info, err := sdk.Decrypt(ctx, &plain, &file, bob, &sdk.DecryptOptions{Signer: alice.Card()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(plain.String())
+	fmt.Println(info.Type, info.AuthorVerified)
+	// Output:
+	// {"resourceType":"Observation"}
+	// Observation true
+}
+
+func ExampleInspect() {
+	alice, _ := sdk.NewIdentity("alice")
+	var file bytes.Buffer
+	_ = sdk.Encrypt(context.Background(), &file, strings.NewReader("hello"), alice, nil, nil)
+	fi, _ := sdk.Inspect(&file)
+	fmt.Println(fi.Author.Handle, fi.Body.CiphertextBytes, len(fi.Readers))
+	// Output: alice 4168 1
+}

@@ -1,0 +1,346 @@
+package sdk
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/blindvault/blindvault/sdk/internal/format"
+	"github.com/blindvault/blindvault/sdk/internal/grant"
+	"github.com/blindvault/blindvault/sdk/internal/padding"
+	"github.com/blindvault/blindvault/sdk/internal/record"
+)
+
+// fileMagic starts every record file. Like PNG's, it catches text-mode mangling.
+var fileMagic = []byte{0x89, 'B', 'V', 'R', '\r', '\n', 0x1a, '\n'}
+
+const (
+	maxBundle     = 1 << 20
+	maxFileGrants = 1024
+	// DefaultMaxBody is the largest body Decrypt accepts unless told otherwise.
+	DefaultMaxBody = 1 << 40
+)
+
+// EncryptOptions are optional settings for Encrypt.
+type EncryptOptions struct {
+	Title, Type string
+	Tags        []string
+	// SizeHint is the input length if known, or 0; it only chooses where to spool.
+	SizeHint int64
+	Workers  int // 0: all cores
+}
+
+// Encrypt seals src into a self-contained record file written to dst, signed by
+// author and readable by author and every recipient. The body is spooled (in memory
+// when small, in an unlinked temporary file otherwise) because the header that
+// signs it comes first in the file.
+func Encrypt(ctx context.Context, dst io.Writer, src io.Reader, author *Identity, recipients []*KeyCard, opts *EncryptOptions) error {
+	if opts == nil {
+		opts = &EncryptOptions{}
+	}
+	meta := record.Meta{Title: opts.Title, Type: opts.Type, Tags: opts.Tags}
+	if err := meta.Check(); err != nil {
+		return err
+	}
+	readers := append([]*KeyCard{author.card}, recipients...)
+	if len(readers) > maxFileGrants {
+		return fmt.Errorf("%w: at most %d recipients", ErrTooLarge, maxFileGrants-1)
+	}
+	acl := &format.ACL{Owner: author.card.c.AccountID, Seq: 1, Epoch: 1}
+	rand.Read(acl.RecordID[:])
+	seen := map[[32]byte]bool{}
+	for i, r := range readers {
+		id := format.KeyID(r.c.XWingPK)
+		if seen[id] {
+			continue // the same card twice is one reader
+		}
+		seen[id] = true
+		rights := format.RightRead
+		if i == 0 {
+			rights = format.RightRead | format.RightWrite | format.RightShare
+		}
+		acl.Entries = append(acl.Entries, format.ACLEntry{Reader: id, Rights: rights})
+	}
+	slices.SortFunc(acl.Entries, func(a, b format.ACLEntry) int { return bytes.Compare(a.Reader[:], b.Reader[:]) })
+	if err := acl.Sign(author.sign); err != nil {
+		return err
+	}
+
+	epochKey := make([]byte, 32)
+	rand.Read(epochKey)
+	defer clear(epochKey)
+
+	hint := int64(-1)
+	if opts.SizeHint > 0 {
+		hint = int64(padding.BodySize(uint64(opts.SizeHint))) * 101 / 100
+	}
+	bodySpool, err := newSpool(hint)
+	if err != nil {
+		return err
+	}
+	defer bodySpool.Close()
+	leafSpool, err := newSpool(hint / 512)
+	if err != nil {
+		return err
+	}
+	defer leafSpool.Close()
+
+	h, err := record.Seal(ctx, &record.SealParams{
+		RecordID: acl.RecordID, Owner: acl.Owner, Version: 1, ACL: acl, EpochKey: epochKey,
+		Author: acl.Owner, Signer: author.sign, Meta: meta, Workers: opts.Workers,
+	}, src, bodySpool, leafSpool)
+	if err != nil {
+		return err
+	}
+
+	var b cryptobyte.Builder
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(author.card.c.Marshal()) })
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(acl.Marshal()) })
+	var grantErr error
+	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+		done := map[[32]byte]bool{}
+		for _, r := range readers {
+			id := format.KeyID(r.c.XWingPK)
+			if done[id] {
+				continue
+			}
+			done[id] = true
+			g, err := sealGrant(author, acl.RecordID, acl.Epoch, r, epochKey)
+			if err != nil {
+				grantErr = err
+				return
+			}
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(g.Marshal()) })
+		}
+	})
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(h.Marshal()) })
+	if grantErr != nil {
+		return grantErr
+	}
+	bundle, err := b.Bytes()
+	if err != nil || len(bundle) > maxBundle {
+		return fmt.Errorf("%w: record bundle", ErrTooLarge)
+	}
+
+	w := bufio.NewWriterSize(dst, 1<<20)
+	w.Write(fileMagic)
+	w.Write([]byte{byte(len(bundle) >> 16), byte(len(bundle) >> 8), byte(len(bundle))})
+	w.Write(bundle)
+	for _, s := range []spool{leafSpool, bodySpool} {
+		r, err := s.Reader()
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(w, r); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// sealGrant wraps the epoch key to one reader and signs the grant as author.
+func sealGrant(author *Identity, recordID [32]byte, epoch uint32, to *KeyCard, epochKey []byte) (*format.Grant, error) {
+	enc, ct, err := grant.Seal(to.c.XWingPK, recordID, epoch, epochKey)
+	if err != nil {
+		return nil, fmt.Errorf("wrapping the key to %s: %w", to.c.Handle, err)
+	}
+	g := &format.Grant{RecordID: recordID, Epoch: epoch, Recipient: format.KeyID(to.c.XWingPK),
+		Granter: author.card.c.AccountID, SignerPK: author.card.c.Ed25519PK, Enc: enc, CT: ct}
+	if err := g.Sign(author.sign); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// DecryptOptions are optional settings for Decrypt.
+type DecryptOptions struct {
+	// Signer, if set, is the only author accepted (ErrSignerMismatch otherwise).
+	Signer *KeyCard
+	// MaxBody bounds the body ciphertext; 0 means DefaultMaxBody.
+	MaxBody uint64
+	Workers int
+}
+
+// RecordInfo describes a decrypted record.
+type RecordInfo struct {
+	RecordID [32]byte
+	Version  uint64
+	Author   *KeyCard
+	// AuthorVerified is true only when the author matched DecryptOptions.Signer.
+	AuthorVerified bool
+	Title, Type    string
+	Tags           []string
+	Length         uint64
+	Created        time.Time
+}
+
+// bundle is the signed part of a record file.
+type bundle struct {
+	card   *format.KeyCard
+	acl    *format.ACL
+	grants []*format.Grant
+	header *format.Header
+}
+
+// readBundle reads the magic and the signed objects and verifies every signature
+// and the write authority, without any secret key.
+func readBundle(r io.Reader) (*bundle, error) {
+	var head [11]byte
+	if _, err := io.ReadFull(r, head[:]); err != nil || !bytes.Equal(head[:8], fileMagic) {
+		return nil, ErrNotRecordFile
+	}
+	n := int(head[8])<<16 | int(head[9])<<8 | int(head[10])
+	if n > maxBundle {
+		return nil, fmt.Errorf("%w: bundle of %d bytes", ErrTooLarge, n)
+	}
+	raw := make([]byte, n)
+	if _, err := io.ReadFull(r, raw); err != nil {
+		return nil, fmt.Errorf("%w: reading the bundle: %w", ErrTruncated, err)
+	}
+	s := cryptobyte.String(raw)
+	var cardB, aclB, grantsB, headerB cryptobyte.String
+	if !s.ReadUint16LengthPrefixed(&cardB) || !s.ReadUint16LengthPrefixed(&aclB) ||
+		!s.ReadUint24LengthPrefixed(&grantsB) || !s.ReadUint16LengthPrefixed(&headerB) {
+		return nil, fmt.Errorf("%w: record bundle", ErrMalformed)
+	}
+	if !s.Empty() {
+		return nil, fmt.Errorf("%w: after the record bundle", ErrTrailingData)
+	}
+	b := new(bundle)
+	var err error
+	if b.card, err = format.ParseKeyCard(cardB); err != nil {
+		return nil, fmt.Errorf("author key card: %w", err)
+	}
+	if b.acl, err = format.ParseACL(aclB); err != nil {
+		return nil, fmt.Errorf("ACL: %w", err)
+	}
+	for !grantsB.Empty() {
+		var g cryptobyte.String
+		if !grantsB.ReadUint16LengthPrefixed(&g) || len(b.grants) == maxFileGrants {
+			return nil, fmt.Errorf("%w: grant list", ErrMalformed)
+		}
+		pg, err := format.ParseGrant(g)
+		if err != nil {
+			return nil, fmt.Errorf("grant: %w", err)
+		}
+		b.grants = append(b.grants, pg)
+	}
+	if b.header, err = format.ParseHeader(headerB); err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	// Offline files are written by their owner: the card is the owner's and the author's.
+	if b.acl.Owner != b.card.AccountID {
+		return nil, fmt.Errorf("%w: ACL owner is not the author", ErrSigner)
+	}
+	if err := b.acl.Verify(b.card.Ed25519PK); err != nil {
+		return nil, fmt.Errorf("ACL: %w", err)
+	}
+	if err := record.VerifyHeader(b.header, b.acl, nil, record.Author{Card: b.card}); err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	for _, g := range b.grants {
+		if err := b.checkGrant(g); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// checkGrant verifies one grant of an offline file: it is for this record and epoch,
+// addressed to a reader in the ACL, and made and signed by the owner.
+func (b *bundle) checkGrant(g *format.Grant) error {
+	if g.RecordID != b.header.RecordID || g.Epoch != b.acl.Epoch ||
+		g.Granter != b.card.AccountID || g.SignerPK != b.card.Ed25519PK {
+		return ErrGrant
+	}
+	if rights, ok := b.acl.Lookup(g.Recipient); !ok || rights&format.RightRead == 0 {
+		return fmt.Errorf("%w: recipient is not a reader in the ACL", ErrGrant)
+	}
+	if err := g.Verify(g.SignerPK); err != nil {
+		return fmt.Errorf("%w: %w", ErrGrant, err)
+	}
+	return nil
+}
+
+// openGrant opens the grant addressed to id (all grants were checked by readBundle).
+func (b *bundle) openGrant(id *Identity) ([]byte, error) {
+	me := format.KeyID(id.card.c.XWingPK)
+	for _, g := range b.grants {
+		if g.Recipient == me {
+			return grant.Open(id.xwing, g.RecordID, g.Epoch, g.Enc, g.CT)
+		}
+	}
+	return nil, ErrNotRecipient
+}
+
+// Decrypt reads a record file from src, checks everything in the order of
+// docs/spec/format-v1.md §7, and writes the plaintext to dst. Plaintext reaches dst
+// in order and only after the chunk it comes from passed its leaf and tag checks,
+// but a later chunk may still fail: dst is complete and authentic only if Decrypt
+// returns nil. Callers writing to a file should create it under its final name only
+// then.
+func Decrypt(ctx context.Context, dst io.Writer, src io.Reader, id *Identity, opts *DecryptOptions) (*RecordInfo, error) {
+	if opts == nil {
+		opts = &DecryptOptions{}
+	}
+	maxBody := opts.MaxBody
+	if maxBody == 0 {
+		maxBody = DefaultMaxBody
+	}
+	br := bufio.NewReaderSize(src, 1<<20)
+	b, err := readBundle(br)
+	if err != nil {
+		return nil, err
+	}
+	author := &KeyCard{c: b.card}
+	info := &RecordInfo{RecordID: b.header.RecordID, Version: b.header.Version, Author: author}
+	if opts.Signer != nil {
+		if opts.Signer.Fingerprint() != author.Fingerprint() {
+			return nil, fmt.Errorf("%w: signed by %s (%s)", ErrSignerMismatch, author.Handle(), author.Fingerprint())
+		}
+		info.AuthorVerified = true
+	}
+	if err := record.CheckLayout(b.header, maxBody); err != nil {
+		return nil, err
+	}
+	epochKey, err := b.openGrant(id)
+	if err != nil {
+		return nil, err
+	}
+	u, err := record.Unlock(b.header, epochKey)
+	clear(epochKey)
+	if err != nil {
+		return nil, err
+	}
+	defer u.Close()
+
+	leaves, err := newSpool(int64(b.header.ChunkCount) * 32)
+	if err != nil {
+		return nil, err
+	}
+	defer leaves.Close()
+	if err := record.CheckLeaves(b.header, br, leaves); err != nil {
+		return nil, err
+	}
+	lr, err := leaves.Reader()
+	if err != nil {
+		return nil, err
+	}
+	if err := u.Open(ctx, dst, io.LimitReader(br, int64(b.header.CiphertextLen)), lr, opts.Workers); err != nil {
+		return nil, err
+	}
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: after the body", ErrTrailingData)
+	}
+	info.Title, info.Type, info.Tags = u.Meta.Title, u.Meta.Type, u.Meta.Tags
+	info.Length, info.Created = u.Meta.Length, u.Meta.Created
+	return info, nil
+}

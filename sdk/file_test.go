@@ -1,0 +1,230 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"testing"
+
+	"github.com/blindvault/blindvault/sdk/internal/cobble"
+)
+
+func newID(t testing.TB, handle string) *Identity {
+	t.Helper()
+	id, err := NewIdentity(handle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func randBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+func encrypt(t testing.TB, author *Identity, plain []byte, to ...*Identity) []byte {
+	t.Helper()
+	var cards []*KeyCard
+	for _, r := range to {
+		cards = append(cards, r.Card())
+	}
+	var out bytes.Buffer
+	if err := Encrypt(context.Background(), &out, bytes.NewReader(plain), author, cards,
+		&EncryptOptions{Title: "t", Type: "Observation", SizeHint: int64(len(plain))}); err != nil {
+		t.Fatalf("Encrypt: %v", err)
+	}
+	return out.Bytes()
+}
+
+func TestEncrypt_Decrypt_RoundTrip(t *testing.T) {
+	alice, bob := newID(t, "alice"), newID(t, "bob")
+	for _, n := range []int{0, 1, 4095, 4096, 4097, cobble.ChunkSize, cobble.ChunkSize + 1, 200_000, 1<<20 + 7} {
+		plain := randBytes(n)
+		file := encrypt(t, alice, plain, bob)
+		for _, reader := range []*Identity{alice, bob} {
+			var got bytes.Buffer
+			info, err := Decrypt(context.Background(), &got, bytes.NewReader(file), reader, &DecryptOptions{Signer: alice.Card()})
+			if err != nil {
+				t.Fatalf("Decrypt(len %d) as %s: %v", n, reader.Card().Handle(), err)
+			}
+			if !bytes.Equal(got.Bytes(), plain) {
+				t.Fatalf("Decrypt(len %d) = %d bytes, want the %d-byte plaintext", n, got.Len(), n)
+			}
+			if !info.AuthorVerified || info.Length != uint64(n) || info.Title != "t" || info.Type != "Observation" {
+				t.Fatalf("Decrypt(len %d) info = %+v, want verified, length %d, title t", n, info, n)
+			}
+		}
+	}
+}
+
+func TestEncrypt_FileSpool(t *testing.T) {
+	// Unknown size takes the temporary-file path.
+	alice := newID(t, "alice")
+	plain := randBytes(3*cobble.ChunkSize + 5)
+	var out bytes.Buffer
+	if err := Encrypt(context.Background(), &out, bytes.NewReader(plain), alice, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if _, err := Decrypt(context.Background(), &got, &out, alice, nil); err != nil || !bytes.Equal(got.Bytes(), plain) {
+		t.Fatalf("Decrypt(file-spooled) = %v, equal %v", err, bytes.Equal(got.Bytes(), plain))
+	}
+}
+
+func TestDecrypt_Unverified(t *testing.T) {
+	alice, bob := newID(t, "alice"), newID(t, "bob")
+	info, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(encrypt(t, alice, []byte("x"), bob)), bob, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.AuthorVerified || info.Author.Fingerprint() != alice.Card().Fingerprint() {
+		t.Fatalf("Decrypt without signer: verified=%v author=%s, want unverified alice", info.AuthorVerified, info.Author.Fingerprint())
+	}
+}
+
+func TestDecrypt_NotRecipient(t *testing.T) {
+	alice, bob, eve := newID(t, "alice"), newID(t, "bob"), newID(t, "eve")
+	file := encrypt(t, alice, []byte("secret"), bob)
+	var got bytes.Buffer
+	if _, err := Decrypt(context.Background(), &got, bytes.NewReader(file), eve, nil); !errors.Is(err, ErrNotRecipient) {
+		t.Fatalf("Decrypt(eve) error = %v, want ErrNotRecipient", err)
+	}
+	if got.Len() != 0 {
+		t.Fatalf("Decrypt(eve) released %d bytes, want 0", got.Len())
+	}
+}
+
+func TestDecrypt_SignerMismatch(t *testing.T) {
+	alice, bob, eve := newID(t, "alice"), newID(t, "bob"), newID(t, "eve")
+	// Eve writes a record to Bob under her own key; Bob expects Alice.
+	file := encrypt(t, eve, []byte("forged lab result"), bob)
+	_, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(file), bob, &DecryptOptions{Signer: alice.Card()})
+	if !errors.Is(err, ErrSignerMismatch) {
+		t.Fatalf("Decrypt(signer alice, file by eve) error = %v, want ErrSignerMismatch", err)
+	}
+}
+
+// regions returns byte offsets inside each part of a record file.
+func regions(t *testing.T, file []byte) map[string]int {
+	t.Helper()
+	b, err := readBundle(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundleEnd := len(file) - int(b.header.ChunkCount)*32 - int(b.header.CiphertextLen)
+	leavesEnd := bundleEnd + int(b.header.ChunkCount)*32
+	return map[string]int{
+		"magic":        1,
+		"bundle-len":   9,
+		"card":         20,
+		"bundle-mid":   bundleEnd / 2,
+		"header-tail":  bundleEnd - 70,
+		"signature":    bundleEnd - 10,
+		"leaves":       bundleEnd + 5,
+		"salt":         leavesEnd + 3,
+		"commitment":   leavesEnd + 30,
+		"first-chunk":  leavesEnd + 60,
+		"last-tag":     len(file) - 3,
+		"middle-chunk": leavesEnd + 56 + 2*(cobble.ChunkSize+16) + 100,
+	}
+}
+
+func TestDecrypt_TamperedAnywhere(t *testing.T) {
+	alice, bob := newID(t, "alice"), newID(t, "bob")
+	plain := randBytes(5 * cobble.ChunkSize)
+	file := encrypt(t, alice, plain, bob)
+	for name, off := range regions(t, file) {
+		bad := bytes.Clone(file)
+		bad[off] ^= 0x40
+		var got bytes.Buffer
+		_, err := Decrypt(context.Background(), &got, bytes.NewReader(bad), bob, &DecryptOptions{Signer: alice.Card()})
+		if err == nil {
+			t.Errorf("Decrypt(flip in %s at %d) = nil error, want an error", name, off)
+			continue
+		}
+		// Whatever was released must be a prefix of whole, verified chunks.
+		if got.Len()%cobble.ChunkSize != 0 || !bytes.Equal(got.Bytes(), plain[:got.Len()]) {
+			t.Errorf("Decrypt(flip in %s) released %d bytes, want a verified whole-chunk prefix", name, got.Len())
+		}
+	}
+}
+
+func TestDecrypt_ReleasesOnlyVerifiedChunks(t *testing.T) {
+	alice := newID(t, "alice")
+	plain := randBytes(6 * cobble.ChunkSize)
+	file := encrypt(t, alice, plain)
+	r := regions(t, file)
+	bad := bytes.Clone(file)
+	bad[r["middle-chunk"]] ^= 1 // inside chunk 2
+	var got bytes.Buffer
+	_, err := Decrypt(context.Background(), &got, bytes.NewReader(bad), alice, nil)
+	if !errors.Is(err, ErrLeafMismatch) {
+		t.Fatalf("Decrypt(chunk 2 flipped) error = %v, want ErrLeafMismatch", err)
+	}
+	// Chunks 0 and 1 may be released (they verified); nothing of chunk 2 or later.
+	if got.Len() > 2*cobble.ChunkSize || got.Len()%cobble.ChunkSize != 0 || !bytes.Equal(got.Bytes(), plain[:got.Len()]) {
+		t.Fatalf("Decrypt(chunk 2 flipped) released %d bytes, want at most chunks 0 and 1 (%d)", got.Len(), 2*cobble.ChunkSize)
+	}
+}
+
+func TestDecrypt_TruncatedAndTrailing(t *testing.T) {
+	alice := newID(t, "alice")
+	file := encrypt(t, alice, randBytes(40000))
+	for _, n := range []int{0, 5, 11, 200, len(file) - 17, len(file) - 1} {
+		if _, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(file[:n]), alice, nil); err == nil {
+			t.Errorf("Decrypt(first %d of %d bytes) = nil error, want an error", n, len(file))
+		}
+	}
+	_, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(append(bytes.Clone(file), 0)), alice, nil)
+	if !errors.Is(err, ErrTrailingData) {
+		t.Errorf("Decrypt(one byte appended) error = %v, want ErrTrailingData", err)
+	}
+}
+
+func TestDecrypt_BodyFromAnotherRecord(t *testing.T) {
+	// A server that moves one record's body under another's header is caught.
+	alice := newID(t, "alice")
+	a := encrypt(t, alice, randBytes(9000))
+	b := encrypt(t, alice, randBytes(9000))
+	ba, _ := readBundle(bytes.NewReader(a))
+	tail := int(ba.header.ChunkCount)*32 + int(ba.header.CiphertextLen)
+	mixed := append(bytes.Clone(a[:len(a)-tail]), b[len(b)-tail:]...)
+	if _, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(mixed), alice, nil); !errors.Is(err, ErrLeafMismatch) {
+		t.Fatalf("Decrypt(header of A, body of B) error = %v, want ErrLeafMismatch", err)
+	}
+}
+
+func TestDecrypt_SizeLimit(t *testing.T) {
+	alice := newID(t, "alice")
+	file := encrypt(t, alice, randBytes(100_000))
+	_, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(file), alice, &DecryptOptions{MaxBody: 50_000})
+	if !errors.Is(err, ErrLayout) {
+		t.Fatalf("Decrypt(MaxBody below the body) error = %v, want ErrLayout", err)
+	}
+}
+
+func TestInspect_NoSecrets(t *testing.T) {
+	alice, bob := newID(t, "alice"), newID(t, "bob")
+	var out bytes.Buffer
+	err := Encrypt(context.Background(), &out, bytes.NewReader([]byte("PLAINTEXT-MARKER")), alice,
+		[]*KeyCard{bob.Card()}, &EncryptOptions{Title: "TITLE-MARKER", Type: "Observation"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []string{"PLAINTEXT-MARKER", "TITLE-MARKER", "Observation"} {
+		if bytes.Contains(out.Bytes(), []byte(m)) {
+			t.Fatalf("record file contains %q in the clear", m)
+		}
+	}
+	fi, err := Inspect(bytes.NewReader(out.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fi.Readers) != 2 || fi.Grants != 2 || fi.Body.CiphertextBytes != 56+4096+16 || fi.Author.Handle != "alice" {
+		t.Fatalf("Inspect = %+v, want 2 readers, 2 grants, a 4168-byte body by alice", fi)
+	}
+}
