@@ -70,7 +70,7 @@ func runDemo(ctx context.Context, args []string, s stdio) error {
 	var got bytes.Buffer
 	dinfo, err := sdk.Decrypt(ctx, &got, bytes.NewReader(file.Bytes()), bob, &sdk.DecryptOptions{Signer: alice.Card()})
 	if err != nil {
-		return fmt.Errorf("Dr Bob could not decrypt: %w", err)
+		return fmt.Errorf("dr-bob could not decrypt: %w", err)
 	}
 	if got.String() != observation {
 		return fmt.Errorf("decrypted content differs from the original")

@@ -44,10 +44,6 @@ func seal(t testing.TB, n int, workers int) *sealed {
 	return &sealed{pt: pt, ct: ct.Bytes(), leaves: leaves.Bytes(), sum: sum}
 }
 
-func (s *sealed) expect() *OpenOptions {
-	return &OpenOptions{Expect: s.sum, Leaves: bytes.NewReader(s.leaves)}
-}
-
 // roundTripSizes cover the chunk and batch boundaries.
 var roundTripSizes = []int{
 	0, 1, 64, ChunkSize - 1, ChunkSize, ChunkSize + 1, 2*ChunkSize + 5, 3 * ChunkSize,

@@ -5,9 +5,10 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"math/bits"
 
 	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/blindvault/blindvault/sdk/internal/padding"
 )
 
 // Sizes of header fields and of the body they describe (§2.7, §4, §5).
@@ -18,7 +19,7 @@ const (
 	// ChunkSize is the plaintext size of every body chunk but the last.
 	ChunkSize = 16384
 	// MinPaddedSize is the smallest padded body plaintext.
-	MinPaddedSize = 4096
+	MinPaddedSize = padding.MinBody
 	// bodyOverhead is salt ‖ commitment in front of the chunks; each chunk adds
 	// a 16-byte tag.
 	bodyOverhead = SaltSize + 32
@@ -220,18 +221,5 @@ func BodySizesValid(ciphertextLen, chunkCount uint64) bool {
 		return false
 	}
 	p := ciphertextLen - overhead
-	return p >= MinPaddedSize && p/ChunkSize+1 == chunkCount && isPadme(p)
-}
-
-// isPadme reports whether p is an output of Padmé, that is Padmé(p) = p: its low
-// ⌊log2 p⌋ − ⌊log2 ⌊log2 p⌋⌋ − 1 bits are zero. Every Padmé output is a fixed
-// point, and 4096 is one too.
-func isPadme(p uint64) bool {
-	if p < 2 {
-		return true
-	}
-	e := bits.Len64(p) - 1       // ⌊log2 p⌋ ≥ 1
-	s := bits.Len(uint(e))       // ⌊log2 e⌋ + 1
-	mask := uint64(1)<<(e-s) - 1 // e ≥ s for e ≥ 1
-	return p&mask == 0
+	return p >= MinPaddedSize && p/ChunkSize+1 == chunkCount && padding.Padme(p) == p
 }

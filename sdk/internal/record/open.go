@@ -40,13 +40,7 @@ func CheckLayout(h *format.Header, maxCiphertext uint64) error {
 	if h.CiphertextLen > maxCiphertext {
 		return fmt.Errorf("%w: body of %d bytes exceeds the limit of %d", ErrLayout, h.CiphertextLen, maxCiphertext)
 	}
-	overhead := uint64(cobble.HeaderSize) + uint64(cobble.TagSize)*h.ChunkCount
-	if h.ChunkCount == 0 || h.CiphertextLen < overhead {
-		return fmt.Errorf("%w: %d chunks in %d bytes", ErrLayout, h.ChunkCount, h.CiphertextLen)
-	}
-	p := h.CiphertextLen - overhead
-	// Every padded length max(Padmé(L), 4 KiB) is a fixed point of Padmé.
-	if p < padding.MinBody || padding.Padme(p) != p || p/cobble.ChunkSize+1 != h.ChunkCount {
+	if !format.BodySizesValid(h.CiphertextLen, h.ChunkCount) {
 		return fmt.Errorf("%w: %d chunks in %d bytes", ErrLayout, h.ChunkCount, h.CiphertextLen)
 	}
 	return nil

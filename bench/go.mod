@@ -1,0 +1,19 @@
+module github.com/blindvault/blindvault/bench
+
+go 1.26.4
+
+replace github.com/blindvault/blindvault => ../
+
+require (
+	filippo.io/age v1.3.2
+	github.com/blindvault/blindvault v0.0.0-00010101000000-000000000000
+	github.com/tink-crypto/tink-go/v2 v2.9.0
+)
+
+require (
+	filippo.io/hpke v0.4.0 // indirect
+	github.com/cloudflare/circl v1.6.5 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	google.golang.org/protobuf v1.36.11 // indirect
+)

@@ -1,0 +1,559 @@
+// Package vectors generates the format v1 test vectors checked in as
+// sdk/testdata/format-v1.json: one valid encoding of each signed object, invalid
+// encodings with the error a reader must return, and an HPKE grant that opens
+// with both circl and crypto/hpke.
+//
+// Everything is derived from fixed labels, so Generate returns the same bytes on
+// every run; a test compares them with the checked-in file. The generator lives
+// here rather than in sdk/testdata/gen because the go command skips testdata
+// directories in ./... patterns, so a test there would never run in CI.
+package vectors
+
+//go:generate go run ../../../testdata/gen -o ../../../testdata/format-v1.json
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/blindvault/blindvault/sdk/internal/format"
+	"github.com/blindvault/blindvault/sdk/internal/grant"
+	"github.com/cloudflare/circl/hpke"
+	"github.com/cloudflare/circl/kem/xwing"
+	"golang.org/x/crypto/cryptobyte"
+)
+
+// File is the layout of format-v1.json. Byte strings are lower-case hex.
+type File struct {
+	Comment []string  `json:"comment"`
+	Keys    []Key     `json:"keys"`
+	Valid   []Valid   `json:"valid"`
+	Invalid []Invalid `json:"invalid"`
+	Grant   HPKEGrant `json:"grant_hpke"`
+	Header  DEKWrap   `json:"header_dek"`
+}
+
+// Key is a test identity or signing key. Seeds are the private keys: Ed25519
+// seeds for crypto/ed25519.NewKeyFromSeed, X-Wing seeds for the scheme's
+// private-key unmarshal.
+type Key struct {
+	Name            string `json:"name"`
+	Ed25519Seed     string `json:"ed25519_seed"`
+	Ed25519PK       string `json:"ed25519_pk"`
+	XWingSeed       string `json:"xwing_seed,omitempty"`
+	XWingPK         string `json:"xwing_pk,omitempty"`
+	XWingKeyID      string `json:"xwing_key_id,omitempty"`
+	AccountID       string `json:"account_id,omitempty"`
+	Fingerprint     string `json:"fingerprint,omitempty"`
+	FingerprintText string `json:"fingerprint_text,omitempty"`
+}
+
+// Valid is an object a reader must accept. Signer names the key whose Ed25519
+// public key verifies Signed; Hash is hash(object).
+type Valid struct {
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	Purpose string `json:"purpose"`
+	Signer  string `json:"signer"`
+	Signed  string `json:"signed"`
+	Hash    string `json:"hash"`
+	Text    string `json:"text,omitempty"`
+}
+
+// Invalid is an input a reader must reject with Error, the name of a format
+// sentinel. Type names the parser: a Go type, or KeyCardText for the PEM form,
+// whose input is Text instead of Signed. When VerifyWith is set, the input
+// parses and it is verification under that key's Ed25519 public key that fails.
+type Invalid struct {
+	Name       string `json:"name"`
+	Type       string `json:"type"`
+	Signed     string `json:"signed,omitempty"`
+	Text       string `json:"text,omitempty"`
+	VerifyWith string `json:"verify_with,omitempty"`
+	Error      string `json:"error"`
+}
+
+// HPKEGrant is the HPKE seal inside the valid grant. EncapsulationSeed is the
+// 64 bytes of randomness given to X-Wing encapsulation (circl
+// EncapsulateDeterministically), so Enc and CT can be recomputed.
+type HPKEGrant struct {
+	KEM               uint16 `json:"kem_id"`
+	KDF               uint16 `json:"kdf_id"`
+	AEAD              uint16 `json:"aead_id"`
+	RecipientSeed     string `json:"recipient_xwing_seed"`
+	RecipientPK       string `json:"recipient_xwing_pk"`
+	RecordID          string `json:"record_id"`
+	Epoch             uint32 `json:"epoch"`
+	Info              string `json:"info"`
+	EpochKey          string `json:"epoch_key"`
+	EncapsulationSeed string `json:"encapsulation_seed"`
+	Enc               string `json:"enc"`
+	CT                string `json:"ct"`
+}
+
+// DEKWrap is the wrapped_dek of the valid header: nonce ‖ AES-256-GCM(epoch
+// key, nonce, DEK, aad = body context).
+type DEKWrap struct {
+	BodyContext string `json:"body_context"`
+	Nonce       string `json:"nonce"`
+	DEK         string `json:"dek"`
+	WrappedDEK  string `json:"wrapped_dek"`
+}
+
+// Generate returns the contents of format-v1.json.
+func Generate() ([]byte, error) {
+	g := &gen{}
+	f, err := g.file()
+	if err != nil {
+		return nil, err
+	}
+	out, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+// derive returns 32 bytes for a label: the root of every "random" value here.
+func derive(label string) []byte {
+	h := sha256.Sum256([]byte("blindvault.v1 test vector " + label))
+	return h[:]
+}
+
+type key struct {
+	name    string
+	edSeed  []byte
+	priv    ed25519.PrivateKey
+	pub     [32]byte
+	xSeed   []byte
+	xPK     []byte
+	account [32]byte
+}
+
+func newKey(name string, withXWing bool) (*key, error) {
+	k := &key{name: name, edSeed: derive(name + " ed25519")}
+	k.priv = ed25519.NewKeyFromSeed(k.edSeed)
+	k.pub = [32]byte(k.priv.Public().(ed25519.PublicKey))
+	if withXWing {
+		k.xSeed = derive(name + " xwing")
+		pk, err := grant.XWingPublic(k.xSeed)
+		if err != nil {
+			return nil, err
+		}
+		k.xPK = pk
+		k.account = [32]byte(derive(name + " account"))
+	}
+	return k, nil
+}
+
+type gen struct {
+	keys    []*key
+	valid   []Valid
+	invalid []Invalid
+}
+
+func (g *gen) key(name string) *key {
+	for _, k := range g.keys {
+		if k.name == name {
+			return k
+		}
+	}
+	panic("vectors: no key " + name) // a bug in this file, not input
+}
+
+func (g *gen) addValid(name, typ string, kind format.Kind, signer string, signed []byte, hash [32]byte) {
+	g.valid = append(g.valid, Valid{Name: name, Type: typ, Purpose: kind.Purpose(), Signer: signer,
+		Signed: hex.EncodeToString(signed), Hash: hex.EncodeToString(hash[:])})
+}
+
+func (g *gen) addInvalid(name, typ string, signed []byte, want string) {
+	g.invalid = append(g.invalid, Invalid{Name: name, Type: typ, Signed: hex.EncodeToString(signed), Error: want})
+}
+
+// sign signs body as kind without any check, to build invalid objects whose
+// signature is still good.
+func sign(priv ed25519.PrivateKey, kind format.Kind, body []byte) []byte {
+	return ed25519.Sign(priv, format.Message(kind.Purpose(), body))
+}
+
+// signedForm encodes u24<body> ‖ u8<sig> (‖ u8<endorsement> for key cards).
+func signedForm(body, sig []byte, endorsed bool, endorsement []byte) []byte {
+	var b cryptobyte.Builder
+	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(body) })
+	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(sig) })
+	if endorsed {
+		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(endorsement) })
+	}
+	return b.BytesOrPanic() // lengths here are fixed by this file
+}
+
+func (g *gen) file() (*File, error) {
+	for _, n := range []struct {
+		name  string
+		xwing bool
+	}{{"alice", true}, {"alice-2", true}, {"bob", true}, {"admin", false}, {"laptop", false}, {"recovery", false}} {
+		k, err := newKey(n.name, n.xwing)
+		if err != nil {
+			return nil, err
+		}
+		g.keys = append(g.keys, k)
+	}
+	alice, alice2, bob := g.key("alice"), g.key("alice-2"), g.key("bob")
+	admin, laptop := g.key("admin"), g.key("laptop")
+
+	// Key cards.
+	card := func(k *key, handle string, seq uint64, prev [32]byte) *format.KeyCard {
+		return &format.KeyCard{AccountID: k.account, Handle: handle, Ed25519PK: k.pub, XWingPK: k.xPK,
+			Seq: seq, PrevCardHash: prev, Created: 1767225600 + 86400*(seq-1)}
+	}
+	aliceCard := card(alice, "alice", 1, [32]byte{})
+	if err := aliceCard.Sign(alice.priv); err != nil {
+		return nil, err
+	}
+	aliceCard2 := card(alice2, "alice", 2, aliceCard.Hash())
+	aliceCard2.AccountID = alice.account
+	if err := aliceCard2.Sign(alice2.priv); err != nil {
+		return nil, err
+	}
+	if err := aliceCard2.Endorse(alice.priv); err != nil {
+		return nil, err
+	}
+	bobCard := card(bob, "Dr. Bob Ñúñez", 1, [32]byte{})
+	if err := bobCard.Sign(bob.priv); err != nil {
+		return nil, err
+	}
+	g.addValid("key card, seq 1", "KeyCard", format.KindKeyCard, "alice", aliceCard.Marshal(), aliceCard.Hash())
+	g.valid[len(g.valid)-1].Text = string(format.MarshalKeyCardText(aliceCard))
+	g.addValid("key card, seq 2, endorsed by the seq 1 key", "KeyCard", format.KindKeyCard, "alice-2", aliceCard2.Marshal(), aliceCard2.Hash())
+	g.addValid("key card, UTF-8 handle", "KeyCard", format.KindKeyCard, "bob", bobCard.Marshal(), bobCard.Hash())
+
+	// Role attestation, device certificate and revocation.
+	role := &format.RoleAttestation{SubjectFP: bobCard.Fingerprint(), Role: format.RoleClinician,
+		Org: "St Example's Hospital", NotAfter: 1798761600, IssuerPK: admin.pub}
+	if err := role.Sign(admin.priv); err != nil {
+		return nil, err
+	}
+	g.addValid("role attestation", "RoleAttestation", format.KindRole, "admin", role.Marshal(), role.Hash())
+	cert := &format.DeviceCert{DevicePK: laptop.pub, AccountID: alice.account, IdentityFP: aliceCard.Fingerprint(),
+		Created: 1767225600, NotAfter: 1798761600}
+	if err := cert.Sign(alice.priv); err != nil {
+		return nil, err
+	}
+	g.addValid("device certificate", "DeviceCert", format.KindDeviceCert, "alice", cert.Marshal(), cert.Hash())
+	rev := &format.DeviceRevocation{DevicePK: laptop.pub, AccountID: alice.account, IdentityFP: aliceCard.Fingerprint(),
+		RevokedAt: 1780000000}
+	if err := rev.Sign(alice.priv); err != nil {
+		return nil, err
+	}
+	g.addValid("device revocation", "DeviceRevocation", format.KindDeviceRevocation, "alice", rev.Marshal(), rev.Hash())
+
+	// ACL: alice owns the record, bob reads it.
+	recordID := [32]byte(derive("record id"))
+	acl := &format.ACL{RecordID: recordID, Owner: alice.account, Seq: 1, Epoch: 1, Entries: []format.ACLEntry{
+		{Reader: format.KeyID(alice.xPK), Rights: format.RightsAll},
+		{Reader: format.KeyID(bob.xPK), Rights: format.RightRead},
+	}}
+	slices.SortFunc(acl.Entries, func(a, b format.ACLEntry) int { return bytes.Compare(a.Reader[:], b.Reader[:]) })
+	if err := acl.Sign(alice.priv); err != nil {
+		return nil, err
+	}
+	g.addValid("ACL", "ACL", format.KindACL, "alice", acl.Marshal(), acl.Hash())
+
+	// Grant of epoch 1 to bob, sealed deterministically.
+	epochKey := derive("epoch key")
+	hg, err := sealGrant(bob.xPK, bob.xSeed, recordID, 1, epochKey)
+	if err != nil {
+		return nil, err
+	}
+	gr := &format.Grant{RecordID: recordID, Epoch: 1, Recipient: format.KeyID(bob.xPK), Granter: alice.account,
+		SignerPK: alice.pub, Enc: mustHex(hg.Enc), CT: mustHex(hg.CT)}
+	if err := gr.Sign(alice.priv); err != nil {
+		return nil, err
+	}
+	g.addValid("grant", "Grant", format.KindGrant, "alice", gr.Marshal(), gr.Hash())
+
+	// Header of version 1 with a real wrapped DEK; the body fields describe a
+	// 4096-byte padded body but are placeholders, not a real body.
+	dek := derive("dek")
+	bodyCtx := format.BodyContext(recordID, 1, alice.account)
+	nonce := derive("dek nonce")[:12]
+	wrapped, err := wrapDEK(epochKey, nonce, dek, bodyCtx)
+	if err != nil {
+		return nil, err
+	}
+	hdr := &format.Header{RecordID: recordID, Owner: alice.account, Version: 1, ACLHash: acl.Hash(), Epoch: 1,
+		Author: alice.account, SignerPK: alice.pub, Created: 1767229200,
+		Salt: [24]byte(derive("salt")), Commitment: [32]byte(derive("commitment placeholder")),
+		CiphertextLen: 56 + 4096 + 16, ChunkCount: 1, Root: [32]byte(derive("root placeholder")),
+		WrappedDEK: wrapped, SealedMeta: bytes.Repeat([]byte{0x5e}, format.SealedMetaSizes[0])}
+	if err := hdr.Sign(alice.priv); err != nil {
+		return nil, err
+	}
+	g.addValid("record header, version 1", "Header", format.KindHeader, "alice", hdr.Marshal(), hdr.Hash())
+
+	g.invalidEnvelopes(rev, alice, acl)
+	g.invalidCards(aliceCard, alice)
+	g.invalidOthers(role, admin, cert, alice, acl, gr, hdr)
+
+	f := &File{
+		Comment: []string{
+			"Blindvault format v1 test vectors (docs/spec/format-v1.md §1-§3).",
+			"Generated by sdk/testdata/gen (package sdk/internal/format/vectors); do not edit. See sdk/testdata/README.md.",
+			"valid: signed forms a reader must accept; verify each under the Ed25519 key of its signer.",
+			"invalid: inputs a reader must reject with the named error; their signatures are valid unless the case is about the signature.",
+			"Header body fields other than wrapped_dek (salt, commitment, root, sealed_meta) are placeholders.",
+		},
+		Valid:   g.valid,
+		Invalid: g.invalid,
+		Grant:   *hg,
+		Header: DEKWrap{BodyContext: hex.EncodeToString(bodyCtx), Nonce: hex.EncodeToString(nonce),
+			DEK: hex.EncodeToString(dek), WrappedDEK: hex.EncodeToString(wrapped)},
+	}
+	for _, k := range g.keys {
+		v := Key{Name: k.name, Ed25519Seed: hex.EncodeToString(k.edSeed), Ed25519PK: hex.EncodeToString(k.pub[:])}
+		if k.xPK != nil {
+			id := format.KeyID(k.xPK)
+			c := format.KeyCard{AccountID: k.account, Ed25519PK: k.pub, XWingPK: k.xPK}
+			if k.name == "alice-2" {
+				c.AccountID = alice.account // the rotated key of alice's account
+			}
+			fp := c.Fingerprint()
+			v.XWingSeed, v.XWingPK = hex.EncodeToString(k.xSeed), hex.EncodeToString(k.xPK)
+			v.XWingKeyID, v.AccountID = hex.EncodeToString(id[:]), hex.EncodeToString(c.AccountID[:])
+			v.Fingerprint, v.FingerprintText = hex.EncodeToString(fp[:]), format.FormatFingerprint(fp)
+		}
+		f.Keys = append(f.Keys, v)
+	}
+	return f, nil
+}
+
+// sealGrant seals epochKey like grant.Seal, with the encapsulation randomness
+// fixed so the output is reproducible.
+func sealGrant(pk, seed []byte, recordID [32]byte, epoch uint32, epochKey []byte) (*HPKEGrant, error) {
+	suite := hpke.NewSuite(hpke.KEM_XWING, hpke.KDF_HKDF_SHA256, hpke.AEAD_AES256GCM)
+	pub, err := xwing.Scheme().UnmarshalBinaryPublicKey(pk)
+	if err != nil {
+		return nil, err
+	}
+	info := grant.Info(recordID, epoch, format.KeyID(pk))
+	sender, err := suite.NewSender(pub, info)
+	if err != nil {
+		return nil, err
+	}
+	encSeed := append(derive("encapsulation 1"), derive("encapsulation 2")...)
+	enc, sealer, err := sender.Setup(bytes.NewReader(encSeed))
+	if err != nil {
+		return nil, err
+	}
+	ct, err := sealer.Seal(epochKey, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &HPKEGrant{KEM: uint16(hpke.KEM_XWING), KDF: uint16(hpke.KDF_HKDF_SHA256), AEAD: uint16(hpke.AEAD_AES256GCM),
+		RecipientSeed: hex.EncodeToString(seed), RecipientPK: hex.EncodeToString(pk),
+		RecordID: hex.EncodeToString(recordID[:]), Epoch: epoch, Info: hex.EncodeToString(info),
+		EpochKey: hex.EncodeToString(epochKey), EncapsulationSeed: hex.EncodeToString(encSeed),
+		Enc: hex.EncodeToString(enc), CT: hex.EncodeToString(ct)}, nil
+}
+
+func wrapDEK(epochKey, nonce, dek, bodyCtx []byte) ([]byte, error) {
+	block, err := aes.NewCipher(epochKey)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return aead.Seal(bytes.Clone(nonce), nonce, dek, bodyCtx), nil
+}
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err) // only ever given hex.EncodeToString output
+	}
+	return b
+}
+
+// invalidEnvelopes: the rules of §2 shared by every object, on small objects.
+func (g *gen) invalidEnvelopes(rev *format.DeviceRevocation, alice *key, acl *format.ACL) {
+	const T = "DeviceRevocation"
+	k := format.KindDeviceRevocation
+	body, signed := rev.Body(), rev.Marshal()
+	resign := func(b []byte) []byte { return signedForm(b, sign(alice.priv, k, b), false, nil) }
+	with := func(f func(b []byte)) []byte {
+		b := bytes.Clone(body)
+		f(b)
+		return resign(b)
+	}
+	g.addInvalid("empty input", T, nil, "ErrMalformed")
+	g.addInvalid("too large: 1025 bytes", T, append(bytes.Clone(signed), make([]byte, 1025-len(signed))...), "ErrTooLarge")
+	g.addInvalid("body length prefix cut", T, signed[:2], "ErrMalformed")
+	g.addInvalid("body cut", T, signed[:3+len(body)-1], "ErrMalformed")
+	g.addInvalid("signature cut", T, signed[:len(signed)-1], "ErrMalformed")
+	g.addInvalid("signature missing", T, signed[:3+len(body)], "ErrMalformed")
+	g.addInvalid("signature of 63 bytes", T, signedForm(body, sign(alice.priv, k, body)[:63], false, nil), "ErrMalformed")
+	g.addInvalid("byte after the signature", T, append(bytes.Clone(signed), 0), "ErrTrailingData")
+	g.addInvalid("byte after the last field of the body", T, resign(append(bytes.Clone(body), 0)), "ErrTrailingData")
+	g.addInvalid("body ends inside a field", T, resign(body[:len(body)-1]), "ErrMalformed")
+	g.addInvalid("body is only version, kind, suite", T, resign(body[:4]), "ErrMalformed")
+	g.addInvalid("version 2", T, with(func(b []byte) { b[0] = 2 }), "ErrUnknownVersion")
+	g.addInvalid("version 0", T, with(func(b []byte) { b[0] = 0 }), "ErrUnknownVersion")
+	g.addInvalid("kind 3 (device-cert)", T, with(func(b []byte) { b[1] = 3 }), "ErrUnknownKind")
+	g.addInvalid("kind 8 (account-entry)", T, with(func(b []byte) { b[1] = 8 }), "ErrUnknownKind")
+	g.addInvalid("suite 2", T, with(func(b []byte) { b[3] = 2 }), "ErrUnknownSuite")
+	g.addInvalid("version 2 and kind 0: version is checked first", T, with(func(b []byte) { b[0], b[1] = 2, 0 }), "ErrUnknownVersion")
+	g.addInvalid("kind 0 and suite 2: kind is checked before suite", T, with(func(b []byte) { b[1], b[3] = 0, 2 }), "ErrUnknownKind")
+	g.addInvalid("a valid ACL given to the grant parser", "Grant", acl.Marshal(), "ErrUnknownKind")
+}
+
+// invalidCards: key card constraints (§2.1) and the text form.
+func (g *gen) invalidCards(c *format.KeyCard, alice *key) {
+	const T = "KeyCard"
+	k := format.KindKeyCard
+	with := func(f func(c *format.KeyCard), endorsement []byte) []byte {
+		d := *c
+		d.XWingPK = bytes.Clone(c.XWingPK)
+		f(&d)
+		body := d.Body()
+		return signedForm(body, sign(alice.priv, k, body), true, endorsement)
+	}
+	prev := [32]byte(derive("some previous card"))
+	end := make([]byte, 64)
+	g.addInvalid("handle empty", T, with(func(c *format.KeyCard) { c.Handle = "" }, nil), "ErrMalformed")
+	g.addInvalid("handle of 65 bytes", T, with(func(c *format.KeyCard) { c.Handle = strings.Repeat("a", 65) }, nil), "ErrMalformed")
+	g.addInvalid("handle with LF", T, with(func(c *format.KeyCard) { c.Handle = "alice\n" }, nil), "ErrMalformed")
+	g.addInvalid("handle with DEL", T, with(func(c *format.KeyCard) { c.Handle = "ali\x7fce" }, nil), "ErrMalformed")
+	g.addInvalid("handle with C1 control U+009B (rejected beyond the spec's list)", T,
+		with(func(c *format.KeyCard) { c.Handle = "ali\u009bce" }, nil), "ErrMalformed")
+	g.addInvalid("handle not UTF-8", T, with(func(c *format.KeyCard) { c.Handle = "ali\xffce" }, nil), "ErrMalformed")
+	g.addInvalid("xwing_pk fails the ML-KEM encapsulation key check", T,
+		with(func(c *format.KeyCard) { c.XWingPK = bytes.Repeat([]byte{0xff}, format.XWingPublicKeySize) }, nil), "ErrMalformed")
+	g.addInvalid("seq 0", T, with(func(c *format.KeyCard) { c.Seq = 0 }, nil), "ErrMalformed")
+	g.addInvalid("seq 1 with a previous card hash", T, with(func(c *format.KeyCard) { c.PrevCardHash = prev }, nil), "ErrMalformed")
+	g.addInvalid("seq 2 with a zero previous card hash", T, with(func(c *format.KeyCard) { c.Seq = 2 }, end), "ErrMalformed")
+	g.addInvalid("seq 1 with an endorsement", T, with(func(c *format.KeyCard) {}, end), "ErrMalformed")
+	g.addInvalid("seq 2 without an endorsement", T, with(func(c *format.KeyCard) { c.Seq, c.PrevCardHash = 2, prev }, nil), "ErrMalformed")
+	g.addInvalid("endorsement of 32 bytes", T, with(func(c *format.KeyCard) { c.Seq, c.PrevCardHash = 2, prev }, end[:32]), "ErrMalformed")
+	g.addInvalid("endorsement missing entirely", T, c.Marshal()[:len(c.Marshal())-1], "ErrMalformed")
+	d := *c
+	d.Created++
+	g.addInvalid("self signature does not cover the body", T, signedForm(d.Body(), c.Signature, true, nil), "ErrBadSignature")
+	g.addInvalid("self signature made for purpose acl", T,
+		signedForm(c.Body(), sign(alice.priv, format.KindACL, c.Body()), true, nil), "ErrBadSignature")
+
+	text := string(format.MarshalKeyCardText(c))
+	for _, tc := range []struct{ name, text, err string }{
+		{"two card blocks", text + text, "ErrMalformed"},
+		{"text before the block", "card:\n" + text, "ErrMalformed"},
+		{"text after the block", text + "thanks\n", "ErrTrailingData"},
+		{"wrong block type", strings.ReplaceAll(text, "BLINDVAULT KEY CARD", "BLINDVAULT CARD"), "ErrMalformed"},
+		{"more than 16 KiB", text + strings.Repeat("\n", 16<<10), "ErrTooLarge"},
+	} {
+		g.invalid = append(g.invalid, Invalid{Name: tc.name, Type: "KeyCardText", Text: tc.text, Error: tc.err})
+	}
+}
+
+// invalidOthers: constraints of §2.2–§2.7.
+func (g *gen) invalidOthers(role *format.RoleAttestation, admin *key, cert *format.DeviceCert, alice *key,
+	acl *format.ACL, gr *format.Grant, hdr *format.Header) {
+	re := func(priv ed25519.PrivateKey, k format.Kind, body []byte) []byte {
+		return signedForm(body, sign(priv, k, body), false, nil)
+	}
+	roleWith := func(f func(r *format.RoleAttestation)) []byte {
+		r := *role
+		f(&r)
+		return re(admin.priv, format.KindRole, r.Body())
+	}
+	g.addInvalid("role not in the list", "RoleAttestation", roleWith(func(r *format.RoleAttestation) { r.Role = "doctor" }), "ErrMalformed")
+	g.addInvalid("org empty", "RoleAttestation", roleWith(func(r *format.RoleAttestation) { r.Org = "" }), "ErrMalformed")
+	g.addInvalid("org of 129 bytes", "RoleAttestation", roleWith(func(r *format.RoleAttestation) { r.Org = strings.Repeat("o", 129) }), "ErrMalformed")
+
+	c := *cert
+	c.NotAfter = c.Created
+	g.addInvalid("created = not_after", "DeviceCert", re(alice.priv, format.KindDeviceCert, c.Body()), "ErrMalformed")
+
+	aclWith := func(f func(a *format.ACL)) []byte {
+		a := *acl
+		a.Entries = slices.Clone(acl.Entries)
+		f(&a)
+		return re(alice.priv, format.KindACL, a.Body())
+	}
+	e0, e1 := acl.Entries[0], acl.Entries[1]
+	g.addInvalid("epoch 0", "ACL", aclWith(func(a *format.ACL) { a.Epoch = 0 }), "ErrMalformed")
+	g.addInvalid("seq 0", "ACL", aclWith(func(a *format.ACL) { a.Seq = 0 }), "ErrMalformed")
+	g.addInvalid("seq 2 with a zero previous ACL hash", "ACL", aclWith(func(a *format.ACL) { a.Seq = 2 }), "ErrMalformed")
+	g.addInvalid("no entries", "ACL", aclWith(func(a *format.ACL) { a.Entries = nil }), "ErrMalformed")
+	g.addInvalid("entries descending", "ACL", aclWith(func(a *format.ACL) { a.Entries = []format.ACLEntry{e1, e0} }), "ErrMalformed")
+	g.addInvalid("duplicate reader", "ACL", aclWith(func(a *format.ACL) { a.Entries = []format.ACLEntry{e0, e0, e1} }), "ErrMalformed")
+	g.addInvalid("entry without read", "ACL", aclWith(func(a *format.ACL) {
+		for i := range a.Entries {
+			if a.Entries[i].Rights == format.RightRead {
+				a.Entries[i].Rights = format.RightWrite
+			}
+		}
+	}), "ErrMalformed")
+	g.addInvalid("entry with unknown rights bit 0x08", "ACL", aclWith(func(a *format.ACL) {
+		for i := range a.Entries {
+			a.Entries[i].Rights |= 0x08
+		}
+	}), "ErrMalformed")
+	g.addInvalid("no entry with every right (the owner's)", "ACL", aclWith(func(a *format.ACL) {
+		for i := range a.Entries {
+			a.Entries[i].Rights = format.RightRead
+		}
+	}), "ErrMalformed")
+	body := acl.Body()
+	partial := append(bytes.Clone(body), 0)
+	n := len(body) - 2 - 33*len(acl.Entries)
+	binary.BigEndian.PutUint16(partial[n:], uint16(33*len(acl.Entries)+1))
+	g.addInvalid("entry list of 67 bytes", "ACL", re(alice.priv, format.KindACL, partial), "ErrMalformed")
+
+	grWith := func(f func(g *format.Grant)) []byte {
+		x := *gr
+		f(&x)
+		return re(alice.priv, format.KindGrant, x.Body())
+	}
+	g.addInvalid("epoch 0", "Grant", grWith(func(g *format.Grant) { g.Epoch = 0 }), "ErrMalformed")
+	g.addInvalid("enc of 1119 bytes", "Grant", grWith(func(g *format.Grant) { g.Enc = g.Enc[:1119] }), "ErrMalformed")
+	g.addInvalid("ct of 49 bytes", "Grant", grWith(func(g *format.Grant) { g.CT = append(bytes.Clone(g.CT), 0) }), "ErrMalformed")
+
+	hdrWith := func(f func(h *format.Header)) []byte {
+		h := *hdr
+		f(&h)
+		return re(alice.priv, format.KindHeader, h.Body())
+	}
+	g.addInvalid("version 0", "Header", hdrWith(func(h *format.Header) { h.Version = 0 }), "ErrMalformed")
+	g.addInvalid("version 1 with a previous header hash", "Header", hdrWith(func(h *format.Header) { h.PrevHeaderHash = h.Root }), "ErrMalformed")
+	g.addInvalid("epoch 0", "Header", hdrWith(func(h *format.Header) { h.Epoch = 0 }), "ErrMalformed")
+	g.addInvalid("wrapped_dek of 59 bytes", "Header", hdrWith(func(h *format.Header) { h.WrappedDEK = h.WrappedDEK[:59] }), "ErrMalformed")
+	g.addInvalid("sealed_meta of 541 bytes", "Header", hdrWith(func(h *format.Header) { h.SealedMeta = make([]byte, 541) }), "ErrMalformed")
+	g.addInvalid("chunk_count 0", "Header", hdrWith(func(h *format.Header) { h.ChunkCount = 0 }), "ErrMalformed")
+	g.addInvalid("ciphertext_len not 56 + P + 16·chunk_count", "Header", hdrWith(func(h *format.Header) { h.CiphertextLen++ }), "ErrMalformed")
+	g.addInvalid("padded size 4095 < 4096", "Header", hdrWith(func(h *format.Header) { h.CiphertextLen = 56 + 4095 + 16 }), "ErrMalformed")
+	g.addInvalid("padded size 5000 is not a Padmé size", "Header", hdrWith(func(h *format.Header) { h.CiphertextLen = 56 + 5000 + 16 }), "ErrMalformed")
+
+	// These parse, but their signature does not verify under the signer's key.
+	bad := func(name, typ string, signed []byte) {
+		g.invalid = append(g.invalid, Invalid{Name: name, Type: typ, Signed: hex.EncodeToString(signed),
+			VerifyWith: "alice", Error: "ErrBadSignature"})
+	}
+	bad("ACL signature presented as the header's (same key)", "Header", signedForm(hdr.Body(), acl.Signature, false, nil))
+	bad("header signature presented as the ACL's (same key)", "ACL", signedForm(acl.Body(), hdr.Signature, false, nil))
+	bump := *cert
+	bump.NotAfter++
+	bad("device certificate changed after signing", "DeviceCert", signedForm(bump.Body(), cert.Signature, false, nil))
+	other := *gr
+	other.Epoch = 2
+	bad("grant changed after signing", "Grant", signedForm(other.Body(), gr.Signature, false, nil))
+	mallory := ed25519.NewKeyFromSeed(derive("mallory ed25519"))
+	bad("grant naming alice's key as signer_pk, signed by another key", "Grant", re(mallory, format.KindGrant, gr.Body()))
+}

@@ -1,0 +1,294 @@
+package vectors
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/ed25519"
+	"crypto/hpke"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/blindvault/blindvault/sdk/internal/format"
+	"github.com/blindvault/blindvault/sdk/internal/grant"
+)
+
+const path = "../../../testdata/format-v1.json"
+
+// The checked-in file is exactly what the generator produces.
+func TestGenerate_MatchesCheckedIn(t *testing.T) {
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("ReadFile(%s) = %v", path, err)
+	}
+	got, err := Generate()
+	if err != nil {
+		t.Fatalf("Generate() = %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("Generate() differs from %s (%d and %d bytes); run go generate ./sdk/internal/format/vectors", path, len(got), len(want))
+	}
+}
+
+func load(t *testing.T) *File {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("ReadFile(%s) = %v", path, err)
+	}
+	f := new(File)
+	if err := json.Unmarshal(b, f); err != nil {
+		t.Fatalf("json.Unmarshal(%s) = %v", path, err)
+	}
+	return f
+}
+
+func unhex(t *testing.T, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatalf("hex.DecodeString(%.16q…) = %v", s, err)
+	}
+	return b
+}
+
+// object is what every parsed type provides.
+type object interface {
+	Marshal() []byte
+	Hash() [32]byte
+}
+
+// parse runs the parser named by typ.
+func parse(typ string, b []byte) (object, error) {
+	switch typ {
+	case "KeyCard":
+		return ret(format.ParseKeyCard(b))
+	case "RoleAttestation":
+		return ret(format.ParseRoleAttestation(b))
+	case "DeviceCert":
+		return ret(format.ParseDeviceCert(b))
+	case "DeviceRevocation":
+		return ret(format.ParseDeviceRevocation(b))
+	case "ACL":
+		return ret(format.ParseACL(b))
+	case "Grant":
+		return ret(format.ParseGrant(b))
+	case "Header":
+		return ret(format.ParseHeader(b))
+	case "KeyCardText":
+		return ret(format.ParseKeyCardText(b))
+	}
+	return nil, errors.New("unknown type " + typ)
+}
+
+func ret[T object](o T, err error) (object, error) {
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// verify checks o's signature under pub.
+func verify(o object, pub [32]byte) error {
+	if c, ok := o.(*format.KeyCard); ok {
+		if c.Ed25519PK != pub {
+			return format.ErrBadSignature
+		}
+		return c.Verify()
+	}
+	return o.(interface{ Verify([32]byte) error }).Verify(pub)
+}
+
+var sentinels = map[string]error{
+	"ErrUnknownVersion": format.ErrUnknownVersion,
+	"ErrUnknownKind":    format.ErrUnknownKind,
+	"ErrUnknownSuite":   format.ErrUnknownSuite,
+	"ErrTrailingData":   format.ErrTrailingData,
+	"ErrMalformed":      format.ErrMalformed,
+	"ErrTooLarge":       format.ErrTooLarge,
+	"ErrBadSignature":   format.ErrBadSignature,
+}
+
+func keys(t *testing.T, f *File) map[string][32]byte {
+	t.Helper()
+	m := make(map[string][32]byte)
+	for _, k := range f.Keys {
+		priv := ed25519.NewKeyFromSeed(unhex(t, k.Ed25519Seed))
+		pub := [32]byte(priv.Public().(ed25519.PublicKey))
+		if hex.EncodeToString(pub[:]) != k.Ed25519PK {
+			t.Errorf("key %s: ed25519_pk does not match its seed", k.Name)
+		}
+		if k.XWingSeed != "" {
+			pk, err := grant.XWingPublic(unhex(t, k.XWingSeed))
+			if err != nil || hex.EncodeToString(pk) != k.XWingPK {
+				t.Errorf("key %s: xwing_pk does not match its seed (%v)", k.Name, err)
+			}
+			id := format.KeyID(pk)
+			if hex.EncodeToString(id[:]) != k.XWingKeyID {
+				t.Errorf("key %s: xwing_key_id = %s, want %x", k.Name, k.XWingKeyID, id)
+			}
+			c := format.KeyCard{AccountID: [32]byte(unhex(t, k.AccountID)), Ed25519PK: pub, XWingPK: pk}
+			fp := c.Fingerprint()
+			if hex.EncodeToString(fp[:]) != k.Fingerprint || format.FormatFingerprint(fp) != k.FingerprintText {
+				t.Errorf("key %s: fingerprint does not match its keys", k.Name)
+			}
+		}
+		m[k.Name] = pub
+	}
+	return m
+}
+
+func TestVectors_Valid(t *testing.T) {
+	f := load(t)
+	pubs := keys(t, f)
+	cards := map[string]*format.KeyCard{}
+	for _, v := range f.Valid {
+		in := unhex(t, v.Signed)
+		o, err := parse(v.Type, in)
+		if err != nil {
+			t.Errorf("Parse%s(%s) = %v, want nil", v.Type, v.Name, err)
+			continue
+		}
+		if !bytes.Equal(o.Marshal(), in) {
+			t.Errorf("Parse%s(%s).Marshal() differs from the vector", v.Type, v.Name)
+		}
+		if h := o.Hash(); hex.EncodeToString(h[:]) != v.Hash {
+			t.Errorf("Parse%s(%s).Hash() = %x, want %s", v.Type, v.Name, h, v.Hash)
+		}
+		if err := verify(o, pubs[v.Signer]); err != nil {
+			t.Errorf("Parse%s(%s).Verify(%s) = %v, want nil", v.Type, v.Name, v.Signer, err)
+		}
+		if v.Text != "" {
+			c, err := format.ParseKeyCardText([]byte(v.Text))
+			if err != nil || !bytes.Equal(c.Marshal(), in) {
+				t.Errorf("ParseKeyCardText(%s) = %v, want the binary card", v.Name, err)
+			}
+		}
+		if c, ok := o.(*format.KeyCard); ok {
+			cards[v.Signer] = c
+		}
+	}
+	if err := cards["alice-2"].VerifySuccessor(cards["alice"]); err != nil {
+		t.Errorf("alice-2 card.VerifySuccessor(alice card) = %v, want nil", err)
+	}
+}
+
+func TestVectors_Invalid(t *testing.T) {
+	f := load(t)
+	pubs := keys(t, f)
+	for _, v := range f.Invalid {
+		want, ok := sentinels[v.Error]
+		if !ok {
+			t.Errorf("%s %s: unknown error name %q", v.Type, v.Name, v.Error)
+			continue
+		}
+		in := unhex(t, v.Signed)
+		if v.Type == "KeyCardText" {
+			in = []byte(v.Text)
+		}
+		o, err := parse(v.Type, in)
+		if v.VerifyWith != "" {
+			if err != nil {
+				t.Errorf("Parse%s(%s) = %v, want nil", v.Type, v.Name, err)
+				continue
+			}
+			err = verify(o, pubs[v.VerifyWith])
+		}
+		if !errors.Is(err, want) {
+			t.Errorf("Parse%s(%s) = %v, want %s", v.Type, v.Name, err, v.Error)
+		}
+	}
+}
+
+// The grant opens with circl (package grant) and with crypto/hpke, and its
+// encapsulation is reproducible from the recorded randomness.
+func TestVectors_Grant(t *testing.T) {
+	f := load(t)
+	v := f.Grant
+	seed, pk := unhex(t, v.RecipientSeed), unhex(t, v.RecipientPK)
+	recordID := [32]byte(unhex(t, v.RecordID))
+	enc, ct, epochKey := unhex(t, v.Enc), unhex(t, v.CT), unhex(t, v.EpochKey)
+	info := grant.Info(recordID, v.Epoch, format.KeyID(pk))
+	if hex.EncodeToString(info) != v.Info {
+		t.Errorf("grant.Info() = %x, want %s", info, v.Info)
+	}
+	if v.KEM != 0x647a || v.KDF != 1 || v.AEAD != 2 {
+		t.Errorf("suite = %#x, %#x, %#x, want 0x647a, 0x1, 0x2", v.KEM, v.KDF, v.AEAD)
+	}
+
+	got, err := grant.Open(seed, recordID, v.Epoch, enc, ct)
+	if err != nil || !bytes.Equal(got, epochKey) {
+		t.Errorf("grant.Open(vector) = %x, %v, want %x", got, err, epochKey)
+	}
+
+	k, err := hpke.MLKEM768X25519().NewPrivateKey(seed)
+	if err != nil {
+		t.Fatalf("MLKEM768X25519().NewPrivateKey(seed) = %v", err)
+	}
+	if !bytes.Equal(k.PublicKey().Bytes(), pk) {
+		t.Errorf("crypto/hpke public key of the seed differs from recipient_xwing_pk")
+	}
+	got, err = hpke.Open(k, hpke.HKDFSHA256(), hpke.AES256GCM(), info, append(bytes.Clone(enc), ct...))
+	if err != nil || !bytes.Equal(got, epochKey) {
+		t.Errorf("hpke.Open(vector) = %x, %v, want %x", got, err, epochKey)
+	}
+
+	again, err := sealGrant(pk, seed, recordID, v.Epoch, epochKey)
+	if err != nil {
+		t.Fatalf("sealGrant() = %v", err)
+	}
+	if again.EncapsulationSeed != v.EncapsulationSeed || again.Enc != v.Enc || again.CT != v.CT {
+		t.Errorf("sealing with encapsulation_seed does not reproduce enc and ct")
+	}
+
+	// The valid grant object carries this seal.
+	for _, o := range f.Valid {
+		if o.Type != "Grant" {
+			continue
+		}
+		g, err := format.ParseGrant(unhex(t, o.Signed))
+		if err != nil {
+			t.Fatalf("ParseGrant(%s) = %v", o.Name, err)
+		}
+		if !bytes.Equal(g.Enc, enc) || !bytes.Equal(g.CT, ct) || g.Recipient != format.KeyID(pk) || g.RecordID != recordID {
+			t.Errorf("grant object %s does not carry grant_hpke", o.Name)
+		}
+	}
+}
+
+// The header's wrapped_dek opens under the grant's epoch key with the body
+// context as AAD.
+func TestVectors_HeaderDEK(t *testing.T) {
+	f := load(t)
+	var h *format.Header
+	for _, o := range f.Valid {
+		if o.Type == "Header" {
+			var err error
+			if h, err = format.ParseHeader(unhex(t, o.Signed)); err != nil {
+				t.Fatalf("ParseHeader(%s) = %v", o.Name, err)
+			}
+		}
+	}
+	if h == nil {
+		t.Fatal("no header vector")
+	}
+	ctx := format.BodyContext(h.RecordID, h.Version, h.Owner)
+	if hex.EncodeToString(ctx) != f.Header.BodyContext || hex.EncodeToString(h.WrappedDEK) != f.Header.WrappedDEK {
+		t.Errorf("header_dek does not describe the header vector")
+	}
+	block, err := aes.NewCipher(unhex(t, f.Grant.EpochKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dek, err := aead.Open(nil, h.WrappedDEK[:12], h.WrappedDEK[12:], ctx)
+	if err != nil || hex.EncodeToString(dek) != f.Header.DEK {
+		t.Errorf("unwrap(wrapped_dek) = %x, %v, want %s", dek, err, f.Header.DEK)
+	}
+}
