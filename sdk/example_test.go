@@ -43,3 +43,42 @@ func ExampleInspect() {
 	fmt.Println(fi.Author.Handle, fi.Body.CiphertextBytes, len(fi.Readers))
 	// Output: alice 4168 1
 }
+
+func ExampleNewIdentity() {
+	id, err := sdk.NewIdentity("alice")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Share the card; keep the identity, protected by a passphrase.
+	card, _ := id.Card().MarshalText()
+	keyFile, _ := id.MarshalProtected([]byte("correct horse battery staple"))
+	fmt.Println(id.Card().Handle(), strings.HasPrefix(string(card), "-----BEGIN BLINDVAULT KEY CARD-----"),
+		sdk.IdentityIsProtected(keyFile))
+	// Output: alice true true
+}
+
+func ExampleParseKeyCard() {
+	id, _ := sdk.NewIdentity("dr-bob")
+	text, _ := id.Card().MarshalText()
+	card, err := sdk.ParseKeyCard(text) // verifies the self-signature
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(card.Handle(), card.Fingerprint() == id.Card().Fingerprint())
+	// Output: dr-bob true
+}
+
+func ExampleParseIdentity() {
+	id, _ := sdk.NewIdentity("alice")
+	pass := []byte("correct horse battery staple")
+	keyFile, _ := id.MarshalProtected(pass)
+	back, err := sdk.ParseIdentity(keyFile, func() ([]byte, error) { return pass, nil })
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(back.Card().Fingerprint() == id.Card().Fingerprint())
+	// Output: true
+}

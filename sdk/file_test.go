@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/blindvault/blindvault/sdk/internal/cobble"
@@ -226,5 +228,33 @@ func TestInspect_NoSecrets(t *testing.T) {
 	}
 	if len(fi.Readers) != 2 || fi.Grants != 2 || fi.Body.CiphertextBytes != 56+4096+16 || fi.Author.Handle != "alice" {
 		t.Fatalf("Inspect = %+v, want 2 readers, 2 grants, a 4168-byte body by alice", fi)
+	}
+}
+
+// TestDecrypt_CompatibilityFixture opens a record file made by an earlier build:
+// v1 files must keep opening.
+func TestDecrypt_CompatibilityFixture(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	reader, err := ParseIdentity(read("record-v1.reader.key"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	author, err := ParseKeyCard(read("record-v1.author.card"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	info, err := Decrypt(context.Background(), &got, bytes.NewReader(read("record-v1.bv")), reader, &DecryptOptions{Signer: author})
+	if err != nil {
+		t.Fatalf("Decrypt(fixture) error = %v", err)
+	}
+	if !bytes.Equal(got.Bytes(), read("record-v1.txt")) || info.Title != "Fixture" || info.Type != "text/plain" {
+		t.Fatalf("Decrypt(fixture) = %d bytes, title %q, type %q; want the fixture plaintext, Fixture, text/plain", got.Len(), info.Title, info.Type)
 	}
 }
