@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
+	"github.com/blindvault/blindvault/sdk/internal/cobble"
 	"github.com/blindvault/blindvault/sdk/internal/format"
 	"github.com/blindvault/blindvault/sdk/internal/grant"
 	"github.com/blindvault/blindvault/sdk/internal/padding"
@@ -33,54 +34,77 @@ const (
 type EncryptOptions struct {
 	Title, Type string
 	Tags        []string
-	// SizeHint is the input length if known, or 0; it only chooses where to spool.
-	SizeHint int64
-	Workers  int // 0: all cores
+	// Size is the exact input length, or 0 if unknown. With a known size and a
+	// dst that is an io.WriterAt and io.Seeker (such as an *os.File), the body is
+	// written straight into place; otherwise it is spooled first.
+	Size    int64
+	Workers int // 0: all cores
+}
+
+// ErrInputChanged means the input's length differed from EncryptOptions.Size.
+var ErrInputChanged = errors.New("input length differs from the declared size")
+
+// seekableWriter is a destination that can be written out of order.
+type seekableWriter interface {
+	io.WriterAt
+	io.Seeker
 }
 
 // Encrypt seals src into a self-contained record file written to dst, signed by
-// author and readable by author and every recipient. The body is spooled (in memory
-// when small, in an unlinked temporary file otherwise) because the header that
-// signs it comes first in the file.
+// author and readable by author and every recipient.
+//
+// The signed header precedes the body in the file but depends on all of it, so
+// when the size or the destination does not allow writing in place, the sealed
+// body is spooled (in memory when small, in an unlinked temporary file otherwise).
 func Encrypt(ctx context.Context, dst io.Writer, src io.Reader, author *Identity, recipients []*KeyCard, opts *EncryptOptions) error {
 	if opts == nil {
 		opts = &EncryptOptions{}
 	}
 	meta := record.Meta{Title: opts.Title, Type: opts.Type, Tags: opts.Tags}
-	if err := meta.Check(); err != nil {
+	metaSize, err := record.SealedMetaSize(&meta)
+	if err != nil {
 		return err
 	}
-	readers := append([]*KeyCard{author.card}, recipients...)
-	if len(readers) > maxFileGrants {
+	if len(recipients)+1 > maxFileGrants {
 		return fmt.Errorf("%w: at most %d recipients", ErrTooLarge, maxFileGrants-1)
 	}
-	acl := &format.ACL{Owner: author.card.c.AccountID, Seq: 1, Epoch: 1}
-	rand.Read(acl.RecordID[:])
-	seen := map[[32]byte]bool{}
-	for i, r := range readers {
-		id := format.KeyID(r.c.XWingPK)
-		if seen[id] {
-			continue // the same card twice is one reader
-		}
-		seen[id] = true
-		rights := format.RightRead
-		if i == 0 {
-			rights = format.RightRead | format.RightWrite | format.RightShare
-		}
-		acl.Entries = append(acl.Entries, format.ACLEntry{Reader: id, Rights: rights})
-	}
-	slices.SortFunc(acl.Entries, func(a, b format.ACLEntry) int { return bytes.Compare(a.Reader[:], b.Reader[:]) })
-	if err := acl.Sign(author.sign); err != nil {
-		return err
-	}
-
 	epochKey := make([]byte, 32)
 	rand.Read(epochKey)
 	defer clear(epochKey)
+	acl, grants, err := fileACL(author, recipients, epochKey)
+	if err != nil {
+		return err
+	}
+	// Everything in the bundle but the header is known now, and the header's
+	// length is fixed by the metadata size, so the layout is known in advance.
+	headerLen := len((&format.Header{WrappedDEK: make([]byte, format.WrappedDEKSize),
+		SealedMeta: make([]byte, metaSize), Signature: make([]byte, 64)}).Marshal())
+	prefix, err := bundlePrefix(author, acl, grants)
+	if err != nil {
+		return err
+	}
+	bundleLen := len(prefix) + 2 + headerLen
+	if bundleLen > maxBundle {
+		return fmt.Errorf("%w: record bundle", ErrTooLarge)
+	}
+	params := &record.SealParams{RecordID: acl.RecordID, Owner: acl.Owner, Version: 1, ACL: acl, EpochKey: epochKey,
+		Author: acl.Owner, Signer: author.sign, Meta: meta, Workers: opts.Workers}
+
+	var h *format.Header
+	if ws, ok := dst.(seekableWriter); ok && opts.Size > 0 {
+		base, h, err := encryptInPlace(ctx, ws, src, params, opts.Size, bundleLen)
+		if err != nil {
+			return err
+		}
+		if len(h.Marshal()) != headerLen {
+			return fmt.Errorf("record header is %d bytes, reserved %d", len(h.Marshal()), headerLen)
+		}
+		return writeHead(io.NewOffsetWriter(ws, base), prefix, h)
+	}
 
 	hint := int64(-1)
-	if opts.SizeHint > 0 {
-		hint = int64(padding.BodySize(uint64(opts.SizeHint))) * 101 / 100
+	if opts.Size > 0 {
+		hint = int64(padding.BodySize(uint64(opts.Size))) * 101 / 100
 	}
 	bodySpool, err := newSpool(hint)
 	if err != nil {
@@ -92,48 +116,13 @@ func Encrypt(ctx context.Context, dst io.Writer, src io.Reader, author *Identity
 		return err
 	}
 	defer leafSpool.Close()
-
-	h, err := record.Seal(ctx, &record.SealParams{
-		RecordID: acl.RecordID, Owner: acl.Owner, Version: 1, ACL: acl, EpochKey: epochKey,
-		Author: acl.Owner, Signer: author.sign, Meta: meta, Workers: opts.Workers,
-	}, src, bodySpool, leafSpool)
-	if err != nil {
+	if h, err = record.Seal(ctx, params, src, bodySpool, leafSpool); err != nil {
 		return err
 	}
-
-	var b cryptobyte.Builder
-	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(author.card.c.Marshal()) })
-	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(acl.Marshal()) })
-	var grantErr error
-	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
-		done := map[[32]byte]bool{}
-		for _, r := range readers {
-			id := format.KeyID(r.c.XWingPK)
-			if done[id] {
-				continue
-			}
-			done[id] = true
-			g, err := sealGrant(author, acl.RecordID, acl.Epoch, r, epochKey)
-			if err != nil {
-				grantErr = err
-				return
-			}
-			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(g.Marshal()) })
-		}
-	})
-	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(h.Marshal()) })
-	if grantErr != nil {
-		return grantErr
-	}
-	bundle, err := b.Bytes()
-	if err != nil || len(bundle) > maxBundle {
-		return fmt.Errorf("%w: record bundle", ErrTooLarge)
-	}
-
 	w := bufio.NewWriterSize(dst, 1<<20)
-	w.Write(fileMagic)
-	w.Write([]byte{byte(len(bundle) >> 16), byte(len(bundle) >> 8), byte(len(bundle))})
-	w.Write(bundle)
+	if err := writeHead(w, prefix, h); err != nil {
+		return err
+	}
 	for _, s := range []spool{leafSpool, bodySpool} {
 		r, err := s.Reader()
 		if err != nil {
@@ -144,6 +133,91 @@ func Encrypt(ctx context.Context, dst io.Writer, src io.Reader, author *Identity
 		}
 	}
 	return w.Flush()
+}
+
+// encryptInPlace seals the body and leaves straight to their final offsets in dst,
+// leaving room for the magic and the bundle, and moves dst's offset to the end. It
+// returns the offset where the file starts.
+func encryptInPlace(ctx context.Context, dst seekableWriter, src io.Reader, p *record.SealParams, size int64, bundleLen int) (int64, *format.Header, error) {
+	base, err := dst.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, nil, err
+	}
+	padded := padding.BodySize(uint64(size))
+	chunks := int64(padded/cobble.ChunkSize + 1)
+	leavesAt := base + int64(len(fileMagic)+3+bundleLen)
+	bodyAt := leavesAt + 32*chunks
+	h, err := record.Seal(ctx, p, src, io.NewOffsetWriter(dst, bodyAt), io.NewOffsetWriter(dst, leavesAt))
+	if err != nil {
+		return 0, nil, err
+	}
+	// A different padded size would have put the body at the wrong offset.
+	if h.ChunkCount != uint64(chunks) || h.CiphertextLen != uint64(cobble.CiphertextSize(int64(padded))) {
+		return 0, nil, fmt.Errorf("%w: declared %d bytes", ErrInputChanged, size)
+	}
+	if _, err := dst.Seek(bodyAt+int64(h.CiphertextLen), io.SeekStart); err != nil {
+		return 0, nil, err
+	}
+	return base, h, nil
+}
+
+// fileACL builds and signs the ACL of a new offline record (the author with every
+// right, each recipient with read) and a grant of the epoch key to each reader.
+func fileACL(author *Identity, recipients []*KeyCard, epochKey []byte) (*format.ACL, []*format.Grant, error) {
+	acl := &format.ACL{Owner: author.card.c.AccountID, Seq: 1, Epoch: 1}
+	rand.Read(acl.RecordID[:])
+	seen := map[[32]byte]bool{}
+	var grants []*format.Grant
+	for i, r := range append([]*KeyCard{author.card}, recipients...) {
+		id := format.KeyID(r.c.XWingPK)
+		if seen[id] {
+			continue // the same card twice is one reader
+		}
+		seen[id] = true
+		rights := format.RightRead
+		if i == 0 {
+			rights = format.RightRead | format.RightWrite | format.RightShare
+		}
+		acl.Entries = append(acl.Entries, format.ACLEntry{Reader: id, Rights: rights})
+		g, err := sealGrant(author, acl.RecordID, acl.Epoch, r, epochKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		grants = append(grants, g)
+	}
+	slices.SortFunc(acl.Entries, func(a, b format.ACLEntry) int { return bytes.Compare(a.Reader[:], b.Reader[:]) })
+	if err := acl.Sign(author.sign); err != nil {
+		return nil, nil, err
+	}
+	return acl, grants, nil
+}
+
+// bundlePrefix encodes the bundle up to, not including, the header.
+func bundlePrefix(author *Identity, acl *format.ACL, grants []*format.Grant) ([]byte, error) {
+	var b cryptobyte.Builder
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(author.card.c.Marshal()) })
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(acl.Marshal()) })
+	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) {
+		for _, g := range grants {
+			b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(g.Marshal()) })
+		}
+	})
+	out, err := b.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("%w: record bundle", ErrTooLarge)
+	}
+	return out, nil
+}
+
+// writeHead writes the magic and the bundle: prefix ‖ u16<header>.
+func writeHead(w io.Writer, prefix []byte, h *format.Header) error {
+	hb := h.Marshal()
+	n := len(prefix) + 2 + len(hb)
+	head := append(bytes.Clone(fileMagic), byte(n>>16), byte(n>>8), byte(n))
+	head = append(head, prefix...)
+	head = append(head, byte(len(hb)>>8), byte(len(hb)))
+	_, err := w.Write(append(head, hb...))
+	return err
 }
 
 // sealGrant wraps the epoch key to one reader and signs the grant as author.

@@ -36,7 +36,7 @@ func encrypt(t testing.TB, author *Identity, plain []byte, to ...*Identity) []by
 	}
 	var out bytes.Buffer
 	if err := Encrypt(context.Background(), &out, bytes.NewReader(plain), author, cards,
-		&EncryptOptions{Title: "t", Type: "Observation", SizeHint: int64(len(plain))}); err != nil {
+		&EncryptOptions{Title: "t", Type: "Observation", Size: int64(len(plain))}); err != nil {
 		t.Fatalf("Encrypt: %v", err)
 	}
 	return out.Bytes()
@@ -256,5 +256,40 @@ func TestDecrypt_CompatibilityFixture(t *testing.T) {
 	}
 	if !bytes.Equal(got.Bytes(), read("record-v1.txt")) || info.Title != "Fixture" || info.Type != "text/plain" {
 		t.Fatalf("Decrypt(fixture) = %d bytes, title %q, type %q; want the fixture plaintext, Fixture, text/plain", got.Len(), info.Title, info.Type)
+	}
+}
+
+func TestEncrypt_InPlaceToFile(t *testing.T) {
+	alice, bob := newID(t, "alice"), newID(t, "bob")
+	plain := randBytes(3*cobble.ChunkSize + 777)
+	f, err := os.Create(filepath.Join(t.TempDir(), "out.bv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.Write([]byte("prefix")) // the file need not start at offset 0
+	err = Encrypt(context.Background(), f, bytes.NewReader(plain), alice, []*KeyCard{bob.Card()}, &EncryptOptions{Size: int64(len(plain))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Seek(6, io.SeekStart)
+	var got bytes.Buffer
+	if _, err := Decrypt(context.Background(), &got, f, bob, &DecryptOptions{Signer: alice.Card()}); err != nil || !bytes.Equal(got.Bytes(), plain) {
+		t.Fatalf("Decrypt(in-place file) = %v, equal %v", err, bytes.Equal(got.Bytes(), plain))
+	}
+}
+
+func TestEncrypt_InPlace_InputChanged(t *testing.T) {
+	alice := newID(t, "alice")
+	for _, n := range []int{100_000, 20_000} { // longer and shorter than declared
+		f, err := os.Create(filepath.Join(t.TempDir(), "out.bv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = Encrypt(context.Background(), f, bytes.NewReader(randBytes(n)), alice, nil, &EncryptOptions{Size: 50_000})
+		f.Close()
+		if !errors.Is(err, ErrInputChanged) {
+			t.Fatalf("Encrypt(%d bytes, declared 50000) error = %v, want ErrInputChanged", n, err)
+		}
 	}
 }

@@ -120,7 +120,7 @@ func runEncrypt(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	bar := startProgress("encrypting", size)
-	err = sdk.Encrypt(ctx, dst, bar.Reader(in), id, cards, &sdk.EncryptOptions{Title: *title, Type: *typ, SizeHint: max(size, 0)})
+	err = sdk.Encrypt(ctx, dst, bar.Reader(in), id, cards, &sdk.EncryptOptions{Title: *title, Type: *typ, Size: max(size, 0)})
 	bar.Stop()
 	if err != nil {
 		abort()

@@ -189,3 +189,15 @@ func parseMeta(s cryptobyte.String) (*Meta, error) {
 	}
 	return m, nil
 }
+
+// SealedMetaSize is the length sealMeta will produce for m, whatever its Length.
+func SealedMetaSize(m *Meta) (int, error) {
+	if err := m.Check(); err != nil {
+		return 0, err
+	}
+	bucket, err := padding.MetaBucket(2 + len(m.encode()))
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrMetaInvalid, err)
+	}
+	return nonceSize + bucket + 16, nil
+}
