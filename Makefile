@@ -31,7 +31,7 @@ fuzz:
 	done
 
 soak:
-	BLINDVAULT_SOAK=1 $(GO) test -timeout 60m -run 'Crash|Soak' ./server/...
+	BLINDVAULT_SOAK=1 $(GO) test -count=1 -timeout 30m -run TestStore_Crash ./server/store/bolt/
 
 demo:
 	$(GO) run ./cmd/blindvault demo

@@ -1,0 +1,190 @@
+package bolt_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/blindvault/blindvault/server/store"
+	"github.com/blindvault/blindvault/server/store/bolt"
+)
+
+// Run with: go test -run '^$' -bench . -benchtime 2000x ./server/store/bolt/
+// The raw commit rate is the baseline that group commit is measured against;
+// all of them fsync on the same disk (t.TempDir).
+
+// latencies collects one duration per operation and reports throughput and
+// percentiles.
+type latencies struct {
+	mu    sync.Mutex
+	d     []time.Duration
+	start time.Time
+}
+
+func newLatencies(n int) *latencies {
+	return &latencies{d: make([]time.Duration, 0, n), start: time.Now()}
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.mu.Lock()
+	l.d = append(l.d, d)
+	l.mu.Unlock()
+}
+
+func (l *latencies) report(b *testing.B) {
+	elapsed := time.Since(l.start)
+	slices.Sort(l.d)
+	if len(l.d) == 0 {
+		return
+	}
+	pct := func(p float64) float64 {
+		return float64(l.d[min(len(l.d)-1, int(p*float64(len(l.d))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(float64(len(l.d))/elapsed.Seconds(), "ops/s")
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// BenchmarkRawCommit is plain bbolt: one Update, so one fsync, per 4 KiB put.
+func BenchmarkRawCommit(b *testing.B) {
+	db, err := bbolt.Open(filepath.Join(b.TempDir(), "raw.db"), 0o600, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	value := make([]byte, 4096)
+	b.ResetTimer()
+	l := newLatencies(b.N)
+	for i := range b.N {
+		t := time.Now()
+		err := db.Update(func(tx *bbolt.Tx) error {
+			bk, err := tx.CreateBucketIfNotExists([]byte("b"))
+			if err != nil {
+				return err
+			}
+			return bk.Put(binary.BigEndian.AppendUint64(nil, uint64(i)), value)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		l.add(time.Since(t))
+	}
+	l.report(b)
+}
+
+// BenchmarkPutVersionSmall writes new records with 4 KiB bodies from
+// concurrent writers; group commit should make the rate grow with them.
+func BenchmarkPutVersionSmall(b *testing.B) {
+	for _, writers := range []int{1, 8, 64} {
+		b.Run(fmt.Sprintf("writers=%d", writers), func(b *testing.B) {
+			s, owner := benchStore(b)
+			body := make([]byte, 4096)
+			rand.Read(body)
+			header := make([]byte, 600)
+			var next atomic.Int64
+			b.ResetTimer()
+			before := s.CommitStats()
+			l := newLatencies(b.N)
+			var wg sync.WaitGroup
+			for range writers {
+				wg.Go(func() {
+					for {
+						i := next.Add(1)
+						if i > int64(b.N) {
+							return
+						}
+						w := benchWrite(owner, i, header, int64(len(body)))
+						t := time.Now()
+						if err := s.PutVersion(context.Background(), w, bytes.NewReader(body)); err != nil {
+							b.Error(err)
+							return
+						}
+						l.add(time.Since(t))
+					}
+				})
+			}
+			wg.Wait()
+			l.report(b)
+			st := s.CommitStats()
+			if c := st.Commits - before.Commits; c > 0 {
+				b.ReportMetric(float64(st.Writes-before.Writes)/float64(c), "writes/commit")
+			}
+		})
+	}
+}
+
+// BenchmarkBody writes and reads one large body per operation.
+func BenchmarkBody(b *testing.B) {
+	const size = 256 << 20
+	body := make([]byte, size)
+	rand.Read(body)
+	s, owner := benchStore(b)
+	header := make([]byte, 600)
+	var n int64
+	b.Run("write", func(b *testing.B) {
+		b.SetBytes(size)
+		for range b.N {
+			n++
+			w := benchWrite(owner, 1e9+n, header, size)
+			if err := s.PutVersion(context.Background(), w, bytes.NewReader(body)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	w := benchWrite(owner, 2e9, header, size)
+	if err := s.PutVersion(context.Background(), w, bytes.NewReader(body)); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("read", func(b *testing.B) {
+		b.SetBytes(size)
+		for range b.N {
+			r, err := s.OpenBody(context.Background(), w.Record, 1, 0, size)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if n, err := io.Copy(io.Discard, r); err != nil || n != size {
+				b.Fatalf("read %d, %v", n, err)
+			}
+			r.Close()
+		}
+	})
+}
+
+func benchStore(b *testing.B) (*bolt.Store, store.AccountID) {
+	b.Helper()
+	s, err := bolt.Open(filepath.Join(b.TempDir(), "store.db"), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	owner := store.AccountID{1}
+	err = s.CreateAccount(context.Background(), store.NewAccount{
+		ID: owner, Handle: "bench", Role: store.RoleService,
+		KeyCard: store.KeyCard{Seq: 1, Signed: []byte("card")}, Device: store.Device{ID: store.DeviceID{1}, Cert: []byte("cert")},
+		Backup: []byte("backup"), OPRFSetup: []byte("oprf"), Created: time.Now(),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s, owner
+}
+
+func benchWrite(owner store.AccountID, i int64, header []byte, size int64) store.VersionWrite {
+	rec := store.RecordID(sha256.Sum256(binary.BigEndian.AppendUint64(nil, uint64(i))))
+	return store.VersionWrite{
+		Record: rec, Owner: owner, Author: owner, Version: 1, HeaderHash: store.Hash(rec),
+		Header: header, Leaves: make([]byte, 32), BodySize: size, Created: time.Now(),
+	}
+}

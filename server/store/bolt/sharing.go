@@ -1,0 +1,229 @@
+package bolt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/blindvault/blindvault/server/store"
+)
+
+func (s *Store) UpdateSharing(ctx context.Context, sw store.SharingWrite) error {
+	err := errors.Join(checkID("record", sw.Record.IsZero()), checkSharing(sw.Sharing), checkChainEntries(sw.Chain))
+	if err == nil && sw.Sharing.IsZero() && len(sw.Chain) == 0 {
+		err = invalid("nothing to change")
+	}
+	if err == nil && len(sw.Sharing.Revoke) > 0 && sw.Time.IsZero() {
+		err = invalid("revocation time is zero")
+	}
+	if err != nil {
+		return fmt.Errorf("update sharing: %w", err)
+	}
+	err = s.update(ctx, sharingSize(sw.Sharing)+chainSize(sw.Chain), func(w *writeTx) error {
+		h, err := getHead(w.tx, sw.Record)
+		if err != nil {
+			return err
+		}
+		switch {
+		case h.IsDeleted():
+			return fmt.Errorf("record %s is deleted: %w", sw.Record, store.ErrNotFound)
+		case h.Owner != sw.Owner:
+			return fmt.Errorf("record %s has another owner: %w", sw.Record, store.ErrConflict)
+		}
+		if err := errors.Join(checkSharingState(w.tx, h, sw.Sharing), checkChain(w.tx, sw.Chain)); err != nil {
+			return err
+		}
+		if err := applySharing(w, &h, sw.Sharing, sw.Time); err != nil {
+			return err
+		}
+		return errors.Join(w.put(bRecords, key(sw.Record[:]), encodeHead(h)), applyChain(w, sw.Chain))
+	})
+	if err != nil {
+		return fmt.Errorf("update sharing: %w", err)
+	}
+	return nil
+}
+
+// checkSharing checks a sharing change without the stored state.
+func checkSharing(sh store.Sharing) error {
+	var errs []error
+	if sh.ACL != nil {
+		errs = append(errs, checkValue("acl", sh.ACL.Signed, true))
+		if sh.ACL.Seq == 0 {
+			errs = append(errs, invalid("acl seq 0"))
+		}
+	}
+	for _, g := range sh.Grants {
+		errs = append(errs, checkValue("grant", g.Signed, true),
+			checkID("grant recipient", g.Recipient.IsZero()), checkID("grant account", g.Account.IsZero()))
+	}
+	for _, k := range sh.Revoke {
+		errs = append(errs, checkID("revoked key", k.IsZero()))
+	}
+	return errors.Join(errs...)
+}
+
+func sharingSize(sh store.Sharing) int {
+	n := 0
+	if sh.ACL != nil {
+		n += len(sh.ACL.Signed) + 128
+	}
+	for _, g := range sh.Grants {
+		n += len(g.Signed) + 128
+	}
+	return n
+}
+
+// checkSharingState checks a sharing change against the head it applies to.
+func checkSharingState(tx *bbolt.Tx, h store.Head, sh store.Sharing) error {
+	if sh.ACL != nil && sh.ACL.Seq != h.ACLSeq+1 {
+		return fmt.Errorf("acl seq %d, current %d: %w", sh.ACL.Seq, h.ACLSeq, store.ErrConflict)
+	}
+	for _, g := range sh.Grants {
+		if _, err := getAccount(tx, g.Account); err != nil {
+			return fmt.Errorf("grant: %w", err)
+		}
+	}
+	return nil
+}
+
+// applySharing revokes, then stores the ACL and grants, then brings the
+// "shared with" index of every account involved up to date.
+func applySharing(w *writeTx, h *store.Head, sh store.Sharing, at time.Time) error {
+	touched := map[store.AccountID]bool{}
+	if len(sh.Revoke) > 0 {
+		revoke := map[store.KeyID]bool{}
+		for _, k := range sh.Revoke {
+			revoke[k] = true
+		}
+		grants, err := recordGrants(w.tx, h.Record)
+		if err != nil {
+			return err
+		}
+		for _, g := range grants {
+			if revoke[g.Recipient] && g.Revoked.IsZero() {
+				g.Revoked = at
+				if err := w.put(bGrants, grantKey(h.Record, g.Epoch, g.Recipient), encodeGrant(g)); err != nil {
+					return err
+				}
+				touched[g.Account] = true
+			}
+		}
+	}
+	if sh.ACL != nil {
+		if err := w.put(bACLs, key(h.Record[:], u64(sh.ACL.Seq)), encodeACL(*sh.ACL)); err != nil {
+			return err
+		}
+		h.ACLSeq = sh.ACL.Seq
+	}
+	for _, g := range sh.Grants {
+		g.Revoked = time.Time{}
+		if err := w.put(bGrants, grantKey(h.Record, g.Epoch, g.Recipient), encodeGrant(g)); err != nil {
+			return err
+		}
+		touched[g.Account] = true
+	}
+	for acct := range touched {
+		if err := updateShared(w, h, acct); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func grantKey(rec store.RecordID, epoch uint32, k store.KeyID) []byte {
+	return key(rec[:], u32(epoch), k[:])
+}
+
+// updateShared lists the record as shared with acct while acct, not being
+// its owner, holds an unrevoked grant on it.
+func updateShared(w *writeTx, h *store.Head, acct store.AccountID) error {
+	grants, err := recordGrants(w.tx, h.Record)
+	if err != nil {
+		return err
+	}
+	shared := false
+	for _, g := range grants {
+		shared = shared || (g.Account == acct && g.Revoked.IsZero() && acct != h.Owner)
+	}
+	k := key(acct[:], h.Record[:])
+	if shared {
+		return w.put(bShared, k, present)
+	}
+	if w.get(bShared, k) != nil {
+		return w.del(bShared, k)
+	}
+	return nil
+}
+
+func recordGrants(tx *bbolt.Tx, id store.RecordID) ([]store.Grant, error) {
+	var gs []store.Grant
+	c := tx.Bucket(bGrants).Cursor()
+	for k, v := c.Seek(id[:]); k != nil && hasPrefix(k, id[:]); k, v = c.Next() {
+		g, err := decodeGrant(v)
+		if err != nil {
+			return nil, err
+		}
+		rest := k[len(id):]
+		g.Epoch = uint32(rest[0])<<24 | uint32(rest[1])<<16 | uint32(rest[2])<<8 | uint32(rest[3])
+		g.Recipient = store.KeyID(rest[4:])
+		gs = append(gs, g)
+	}
+	return gs, nil
+}
+
+func (s *Store) ACL(ctx context.Context, id store.RecordID, seq uint64) (store.ACL, error) {
+	var a store.ACL
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		h, err := getHead(tx, id)
+		if err != nil {
+			return err
+		}
+		if seq == 0 {
+			seq = h.ACLSeq
+		}
+		v := tx.Bucket(bACLs).Get(key(id[:], u64(seq)))
+		if v == nil {
+			return fmt.Errorf("acl %d: %w", seq, store.ErrNotFound)
+		}
+		a, err = decodeACL(v)
+		a.Seq = seq
+		return err
+	})
+	if err != nil {
+		return store.ACL{}, fmt.Errorf("acl: %w", err)
+	}
+	return a, nil
+}
+
+func (s *Store) Grants(ctx context.Context, id store.RecordID) ([]store.Grant, error) {
+	var gs []store.Grant
+	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
+		if _, err := getHead(tx, id); err != nil {
+			return err
+		}
+		gs, err = recordGrants(tx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("grants: %w", err)
+	}
+	return gs, nil
+}
+
+func (s *Store) GrantsFor(ctx context.Context, id store.RecordID, account store.AccountID) ([]store.Grant, error) {
+	all, err := s.Grants(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("grants for: %w", err)
+	}
+	var gs []store.Grant
+	for _, g := range all {
+		if g.Account == account && g.Revoked.IsZero() {
+			gs = append(gs, g)
+		}
+	}
+	return gs, nil
+}
