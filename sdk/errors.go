@@ -3,10 +3,10 @@ package sdk
 import (
 	"errors"
 
-	"github.com/blindvault/blindvault/sdk/internal/cobble"
-	"github.com/blindvault/blindvault/sdk/internal/format"
-	"github.com/blindvault/blindvault/sdk/internal/keyfile"
-	"github.com/blindvault/blindvault/sdk/internal/record"
+	"github.com/blindvault/blindvault/internal/cobble"
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/keyfile"
+	"github.com/blindvault/blindvault/internal/record"
 )
 
 // Errors a caller can test for with errors.Is. Every check a reader makes fails

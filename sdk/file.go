@@ -13,11 +13,11 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
-	"github.com/blindvault/blindvault/sdk/internal/cobble"
-	"github.com/blindvault/blindvault/sdk/internal/format"
-	"github.com/blindvault/blindvault/sdk/internal/grant"
-	"github.com/blindvault/blindvault/sdk/internal/padding"
-	"github.com/blindvault/blindvault/sdk/internal/record"
+	"github.com/blindvault/blindvault/internal/cobble"
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/grant"
+	"github.com/blindvault/blindvault/internal/padding"
+	"github.com/blindvault/blindvault/internal/record"
 )
 
 // fileMagic starts every record file. Like PNG's, it catches text-mode mangling.

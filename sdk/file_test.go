@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/blindvault/blindvault/sdk/internal/cobble"
+	"github.com/blindvault/blindvault/internal/cobble"
 )
 
 func newID(t testing.TB, handle string) *Identity {

@@ -9,9 +9,9 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
-	"github.com/blindvault/blindvault/sdk/internal/format"
-	"github.com/blindvault/blindvault/sdk/internal/grant"
-	"github.com/blindvault/blindvault/sdk/internal/keyfile"
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/grant"
+	"github.com/blindvault/blindvault/internal/keyfile"
 )
 
 // Identity is a person's or a service's private keys: an Ed25519 signing key and an

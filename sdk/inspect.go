@@ -5,7 +5,7 @@ import (
 	"io"
 	"time"
 
-	"github.com/blindvault/blindvault/sdk/internal/format"
+	"github.com/blindvault/blindvault/internal/format"
 )
 
 // FileInfo is what anyone can learn from a record file without a key: the JSON view

@@ -3,7 +3,7 @@ package sdk
 import (
 	"encoding/hex"
 
-	"github.com/blindvault/blindvault/sdk/internal/format"
+	"github.com/blindvault/blindvault/internal/format"
 )
 
 // KeyCard is an identity's public, self-signed card: its account id, handle, Ed25519

@@ -8,7 +8,7 @@ import (
 	"io"
 	"testing"
 
-	"github.com/blindvault/blindvault/sdk/internal/merkle"
+	"github.com/blindvault/blindvault/internal/merkle"
 )
 
 var benchSizes = []struct {

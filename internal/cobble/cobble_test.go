@@ -9,7 +9,7 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/blindvault/blindvault/sdk/internal/merkle"
+	"github.com/blindvault/blindvault/internal/merkle"
 )
 
 var (

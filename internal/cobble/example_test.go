@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/blindvault/blindvault/sdk/internal/cobble"
+	"github.com/blindvault/blindvault/internal/cobble"
 )
 
 func Example() {

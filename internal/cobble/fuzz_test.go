@@ -6,7 +6,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/blindvault/blindvault/sdk/internal/merkle"
+	"github.com/blindvault/blindvault/internal/merkle"
 )
 
 // testHeader is a valid salt ‖ commitment for testKey and testCtx, so that

@@ -8,7 +8,7 @@ import (
 	"io"
 	"math"
 
-	"github.com/blindvault/blindvault/sdk/internal/merkle"
+	"github.com/blindvault/blindvault/internal/merkle"
 )
 
 // OpenOptions tune [Open]. A nil *OpenOptions opens plain Cobblestone-256.

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/blindvault/blindvault/sdk/internal/merkle"
+	"github.com/blindvault/blindvault/internal/merkle"
 )
 
 // Summary describes a sealed body: what the record header signs

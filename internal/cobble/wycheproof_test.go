@@ -14,7 +14,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/blindvault/blindvault/sdk/internal/merkle"
+	"github.com/blindvault/blindvault/internal/merkle"
 	"github.com/c2sp/wycheproof"
 )
 

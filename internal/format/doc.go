@@ -1,6 +1,7 @@
 // Package format encodes and parses the signed objects of Blindvault format v1:
 // key cards, role attestations, device certificates and revocations, ACLs,
-// grants and record headers, as specified in docs/spec/format-v1.md (§1–§3).
+// grants, record headers and session auth objects, as specified in
+// docs/spec/format-v1.md (§1–§3).
 //
 // Every object is a canonical, length-prefixed binary body
 // (u8 version ‖ u8 kind ‖ u16 suite ‖ fields) and an Ed25519 signature over

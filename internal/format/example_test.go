@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/blindvault/blindvault/sdk/internal/format"
-	"github.com/blindvault/blindvault/sdk/internal/grant"
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/grant"
 )
 
 // Fixed keys so that the output below is stable; real identities use random ones.

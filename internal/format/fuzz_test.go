@@ -51,6 +51,7 @@ func FuzzParseDeviceRevocation(f *testing.F) { fuzzParse(f, codecNamed("DeviceRe
 func FuzzParseACL(f *testing.F)              { fuzzParse(f, codecNamed("ACL")) }
 func FuzzParseGrant(f *testing.F)            { fuzzParse(f, codecNamed("Grant")) }
 func FuzzParseHeader(f *testing.F)           { fuzzParse(f, codecNamed("Header")) }
+func FuzzParseAuth(f *testing.F)             { fuzzParse(f, codecNamed("Auth")) }
 
 func FuzzParseKeyCardText(f *testing.F) {
 	c, _ := newCard(f)

@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
-	"github.com/blindvault/blindvault/sdk/internal/padding"
+	"github.com/blindvault/blindvault/internal/padding"
 )
 
 // Sizes of header fields and of the body they describe (§2.7, §4, §5).

@@ -253,4 +253,5 @@ var codecs = []codec{
 	{"ACL", KindACL, false, validOf(newACL), parseOf(ParseACL)},
 	{"Grant", KindGrant, false, validOf(newGrant), parseOf(ParseGrant)},
 	{"Header", KindHeader, false, validOf(newHeader), parseOf(ParseHeader)},
+	{"Auth", KindAuth, false, validOf(newAuth), parseOf(ParseAuth)},
 }

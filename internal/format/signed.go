@@ -29,10 +29,10 @@ const (
 	KindHeader           Kind = 7
 	// KindAccountEntry is reserved; it is specified with the server.
 	KindAccountEntry Kind = 8
+	KindAuth         Kind = 9
 )
 
-// PurposeAuth is the purpose of a session challenge response. It has no kind and
-// is specified with the server; it is listed so that no object can take it.
+// PurposeAuth is the purpose of a session challenge response (KindAuth).
 const PurposeAuth = "auth"
 
 // Purpose returns the purpose string that domain-separates signatures over bodies
@@ -55,6 +55,8 @@ func (k Kind) Purpose() string {
 		return "record-header"
 	case KindAccountEntry:
 		return "account-entry"
+	case KindAuth:
+		return PurposeAuth
 	}
 	return ""
 }
@@ -72,7 +74,7 @@ func (k Kind) maxSize() int {
 	switch k {
 	case KindKeyCard, KindGrant:
 		return 4 << 10
-	case KindRole, KindDeviceCert, KindDeviceRevocation:
+	case KindRole, KindDeviceCert, KindDeviceRevocation, KindAuth:
 		return 1 << 10
 	case KindACL:
 		return 64 << 10

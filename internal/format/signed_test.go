@@ -21,7 +21,7 @@ func TestKind_Purpose_Table(t *testing.T) {
 	want := map[Kind]string{
 		KindKeyCard: "key-card", KindRole: "role", KindDeviceCert: "device-cert",
 		KindDeviceRevocation: "device-revoke", KindACL: "acl", KindGrant: "grant",
-		KindHeader: "record-header", KindAccountEntry: "account-entry", 0: "", 9: "",
+		KindHeader: "record-header", KindAccountEntry: "account-entry", KindAuth: "auth", 0: "", 10: "",
 	}
 	for k, p := range want {
 		if got := k.Purpose(); got != p {
@@ -202,7 +202,7 @@ func TestVerify_PurposeSeparation(t *testing.T) {
 	priv := testEd25519("alice")
 	pub := testPub(priv)
 	body := []byte{1, 5, 0, 1, 42}
-	kinds := []Kind{KindKeyCard, KindRole, KindDeviceCert, KindDeviceRevocation, KindACL, KindGrant, KindHeader, KindAccountEntry}
+	kinds := []Kind{KindKeyCard, KindRole, KindDeviceCert, KindDeviceRevocation, KindACL, KindGrant, KindHeader, KindAccountEntry, KindAuth}
 	for _, signed := range kinds {
 		sig := forceSign(priv, signed, body)
 		for _, checked := range kinds {

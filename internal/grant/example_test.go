@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/blindvault/blindvault/sdk/internal/grant"
+	"github.com/blindvault/blindvault/internal/grant"
 )
 
 func ExampleSeal() {

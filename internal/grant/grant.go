@@ -17,7 +17,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/blindvault/blindvault/sdk/internal/format"
+	"github.com/blindvault/blindvault/internal/format"
 	"github.com/cloudflare/circl/hpke"
 	"github.com/cloudflare/circl/kem"
 	"github.com/cloudflare/circl/kem/xwing"

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/blindvault/blindvault/sdk/internal/format"
+	"github.com/blindvault/blindvault/internal/format"
 )
 
 func testSeed(name string) []byte {

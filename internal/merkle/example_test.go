@@ -3,7 +3,7 @@ package merkle_test
 import (
 	"fmt"
 
-	"github.com/blindvault/blindvault/sdk/internal/merkle"
+	"github.com/blindvault/blindvault/internal/merkle"
 )
 
 func ExampleHasher() {

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
-	"github.com/blindvault/blindvault/sdk/internal/padding"
+	"github.com/blindvault/blindvault/internal/padding"
 )
 
 // Meta is what a reader learns about a version besides its body. It is encrypted

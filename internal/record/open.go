@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/blindvault/blindvault/sdk/internal/cobble"
-	"github.com/blindvault/blindvault/sdk/internal/format"
-	"github.com/blindvault/blindvault/sdk/internal/merkle"
-	"github.com/blindvault/blindvault/sdk/internal/padding"
+	"github.com/blindvault/blindvault/internal/cobble"
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/merkle"
+	"github.com/blindvault/blindvault/internal/padding"
 )
 
 var (

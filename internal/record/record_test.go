@@ -10,9 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/blindvault/blindvault/sdk/internal/cobble"
-	"github.com/blindvault/blindvault/sdk/internal/format"
-	"github.com/blindvault/blindvault/sdk/internal/grant"
+	"github.com/blindvault/blindvault/internal/cobble"
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/grant"
 )
 
 // party is a test identity: its card and signing key.

@@ -11,9 +11,9 @@ import (
 	"io"
 	"time"
 
-	"github.com/blindvault/blindvault/sdk/internal/cobble"
-	"github.com/blindvault/blindvault/sdk/internal/format"
-	"github.com/blindvault/blindvault/sdk/internal/padding"
+	"github.com/blindvault/blindvault/internal/cobble"
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/padding"
 )
 
 // SealParams says which version is being written, under which ACL and epoch, and by whom.

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/blindvault/blindvault/sdk/internal/format"
+	"github.com/blindvault/blindvault/internal/format"
 )
 
 var (

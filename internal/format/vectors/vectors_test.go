@@ -12,11 +12,11 @@ import (
 	"os"
 	"testing"
 
-	"github.com/blindvault/blindvault/sdk/internal/format"
-	"github.com/blindvault/blindvault/sdk/internal/grant"
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/grant"
 )
 
-const path = "../../../testdata/format-v1.json"
+const path = "../../../sdk/testdata/format-v1.json"
 
 // The checked-in file is exactly what the generator produces.
 func TestGenerate_MatchesCheckedIn(t *testing.T) {
@@ -29,7 +29,7 @@ func TestGenerate_MatchesCheckedIn(t *testing.T) {
 		t.Fatalf("Generate() = %v", err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("Generate() differs from %s (%d and %d bytes); run go generate ./sdk/internal/format/vectors", path, len(got), len(want))
+		t.Errorf("Generate() differs from %s (%d and %d bytes); run go generate ./internal/format/vectors", path, len(got), len(want))
 	}
 }
 

@@ -1,6 +1,6 @@
 // Command gen writes the format v1 test vectors, sdk/testdata/format-v1.json.
-// The vectors are built by package sdk/internal/format/vectors, whose test checks
-// that the file is up to date; run "go generate ./sdk/internal/format/vectors"
+// The vectors are built by package internal/format/vectors, whose test checks
+// that the file is up to date; run "go generate ./internal/format/vectors"
 // after changing either.
 package main
 
@@ -9,7 +9,7 @@ import (
 	"log"
 	"os"
 
-	"github.com/blindvault/blindvault/sdk/internal/format/vectors"
+	"github.com/blindvault/blindvault/internal/format/vectors"
 )
 
 func main() {
