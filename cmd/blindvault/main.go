@@ -40,6 +40,9 @@ var commands = map[string]command{
 	"decrypt": {"decrypt and verify a record file", runDecrypt},
 	"inspect": {"show a record file's signed header as JSON (no secrets)", runInspect},
 	"demo":    {"run the end-to-end demonstration", runDemo},
+	"serve":   {"run the blind storage server", runServe},
+
+	"rotate-master-key": {"re-encrypt the server's keyset under a new master key", runRotateMasterKey},
 }
 
 func usage(w io.Writer) {
@@ -50,7 +53,7 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-18s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'blindvault COMMAND -h' for a command's flags.")
 }

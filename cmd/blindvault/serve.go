@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/secrets"
+	"github.com/blindvault/blindvault/server/store/bolt"
+)
+
+// serveConfig is what the serve flags say.
+type serveConfig struct {
+	data, addr, origin      string
+	tlsCert, tlsKey         string
+	devTLS, insecureHTTP    bool
+	masterKeyFile           string
+	maxBody                 int64
+	noPatientSignup         bool
+	trustedProxies          listFlag
+	shutdownGrace, idleTime time.Duration
+	headerTimeout           time.Duration
+}
+
+func runServe(ctx context.Context, args []string, s stdio) error {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.StringVar(&c.data, "data", "", "data `directory` (created 0700 if missing)")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8443", "listen `address` HOST:PORT")
+	fs.StringVar(&c.origin, "origin", "", "public `URL` clients use (default https://ADDR, or http:// with --insecure-http)")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate `file` (PEM)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key `file` (PEM)")
+	fs.BoolVar(&c.devTLS, "dev-tls", false, "serve TLS with a fresh self-signed certificate and print its fingerprint")
+	fs.BoolVar(&c.insecureHTTP, "insecure-http", false, "serve plain HTTP (only on a loopback address)")
+	fs.StringVar(&c.masterKeyFile, "master-key-file", "", "master key `file` (default: $BLINDVAULT_MASTER_KEY, or DATA.master-key created on first start)")
+	fs.Int64Var(&c.maxBody, "max-body", 1<<30, "largest record body in `bytes`")
+	fs.BoolVar(&c.noPatientSignup, "no-patient-signup", false, "refuse self-registration of patients")
+	fs.DurationVar(&c.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send its request headers")
+	fs.Var(&c.trustedProxies, "trusted-proxy", "`CIDR` of a reverse proxy allowed to set X-Forwarded-For (repeatable)")
+	c.shutdownGrace, c.idleTime = 30*time.Second, 2*time.Minute
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 || c.data == "" {
+		return usagef("usage: blindvault serve --data DIR [--addr HOST:PORT] (--tls-cert F --tls-key F | --dev-tls | --insecure-http)")
+	}
+	return serve(ctx, c, s)
+}
+
+func serve(ctx context.Context, c serveConfig, s stdio) error {
+	tlsConf, scheme, err := c.transport(s)
+	if err != nil {
+		return err
+	}
+	var proxies []netip.Prefix
+	for _, p := range c.trustedProxies {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			return usagef("--trusted-proxy %q: %v", p, err)
+		}
+		proxies = append(proxies, pfx)
+	}
+	if err := os.MkdirAll(c.data, 0o700); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewJSONHandler(s.err, nil))
+	st, err := bolt.Open(filepath.Join(c.data, "blindvault.db"), &bolt.Options{MaxBodySize: c.maxBody})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	masterKey, err := c.masterKey(s)
+	if err != nil {
+		return err
+	}
+	secrets, err := loadServerSecrets(ctx, st, masterKey)
+	clear(masterKey)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	origin := c.origin
+	if origin == "" {
+		origin = scheme + "://" + ln.Addr().String()
+	}
+	srv, err := server.New(server.Config{Store: st, Origin: origin, Logger: log, MaxBody: c.maxBody,
+		NoPatientSignup: c.noPatientSignup, Secrets: secrets, TrustedProxies: proxies})
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if created, err := srv.Bootstrap(ctx, c.data); err != nil {
+		ln.Close()
+		return err
+	} else if created {
+		fmt.Fprintf(s.err, "First start: a one-time admin invite is in %s (mode 0600).\n", filepath.Join(c.data, "bootstrap-invite"))
+	}
+
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		TLSConfig:         tlsConf,
+		ReadHeaderTimeout: c.headerTimeout,
+		// Bodies up to 1 GiB must fit; a client slower than ~2 MB/s over the
+		// whole upload is cut off.
+		ReadTimeout:    10 * time.Minute,
+		WriteTimeout:   10 * time.Minute,
+		IdleTimeout:    c.idleTime,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	fmt.Fprintf(s.err, "Blindvault listening on %s://%s (origin %s)\n", scheme, ln.Addr(), origin)
+	errc := make(chan error, 1)
+	go func() {
+		if tlsConf != nil {
+			errc <- hs.ServeTLS(ln, "", "")
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(s.err, "Shutting down: finishing requests in flight.")
+	sctx, cancel := context.WithTimeout(context.Background(), c.shutdownGrace)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// transport decides between TLS 1.3 (given or development certificate) and plain
+// HTTP, which is allowed only on a loopback address.
+func (c *serveConfig) transport(s stdio) (*tls.Config, string, error) {
+	modes := 0
+	for _, on := range []bool{c.tlsCert != "" || c.tlsKey != "", c.devTLS, c.insecureHTTP} {
+		if on {
+			modes++
+		}
+	}
+	if modes != 1 {
+		return nil, "", usagef("choose exactly one of --tls-cert/--tls-key, --dev-tls and --insecure-http")
+	}
+	host, _, err := net.SplitHostPort(c.addr)
+	if err != nil {
+		return nil, "", usagef("--addr %q: %v", c.addr, err)
+	}
+	conf := &tls.Config{MinVersion: tls.VersionTLS13}
+	switch {
+	case c.insecureHTTP:
+		ip := net.ParseIP(host)
+		if host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return nil, "", usagef("--insecure-http is allowed only on a loopback address, not %q", host)
+		}
+		return nil, "http", nil
+	case c.devTLS:
+		cert, fp, err := devCertificate(host)
+		if err != nil {
+			return nil, "", err
+		}
+		conf.Certificates = []tls.Certificate{cert}
+		fmt.Fprintf(s.err, "Development TLS certificate, SHA-256 fingerprint:\n  %s\n", fp)
+	default:
+		if c.tlsCert == "" || c.tlsKey == "" {
+			return nil, "", usagef("--tls-cert and --tls-key go together")
+		}
+		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+		if err != nil {
+			return nil, "", err
+		}
+		conf.Certificates = []tls.Certificate{cert}
+	}
+	return conf, "https", nil
+}
+
+// masterKey reads the master key from --master-key-file or BLINDVAULT_MASTER_KEY;
+// with neither, it uses (creating on first start) DATA.master-key beside the data
+// directory, so that copying the data directory does not copy the key.
+func (c *serveConfig) masterKey(s stdio) ([]byte, error) {
+	file := c.masterKeyFile
+	if file == "" && os.Getenv(secrets.MasterKeyEnv) == "" {
+		file = filepath.Clean(c.data) + ".master-key"
+		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
+			if err := generateMasterKey(file); err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(s.err, "Created the master key %s (mode 0600). Keep it out of data backups.\n", file)
+		}
+	}
+	return loadMasterKey(file)
+}

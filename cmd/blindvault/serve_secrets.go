@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/secrets"
+	"github.com/blindvault/blindvault/server/store"
+	"github.com/blindvault/blindvault/server/store/bolt"
+)
+
+// loadServerSecrets opens the server's secrets, sealed in the store under a
+// keyset that the master key encrypts, creating them on first start.
+func loadServerSecrets(ctx context.Context, st store.Secrets, masterKey []byte) (server.Secrets, error) {
+	box, err := secrets.Open(ctx, st, masterKey)
+	if err != nil {
+		return server.Secrets{}, err
+	}
+	s, err := secrets.LoadOrCreate(ctx, st, box)
+	if err != nil {
+		return server.Secrets{}, err
+	}
+	return server.Secrets{OPRFSeed: s.OPRFSeed, SessionPepper: s.SessionPepper, InvitePepper: s.InvitePepper}, nil
+}
+
+func generateMasterKey(path string) error { return secrets.GenerateMasterKey(path) }
+
+func loadMasterKey(file string) ([]byte, error) { return secrets.LoadMasterKey(file, nil) }
+
+// runRotateMasterKey re-encrypts the server's keyset under a new master key. The
+// server must be stopped (bbolt allows one process).
+func runRotateMasterKey(ctx context.Context, args []string, s stdio) error {
+	fs := flag.NewFlagSet("rotate-master-key", flag.ContinueOnError)
+	data := fs.String("data", "", "the server's data `directory`")
+	oldFile := fs.String("master-key-file", "", "the current master key `file` (default: $BLINDVAULT_MASTER_KEY, or DATA.master-key)")
+	newFile := fs.String("new-master-key-file", "", "`file` to create with the new master key (mode 0600)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 || *data == "" || *newFile == "" {
+		return usagef("usage: blindvault rotate-master-key --data DIR [--master-key-file OLD] --new-master-key-file NEW")
+	}
+	c := serveConfig{data: *data, masterKeyFile: *oldFile}
+	if c.masterKeyFile == "" && os.Getenv(secrets.MasterKeyEnv) == "" {
+		c.masterKeyFile = filepath.Clean(*data) + ".master-key"
+	}
+	oldKey, err := loadMasterKey(c.masterKeyFile)
+	if err != nil {
+		return err
+	}
+	if err := generateMasterKey(*newFile); err != nil {
+		return err
+	}
+	newKey, err := loadMasterKey(*newFile)
+	if err != nil {
+		return err
+	}
+	st, err := bolt.Open(filepath.Join(*data, "blindvault.db"), nil)
+	if err != nil {
+		os.Remove(*newFile)
+		return err
+	}
+	defer st.Close()
+	if err := secrets.RotateMasterKey(ctx, st, oldKey, newKey); err != nil {
+		os.Remove(*newFile)
+		return errors.Join(errors.New("rotation failed; the old key is still in use"), err)
+	}
+	fmt.Fprintf(s.err, "The keyset is now encrypted under %s. Start the server with --master-key-file %s and destroy the old key.\n", *newFile, *newFile)
+	return nil
+}

@@ -1,0 +1,316 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/server/store"
+)
+
+// Accounts and the key directory.
+//
+//	POST /v1/accounts                      registration (public)
+//	GET  /v1/accounts/{id}                 current card, role, status
+//	GET  /v1/accounts/{id}/cards?from=N    card history
+//	GET  /v1/accounts/{id}/devices         device certificates and revocations
+//	PUT  /v1/accounts/{id}/card            successor card (own account only)
+//	GET  /v1/directory/{handle}            lookup by handle, with card history
+//	POST /v1/devices                       enrol a device (ident_devices.go)
+//	POST /v1/devices/{device}/revoke       revoke a device (ident_devices.go)
+//
+// Everything the directory returns is public material that clients verify
+// themselves; the server checks signatures only to refuse garbage.
+func (s *Server) accountRoutes(r *mux.Router) {
+	id := "/accounts/{id:" + identHexPattern + "}"
+	r.HandleFunc("/accounts", s.public(s.postAccount)).Methods(http.MethodPost)
+	r.HandleFunc(id, s.authed(s.getAccount)).Methods(http.MethodGet)
+	r.HandleFunc(id+"/cards", s.authed(s.getCards)).Methods(http.MethodGet)
+	r.HandleFunc(id+"/devices", s.authed(s.getDevices)).Methods(http.MethodGet)
+	r.HandleFunc(id+"/card", s.authed(s.putCard)).Methods(http.MethodPut)
+	r.HandleFunc("/directory/{handle}", s.authed(s.getDirectory)).Methods(http.MethodGet)
+	r.HandleFunc("/devices", s.public(s.postDevice)).Methods(http.MethodPost)
+	r.HandleFunc("/devices/{device:"+identHexPattern+"}/revoke", s.authed(s.postRevokeDevice)).Methods(http.MethodPost)
+}
+
+type registerRequest struct {
+	KeyCard    []byte     `json:"key_card"`
+	DeviceCert []byte     `json:"device_cert"`
+	Backup     []byte     `json:"backup"`
+	OPRFSetup  []byte     `json:"oprf_setup"`
+	Role       store.Role `json:"role"`
+	Invite     string     `json:"invite,omitempty"`
+}
+
+type registerResponse struct {
+	AccountID string     `json:"account_id"`
+	Handle    string     `json:"handle"`
+	Role      store.Role `json:"role"`
+	DeviceID  string     `json:"device_id"`
+}
+
+// postAccount registers an account: its first key card (self-signed, seq 1),
+// a first device certified by that card, the key-backup blob and the OPRF
+// set-up. Patients may register themselves unless Config.NoPatientSignup;
+// every other role, and patients then, need an invite for that role, which is
+// used up in the same transaction that creates the account.
+func (s *Server) postAccount(w http.ResponseWriter, r *http.Request) error {
+	var req registerRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	if req.Role == "" {
+		req.Role = store.RolePatient
+	}
+	if !req.Role.Valid() {
+		return identBadRequest("bad_role", "role is not patient, clinician, service or admin")
+	}
+	card, err := format.ParseKeyCard(req.KeyCard)
+	if err != nil {
+		return identBadRequest("bad_key_card", "key card: %v", err)
+	}
+	if card.Seq != 1 {
+		return identBadRequest("bad_key_card", "a new account's key card has seq 1")
+	}
+	if card.AccountID == [32]byte{} {
+		return identBadRequest("bad_key_card", "the account id is zero")
+	}
+	if !validHandle(card.Handle) {
+		return identBadRequest("bad_handle", "handle: %s", handleRule)
+	}
+	cert, err := format.ParseDeviceCert(req.DeviceCert)
+	if err != nil {
+		return identBadRequest("bad_device_cert", "device certificate: %v", err)
+	}
+	now := s.now()
+	if err := checkDeviceCert(cert, card, now); err != nil {
+		return err
+	}
+	if len(req.Backup) == 0 {
+		return identBadRequest("bad_backup", "backup is required")
+	}
+	if _, err := oprfSetupKey(req.OPRFSetup); err != nil {
+		return identBadRequest("bad_oprf_setup", "%v", err)
+	}
+	acct := store.NewAccount{
+		ID:        store.AccountID(card.AccountID),
+		Handle:    card.Handle,
+		Role:      req.Role,
+		KeyCard:   store.KeyCard{Seq: 1, Signed: req.KeyCard, Added: now},
+		Device:    store.Device{ID: store.DeviceID(cert.DevicePK), Cert: req.DeviceCert, Added: now},
+		Backup:    req.Backup,
+		OPRFSetup: req.OPRFSetup,
+		Created:   now,
+	}
+	switch {
+	case req.Invite != "":
+		h, ok := s.parseInviteCode(req.Invite)
+		if !ok {
+			return errBadInvite
+		}
+		acct.Invite = &h
+	case req.Role != store.RolePatient || s.cfg.NoPatientSignup:
+		return errorf(http.StatusForbidden, "invite_required", "registering as %s needs an invite", req.Role)
+	}
+	err = s.store.CreateAccount(r.Context(), acct)
+	switch {
+	case err == nil:
+	case isNotFound(err):
+		return errBadInvite
+	case errors.Is(err, store.ErrExists):
+		if _, herr := s.store.AccountByHandle(r.Context(), acct.Handle); herr == nil {
+			return errorf(http.StatusConflict, "handle_taken", "the handle is taken")
+		}
+		return errorf(http.StatusConflict, "account_exists", "the account id is taken")
+	default:
+		return fmt.Errorf("register: %w", err)
+	}
+	writeJSON(w, http.StatusCreated, registerResponse{
+		AccountID: acct.ID.String(), Handle: acct.Handle, Role: acct.Role, DeviceID: acct.Device.ID.String(),
+	})
+	return nil
+}
+
+var errBadInvite = errorf(http.StatusForbidden, "bad_invite", "the invite is unknown, used, expired or for another role")
+
+// handleRule is the server's rule for handles, stricter than the card
+// format's: one spelling per name, so that "Alice", "alice" and a look-alike
+// in another script cannot be three accounts in the directory.
+const handleRule = "1..64 characters from a-z, 0-9 and . _ - @, starting with a letter or digit"
+
+func validHandle(h string) bool {
+	if len(h) == 0 || len(h) > format.MaxHandleSize {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case i > 0 && (c == '.' || c == '_' || c == '-' || c == '@'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// accountView is an account as the directory shows it: public material only,
+// never the backup blob or the OPRF set-up.
+type accountView struct {
+	AccountID string       `json:"account_id"`
+	Handle    string       `json:"handle"`
+	Role      store.Role   `json:"role"`
+	Status    store.Status `json:"status"`
+	CardSeq   uint64       `json:"card_seq"`
+	KeyCard   []byte       `json:"key_card"`
+	Created   *time.Time   `json:"created,omitempty"`
+	Cards     []cardView   `json:"cards,omitempty"` // the directory's card history
+}
+
+type cardView struct {
+	Seq     uint64     `json:"seq"`
+	KeyCard []byte     `json:"key_card"`
+	Added   *time.Time `json:"added,omitempty"`
+}
+
+func viewAccount(a store.Account) accountView {
+	return accountView{
+		AccountID: a.ID.String(), Handle: a.Handle, Role: a.Role, Status: a.Status,
+		CardSeq: a.KeyCard.Seq, KeyCard: a.KeyCard.Signed, Created: identTime(a.Created),
+	}
+}
+
+func viewCards(cards []store.KeyCard) []cardView {
+	out := make([]cardView, len(cards))
+	for i, c := range cards {
+		out[i] = cardView{Seq: c.Seq, KeyCard: c.Signed, Added: identTime(c.Added)}
+	}
+	return out
+}
+
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, _ *Caller) error {
+	id, err := identPathAccount(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.store.Account(r.Context(), id)
+	if err != nil {
+		return fmt.Errorf("get account: %w", err)
+	}
+	writeJSON(w, http.StatusOK, viewAccount(a))
+	return nil
+}
+
+func (s *Server) getDirectory(w http.ResponseWriter, r *http.Request, _ *Caller) error {
+	handle := mux.Vars(r)["handle"]
+	if !validHandle(handle) {
+		return errNotFound
+	}
+	a, err := s.store.AccountByHandle(r.Context(), handle)
+	if err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	cards, err := s.store.KeyCards(r.Context(), a.ID, 1)
+	if err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	v := viewAccount(a)
+	v.Cards = viewCards(cards)
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) getCards(w http.ResponseWriter, r *http.Request, _ *Caller) error {
+	id, err := identPathAccount(r)
+	if err != nil {
+		return err
+	}
+	from := uint64(1)
+	if q := r.URL.Query().Get("from"); q != "" {
+		n, err := strconv.ParseUint(q, 10, 64)
+		if err != nil || n == 0 {
+			return identBadRequest("bad_from", "from is not a number ≥ 1")
+		}
+		from = n
+	}
+	cards, err := s.store.KeyCards(r.Context(), id, from)
+	if err != nil {
+		return fmt.Errorf("key cards: %w", err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"account_id": id.String(), "cards": viewCards(cards)})
+	return nil
+}
+
+type deviceView struct {
+	DeviceID   string     `json:"device_id"`
+	DeviceCert []byte     `json:"device_cert"`
+	Added      *time.Time `json:"added,omitempty"`
+	Revocation []byte     `json:"revocation,omitempty"`
+	Revoked    *time.Time `json:"revoked,omitempty"`
+}
+
+// getDevices lists an account's devices, revoked ones with their signed
+// revocations: readers need both to check device-signed headers.
+func (s *Server) getDevices(w http.ResponseWriter, r *http.Request, _ *Caller) error {
+	id, err := identPathAccount(r)
+	if err != nil {
+		return err
+	}
+	devs, err := s.store.Devices(r.Context(), id)
+	if err != nil {
+		return fmt.Errorf("devices: %w", err)
+	}
+	out := make([]deviceView, len(devs))
+	for i, d := range devs {
+		out[i] = deviceView{DeviceID: d.ID.String(), DeviceCert: d.Cert, Added: identTime(d.Added),
+			Revocation: d.Revocation, Revoked: identTime(d.Revoked)}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"account_id": id.String(), "devices": out})
+	return nil
+}
+
+type cardRequest struct {
+	KeyCard []byte `json:"key_card"`
+}
+
+// putCard stores the successor of the caller's current key card: seq + 1,
+// naming the current card's hash, self-signed and endorsed by the current
+// identity key. The handle cannot change: the directory is keyed by it.
+func (s *Server) putCard(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	id, err := identPathAccount(r)
+	if err != nil {
+		return err
+	}
+	if id != c.Account.ID {
+		return errForbidden
+	}
+	var req cardRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		return err
+	}
+	next, err := format.ParseKeyCard(req.KeyCard)
+	if err != nil {
+		return identBadRequest("bad_key_card", "key card: %v", err)
+	}
+	cur, err := format.ParseKeyCard(c.Account.KeyCard.Signed)
+	if err != nil {
+		return fmt.Errorf("put card: stored key card: %w", err)
+	}
+	if err := next.VerifySuccessor(cur); err != nil {
+		return identBadRequest("bad_key_card", "not a successor of the current card: %v", err)
+	}
+	if next.Handle != c.Account.Handle {
+		return identBadRequest("bad_key_card", "a successor card keeps the handle")
+	}
+	err = s.store.UpdateKeyCard(r.Context(), id, store.KeyCard{Seq: next.Seq, Signed: req.KeyCard, Added: s.now()})
+	if err != nil {
+		return fmt.Errorf("put card: %w", err)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"account_id": id.String(), "card_seq": next.Seq})
+	return nil
+}

@@ -1,0 +1,139 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/blindvault/blindvault/internal/format"
+)
+
+// The server is blind by construction: no package of it links the code that
+// opens record bodies, and what it stores holds no plaintext.
+
+// TestBlind_Deps lists every package the server's packages depend on and
+// fails if one of them can open a body, a key file, or is the client SDK.
+func TestBlind_Deps(t *testing.T) {
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is needed to list dependencies: %v", err)
+	}
+	out, err := exec.Command(goBin, "list", "-deps", "github.com/blindvault/blindvault/server/...").Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("go list -deps: %v\n%s", err, stderr)
+	}
+	deps := strings.Fields(string(out))
+	const mod = "github.com/blindvault/blindvault/"
+	forbidden := []string{mod + "internal/cobble", mod + "internal/record", mod + "internal/keyfile", mod + "sdk"}
+	for _, d := range deps {
+		for _, f := range forbidden {
+			if d == f || strings.HasPrefix(d, f+"/") {
+				t.Errorf("go list -deps server/... includes %s, want it never linked into the server", d)
+			}
+		}
+	}
+	// The list is real: the server does use the format package.
+	if !strings.Contains(string(out), mod+"internal/format\n") {
+		t.Fatalf("go list -deps server/... = %d packages without internal/format; is the list complete?", len(deps))
+	}
+}
+
+// lockedBuffer is a log sink for a server's concurrent handlers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.b.Bytes())
+}
+
+// TestBlind_PlantedPlaintext seals records whose bodies, titles and tags carry
+// a marker, uploads, shares, updates and reads them, then looks for the marker
+// in the raw bbolt file, in a backup snapshot and in the logs.
+func TestBlind_PlantedPlaintext(t *testing.T) {
+	ctx := context.Background()
+	var logs lockedBuffer
+	cfg := recConfig()
+	cfg.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ts := newTestServer(t, cfg)
+	alice, bob := newRecAccount(t, ts, "alice"), newRecAccount(t, ts, "bob")
+
+	nonce := make([]byte, 8)
+	rand.Read(nonce)
+	marker := "PLANTED-" + hex.EncodeToString(nonce)
+	body := func(n int) []byte {
+		b := recPlain(n)
+		for _, at := range []int{0, n / 2, 16384 - len(marker)/2, n - len(marker)} {
+			if at >= 0 && at+len(marker) <= n {
+				copy(b[at:], marker)
+			}
+		}
+		return b
+	}
+	var headers [][]byte
+	for _, n := range []int{len(marker), 4096, 40000} {
+		f := newRecord(t, alice, nil, recReader{bob, format.RightRead})
+		f.V1 = sealVersion(t, f.ID, alice.ID, 1, [32]byte{}, f.ACL, f.EpochKey, alice, alice.Identity, body(n), "title "+marker)
+		f.V1.ACL = f.ACL.Marshal()
+		f.V1.Grants = []frameGrant{sealedGrant(t, f.ID, 1, f.EpochKey, alice, alice), sealedGrant(t, f.ID, 1, f.EpochKey, alice, bob)}
+		alice.put(t, f.V1).want(t, "PUT v1", http.StatusCreated)
+		v2 := sealVersion(t, f.ID, alice.ID, 2, f.V1.Header.Hash(), f.ACL, f.EpochKey, alice, alice.Device, body(n+100), marker)
+		alice.put(t, v2).want(t, "PUT v2", http.StatusCreated)
+		if got := openAs(t, bob, f.ID, 2); !bytes.Contains(got, []byte(marker)) {
+			t.Fatalf("bob opened version 2 without the marker: the test plants nothing")
+		}
+		headers = append(headers, f.V1.Header.Signature, v2.Header.Signature)
+	}
+
+	raw, err := os.ReadFile(ts.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var snap bytes.Buffer
+	if _, err := ts.Store.Snapshot(ctx, &snap); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{{"the bbolt file", raw}, {"a snapshot", snap.Bytes()}} {
+		if n := bytes.Count(tc.data, []byte(marker)); n != 0 {
+			t.Errorf("%s holds the marker %d times, want 0", tc.name, n)
+		}
+		for _, sig := range headers { // the right data was searched
+			if !bytes.Contains(tc.data, sig) {
+				t.Fatalf("%s (%d bytes) lacks a stored header's signature", tc.name, len(tc.data))
+			}
+		}
+	}
+	l := logs.Bytes()
+	if len(l) == 0 {
+		t.Fatalf("the server logged nothing; the log check checks nothing")
+	}
+	for what, secret := range map[string]string{"the marker": marker, "alice's token": alice.token, "bob's token": bob.token} {
+		if bytes.Contains(l, []byte(secret)) {
+			t.Errorf("the logs hold %s", what)
+		}
+	}
+}

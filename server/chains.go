@@ -1,0 +1,105 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/blindvault/blindvault/server/store"
+)
+
+// Account chains are hash-chained logs of owner-signed entries (BRIEF §3.6).
+// The server cannot check an entry's meaning, only its size and its place:
+// each append takes the next seq or fails with 412. Any authenticated account
+// may read any chain: entries hold no content, and reading another's chain is
+// how a client detects records hidden from it.
+
+// chainRoutes registers the account-chain routes.
+func (s *Server) chainRoutes(r *mux.Router) {
+	r.HandleFunc("/chains/{account}", s.authed(s.appendChain)).Methods(http.MethodPost)
+	r.HandleFunc("/chains/{account}", s.authed(s.readChain)).Methods(http.MethodGet)
+}
+
+// chainEntryView is one chain entry.
+type chainEntryView struct {
+	Seq   uint64 `json:"seq"`
+	Entry []byte `json:"entry"`
+}
+
+// chainAppended answers an append.
+type chainAppended struct {
+	Seq uint64 `json:"seq"`
+}
+
+// chainView is a page of a chain; Next, when set, is the from= of the next page.
+type chainView struct {
+	Account string           `json:"account"`
+	Entries []chainEntryView `json:"entries"`
+	Next    uint64           `json:"next,omitempty"`
+}
+
+// decodeChainRequest reads the body of an append: {seq, entry}.
+func decodeChainRequest(w http.ResponseWriter, r *http.Request) (*chainItem, error) {
+	var req chainJSON
+	if err := decodeJSON(w, r, &req); err != nil {
+		return nil, err
+	}
+	return req.item()
+}
+
+// appendChain appends one entry to the caller's own chain.
+func (s *Server) appendChain(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	acct, err := accountVar(r)
+	if err != nil {
+		return err
+	}
+	if acct != c.Account.ID {
+		return errorf(http.StatusForbidden, "not_owner", "only an account appends to its own chain")
+	}
+	item, err := decodeChainRequest(w, r)
+	if err != nil {
+		return err
+	}
+	e := store.ChainEntry{Account: acct, Seq: item.Seq, Entry: item.Entry}
+	if err := s.store.AppendChain(r.Context(), e); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, chainAppended{Seq: e.Seq})
+	return nil
+}
+
+// readChain returns the entries of a chain from ?from=N (default 1), at most
+// ?limit=N (default 100, at most 1000).
+func (s *Server) readChain(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	acct, err := accountVar(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	from, limit := uint64(1), defaultLimit
+	if v := q.Get("from"); v != "" {
+		if from, err = parseUint("from", v, 1); err != nil {
+			return err
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := parseUint("limit", v, 1)
+		if err != nil {
+			return err
+		}
+		limit = int(min(n, maxLimit))
+	}
+	es, err := s.store.Chain(r.Context(), acct, from, limit)
+	if err != nil {
+		return err
+	}
+	view := chainView{Account: acct.String(), Entries: make([]chainEntryView, 0, len(es))}
+	for _, e := range es {
+		view.Entries = append(view.Entries, chainEntryView{Seq: e.Seq, Entry: e.Entry})
+	}
+	if len(es) == limit {
+		view.Next = es[len(es)-1].Seq + 1
+	}
+	writeJSON(w, http.StatusOK, view)
+	return nil
+}

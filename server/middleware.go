@@ -1,0 +1,106 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// metrics are the server's Prometheus series, in a registry of its own so that
+// several servers (tests) never collide.
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	limited  *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "blindvault_http_requests_total", Help: "HTTP requests by route and status.",
+		}, []string{"route", "method", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "blindvault_http_request_seconds", Help: "HTTP request latency by route.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"route", "method"}),
+		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "blindvault_rate_limited_total", Help: "Requests refused by a rate limit.",
+		}, []string{"by"}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.limited,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// statusWriter records the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines, flush).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe is the outermost middleware: it recovers panics, applies the
+// per-address rate limit, and records a log line and metrics for every request.
+// Log lines carry the route template, never ids, tokens or bodies.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.now()
+		sw := &statusWriter{ResponseWriter: w}
+		route := routeName(s.router, r)
+		defer func() {
+			p := recover()
+			if p != nil && p != http.ErrAbortHandler {
+				s.log.ErrorContext(r.Context(), "handler panic", "route", route, "panic", p)
+				if sw.status == 0 {
+					s.writeError(sw, r, errorf(http.StatusInternalServerError, "internal", "internal error"))
+				}
+			}
+			d := time.Since(start)
+			s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(sw.status)).Inc()
+			s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
+			s.log.InfoContext(r.Context(), "request", "method", r.Method, "route", route, "status", sw.status, "ms", d.Milliseconds())
+			if p == http.ErrAbortHandler {
+				panic(p) // net/http closes the connection: a broken stream stays broken
+			}
+		}()
+		if ok, wait := s.addrLimit.allow(clientAddr(r, s.cfg.TrustedProxies), s.now()); !ok {
+			s.metrics.limited.WithLabelValues("address").Inc()
+			tooMany(sw, wait)
+			return
+		}
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// routeName is the matched route's path template, a bounded label.
+func routeName(router *mux.Router, r *http.Request) string {
+	var m mux.RouteMatch
+	if router.Match(r, &m) && m.Route != nil {
+		if t, err := m.Route.GetPathTemplate(); err == nil {
+			return t
+		}
+	}
+	return "unmatched"
+}

@@ -1,0 +1,24 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// opsRoutes are for operators and orchestrators, outside /v1.
+func (s *Server) opsRoutes(r *mux.Router) {
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	}).Methods(http.MethodGet)
+	// Ready means the store answers a read.
+	r.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := s.store.Secret(r.Context(), "readyz-probe"); err != nil && !isNotFound(err) {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "store unavailable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}).Methods(http.MethodGet)
+	r.Handle("/metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})).Methods(http.MethodGet)
+}

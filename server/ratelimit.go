@@ -1,0 +1,114 @@
+package server
+
+import (
+	"math"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// RateLimit is a token bucket: Rate requests per second, bursts of Burst.
+type RateLimit struct {
+	Rate  float64
+	Burst int
+}
+
+// limiters keeps one token bucket per key (an address or an account), dropping
+// buckets idle long enough to be full again so memory stays bounded.
+type limiters struct {
+	mu      sync.Mutex
+	limit   RateLimit
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// maxBuckets bounds memory under a flood of distinct keys; past it, stale
+// buckets are swept at once.
+const maxBuckets = 100_000
+
+func newLimiters(l RateLimit) *limiters {
+	return &limiters{limit: l, buckets: map[string]*bucket{}}
+}
+
+// allow takes one token for key, or returns how long to wait for one.
+func (l *limiters) allow(key string, now time.Time) (bool, time.Duration) {
+	if l == nil || l.limit.Rate <= 0 {
+		return true, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	idle := time.Duration(float64(l.limit.Burst)/l.limit.Rate*float64(time.Second)) + time.Minute
+	if len(l.buckets) > maxBuckets || now.Sub(l.swept) > idle {
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > idle {
+				delete(l.buckets, k)
+			}
+		}
+		l.swept = now
+	}
+	b, ok := l.buckets[key]
+	if !ok {
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(l.limit.Rate), l.limit.Burst)}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	r := b.lim.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// tooMany answers 429 with Retry-After in whole seconds.
+func tooMany(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": map[string]string{
+		"code": "rate_limited", "message": "too many requests; retry later"}})
+}
+
+// clientAddr is the address a request is rate-limited by. X-Forwarded-For is
+// believed only from a configured trusted proxy, and then only its rightmost
+// entry that is not itself a trusted proxy: a client cannot forge its way to a
+// fresh bucket.
+func clientAddr(r *http.Request, trusted []netip.Prefix) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !isTrusted(addr, trusted) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			return host // a malformed hop: fall back to the proxy itself
+		}
+		if !isTrusted(a, trusted) {
+			return a.String()
+		}
+	}
+	return host
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	for _, p := range trusted {
+		if p.Contains(a.Unmap()) {
+			return true
+		}
+	}
+	return false
+}

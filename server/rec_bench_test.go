@@ -1,0 +1,240 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/server/store"
+)
+
+// Benchmarks of the record API over loopback HTTP against a real bbolt file,
+// every write fsynced. Run with:
+//
+//	go test -run '^$' -bench PutSmallRecord -benchtime 3000x ./server/
+//	go test -run '^$' -bench Body -benchtime 20x ./server/
+//
+// (-benchtime Nx fixes how many records are sealed before the clock starts.)
+
+// benchClient is an HTTP client that keeps a connection per concurrent client,
+// as real clients do; the default keeps two.
+func benchClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+}
+
+// benchPut sends a frame as a and checks for 201.
+func benchPut(c *http.Client, a *recTestAccount, id store.RecordID, v uint64, frame io.Reader, n int64) error {
+	req, err := http.NewRequest(http.MethodPut, a.ts.URL+versionPath(id, v), frame)
+	if err != nil {
+		return err
+	}
+	req.ContentLength = n
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusCreated {
+		return fmt.Errorf("PUT = %d %s, want 201", resp.StatusCode, msg)
+	}
+	return nil
+}
+
+// recLatencies reports throughput and latency percentiles of concurrent
+// operations.
+type recLatencies struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *recLatencies) add(d time.Duration) {
+	l.mu.Lock()
+	l.d = append(l.d, d)
+	l.mu.Unlock()
+}
+
+func (l *recLatencies) report(b *testing.B, elapsed time.Duration) {
+	if len(l.d) == 0 {
+		return
+	}
+	slices.Sort(l.d)
+	pct := func(p float64) float64 {
+		return float64(l.d[min(len(l.d)-1, int(p*float64(len(l.d))))].Microseconds()) / 1000
+	}
+	b.ReportMetric(float64(len(l.d))/elapsed.Seconds(), "ops/s")
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// BenchmarkPutSmallRecord writes records of 4 KiB from 1, 8 and 64
+// concurrent clients, each on its own connection, the records spread over as
+// many accounts. "create" is version 1 with its ACL and the owner's grant
+// (three signatures to verify), "update" a version 2 (one).
+func BenchmarkPutSmallRecord(b *testing.B) {
+	for _, op := range []string{"create", "update"} {
+		for _, clients := range []int{1, 8, 64} {
+			b.Run(fmt.Sprintf("%s/clients=%d", op, clients), func(b *testing.B) {
+				benchPutSmall(b, clients, op == "update")
+			})
+		}
+	}
+}
+
+func benchPutSmall(b *testing.B, clients int, update bool) {
+	ts := newTestServer(b, recConfig())
+	accounts := make([]*recTestAccount, clients)
+	for i := range accounts {
+		accounts[i] = newRecAccount(b, ts, fmt.Sprintf("client%d", i))
+	}
+	c := benchClient()
+	// Seal (and for updates, create) every record before the clock starts.
+	plain := recPlain(4096)
+	frames := make([][]byte, b.N)
+	ids := make([]store.RecordID, b.N)
+	version := uint64(1)
+	if update {
+		version = 2
+	}
+	parallel(b.N, 4, func(i int) {
+		a := accounts[i%clients]
+		f := newRecord(b, a, plain)
+		ids[i], frames[i] = f.ID, f.V1.frame()
+		if update {
+			if err := benchPut(c, a, f.ID, 1, bytes.NewReader(frames[i]), int64(len(frames[i]))); err != nil {
+				b.Error(err)
+			}
+			frames[i] = f.next(b, f.V1.Header, a, plain).frame()
+		}
+	})
+	var lat recLatencies
+	before := ts.Store.CommitStats()
+	b.ResetTimer()
+	start := time.Now()
+	parallel(b.N, clients, func(i int) {
+		t := time.Now()
+		if err := benchPut(c, accounts[i%clients], ids[i], version, bytes.NewReader(frames[i]), int64(len(frames[i]))); err != nil {
+			b.Error(err)
+			return
+		}
+		lat.add(time.Since(t))
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	lat.report(b, elapsed)
+	if st := ts.Store.CommitStats(); st.Commits > before.Commits {
+		b.ReportMetric(float64(st.Writes-before.Writes)/float64(st.Commits-before.Commits), "writes/commit")
+	}
+}
+
+// parallel runs fn(0..n-1) on the given number of goroutines.
+func parallel(n, goroutines int, fn func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range goroutines {
+		wg.Go(func() {
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// benchBody is a sealed 64 MiB body that benchmarks attach to fresh records:
+// the server checks a body against the header's salt, commitment and leaf
+// root, not against the record id it was sealed for (it cannot), so one
+// sealing serves every upload.
+type benchBody struct {
+	owner  *recTestAccount
+	header *format.Header
+	body   []byte
+	leaves []byte
+}
+
+const benchBodySize = 64 << 20
+
+func newBenchBody(b *testing.B, owner *recTestAccount) *benchBody {
+	plain := make([]byte, benchBodySize)
+	rand.Read(plain)
+	f := newRecord(b, owner, nil)
+	v := sealVersion(b, f.ID, owner.ID, 1, [32]byte{}, f.ACL, f.EpochKey, owner, owner.Identity, plain, "big")
+	return &benchBody{owner: owner, header: v.Header, body: v.Body, leaves: v.Leaves}
+}
+
+// frameFor returns the frame (everything before the body) of a new record
+// holding the body.
+func (bb *benchBody) frameFor(b *testing.B) (store.RecordID, []byte) {
+	f := newRecord(b, bb.owner, nil)
+	h := *bb.header
+	h.RecordID, h.ACLHash = f.ID, f.ACL.Hash()
+	if err := h.Sign(bb.owner.Identity); err != nil {
+		b.Fatal(err)
+	}
+	return f.ID, encodeFrame(h.Marshal(), f.V1.ACL, f.V1.Grants, nil, bb.leaves, nil)
+}
+
+// upload stores the body as a new record and returns its id.
+func (bb *benchBody) upload(b *testing.B, c *http.Client, id store.RecordID, frame []byte) {
+	r := io.MultiReader(bytes.NewReader(frame), bytes.NewReader(bb.body))
+	if err := benchPut(c, bb.owner, id, 1, r, int64(len(frame)+len(bb.body))); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkBodyUpload stores a 64 MiB body per operation. Each record is
+// deleted again off the clock, so that the file reuses its pages instead of
+// growing by 64 MiB an operation.
+func BenchmarkBodyUpload(b *testing.B) {
+	ts := newTestServer(b, recConfig())
+	bb := newBenchBody(b, newRecAccount(b, ts, "alice"))
+	c := benchClient()
+	b.SetBytes(int64(len(bb.body)))
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		id, frame := bb.frameFor(b)
+		b.StartTimer()
+		bb.upload(b, c, id, frame)
+		b.StopTimer()
+		if err := ts.Store.DeleteRecord(context.Background(), store.Deletion{Record: id, Owner: bb.owner.ID, Deleted: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+}
+
+// BenchmarkBodyDownload reads a 64 MiB body per operation.
+func BenchmarkBodyDownload(b *testing.B) {
+	ts := newTestServer(b, recConfig())
+	bb := newBenchBody(b, newRecAccount(b, ts, "alice"))
+	c := benchClient()
+	id, frame := bb.frameFor(b)
+	bb.upload(b, c, id, frame)
+	b.SetBytes(int64(len(bb.body)))
+	b.ResetTimer()
+	for range b.N {
+		req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, ts.URL+versionPath(id, 1)+"/body", nil)
+		req.Header.Set("Authorization", "Bearer "+bb.owner.token)
+		resp, err := c.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK || n != int64(len(bb.body)) {
+			b.Fatalf("GET body = %d, %d bytes, %v; want 200 and %d bytes", resp.StatusCode, n, err, len(bb.body))
+		}
+	}
+}

@@ -1,0 +1,294 @@
+package server
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/gorilla/mux"
+
+	"github.com/blindvault/blindvault/server/store"
+)
+
+// recordRoutes registers versions, bodies, lists and deletion. Every route
+// needs a session, and every record route checks access with recordAccess.
+func (s *Server) recordRoutes(r *mux.Router) {
+	r.HandleFunc("/records", s.authed(s.listRecords)).Methods(http.MethodGet)
+	r.HandleFunc("/records/{id}", s.authed(s.getRecord)).Methods(http.MethodGet)
+	r.HandleFunc("/records/{id}", s.authed(s.deleteRecord)).Methods(http.MethodDelete)
+	r.HandleFunc("/records/{id}/versions/{version}", s.authed(s.putVersion)).Methods(http.MethodPut)
+	r.HandleFunc("/records/{id}/versions/{version}", s.authed(s.getVersion)).Methods(http.MethodGet)
+	r.HandleFunc("/records/{id}/versions/{version}/leaves", s.authed(s.getLeaves)).Methods(http.MethodGet)
+	r.HandleFunc("/records/{id}/versions/{version}/body", s.authed(s.getBody)).Methods(http.MethodGet)
+}
+
+// versionResult answers a stored version.
+type versionResult struct {
+	ID         string `json:"id"`
+	Version    uint64 `json:"version"`
+	HeaderHash string `json:"header_hash"`
+}
+
+// putVersion stores a version from a frame and a streamed body (rec_frame.go).
+func (s *Server) putVersion(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	id, err := recordVar(r)
+	if err != nil {
+		return err
+	}
+	version, err := versionVar(r)
+	if err != nil {
+		return err
+	}
+	if err := requireOctetStream(r); err != nil {
+		return err
+	}
+	maxLeaves := maxLeavesFor(s.cfg.MaxBody)
+	limit := frameFixedPart + maxLeaves + s.cfg.MaxBody
+	if r.ContentLength > limit {
+		return errorf(http.StatusRequestEntityTooLarge, "too_large", "request of %d bytes, limit %d", r.ContentLength, limit)
+	}
+	// The buffer serves the frame's small reads; body reads larger than it
+	// go straight to the connection.
+	in := frameReaders.Get().(*bufio.Reader)
+	in.Reset(http.MaxBytesReader(w, r.Body, limit))
+	defer func() {
+		in.Reset(nil)
+		frameReaders.Put(in)
+	}()
+	f, err := readFrame(in, maxLeaves)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	vw, h, err := s.verifyVersion(ctx, c, id, version, f)
+	if err != nil {
+		return err
+	}
+	if err := s.store.PutVersion(ctx, vw, newBodyCheck(in, h, f.Leaves)); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errorf(http.StatusRequestEntityTooLarge, "too_large", "request over %d bytes", mbe.Limit)
+		}
+		return err
+	}
+	writeJSON(w, http.StatusCreated, versionResult{ID: id.String(), Version: version, HeaderHash: vw.HeaderHash.String()})
+	return nil
+}
+
+// frameReaders are the buffers of versioned PUTs, reused: small writes are
+// many, and a fresh buffer each is garbage to collect.
+var frameReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 16<<10) }}
+
+// requireOctetStream refuses a body that is not application/octet-stream.
+func requireOctetStream(r *http.Request) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "application/octet-stream" {
+		return errorf(http.StatusUnsupportedMediaType, "bad_content_type", "the body must be application/octet-stream")
+	}
+	return nil
+}
+
+// getRecord returns the head: the current header, the current ACL and the
+// caller's grants. Its owner also sees a deleted record's tombstone.
+func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	id, err := recordVar(r)
+	if err != nil {
+		return err
+	}
+	h, _, err := s.recordAccess(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	if h.IsDeleted() {
+		writeJSON(w, http.StatusOK, recordView{
+			ID: id.String(), Owner: h.Owner.String(), Version: h.Version, HeaderHash: h.HeaderHash.String(),
+			ACLSeq: h.ACLSeq, Deleted: true, Grants: [][]byte{},
+		})
+		return nil
+	}
+	return s.writeVersion(w, r, c, h, h.Version)
+}
+
+// getVersion returns one version's header with the current ACL and the
+// caller's grants.
+func (s *Server) getVersion(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	id, err := recordVar(r)
+	if err != nil {
+		return err
+	}
+	version, err := versionVar(r)
+	if err != nil {
+		return err
+	}
+	h, _, err := s.liveAccess(r.Context(), c, id)
+	if err != nil {
+		return err
+	}
+	return s.writeVersion(w, r, c, h, version)
+}
+
+func (s *Server) writeVersion(w http.ResponseWriter, r *http.Request, c *Caller, h store.Head, version uint64) error {
+	ctx := r.Context()
+	v, err := s.store.Version(ctx, h.Record, version)
+	if err != nil {
+		return err
+	}
+	acl, err := s.store.ACL(ctx, h.Record, 0)
+	if err != nil {
+		return err
+	}
+	gs, err := s.store.GrantsFor(ctx, h.Record, c.Account.ID)
+	if err != nil {
+		return err
+	}
+	view := recordView{
+		ID: h.Record.String(), Owner: h.Owner.String(), Version: v.Version, HeaderHash: v.HeaderHash.String(),
+		Author: v.Author.String(), ACLSeq: acl.Seq, Header: v.Header, ACL: acl.Signed, Grants: make([][]byte, 0, len(gs)),
+	}
+	if !v.PrevHash.IsZero() {
+		view.PrevHash = v.PrevHash.String()
+	}
+	for _, g := range gs {
+		view.Grants = append(view.Grants, g.Signed)
+	}
+	writeJSON(w, http.StatusOK, view)
+	return nil
+}
+
+// getLeaves returns one version's leaf list, 32 bytes a chunk.
+func (s *Server) getLeaves(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	id, err := recordVar(r)
+	if err != nil {
+		return err
+	}
+	version, err := versionVar(r)
+	if err != nil {
+		return err
+	}
+	if _, _, err := s.liveAccess(r.Context(), c, id); err != nil {
+		return err
+	}
+	leaves, err := s.store.Leaves(r.Context(), id, version)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.Itoa(len(leaves)))
+	w.Write(leaves)
+	return nil
+}
+
+// getBody streams one version's body ciphertext, whole or one range of it.
+func (s *Server) getBody(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	id, err := recordVar(r)
+	if err != nil {
+		return err
+	}
+	version, err := versionVar(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if _, _, err := s.liveAccess(ctx, c, id); err != nil {
+		return err
+	}
+	v, err := s.store.Version(ctx, id, version)
+	if err != nil {
+		return err
+	}
+	off, n, partial, err := parseRange(r.Header.Get("Range"), v.BodySize)
+	var re *errRange
+	if errors.As(err, &re) {
+		writeRangeError(w, re)
+		return nil
+	}
+	body, err := s.store.OpenBody(ctx, id, version, off, n)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	hd := w.Header()
+	hd.Set("Content-Type", "application/octet-stream")
+	hd.Set("Content-Length", strconv.FormatInt(n, 10))
+	hd.Set("Accept-Ranges", "bytes")
+	status := http.StatusOK
+	if partial {
+		status = http.StatusPartialContent
+		hd.Set("Content-Range", "bytes "+strconv.FormatInt(off, 10)+"-"+strconv.FormatInt(off+n-1, 10)+"/"+strconv.FormatInt(v.BodySize, 10))
+	}
+	w.WriteHeader(status)
+	buf := make([]byte, 256<<10)
+	if _, err := io.CopyBuffer(w, body, buf); err != nil && ctx.Err() == nil {
+		// The status is sent; the short body tells the client, whose
+		// leaf checks would catch anything else.
+		s.log.WarnContext(ctx, "body stream cut", slog.String("err", err.Error()))
+	}
+	return nil
+}
+
+// listRecords pages through the caller's own records (tombstones included).
+func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	after, limit, err := pageQuery(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	hs, err := s.store.OwnedRecords(r.Context(), c.Account.ID, store.RecordID(after), limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newListView(hs, limit))
+	return nil
+}
+
+// deleteRecord deletes a record, owner only. The body is empty or the owner's
+// tombstone chain item (u64 seq ‖ entry), appended in the same transaction.
+func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	id, err := recordVar(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	_, role, err := s.liveAccess(ctx, c, id)
+	if err != nil {
+		return err
+	}
+	if role != roleOwner {
+		return errorf(http.StatusForbidden, "not_owner", "only the owner deletes a record")
+	}
+	item, err := readChainBody(w, r)
+	if err != nil {
+		return err
+	}
+	d := store.Deletion{Record: id, Owner: c.Account.ID, Deleted: s.now()}
+	if item != nil {
+		d.Chain = []store.ChainEntry{{Account: c.Account.ID, Seq: item.Seq, Entry: item.Entry}}
+	}
+	if err := s.store.DeleteRecord(ctx, d); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// readChainBody reads an octet-stream body holding one chain item, or none.
+func readChainBody(w http.ResponseWriter, r *http.Request) (*chainItem, error) {
+	if r.ContentLength > maxChainItem {
+		return nil, errorf(http.StatusRequestEntityTooLarge, "too_large", "body over %d bytes", maxChainItem)
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxChainItem))
+	if err != nil {
+		return nil, frameReadError(err, "chain item")
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	if err := requireOctetStream(r); err != nil {
+		return nil, err
+	}
+	return parseChainItem(b)
+}

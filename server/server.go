@@ -1,0 +1,103 @@
+package server
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/blindvault/blindvault/server/store"
+)
+
+// Config configures a Server. Zero values take the defaults noted.
+type Config struct {
+	Store store.Store
+	// Origin is the server's public URL ("https://vault.example:8443"); device
+	// signatures bind it, so a signature made for one server is useless at another.
+	Origin string
+	Logger *slog.Logger // default: discard
+	// MaxBody bounds record bodies (default 1 GiB); JSON bodies are bounded at 64 KiB.
+	MaxBody int64
+	// NoPatientSignup turns off self-registration of patients.
+	NoPatientSignup bool
+	// SessionIdle and SessionAbsolute bound sessions (defaults 30 min and 12 h).
+	SessionIdle, SessionAbsolute time.Duration
+	// Secrets are the server's own secrets, decrypted at start-up.
+	Secrets Secrets
+	// RateAddress and RateAccount limit requests per client address and per
+	// account (defaults 50/s burst 100, and 20/s burst 60); a negative Rate
+	// turns the limit off.
+	RateAddress, RateAccount RateLimit
+	// TrustedProxies may set X-Forwarded-For; no one else can.
+	TrustedProxies []netip.Prefix
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Secrets are what the server must keep to itself. They are stored encrypted
+// (see package secrets) and never logged.
+type Secrets struct {
+	OPRFSeed      []byte // per-account OPRF keys derive from it
+	SessionPepper []byte // session tokens are stored as HMAC(pepper, token)
+	InvitePepper  []byte // invite codes are stored as HMAC(pepper, code)
+}
+
+// Server serves API v1.
+type Server struct {
+	cfg          Config
+	store        store.Store
+	log          *slog.Logger
+	router       *mux.Router
+	handler      http.Handler
+	metrics      *metrics
+	addrLimit    *limiters
+	accountLimit *limiters
+	challenges   *challenges // session nonces (ident_challenge.go)
+}
+
+// New checks cfg and builds a Server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("server: no store")
+	}
+	if cfg.Origin == "" {
+		return nil, errors.New("server: no origin")
+	}
+	if len(cfg.Secrets.OPRFSeed) < 32 || len(cfg.Secrets.SessionPepper) < 32 || len(cfg.Secrets.InvitePepper) < 32 {
+		return nil, errors.New("server: secrets missing or shorter than 32 bytes")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 1 << 30
+	}
+	if cfg.SessionIdle <= 0 {
+		cfg.SessionIdle = 30 * time.Minute
+	}
+	if cfg.SessionAbsolute <= 0 {
+		cfg.SessionAbsolute = 12 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.RateAddress == (RateLimit{}) {
+		cfg.RateAddress = RateLimit{Rate: 50, Burst: 100}
+	}
+	if cfg.RateAccount == (RateLimit{}) {
+		cfg.RateAccount = RateLimit{Rate: 20, Burst: 60}
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, metrics: newMetrics(),
+		addrLimit: newLimiters(cfg.RateAddress), accountLimit: newLimiters(cfg.RateAccount)}
+	s.router = s.routes()
+	s.handler = s.observe(s.router)
+	return s, nil
+}
+
+// Handler returns the HTTP handler of the whole API.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+func (s *Server) now() time.Time { return s.cfg.Now() }
