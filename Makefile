@@ -14,6 +14,7 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) run $(STATICCHECK) $(PKGS)
+	cd bench && $(GO) vet ./...
 
 # Side-by-side benchmarks: the SDK against its limits, then age and tink in bench/.
 bench:
