@@ -27,6 +27,7 @@ func (s *Server) adminRoutes(r *mux.Router) {
 	r.HandleFunc(id+"/suspend", s.adminOnly(s.setStatus(store.StatusSuspended))).Methods(http.MethodPost)
 	r.HandleFunc(id+"/resume", s.adminOnly(s.setStatus(store.StatusActive))).Methods(http.MethodPost)
 	r.HandleFunc("/admin/snapshot", s.adminOnly(s.getSnapshot)).Methods(http.MethodGet)
+	r.HandleFunc("/admin/compact", s.adminOnly(s.postCompact)).Methods(http.MethodPost)
 }
 
 // adminOnly adapts a handler that needs a session of an admin account.

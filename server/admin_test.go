@@ -98,6 +98,7 @@ func adminRequests(target store.AccountID) []adminRequest {
 		{http.MethodPost, "/v1/admin/accounts/" + target.String() + "/suspend", nil},
 		{http.MethodPost, "/v1/admin/accounts/" + target.String() + "/resume", nil},
 		{http.MethodGet, "/v1/admin/snapshot", nil},
+		{http.MethodPost, "/v1/admin/compact", nil},
 	}
 }
 

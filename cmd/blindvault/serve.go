@@ -21,15 +21,16 @@ import (
 
 // serveConfig is what the serve flags say.
 type serveConfig struct {
-	data, addr, origin      string
-	tlsCert, tlsKey         string
-	devTLS, insecureHTTP    bool
-	masterKeyFile           string
-	maxBody                 int64
-	noPatientSignup         bool
-	trustedProxies          listFlag
-	shutdownGrace, idleTime time.Duration
-	headerTimeout           time.Duration
+	data, addr, origin       string
+	tlsCert, tlsKey          string
+	devTLS, insecureHTTP     bool
+	masterKeyFile            string
+	maxBody                  int64
+	noPatientSignup          bool
+	trustedProxies           listFlag
+	shutdownGrace, idleTime  time.Duration
+	headerTimeout            time.Duration
+	sweepEvery, compactEvery time.Duration
 }
 
 func runServe(ctx context.Context, args []string, s stdio) error {
@@ -46,6 +47,8 @@ func runServe(ctx context.Context, args []string, s stdio) error {
 	fs.Int64Var(&c.maxBody, "max-body", 1<<30, "largest record body in `bytes`")
 	fs.BoolVar(&c.noPatientSignup, "no-patient-signup", false, "refuse self-registration of patients")
 	fs.DurationVar(&c.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send its request headers")
+	fs.DurationVar(&c.sweepEvery, "sweep-every", 10*time.Minute, "how often expired sessions, invites and abandoned uploads are removed")
+	fs.DurationVar(&c.compactEvery, "compact-every", 24*time.Hour, "how often the database is compacted, purging deleted data (0: never)")
 	fs.Var(&c.trustedProxies, "trusted-proxy", "`CIDR` of a reverse proxy allowed to set X-Forwarded-For (repeatable)")
 	c.shutdownGrace, c.idleTime = 30*time.Second, 2*time.Minute
 	pos, err := parseFlags(fs, args)
@@ -123,6 +126,7 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	go srv.Maintain(ctx, c.sweepEvery, c.compactEvery)
 	fmt.Fprintf(s.err, "Blindvault listening on %s://%s (origin %s)\n", scheme, ln.Addr(), origin)
 	errc := make(chan error, 1)
 	go func() {
