@@ -117,19 +117,26 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, c *Caller) er
 // getVersion returns one version's header with the current ACL and the
 // caller's grants.
 func (s *Server) getVersion(w http.ResponseWriter, r *http.Request, c *Caller) error {
-	id, err := recordVar(r)
-	if err != nil {
-		return err
-	}
-	version, err := versionVar(r)
-	if err != nil {
-		return err
-	}
-	h, _, err := s.liveAccess(r.Context(), c, id)
+	h, version, err := s.readableVersion(r, c)
 	if err != nil {
 		return err
 	}
 	return s.writeVersion(w, r, c, h, version)
+}
+
+// readableVersion parses {id} and {version} and checks that the caller may read
+// the record (recordAccess; 404 otherwise) and that it is not deleted.
+func (s *Server) readableVersion(r *http.Request, c *Caller) (store.Head, uint64, error) {
+	id, err := recordVar(r)
+	if err != nil {
+		return store.Head{}, 0, err
+	}
+	version, err := versionVar(r)
+	if err != nil {
+		return store.Head{}, 0, err
+	}
+	h, _, err := s.liveAccess(r.Context(), c, id)
+	return h, version, err
 }
 
 func (s *Server) writeVersion(w http.ResponseWriter, r *http.Request, c *Caller, h store.Head, version uint64) error {
@@ -162,18 +169,11 @@ func (s *Server) writeVersion(w http.ResponseWriter, r *http.Request, c *Caller,
 
 // getLeaves returns one version's leaf list, 32 bytes a chunk.
 func (s *Server) getLeaves(w http.ResponseWriter, r *http.Request, c *Caller) error {
-	id, err := recordVar(r)
+	h, version, err := s.readableVersion(r, c)
 	if err != nil {
 		return err
 	}
-	version, err := versionVar(r)
-	if err != nil {
-		return err
-	}
-	if _, _, err := s.liveAccess(r.Context(), c, id); err != nil {
-		return err
-	}
-	leaves, err := s.store.Leaves(r.Context(), id, version)
+	leaves, err := s.store.Leaves(r.Context(), h.Record, version)
 	if err != nil {
 		return err
 	}
@@ -185,18 +185,11 @@ func (s *Server) getLeaves(w http.ResponseWriter, r *http.Request, c *Caller) er
 
 // getBody streams one version's body ciphertext, whole or one range of it.
 func (s *Server) getBody(w http.ResponseWriter, r *http.Request, c *Caller) error {
-	id, err := recordVar(r)
+	h, version, err := s.readableVersion(r, c)
 	if err != nil {
 		return err
 	}
-	version, err := versionVar(r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	if _, _, err := s.liveAccess(ctx, c, id); err != nil {
-		return err
-	}
+	ctx, id := r.Context(), h.Record
 	v, err := s.store.Version(ctx, id, version)
 	if err != nil {
 		return err
