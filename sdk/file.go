@@ -90,7 +90,6 @@ func Encrypt(ctx context.Context, dst io.Writer, src io.Reader, author *Identity
 	params := &record.SealParams{RecordID: acl.RecordID, Owner: acl.Owner, Version: 1, ACL: acl, EpochKey: epochKey,
 		Author: acl.Owner, Signer: author.sign, Meta: meta, Workers: opts.Workers}
 
-	var h *format.Header
 	if ws, ok := dst.(seekableWriter); ok && opts.Size > 0 {
 		base, h, err := encryptInPlace(ctx, ws, src, params, opts.Size, bundleLen)
 		if err != nil {
@@ -102,21 +101,24 @@ func Encrypt(ctx context.Context, dst io.Writer, src io.Reader, author *Identity
 		return writeHead(io.NewOffsetWriter(ws, base), prefix, h)
 	}
 
-	hint := int64(-1)
+	// Unknown sizes (-1) spool to files: the leaf list grows with the input too.
+	bodyHint, leafHint := int64(-1), int64(-1)
 	if opts.Size > 0 {
-		hint = int64(padding.BodySize(uint64(opts.Size))) * 101 / 100
+		bodyHint = cobble.CiphertextSize(int64(padding.BodySize(uint64(opts.Size))))
+		leafHint = 32 * cobble.ChunkCount(int64(padding.BodySize(uint64(opts.Size))))
 	}
-	bodySpool, err := newSpool(hint)
+	bodySpool, err := newSpool(bodyHint)
 	if err != nil {
 		return err
 	}
 	defer bodySpool.Close()
-	leafSpool, err := newSpool(hint / 512)
+	leafSpool, err := newSpool(leafHint)
 	if err != nil {
 		return err
 	}
 	defer leafSpool.Close()
-	if h, err = record.Seal(ctx, params, src, bodySpool, leafSpool); err != nil {
+	h, err := record.Seal(ctx, params, src, bodySpool, leafSpool)
+	if err != nil {
 		return err
 	}
 	w := bufio.NewWriterSize(dst, 1<<20)
