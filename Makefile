@@ -33,6 +33,7 @@ fuzz:
 
 soak:
 	BLINDVAULT_SOAK=1 $(GO) test -count=1 -timeout 30m -run TestStore_Crash ./server/store/bolt/
+	BLINDVAULT_SOAK=1 $(GO) test -count=1 -timeout 30m -run TestServe_SIGKILLDuringWrites ./server/
 
 demo:
 	$(GO) run ./cmd/blindvault demo
