@@ -17,7 +17,6 @@ package server
 import (
 	"bytes"
 	"crypto/ed25519"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -218,13 +217,9 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 // account applies the per-account rate limit and returns the route's
 // {account}: 64 lowercase hex digits, not all zero.
 func (b *backupAPI) account(r *http.Request) (store.AccountID, error) {
-	var id store.AccountID
-	s := mux.Vars(r)["account"]
-	if len(s) != 2*len(id) {
-		return id, errorf(http.StatusBadRequest, "bad_id", "account id is not 64 lowercase hex digits")
-	}
-	if _, err := hex.Decode(id[:], []byte(s)); err != nil || hex.EncodeToString(id[:]) != s {
-		return id, errorf(http.StatusBadRequest, "bad_id", "account id is not 64 lowercase hex digits")
+	id, err := accountVar(r)
+	if err != nil {
+		return id, err
 	}
 	if id.IsZero() {
 		return id, errorf(http.StatusBadRequest, "bad_id", "account id is zero")

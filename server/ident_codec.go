@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/hex"
 	"net/http"
 	"time"
 
@@ -14,21 +13,10 @@ import (
 const identHexPattern = "[0-9a-f]{64}"
 
 // identHex32 decodes a 32-byte id written as 64 lowercase hex digits, the only
-// form ids take in URLs and JSON.
+// form ids take in URLs and JSON (parseID).
 func identHex32(s string) ([32]byte, bool) {
-	var id [32]byte
-	if len(s) != 64 {
-		return id, false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return id, false
-		}
-	}
-	if _, err := hex.Decode(id[:], []byte(s)); err != nil {
-		return id, false
-	}
-	return id, true
+	id, err := parseID("id", s)
+	return id, err == nil
 }
 
 // identPathAccount is the {id} of the route, an account id.
