@@ -90,7 +90,6 @@ type fixture struct {
 	blob     []byte
 	code     string
 	setup    []byte
-	auth     []byte // the auth public key in setup
 	slotKey  []byte // from DeriveAuth with the right passphrase
 	authKey  []byte // its private key
 	argonRun int32  // Argon2id runs of Create + DeriveAuth
