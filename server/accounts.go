@@ -94,7 +94,7 @@ func (s *Server) postAccount(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Backup) == 0 {
 		return identBadRequest("bad_backup", "backup is required")
 	}
-	if _, err := oprfSetupKey(req.OPRFSetup); err != nil {
+	if _, err := oprfSetupKeys(req.OPRFSetup); err != nil {
 		return identBadRequest("bad_oprf_setup", "%v", err)
 	}
 	acct := store.NewAccount{

@@ -172,16 +172,17 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	pub, err := oprfSetupKey(acct.OPRFSetup)
+	keys, err := oprfSetupKeys(acct.OPRFSetup)
 	if err != nil {
 		return err // registration let a bad set-up through: a 500, logged
 	}
+	msg := backupReleaseMessage(id, req.Nonce)
 	ctx, now := r.Context(), b.s.now()
 	reason := ""
 	switch {
 	case !b.nonces.take(id, req.Nonce, now):
 		reason = "unknown, used or expired nonce"
-	case !ed25519.Verify(pub, backupReleaseMessage(id, req.Nonce), req.Signature):
+	case !ed25519.Verify(keys[0], msg, req.Signature) && !ed25519.Verify(keys[1], msg, req.Signature):
 		reason = "bad signature"
 	}
 	update := backupSuccess(now)

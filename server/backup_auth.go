@@ -13,26 +13,29 @@ import (
 // oprfSetupV1 is the version byte of an account's OPRF set-up, the
 // Account.OPRFSetup a client registers:
 //
-//	0x01 ‖ backup auth public key (32-byte Ed25519)
+//	0x01 ‖ passphrase auth public key (32) ‖ recovery auth public key (32)
 //
-// The backup auth key is derived by the client from the passphrase-derived
-// backup key k (BRIEF §3.7); only its holder can sign a backup release. The
-// server never publishes it: with it, one OPRF evaluation per guess would let
-// anyone check passphrase guesses offline.
+// Both are Ed25519 keys the client derives (docs/spec/backup-v1.md): one from the
+// passphrase-derived backup key k (BRIEF §3.7), one from the recovery code, so
+// that a user who lost the passphrase can still have the blob released. Only
+// their holders can sign a backup release. The server never publishes them: with
+// the passphrase key, one OPRF evaluation per guess would let anyone check
+// passphrase guesses offline.
 const oprfSetupV1 = 0x01
 
 // oprfSetupSize is the size of a version-1 OPRF set-up.
-const oprfSetupSize = 1 + ed25519.PublicKeySize
+const oprfSetupSize = 1 + 2*ed25519.PublicKeySize
 
-var errBadOPRFSetup = errors.New("oprf setup is not 0x01 followed by a 32-byte Ed25519 key")
+var errBadOPRFSetup = errors.New("oprf setup is not 0x01 followed by two 32-byte Ed25519 keys")
 
-// oprfSetupKey returns the backup auth public key of a version-1 OPRF set-up.
-// Registration should check a set-up with it before storing one.
-func oprfSetupKey(setup []byte) (ed25519.PublicKey, error) {
+// oprfSetupKeys returns the release keys of a version-1 OPRF set-up: the
+// passphrase auth key and the recovery auth key. Registration checks a set-up
+// with it before storing one.
+func oprfSetupKeys(setup []byte) ([2]ed25519.PublicKey, error) {
 	if len(setup) != oprfSetupSize || setup[0] != oprfSetupV1 {
-		return nil, errBadOPRFSetup
+		return [2]ed25519.PublicKey{}, errBadOPRFSetup
 	}
-	return ed25519.PublicKey(setup[1:]), nil
+	return [2]ed25519.PublicKey{setup[1:33], setup[33:65]}, nil
 }
 
 // backupReleasePrefix starts the message a backup auth key signs to have the

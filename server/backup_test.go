@@ -70,9 +70,10 @@ func (l *backupLog) String() string {
 // backupAccount is an account registered straight into the store, with the
 // backup auth key a client would derive from its passphrase.
 type backupAccount struct {
-	id   store.AccountID
-	auth ed25519.PrivateKey
-	blob []byte
+	id       store.AccountID
+	auth     ed25519.PrivateKey // derived from the passphrase
+	recovery ed25519.PrivateKey // derived from the recovery code
+	blob     []byte
 }
 
 func registerBackupAccount(t *testing.T, ts *testServer) backupAccount {
@@ -81,6 +82,7 @@ func registerBackupAccount(t *testing.T, ts *testServer) backupAccount {
 	rand.Read(a.id[:])
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
 	a.auth = priv
+	_, a.recovery, _ = ed25519.GenerateKey(rand.Reader)
 	a.blob = []byte("backup blob of " + a.id.String())
 	var dev store.DeviceID
 	rand.Read(dev[:])
@@ -89,7 +91,7 @@ func registerBackupAccount(t *testing.T, ts *testServer) backupAccount {
 		KeyCard:   store.KeyCard{Seq: 1, Signed: []byte("signed key card")},
 		Device:    store.Device{ID: dev, Cert: []byte("device cert")},
 		Backup:    a.blob,
-		OPRFSetup: append([]byte{oprfSetupV1}, pub...),
+		OPRFSetup: testOPRFSetup(pub, a.recovery.Public().(ed25519.PublicKey)),
 		Created:   time.Now(),
 	})
 	if err != nil {
@@ -314,6 +316,13 @@ func TestBackup_Release_SignedChallenge(t *testing.T) {
 	if resp, _ := backupReleaseNonce(t, ts, a.id, a.auth, ch.Nonce); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("POST release (replayed nonce) = %d, want 401", resp.StatusCode)
 	}
+	// The recovery-code key releases the blob too: a lost passphrase is not a lost account.
+	if resp, blob := backupRelease(t, ts, a.id, a.recovery); resp.StatusCode != http.StatusOK || !bytes.Equal(blob, a.blob) {
+		t.Fatalf("POST release (recovery key) = %d %q, want 200 %q", resp.StatusCode, blob, a.blob)
+	}
+	if resp, _ := backupRelease(t, ts, a.id, b.recovery); resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("POST release (another account's recovery key) = %d, want 401", resp.StatusCode)
+	}
 	if resp, _ := backupRelease(t, ts, a.id, nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("POST release (bad signature) = %d, want 401", resp.StatusCode)
 	}
@@ -505,16 +514,23 @@ func TestBackupReleaseMessage_Layout(t *testing.T) {
 	}
 }
 
-func TestOPRFSetupKey_Format(t *testing.T) {
-	pub, _, _ := ed25519.GenerateKey(rand.Reader)
-	if got, err := oprfSetupKey(append([]byte{1}, pub...)); err != nil || !bytes.Equal(got, pub) {
-		t.Fatalf("oprfSetupKey(0x01 ‖ pk) = %x, %v, want %x", got, err, pub)
+func TestOPRFSetupKeys_Format(t *testing.T) {
+	pass, _, _ := ed25519.GenerateKey(rand.Reader)
+	rec, _, _ := ed25519.GenerateKey(rand.Reader)
+	if got, err := oprfSetupKeys(testOPRFSetup(pass, rec)); err != nil || !bytes.Equal(got[0], pass) || !bytes.Equal(got[1], rec) {
+		t.Fatalf("oprfSetupKeys(0x01 ‖ pass ‖ rec) = %x, %v, want %x, %x", got, err, pass, rec)
 	}
-	for _, bad := range [][]byte{nil, pub, append([]byte{2}, pub...), append([]byte{1}, pub[:31]...), append(append([]byte{1}, pub...), 0)} {
-		if _, err := oprfSetupKey(bad); err == nil {
-			t.Errorf("oprfSetupKey(%x) = nil error, want an error", bad)
+	good := testOPRFSetup(pass, rec)
+	for _, bad := range [][]byte{nil, pass, append([]byte{1}, pass...), append([]byte{2}, good[1:]...), good[:64], append(bytes.Clone(good), 0)} {
+		if _, err := oprfSetupKeys(bad); err == nil {
+			t.Errorf("oprfSetupKeys(%x) = nil error, want an error", bad)
 		}
 	}
+}
+
+// testOPRFSetup is a version-1 set-up: 0x01 ‖ passphrase auth key ‖ recovery auth key.
+func testOPRFSetup(pass, recovery ed25519.PublicKey) []byte {
+	return append(append([]byte{oprfSetupV1}, pass...), recovery...)
 }
 
 // FuzzBackup_Decoders sends arbitrary bodies to the backup endpoints of a
@@ -530,7 +546,7 @@ func FuzzBackup_Decoders(f *testing.F) {
 	err := st.CreateAccount(f.Context(), store.NewAccount{
 		ID: id, Handle: "fuzz", Role: store.RolePatient,
 		KeyCard: store.KeyCard{Seq: 1, Signed: []byte("card")}, Device: store.Device{ID: dev, Cert: []byte("cert")},
-		Backup: []byte("blob"), OPRFSetup: append([]byte{oprfSetupV1}, pub...), Created: time.Now(),
+		Backup: []byte("blob"), OPRFSetup: testOPRFSetup(pub, pub), Created: time.Now(),
 	})
 	if err != nil {
 		f.Fatal(err)

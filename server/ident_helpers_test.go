@@ -73,7 +73,7 @@ func newTestIdentity(t testing.TB, ts *testServer, handle string) *testAccount {
 		ID: store.AccountID(card.AccountID), Handle: handle, Role: store.RolePatient,
 		Identity: ident, XWingSeed: seed, Card: card,
 		Device: dev, DeviceID: store.DeviceID(dev.Public().(ed25519.PublicKey)),
-		BackupAuth: backupAuth, OPRFSetup: append([]byte{0x01}, backupAuth.Public().(ed25519.PublicKey)...),
+		BackupAuth: backupAuth, OPRFSetup: testOPRFSetup(backupAuth.Public().(ed25519.PublicKey), backupAuth.Public().(ed25519.PublicKey)),
 		ts: ts,
 	}
 }

@@ -25,12 +25,16 @@ func TestCreate_RoundTrip_PassphraseAndRecoveryCode(t *testing.T) {
 	if err != nil || !bytes.Equal(got, f.secret) {
 		t.Fatalf("OpenWithRecoveryCode() = %q, %v; want %q", got, err, f.secret)
 	}
-	pub, err := ParseOPRFSetup(f.setup)
+	pub, rec, err := ParseOPRFSetup(f.setup)
 	if err != nil {
 		t.Fatalf("ParseOPRFSetup() = %v", err)
 	}
-	if len(f.setup) != 33 || f.setup[0] != 0x01 || !pub.Equal(ed25519.PrivateKey(f.authKey).Public()) {
-		t.Fatalf("oprfSetup = %x, want 0x01 ‖ the derived auth public key", f.setup)
+	recAuth, err := RecoveryAuth(f.account, f.code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.setup) != 65 || f.setup[0] != 0x01 || !pub.Equal(ed25519.PrivateKey(f.authKey).Public()) || !rec.Equal(recAuth.Public()) {
+		t.Fatalf("oprfSetup = %x, want 0x01 ‖ the derived auth public key ‖ the recovery auth public key", f.setup)
 	}
 	p, err := PassphraseParams(f.blob)
 	if err != nil || p != DefaultParams {
@@ -364,8 +368,8 @@ func TestReleaseMessage_Layout_MatchesProtocol(t *testing.T) {
 }
 
 func TestParseOPRFSetup_Malformed_ErrBadSetup(t *testing.T) {
-	for _, s := range [][]byte{nil, {0x01}, append([]byte{0x02}, make([]byte, 32)...), make([]byte, 34)} {
-		if _, err := ParseOPRFSetup(s); !errors.Is(err, ErrBadSetup) {
+	for _, s := range [][]byte{nil, {0x01}, append([]byte{0x01}, make([]byte, 32)...), append([]byte{0x02}, make([]byte, 64)...), make([]byte, 66)} {
+		if _, _, err := ParseOPRFSetup(s); !errors.Is(err, ErrBadSetup) {
 			t.Errorf("ParseOPRFSetup(%x) = %v, want ErrBadSetup", s, err)
 		}
 	}

@@ -43,5 +43,6 @@ func Create(ctx context.Context, srv OPRFServer, accountID [32]byte, secret, pas
 	rand.Read(nonce[:])
 	prefix := encodePrefix(accountID, slots, nonce[:])
 	body := newGCM(backupKey).Seal(nil, nonce[:], secret, bodyAAD(prefix))
-	return encode(prefix, body), FormatRecoveryCode(code), OPRFSetup(auth.Public().(ed25519.PublicKey)), nil
+	setup := OPRFSetup(auth.Public().(ed25519.PublicKey), recoveryAuth(accountID, code).Public().(ed25519.PublicKey))
+	return encode(prefix, body), FormatRecoveryCode(code), setup, nil
 }

@@ -16,6 +16,9 @@ const (
 	saltLabel     = "blindvault.v1 backup-salt"
 	backupLabel   = "blindvault.v1 backup"
 	recoveryLabel = "blindvault.v1 recovery"
+	// recoveryAuthLabel derives the recovery code's release key, independent of
+	// its slot key (a different HKDF info).
+	recoveryAuthLabel = "blindvault.v1 recovery-auth"
 )
 
 // DefaultParams are the Argon2id parameters of a new backup: the floor. A
@@ -78,6 +81,18 @@ func recoveryKey(account [32]byte, code []byte) []byte {
 		panic(err) // 32 bytes of SHA-512 HKDF cannot fail
 	}
 	return k
+}
+
+// recoveryAuth derives the Ed25519 key with which a recovery code asks the
+// server to release the blob:
+//
+//	seed = HKDF-SHA-512(ikm = code (16 bytes), salt = empty, info = "blindvault.v1 recovery-auth" ‖ account_id, 32 bytes)
+func recoveryAuth(account [32]byte, code []byte) ed25519.PrivateKey {
+	seed, err := hkdf.Key(sha512.New, code, nil, recoveryAuthLabel+string(account[:]), ed25519.SeedSize)
+	if err != nil {
+		panic(err) // 32 bytes of SHA-512 HKDF cannot fail
+	}
+	return ed25519.NewKeyFromSeed(seed)
 }
 
 // checkInputs runs the checks that come before any derivation: parameters

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"fmt"
 )
@@ -28,15 +29,28 @@ func SignRelease(auth ed25519.PrivateKey, account [32]byte, nonce [32]byte) []by
 }
 
 // OPRFSetup returns what registration sends as the account's OPRF set-up:
-// 0x01 ‖ the 32-byte backup auth public key.
-func OPRFSetup(auth ed25519.PublicKey) []byte {
-	return append([]byte{oprfSetupVersion}, auth...)
+// 0x01 ‖ the passphrase auth public key ‖ the recovery auth public key. The
+// server releases the blob for a signature by either.
+func OPRFSetup(passphraseAuth, recoveryAuth ed25519.PublicKey) []byte {
+	out := append([]byte{oprfSetupVersion}, passphraseAuth...)
+	return append(out, recoveryAuth...)
 }
 
-// ParseOPRFSetup returns the backup auth public key of an OPRF set-up.
-func ParseOPRFSetup(setup []byte) (ed25519.PublicKey, error) {
-	if len(setup) != 1+ed25519.PublicKeySize || setup[0] != oprfSetupVersion {
-		return nil, fmt.Errorf("%w: %d bytes", ErrBadSetup, len(setup))
+// ParseOPRFSetup returns the two release keys of an OPRF set-up.
+func ParseOPRFSetup(setup []byte) (passphraseAuth, recoveryAuth ed25519.PublicKey, err error) {
+	if len(setup) != 1+2*ed25519.PublicKeySize || setup[0] != oprfSetupVersion {
+		return nil, nil, fmt.Errorf("%w: %d bytes", ErrBadSetup, len(setup))
 	}
-	return ed25519.PublicKey(append([]byte(nil), setup[1:]...)), nil
+	return ed25519.PublicKey(bytes.Clone(setup[1:33])), ed25519.PublicKey(bytes.Clone(setup[33:])), nil
+}
+
+// RecoveryAuth returns the key with which a recovery code (as shown to the
+// user) asks the server to release the blob, on a device that has lost the
+// passphrase. Sign the release with SignRelease.
+func RecoveryAuth(account [32]byte, code string) (ed25519.PrivateKey, error) {
+	raw, err := ParseRecoveryCode(code)
+	if err != nil {
+		return nil, err
+	}
+	return recoveryAuth(account, raw), nil
 }

@@ -217,6 +217,19 @@ func TestCreate_RealServer_ReleaseThenOpen(t *testing.T) {
 		t.Fatalf("OpenWithRecoveryCode(released) = %q, %v; want %q", got, err, secret)
 	}
 
+	// Passphrase lost: the recovery code alone has the blob released and opens it.
+	recAuth, err := RecoveryAuth(acct, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, released, err = srv.release(ctx, recAuth)
+	if err != nil || status != http.StatusOK || !bytes.Equal(released, blob) {
+		t.Fatalf("release(recovery code) = %d, %v; want 200 and the blob", status, err)
+	}
+	if got, err = OpenWithRecoveryCode(released, acct, code); err != nil || !bytes.Equal(got, secret) {
+		t.Fatalf("OpenWithRecoveryCode(released by recovery key) = %q, %v; want %q", got, err, secret)
+	}
+
 	// A server that evaluates under another account's key (the real server's
 	// key for another id) fails the proof against the published key.
 	mixed := mixedOPRF{pub: srv, eval: httpOPRF{srv: rs, account: randomAccount()}}
