@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,46 +25,6 @@ import (
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/bolt"
 )
-
-// backupClock is a settable clock for lockout and nonce expiry.
-type backupClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newBackupClock() *backupClock {
-	return &backupClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *backupClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *backupClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// backupLog collects the server's log lines.
-type backupLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *backupLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *backupLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
 
 // backupAccount is an account registered straight into the store, with the
 // backup auth key a client would derive from its passphrase.
@@ -297,7 +256,7 @@ func backupLockout(t *testing.T, ts *testServer, id store.AccountID) store.Locko
 }
 
 func TestBackup_Release_SignedChallenge(t *testing.T) {
-	clk := newBackupClock()
+	clk := newTestClock()
 	ts := newTestServer(t, Config{Now: clk.Now})
 	a := registerBackupAccount(t, ts)
 	b := registerBackupAccount(t, ts)
@@ -337,7 +296,7 @@ func TestBackup_Release_SignedChallenge(t *testing.T) {
 	}
 	// An expired nonce.
 	backupCall(t, ts, http.MethodPost, backupPath(a.id, "challenge"), nil, &ch)
-	clk.Advance(61 * time.Second)
+	clk.Add(61 * time.Second)
 	if resp, _ := backupReleaseNonce(t, ts, a.id, a.auth, ch.Nonce); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("POST release (expired nonce) = %d, want 401", resp.StatusCode)
 	}
@@ -345,7 +304,7 @@ func TestBackup_Release_SignedChallenge(t *testing.T) {
 		t.Fatalf("lockout after 5 failed releases = %+v, want 5 failures, locked 1 min", got)
 	}
 	// Once the lock ends, a success resets the count.
-	clk.Advance(time.Minute)
+	clk.Add(time.Minute)
 	if resp, _ := backupRelease(t, ts, a.id, a.auth); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST release (good signature) = %d, want 200", resp.StatusCode)
 	}
@@ -379,8 +338,8 @@ func retryAfter(t *testing.T, resp *http.Response) int {
 }
 
 func TestBackup_Release_GrowingLockout(t *testing.T) {
-	clk := newBackupClock()
-	logs := &backupLog{}
+	clk := newTestClock()
+	logs := &lockedBuffer{}
 	ts := newTestServer(t, Config{Now: clk.Now, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	a := registerBackupAccount(t, ts)
 
@@ -410,7 +369,7 @@ func TestBackup_Release_GrowingLockout(t *testing.T) {
 	}
 
 	// The next failure doubles the lock.
-	clk.Advance(61 * time.Second)
+	clk.Add(61 * time.Second)
 	if resp, _ := backupRelease(t, ts, a.id, nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("POST release (6th failure) = %d, want 401", resp.StatusCode)
 	}
@@ -418,14 +377,14 @@ func TestBackup_Release_GrowingLockout(t *testing.T) {
 		t.Fatalf("POST release after 6 failures = %d Retry-After %q, want 429 120", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	// An evaluation is a guess too: it counts, and locks for twice as long.
-	clk.Advance(121 * time.Second)
+	clk.Add(121 * time.Second)
 	if resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "evaluate"), backupEvaluateRequest{Blinded: blinded}, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST evaluate after the lock = %d, want 200", resp.StatusCode)
 	}
 	if got := backupLockout(t, ts, a.id); got.Failures != 7 || !got.Until.Equal(clk.Now().Add(4*time.Minute)) {
 		t.Fatalf("lockout after an evaluation = %+v, want 7 failures, locked 4 min", got)
 	}
-	clk.Advance(4*time.Minute + time.Second)
+	clk.Add(4*time.Minute + time.Second)
 
 	// A success resets everything.
 	if resp, blob := backupRelease(t, ts, a.id, a.auth); resp.StatusCode != http.StatusOK || !bytes.Equal(blob, a.blob) {

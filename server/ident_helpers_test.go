@@ -258,7 +258,9 @@ type testClock struct {
 	t  time.Time
 }
 
-func newTestClock() *testClock { return &testClock{t: time.Now()} }
+// newTestClock starts at the current whole second, so that times survive JSON
+// and store round trips unchanged in exact comparisons.
+func newTestClock() *testClock { return &testClock{t: time.Now().Truncate(time.Second)} }
 
 func (c *testClock) Now() time.Time {
 	c.mu.Lock()
