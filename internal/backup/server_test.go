@@ -11,8 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -20,44 +18,15 @@ import (
 
 	"github.com/blindvault/blindvault/server"
 	"github.com/blindvault/blindvault/server/store"
-	"github.com/blindvault/blindvault/server/store/bolt"
+	"github.com/blindvault/blindvault/server/servertest"
 )
 
-// realServer is a blindvault server over a bbolt store in a temporary
-// directory, on httptest loopback.
-type realServer struct {
-	URL   string
-	HTTP  *http.Client
-	Store *bolt.Store
-}
+// realServer is a real blindvault server on loopback (servertest.Start).
+type realServer struct{ *servertest.Server }
 
 func newRealServer(t *testing.T) *realServer {
 	t.Helper()
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "blindvault.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := func() []byte {
-		k := make([]byte, 32)
-		rand.Read(k)
-		return k
-	}
-	ts := httptest.NewUnstartedServer(nil)
-	srv, err := server.New(server.Config{
-		Store:   st,
-		Origin:  "http://" + ts.Listener.Addr().String(),
-		Secrets: server.Secrets{OPRFSeed: key(), SessionPepper: key(), InvitePepper: key()},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = srv.Handler()
-	ts.Start()
-	t.Cleanup(func() {
-		ts.Close()
-		st.Close()
-	})
-	return &realServer{URL: ts.URL, HTTP: ts.Client(), Store: st}
+	return &realServer{servertest.Start(t, server.Config{})}
 }
 
 // call sends a JSON request to the server and decodes a 200 answer into out.
