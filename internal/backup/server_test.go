@@ -17,8 +17,8 @@ import (
 	"github.com/cloudflare/circl/oprf"
 
 	"github.com/blindvault/blindvault/server"
-	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/servertest"
+	"github.com/blindvault/blindvault/server/store"
 )
 
 // realServer is a real blindvault server on loopback (servertest.Start).
