@@ -197,13 +197,11 @@ func (c *serveConfig) transport(s stdio) (*tls.Config, string, error) {
 	return conf, "https", nil
 }
 
-// masterKey reads the master key from --master-key-file or BLINDVAULT_MASTER_KEY;
-// with neither, it uses (creating on first start) DATA.master-key beside the data
-// directory, so that copying the data directory does not copy the key.
+// masterKey reads the master key (masterKeyFile), creating the default key file
+// on first start.
 func (c *serveConfig) masterKey(s stdio) ([]byte, error) {
-	file := c.masterKeyFile
-	if file == "" && os.Getenv(secrets.MasterKeyEnv) == "" {
-		file = filepath.Clean(c.data) + ".master-key"
+	file, isDefault := masterKeyFile(c.data, c.masterKeyFile)
+	if isDefault {
 		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
 			if err := generateMasterKey(file); err != nil {
 				return nil, err
@@ -212,4 +210,15 @@ func (c *serveConfig) masterKey(s stdio) ([]byte, error) {
 		}
 	}
 	return loadMasterKey(file)
+}
+
+// masterKeyFile says where the master key comes from: the --master-key-file flag;
+// or, if BLINDVAULT_MASTER_KEY is set, the environment ("" for loadMasterKey);
+// or else DATA.master-key beside the data directory (isDefault), so that copying
+// the data directory does not copy the key.
+func masterKeyFile(data, flag string) (file string, isDefault bool) {
+	if flag != "" || os.Getenv(secrets.MasterKeyEnv) != "" {
+		return flag, false
+	}
+	return filepath.Clean(data) + ".master-key", true
 }

@@ -46,11 +46,8 @@ func runRotateMasterKey(ctx context.Context, args []string, s stdio) error {
 	if len(pos) != 0 || *data == "" || *newFile == "" {
 		return usagef("usage: blindvault rotate-master-key --data DIR [--master-key-file OLD] --new-master-key-file NEW")
 	}
-	c := serveConfig{data: *data, masterKeyFile: *oldFile}
-	if c.masterKeyFile == "" && os.Getenv(secrets.MasterKeyEnv) == "" {
-		c.masterKeyFile = filepath.Clean(*data) + ".master-key"
-	}
-	oldKey, err := loadMasterKey(c.masterKeyFile)
+	oldPath, _ := masterKeyFile(*data, *oldFile)
+	oldKey, err := loadMasterKey(oldPath)
 	if err != nil {
 		return err
 	}

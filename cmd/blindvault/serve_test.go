@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -191,5 +192,47 @@ func TestServe_Slowloris(t *testing.T) {
 	}
 	if n != slow {
 		t.Fatalf("%d of %d slow connections were closed by the server", n, slow)
+	}
+}
+
+// serveUntilListening starts serve, waits until it listens (or exits), stops it,
+// and returns its exit code and stderr.
+func serveUntilListening(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var errb syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, append([]string{"serve"}, args...), &bytes.Buffer{}, &errb) }()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		select {
+		case code := <-done:
+			return code, errb.String()
+		default:
+		}
+		if regexp.MustCompile(`listening on`).MatchString(errb.String()) {
+			cancel()
+			return <-done, errb.String()
+		}
+	}
+	t.Fatalf("serve neither started nor exited: %s", errb.String())
+	return 0, ""
+}
+
+func TestRotateMasterKey_NewKeyOpensOldDoesNot(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	base := []string{"--data", data, "--addr", "127.0.0.1:0", "--insecure-http"}
+	if code, errs := serveUntilListening(t, base...); code != 0 {
+		t.Fatalf("first start = exit %d: %s", code, errs)
+	}
+	newKey := filepath.Join(t.TempDir(), "new.key")
+	if code, _, errs := cli(t, "rotate-master-key", "--data", data, "--new-master-key-file", newKey); code != 0 {
+		t.Fatalf("rotate-master-key = exit %d: %s", code, errs)
+	}
+	if code, errs := serveUntilListening(t, append(base, "--master-key-file", newKey)...); code != 0 {
+		t.Fatalf("start with the new key = exit %d: %s", code, errs)
+	}
+	if code, errs := serveUntilListening(t, base...); code == 0 || !strings.Contains(errs, "master key") {
+		t.Fatalf("start with the old key = exit %d (%s), want a master-key error", code, errs)
 	}
 }
