@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -250,13 +251,25 @@ type RecordInfo struct {
 	RecordID [32]byte
 	Version  uint64
 	Author   *KeyCard
-	// AuthorVerified is true only when the author matched DecryptOptions.Signer.
+	// AuthorVerified is true when the author's key is known to be the one
+	// expected: for a file, DecryptOptions.Signer; online, the author's card
+	// verified against its pin and its write authority over the record.
 	AuthorVerified bool
 	Title, Type    string
 	Tags           []string
 	Length         uint64
 	Created        time.Time
+
+	// Set for records read from a server.
+	Owner       *KeyCard
+	Modified    time.Time
+	StoredBytes uint64 // the padded ciphertext size, all the server learns
+	Epoch       uint32
+	ACLSeq      uint64
 }
+
+// ID returns the record id in hex, as the server and the CLI show it.
+func (r *RecordInfo) ID() string { return hex.EncodeToString(r.RecordID[:]) }
 
 // bundle is the signed part of a record file.
 type bundle struct {

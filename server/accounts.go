@@ -33,7 +33,8 @@ func (s *Server) accountRoutes(r *mux.Router) {
 	r.HandleFunc(id+"/cards", s.authed(s.getCards)).Methods(http.MethodGet)
 	r.HandleFunc(id+"/devices", s.authed(s.getDevices)).Methods(http.MethodGet)
 	r.HandleFunc(id+"/card", s.authed(s.putCard)).Methods(http.MethodPut)
-	r.HandleFunc("/directory/{handle}", s.authed(s.getDirectory)).Methods(http.MethodGet)
+	// Public: a new device knows only its handle until the backup is released.
+	r.HandleFunc("/directory/{handle}", s.public(s.getDirectory)).Methods(http.MethodGet)
 	r.HandleFunc("/devices", s.public(s.postDevice)).Methods(http.MethodPost)
 	r.HandleFunc("/devices/{device:"+identHexPattern+"}/revoke", s.authed(s.postRevokeDevice)).Methods(http.MethodPost)
 }
@@ -206,7 +207,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, _ *Caller) e
 	return nil
 }
 
-func (s *Server) getDirectory(w http.ResponseWriter, r *http.Request, _ *Caller) error {
+func (s *Server) getDirectory(w http.ResponseWriter, r *http.Request) error {
 	handle := mux.Vars(r)["handle"]
 	if !validHandle(handle) {
 		return errNotFound

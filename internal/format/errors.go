@@ -26,4 +26,6 @@ var (
 	// ErrBadChain: an object does not follow the one given as its predecessor
 	// (sequence number, identifiers, previous hash or epoch).
 	ErrBadChain = errors.New("format: broken chain")
+	// ErrUnknownEvent: an account entry's event type is not defined in v1.
+	ErrUnknownEvent = errors.New("format: unknown account-entry event")
 )

@@ -215,6 +215,55 @@ func newHeader(t testing.TB) (*Header, ed25519.PrivateKey) {
 	return h, priv
 }
 
+// entryEvents lists every account-entry event, for tests that cover each.
+var entryEvents = []Event{EventVersion, EventACL, EventTombstone, EventProfile, EventAttestation}
+
+// newAccountEntry returns alice's first account-chain entry: she wrote version 1
+// of the test record.
+func newAccountEntry(t testing.TB) (*AccountEntry, ed25519.PrivateKey) {
+	t.Helper()
+	return newEntryWith(t, EventVersion)
+}
+
+// newEntryWith returns alice's entry seq 1 with event ev and only that event's
+// fields set. For EventAttestation alice is an organisation admin: the
+// attestation is issued and the entry signed by her identity key.
+func newEntryWith(t testing.TB, ev Event) (*AccountEntry, ed25519.PrivateKey) {
+	t.Helper()
+	priv := testEd25519("alice")
+	e := &AccountEntry{
+		Account:  testID("alice"),
+		Seq:      1,
+		Created:  1767225600,
+		SignerPK: testPub(priv),
+		Event:    ev,
+	}
+	switch ev {
+	case EventVersion, EventProfile:
+		e.Record, e.Owner, e.Number, e.Object = testID("record"), testID("alice"), 1, testID("header")
+	case EventACL:
+		e.Record, e.Number, e.Object = testID("record"), 1, testID("acl")
+	case EventTombstone:
+		e.Record, e.Number = testID("record"), 1
+	case EventAttestation:
+		r := &RoleAttestation{
+			SubjectFP: testID("subject"),
+			Role:      RoleClinician,
+			Org:       "St Example's Hospital",
+			NotAfter:  1798761600,
+			IssuerPK:  testPub(priv),
+		}
+		if err := r.Sign(priv); err != nil {
+			t.Fatalf("RoleAttestation.Sign: %v", err)
+		}
+		e.Attestation = r.Marshal()
+	}
+	if err := e.Sign(priv); err != nil {
+		t.Fatalf("AccountEntry.Sign(%s): %v", ev, err)
+	}
+	return e, priv
+}
+
 // codec drives the tests that apply to every object type.
 type codec struct {
 	name     string
@@ -253,5 +302,6 @@ var codecs = []codec{
 	{"ACL", KindACL, false, validOf(newACL), parseOf(ParseACL)},
 	{"Grant", KindGrant, false, validOf(newGrant), parseOf(ParseGrant)},
 	{"Header", KindHeader, false, validOf(newHeader), parseOf(ParseHeader)},
+	{"AccountEntry", KindAccountEntry, false, validOf(newAccountEntry), parseOf(ParseAccountEntry)},
 	{"Auth", KindAuth, false, validOf(newAuth), parseOf(ParseAuth)},
 }

@@ -27,9 +27,8 @@ const (
 	KindACL              Kind = 5
 	KindGrant            Kind = 6
 	KindHeader           Kind = 7
-	// KindAccountEntry is reserved; it is specified with the server.
-	KindAccountEntry Kind = 8
-	KindAuth         Kind = 9
+	KindAccountEntry     Kind = 8
+	KindAuth             Kind = 9
 )
 
 // PurposeAuth is the purpose of a session challenge response (KindAuth).
@@ -80,6 +79,8 @@ func (k Kind) maxSize() int {
 		return 64 << 10
 	case KindHeader:
 		return 16 << 10
+	case KindAccountEntry:
+		return MaxAccountEntrySize
 	}
 	return 0
 }

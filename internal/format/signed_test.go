@@ -108,7 +108,8 @@ func TestParse_VersionKindSuite(t *testing.T) {
 				{"version2", mutate(func(b []byte) { b[0] = 2 }), ErrUnknownVersion},
 				{"kind0", mutate(func(b []byte) { b[1] = 0 }), ErrUnknownKind},
 				{"kindOther", mutate(func(b []byte) { b[1] = byte(otherKind) }), ErrUnknownKind},
-				{"kindAccountEntry", mutate(func(b []byte) { b[1] = byte(KindAccountEntry) }), ErrUnknownKind},
+				{"kind10", mutate(func(b []byte) { b[1] = 10 }), ErrUnknownKind},
+				{"kind255", mutate(func(b []byte) { b[1] = 255 }), ErrUnknownKind},
 				{"suite0", mutate(func(b []byte) { b[2], b[3] = 0, 0 }), ErrUnknownSuite},
 				{"suite2", mutate(func(b []byte) { b[2], b[3] = 0, 2 }), ErrUnknownSuite},
 				{"suite257", mutate(func(b []byte) { b[2], b[3] = 1, 1 }), ErrUnknownSuite},
@@ -124,6 +125,16 @@ func TestParse_VersionKindSuite(t *testing.T) {
 			for _, tc := range cases {
 				if _, err := c.parse(tc.in); !errors.Is(err, tc.want) {
 					t.Errorf("Parse%s(%s) = %v, want %v", c.name, tc.name, err, tc.want)
+				}
+			}
+			// Every other defined kind, including account-entry (8), once reserved.
+			for k := KindKeyCard; k <= KindAuth; k++ {
+				if k == c.kind {
+					continue
+				}
+				in := mutate(func(b []byte) { b[1] = byte(k) })
+				if _, err := c.parse(in); !errors.Is(err, ErrUnknownKind) {
+					t.Errorf("Parse%s(kind %d) = %v, want ErrUnknownKind", c.name, k, err)
 				}
 			}
 		})

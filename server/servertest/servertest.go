@@ -7,7 +7,9 @@ import (
 	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/blindvault/blindvault/server"
@@ -20,6 +22,8 @@ type Server struct {
 	HTTP  *http.Client // a client for URL
 	Store *bolt.Store  // the store behind it, for setting up and inspecting state
 	Path  string       // the bbolt file
+	// AdminInvite is the server's one-time bootstrap invite for an admin.
+	AdminInvite string
 }
 
 // Start starts a server that stops when the test ends. cfg's Store, Origin and
@@ -41,13 +45,23 @@ func Start(t testing.TB, cfg server.Config) *Server {
 		st.Close()
 		t.Fatal(err)
 	}
+	dir := filepath.Dir(path)
+	if _, err := srv.Bootstrap(t.Context(), dir); err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
+	invite, err := os.ReadFile(filepath.Join(dir, server.BootstrapFile))
+	if err != nil {
+		st.Close()
+		t.Fatal(err)
+	}
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
 		st.Close()
 	})
-	return &Server{URL: ts.URL, HTTP: ts.Client(), Store: st, Path: path}
+	return &Server{URL: ts.URL, HTTP: ts.Client(), Store: st, Path: path, AdminInvite: strings.TrimSpace(string(invite))}
 }
 
 func random() []byte {

@@ -20,6 +20,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -207,6 +208,8 @@ func (g *gen) file() (*File, error) {
 	}
 	alice, alice2, bob := g.key("alice"), g.key("alice-2"), g.key("bob")
 	admin, laptop := g.key("admin"), g.key("laptop")
+	// The admin has an account, for its account chain, but no card here.
+	admin.account = [32]byte(derive("admin account"))
 
 	// Key cards.
 	card := func(k *key, handle string, seq uint64, prev [32]byte) *format.KeyCard {
@@ -298,9 +301,41 @@ func (g *gen) file() (*File, error) {
 	}
 	g.addValid("record header, version 1", "Header", format.KindHeader, "alice", hdr.Marshal(), hdr.Hash())
 
+	// Account chain of alice (§2.9): she wrote version 1 of the record, made
+	// its ACL, deleted it, and saved her client profile; each entry names the
+	// hash of the one before. The profile record and header are placeholders.
+	profileID := [32]byte(derive("profile record id"))
+	entries := []*format.AccountEntry{
+		{Event: format.EventVersion, Record: recordID, Owner: alice.account, Number: hdr.Version, Object: hdr.Hash()},
+		{Event: format.EventACL, Record: recordID, Number: acl.Seq, Object: acl.Hash()},
+		{Event: format.EventTombstone, Record: recordID, Number: hdr.Version},
+		{Event: format.EventProfile, Record: profileID, Owner: alice.account, Number: 1,
+			Object: [32]byte(derive("profile header placeholder"))},
+	}
+	var prev [32]byte
+	for i, e := range entries {
+		e.Account, e.Seq, e.PrevHash, e.Created, e.SignerPK = alice.account, uint64(i+1), prev, 1767229200+60*uint64(i), alice.pub
+		if err := e.Sign(alice.priv); err != nil {
+			return nil, err
+		}
+		prev = e.Hash()
+		g.addValid(fmt.Sprintf("account entry, seq %d, %s event", e.Seq, e.Event), "AccountEntry",
+			format.KindAccountEntry, "alice", e.Marshal(), e.Hash())
+	}
+	// First entry of the admin's chain: it published the role attestation above,
+	// which its identity key issued.
+	adminEntry := &format.AccountEntry{Account: admin.account, Seq: 1, Created: 1767225600, SignerPK: admin.pub,
+		Event: format.EventAttestation, Attestation: role.Marshal()}
+	if err := adminEntry.Sign(admin.priv); err != nil {
+		return nil, err
+	}
+	g.addValid("account entry, seq 1, attestation event (admin's chain)", "AccountEntry", format.KindAccountEntry,
+		"admin", adminEntry.Marshal(), adminEntry.Hash())
+
 	g.invalidEnvelopes(rev, alice, acl)
 	g.invalidCards(aliceCard, alice)
 	g.invalidOthers(role, admin, cert, alice, acl, gr, hdr)
+	g.invalidEntries(entries, alice, adminEntry, admin, cert)
 
 	f := &File{
 		Comment: []string{
@@ -309,6 +344,7 @@ func (g *gen) file() (*File, error) {
 			"valid: signed forms a reader must accept; verify each under the Ed25519 key of its signer.",
 			"invalid: inputs a reader must reject with the named error; their signatures are valid unless the case is about the signature.",
 			"Header body fields other than wrapped_dek (salt, commitment, root, sealed_meta) are placeholders.",
+			"Account entries: alice's chain, seq 1-4, each naming the hash of the one before; and seq 1 of admin's chain, carrying the role attestation.",
 		},
 		Valid:   g.valid,
 		Invalid: g.invalid,
@@ -318,6 +354,9 @@ func (g *gen) file() (*File, error) {
 	}
 	for _, k := range g.keys {
 		v := Key{Name: k.name, Ed25519Seed: hex.EncodeToString(k.edSeed), Ed25519PK: hex.EncodeToString(k.pub[:])}
+		if k.account != ([32]byte{}) {
+			v.AccountID = hex.EncodeToString(k.account[:])
+		}
 		if k.xPK != nil {
 			id := format.KeyID(k.xPK)
 			c := format.KeyCard{AccountID: k.account, Ed25519PK: k.pub, XWingPK: k.xPK}
@@ -556,4 +595,55 @@ func (g *gen) invalidOthers(role *format.RoleAttestation, admin *key, cert *form
 	bad("grant changed after signing", "Grant", signedForm(other.Body(), gr.Signature, false, nil))
 	mallory := ed25519.NewKeyFromSeed(derive("mallory ed25519"))
 	bad("grant naming alice's key as signer_pk, signed by another key", "Grant", re(mallory, format.KindGrant, gr.Body()))
+}
+
+// invalidEntries: account-entry constraints (§2.9). entries is alice's chain.
+func (g *gen) invalidEntries(entries []*format.AccountEntry, alice *key, adminEntry *format.AccountEntry,
+	admin *key, cert *format.DeviceCert) {
+	const T = "AccountEntry"
+	k := format.KindAccountEntry
+	re := func(priv ed25519.PrivateKey, body []byte) []byte {
+		return signedForm(body, sign(priv, k, body), false, nil)
+	}
+	with := func(e *format.AccountEntry, f func(e *format.AccountEntry)) []byte {
+		x := *e
+		f(&x)
+		return re(alice.priv, x.Body())
+	}
+	version, acl, tomb := entries[0], entries[1], entries[2]
+
+	// The event byte follows version, kind, suite, account, seq, prev_hash,
+	// created and signer_pk.
+	const eventAt = 4 + 32 + 8 + 32 + 8 + 32
+	unknown := tomb.Body()
+	unknown[eventAt] = 9
+	g.addInvalid("event 9 (undefined)", T, re(alice.priv, unknown), "ErrUnknownEvent")
+	g.addInvalid("seq 0", T, with(version, func(e *format.AccountEntry) { e.Seq = 0 }), "ErrMalformed")
+	g.addInvalid("seq 1 with a previous entry hash", T, with(version, func(e *format.AccountEntry) { e.PrevHash = acl.PrevHash }), "ErrMalformed")
+	g.addInvalid("seq 2 with a zero previous entry hash", T, with(acl, func(e *format.AccountEntry) { e.PrevHash = [32]byte{} }), "ErrMalformed")
+	g.addInvalid("version event with version 0", T, with(version, func(e *format.AccountEntry) { e.Number = 0 }), "ErrMalformed")
+	g.addInvalid("ACL event with ACL seq 0", T, with(acl, func(e *format.AccountEntry) { e.Number = 0 }), "ErrMalformed")
+	body := tomb.Body()
+	g.addInvalid("tombstone event cut short", T, re(alice.priv, body[:len(body)-1]), "ErrMalformed")
+	g.addInvalid("byte after the last field of the body", T, re(alice.priv, append(bytes.Clone(body), 0)), "ErrTrailingData")
+	bad := *adminEntry
+	bad.Attestation = cert.Marshal()
+	g.addInvalid("attestation event carrying a device certificate", T, re(admin.priv, bad.Body()), "ErrMalformed")
+
+	// These parse, but their signature does not verify under the signer's key.
+	mallory := ed25519.NewKeyFromSeed(derive("mallory ed25519"))
+	for _, v := range []struct {
+		name   string
+		signed []byte
+	}{
+		{"entry naming alice's key as signer_pk, signed by another key", re(mallory, version.Body())},
+		{"version event relabelled as a profile event after signing", func() []byte {
+			x := *version
+			x.Event = format.EventProfile
+			return signedForm(x.Body(), version.Signature, false, nil)
+		}()},
+	} {
+		g.invalid = append(g.invalid, Invalid{Name: v.name, Type: T, Signed: hex.EncodeToString(v.signed),
+			VerifyWith: "alice", Error: "ErrBadSignature"})
+	}
 }

@@ -78,6 +78,8 @@ func parse(typ string, b []byte) (object, error) {
 		return ret(format.ParseGrant(b))
 	case "Header":
 		return ret(format.ParseHeader(b))
+	case "AccountEntry":
+		return ret(format.ParseAccountEntry(b))
 	case "KeyCardText":
 		return ret(format.ParseKeyCardText(b))
 	}
@@ -99,6 +101,13 @@ func verify(o object, pub [32]byte) error {
 		}
 		return c.Verify()
 	}
+	// An account entry, like a card, names its signer and verifies under it.
+	if e, ok := o.(*format.AccountEntry); ok {
+		if e.SignerPK != pub {
+			return format.ErrBadSignature
+		}
+		return e.Verify()
+	}
 	return o.(interface{ Verify([32]byte) error }).Verify(pub)
 }
 
@@ -110,6 +119,7 @@ var sentinels = map[string]error{
 	"ErrMalformed":      format.ErrMalformed,
 	"ErrTooLarge":       format.ErrTooLarge,
 	"ErrBadSignature":   format.ErrBadSignature,
+	"ErrUnknownEvent":   format.ErrUnknownEvent,
 }
 
 func keys(t *testing.T, f *File) map[string][32]byte {
@@ -200,6 +210,62 @@ func TestVectors_Invalid(t *testing.T) {
 		if !errors.Is(err, want) {
 			t.Errorf("Parse%s(%s) = %v, want %s", v.Type, v.Name, err, v.Error)
 		}
+	}
+}
+
+// Alice's entries form one chain, seq 1 up, each naming the hash of the one
+// before; the admin's entry carries the role attestation, issued by its own key.
+func TestVectors_AccountChain(t *testing.T) {
+	f := load(t)
+	accounts := map[string]string{}
+	for _, k := range f.Keys {
+		accounts[k.Name] = k.AccountID
+	}
+	var chain []*format.AccountEntry
+	var admin *format.AccountEntry
+	var role []byte
+	for _, v := range f.Valid {
+		switch v.Type {
+		case "RoleAttestation":
+			role = unhex(t, v.Signed)
+		case "AccountEntry":
+			e, err := format.ParseAccountEntry(unhex(t, v.Signed))
+			if err != nil {
+				t.Fatalf("ParseAccountEntry(%s) = %v", v.Name, err)
+			}
+			if hex.EncodeToString(e.Account[:]) != accounts[v.Signer] {
+				t.Errorf("%s: account is not %s's account_id", v.Name, v.Signer)
+			}
+			if v.Signer == "alice" {
+				chain = append(chain, e)
+			} else {
+				admin = e
+			}
+		}
+	}
+	want := []format.Event{format.EventVersion, format.EventACL, format.EventTombstone, format.EventProfile}
+	if len(chain) != len(want) {
+		t.Fatalf("alice's chain has %d entries, want %d", len(chain), len(want))
+	}
+	for i, e := range chain {
+		if e.Seq != uint64(i+1) || e.Event != want[i] {
+			t.Errorf("alice's entry %d is seq %d, %s; want seq %d, %s", i, e.Seq, e.Event, i+1, want[i])
+		}
+		if i > 0 {
+			if err := e.VerifySuccessor(chain[i-1]); err != nil {
+				t.Errorf("entry %d.VerifySuccessor(entry %d) = %v, want nil", e.Seq, chain[i-1].Seq, err)
+			}
+		}
+	}
+	if admin == nil || admin.Event != format.EventAttestation || !bytes.Equal(admin.Attestation, role) {
+		t.Fatalf("no admin entry carrying the role attestation vector")
+	}
+	r, err := format.ParseRoleAttestation(admin.Attestation)
+	if err != nil {
+		t.Fatalf("ParseRoleAttestation(admin entry) = %v", err)
+	}
+	if err := r.Verify(admin.SignerPK); err != nil {
+		t.Errorf("attestation.Verify(admin entry's signer_pk) = %v, want nil", err)
 	}
 }
 

@@ -1,0 +1,276 @@
+package sdk
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+
+	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/blindvault/blindvault/internal/backup"
+	"github.com/blindvault/blindvault/internal/format"
+)
+
+// RegisterOptions describe a new account.
+type RegisterOptions struct {
+	Handle string
+	// Role is patient (the default), clinician, service or admin; all but
+	// patient need an Invite for that role.
+	Role   string
+	Invite string
+	// Passphrase protects the backup (with the server's OPRF key as a second
+	// factor) and the keys in the profile. Weak passphrases are refused. A
+	// service account has none: its keys are kept in the clear (mode 0600),
+	// and its recovery code is the only way to restore it elsewhere.
+	Passphrase []byte
+}
+
+// Registration is what Register tells the user once.
+type Registration struct {
+	AccountID   [32]byte
+	Fingerprint Fingerprint
+	// RecoveryCode opens the backup without the passphrase or the server's
+	// OPRF. Show it once; it is not stored.
+	RecoveryCode string
+}
+
+// Register creates an identity and an account on the server: a key card, this
+// device's certificate, and the two-key backup of the identity (BRIEF §3.7).
+func (c *Client) Register(ctx context.Context, opts RegisterOptions) (*Registration, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.id != nil {
+		return nil, ErrProfileExists
+	}
+	role := opts.Role
+	if role == "" {
+		role = format.RolePatient
+	}
+	passphrase := opts.Passphrase
+	if role == format.RoleService {
+		if passphrase != nil {
+			return nil, fmt.Errorf("sdk: a service account has no passphrase")
+		}
+		// The backup still needs a passphrase slot; this one is never shown, so
+		// only the recovery code opens the backup.
+		k := make([]byte, 32)
+		rand.Read(k)
+		passphrase = []byte(base64.RawStdEncoding.EncodeToString(k))
+	}
+	id, err := NewIdentity(opts.Handle)
+	if err != nil {
+		return nil, err
+	}
+	acct := id.card.c.AccountID
+	blob, code, setup, err := backup.Create(ctx, c.oprf(acct), acct, backupSecret(id), passphrase, backup.DefaultParams)
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	dev, cert, err := newDevice(id)
+	if err != nil {
+		return nil, err
+	}
+	in := map[string]any{"key_card": id.card.Bytes(), "device_cert": cert.Marshal(), "backup": blob,
+		"oprf_setup": setup, "role": role}
+	if opts.Invite != "" {
+		in["invite"] = opts.Invite
+	}
+	if err := c.call(ctx, "POST", "/v1/accounts", in, nil); err != nil {
+		return nil, fmt.Errorf("register: %w", err)
+	}
+	c.id, c.device = id, dev
+	c.prof.Server, c.prof.Account, c.prof.Handle, c.prof.Role = c.origin, id.card.AccountIDString(), opts.Handle, role
+	c.prof.Device = hex.EncodeToString(dev.Public().(ed25519.PublicKey))
+	local := opts.Passphrase // nil for a service account: keys in the clear
+	if err := c.saveKeys(ctx, local); err != nil {
+		return nil, err
+	}
+	if err := c.saveProfile(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.startSession(ctx); err != nil {
+		return nil, err
+	}
+	return &Registration{AccountID: acct, Fingerprint: id.card.Fingerprint(), RecoveryCode: code}, nil
+}
+
+// LoginOptions say how a new device proves it is the account's.
+type LoginOptions struct {
+	Handle string
+	// Passphrase opens the backup with the server's OPRF; it also protects the
+	// keys in this device's profile.
+	Passphrase []byte
+	// RecoveryCode, if set, opens the backup instead of the passphrase, which
+	// then only protects this device's profile.
+	RecoveryCode string
+}
+
+// Login restores the account on a new device: the server releases the backup
+// only to a device that proves the passphrase (an OPRF evaluation, Argon2id,
+// and a signature with the derived auth key) or the recovery code, the backup
+// opens on the device, and the device certifies a key of its own.
+func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.id != nil {
+		return nil, ErrProfileExists
+	}
+	var view accountJSON
+	if err := c.call(ctx, "GET", "/v1/directory/"+url.PathEscape(opts.Handle), nil, &view); err != nil {
+		return nil, fmt.Errorf("login: %w", err)
+	}
+	raw := make([][]byte, len(view.Cards))
+	for i, cv := range view.Cards {
+		raw[i] = cv.KeyCard
+	}
+	cards, err := verifyCards(raw)
+	if err != nil {
+		return nil, err
+	}
+	newest := cards[len(cards)-1]
+	acct := newest.c.AccountID
+
+	var auth ed25519.PrivateKey
+	var slotKey []byte
+	if opts.RecoveryCode != "" {
+		auth, err = backup.RecoveryAuth(acct, opts.RecoveryCode)
+	} else {
+		auth, slotKey, err = backup.DeriveAuth(ctx, c.oprf(acct), acct, opts.Passphrase, backup.DefaultParams)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer clear(slotKey)
+	blob, err := c.releaseBackup(ctx, acct, auth)
+	if err != nil {
+		return nil, err
+	}
+	var secret []byte
+	if opts.RecoveryCode != "" {
+		secret, err = backup.OpenWithRecoveryCode(blob, acct, opts.RecoveryCode)
+	} else {
+		secret, err = backup.Open(blob, acct, slotKey)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer clear(secret)
+	id, err := parseBackupSecret(secret)
+	if err != nil {
+		return nil, err
+	}
+	// The backup's identity must be the newest card the directory shows.
+	if id.card.Fingerprint() != newest.Fingerprint() {
+		return nil, fmt.Errorf("%w: the backup does not hold the account's current key", ErrKeyUnverified)
+	}
+	dev, cert, err := newDevice(id)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.call(ctx, "POST", "/v1/devices", map[string][]byte{"device_cert": cert.Marshal()}, nil); err != nil {
+		return nil, fmt.Errorf("enrol device: %w", err)
+	}
+	c.id, c.device = id, dev
+	c.prof.Server, c.prof.Account, c.prof.Handle, c.prof.Role = c.origin, id.card.AccountIDString(), newest.c.Handle, view.Role
+	c.prof.Device = hex.EncodeToString(dev.Public().(ed25519.PublicKey))
+	if err := c.saveKeys(ctx, opts.Passphrase); err != nil {
+		return nil, err
+	}
+	if err := c.saveProfile(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.startSession(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.pullProfile(ctx); err != nil {
+		return nil, err
+	}
+	return &Contact{Handle: newest.c.Handle, AccountID: acct, Card: newest, Fingerprint: newest.Fingerprint()}, nil
+}
+
+// releaseBackup asks the server for the backup blob with a signature by a
+// backup auth key over its nonce.
+func (c *Client) releaseBackup(ctx context.Context, acct [32]byte, auth ed25519.PrivateKey) ([]byte, error) {
+	var ch struct {
+		Nonce []byte `json:"nonce"`
+	}
+	if err := c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/challenge", acct), nil, &ch); err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	if len(ch.Nonce) != 32 {
+		return nil, fmt.Errorf("backup: %w: nonce of %d bytes", ErrMalformed, len(ch.Nonce))
+	}
+	var out struct {
+		Backup []byte `json:"backup"`
+	}
+	err := c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/release", acct), map[string][]byte{
+		"nonce": ch.Nonce, "signature": backup.SignRelease(auth, acct, [32]byte(ch.Nonce)),
+	}, &out)
+	if isStatus(err, statusUnauthorized) {
+		// The auth key derived from this passphrase is not the account's.
+		return nil, fmt.Errorf("%w (the server counts this failure toward its lockout)", ErrWrongPassphrase)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	return out.Backup, nil
+}
+
+// backupSecret is what the backup holds: the identity's key history, each as
+// u16<identity secret>, oldest first. Identities do not rotate yet, so it is
+// the current identity alone.
+func backupSecret(id *Identity) []byte {
+	var b cryptobyte.Builder
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(id.secret()) })
+	return b.BytesOrPanic()
+}
+
+// parseBackupSecret returns the newest identity of a key history.
+func parseBackupSecret(secret []byte) (*Identity, error) {
+	s := cryptobyte.String(secret)
+	var last cryptobyte.String
+	for !s.Empty() {
+		if !s.ReadUint16LengthPrefixed(&last) {
+			return nil, fmt.Errorf("%w: backup key history", ErrMalformed)
+		}
+	}
+	if len(last) == 0 {
+		return nil, fmt.Errorf("%w: empty backup key history", ErrMalformed)
+	}
+	return parseSecret(last)
+}
+
+// oprfHTTP is the server's VOPRF for one account, over the API.
+type oprfHTTP struct {
+	c       *Client
+	account [32]byte
+}
+
+func (c *Client) oprf(acct [32]byte) backup.OPRFServer { return oprfHTTP{c, acct} }
+
+func (o oprfHTTP) PublicKey(ctx context.Context) ([]byte, error) {
+	var out struct {
+		Suite     string `json:"suite"`
+		PublicKey []byte `json:"public_key"`
+	}
+	if err := o.c.call(ctx, "GET", fmt.Sprintf("/v1/backup/%x/oprf-key", o.account), nil, &out); err != nil {
+		return nil, err
+	}
+	if out.Suite != "ristretto255-SHA512" {
+		return nil, fmt.Errorf("%w: OPRF suite %q", ErrOPRF, out.Suite)
+	}
+	return out.PublicKey, nil
+}
+
+func (o oprfHTTP) Evaluate(ctx context.Context, blinded []byte) ([]byte, []byte, error) {
+	var out struct {
+		Evaluated []byte `json:"evaluated"`
+		Proof     []byte `json:"proof"`
+	}
+	err := o.c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/evaluate", o.account), map[string][]byte{"blinded": blinded}, &out)
+	return out.Evaluated, out.Proof, err
+}

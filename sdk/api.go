@@ -1,0 +1,151 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// HTTP statuses the client acts on. net/http is not imported here: it would
+// add a megabyte to the WebAssembly build (BRIEF §7).
+const (
+	statusCreated         = 201
+	statusPartial         = 206
+	statusUnauthorized    = 401
+	statusForbidden       = 403
+	statusNotFound        = 404
+	statusConflict        = 409
+	statusPrecondition    = 412
+	statusTooManyRequests = 429
+)
+
+// maxAPIResponse bounds a JSON answer (a page of 1000 chain entries is ~6 MB).
+const maxAPIResponse = 32 << 20
+
+// APIError is an error answer of the server. errors.Is matches it against
+// ErrNotFound (404), ErrForbidden (401, 403), ErrConflict (409, 412) and
+// ErrRateLimited (429).
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("server: %d %s: %s", e.Status, e.Code, e.Message)
+}
+
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrNotFound:
+		return e.Status == statusNotFound
+	case ErrForbidden:
+		return e.Status == statusForbidden || e.Status == statusUnauthorized
+	case ErrConflict:
+		return e.Status == statusConflict || e.Status == statusPrecondition
+	case ErrRateLimited:
+		return e.Status == statusTooManyRequests
+	}
+	return false
+}
+
+// isStatus reports whether err is an APIError with the given status.
+func isStatus(err error, status int) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Status == status
+}
+
+// send makes one request with the session token, if any, and turns an error
+// status into an *APIError. The caller closes the body of a success.
+func (c *Client) send(ctx context.Context, req *Request) (*Response, error) {
+	if req.Header == nil {
+		req.Header = map[string]string{}
+	}
+	if c.token != "" {
+		req.Header["Authorization"] = "Bearer " + c.token
+	}
+	resp, err := c.transport.RoundTrip(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Status < 400 {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	_ = json.Unmarshal(data, &body)
+	return nil, &APIError{Status: resp.Status, Code: body.Error.Code, Message: body.Error.Message}
+}
+
+// call sends in as JSON (no body if nil) and decodes the answer into out (if
+// not nil). If the session has lapsed it logs the device in again once.
+func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
+	var data []byte
+	if in != nil {
+		var err error
+		if data, err = json.Marshal(in); err != nil {
+			return err
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		req := &Request{Method: method, Path: path}
+		if in != nil {
+			req.Body, req.ContentLength = bytes.NewReader(data), int64(len(data))
+			req.Header = map[string]string{"Content-Type": "application/json"}
+		}
+		resp, err := c.send(ctx, req)
+		if err != nil {
+			if attempt == 0 && c.token != "" && isStatus(err, statusUnauthorized) {
+				if err := c.startSession(ctx); err != nil {
+					return err
+				}
+				continue
+			}
+			return fmt.Errorf("%s %s: %w", method, path, err)
+		}
+		defer resp.Body.Close()
+		if out == nil {
+			return nil
+		}
+		dec := json.NewDecoder(io.LimitReader(resp.Body, maxAPIResponse))
+		if err := dec.Decode(out); err != nil {
+			return fmt.Errorf("%s %s: %w: answer does not decode: %w", method, path, ErrMalformed, err)
+		}
+		return nil
+	}
+}
+
+// stream sends a request whose body comes from open (called again on a retry)
+// and returns the answer for the caller to read.
+func (c *Client) stream(ctx context.Context, method, path string, header map[string]string, open func() (io.Reader, int64, error)) (*Response, error) {
+	for attempt := 0; ; attempt++ {
+		req := &Request{Method: method, Path: path, Header: map[string]string{}}
+		for k, v := range header {
+			req.Header[k] = v
+		}
+		if open != nil {
+			body, n, err := open()
+			if err != nil {
+				return nil, err
+			}
+			req.Body, req.ContentLength = body, n
+		}
+		resp, err := c.send(ctx, req)
+		if err != nil && attempt == 0 && c.token != "" && isStatus(err, statusUnauthorized) {
+			if err := c.startSession(ctx); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", method, path, err)
+		}
+		return resp, nil
+	}
+}

@@ -1,0 +1,196 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/blindvault/blindvault/internal/format"
+)
+
+// An account chain is the account's own signed list of what it did: every
+// version it wrote, every ACL it made, every record it deleted (BRIEF §3.6).
+// The server stores entries without understanding them; a client replays a
+// chain from where it stopped last time, checking signatures and hash links,
+// and keeps the resulting state as its floor: a server that later shows an
+// older version, ACL or record list than the chain says is caught.
+
+// chainState is what a verified chain says, up to entry Seq.
+type chainState struct {
+	Seq          uint64                  `json:"seq"`
+	Head         string                  `json:"head,omitempty"` // hash of entry Seq, hex
+	Records      map[string]*chainRecord `json:"records"`
+	Attestations [][]byte                `json:"attestations,omitempty"` // signed role attestations
+}
+
+// chainRecord is a record as its chain entries describe it.
+type chainRecord struct {
+	Owner      string `json:"owner"`
+	Version    uint64 `json:"version,omitempty"`
+	HeaderHash string `json:"header_hash,omitempty"`
+	ACLSeq     uint64 `json:"acl_seq,omitempty"`
+	ACLHash    string `json:"acl_hash,omitempty"`
+	Deleted    bool   `json:"deleted,omitempty"`
+	Profile    bool   `json:"profile,omitempty"`
+}
+
+// chainPage is the server's GET /v1/chains/{account} answer.
+type chainPage struct {
+	Account string `json:"account"`
+	Entries []struct {
+		Seq   uint64 `json:"seq"`
+		Entry []byte `json:"entry"`
+	} `json:"entries"`
+	Next uint64 `json:"next"`
+}
+
+// syncChain reads account's chain from the first entry this profile has not
+// verified, checks each new entry, and folds it into the stored state.
+func (c *Client) syncChain(ctx context.Context, account [32]byte) (*chainState, error) {
+	key := hex.EncodeToString(account[:])
+	st := c.prof.Chains[key]
+	if st == nil {
+		st = &chainState{Records: map[string]*chainRecord{}}
+	}
+	next := *st
+	next.Records = make(map[string]*chainRecord, len(st.Records))
+	for k, v := range st.Records {
+		r := *v
+		next.Records[k] = &r
+	}
+	next.Attestations = append([][]byte(nil), st.Attestations...)
+	var signers map[[32]byte]bool
+	for {
+		var page chainPage
+		path := fmt.Sprintf("/v1/chains/%x?from=%d&limit=1000", account, next.Seq+1)
+		if err := c.call(ctx, "GET", path, nil, &page); err != nil {
+			return nil, err
+		}
+		if len(page.Entries) > 0 && signers == nil {
+			cards, err := c.cards(ctx, account)
+			if err != nil {
+				return nil, err
+			}
+			signers = map[[32]byte]bool{}
+			for _, k := range cards {
+				signers[k.c.Ed25519PK] = true
+			}
+		}
+		for _, item := range page.Entries {
+			e, err := format.ParseAccountEntry(item.Entry)
+			if err != nil {
+				return nil, fmt.Errorf("%w: entry %d: %w", ErrChain, item.Seq, err)
+			}
+			if err := next.apply(e, account, signers); err != nil {
+				return nil, err
+			}
+		}
+		if page.Next == 0 || len(page.Entries) == 0 {
+			break
+		}
+	}
+	c.prof.Chains[key] = &next
+	return &next, nil
+}
+
+// apply checks that e is the next entry of the chain of account, signed by one
+// of its identity keys, and folds it into st.
+func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers map[[32]byte]bool) error {
+	var head [32]byte
+	if st.Head != "" {
+		h, err := hex.DecodeString(st.Head)
+		if err != nil || len(h) != 32 {
+			return fmt.Errorf("%w: stored chain head", ErrMalformed)
+		}
+		head = [32]byte(h)
+	}
+	switch {
+	case e.Account != account || e.Seq != st.Seq+1:
+		return fmt.Errorf("%w: entry %d of account %x is not entry %d of %x", ErrChain, e.Seq, e.Account[:4], st.Seq+1, account[:4])
+	case e.PrevHash != head:
+		// The server showed this client a different history before.
+		return fmt.Errorf("%w: entry %d does not follow the verified entry %d", ErrEquivocation, e.Seq, st.Seq)
+	case !signers[e.SignerPK]:
+		return fmt.Errorf("%w: entry %d is signed by a key that is not the account's", ErrChain, e.Seq)
+	}
+	if err := e.Verify(); err != nil {
+		return fmt.Errorf("%w: entry %d: %w", ErrChain, e.Seq, err)
+	}
+	id := hex.EncodeToString(e.Record[:])
+	r := st.Records[id]
+	if r == nil && e.Event != format.EventAttestation {
+		r = &chainRecord{Owner: hex.EncodeToString(account[:])}
+		st.Records[id] = r
+	}
+	switch e.Event {
+	case format.EventVersion, format.EventProfile:
+		if e.Number <= r.Version {
+			return fmt.Errorf("%w: entry %d repeats version %d", ErrChain, e.Seq, e.Number)
+		}
+		r.Owner, r.Version, r.HeaderHash = hex.EncodeToString(e.Owner[:]), e.Number, hex.EncodeToString(e.Object[:])
+		r.Profile = e.Event == format.EventProfile
+	case format.EventACL:
+		if e.Number <= r.ACLSeq {
+			return fmt.Errorf("%w: entry %d repeats ACL %d", ErrChain, e.Seq, e.Number)
+		}
+		r.ACLSeq, r.ACLHash = e.Number, hex.EncodeToString(e.Object[:])
+	case format.EventTombstone:
+		r.Deleted = true
+	case format.EventAttestation:
+		st.Attestations = append(st.Attestations, e.Attestation)
+	}
+	h := e.Hash()
+	st.Seq, st.Head = e.Seq, hex.EncodeToString(h[:])
+	return nil
+}
+
+// ownEntry builds and signs the next entry of this account's chain for ev,
+// which carries the event's fields.
+func (c *Client) ownEntry(ctx context.Context, ev format.AccountEntry) (*format.AccountEntry, error) {
+	st, err := c.syncChain(ctx, c.accountID())
+	if err != nil {
+		return nil, err
+	}
+	e := ev
+	e.Account, e.Seq, e.Created = c.accountID(), st.Seq+1, uint64(time.Now().Unix())
+	if st.Head != "" {
+		h, _ := hex.DecodeString(st.Head)
+		e.PrevHash = [32]byte(h)
+	}
+	e.SignerPK = c.id.card.c.Ed25519PK
+	if err := e.Sign(c.id.sign); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// committed folds an entry the server accepted into this account's state.
+func (c *Client) committed(ctx context.Context, e *format.AccountEntry) error {
+	key := hex.EncodeToString(e.Account[:])
+	st := c.prof.Chains[key]
+	if st == nil {
+		st = &chainState{Records: map[string]*chainRecord{}}
+		c.prof.Chains[key] = st
+	}
+	pk := c.id.card.c.Ed25519PK
+	if err := st.apply(e, e.Account, map[[32]byte]bool{pk: true}); err != nil {
+		return err
+	}
+	return c.saveProfile(ctx)
+}
+
+// chainItem is the {seq, entry} of a chain append inside another request.
+type chainItem struct {
+	Seq   uint64 `json:"seq"`
+	Entry []byte `json:"entry"`
+}
+
+func itemOf(e *format.AccountEntry) *chainItem { return &chainItem{Seq: e.Seq, Entry: e.Marshal()} }
+
+// sameHash compares a hex hash from the profile with a hash.
+func sameHash(hexHash string, h [32]byte) bool {
+	b, err := hex.DecodeString(hexHash)
+	return err == nil && bytes.Equal(b, h[:])
+}

@@ -1,0 +1,211 @@
+package sdk
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blindvault/blindvault/internal/format"
+)
+
+// Config says where a Client keeps its profile and which server it talks to.
+type Config struct {
+	// Server is the server's base URL, such as https://vault.example. It is
+	// also the origin that session logins are bound to. It may be empty when
+	// the stored profile names the server.
+	Server string
+	// Storage keeps the profile between runs: DirStorage for a directory of
+	// 0600 files. Nil keeps it in memory only.
+	Storage Storage
+	// Transport carries requests; nil means net/http (not in the browser).
+	Transport Transport
+	// Passphrase is asked for when the stored keys are encrypted.
+	Passphrase func() ([]byte, error)
+	// Workers bounds the cores that seal and open bodies; 0 means all.
+	Workers int
+}
+
+// Client is one account on one device, talking to one server. Every answer of
+// the server is verified before it is used; see the package documentation for
+// the checks. A Client is safe for concurrent use; its operations run one at a
+// time.
+type Client struct {
+	cfg       Config
+	transport Transport
+	storage   Storage
+	origin    string
+
+	mu        sync.Mutex
+	prof      *profile
+	id        *Identity
+	device    ed25519.PrivateKey
+	token     string
+	cardCache map[[32]byte][]*KeyCard
+	fresh     map[[32]byte]*chainState // chains synced in this operation
+	// profileDirty: pins or organisations changed since the profile record
+	// was last written.
+	profileDirty bool
+}
+
+// Connect opens the profile in cfg.Storage, if there is one, unlocking its keys
+// and logging the device in; otherwise the client is ready for Register or
+// Login.
+func Connect(ctx context.Context, cfg Config) (*Client, error) {
+	c := &Client{cfg: cfg, storage: cfg.Storage}
+	if c.storage == nil {
+		c.storage = &MemoryStorage{}
+	}
+	p, err := c.loadProfile(ctx)
+	switch {
+	case err == nil:
+		if cfg.Server != "" && normalizeURL(cfg.Server) != p.Server {
+			return nil, fmt.Errorf("sdk: this profile belongs to %s, not %s", p.Server, cfg.Server)
+		}
+		cfg.Server = p.Server
+	case isNotExist(err):
+		p = nil
+	default:
+		return nil, err
+	}
+	if cfg.Server == "" {
+		return nil, errors.New("sdk: no server URL configured")
+	}
+	c.origin = normalizeURL(cfg.Server)
+	c.transport = cfg.Transport
+	if c.transport == nil {
+		if c.transport, err = defaultTransport(c.origin); err != nil {
+			return nil, err
+		}
+	}
+	if p == nil {
+		c.prof = newProfile()
+		return c, nil
+	}
+	c.prof = p
+	if err := c.unlockKeys(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.startSession(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func normalizeURL(u string) string { return strings.TrimRight(u, "/") }
+
+// ready reports ErrNoProfile until the client holds an account.
+func (c *Client) ready() error {
+	if c.id == nil {
+		return ErrNoProfile
+	}
+	return nil
+}
+
+func (c *Client) accountID() [32]byte { return c.id.card.c.AccountID }
+
+// AccountID returns the account's id, or zero before Register or Login.
+func (c *Client) AccountID() [32]byte {
+	if c.id == nil {
+		return [32]byte{}
+	}
+	return c.accountID()
+}
+
+// Handle returns the account's handle.
+func (c *Client) Handle() string { return c.prof.Handle }
+
+// Role returns the account's server role (patient, clinician, service, admin).
+func (c *Client) Role() string { return c.prof.Role }
+
+// Card returns the account's key card, or nil before Register or Login.
+func (c *Client) Card() *KeyCard {
+	if c.id == nil {
+		return nil
+	}
+	return c.id.card
+}
+
+// startSession logs the device in: it signs the server's nonce, bound to the
+// configured origin, and keeps the session token in memory only.
+func (c *Client) startSession(ctx context.Context) error {
+	c.token = ""
+	acct := c.accountID()
+	dev := [32]byte(c.device.Public().(ed25519.PublicKey))
+	var ch struct {
+		Nonce []byte `json:"nonce"`
+	}
+	if err := c.call(ctx, "POST", "/v1/auth/challenge", map[string]string{
+		"account_id": hex.EncodeToString(acct[:]), "device_id": hex.EncodeToString(dev[:]),
+	}, &ch); err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	if len(ch.Nonce) != 32 {
+		return fmt.Errorf("login: %w: nonce of %d bytes", ErrMalformed, len(ch.Nonce))
+	}
+	a := &format.Auth{Origin: c.origin, AccountID: acct, DevicePK: dev, Nonce: [32]byte(ch.Nonce),
+		Expiry: uint64(time.Now().Add(time.Minute).Unix())}
+	if err := a.Sign(c.device); err != nil {
+		return err
+	}
+	var s struct {
+		Token string `json:"token"`
+	}
+	if err := c.call(ctx, "POST", "/v1/auth/session", map[string][]byte{"auth": a.Marshal()}, &s); err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	c.token = s.Token
+	return nil
+}
+
+// Logout ends the session on the server. The profile stays.
+func (c *Client) Logout(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.token == "" {
+		return nil
+	}
+	err := c.call(ctx, "POST", "/v1/auth/logout", nil, nil)
+	c.token = ""
+	return err
+}
+
+// newDevice makes a device key and its certificate, valid for five years.
+func newDevice(id *Identity) (ed25519.PrivateKey, *format.DeviceCert, error) {
+	_, dev, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	now := uint64(time.Now().Unix())
+	cert := &format.DeviceCert{DevicePK: [32]byte(dev.Public().(ed25519.PublicKey)), AccountID: id.card.c.AccountID,
+		IdentityFP: id.card.c.Fingerprint(), Created: now, NotAfter: now + 5*365*24*3600}
+	if err := cert.Sign(id.sign); err != nil {
+		return nil, nil, err
+	}
+	return dev, cert, nil
+}
+
+// Invite creates an invite code for role (admins only). The server shows it once.
+func (c *Client) Invite(ctx context.Context, role string, ttl time.Duration) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.ready(); err != nil {
+		return "", err
+	}
+	in := map[string]any{"role": role}
+	if ttl > 0 {
+		in["ttl_seconds"] = int64(ttl / time.Second)
+	}
+	var out struct {
+		Code string `json:"code"`
+	}
+	if err := c.call(ctx, "POST", "/v1/admin/invites", in, &out); err != nil {
+		return "", err
+	}
+	return out.Code, nil
+}

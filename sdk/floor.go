@@ -1,0 +1,113 @@
+package sdk
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+)
+
+// floor is the least a server may show of a record without being caught: the
+// newest version and ACL that its owner's chain records or that this device
+// has read, and the hashes the chain gives for them.
+type floor struct {
+	version, hashedVersion uint64
+	headerHash             string
+	aclSeq, hashedACL      uint64
+	aclHash                string
+	deleted                bool
+}
+
+// chainOf syncs an account chain once per operation.
+func (c *Client) chainOf(ctx context.Context, account [32]byte) (*chainState, error) {
+	if st, ok := c.fresh[account]; ok {
+		return st, nil
+	}
+	st, err := c.syncChain(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	if c.fresh == nil {
+		c.fresh = map[[32]byte]*chainState{}
+	}
+	c.fresh[account] = st
+	return st, nil
+}
+
+// begin starts a public operation: chains are synced again at most once in it.
+func (c *Client) begin() func() {
+	c.mu.Lock()
+	c.fresh = nil
+	return c.mu.Unlock
+}
+
+func (c *Client) floor(ctx context.Context, id, owner [32]byte) (*floor, error) {
+	st, err := c.chainOf(ctx, owner)
+	if err != nil {
+		return nil, err
+	}
+	key := hex.EncodeToString(id[:])
+	f := &floor{}
+	if r := st.Records[key]; r != nil {
+		f.version, f.hashedVersion, f.headerHash = r.Version, r.Version, r.HeaderHash
+		f.aclSeq, f.hashedACL, f.aclHash = r.ACLSeq, r.ACLSeq, r.ACLHash
+		f.deleted = r.Deleted
+	}
+	if s := c.prof.Shared[key]; s != nil {
+		f.version, f.aclSeq = max(f.version, s.Version), max(f.aclSeq, s.ACLSeq)
+	}
+	return f, nil
+}
+
+// raiseFloor remembers what this device has read of another owner's record.
+func (c *Client) raiseFloor(ctx context.Context, v *version) error {
+	if v.owner == c.accountID() {
+		return nil // this account's own chain is the floor of its records
+	}
+	key := hex.EncodeToString(v.id[:])
+	s := c.prof.Shared[key]
+	if s == nil {
+		s = &sharedRecord{Owner: hex.EncodeToString(v.owner[:])}
+		c.prof.Shared[key] = s
+	}
+	if s.Version >= v.header.Version && s.ACLSeq >= v.acl.Seq {
+		return nil
+	}
+	s.Version, s.ACLSeq = max(s.Version, v.header.Version), max(s.ACLSeq, v.acl.Seq)
+	return c.saveProfile(ctx)
+}
+
+// explainMissing turns a server's "not found" for a record into what it
+// means: a record this account owns or has read may only disappear through
+// its owner's chain (a tombstone, or a new ACL for a revocation).
+func (c *Client) explainMissing(ctx context.Context, id [32]byte, notFound error) error {
+	key := hex.EncodeToString(id[:])
+	own, err := c.chainOf(ctx, c.accountID())
+	if err != nil {
+		return err
+	}
+	if r := own.Records[key]; r != nil && r.Owner == c.prof.Account {
+		if r.Deleted {
+			return ErrDeleted
+		}
+		return fmt.Errorf("%w: the server hides record %x, which this account's chain holds", ErrRollback, id[:4])
+	}
+	s := c.prof.Shared[key]
+	if s == nil {
+		return fmt.Errorf("record %x: %w", id[:4], ErrNotFound)
+	}
+	owner, err := ParseRecordID(s.Owner)
+	if err != nil {
+		return err
+	}
+	st, err := c.chainOf(ctx, owner)
+	if err != nil {
+		return err
+	}
+	switch r := st.Records[key]; {
+	case r != nil && r.Deleted:
+		return ErrDeleted
+	case r != nil && r.ACLSeq > s.ACLSeq:
+		return fmt.Errorf("record %x: %w", id[:4], ErrRevoked)
+	}
+	return fmt.Errorf("%w: record %x was shared with this account and its owner's chain shows no change since", ErrRollback, id[:4])
+}

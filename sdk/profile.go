@@ -1,0 +1,177 @@
+package sdk
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"golang.org/x/crypto/cryptobyte"
+
+	"github.com/blindvault/blindvault/internal/keyfile"
+)
+
+// The profile is what a device remembers between runs, in two files:
+//
+//   - profile.json: public state: the server, the account, the device, pinned
+//     contacts and organisations, and the highest state of every account chain
+//     and record this device has verified, the rollback floor.
+//   - keys: the identity's and the device's private keys, encrypted under the
+//     passphrase (Argon2id at the floor and AES-256-GCM), or in the clear for a
+//     service account that has none.
+const (
+	profileFile = "profile.json"
+	keysFile    = "keys"
+	profileV1   = 1
+	keysVersion = 1
+)
+
+type profile struct {
+	Version int    `json:"version"`
+	Server  string `json:"server"`
+	Account string `json:"account"`
+	Handle  string `json:"handle"`
+	Role    string `json:"role"`
+	Device  string `json:"device"` // the device's Ed25519 public key
+
+	// Pins maps an account id to the card this device verified for it.
+	Pins map[string]*pin `json:"pins"`
+	// Orgs maps an organisation to the admin whose attestations it trusts.
+	Orgs map[string]*orgPin `json:"orgs"`
+	// Chains holds the verified head of every account chain read.
+	Chains map[string]*chainState `json:"chains"`
+	// Shared holds the records shared with this account that it has read.
+	Shared map[string]*sharedRecord `json:"shared"`
+}
+
+// pin is a contact's handle and the fingerprint of its newest verified card.
+type pin struct {
+	Handle      string `json:"handle"`
+	Fingerprint string `json:"fingerprint"` // hex
+	CardSeq     uint64 `json:"card_seq"`
+}
+
+// orgPin is an organisation admin's account and identity key.
+type orgPin struct {
+	Admin  string `json:"admin"`
+	Handle string `json:"handle"`
+	Key    string `json:"key"` // Ed25519 public key, hex
+}
+
+// sharedRecord is a record of another owner that this account could read.
+type sharedRecord struct {
+	Owner   string `json:"owner"`
+	Version uint64 `json:"version"`
+	ACLSeq  uint64 `json:"acl_seq"`
+}
+
+func newProfile() *profile {
+	return &profile{Version: profileV1, Pins: map[string]*pin{}, Orgs: map[string]*orgPin{},
+		Chains: map[string]*chainState{}, Shared: map[string]*sharedRecord{}}
+}
+
+func (c *Client) loadProfile(ctx context.Context) (*profile, error) {
+	data, err := c.storage.Load(ctx, profileFile)
+	if err != nil {
+		return nil, err
+	}
+	p := newProfile()
+	if err := json.Unmarshal(data, p); err != nil {
+		return nil, fmt.Errorf("profile: %w", err)
+	}
+	if p.Version != profileV1 {
+		return nil, fmt.Errorf("%w: profile version %d", ErrUnknownVersion, p.Version)
+	}
+	// A field written as null would otherwise leave a nil map.
+	q := newProfile()
+	p.Pins, p.Orgs, p.Chains, p.Shared = orMap(p.Pins, q.Pins), orMap(p.Orgs, q.Orgs), orMap(p.Chains, q.Chains), orMap(p.Shared, q.Shared)
+	return p, nil
+}
+
+func orMap[K comparable, V any](m, d map[K]V) map[K]V {
+	if m == nil {
+		return d
+	}
+	return m
+}
+
+// saveProfile writes profile.json; it is called after every state change.
+func (c *Client) saveProfile(ctx context.Context) error {
+	data, err := json.MarshalIndent(c.prof, "", "  ")
+	if err != nil {
+		return err
+	}
+	return c.storage.Save(ctx, profileFile, data)
+}
+
+// keysSecret is u8 version ‖ [32] device seed ‖ u16<identity>, identity as in
+// an identity file. The identity's key history is its current key until
+// identities rotate.
+func keysSecret(id *Identity, device ed25519.PrivateKey) []byte {
+	var b cryptobyte.Builder
+	b.AddUint8(keysVersion)
+	b.AddBytes(device.Seed())
+	b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(id.secret()) })
+	return b.BytesOrPanic()
+}
+
+func parseKeysSecret(secret []byte) (*Identity, ed25519.PrivateKey, error) {
+	s := cryptobyte.String(secret)
+	var v uint8
+	var seed []byte
+	var ident cryptobyte.String
+	if !s.ReadUint8(&v) || v != keysVersion || !s.ReadBytes(&seed, ed25519.SeedSize) ||
+		!s.ReadUint16LengthPrefixed(&ident) || !s.Empty() {
+		return nil, nil, fmt.Errorf("%w: profile keys", ErrMalformed)
+	}
+	id, err := parseSecret(ident)
+	if err != nil {
+		return nil, nil, err
+	}
+	return id, ed25519.NewKeyFromSeed(seed), nil
+}
+
+// saveKeys writes the keys file, encrypted under passphrase unless it is nil.
+func (c *Client) saveKeys(ctx context.Context, passphrase []byte) error {
+	secret := keysSecret(c.id, c.device)
+	defer clear(secret)
+	var text []byte
+	if passphrase == nil {
+		text = keyfile.EncodePlain(secret)
+	} else {
+		var err error
+		if text, err = keyfile.Encrypt(secret, passphrase, keyfile.Floor); err != nil {
+			return err
+		}
+	}
+	return c.storage.Save(ctx, keysFile, text)
+}
+
+// unlockKeys reads the keys file, asking for the passphrase if it is encrypted.
+func (c *Client) unlockKeys(ctx context.Context) error {
+	text, err := c.storage.Load(ctx, keysFile)
+	if err != nil {
+		return fmt.Errorf("profile keys: %w", err)
+	}
+	ask := c.cfg.Passphrase
+	if ask == nil {
+		ask = func() ([]byte, error) {
+			return nil, fmt.Errorf("the profile keys are encrypted: %w", ErrWrongPassphrase)
+		}
+	}
+	secret, err := keyfile.Decode(text, ask)
+	if err != nil {
+		return err
+	}
+	defer clear(secret)
+	id, dev, err := parseKeysSecret(secret)
+	if err != nil {
+		return err
+	}
+	if id.card.AccountIDString() != c.prof.Account || hex.EncodeToString(dev.Public().(ed25519.PublicKey)) != c.prof.Device {
+		return fmt.Errorf("%w: profile keys belong to another account or device", ErrMalformed)
+	}
+	c.id, c.device = id, dev
+	return nil
+}

@@ -1,0 +1,305 @@
+package sdk
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/grant"
+	"github.com/blindvault/blindvault/internal/record"
+)
+
+// Reading a record means believing nothing the server says until it verifies:
+// the header and ACL signatures, the owner's and author's cards against their
+// pins, write authority, the grant's signer, the commitment after unwrapping,
+// and, against what this device has seen, that nothing is older than before.
+
+// ParseRecordID parses a record id written as 64 hex digits.
+func ParseRecordID(s string) ([32]byte, error) {
+	b, err := hex.DecodeString(s)
+	if err != nil || len(b) != 32 {
+		return [32]byte{}, fmt.Errorf("%w: record id %q is not 64 hex digits", ErrMalformed, s)
+	}
+	return [32]byte(b), nil
+}
+
+// recordJSON is the server's view of a record version.
+type recordJSON struct {
+	ID      string   `json:"id"`
+	Owner   string   `json:"owner"`
+	Version uint64   `json:"version"`
+	ACLSeq  uint64   `json:"acl_seq"`
+	Deleted bool     `json:"deleted"`
+	Header  []byte   `json:"header"`
+	ACL     []byte   `json:"acl"`
+	Grants  [][]byte `json:"grants"`
+}
+
+// version is a record version that verified, with the epoch keys this
+// account holds for it.
+type version struct {
+	id       [32]byte
+	owner    [32]byte
+	header   *format.Header
+	acl      *format.ACL // the ACL in force now
+	author   *KeyCard
+	ownerKC  *KeyCard
+	epochs   map[uint32][]byte // epoch keys from this account's grants
+	unlocked *record.Unlocked
+}
+
+func (v *version) close() {
+	if v.unlocked != nil {
+		v.unlocked.Close()
+	}
+	for _, k := range v.epochs {
+		clear(k)
+	}
+}
+
+// fetch returns version n of record id (0: the head), verified and unlocked.
+func (c *Client) fetch(ctx context.Context, id [32]byte, n uint64) (*version, error) {
+	path := fmt.Sprintf("/v1/records/%x", id)
+	if n > 0 {
+		path += fmt.Sprintf("/versions/%d", n)
+	}
+	var view recordJSON
+	if err := c.call(ctx, "GET", path, nil, &view); err != nil {
+		if isStatus(err, statusNotFound) {
+			return nil, c.explainMissing(ctx, id, err)
+		}
+		return nil, err
+	}
+	owner, err := ParseRecordID(view.Owner)
+	if err != nil || view.ID != hex.EncodeToString(id[:]) {
+		return nil, fmt.Errorf("%w: asked for record %x", ErrWrongRecord, id[:4])
+	}
+	floor, err := c.floor(ctx, id, owner)
+	if err != nil {
+		return nil, err
+	}
+	if view.Deleted {
+		if !floor.deleted {
+			return nil, fmt.Errorf("%w: the server says record %x was deleted, its owner's chain does not", ErrRollback, id[:4])
+		}
+		return nil, ErrDeleted
+	}
+	if floor.deleted {
+		return nil, fmt.Errorf("%w: record %x was deleted, the server still serves it", ErrRollback, id[:4])
+	}
+	v := &version{id: id, owner: owner, epochs: map[uint32][]byte{}}
+	if err := c.verifyVersion(ctx, v, &view, n, floor); err != nil {
+		v.close()
+		return nil, err
+	}
+	return v, nil
+}
+
+func (c *Client) verifyVersion(ctx context.Context, v *version, view *recordJSON, n uint64, floor *floor) error {
+	ownerCards, err := c.cards(ctx, v.owner)
+	if err != nil {
+		return err
+	}
+	v.ownerKC = ownerCards[len(ownerCards)-1]
+	if v.acl, err = parseACL(view.ACL, v.id, ownerCards); err != nil {
+		return err
+	}
+	switch {
+	case v.acl.Seq < floor.aclSeq:
+		return fmt.Errorf("%w: ACL %d of record %x, this device has seen %d", ErrRollback, v.acl.Seq, v.id[:4], floor.aclSeq)
+	case v.acl.Seq == floor.hashedACL && floor.aclHash != "" && !sameHash(floor.aclHash, v.acl.Hash()):
+		return fmt.Errorf("%w: two ACLs of seq %d for record %x", ErrEquivocation, v.acl.Seq, v.id[:4])
+	}
+	h, err := format.ParseHeader(view.Header)
+	if err != nil {
+		return fmt.Errorf("record header: %w", err)
+	}
+	switch {
+	case h.RecordID != v.id || h.Owner != v.owner || (n > 0 && h.Version != n) || (n == 0 && h.Version != view.Version):
+		return fmt.Errorf("%w: header of record %x version %d", ErrWrongRecord, h.RecordID[:4], h.Version)
+	case n == 0 && h.Version < floor.version:
+		return fmt.Errorf("%w: version %d of record %x, this device has seen %d", ErrRollback, h.Version, v.id[:4], floor.version)
+	case h.Version == floor.hashedVersion && floor.headerHash != "" && !sameHash(floor.headerHash, h.Hash()):
+		return fmt.Errorf("%w: two headers for version %d of record %x", ErrEquivocation, h.Version, v.id[:4])
+	}
+	v.header = h
+	hdrACL, err := c.aclByHash(ctx, v, h.ACLHash, ownerCards)
+	if err != nil {
+		return err
+	}
+	var prevACL *format.ACL
+	if h.Author != v.owner && h.Version > 1 {
+		// A delegate's write needs write rights in the ACL in force before it.
+		var prev recordJSON
+		if err := c.call(ctx, "GET", fmt.Sprintf("/v1/records/%x/versions/%d", v.id, h.Version-1), nil, &prev); err != nil {
+			return err
+		}
+		ph, err := format.ParseHeader(prev.Header)
+		if err != nil || ph.Hash() != h.PrevHeaderHash {
+			return fmt.Errorf("%w: previous header of version %d", ErrWrongRecord, h.Version)
+		}
+		if prevACL, err = c.aclByHash(ctx, v, ph.ACLHash, ownerCards); err != nil {
+			return err
+		}
+	}
+	author, err := c.author(ctx, h)
+	if err != nil {
+		return err
+	}
+	v.author = author.kc
+	if err := record.VerifyHeader(h, hdrACL, prevACL, author.rec); err != nil {
+		return err
+	}
+	if err := c.openGrants(ctx, v, view.Grants, hdrACL); err != nil {
+		return err
+	}
+	key, ok := v.epochs[h.Epoch]
+	if !ok {
+		if _, reader := hdrACL.Lookup(format.KeyID(c.id.card.c.XWingPK)); reader {
+			return fmt.Errorf("%w: epoch %d of record %x", ErrMissingGrant, h.Epoch, v.id[:4])
+		}
+		return fmt.Errorf("%w: epoch %d of record %x", ErrNotRecipient, h.Epoch, v.id[:4])
+	}
+	if v.unlocked, err = record.Unlock(h, key); err != nil {
+		return err
+	}
+	return c.raiseFloor(ctx, v)
+}
+
+// parseACL parses and verifies an ACL of record id under the owner's keys.
+func parseACL(raw []byte, id [32]byte, ownerCards []*KeyCard) (*format.ACL, error) {
+	acl, err := format.ParseACL(raw)
+	if err != nil {
+		return nil, fmt.Errorf("ACL: %w", err)
+	}
+	if acl.RecordID != id || acl.Owner != ownerCards[0].c.AccountID {
+		return nil, fmt.Errorf("%w: ACL of another record", ErrWrongRecord)
+	}
+	for _, kc := range ownerCards {
+		if acl.Verify(kc.c.Ed25519PK) == nil {
+			return acl, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: ACL %d of record %x is not signed by its owner", ErrBadSignature, acl.Seq, id[:4])
+}
+
+// aclByHash returns the ACL of v's record with the given hash, walking back
+// from the current ACL through signed predecessors.
+func (c *Client) aclByHash(ctx context.Context, v *version, hash [32]byte, ownerCards []*KeyCard) (*format.ACL, error) {
+	cur := v.acl
+	for cur.Hash() != hash {
+		if cur.Seq == 1 {
+			return nil, fmt.Errorf("%w: the header signs an ACL the record never had", ErrWrongACL)
+		}
+		var out struct {
+			ACL []byte `json:"acl"`
+		}
+		if err := c.call(ctx, "GET", fmt.Sprintf("/v1/records/%x/acl?seq=%d", v.id, cur.Seq-1), nil, &out); err != nil {
+			return nil, err
+		}
+		prev, err := parseACL(out.ACL, v.id, ownerCards)
+		if err != nil {
+			return nil, err
+		}
+		if err := cur.VerifySuccessor(prev); err != nil {
+			return nil, fmt.Errorf("%w: ACL %d: %w", ErrEquivocation, cur.Seq, err)
+		}
+		cur = prev
+	}
+	return cur, nil
+}
+
+// authorInfo is a header's author as verified against its cards and devices.
+type authorInfo struct {
+	kc  *KeyCard
+	rec record.Author
+}
+
+func (c *Client) author(ctx context.Context, h *format.Header) (*authorInfo, error) {
+	cards, err := c.cards(ctx, h.Author)
+	if err != nil {
+		return nil, err
+	}
+	for _, kc := range cards {
+		if kc.c.Ed25519PK == h.SignerPK {
+			return &authorInfo{kc: kc, rec: record.Author{Card: kc.c}}, nil
+		}
+	}
+	// Signed by a device: find its certificate.
+	var out struct {
+		Devices []struct {
+			Cert       []byte `json:"device_cert"`
+			Revocation []byte `json:"revocation"`
+		} `json:"devices"`
+	}
+	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/accounts/%x/devices", h.Author), nil, &out); err != nil {
+		return nil, err
+	}
+	for _, d := range out.Devices {
+		cert, err := format.ParseDeviceCert(d.Cert)
+		if err != nil || cert.DevicePK != h.SignerPK {
+			continue
+		}
+		for _, kc := range cards {
+			if cert.VerifyIssuer(kc.c) == nil {
+				if len(d.Revocation) > 0 {
+					if rev, err := format.ParseDeviceRevocation(d.Revocation); err == nil && rev.VerifyIssuer(kc.c) == nil && rev.RevokedAt <= h.Created {
+						return nil, fmt.Errorf("%w: header signed by a device revoked before it", ErrSigner)
+					}
+				}
+				return &authorInfo{kc: cards[len(cards)-1], rec: record.Author{Card: kc.c, Device: cert}}, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("%w: the header's signer is no key of its author", ErrSigner)
+}
+
+// openGrants verifies this account's grants for v's record and opens each: a
+// grant must be signed by the owner or by a reader holding share in the ACL.
+func (c *Client) openGrants(ctx context.Context, v *version, raw [][]byte, hdrACL *format.ACL) error {
+	me := format.KeyID(c.id.card.c.XWingPK)
+	for _, b := range raw {
+		g, err := format.ParseGrant(b)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrGrant, err)
+		}
+		if g.RecordID != v.id || g.Recipient != me {
+			return fmt.Errorf("%w: grant for another record or reader", ErrGrant)
+		}
+		if err := c.checkGranter(ctx, g, v, hdrACL); err != nil {
+			return err
+		}
+		key, err := grant.Open(c.id.xwing, g.RecordID, g.Epoch, g.Enc, g.CT)
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrGrant, err)
+		}
+		v.epochs[g.Epoch] = key
+	}
+	return nil
+}
+
+func (c *Client) checkGranter(ctx context.Context, g *format.Grant, v *version, acls ...*format.ACL) error {
+	cards, err := c.cards(ctx, g.Granter)
+	if err != nil {
+		return fmt.Errorf("%w: granter: %w", ErrGrant, err)
+	}
+	var signer *KeyCard
+	for _, kc := range cards {
+		if kc.c.Ed25519PK == g.SignerPK && g.Verify(g.SignerPK) == nil {
+			signer = kc
+		}
+	}
+	if signer == nil {
+		return fmt.Errorf("%w: grant not signed by its granter", ErrGrant)
+	}
+	if g.Granter == v.owner {
+		return nil
+	}
+	for _, acl := range append([]*format.ACL{v.acl}, acls...) {
+		if r, ok := acl.Lookup(format.KeyID(signer.c.XWingPK)); ok && r.Has(format.RightShare) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: grant by %s, who may not share this record", ErrGrant, signer.c.Handle)
+}

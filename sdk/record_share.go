@@ -1,0 +1,242 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/blindvault/blindvault/internal/format"
+)
+
+// ShareOptions are optional settings for Share.
+type ShareOptions struct {
+	LookupOptions
+	// History also grants the keys of the record's earlier epochs, so the
+	// reader can open versions written before the last revocation.
+	History bool
+	// Write lets the reader write new versions (write delegation).
+	Write bool
+}
+
+// Share gives the account named handle read access to record id: a new ACL
+// with the reader, and a grant of the current epoch key wrapped to the
+// reader's X-Wing key, only after the reader's key card verified (Lookup).
+// It returns the reader as verified.
+func (c *Client) Share(ctx context.Context, id [32]byte, handle string, opts *ShareOptions) (*Contact, error) {
+	defer c.begin()()
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
+	if opts == nil {
+		opts = &ShareOptions{}
+	}
+	ct, err := c.lookup(ctx, handle, &opts.LookupOptions)
+	if err != nil {
+		return nil, err
+	}
+	v, err := c.ownHead(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer v.close()
+	rights := format.RightRead
+	if opts.Write {
+		rights |= format.RightWrite
+	}
+	reader := format.KeyID(ct.Card.c.XWingPK)
+	acl := v.nextACL(v.acl.Epoch)
+	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return e.Reader == reader })
+	acl.Entries = append(acl.Entries, format.ACLEntry{Reader: reader, Rights: rights})
+	epochs := []uint32{v.acl.Epoch}
+	if opts.History {
+		epochs = epochs[:0]
+		for e := range v.epochs {
+			epochs = append(epochs, e)
+		}
+	}
+	var grants []grantItem
+	for _, e := range epochs {
+		key, ok := v.epochs[e]
+		if !ok {
+			return nil, fmt.Errorf("%w: no key for epoch %d", ErrMissingGrant, e)
+		}
+		g, err := sealGrant(c.id, id, e, ct.Card, key)
+		if err != nil {
+			return nil, err
+		}
+		grants = append(grants, grantItem{ct.AccountID, g})
+	}
+	if err := c.updateSharing(ctx, v, acl, grants, nil); err != nil {
+		return nil, err
+	}
+	return ct, c.pushProfile(ctx)
+}
+
+// Revoke withdraws the access of the account named handle to record id: a
+// new ACL without it, and a new epoch whose key goes to the remaining readers
+// only, so versions written from now on are closed to it. Versions it could
+// read before stay readable to it: it may have kept their keys.
+func (c *Client) Revoke(ctx context.Context, id [32]byte, handle string) error {
+	defer c.begin()()
+	if err := c.ready(); err != nil {
+		return err
+	}
+	ct, err := c.lookup(ctx, handle, nil)
+	if err != nil {
+		return err
+	}
+	v, err := c.ownHead(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer v.close()
+	gone := format.KeyID(ct.Card.c.XWingPK)
+	if _, ok := v.acl.Lookup(gone); !ok {
+		return fmt.Errorf("record %x is not shared with %s: %w", id[:4], handle, ErrNotFound)
+	}
+	acl := v.nextACL(v.acl.Epoch + 1)
+	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return e.Reader == gone })
+	readers, err := c.readerCards(ctx, acl)
+	if err != nil {
+		return err
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	defer clear(key)
+	var grants []grantItem
+	for _, kc := range readers {
+		g, err := sealGrant(c.id, id, acl.Epoch, kc, key)
+		if err != nil {
+			return err
+		}
+		grants = append(grants, grantItem{kc.c.AccountID, g})
+	}
+	return c.updateSharing(ctx, v, acl, grants, [][32]byte{ct.AccountID})
+}
+
+// ownHead fetches the head of a record this account owns.
+func (c *Client) ownHead(ctx context.Context, id [32]byte) (*version, error) {
+	v, err := c.fetch(ctx, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	if v.owner != c.accountID() {
+		v.close()
+		return nil, fmt.Errorf("record %x: only its owner changes sharing: %w", id[:4], ErrForbidden)
+	}
+	return v, nil
+}
+
+// nextACL starts the successor of v's ACL, with a copy of its entries.
+func (v *version) nextACL(epoch uint32) *format.ACL {
+	return &format.ACL{RecordID: v.id, Owner: v.owner, Seq: v.acl.Seq + 1, PrevHash: v.acl.Hash(), Epoch: epoch,
+		Entries: slices.Clone(v.acl.Entries)}
+}
+
+// readerCards maps the readers of acl to verified key cards: this account's,
+// and those of the contacts it pinned when it shared (or synced from its other
+// devices).
+func (c *Client) readerCards(ctx context.Context, acl *format.ACL) ([]*KeyCard, error) {
+	byKey := map[[32]byte]*KeyCard{format.KeyID(c.id.card.c.XWingPK): c.id.card}
+	var out []*KeyCard
+	for _, e := range acl.Entries {
+		if kc, ok := byKey[e.Reader]; ok {
+			out = append(out, kc)
+			continue
+		}
+		found := false
+		for acct := range c.prof.Pins {
+			cards, err := c.cards(ctx, mustID(acct))
+			if err != nil {
+				return nil, err
+			}
+			kc := cards[len(cards)-1]
+			byKey[format.KeyID(kc.c.XWingPK)] = kc
+			if format.KeyID(kc.c.XWingPK) == e.Reader {
+				out, found = append(out, kc), true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("%w: a reader of the ACL is no contact this device knows", ErrKeyUnverified)
+		}
+	}
+	return out, nil
+}
+
+// updateSharing signs acl, stores it with the grants and revocations, and
+// appends the change to this account's chain in the same transaction.
+func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL, grants []grantItem, revoke [][32]byte) error {
+	slices.SortFunc(acl.Entries, func(a, b format.ACLEntry) int { return bytes.Compare(a.Reader[:], b.Reader[:]) })
+	if err := acl.Sign(c.id.sign); err != nil {
+		return err
+	}
+	type grantJSON struct {
+		Account string `json:"account"`
+		Grant   []byte `json:"grant"`
+	}
+	type revokeJSON struct {
+		Account string `json:"account"`
+	}
+	req := struct {
+		ACL    []byte       `json:"acl"`
+		Chain  *chainItem   `json:"chain"`
+		Grants []grantJSON  `json:"grants,omitempty"`
+		Revoke []revokeJSON `json:"revoke,omitempty"`
+	}{ACL: acl.Marshal()}
+	for _, g := range grants {
+		req.Grants = append(req.Grants, grantJSON{fmt.Sprintf("%x", g.account), g.grant.Marshal()})
+	}
+	for _, a := range revoke {
+		req.Revoke = append(req.Revoke, revokeJSON{fmt.Sprintf("%x", a)})
+	}
+	for attempt := 0; ; attempt++ {
+		e, err := c.ownEntry(ctx, format.AccountEntry{Event: format.EventACL, Record: v.id, Number: acl.Seq, Object: acl.Hash()})
+		if err != nil {
+			return err
+		}
+		req.Chain = itemOf(e)
+		err = c.call(ctx, "PUT", fmt.Sprintf("/v1/records/%x/acl", v.id), req, nil)
+		if isStatus(err, statusPrecondition) && attempt < 3 && c.chainMoved(ctx, e) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		return c.committed(ctx, e)
+	}
+}
+
+// Delete deletes record id (owner only): the server removes its bodies, leaves
+// and grants, and the tombstone goes into this account's chain.
+func (c *Client) Delete(ctx context.Context, id [32]byte) error {
+	defer c.begin()()
+	if err := c.ready(); err != nil {
+		return err
+	}
+	v, err := c.ownHead(ctx, id)
+	if err != nil {
+		return err
+	}
+	v.close()
+	for attempt := 0; ; attempt++ {
+		e, err := c.ownEntry(ctx, format.AccountEntry{Event: format.EventTombstone, Record: id, Number: v.header.Version})
+		if err != nil {
+			return err
+		}
+		body := chainBody(e)
+		resp, err := c.stream(ctx, "DELETE", fmt.Sprintf("/v1/records/%x", id), map[string]string{"Content-Type": "application/octet-stream"},
+			func() (io.Reader, int64, error) { return bytes.NewReader(body), int64(len(body)), nil })
+		if isStatus(err, statusPrecondition) && attempt < 3 && c.chainMoved(ctx, e) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return c.committed(ctx, e)
+	}
+}
