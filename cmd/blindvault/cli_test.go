@@ -132,7 +132,8 @@ func TestCLI_Demo(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("demo exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"verified author alice", "refused", "Plaintext visible in the file: false"} {
+	for _, want := range []string{"verified clinician of Example Clinic", "identical", "Dr Jones is refused",
+		"sees her 2 records", "found in the server's", ": 0 of 4 searched"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("demo output lacks %q", want)
 		}

@@ -3,12 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
 	"flag"
 	"fmt"
-	"io"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/blindvault/blindvault/sdk"
+	"github.com/blindvault/blindvault/server/local"
+	"github.com/blindvault/blindvault/server/store"
 )
 
 // observation is the demo's FHIR resource: a blood-pressure reading.
@@ -18,88 +24,224 @@ const observation = `{"resourceType":"Observation","status":"final",
  "component":[{"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"valueQuantity":{"value":128,"unit":"mmHg"}},
               {"code":{"coding":[{"system":"http://loinc.org","code":"8462-4"}]},"valueQuantity":{"value":82,"unit":"mmHg"}}]}`
 
-// runDemo tells the offline story: two people, encrypt, decrypt, a stranger and a
-// tampered file refused. Every step runs the real SDK.
+const (
+	demoOrg           = "Example Clinic"
+	demoObsTitle      = "Blood pressure, 20 Nov"
+	demoDocTitle      = "Discharge letter, St Example's"
+	demoDocLine       = "Discharge summary for Alice Example: admitted with chest pain, troponin negative, discharged home.\n"
+	demoPatientPass   = "alice's demo passphrase: violet lantern 42"
+	demoClinicianPass = "dr jones demo passphrase: quiet harbour 7"
+)
+
+// runDemo tells the whole story against a real server started in-process on a
+// temporary bbolt file: a patient and a clinician, upload, share, read, revoke,
+// refused; and, side by side, what the server holds and what each person sees.
 func runDemo(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	say := func(format string, a ...any) { fmt.Fprintf(s.out, format+"\n", a...) }
-	say("Blindvault demo: records are encrypted and signed on the author's device;")
-	say("only the people they are shared with can read them.\n")
+	dir, err := os.MkdirTemp("", "blindvault-demo-*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	srv, err := local.Start(ctx, dir)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	d := &demo{ctx: ctx, s: s, srv: srv}
+	return d.run()
+}
 
-	alice, err := sdk.NewIdentity("alice")
-	if err != nil {
-		return err
-	}
-	bob, err := sdk.NewIdentity("dr-bob")
-	if err != nil {
-		return err
-	}
-	mallory, err := sdk.NewIdentity("mallory")
-	if err != nil {
-		return err
-	}
-	say("1. Alice (a patient) and Dr Bob (her clinician) each create an identity:")
-	say("   alice   %s", alice.Card().Fingerprint())
-	say("   dr-bob  %s", bob.Card().Fingerprint())
-	say("   Ed25519 for signatures, X-Wing (X25519 + ML-KEM-768) for encryption.\n")
+type demo struct {
+	ctx context.Context
+	s   stdio
+	srv *local.Server
+}
 
-	var file bytes.Buffer
-	err = sdk.Encrypt(ctx, &file, bytes.NewReader([]byte(observation)), alice, []*sdk.KeyCard{bob.Card()},
-		&sdk.EncryptOptions{Title: "Blood pressure, 20 Nov", Type: "Observation"})
-	if err != nil {
-		return err
-	}
-	say("2. Alice encrypts her blood-pressure Observation (%d bytes of FHIR JSON) to Dr Bob.", len(observation))
-	info, err := sdk.Inspect(bytes.NewReader(file.Bytes()))
-	if err != nil {
-		return err
-	}
-	view, _ := json.Marshal(struct {
-		Readers int    `json:"readers"`
-		Body    uint64 `json:"padded_body_bytes"`
-		Meta    int    `json:"sealed_metadata_bytes"`
-		Author  string `json:"author"`
-	}{len(info.Readers), info.Body.CiphertextBytes, info.SealedMetaBytes, info.Author.Handle})
-	say("   What anyone holding the %d-byte file sees without a key: %s", file.Len(), view)
-	say("   Plaintext visible in the file: %v; title visible: %v\n",
-		bytes.Contains(file.Bytes(), []byte("Blood pressure")), bytes.Contains(file.Bytes(), []byte("20 Nov")))
+func (d *demo) say(format string, a ...any) { fmt.Fprintf(d.s.out, format+"\n", a...) }
 
+// client connects a new in-memory profile to the demo server.
+func (d *demo) client() (*sdk.Client, error) {
+	return sdk.Connect(d.ctx, sdk.Config{Server: d.srv.URL})
+}
+
+func (d *demo) run() error {
+	ctx := d.ctx
+	d.say("Blindvault demo: a blind server on %s over %s.", d.srv.URL, d.srv.DBPath)
+	d.say("Records are encrypted and signed on each person's device; the server stores ciphertext.\n")
+
+	// The organisation: its admin, from the server's one-time bootstrap invite,
+	// invites and attests a clinician.
+	admin, err := d.client()
+	if err != nil {
+		return err
+	}
+	adminPass := make([]byte, 24)
+	rand.Read(adminPass)
+	if _, err := admin.Register(ctx, sdk.RegisterOptions{Handle: "clinic-admin", Role: "admin",
+		Invite: d.srv.AdminInvite, Passphrase: []byte(base64.StdEncoding.EncodeToString(adminPass))}); err != nil {
+		return fmt.Errorf("admin: %w", err)
+	}
+	invite, err := admin.Invite(ctx, "clinician", time.Hour)
+	if err != nil {
+		return err
+	}
+	jones, err := d.client()
+	if err != nil {
+		return err
+	}
+	if _, err := jones.Register(ctx, sdk.RegisterOptions{Handle: "dr-jones", Role: "clinician", Invite: invite,
+		Passphrase: []byte(demoClinicianPass)}); err != nil {
+		return fmt.Errorf("dr-jones: %w", err)
+	}
+	if _, err := admin.Attest(ctx, "dr-jones", "clinician", demoOrg, 365*24*time.Hour); err != nil {
+		return err
+	}
+	d.say("1. %s's admin invites Dr Jones and signs a role attestation for her key.", demoOrg)
+	d.say("   dr-jones  %s  (clinician, by invite)", jones.Card().Fingerprint())
+
+	alice, err := d.client()
+	if err != nil {
+		return err
+	}
+	reg, err := alice.Register(ctx, sdk.RegisterOptions{Handle: "alice", Passphrase: []byte(demoPatientPass)})
+	if err != nil {
+		return fmt.Errorf("alice: %w", err)
+	}
+	if err := alice.TrustOrg(ctx, demoOrg, "clinic-admin", admin.Card().Fingerprint().String()); err != nil {
+		return err
+	}
+	d.say("2. Alice, a patient, registers herself. Her keys never leave her device unencrypted:")
+	d.say("   alice     %s", reg.Fingerprint)
+	d.say("   recovery code (shown once): %s", reg.RecoveryCode)
+	d.say("   Her key backup needs her passphrase AND the server's OPRF key: a stolen database")
+	d.say("   cannot be brute-forced offline. She trusts %s's admin by fingerprint.\n", demoOrg)
+
+	doc := bytes.Repeat([]byte(demoDocLine), 5<<20/len(demoDocLine))
+	obs, err := alice.Put(ctx, strings.NewReader(observation), &sdk.PutOptions{Title: demoObsTitle,
+		Type: "Observation", Size: int64(len(observation))})
+	if err != nil {
+		return err
+	}
+	letter, err := alice.Put(ctx, bytes.NewReader(doc), &sdk.PutOptions{Title: demoDocTitle,
+		Type: "text/plain", Size: int64(len(doc))})
+	if err != nil {
+		return err
+	}
+	d.say("3. Alice uploads a FHIR Observation (%d bytes) and a %.1f MB letter, encrypted on her device.\n",
+		len(observation), float64(len(doc))/1e6)
+	if err := d.sideBySide(alice, "Alice", []string{"Alice Example", "Blood pressure", "Discharge", "mmHg"}); err != nil {
+		return err
+	}
+
+	for _, id := range [][32]byte{obs.RecordID, letter.RecordID} {
+		ct, err := alice.Share(ctx, id, "dr-jones", nil)
+		if err != nil {
+			return err
+		}
+		if id == obs.RecordID {
+			d.say("4. Alice shares both records with dr-jones: key card %s, %s.", ct.Fingerprint, ct.Status())
+			d.say("   Each record key is wrapped to Dr Jones's X-Wing key (post-quantum hybrid) on Alice's device.\n")
+		}
+	}
+
+	list, err := jones.List(ctx)
+	if err != nil {
+		return err
+	}
 	var got bytes.Buffer
-	dinfo, err := sdk.Decrypt(ctx, &got, bytes.NewReader(file.Bytes()), bob, &sdk.DecryptOptions{Signer: alice.Card()})
+	info, err := jones.Get(ctx, letter.RecordID, &got)
 	if err != nil {
-		return fmt.Errorf("dr-bob could not decrypt: %w", err)
+		return fmt.Errorf("dr-jones could not read the letter: %w", err)
 	}
-	if got.String() != observation {
-		return fmt.Errorf("decrypted content differs from the original")
+	if !bytes.Equal(got.Bytes(), doc) {
+		return errors.New("dr-jones read different bytes than alice wrote")
 	}
-	say("3. Dr Bob decrypts, requiring Alice as the signer:")
-	say("   verified author %s, title %q, type %s, %d bytes, identical to the original.\n",
-		dinfo.Author.Handle(), dinfo.Title, dinfo.Type, dinfo.Length)
+	d.say("5. Dr Jones lists %d records shared with her and reads the letter: %d bytes, identical,", len(list), info.Length)
+	d.say("   written by %s (verified), checked chunk by chunk before release.\n", info.Author.Handle())
 
-	_, err = sdk.Decrypt(ctx, io.Discard, bytes.NewReader(file.Bytes()), mallory, nil)
-	if err == nil {
-		return fmt.Errorf("mallory decrypted a record not shared with her")
+	if err := alice.Revoke(ctx, letter.RecordID, "dr-jones"); err != nil {
+		return err
 	}
-	say("4. Mallory, who was not given the record, tries to decrypt it:\n   refused: %v\n", err)
+	_, err = jones.Get(ctx, letter.RecordID, &bytes.Buffer{})
+	if !errors.Is(err, sdk.ErrRevoked) {
+		return fmt.Errorf("after the revocation dr-jones got %v, want a refusal", err)
+	}
+	d.say("6. Alice revokes the letter. Dr Jones is refused: %v.", err)
+	d.say("   Later versions use a new key that only the remaining readers get.\n")
 
-	tampered := bytes.Clone(file.Bytes())
-	tampered[len(tampered)-100] ^= 0x01
-	var leaked bytes.Buffer
-	_, err = sdk.Decrypt(ctx, &leaked, bytes.NewReader(tampered), bob, &sdk.DecryptOptions{Signer: alice.Card()})
-	if err == nil {
-		return fmt.Errorf("a tampered file was accepted")
+	laptop, err := d.client()
+	if err != nil {
+		return err
 	}
-	say("5. One bit of the file is flipped in transit; Dr Bob's decrypt refuses it:\n   refused: %v", err)
-	say("   Bytes of plaintext released to Dr Bob: %d.\n", leaked.Len())
+	if _, err := laptop.Login(ctx, sdk.LoginOptions{Handle: "alice", Passphrase: []byte(demoPatientPass)}); err != nil {
+		return err
+	}
+	mine, err := laptop.List(ctx)
+	if err != nil {
+		return err
+	}
+	d.say("7. On a new laptop Alice logs in with her passphrase (OPRF + Argon2id, then a signed")
+	d.say("   challenge before the server releases her backup) and sees her %d records.\n", len(mine))
 
-	_, err = sdk.Decrypt(ctx, io.Discard, bytes.NewReader(file.Bytes()), bob, &sdk.DecryptOptions{Signer: mallory.Card()})
-	if err == nil {
-		return fmt.Errorf("a record was accepted from the wrong signer")
+	if err := laptop.Delete(ctx, obs.RecordID); err != nil {
+		return err
 	}
-	say("6. Had Dr Bob expected the record from someone else, it would be refused too:\n   refused: %v\n", err)
-	say("Done. Try it with files: blindvault keygen, pubkey, encrypt, decrypt, inspect.")
+	d.say("8. She deletes the Observation; the server keeps only a tombstone.\n")
+	return d.sideBySide(laptop, "Alice", []string{"Alice Example", "Blood pressure", "Discharge", "mmHg"})
+}
+
+// sideBySide prints what the server holds for c's account next to what c
+// sees, and searches the server's database file for the plaintext.
+func (d *demo) sideBySide(c *sdk.Client, who string, secrets []string) error {
+	ctx := d.ctx
+	heads, err := d.srv.Store.OwnedRecords(ctx, store.AccountID(c.AccountID()), store.RecordID{}, 100)
+	if err != nil {
+		return err
+	}
+	mine, err := c.List(ctx)
+	if err != nil {
+		return err
+	}
+	titles := map[[32]byte]*sdk.RecordInfo{}
+	for _, r := range mine {
+		titles[r.RecordID] = r
+	}
+	d.say("   %-44s | %s", "What the server holds", "What "+who+" sees")
+	for _, h := range heads {
+		server := fmt.Sprintf("%x… v%d deleted", h.Record[:6], h.Version)
+		seen := "(nothing: deleted)"
+		if !h.IsDeleted() {
+			v, err := d.srv.Store.Version(ctx, h.Record, h.Version)
+			if err != nil {
+				return err
+			}
+			server = fmt.Sprintf("%x… v%d, %d bytes ciphertext", h.Record[:6], h.Version, v.BodySize)
+		}
+		if r, ok := titles[[32]byte(h.Record)]; ok {
+			seen = fmt.Sprintf("%q, %s, %d bytes", r.Title, r.Type, r.Length)
+		} else if !h.IsDeleted() {
+			seen = "(her synced profile: pins)"
+		}
+		d.say("   %-44s | %s", server, seen)
+	}
+	db, err := os.ReadFile(d.srv.DBPath)
+	if err != nil {
+		return err
+	}
+	var found []string
+	for _, s := range secrets {
+		if bytes.Contains(db, []byte(s)) {
+			found = append(found, s)
+		}
+	}
+	d.say("   Plaintext, titles or types found in the server's %d-byte database file: %d of %d searched.\n",
+		len(db), len(found), len(secrets))
+	if len(found) > 0 {
+		return fmt.Errorf("the server's database contains %q", found)
+	}
 	return nil
 }
