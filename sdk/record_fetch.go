@@ -128,9 +128,16 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *recordJSON
 	if err != nil {
 		return err
 	}
+	// Write authority is judged by the ACL in force when the version was
+	// written, which is the one its header signs: a delegate may write from
+	// the ACL that gave it write on. That ACL may not be older than the one
+	// the previous version signed, or a revoked writer could sign against a
+	// stale ACL (docs/decisions.md, "Write authority").
 	var prevACL *format.ACL
+	if h.Version > 1 {
+		prevACL = hdrACL
+	}
 	if h.Author != v.owner && h.Version > 1 {
-		// A delegate's write needs write rights in the ACL in force before it.
 		var prev recordJSON
 		if err := c.call(ctx, "GET", fmt.Sprintf("/v1/records/%x/versions/%d", v.id, h.Version-1), nil, &prev); err != nil {
 			return err
@@ -139,8 +146,12 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *recordJSON
 		if err != nil || ph.Hash() != h.PrevHeaderHash {
 			return fmt.Errorf("%w: previous header of version %d", ErrWrongRecord, h.Version)
 		}
-		if prevACL, err = c.aclByHash(ctx, v, ph.ACLHash, ownerCards); err != nil {
+		prevHdrACL, err := c.aclByHash(ctx, v, ph.ACLHash, ownerCards)
+		if err != nil {
 			return err
+		}
+		if hdrACL.Seq < prevHdrACL.Seq {
+			return fmt.Errorf("%w: version %d signs ACL %d, older than version %d's ACL %d", ErrWriteAuthority, h.Version, hdrACL.Seq, h.Version-1, prevHdrACL.Seq)
 		}
 	}
 	author, err := c.author(ctx, h)
