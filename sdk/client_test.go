@@ -53,20 +53,28 @@ func register(t testing.TB, c *sdk.Client, handle, role, invite, pass string) *s
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
+	srv := servertest.Start(t, server.Config{})
+	return setUpWorld(t, srv, func(string) *sdk.Client { return newClient(t, srv, nil) })
+}
+
+// setUpWorld registers the world's admin, clinician and patient on srv, each
+// on the client that connect returns for its handle.
+func setUpWorld(t testing.TB, srv *servertest.Server, connect func(handle string) *sdk.Client) *world {
+	t.Helper()
 	ctx := t.Context()
-	w := &world{srv: servertest.Start(t, server.Config{})}
-	w.admin = newClient(t, w.srv, nil)
+	w := &world{srv: srv}
+	w.admin = connect("admin")
 	register(t, w.admin, "admin", "admin", w.srv.AdminInvite, "admin passphrase for the clinic 1")
 	invite, err := w.admin.Invite(ctx, "clinician", 0)
 	if err != nil {
 		t.Fatalf("Invite: %v", err)
 	}
-	w.clinician = newClient(t, w.srv, nil)
+	w.clinician = connect("dr-jones")
 	register(t, w.clinician, "dr-jones", "clinician", invite, clinicianPass)
 	if _, err := w.admin.Attest(ctx, "dr-jones", "clinician", org, 24*time.Hour); err != nil {
 		t.Fatalf("Attest: %v", err)
 	}
-	w.patient = newClient(t, w.srv, nil)
+	w.patient = connect("alice")
 	register(t, w.patient, "alice", "", "", patientPass)
 	if err := w.patient.TrustOrg(ctx, org, "admin", w.admin.Card().Fingerprint().String()); err != nil {
 		t.Fatalf("TrustOrg: %v", err)

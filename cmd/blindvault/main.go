@@ -9,6 +9,29 @@
 //	blindvault decrypt -i bob.key [--signer alice.card] [-o OUT] [IN]
 //	blindvault inspect FILE
 //
+// Online, with one account per profile directory (--home DIR, or
+// $BLINDVAULT_HOME, or ~/.blindvault) and the passphrase that unlocks it from
+// --passphrase-file F, $BLINDVAULT_PASSPHRASE_FILE, or the terminal:
+//
+//	blindvault serve --data DIR --addr HOST:PORT (--tls-cert F --tls-key F | --dev-tls | --insecure-http)
+//	blindvault register --server URL --name N [--role patient|clinician|service|admin] [--invite CODE]
+//	blindvault login --server URL --name N [--passphrase-file F | --recovery-code CODE]
+//	blindvault whoami
+//	blindvault put [FILE|-] [--type T] [--title T] [--tag T…] [--update ID]
+//	blindvault get ID [-o OUT]
+//	blindvault ls
+//	blindvault share ID --with NAME [--history] [--write] [--fingerprint FP] [--role R]
+//	blindvault revoke ID --from NAME
+//	blindvault rm ID
+//	blindvault lookup NAME
+//	blindvault trust-org ORG --admin NAME --fingerprint FP
+//	blindvault admin invite --role R [--ttl D]
+//	blindvault admin attest NAME --role R [--org ORG] [--valid D]
+//
+// Every online command takes --json for machine-readable output; plain output
+// puts the one value a script needs (a record id, an invite code) alone on the
+// last line of stdout.
+//
 // And "blindvault demo" tells the whole story in a few seconds.
 package main
 
@@ -42,6 +65,19 @@ var commands = map[string]command{
 	"inspect": {"show a record file's signed header as JSON (no secrets)", runInspect},
 	"demo":    {"run the end-to-end demonstration", runDemo},
 	"serve":   {"run the blind storage server", runServe},
+
+	"register":  {"create an account on a server (this profile's identity)", runRegister},
+	"login":     {"log in to an existing account on this device", runLogin},
+	"whoami":    {"show this profile's account", runWhoami},
+	"put":       {"encrypt a file on this device and store it as a record", runPut},
+	"get":       {"fetch, verify and decrypt a record", runGet},
+	"ls":        {"list your records and those shared with you", runLs},
+	"share":     {"give another account access to a record", runShare},
+	"revoke":    {"withdraw an account's access to a record", runRevoke},
+	"rm":        {"delete a record", runRm},
+	"lookup":    {"find and verify an account's key card", runLookup},
+	"trust-org": {"trust an organisation admin's role attestations", runTrustOrg},
+	"admin":     {"admin tasks: invite ROLE, attest NAME", runAdmin},
 
 	"rotate-master-key": {"re-encrypt the server's keyset under a new master key", runRotateMasterKey},
 }

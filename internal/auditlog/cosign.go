@@ -46,8 +46,10 @@ func NewCosigner(name string, priv ed25519.PrivateKey) *Cosigner {
 	return &Cosigner{name: name, priv: priv, Now: time.Now}
 }
 
-func (c *Cosigner) Name() string    { return c.name }
-func (c *Cosigner) KeyHash() uint32 { return cosignatureKeyHash(c.name, c.priv.Public().(ed25519.PublicKey)) }
+func (c *Cosigner) Name() string { return c.name }
+func (c *Cosigner) KeyHash() uint32 {
+	return cosignatureKeyHash(c.name, c.priv.Public().(ed25519.PublicKey))
+}
 
 // Sign returns timestamp ‖ signature over the cosigned message of body.
 func (c *Cosigner) Sign(body []byte) ([]byte, error) {
