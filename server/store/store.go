@@ -12,6 +12,7 @@ type Store interface {
 	Records
 	SharingStore
 	Chains
+	Log
 	Secrets
 	Maintenance
 	// Close waits for queued writes, then releases the storage.

@@ -30,7 +30,9 @@ var (
 	bShared     = []byte("shared")   // account ‖ record → ""
 	bChains     = []byte("chains")   // account ‖ u64 seq → entry bytes
 	bSecrets    = []byte("secrets")  // name → value
-	allBuckets  = [][]byte{bMeta, bAccounts, bHandles, bCards, bDevices, bBackups, bLockouts, bSessions, bDevSess, bInvites, bRecords, bOwned, bVersions, bBodies, bStaging, bACLs, bGrants, bShared, bChains, bSecrets}
+	bLog        = []byte("log")      // u64 index → entry bytes
+	bLogHashes  = []byte("loghash")  // u64 tlog storage index → hash
+	allBuckets  = [][]byte{bMeta, bAccounts, bHandles, bCards, bDevices, bBackups, bLockouts, bSessions, bDevSess, bInvites, bRecords, bOwned, bVersions, bBodies, bStaging, bACLs, bGrants, bShared, bChains, bSecrets, bLog, bLogHashes}
 	keySchema   = []byte("schema")
 	schemaValue = []byte("blindvault.store.bolt.v1")
 )
@@ -55,6 +57,12 @@ func checkSchema(tx *bbolt.Tx) error {
 // initSchema creates the buckets of a new file, or checks an existing one.
 func initSchema(tx *bbolt.Tx) error {
 	if tx.Bucket(bMeta) != nil {
+		// Files from before the transparency log gain its empty buckets.
+		for _, name := range [][]byte{bLog, bLogHashes} {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
 		return checkSchema(tx)
 	}
 	for _, name := range allBuckets {

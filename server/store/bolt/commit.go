@@ -247,6 +247,10 @@ func (c *committer) commit(batch []*request) {
 			}
 			w.dirty = false
 			errs[i] = r.fn(w)
+			if b := store.LogBatchFrom(r.ctx); errs[i] == nil && b != nil && w.dirty {
+				// The change's log entries commit with it, or neither does.
+				b.First, errs[i] = w.appendLog(b.Entries)
+			}
 			if errs[i] != nil && w.dirty {
 				dropped[i], retry = true, true
 				break

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Bodies", func(t *testing.T) { testBodies(t, o) })
 	t.Run("Sharing", func(t *testing.T) { testSharing(t, o) })
 	t.Run("Chains", func(t *testing.T) { testChains(t, o) })
+	t.Run("Log", func(t *testing.T) { testLog(t, o) })
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, o) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, o) })
 	t.Run("Maintenance", func(t *testing.T) { testMaintenance(t, o) })

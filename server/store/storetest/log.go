@@ -1,0 +1,68 @@
+package storetest
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/blindvault/blindvault/server/store"
+)
+
+// testLog checks the transparency log: appends on their own and riding on
+// writes (all or nothing), reads, and a tree whose hashes prove every entry.
+func testLog(t *testing.T, open opener) {
+	s := open(t)
+	a := newAccount(t, s, "alice")
+	entry := func(i int) []byte { return []byte(fmt.Sprintf("log entry %d", i)) }
+
+	first, err := s.AppendLog(ctx, entry(0), entry(1))
+	ok(t, "AppendLog(0, 1)", err)
+	if first != 0 {
+		t.Fatalf("AppendLog first = %d, want 0", first)
+	}
+	b := &store.LogBatch{Entries: [][]byte{entry(2)}}
+	ok(t, "AppendChain with a log batch",
+		s.AppendChain(store.WithLog(ctx, b), store.ChainEntry{Account: a.ID, Seq: 1, Entry: []byte("e1")}))
+	if b.First != 2 {
+		t.Fatalf("LogBatch.First = %d, want 2", b.First)
+	}
+	// A write that fails appends nothing to the log either.
+	failed := &store.LogBatch{Entries: [][]byte{[]byte("never")}}
+	isErr(t, "AppendChain(stale seq) with a log batch",
+		s.AppendChain(store.WithLog(ctx, failed), store.ChainEntry{Account: a.ID, Seq: 1, Entry: []byte("again")}), store.ErrConflict)
+	first, err = s.AppendLog(ctx, entry(3))
+	ok(t, "AppendLog(3)", err)
+	if first != 3 {
+		t.Fatalf("AppendLog first = %d, want 3 (the failed write must not have logged)", first)
+	}
+
+	es, err := s.LogEntries(ctx, 1, 2)
+	ok(t, "LogEntries(1, 2)", err)
+	if len(es) != 2 || !bytes.Equal(es[0], entry(1)) || !bytes.Equal(es[1], entry(2)) {
+		t.Fatalf("LogEntries(1, 2) = %q", es)
+	}
+	if es, _ := s.LogEntries(ctx, 4, 10); len(es) != 0 {
+		t.Fatalf("LogEntries past the end = %d entries", len(es))
+	}
+	ok(t, "LogView", s.LogView(ctx, func(size int64, hr tlog.HashReader) error {
+		if size != 4 {
+			t.Fatalf("log size %d, want 4", size)
+		}
+		root, err := tlog.TreeHash(size, hr)
+		if err != nil {
+			return err
+		}
+		for i := range size {
+			p, err := tlog.ProveRecord(size, i, hr)
+			if err != nil {
+				return err
+			}
+			if err := tlog.CheckRecord(p, size, root, i, tlog.RecordHash(entry(int(i)))); err != nil {
+				t.Fatalf("entry %d does not prove: %v", i, err)
+			}
+		}
+		return nil
+	}))
+}
