@@ -1,0 +1,319 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/blindvault/blindvault/sdk"
+)
+
+// The online commands keep one account per profile directory: --home DIR, or
+// $BLINDVAULT_HOME, or ~/.blindvault. The directory holds the SDK's profile
+// (profile.json: server, account, pins; keys: the private keys, encrypted under
+// the passphrase unless the account is a service account).
+
+const (
+	homeEnv     = "BLINDVAULT_HOME"
+	passFileEnv = "BLINDVAULT_PASSPHRASE_FILE"
+	// profileFile is the SDK's public profile file in the home directory; the
+	// CLI reads its server field (the SDK has no getter for it) and uses its
+	// presence to tell an empty home from one holding an account.
+	profileFile = "profile.json"
+)
+
+// onlineFlags are the flags every online command takes.
+type onlineFlags struct {
+	home     string
+	passFile string
+	json     bool
+}
+
+// addOnlineFlags registers --home and --json, and --passphrase-file unless the
+// command sets its own.
+func addOnlineFlags(fs *flag.FlagSet, withPass bool) *onlineFlags {
+	o := &onlineFlags{}
+	fs.StringVar(&o.home, "home", "", "profile `directory` (default: $"+homeEnv+", or ~/.blindvault)")
+	fs.BoolVar(&o.json, "json", false, "machine-readable JSON output")
+	if withPass {
+		fs.StringVar(&o.passFile, "passphrase-file", "", "read the passphrase that unlocks the profile keys from this `file` (default: $"+passFileEnv+", or ask on the terminal)")
+	}
+	return o
+}
+
+// homeDir resolves the profile directory.
+func (o *onlineFlags) homeDir() (string, error) {
+	h := o.home
+	if h == "" {
+		h = os.Getenv(homeEnv)
+	}
+	if h == "" {
+		u, err := os.UserHomeDir()
+		if err != nil {
+			return "", usagef("no home directory (%v): use --home DIR or set %s", err, homeEnv)
+		}
+		h = filepath.Join(u, ".blindvault")
+	}
+	return filepath.Abs(h)
+}
+
+// passphraseFile is --passphrase-file, else $BLINDVAULT_PASSPHRASE_FILE.
+func (o *onlineFlags) passphraseFile() string {
+	if o.passFile != "" {
+		return o.passFile
+	}
+	return os.Getenv(passFileEnv)
+}
+
+// storedProfile is the part of the SDK's profile.json the CLI needs.
+type storedProfile struct {
+	Server string `json:"server"`
+	Handle string `json:"handle"`
+	Role   string `json:"role"`
+}
+
+// readProfile reads home's profile; it matches fs.ErrNotExist if home holds no
+// account.
+func readProfile(home string) (*storedProfile, error) {
+	data, err := os.ReadFile(filepath.Join(home, profileFile))
+	if err != nil {
+		return nil, err
+	}
+	var p storedProfile
+	if err := json.Unmarshal(data, &p); err != nil || p.Server == "" {
+		return nil, fmt.Errorf("%s: not a blindvault profile", filepath.Join(home, profileFile))
+	}
+	return &p, nil
+}
+
+// requireEmptyHome refuses to register or log in over an existing account.
+func requireEmptyHome(home string) error {
+	p, err := readProfile(home)
+	switch {
+	case err == nil:
+		return fmt.Errorf("%s already holds the account %q on %s: use another --home (or %s) for another account",
+			home, clean(p.Handle), p.Server, homeEnv)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	default:
+		return err
+	}
+}
+
+// session is an unlocked profile, logged in to its server.
+type session struct {
+	*sdk.Client
+	home   string
+	server string
+	tr     *progressTransport
+}
+
+// connect opens the account in the profile directory, asking for the
+// passphrase only if its keys are encrypted.
+func connect(ctx context.Context, o *onlineFlags) (*session, error) {
+	home, err := o.homeDir()
+	if err != nil {
+		return nil, err
+	}
+	p, err := readProfile(home)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no account in %s: run 'blindvault register' or 'blindvault login' first (or choose the profile with --home or %s)", home, homeEnv)
+	}
+	if err != nil {
+		return nil, err
+	}
+	tr := newProgressTransport(p.Server)
+	c, err := sdk.Connect(ctx, sdk.Config{Storage: sdk.DirStorage(home), Transport: tr,
+		Passphrase: passphraseSource(o.passphraseFile(), "Passphrase for "+home+": ")})
+	if err != nil {
+		if errors.Is(err, sdk.ErrWrongPassphrase) {
+			return nil, &cliError{fmt.Sprintf("wrong passphrase: it does not unlock the keys in %s", home), err}
+		}
+		return nil, friendly(err)
+	}
+	return &session{Client: c, home: home, server: p.Server, tr: tr}, nil
+}
+
+// checkServerURL accepts http(s)://host[:port][/path] and warns about nothing:
+// the server refuses plain HTTP off loopback itself.
+func checkServerURL(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", usagef("--server %q: want a URL such as https://vault.example", s)
+	}
+	return strings.TrimRight(s, "/"), nil
+}
+
+// printJSON writes v as indented JSON.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// clean makes a string from the server or another account safe to print on a
+// terminal: control characters (escape sequences, newlines) and bidirectional
+// overrides become U+FFFD.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}
+
+// firstUseWarning is printed when this device pins an account for the first time.
+func firstUseWarning(w io.Writer, ct *sdk.Contact) {
+	fmt.Fprintf(w, "Warning: first contact with %s on this device. Compare the fingerprint\n  %s\n"+
+		"with %s out of band (in person or by phone) before trusting it; it is pinned from now on.\n",
+		clean(ct.Handle), ct.Fingerprint, clean(ct.Handle))
+}
+
+// cliError is an SDK error said in the user's terms; it still matches the SDK
+// error with errors.Is.
+type cliError struct {
+	msg string
+	err error
+}
+
+func (e *cliError) Error() string { return e.msg }
+func (e *cliError) Unwrap() error { return e.err }
+
+// friendly rewords an SDK error for a person at a terminal.
+func friendly(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ce *cliError
+	var ue usageError
+	if errors.As(err, &ce) || errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	say := func(format string, a ...any) error { return &cliError{fmt.Sprintf(format, a...), err} }
+	var ae *sdk.APIError
+	isAPI := errors.As(err, &ae)
+	for _, sec := range []error{sdk.ErrRollback, sdk.ErrEquivocation, sdk.ErrChain, sdk.ErrWrongRecord,
+		sdk.ErrMissingGrant, sdk.ErrOPRF, sdk.ErrBadSignature, sdk.ErrSigner, sdk.ErrWriteAuthority,
+		sdk.ErrWrongACL, sdk.ErrCommitment, sdk.ErrLeafMismatch, sdk.ErrChunkAuth, sdk.ErrTruncated} {
+		if errors.Is(err, sec) {
+			return say("SECURITY: the server's answer failed verification and was not used: %v\n"+
+				"The server, or something between it and you, may be tampering with data. Report this to the server's operator.", err)
+		}
+	}
+	switch {
+	case errors.Is(err, sdk.ErrWrongPassphrase):
+		if strings.Contains(err.Error(), "lockout") {
+			return say("wrong passphrase (failed attempts count toward the server's lockout)")
+		}
+		return say("wrong passphrase")
+	case errors.Is(err, sdk.ErrWrongRecoveryCode):
+		return say("wrong recovery code")
+	case errors.Is(err, sdk.ErrWeakPassphrase):
+		return say("%v", sdk.ErrWeakPassphrase)
+	case errors.Is(err, sdk.ErrKeyUnverified):
+		return say("the key card did not verify: %v\n"+
+			"Nothing was shared or trusted. If the account's owner says their key changed, compare the new fingerprint with them "+
+			"out of band; otherwise the server may be offering a substitute key.", err)
+	case errors.Is(err, sdk.ErrRevoked):
+		return say("the owner revoked your access to this record")
+	case errors.Is(err, sdk.ErrDeleted):
+		return say("the record was deleted by its owner")
+	case errors.Is(err, sdk.ErrNotRecipient):
+		return say("this account holds no key for the record's current version: it was not shared with you, or your access was revoked")
+	case errors.Is(err, sdk.ErrUnreachable):
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			return say("cannot reach the server: %v", ue.Err)
+		}
+		return say("cannot reach the server: %v", err)
+	case errors.Is(err, sdk.ErrRateLimited):
+		return say("the server is rate limiting this client (or locked out failed attempts): wait a while and try again")
+	case errors.Is(err, sdk.ErrNoProfile):
+		return say("no account in this profile: run 'blindvault register' or 'blindvault login' first")
+	case isAPI && (ae.Status == 401 || ae.Status == 403):
+		return say("the server refused: this account is not allowed to do that (%s)", apiMessage(ae))
+	case errors.Is(err, sdk.ErrNotFound):
+		return say("not found: no such record or account, or it is not shared with you")
+	case isAPI:
+		return say("the server refused: %s", apiMessage(ae))
+	}
+	return err
+}
+
+func apiMessage(ae *sdk.APIError) string {
+	if ae.Message == "" {
+		return fmt.Sprintf("HTTP %d", ae.Status)
+	}
+	return clean(ae.Message)
+}
+
+// recordID parses a record id argument.
+func recordID(s string) ([32]byte, error) {
+	id, err := sdk.ParseRecordID(strings.TrimSpace(s))
+	if err != nil {
+		return id, usagef("%q is not a record id (64 hex digits, as 'blindvault ls' shows)", s)
+	}
+	return id, nil
+}
+
+// stagedStorage keeps a new profile in memory until commit writes it to the
+// directory, so a failed login leaves nothing half-written behind.
+type stagedStorage struct {
+	dir   sdk.DirStorage
+	files map[string][]byte
+}
+
+func (s *stagedStorage) Load(ctx context.Context, name string) ([]byte, error) {
+	if b, ok := s.files[name]; ok {
+		return append([]byte(nil), b...), nil
+	}
+	return s.dir.Load(ctx, name)
+}
+
+func (s *stagedStorage) Save(_ context.Context, name string, data []byte) error {
+	if s.files == nil {
+		s.files = map[string][]byte{}
+	}
+	s.files[name] = append([]byte(nil), data...)
+	return nil
+}
+
+// commit writes the staged files, the profile last: its presence marks the
+// directory as holding an account.
+func (s *stagedStorage) commit(ctx context.Context) error {
+	names := make([]string, 0, len(s.files))
+	for n := range s.files {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if (names[i] == profileFile) != (names[j] == profileFile) {
+			return names[j] == profileFile
+		}
+		return names[i] < names[j]
+	})
+	for _, n := range names {
+		if err := s.dir.Save(ctx, n, s.files[n]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// notFoundAs rewords a "not found" (and nothing more specific) as msg.
+func notFoundAs(err error, format string, a ...any) error {
+	if errors.Is(err, sdk.ErrNotFound) && !errors.Is(err, sdk.ErrRevoked) && !errors.Is(err, sdk.ErrDeleted) {
+		return &cliError{fmt.Sprintf(format, a...), err}
+	}
+	return err
+}

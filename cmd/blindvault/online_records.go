@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/blindvault/blindvault/sdk"
+)
+
+// recordView is a record as put, get and ls report it.
+type recordView struct {
+	ID               string    `json:"id"`
+	Version          uint64    `json:"version"`
+	Title            string    `json:"title"`
+	Type             string    `json:"type"`
+	Tags             []string  `json:"tags"`
+	Size             uint64    `json:"size"`
+	StoredBytes      uint64    `json:"stored_bytes"`
+	Owner            string    `json:"owner,omitempty"`
+	OwnerAccount     string    `json:"owner_account,omitempty"`
+	OwnerFingerprint string    `json:"owner_fingerprint,omitempty"`
+	Author           string    `json:"author,omitempty"`
+	Shared           bool      `json:"shared_with_me"`
+	Created          time.Time `json:"created"`
+	Modified         time.Time `json:"modified"`
+}
+
+func recordOf(r *sdk.RecordInfo, me [32]byte) recordView {
+	v := recordView{ID: r.ID(), Version: r.Version, Title: r.Title, Type: r.Type, Tags: r.Tags, Size: r.Length,
+		StoredBytes: r.StoredBytes, Created: r.Created.UTC(), Modified: r.Modified.UTC()}
+	if v.Tags == nil {
+		v.Tags = []string{}
+	}
+	if r.Owner != nil {
+		v.Owner, v.OwnerAccount, v.OwnerFingerprint = r.Owner.Handle(), r.Owner.AccountIDString(), r.Owner.Fingerprint().String()
+		v.Shared = r.Owner.AccountID() != me
+	}
+	if r.Author != nil {
+		v.Author = r.Author.Handle()
+	}
+	return v
+}
+
+func runPut(ctx context.Context, args []string, s stdio) error {
+	fs := flag.NewFlagSet("put", flag.ContinueOnError)
+	o := addOnlineFlags(fs, true)
+	title := fs.String("title", "", "record `title`, encrypted (default: the file's name)")
+	typ := fs.String("type", "", "record `type`, a FHIR resource or MIME type, encrypted")
+	var tags listFlag
+	fs.Var(&tags, "tag", "a `tag`, encrypted (repeatable)")
+	update := fs.String("update", "", "write a new version of the record with this `id`")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("usage: blindvault put [FILE|-] [--type T] [--title T] [--tag T…] [--update ID]")
+	}
+	var upd [32]byte
+	if *update != "" {
+		if upd, err = recordID(*update); err != nil {
+			return err
+		}
+	}
+	if len(pos) == 0 && term.IsTerminal(int(os.Stdin.Fd())) {
+		return usagef("usage: blindvault put FILE, or put - to read the record from stdin")
+	}
+	if *title == "" && first(pos) != "" && first(pos) != "-" {
+		*title = filepath.Base(pos[0])
+	}
+	in, size, err := openInput(first(pos))
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	c, err := connect(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer c.Logout(context.WithoutCancel(ctx))
+	c.tr.upload = "uploading"
+	body, stop := inputBar("encrypting", size, in)
+	info, err := c.Put(ctx, body, &sdk.PutOptions{Title: *title, Type: *typ, Tags: tags, Size: size, Update: upd})
+	stop()
+	if err != nil {
+		return notFoundAs(friendly(err), "no record %s of yours to update", *update)
+	}
+	if o.json {
+		return printJSON(s.out, recordOf(info, c.AccountID()))
+	}
+	fmt.Fprintf(s.err, "Stored %q, version %d: %s encrypted on this device, %s stored.\n",
+		clean(info.Title), info.Version, size64(info.Length), size64(info.StoredBytes))
+	fmt.Fprintln(s.out, info.ID())
+	return nil
+}
+
+func runGet(ctx context.Context, args []string, s stdio) error {
+	fs := flag.NewFlagSet("get", flag.ContinueOnError)
+	o := addOnlineFlags(fs, true)
+	outPath := fs.String("o", "", "output `file`, created only after every check passed (default stdout)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: blindvault get ID [-o OUT]")
+	}
+	if o.json && (*outPath == "" || *outPath == "-") {
+		return usagef("--json prints the record's description on stdout, so it needs -o OUT for the record itself")
+	}
+	id, err := recordID(pos[0])
+	if err != nil {
+		return err
+	}
+	c, err := connect(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer c.Logout(context.WithoutCancel(ctx))
+	dst, commit, abort, err := output(*outPath, s.out, 0o600)
+	if err != nil {
+		return err
+	}
+	c.tr.download = "downloading"
+	info, err := c.Get(ctx, id, dst)
+	if err != nil {
+		abort()
+		return notFoundAs(friendly(err), "no record %s here: it does not exist, or it is not shared with you", pos[0])
+	}
+	if err := commit(); err != nil {
+		return err
+	}
+	v := recordOf(info, c.AccountID())
+	if o.json {
+		return printJSON(s.out, v)
+	}
+	fmt.Fprintf(s.err, "Verified %q", clean(v.Title))
+	if v.Type != "" {
+		fmt.Fprintf(s.err, " (%s)", clean(v.Type))
+	}
+	fmt.Fprintf(s.err, ", version %d, %s, owner %s", v.Version, size64(v.Size), clean(v.Owner))
+	if v.Author != v.Owner {
+		fmt.Fprintf(s.err, ", written by %s (%s)", clean(v.Author), info.Author.Fingerprint())
+	}
+	fmt.Fprintln(s.err, ".")
+	return nil
+}
+
+func runLs(ctx context.Context, args []string, s stdio) error {
+	fs := flag.NewFlagSet("ls", flag.ContinueOnError)
+	o := addOnlineFlags(fs, true)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("usage: blindvault ls [--json]")
+	}
+	c, err := connect(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer c.Logout(context.WithoutCancel(ctx))
+	list, err := c.List(ctx)
+	if err != nil {
+		return friendly(err)
+	}
+	views := make([]recordView, len(list))
+	for i, r := range list {
+		views[i] = recordOf(r, c.AccountID())
+	}
+	if o.json {
+		return printJSON(s.out, views)
+	}
+	if len(views) == 0 {
+		fmt.Fprintln(s.err, "No records yet: add one with 'blindvault put FILE'.")
+		return nil
+	}
+	tw := tabwriter.NewWriter(s.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTITLE\tTYPE\tSIZE\tVERSION\tOWNER\tMODIFIED")
+	for _, v := range views {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", v.ID, cell(v.Title), cell(v.Type), size64(v.Size), v.Version,
+			cell(v.Owner), v.Modified.Local().Format("2006-01-02 15:04"))
+	}
+	return tw.Flush()
+}
+
+// cell is a table cell: printable, without tabs, and "-" when empty.
+func cell(s string) string {
+	s = strings.ReplaceAll(clean(s), "\uFFFD", "?")
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func size64(n uint64) string { return size(int64(n)) }
+
+func runShare(ctx context.Context, args []string, s stdio) error {
+	fs := flag.NewFlagSet("share", flag.ContinueOnError)
+	o := addOnlineFlags(fs, true)
+	with := fs.String("with", "", "the `handle` of the account to share with")
+	history := fs.Bool("history", false, "also give the keys of versions written before the last revocation")
+	write := fs.Bool("write", false, "also let the reader write new versions")
+	fp := fs.String("fingerprint", "", "require the reader's `fingerprint`, compared out of band")
+	role := fs.String("role", "", "require a verified attestation of this `role`, such as clinician")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *with == "" {
+		return usagef("usage: blindvault share ID --with NAME [--history] [--write] [--fingerprint FP] [--role ROLE]")
+	}
+	id, err := recordID(pos[0])
+	if err != nil {
+		return err
+	}
+	c, err := connect(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer c.Logout(context.WithoutCancel(ctx))
+	ct, err := c.Share(ctx, id, *with, &sdk.ShareOptions{LookupOptions: sdk.LookupOptions{Fingerprint: *fp, Role: *role},
+		History: *history, Write: *write})
+	if err != nil {
+		return notFoundAs(friendly(err), "no account named %q, or no record %s of yours", clean(*with), pos[0])
+	}
+	if ct.FirstUse {
+		firstUseWarning(s.err, ct)
+	}
+	rights := []string{"read"}
+	if *write {
+		rights = append(rights, "write")
+	}
+	if o.json {
+		return printJSON(s.out, map[string]any{"record": hex.EncodeToString(id[:]), "recipient": ct.Handle,
+			"account_id": hex.EncodeToString(ct.AccountID[:]), "fingerprint": ct.Fingerprint.String(), "status": ct.Status(),
+			"first_use": ct.FirstUse, "rights": rights, "history": *history})
+	}
+	fmt.Fprintf(s.out, "Shared %s with %s (%s).\nFingerprint: %s\nStatus:      %s\n",
+		pos[0], clean(ct.Handle), strings.Join(rights, ", "), ct.Fingerprint, clean(ct.Status()))
+	if ct.Attestation == nil {
+		fmt.Fprintf(s.err, "Note: %s is unattested: no organisation you trust (blindvault trust-org) vouches for a role.\n", clean(ct.Handle))
+	}
+	return nil
+}
+
+func runRevoke(ctx context.Context, args []string, s stdio) error {
+	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
+	o := addOnlineFlags(fs, true)
+	from := fs.String("from", "", "the `handle` of the account to revoke")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 || *from == "" {
+		return usagef("usage: blindvault revoke ID --from NAME")
+	}
+	id, err := recordID(pos[0])
+	if err != nil {
+		return err
+	}
+	c, err := connect(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer c.Logout(context.WithoutCancel(ctx))
+	if err := c.Revoke(ctx, id, *from); err != nil {
+		return notFoundAs(friendly(err), "record %s is not shared with %q (or is not yours)", pos[0], clean(*from))
+	}
+	if o.json {
+		return printJSON(s.out, map[string]any{"record": hex.EncodeToString(id[:]), "revoked": *from})
+	}
+	fmt.Fprintf(s.out, "Revoked %s's access to %s.\n", clean(*from), pos[0])
+	fmt.Fprintf(s.err, "Versions written from now on are closed to %s; copies of earlier versions it read may have been kept.\n", clean(*from))
+	return nil
+}
+
+func runRm(ctx context.Context, args []string, s stdio) error {
+	fs := flag.NewFlagSet("rm", flag.ContinueOnError)
+	o := addOnlineFlags(fs, true)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: blindvault rm ID")
+	}
+	id, err := recordID(pos[0])
+	if err != nil {
+		return err
+	}
+	c, err := connect(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer c.Logout(context.WithoutCancel(ctx))
+	if err := c.Delete(ctx, id); err != nil {
+		return notFoundAs(friendly(err), "no record %s of yours", pos[0])
+	}
+	if o.json {
+		return printJSON(s.out, map[string]any{"id": hex.EncodeToString(id[:]), "deleted": true})
+	}
+	fmt.Fprintf(s.out, "Deleted %s: the server removes its content, keys and shares.\n", pos[0])
+	return nil
+}
