@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 
@@ -68,7 +69,7 @@ func (c *Client) Register(ctx context.Context, opts RegisterOptions) (*Registrat
 	acct := id.card.c.AccountID
 	blob, code, setup, err := backup.Create(ctx, c.oprf(acct), acct, backupSecret(id), passphrase, backup.DefaultParams)
 	if err != nil {
-		return nil, fmt.Errorf("backup: %w", err)
+		return nil, err
 	}
 	dev, cert, err := newDevice(id)
 	if err != nil {
@@ -133,6 +134,9 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error)
 	}
 	newest := cards[len(cards)-1]
 	acct := newest.c.AccountID
+	if opts.Passphrase == nil && view.Role != format.RoleService {
+		return nil, fmt.Errorf("%w: a passphrase must protect this device's keys", ErrWeakPassphrase)
+	}
 
 	var auth ed25519.PrivateKey
 	var slotKey []byte
@@ -146,6 +150,9 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error)
 	}
 	defer clear(slotKey)
 	blob, err := c.releaseBackup(ctx, acct, auth)
+	if errors.Is(err, ErrWrongPassphrase) && opts.RecoveryCode != "" {
+		return nil, fmt.Errorf("%w (the server counts this failure toward its lockout)", ErrWrongRecoveryCode)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +163,7 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error)
 		secret, err = backup.Open(blob, acct, slotKey)
 	}
 	if err != nil {
-		return nil, err
+		return nil, blobError(err)
 	}
 	defer clear(secret)
 	id, err := parseBackupSecret(secret)
@@ -177,13 +184,16 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error)
 	c.id, c.device = id, dev
 	c.prof.Server, c.prof.Account, c.prof.Handle, c.prof.Role = c.origin, id.card.AccountIDString(), newest.c.Handle, view.Role
 	c.prof.Device = hex.EncodeToString(dev.Public().(ed25519.PublicKey))
+	// Nothing is stored until the device can log in: a failed login leaves
+	// no half-made profile behind.
+	if err := c.startSession(ctx); err != nil {
+		c.id, c.device = nil, nil
+		return nil, err
+	}
 	if err := c.saveKeys(ctx, opts.Passphrase); err != nil {
 		return nil, err
 	}
 	if err := c.saveProfile(ctx); err != nil {
-		return nil, err
-	}
-	if err := c.startSession(ctx); err != nil {
 		return nil, err
 	}
 	if err := c.pullProfile(ctx); err != nil {
@@ -218,6 +228,30 @@ func (c *Client) releaseBackup(ctx context.Context, acct [32]byte, auth ed25519.
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	return out.Backup, nil
+}
+
+// blobErrors are the SDK's errors for those of opening a released blob,
+// which may be any blob the server chose to send.
+var blobErrors = []struct{ from, to error }{
+	{backup.ErrWrongPassphrase, ErrWrongPassphrase},
+	{backup.ErrWrongAccount, ErrWrongRecord},
+	{backup.ErrUnknownVersion, ErrUnknownVersion},
+	{backup.ErrUnknownSuite, ErrUnknownSuite},
+	{backup.ErrMalformed, ErrMalformed}, // ErrTooLarge too
+	{backup.ErrUnknownSlot, ErrMalformed},
+	{backup.ErrNoSlot, ErrMalformed},
+	{backup.ErrCorrupted, ErrMalformed},
+}
+
+// blobError wraps an error of backup.Open or OpenWithRecoveryCode with the
+// SDK's error for it, if it has one.
+func blobError(err error) error {
+	for _, m := range blobErrors {
+		if errors.Is(err, m.from) {
+			return fmt.Errorf("%w: %w", m.to, err)
+		}
+	}
+	return err
 }
 
 // backupSecret is what the backup holds: the identity's key history, each as

@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -74,7 +73,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	if cfg.Server == "" {
-		return nil, errors.New("sdk: no server URL configured")
+		return nil, fmt.Errorf("%w: and no server URL configured", ErrNoProfile)
 	}
 	c.origin = normalizeURL(cfg.Server)
 	c.transport = cfg.Transport
@@ -116,6 +115,9 @@ func (c *Client) AccountID() [32]byte {
 	}
 	return c.accountID()
 }
+
+// Server returns the server's URL.
+func (c *Client) Server() string { return c.origin }
 
 // Handle returns the account's handle.
 func (c *Client) Handle() string { return c.prof.Handle }

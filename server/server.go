@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/rand"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gorilla/mux"
+	"golang.org/x/mod/sumdb/note"
 
 	"github.com/blindvault/blindvault/server/store"
 )
@@ -35,6 +37,13 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// LogSigner signs the transparency log's checkpoints, and LogVerifierKey
+	// is its public half (a note verifier key). Keep the log key apart from
+	// the other secrets. Nil makes an ephemeral key, for tests only.
+	LogSigner      note.Signer
+	LogVerifierKey string
+	// LogOrigin names the log in its checkpoints (default LogOrigin(Origin)).
+	LogOrigin string
 }
 
 // Secrets are what the server must keep to itself. They are stored encrypted
@@ -56,6 +65,7 @@ type Server struct {
 	addrLimit    *limiters
 	accountLimit *limiters
 	challenges   *challenges // session nonces (ident_challenge.go)
+	checkpoints  *checkpoints
 }
 
 // New checks cfg and builds a Server.
@@ -90,8 +100,25 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RateAccount == (RateLimit{}) {
 		cfg.RateAccount = RateLimit{Rate: 20, Burst: 60}
 	}
+	if cfg.LogOrigin == "" {
+		cfg.LogOrigin = LogOrigin(cfg.Origin)
+	}
+	if cfg.LogSigner == nil {
+		skey, vkey, err := note.GenerateKey(rand.Reader, cfg.LogOrigin)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.LogSigner, err = note.NewSigner(skey); err != nil {
+			return nil, err
+		}
+		cfg.LogVerifierKey = vkey
+	}
+	if cfg.LogSigner.Name() != cfg.LogOrigin {
+		return nil, errors.New("server: the log key's name is not the log origin")
+	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, metrics: newMetrics(),
-		addrLimit: newLimiters(cfg.RateAddress), accountLimit: newLimiters(cfg.RateAccount)}
+		addrLimit: newLimiters(cfg.RateAddress), accountLimit: newLimiters(cfg.RateAccount),
+		checkpoints: &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}}
 	s.router = s.routes()
 	s.handler = s.observe(s.router)
 	return s, nil

@@ -1,0 +1,284 @@
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gorilla/mux"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/blindvault/blindvault/internal/auditlog"
+	"github.com/blindvault/blindvault/server/store"
+)
+
+// The transparency log (BRIEF §3.9, docs/spec/log-v1.md). Every security
+// event is appended as an entry in the same store transaction as the change it
+// records; the server signs checkpoints of the tree with a log key kept apart
+// from its other secrets, and every write answer carries a receipt: the
+// entry, its index, an inclusion proof and a signed checkpoint.
+
+// LogOrigin returns the default log origin for a server origin: its host and
+// path without the scheme, followed by "/log".
+func LogOrigin(origin string) string {
+	if _, rest, ok := strings.Cut(origin, "://"); ok {
+		origin = rest
+	}
+	return strings.TrimRight(origin, "/") + "/log"
+}
+
+// checkpoints signs checkpoints and keeps the latest, so that concurrent
+// answers at one tree size share one signature.
+type checkpoints struct {
+	origin string
+	signer note.Signer
+	mu     sync.Mutex
+	size   int64
+	signed []byte
+}
+
+// latest returns the signed checkpoint of a tree of size n with the given root.
+func (c *checkpoints) at(size int64, root tlog.Hash) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.signed != nil && c.size == size {
+		return c.signed, nil
+	}
+	signed, err := auditlog.Sign(auditlog.Checkpoint{Origin: c.origin, Size: size, Root: root}, c.signer)
+	if err != nil {
+		return nil, err
+	}
+	if size >= c.size {
+		c.size, c.signed = size, signed
+	}
+	return signed, nil
+}
+
+// Receipt proves that an entry is in the log: its index, the entry, an
+// inclusion proof in the tree of the signed checkpoint.
+type Receipt struct {
+	Index      int64    `json:"index"`
+	Entry      []byte   `json:"entry"`
+	Proof      [][]byte `json:"proof"`
+	Checkpoint string   `json:"checkpoint"`
+}
+
+// receipts returns a receipt for each entry of a committed batch.
+func (s *Server) receipts(ctx context.Context, b *store.LogBatch) ([]Receipt, error) {
+	var out []Receipt
+	err := s.store.LogView(ctx, func(size int64, hr tlog.HashReader) error {
+		root, err := tlog.TreeHash(size, hr)
+		if err != nil {
+			return err
+		}
+		cp, err := s.checkpoints.at(size, root)
+		if err != nil {
+			return err
+		}
+		for i, e := range b.Entries {
+			idx := b.First + int64(i)
+			p, err := tlog.ProveRecord(size, idx, hr)
+			if err != nil {
+				return err
+			}
+			out = append(out, Receipt{Index: idx, Entry: e, Proof: hashBytes(p), Checkpoint: string(cp)})
+		}
+		return nil
+	})
+	return out, err
+}
+
+func hashBytes(hs []tlog.Hash) [][]byte {
+	out := make([][]byte, len(hs))
+	for i, h := range hs {
+		out[i] = h[:]
+	}
+	return out
+}
+
+// logged runs write with the entries attached, so they commit with it, and
+// returns their receipts.
+func (s *Server) logged(ctx context.Context, entries []*auditlog.Entry, write func(ctx context.Context) error) ([]Receipt, error) {
+	b := &store.LogBatch{}
+	for _, e := range entries {
+		b.Entries = append(b.Entries, e.Marshal())
+	}
+	if err := write(store.WithLog(ctx, b)); err != nil {
+		return nil, err
+	}
+	return s.receipts(ctx, b)
+}
+
+// appendLog logs events that change nothing else (a read, an OPRF
+// evaluation) and returns their receipts.
+func (s *Server) appendLog(ctx context.Context, entries ...*auditlog.Entry) ([]Receipt, error) {
+	b := &store.LogBatch{}
+	for _, e := range entries {
+		b.Entries = append(b.Entries, e.Marshal())
+	}
+	first, err := s.store.AppendLog(ctx, b.Entries...)
+	if err != nil {
+		return nil, err
+	}
+	b.First = first
+	return s.receipts(ctx, b)
+}
+
+// entry starts a log entry stamped with the server's clock.
+func (s *Server) entry(t auditlog.Type, subject [32]byte) *auditlog.Entry {
+	return &auditlog.Entry{Type: t, Time: uint64(s.now().Unix()), Subject: subject}
+}
+
+// logSalt is the per-record salt that names people in the record's entries.
+// The server derives it (it knows who acts anyway) and gives it only to the
+// record's owner and readers, so third parties reading the log see no names.
+func (s *Server) logSalt(record store.RecordID) []byte {
+	m := hmac.New(sha256.New, s.cfg.Secrets.OPRFSeed)
+	m.Write([]byte("blindvault.v1 log salt\x00"))
+	m.Write(record[:])
+	return m.Sum(nil)
+}
+
+// actor names an account in an entry of record.
+func (s *Server) actor(record store.RecordID, account store.AccountID) [32]byte {
+	return auditlog.ActorHash(s.logSalt(record), account)
+}
+
+// logRoutes registers the public log API: anyone may read the log and its
+// proofs, as entries hold pseudonymous ids only.
+func (s *Server) logRoutes(r *mux.Router) {
+	r.HandleFunc("/log/key", s.public(s.getLogKey)).Methods(http.MethodGet)
+	r.HandleFunc("/log/checkpoint", s.public(s.getCheckpoint)).Methods(http.MethodGet)
+	r.HandleFunc("/log/entries", s.public(s.getLogEntries)).Methods(http.MethodGet)
+	r.HandleFunc("/log/proof", s.public(s.getInclusionProof)).Methods(http.MethodGet)
+	r.HandleFunc("/log/consistency", s.public(s.getConsistencyProof)).Methods(http.MethodGet)
+}
+
+func (s *Server) getLogKey(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"origin": s.checkpoints.origin, "key": s.cfg.LogVerifierKey})
+	return nil
+}
+
+func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request) error {
+	var cp []byte
+	err := s.store.LogView(r.Context(), func(size int64, hr tlog.HashReader) error {
+		root, err := tlog.TreeHash(size, hr)
+		if err == nil {
+			cp, err = s.checkpoints.at(size, root)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	_, err = w.Write(cp)
+	return err
+}
+
+func (s *Server) getLogEntries(w http.ResponseWriter, r *http.Request) error {
+	from, err := queryInt(r, "from", 0)
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit", int64(store.MaxList))
+	if err != nil {
+		return err
+	}
+	es, err := s.store.LogEntries(r.Context(), from, int(min(max(limit, 1), store.MaxList)))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"from": from, "entries": es})
+	return nil
+}
+
+// getInclusionProof answers ?index=I&size=N with the proof that entry I is in
+// the tree of size N.
+func (s *Server) getInclusionProof(w http.ResponseWriter, r *http.Request) error {
+	index, err := queryInt(r, "index", -1)
+	if err != nil {
+		return err
+	}
+	return s.proof(w, r, func(size int64, hr tlog.HashReader) ([]tlog.Hash, error) {
+		if index < 0 || index >= size {
+			return nil, errorf(http.StatusBadRequest, "bad_index", "index %d not in a tree of %d", index, size)
+		}
+		return tlog.ProveRecord(size, index, hr)
+	})
+}
+
+// getConsistencyProof answers ?from=M&size=N with the proof that the tree of
+// size M is a prefix of the tree of size N.
+func (s *Server) getConsistencyProof(w http.ResponseWriter, r *http.Request) error {
+	from, err := queryInt(r, "from", -1)
+	if err != nil {
+		return err
+	}
+	return s.proof(w, r, func(size int64, hr tlog.HashReader) ([]tlog.Hash, error) {
+		if from < 0 || from > size {
+			return nil, errorf(http.StatusBadRequest, "bad_size", "size %d not within a tree of %d", from, size)
+		}
+		return tlog.ProveTree(size, from, hr)
+	})
+}
+
+// proof runs prove at ?size=N (default: the current size) and writes the hashes.
+func (s *Server) proof(w http.ResponseWriter, r *http.Request, prove func(size int64, hr tlog.HashReader) ([]tlog.Hash, error)) error {
+	want, err := queryInt(r, "size", -1)
+	if err != nil {
+		return err
+	}
+	var hs []tlog.Hash
+	err = s.store.LogView(r.Context(), func(size int64, hr tlog.HashReader) error {
+		if want > size {
+			return errorf(http.StatusBadRequest, "bad_size", "the log has %d entries", size)
+		}
+		if want >= 0 {
+			size = want
+		}
+		var err error
+		hs, err = prove(size, hr)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"hashes": hashBytes(hs)})
+	return nil
+}
+
+// queryInt parses an optional non-negative integer query parameter.
+func queryInt(r *http.Request, name string, def int64) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, errorf(http.StatusBadRequest, "bad_"+name, "%s is not a number ≥ 0", name)
+	}
+	return n, nil
+}
+
+// receiptHeader is how a streamed answer (a body read) carries its receipt.
+const receiptHeader = "Blindvault-Receipt"
+
+func setReceiptHeader(w http.ResponseWriter, rc Receipt) error {
+	b, err := json.Marshal(rc)
+	if err != nil {
+		return fmt.Errorf("receipt: %w", err)
+	}
+	w.Header().Set(receiptHeader, base64.StdEncoding.EncodeToString(b))
+	return nil
+}
