@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -53,6 +54,7 @@ type registerResponse struct {
 	Handle    string     `json:"handle"`
 	Role      store.Role `json:"role"`
 	DeviceID  string     `json:"device_id"`
+	Receipts  []Receipt  `json:"receipts"`
 }
 
 // postAccount registers an account: its first key card (self-signed, seq 1),
@@ -118,7 +120,8 @@ func (s *Server) postAccount(w http.ResponseWriter, r *http.Request) error {
 	case req.Role != store.RolePatient || s.cfg.NoPatientSignup:
 		return errorf(http.StatusForbidden, "invite_required", "registering as %s needs an invite", req.Role)
 	}
-	err = s.store.CreateAccount(r.Context(), acct)
+	entries := append(s.cardEntry(acct.KeyCard.Signed), s.deviceEntry(acct.Device.Cert)...)
+	rcs, err := s.logged(r.Context(), entries, func(ctx context.Context) error { return s.store.CreateAccount(ctx, acct) })
 	switch {
 	case err == nil:
 	case isNotFound(err):
@@ -132,7 +135,7 @@ func (s *Server) postAccount(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("register: %w", err)
 	}
 	writeJSON(w, http.StatusCreated, registerResponse{
-		AccountID: acct.ID.String(), Handle: acct.Handle, Role: acct.Role, DeviceID: acct.Device.ID.String(),
+		AccountID: acct.ID.String(), Handle: acct.Handle, Role: acct.Role, DeviceID: acct.Device.ID.String(), Receipts: rcs,
 	})
 	return nil
 }
@@ -308,10 +311,12 @@ func (s *Server) putCard(w http.ResponseWriter, r *http.Request, c *Caller) erro
 	if next.Handle != c.Account.Handle {
 		return identBadRequest("bad_key_card", "a successor card keeps the handle")
 	}
-	err = s.store.UpdateKeyCard(r.Context(), id, store.KeyCard{Seq: next.Seq, Signed: req.KeyCard, Added: s.now()})
+	rcs, err := s.logged(r.Context(), s.cardEntry(req.KeyCard), func(ctx context.Context) error {
+		return s.store.UpdateKeyCard(ctx, id, store.KeyCard{Seq: next.Seq, Signed: req.KeyCard, Added: s.now()})
+	})
 	if err != nil {
 		return fmt.Errorf("put card: %w", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"account_id": id.String(), "card_seq": next.Seq})
+	writeJSON(w, http.StatusOK, map[string]any{"account_id": id.String(), "card_seq": next.Seq, "receipts": rcs})
 	return nil
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/server/store"
 )
 
@@ -78,7 +80,9 @@ func (s *Server) postInvite(w http.ResponseWriter, r *http.Request, c *Caller) e
 	code, hash := s.newInviteCode()
 	now := s.now()
 	inv := store.Invite{CodeHash: hash, Role: req.Role, Created: now, Expires: now.Add(ttl)}
-	if err := s.store.PutInvite(r.Context(), inv); err != nil {
+	if _, err := s.logged(r.Context(), []*auditlog.Entry{s.adminEntry(c, store.AccountID{}, auditlog.AdminInvite)}, func(ctx context.Context) error {
+		return s.store.PutInvite(ctx, inv)
+	}); err != nil {
 		return fmt.Errorf("invite: %w", err)
 	}
 	s.log.InfoContext(r.Context(), "admin: invite created", "admin", c.Account.ID.String(), "role", string(req.Role))
@@ -98,7 +102,13 @@ func (s *Server) setStatus(st store.Status) authedHandler {
 		if id == c.Account.ID && st == store.StatusSuspended {
 			return errorf(http.StatusConflict, "self_suspend", "an admin cannot suspend their own account")
 		}
-		if err := s.store.SetAccountStatus(r.Context(), id, st); err != nil {
+		op := auditlog.AdminSuspend
+		if st != store.StatusSuspended {
+			op = auditlog.AdminResume
+		}
+		if _, err := s.logged(r.Context(), []*auditlog.Entry{s.adminEntry(c, id, op)}, func(ctx context.Context) error {
+			return s.store.SetAccountStatus(ctx, id, st)
+		}); err != nil {
 			return fmt.Errorf("set status: %w", err)
 		}
 		s.log.InfoContext(r.Context(), "admin: account status", "admin", c.Account.ID.String(), "account", id.String(), "status", string(st))
@@ -122,6 +132,9 @@ func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request, c *Caller) 
 	w.Header().Set("Content-Disposition", `attachment; filename="blindvault-snapshot.db"`)
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Trailer", snapshotTrailer)
+	if _, err := s.appendLog(r.Context(), s.adminEntry(c, store.AccountID{}, auditlog.AdminSnapshot)); err != nil {
+		return err
+	}
 	w.WriteHeader(http.StatusOK)
 	h := sha256.New()
 	n, err := s.store.Snapshot(r.Context(), io.MultiWriter(w, h))
@@ -133,4 +146,11 @@ func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request, c *Caller) 
 	w.Header().Set(snapshotTrailer, hex.EncodeToString(h.Sum(nil)))
 	s.log.InfoContext(r.Context(), "admin: snapshot", "admin", c.Account.ID.String(), "bytes", n)
 	return nil
+}
+
+// adminEntry logs an admin's action on target (zero for none).
+func (s *Server) adminEntry(c *Caller, target store.AccountID, op uint64) *auditlog.Entry {
+	e := s.entry(auditlog.AdminAction, target)
+	e.Actor, e.Number = c.Account.ID, op
+	return e
 }

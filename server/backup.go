@@ -27,6 +27,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/server/store"
 )
 
@@ -106,7 +107,9 @@ func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx, now := r.Context(), b.s.now()
-	lo, err := b.s.store.UpdateLockout(ctx, id, backupFailure(now))
+	// The evaluation is logged with its lockout count, for registered accounts.
+	guess := &store.LogBatch{Entries: [][]byte{b.s.entry(auditlog.OPRFEvaluated, id).Marshal()}}
+	lo, err := b.s.store.UpdateLockout(store.WithLog(ctx, guess), id, backupFailure(now))
 	var locked *backupLocked
 	switch {
 	case errors.As(err, &locked):
@@ -185,11 +188,12 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 	case !ed25519.Verify(keys[0], msg, req.Signature) && !ed25519.Verify(keys[1], msg, req.Signature):
 		reason = "bad signature"
 	}
-	update := backupSuccess(now)
+	update, outcome := backupSuccess(now), b.s.entry(auditlog.BackupRelease, id)
+	outcome.Number = 1
 	if reason != "" {
-		update = backupFailure(now)
+		update, outcome.Number = backupFailure(now), 0
 	}
-	lo, err := b.s.store.UpdateLockout(ctx, id, update)
+	lo, err := b.s.store.UpdateLockout(store.WithLog(ctx, &store.LogBatch{Entries: [][]byte{outcome.Marshal()}}), id, update)
 	var locked *backupLocked
 	if errors.As(err, &locked) {
 		b.s.log.WarnContext(ctx, "backup release refused: locked", "account", id.String())

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gorilla/mux"
@@ -28,7 +29,8 @@ type chainEntryView struct {
 
 // chainAppended answers an append.
 type chainAppended struct {
-	Seq uint64 `json:"seq"`
+	Seq      uint64    `json:"seq"`
+	Receipts []Receipt `json:"receipts"`
 }
 
 // chainView is a page of a chain; Next, when set, is the from= of the next page.
@@ -61,10 +63,13 @@ func (s *Server) appendChain(w http.ResponseWriter, r *http.Request, c *Caller) 
 		return err
 	}
 	e := store.ChainEntry{Account: acct, Seq: item.Seq, Entry: item.Entry}
-	if err := s.store.AppendChain(r.Context(), e); err != nil {
+	rcs, err := s.logged(r.Context(), s.chainEntries([]store.ChainEntry{e}), func(ctx context.Context) error {
+		return s.store.AppendChain(ctx, e)
+	})
+	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, chainAppended{Seq: e.Seq})
+	writeJSON(w, http.StatusCreated, chainAppended{Seq: e.Seq, Receipts: rcs})
 	return nil
 }
 

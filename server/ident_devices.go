@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,8 +22,9 @@ type enrolRequest struct {
 }
 
 type enrolResponse struct {
-	AccountID string `json:"account_id"`
-	DeviceID  string `json:"device_id"`
+	AccountID string    `json:"account_id"`
+	DeviceID  string    `json:"device_id"`
+	Receipts  []Receipt `json:"receipts"`
 }
 
 // postDevice enrols a device. The certificate is the credential: it must be
@@ -75,13 +77,14 @@ func (s *Server) postDevice(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	dev := store.Device{ID: store.DeviceID(cert.DevicePK), Cert: req.DeviceCert, Added: now}
-	switch err := s.store.AddDevice(ctx, acctID, dev); {
+	rcs, err := s.logged(ctx, s.deviceEntry(req.DeviceCert), func(ctx context.Context) error { return s.store.AddDevice(ctx, acctID, dev) })
+	switch {
 	case errors.Is(err, store.ErrExists):
 		return errorf(http.StatusConflict, "device_exists", "the device is already enrolled (or was revoked)")
 	case err != nil:
 		return fmt.Errorf("enrol device: %w", err)
 	}
-	writeJSON(w, http.StatusCreated, enrolResponse{AccountID: acctID.String(), DeviceID: dev.ID.String()})
+	writeJSON(w, http.StatusCreated, enrolResponse{AccountID: acctID.String(), DeviceID: dev.ID.String(), Receipts: rcs})
 	return nil
 }
 
@@ -135,7 +138,10 @@ func (s *Server) postRevokeDevice(w http.ResponseWriter, r *http.Request, c *Cal
 	if err := rev.VerifyIssuer(card); err != nil {
 		return identBadRequest("bad_revocation", "device revocation: not signed by the account's current identity key")
 	}
-	switch err := s.store.RevokeDevice(r.Context(), c.Account.ID, dev, req.Revocation, s.now()); {
+	rcs, err := s.logged(r.Context(), s.revocationEntry(req.Revocation), func(ctx context.Context) error {
+		return s.store.RevokeDevice(ctx, c.Account.ID, dev, req.Revocation, s.now())
+	})
+	switch {
 	case isNotFound(err):
 		return errNotFound
 	case errors.Is(err, store.ErrConflict):
@@ -143,6 +149,6 @@ func (s *Server) postRevokeDevice(w http.ResponseWriter, r *http.Request, c *Cal
 	case err != nil:
 		return fmt.Errorf("revoke device: %w", err)
 	}
-	w.WriteHeader(http.StatusNoContent)
+	writeJSON(w, http.StatusOK, map[string]any{"device_id": dev.String(), "receipts": rcs})
 	return nil
 }

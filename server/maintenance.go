@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"net/http"
 	"time"
 )
@@ -49,6 +50,9 @@ func (s *Server) compact(ctx context.Context) error {
 // postCompact lets an admin purge deleted data now rather than at the next
 // scheduled compaction (for example after an erasure request).
 func (s *Server) postCompact(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	if _, err := s.appendLog(r.Context(), s.adminEntry(c, [32]byte{}, auditlog.AdminCompact)); err != nil {
+		return err
+	}
 	if err := s.compact(r.Context()); err != nil {
 		return err
 	}

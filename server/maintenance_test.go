@@ -26,7 +26,7 @@ func TestAdmin_Compact_PurgesDeletedBody(t *testing.T) {
 	if !inFile() {
 		t.Fatalf("the body is not in the database file: the scan proves nothing")
 	}
-	alice.send(t, http.MethodDelete, recordPath(f.ID), "application/octet-stream", nil).want(t, "DELETE", http.StatusNoContent)
+	alice.send(t, http.MethodDelete, recordPath(f.ID), "application/octet-stream", nil).want(t, "DELETE", http.StatusOK)
 	if !inFile() {
 		t.Log("the freed pages were already reused; compaction still must not fail")
 	}

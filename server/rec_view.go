@@ -24,6 +24,9 @@ type recordView struct {
 	Header     []byte   `json:"header,omitempty"`
 	ACL        []byte   `json:"acl,omitempty"`
 	Grants     [][]byte `json:"grants"`
+	// LogSalt names people in the record's log entries; only those who may
+	// read the record see it.
+	LogSalt []byte `json:"log_salt,omitempty"`
 }
 
 // headView is a record in a list.

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/server/store"
 )
 
@@ -29,9 +31,10 @@ func (s *Server) recordRoutes(r *mux.Router) {
 
 // versionResult answers a stored version.
 type versionResult struct {
-	ID         string `json:"id"`
-	Version    uint64 `json:"version"`
-	HeaderHash string `json:"header_hash"`
+	ID         string    `json:"id"`
+	Version    uint64    `json:"version"`
+	HeaderHash string    `json:"header_hash"`
+	Receipts   []Receipt `json:"receipts"`
 }
 
 // putVersion stores a version from a frame and a streamed body (rec_frame.go).
@@ -69,14 +72,17 @@ func (s *Server) putVersion(w http.ResponseWriter, r *http.Request, c *Caller) e
 	if err != nil {
 		return err
 	}
-	if err := s.store.PutVersion(ctx, vw, newBodyCheck(in, h, f.Leaves)); err != nil {
+	rcs, err := s.logged(ctx, s.versionEntries(vw, h), func(ctx context.Context) error {
+		return s.store.PutVersion(ctx, vw, newBodyCheck(in, h, f.Leaves))
+	})
+	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return errorf(http.StatusRequestEntityTooLarge, "too_large", "request over %d bytes", mbe.Limit)
 		}
 		return err
 	}
-	writeJSON(w, http.StatusCreated, versionResult{ID: id.String(), Version: version, HeaderHash: vw.HeaderHash.String()})
+	writeJSON(w, http.StatusCreated, versionResult{ID: id.String(), Version: version, HeaderHash: vw.HeaderHash.String(), Receipts: rcs})
 	return nil
 }
 
@@ -107,7 +113,7 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, c *Caller) er
 	if h.IsDeleted() {
 		writeJSON(w, http.StatusOK, recordView{
 			ID: id.String(), Owner: h.Owner.String(), Version: h.Version, HeaderHash: h.HeaderHash.String(),
-			ACLSeq: h.ACLSeq, Deleted: true, Grants: [][]byte{},
+			ACLSeq: h.ACLSeq, Deleted: true, Grants: [][]byte{}, LogSalt: s.logSalt(id),
 		})
 		return nil
 	}
@@ -156,6 +162,7 @@ func (s *Server) writeVersion(w http.ResponseWriter, r *http.Request, c *Caller,
 	view := recordView{
 		ID: h.Record.String(), Owner: h.Owner.String(), Version: v.Version, HeaderHash: v.HeaderHash.String(),
 		Author: v.Author.String(), ACLSeq: acl.Seq, Header: v.Header, ACL: acl.Signed, Grants: make([][]byte, 0, len(gs)),
+		LogSalt: s.logSalt(h.Record),
 	}
 	if !v.PrevHash.IsZero() {
 		view.PrevHash = v.PrevHash.String()
@@ -205,6 +212,16 @@ func (s *Server) getBody(w http.ResponseWriter, r *http.Request, c *Caller) erro
 		return err
 	}
 	defer body.Close()
+	// The read is logged, and durable, before a byte is served.
+	read := s.entry(auditlog.BodyRead, id)
+	read.Actor, read.Object, read.Number = s.actor(id, c.Account.ID), v.HeaderHash, version
+	rcs, err := s.appendLog(ctx, read)
+	if err != nil {
+		return err
+	}
+	if err := setReceiptHeader(w, rcs[0]); err != nil {
+		return err
+	}
 	hd := w.Header()
 	hd.Set("Content-Type", "application/octet-stream")
 	hd.Set("Content-Length", strconv.FormatInt(n, 10))
@@ -261,10 +278,19 @@ func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, c *Caller)
 	if item != nil {
 		d.Chain = []store.ChainEntry{{Account: c.Account.ID, Seq: item.Seq, Entry: item.Entry}}
 	}
-	if err := s.store.DeleteRecord(ctx, d); err != nil {
+	h, err := s.store.Head(ctx, id)
+	if err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
+	del := s.entry(auditlog.RecordDeleted, id)
+	del.Actor, del.Number = s.actor(id, c.Account.ID), h.Version
+	rcs, err := s.logged(ctx, append([]*auditlog.Entry{del}, s.chainEntries(d.Chain)...), func(ctx context.Context) error {
+		return s.store.DeleteRecord(ctx, d)
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id.String(), "receipts": rcs})
 	return nil
 }
 

@@ -58,7 +58,7 @@ func TestRecords_PutVersion_HappyPath(t *testing.T) {
 		t.Fatalf("GET /v1/records as bob = %+v, want none", none)
 	}
 
-	alice.send(t, http.MethodDelete, recordPath(f.ID), "", nil).want(t, "DELETE", http.StatusNoContent)
+	alice.send(t, http.MethodDelete, recordPath(f.ID), "", nil).want(t, "DELETE", http.StatusOK)
 	bob.get(t, recordPath(f.ID)).want(t, "GET record as bob after DELETE", http.StatusNotFound)
 	alice.get(t, versionPath(f.ID, 2)+"/body").want(t, "GET body after DELETE", http.StatusNotFound)
 	var tomb recordView

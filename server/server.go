@@ -128,3 +128,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 func (s *Server) now() time.Time { return s.cfg.Now() }
+
+// LogVerifierKey returns the note verifier key of the log's checkpoints,
+// which clients pin.
+func (s *Server) LogVerifierKey() string { return s.cfg.LogVerifierKey }

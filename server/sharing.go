@@ -101,11 +101,12 @@ func decodeSharingRequest(w http.ResponseWriter, r *http.Request) (*sharingUpdat
 
 // sharingResult answers an ACL update.
 type sharingResult struct {
-	ID      string `json:"id"`
-	ACLSeq  uint64 `json:"acl_seq"`
-	ACLHash string `json:"acl_hash"`
-	Epoch   uint32 `json:"epoch"`
-	Revoked int    `json:"revoked"` // reader keys whose grants ended
+	ID       string    `json:"id"`
+	ACLSeq   uint64    `json:"acl_seq"`
+	ACLHash  string    `json:"acl_hash"`
+	Epoch    uint32    `json:"epoch"`
+	Revoked  int       `json:"revoked"` // reader keys whose grants ended
+	Receipts []Receipt `json:"receipts"`
 }
 
 // putACL changes who may read a record; owner only. A new ACL must be the
@@ -171,11 +172,18 @@ func (s *Server) putACL(w http.ResponseWriter, r *http.Request, c *Caller) error
 	if u.Chain != nil {
 		sw.Chain = []store.ChainEntry{{Account: c.Account.ID, Seq: u.Chain.Seq, Entry: u.Chain.Entry}}
 	}
-	if err := s.store.UpdateSharing(ctx, sw); err != nil {
+	revokedAccounts, err := s.revokedAccounts(ctx, id, revoke)
+	if err != nil {
+		return err
+	}
+	entries := append(s.sharingEntries(id, c.Account.ID, sw.Sharing, revokedAccounts), s.chainEntries(sw.Chain)...)
+	rcs, err := s.logged(ctx, entries, func(ctx context.Context) error { return s.store.UpdateSharing(ctx, sw) })
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, sharingResult{
 		ID: id.String(), ACLSeq: target.Seq, ACLHash: store.Hash(target.Hash()).String(), Epoch: target.Epoch, Revoked: len(revoke),
+		Receipts: rcs,
 	})
 	return nil
 }

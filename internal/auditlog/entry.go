@@ -32,11 +32,11 @@ const (
 
 // AdminOp is the Number of an AdminAction entry.
 const (
-	AdminInvite   = 1
-	AdminSuspend  = 2
-	AdminResume   = 3
-	AdminSnapshot = 4
-	AdminCompact  = 5
+	AdminInvite uint64 = iota + 1
+	AdminSuspend
+	AdminResume
+	AdminSnapshot
+	AdminCompact
 )
 
 var typeNames = map[Type]string{

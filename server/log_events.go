@@ -1,0 +1,133 @@
+package server
+
+import (
+	"context"
+
+	"github.com/blindvault/blindvault/internal/auditlog"
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/server/store"
+)
+
+// The log entries of each kind of write (docs/spec/log-v1.md §3). Every
+// signed object a write carries is logged with its hash and signature, so
+// the log cannot show an action its actor did not sign. The objects were
+// verified before the write; parsing them again cannot fail, and an object
+// that somehow does not parse is logged without its signature rather than
+// dropping the entry.
+
+// signed is any verified object that has a hash and a signature.
+type signed interface {
+	Hash() [32]byte
+}
+
+func (s *Server) signedEntry(t auditlog.Type, subject [32]byte, obj signed, sig []byte, number uint64) *auditlog.Entry {
+	e := s.entry(t, subject)
+	e.Object, e.Sig, e.Number = obj.Hash(), sig, number
+	return e
+}
+
+// cardEntry logs a published key card.
+func (s *Server) cardEntry(raw []byte) []*auditlog.Entry {
+	c, err := format.ParseKeyCard(raw)
+	if err != nil {
+		return nil
+	}
+	return []*auditlog.Entry{s.signedEntry(auditlog.KeyCard, c.AccountID, c, c.Signature, c.Seq)}
+}
+
+// deviceEntry logs a device certificate.
+func (s *Server) deviceEntry(raw []byte) []*auditlog.Entry {
+	d, err := format.ParseDeviceCert(raw)
+	if err != nil {
+		return nil
+	}
+	return []*auditlog.Entry{s.signedEntry(auditlog.DeviceCertified, d.AccountID, d, d.Signature, 0)}
+}
+
+// revocationEntry logs a device revocation.
+func (s *Server) revocationEntry(raw []byte) []*auditlog.Entry {
+	d, err := format.ParseDeviceRevocation(raw)
+	if err != nil {
+		return nil
+	}
+	return []*auditlog.Entry{s.signedEntry(auditlog.DeviceRevoked, d.AccountID, d, d.Signature, 0)}
+}
+
+// chainEntries logs account-chain entries; an attestation entry is logged as
+// a role attestation.
+func (s *Server) chainEntries(chain []store.ChainEntry) []*auditlog.Entry {
+	var out []*auditlog.Entry
+	for _, c := range chain {
+		t := auditlog.ChainEntry
+		e, err := format.ParseAccountEntry(c.Entry)
+		if err != nil {
+			out = append(out, &auditlog.Entry{Type: t, Time: uint64(s.now().Unix()), Subject: c.Account, Number: c.Seq})
+			continue
+		}
+		if e.Event == format.EventAttestation {
+			t = auditlog.RoleAttestation
+		}
+		out = append(out, s.signedEntry(t, c.Account, e, e.Signature, c.Seq))
+	}
+	return out
+}
+
+// sharingEntries logs a new ACL, the grants created and the readers revoked.
+func (s *Server) sharingEntries(record store.RecordID, owner store.AccountID, sh store.Sharing, revoked []store.AccountID) []*auditlog.Entry {
+	var out []*auditlog.Entry
+	if sh.ACL != nil {
+		if a, err := format.ParseACL(sh.ACL.Signed); err == nil {
+			e := s.signedEntry(auditlog.ACLChanged, record, a, a.Signature, a.Seq)
+			e.Actor = s.actor(record, owner)
+			out = append(out, e)
+		}
+	}
+	for _, g := range sh.Grants {
+		pg, err := format.ParseGrant(g.Signed)
+		if err != nil {
+			continue
+		}
+		e := s.signedEntry(auditlog.GrantCreated, record, pg, pg.Signature, uint64(g.Epoch))
+		e.Actor, e.Peer = s.actor(record, store.AccountID(pg.Granter)), s.actor(record, g.Account)
+		out = append(out, e)
+	}
+	for _, a := range revoked {
+		e := s.entry(auditlog.GrantRevoked, record)
+		e.Actor, e.Peer = s.actor(record, owner), s.actor(record, a)
+		out = append(out, e)
+	}
+	return out
+}
+
+// versionEntries logs a version write with everything that came with it.
+func (s *Server) versionEntries(vw store.VersionWrite, h *format.Header) []*auditlog.Entry {
+	e := s.signedEntry(auditlog.VersionWritten, vw.Record, h, h.Signature, vw.Version)
+	e.Actor = s.actor(vw.Record, vw.Author)
+	out := []*auditlog.Entry{e}
+	out = append(out, s.sharingEntries(vw.Record, vw.Owner, vw.Sharing, nil)...)
+	return append(out, s.chainEntries(vw.Chain)...)
+}
+
+// revokedAccounts maps revoked reader keys to the accounts holding their grants.
+func (s *Server) revokedAccounts(ctx context.Context, record store.RecordID, keys []store.KeyID) ([]store.AccountID, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	gs, err := s.store.Grants(ctx, record)
+	if err != nil {
+		return nil, err
+	}
+	want := map[store.KeyID]bool{}
+	for _, k := range keys {
+		want[k] = true
+	}
+	seen := map[store.AccountID]bool{}
+	var out []store.AccountID
+	for _, g := range gs {
+		if want[g.Recipient] && !seen[g.Account] {
+			seen[g.Account] = true
+			out = append(out, g.Account)
+		}
+	}
+	return out, nil
+}
