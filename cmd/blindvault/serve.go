@@ -101,8 +101,14 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 	if origin == "" {
 		origin = scheme + "://" + ln.Addr().String()
 	}
+	logSigner, logKey, err := loadLogKey(c.data, server.LogOrigin(origin))
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv, err := server.New(server.Config{Store: st, Origin: origin, Logger: log, MaxBody: c.maxBody,
-		NoPatientSignup: c.noPatientSignup, Secrets: secrets, TrustedProxies: proxies})
+		NoPatientSignup: c.noPatientSignup, Secrets: secrets, TrustedProxies: proxies,
+		LogSigner: logSigner, LogVerifierKey: logKey, LogOrigin: logSigner.Name()})
 	if err != nil {
 		ln.Close()
 		return err
@@ -127,6 +133,7 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go srv.Maintain(ctx, c.sweepEvery, c.compactEvery)
+	fmt.Fprintf(s.err, "Transparency log key (clients pin it): %s\n", logKey)
 	fmt.Fprintf(s.err, "Blindvault listening on %s://%s (origin %s)\n", scheme, ln.Addr(), origin)
 	errc := make(chan error, 1)
 	go func() {

@@ -25,6 +25,8 @@ type Server struct {
 	URL string // http://127.0.0.1:PORT, also the origin sessions are bound to
 	// AdminInvite is the one-time invite for the first admin account.
 	AdminInvite string
+	// LogKey is the transparency log's verifier key, for clients to pin.
+	LogKey string
 	// DBPath is the bbolt file: what an operator, or a thief, would hold.
 	DBPath string
 	Store  *bolt.Store
@@ -63,7 +65,7 @@ func Start(ctx context.Context, dir string) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("local server: %w", err)
 	}
-	s := &Server{URL: origin, AdminInvite: strings.TrimSpace(string(invite)), DBPath: path, Store: st,
+	s := &Server{URL: origin, AdminInvite: strings.TrimSpace(string(invite)), LogKey: srv.LogVerifierKey(), DBPath: path, Store: st,
 		hs: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}, done: make(chan error, 1)}
 	go func() { s.done <- s.hs.Serve(ln) }()
 	return s, nil

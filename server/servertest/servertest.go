@@ -24,6 +24,8 @@ type Server struct {
 	Path  string       // the bbolt file
 	// AdminInvite is the server's one-time bootstrap invite for an admin.
 	AdminInvite string
+	// LogKey is the transparency log's verifier key.
+	LogKey string
 }
 
 // Start starts a server that stops when the test ends. cfg's Store, Origin and
@@ -61,7 +63,7 @@ func Start(t testing.TB, cfg server.Config) *Server {
 		ts.Close()
 		st.Close()
 	})
-	return &Server{URL: ts.URL, HTTP: ts.Client(), Store: st, Path: path, AdminInvite: strings.TrimSpace(string(invite))}
+	return &Server{URL: ts.URL, HTTP: ts.Client(), Store: st, Path: path, AdminInvite: strings.TrimSpace(string(invite)), LogKey: srv.LogVerifierKey()}
 }
 
 func random() []byte {
