@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/backup"
 	"github.com/blindvault/blindvault/internal/format"
 )
@@ -80,7 +81,10 @@ func (c *Client) Register(ctx context.Context, opts RegisterOptions) (*Registrat
 	if opts.Invite != "" {
 		in["invite"] = opts.Invite
 	}
-	if err := c.call(ctx, "POST", "/v1/accounts", in, nil); err != nil {
+	var out struct {
+		Receipts []receiptJSON `json:"receipts"`
+	}
+	if err := c.call(ctx, "POST", "/v1/accounts", in, &out); err != nil {
 		return nil, fmt.Errorf("register: %w", err)
 	}
 	c.id, c.device = id, dev
@@ -94,6 +98,14 @@ func (c *Client) Register(ctx context.Context, opts RegisterOptions) (*Registrat
 		return nil, err
 	}
 	if err := c.startSession(ctx); err != nil {
+		return nil, err
+	}
+	// The new card must be in the log: from now on, any other card for this
+	// account that the log shows is one this account did not make.
+	ch := id.card.c.Hash()
+	if err := c.expectLogged(ctx, out.Receipts, func(e *auditlog.Entry) bool {
+		return e.Type == auditlog.KeyCard && e.Subject == acct && e.Object == ch
+	}); err != nil {
 		return nil, err
 	}
 	return &Registration{AccountID: acct, Fingerprint: id.card.Fingerprint(), RecoveryCode: code}, nil

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 )
 
@@ -28,6 +29,14 @@ type Config struct {
 	Passphrase func() ([]byte, error)
 	// Workers bounds the cores that seal and open bodies; 0 means all.
 	Workers int
+	// LogKey, if set, is the transparency log's verifier key (a note vkey,
+	// as `blindvault serve` prints it); otherwise the server's is pinned on
+	// first use.
+	LogKey string
+	// Witnesses are log witnesses (URL and cosignature/v1 verifier key); a
+	// new checkpoint is accepted only once WitnessQuorum of them cosigned it.
+	Witnesses     []Witness
+	WitnessQuorum int
 }
 
 // Client is one account on one device, talking to one server. Every answer of
@@ -47,6 +56,8 @@ type Client struct {
 	token     string
 	cardCache map[[32]byte][]*KeyCard
 	fresh     map[[32]byte]*chainState // chains synced in this operation
+	tree      *auditlog.Tree           // the log as read and verified so far
+	entries   []*auditlog.Entry        // its entries, parsed
 	// profileDirty: pins or organisations changed since the profile record
 	// was last written.
 	profileDirty bool

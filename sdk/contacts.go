@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 )
 
@@ -299,13 +300,22 @@ func (c *Client) appendEntry(ctx context.Context, ev format.AccountEntry) error 
 		if err != nil {
 			return err
 		}
-		err = c.call(ctx, "POST", fmt.Sprintf("/v1/chains/%x", e.Account), itemOf(e), nil)
+		var out struct {
+			Receipts []receiptJSON `json:"receipts"`
+		}
+		err = c.call(ctx, "POST", fmt.Sprintf("/v1/chains/%x", e.Account), itemOf(e), &out)
 		if isStatus(err, statusPrecondition) && attempt < 3 {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		return c.committed(ctx, e)
+		if err := c.committed(ctx, e); err != nil {
+			return err
+		}
+		eh := e.Hash()
+		return c.expectLogged(ctx, out.Receipts, func(le *auditlog.Entry) bool {
+			return le.Subject == e.Account && le.Object == eh && le.Number == e.Seq
+		})
 	}
 }

@@ -43,6 +43,10 @@ type profile struct {
 	Chains map[string]*chainState `json:"chains"`
 	// Shared holds the records shared with this account that it has read.
 	Shared map[string]*sharedRecord `json:"shared"`
+	// Log is the pinned transparency log and the last checkpoint verified.
+	Log *logState `json:"log,omitempty"`
+	// Salts are the log salts of records this account read (for audits).
+	Salts map[string][]byte `json:"salts"`
 }
 
 // pin is a contact's handle and the fingerprint of its newest verified card.
@@ -68,7 +72,7 @@ type sharedRecord struct {
 
 func newProfile() *profile {
 	return &profile{Version: profileV1, Pins: map[string]*pin{}, Orgs: map[string]*orgPin{},
-		Chains: map[string]*chainState{}, Shared: map[string]*sharedRecord{}}
+		Chains: map[string]*chainState{}, Shared: map[string]*sharedRecord{}, Salts: map[string][]byte{}}
 }
 
 func (c *Client) loadProfile(ctx context.Context) (*profile, error) {
@@ -86,6 +90,7 @@ func (c *Client) loadProfile(ctx context.Context) (*profile, error) {
 	// A field written as null would otherwise leave a nil map.
 	q := newProfile()
 	p.Pins, p.Orgs, p.Chains, p.Shared = orMap(p.Pins, q.Pins), orMap(p.Orgs, q.Orgs), orMap(p.Chains, q.Chains), orMap(p.Shared, q.Shared)
+	p.Salts = orMap(p.Salts, q.Salts)
 	return p, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/internal/grant"
 	"github.com/blindvault/blindvault/internal/record"
@@ -34,6 +35,7 @@ type recordJSON struct {
 	Header  []byte   `json:"header"`
 	ACL     []byte   `json:"acl"`
 	Grants  [][]byte `json:"grants"`
+	LogSalt []byte   `json:"log_salt"`
 }
 
 // version is a record version that verified, with the epoch keys this
@@ -87,6 +89,9 @@ func (c *Client) fetch(ctx context.Context, id [32]byte, n uint64) (*version, er
 	}
 	if floor.deleted {
 		return nil, fmt.Errorf("%w: record %x was deleted, the server still serves it", ErrRollback, id[:4])
+	}
+	if key := hex.EncodeToString(id[:]); len(view.LogSalt) == auditlog.SaltSize && c.prof.Salts[key] == nil {
+		c.prof.Salts[key] = view.LogSalt
 	}
 	v := &version{id: id, owner: owner, epochs: map[uint32][]byte{}}
 	if err := c.verifyVersion(ctx, v, &view, n, floor); err != nil {
@@ -167,7 +172,14 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *recordJSON
 	}
 	key, ok := v.epochs[h.Epoch]
 	if !ok {
-		if _, reader := hdrACL.Lookup(format.KeyID(c.id.card.c.XWingPK)); reader {
+		// Every reader of an ACL holds a grant of its epoch: a reader of the
+		// ACL the header signs, or of the ACL in force at the header's epoch,
+		// has one for this version. (A reader added after a revocation holds
+		// only the new epoch's key, unless shared with history.)
+		me := format.KeyID(c.id.card.c.XWingPK)
+		_, atWrite := hdrACL.Lookup(me)
+		_, inForce := v.acl.Lookup(me)
+		if atWrite || (inForce && v.acl.Epoch == h.Epoch) {
 			return fmt.Errorf("%w: epoch %d of record %x", ErrMissingGrant, h.Epoch, v.id[:4])
 		}
 		return fmt.Errorf("%w: epoch %d of record %x", ErrNotRecipient, h.Epoch, v.id[:4])

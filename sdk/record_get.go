@@ -2,9 +2,12 @@ package sdk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
+	"github.com/blindvault/blindvault/internal/cobble"
 	"github.com/blindvault/blindvault/internal/record"
 )
 
@@ -28,33 +31,69 @@ func (c *Client) Get(ctx context.Context, id [32]byte, w io.Writer) (*RecordInfo
 
 // openBody streams a verified version's body into w.
 func (c *Client) openBody(ctx context.Context, v *version, w io.Writer) error {
+	leaves, body, err := c.bodyStreams(ctx, v)
+	if err != nil {
+		return err
+	}
+	defer leaves.Close()
+	defer body.Body.Close()
+	lr, err := leaves.Reader()
+	if err != nil {
+		return err
+	}
+	// The server's lengths mean nothing: the signed header bounds the read.
+	br := io.LimitReader(body.Body, int64(v.header.CiphertextLen))
+	return openUnlocked(ctx, v.unlocked, w, br, lr, c.cfg.Workers)
+}
+
+// bodyStreams fetches a verified version's leaf list, which must hash to the
+// signed root before any chunk is opened, and then requests its body. The
+// caller closes both.
+func (c *Client) bodyStreams(ctx context.Context, v *version) (spool, *Response, error) {
 	id, h := v.id, v.header
 	leaves, err := c.stream(ctx, "GET", fmt.Sprintf("/v1/records/%x/versions/%d/leaves", id, h.Version), nil, nil)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	defer leaves.Body.Close()
-	// The leaf list must hash to the signed root before any chunk is opened.
 	spooled, err := newSpool(int64(32 * h.ChunkCount))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer spooled.Close()
 	if err := record.CheckLeaves(h, leaves.Body, spooled); err != nil {
-		return err
-	}
-	lr, err := spooled.Reader()
-	if err != nil {
-		return err
+		spooled.Close()
+		return nil, nil, err
 	}
 	body, err := c.stream(ctx, "GET", fmt.Sprintf("/v1/records/%x/versions/%d/body", id, h.Version), nil, nil)
 	if err != nil {
-		return err
+		spooled.Close()
+		return nil, nil, err
 	}
-	defer body.Body.Close()
-	// The server's lengths mean nothing: the signed header bounds the read.
-	br := io.LimitReader(body.Body, int64(h.CiphertextLen))
-	return v.unlocked.Open(ctx, w, br, lr, c.cfg.Workers)
+	// The server must have logged this read before serving it.
+	hh := h.Hash()
+	rcs, err := receiptHeader(body)
+	if err == nil {
+		err = c.expectLogged(ctx, rcs, func(e *auditlog.Entry) bool {
+			return e.Type == auditlog.BodyRead && e.Subject == id && e.Object == hh && e.Number == h.Version
+		})
+	}
+	if err != nil {
+		body.Body.Close()
+		spooled.Close()
+		return nil, nil, err
+	}
+	return spooled, body, nil
+}
+
+// openUnlocked streams a body through u.Open. A body that does not start with
+// the salt and commitment the header signs (another record's body, say) is
+// ErrCommitment, as a key that does not match them is.
+func openUnlocked(ctx context.Context, u *record.Unlocked, dst io.Writer, body, leaves io.Reader, workers int) error {
+	err := u.Open(ctx, dst, body, leaves, workers)
+	if errors.Is(err, cobble.ErrCommitment) {
+		return fmt.Errorf("%w: the body is not the one the header signs: %w", ErrCommitment, err)
+	}
+	return err
 }
 
 // info describes a verified version.

@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/cobble"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/internal/padding"
@@ -35,21 +36,48 @@ type PutOptions struct {
 // version of opts.Update, and appends the write to this account's chain in
 // the same server transaction.
 func (c *Client) Put(ctx context.Context, body io.Reader, opts *PutOptions) (*RecordInfo, error) {
+	if opts == nil {
+		opts = &PutOptions{}
+	}
+	return c.putRecord(ctx, &spoolSealer{body: body, size: opts.Size}, opts)
+}
+
+// putRecord writes a version of a user's record, its body sealed by s.
+func (c *Client) putRecord(ctx context.Context, s versionSealer, opts *PutOptions) (*RecordInfo, error) {
 	defer c.begin()()
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
-	if opts == nil {
-		opts = &PutOptions{}
-	}
 	now := time.Now()
 	meta := record.Meta{Title: opts.Title, Type: opts.Type, Tags: opts.Tags, Created: now, Modified: now}
-	return c.put(ctx, body, opts.Size, opts.Update, meta, format.EventVersion)
+	return c.putVersion(ctx, s, opts.Update, meta, format.EventVersion)
 }
 
 // put seals and uploads one version; event is EventVersion, or EventProfile
 // for the profile record.
 func (c *Client) put(ctx context.Context, body io.Reader, size int64, update [32]byte, meta record.Meta, event format.Event) (*RecordInfo, error) {
+	return c.putVersion(ctx, &spoolSealer{body: body, size: size}, update, meta, event)
+}
+
+// versionSealer seals the body of a version being written: here into spools
+// (spoolSealer), or outside Go (externalSealer).
+type versionSealer interface {
+	seal(ctx context.Context, p *record.SealParams) (*sealedVersion, error)
+}
+
+// sealedVersion is a sealed version ready to upload.
+type sealedVersion struct {
+	header *format.Header
+	length uint64 // the body's true length
+	// frame returns the whole upload: the frame head given (which ends with
+	// the leaf list's length), the leaf list and the body. It is called again
+	// for a retried upload.
+	frame func(head []byte) (io.Reader, error)
+	close func()
+}
+
+// putVersion seals a version with s and uploads it.
+func (c *Client) putVersion(ctx context.Context, s versionSealer, update [32]byte, meta record.Meta, event format.Event) (*RecordInfo, error) {
 	if _, err := record.SealedMetaSize(&meta); err != nil {
 		return nil, err
 	}
@@ -87,46 +115,22 @@ func (c *Client) put(ctx context.Context, body io.Reader, size int64, update [32
 		p.ACL, p.EpochKey = head.acl, key
 	}
 
-	bodyHint, leafHint := int64(-1), int64(-1)
-	if size > 0 {
-		padded := int64(padding.BodySize(uint64(size)))
-		bodyHint, leafHint = cobble.CiphertextSize(padded), 32*cobble.ChunkCount(padded)
-	}
-	bodySpool, err := newSpool(bodyHint)
+	sv, err := s.seal(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	defer bodySpool.Close()
-	leafSpool, err := newSpool(leafHint)
-	if err != nil {
-		return nil, err
-	}
-	defer leafSpool.Close()
-	counted := &countingReader{r: body}
-	h, err := record.Seal(ctx, p, counted, bodySpool, leafSpool)
-	if err != nil {
-		return nil, err
-	}
+	defer sv.close()
+	h := sv.header
 
 	for attempt := 0; ; attempt++ {
 		e, err := c.ownEntry(ctx, format.AccountEntry{Event: event, Record: h.RecordID, Owner: h.Owner, Number: h.Version, Object: h.Hash()})
 		if err != nil {
 			return nil, err
 		}
-		head := versionFrameHead(h, acl, grants, e)
+		head := binary.BigEndian.AppendUint32(versionFrameHead(h, acl, grants, e), uint32(32*h.ChunkCount))
 		open := func() (io.Reader, int64, error) {
-			leaves, err := leafSpool.Reader()
-			if err != nil {
-				return nil, 0, err
-			}
-			body, err := bodySpool.Reader()
-			if err != nil {
-				return nil, 0, err
-			}
-			n := int64(len(head)) + 4 + int64(32*h.ChunkCount) + int64(h.CiphertextLen)
-			var l [4]byte
-			binary.BigEndian.PutUint32(l[:], uint32(32*h.ChunkCount))
-			return io.MultiReader(bytes.NewReader(head), bytes.NewReader(l[:]), leaves, body), n, nil
+			r, err := sv.frame(head)
+			return r, int64(len(head)) + int64(32*h.ChunkCount) + int64(h.CiphertextLen), err
 		}
 		resp, err := c.stream(ctx, "PUT", fmt.Sprintf("/v1/records/%x/versions/%d", h.RecordID, h.Version),
 			map[string]string{"Content-Type": "application/octet-stream"}, open)
@@ -139,15 +143,68 @@ func (c *Client) put(ctx context.Context, body io.Reader, size int64, update [32
 			}
 			return nil, err
 		}
+		rcs, err := receiptsOf(resp.Body)
 		resp.Body.Close()
+		if err != nil {
+			return nil, err
+		}
 		if err := c.committed(ctx, e); err != nil {
+			return nil, err
+		}
+		hh := h.Hash()
+		if err := c.expectLogged(ctx, rcs, func(le *auditlog.Entry) bool {
+			return le.Type == auditlog.VersionWritten && le.Subject == h.RecordID && le.Object == hh && le.Number == h.Version
+		}); err != nil {
 			return nil, err
 		}
 		kc := c.id.card
 		return &RecordInfo{RecordID: h.RecordID, Version: h.Version, Author: kc, AuthorVerified: true,
-			Title: meta.Title, Type: meta.Type, Tags: meta.Tags, Length: counted.n, Created: meta.Created,
+			Title: meta.Title, Type: meta.Type, Tags: meta.Tags, Length: sv.length, Created: meta.Created,
 			Modified: meta.Modified, StoredBytes: h.CiphertextLen, Epoch: h.Epoch, ACLSeq: p.ACL.Seq}, nil
 	}
+}
+
+// spoolSealer seals a body in Go on all cores, into spools: in memory when
+// small, in unlinked temporary files otherwise.
+type spoolSealer struct {
+	body io.Reader
+	size int64 // the body's length if known, else -1 or 0
+}
+
+func (s *spoolSealer) seal(ctx context.Context, p *record.SealParams) (*sealedVersion, error) {
+	bodyHint, leafHint := int64(-1), int64(-1)
+	if s.size > 0 {
+		padded := int64(padding.BodySize(uint64(s.size)))
+		bodyHint, leafHint = cobble.CiphertextSize(padded), 32*cobble.ChunkCount(padded)
+	}
+	bodySpool, err := newSpool(bodyHint)
+	if err != nil {
+		return nil, err
+	}
+	leafSpool, err := newSpool(leafHint)
+	if err != nil {
+		bodySpool.Close()
+		return nil, err
+	}
+	closeAll := func() { bodySpool.Close(); leafSpool.Close() }
+	counted := &countingReader{r: s.body}
+	h, err := record.Seal(ctx, p, counted, bodySpool, leafSpool)
+	if err != nil {
+		closeAll()
+		return nil, err
+	}
+	frame := func(head []byte) (io.Reader, error) {
+		leaves, err := leafSpool.Reader()
+		if err != nil {
+			return nil, err
+		}
+		body, err := bodySpool.Reader()
+		if err != nil {
+			return nil, err
+		}
+		return io.MultiReader(bytes.NewReader(head), leaves, body), nil
+	}
+	return &sealedVersion{header: h, length: counted.n, frame: frame, close: closeAll}, nil
 }
 
 // chainMoved reports whether this account's chain grew past the entry e was

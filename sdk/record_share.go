@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 )
 
@@ -35,6 +36,9 @@ func (c *Client) Share(ctx context.Context, id [32]byte, handle string, opts *Sh
 	}
 	ct, err := c.lookup(ctx, handle, &opts.LookupOptions)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.cardLogged(ctx, ct.Card); err != nil {
 		return nil, err
 	}
 	v, err := c.ownHead(ctx, id)
@@ -199,14 +203,23 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 			return err
 		}
 		req.Chain = itemOf(e)
-		err = c.call(ctx, "PUT", fmt.Sprintf("/v1/records/%x/acl", v.id), req, nil)
+		var out struct {
+			Receipts []receiptJSON `json:"receipts"`
+		}
+		err = c.call(ctx, "PUT", fmt.Sprintf("/v1/records/%x/acl", v.id), req, &out)
 		if isStatus(err, statusPrecondition) && attempt < 3 && c.chainMoved(ctx, e) {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		return c.committed(ctx, e)
+		if err := c.committed(ctx, e); err != nil {
+			return err
+		}
+		ah := acl.Hash()
+		return c.expectLogged(ctx, out.Receipts, func(le *auditlog.Entry) bool {
+			return le.Type == auditlog.ACLChanged && le.Subject == v.id && le.Object == ah && le.Number == acl.Seq
+		})
 	}
 }
 
@@ -236,7 +249,16 @@ func (c *Client) Delete(ctx context.Context, id [32]byte) error {
 		if err != nil {
 			return err
 		}
+		rcs, err := receiptsOf(resp.Body)
 		resp.Body.Close()
-		return c.committed(ctx, e)
+		if err != nil {
+			return err
+		}
+		if err := c.committed(ctx, e); err != nil {
+			return err
+		}
+		return c.expectLogged(ctx, rcs, func(le *auditlog.Entry) bool {
+			return le.Type == auditlog.RecordDeleted && le.Subject == id
+		})
 	}
 }

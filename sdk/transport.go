@@ -3,7 +3,6 @@ package sdk
 import (
 	"context"
 	"io"
-	"net/textproto"
 )
 
 // Transport carries one HTTP request to the server and returns its answer. The
@@ -33,5 +32,24 @@ type Response struct {
 
 // header returns a response header by name, in any case.
 func (r *Response) header(name string) string {
-	return r.Header[textproto.CanonicalMIMEHeaderKey(name)]
+	return r.Header[CanonicalHeaderKey(name)]
+}
+
+// CanonicalHeaderKey returns name in the canonical form of Response.Header
+// keys ("content-type" becomes "Content-Type"), as net/textproto does; net/textproto
+// itself is not imported because it brings package net into the WebAssembly
+// build.
+func CanonicalHeaderKey(name string) string {
+	b := []byte(name)
+	upper := true
+	for i, c := range b {
+		switch {
+		case upper && 'a' <= c && c <= 'z':
+			b[i] = c - ('a' - 'A')
+		case !upper && 'A' <= c && c <= 'Z':
+			b[i] = c + ('a' - 'A')
+		}
+		upper = c == '-'
+	}
+	return string(b)
 }

@@ -107,3 +107,17 @@ func cosignatureTime(b64 string) (int64, bool) {
 	}
 	return int64(binary.BigEndian.Uint64(raw[4:12])), true
 }
+
+// WitnessRequest encodes a c2sp.org/tlog-witness add-checkpoint body: the
+// size the witness last cosigned, the consistency proof from it, a blank
+// line, and the signed checkpoint.
+func WitnessRequest(oldSize int64, proof [][32]byte, signed []byte) []byte {
+	var b strings.Builder
+	fmt.Fprintf(&b, "old %d\n", oldSize)
+	for _, h := range proof {
+		b.WriteString(base64.StdEncoding.EncodeToString(h[:]) + "\n")
+	}
+	b.WriteString("\n")
+	b.Write(signed)
+	return []byte(b.String())
+}

@@ -1,0 +1,248 @@
+package sdk
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/blindvault/blindvault/internal/auditlog"
+	"github.com/blindvault/blindvault/internal/format"
+)
+
+// Reading the log means rebuilding its Merkle tree from every entry, so that
+// the entries the server served are exactly the ones its signed checkpoint
+// commits to: none dropped, none changed, none added (ErrLogMismatch). A
+// client keeps the tree while it runs and reads only new entries next time.
+// Scanning every entry does not scale past one server; a verifiable index is
+// the way on (docs/threat-model.md).
+
+// LogReport is what VerifyLog checked.
+type LogReport struct {
+	Origin  string
+	Size    int64
+	Root    string // hex
+	Entries int64  // entries read and hashed in this run
+}
+
+// VerifyLog fetches the newest checkpoint, checks that it extends the last
+// one this profile verified (and has the configured witness cosignatures),
+// rebuilds the tree from every entry, and checks the log's entries about
+// this account: a key card or device it did not make is ErrUnexpectedKey.
+func (c *Client) VerifyLog(ctx context.Context) (*LogReport, error) {
+	defer c.begin()()
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
+	before := c.logTree().Size()
+	cp, err := c.syncLog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &LogReport{Origin: cp.Origin, Size: cp.Size, Root: fmt.Sprintf("%x", cp.Root[:]), Entries: cp.Size - before}, nil
+}
+
+func (c *Client) logTree() *auditlog.Tree {
+	if c.tree == nil {
+		c.tree = &auditlog.Tree{}
+	}
+	return c.tree
+}
+
+// syncLog moves to the server's newest checkpoint and reads the entries up to
+// it, checking the rebuilt root and this account's entries.
+func (c *Client) syncLog(ctx context.Context) (auditlog.Checkpoint, error) {
+	signed, err := c.latestCheckpoint(ctx)
+	if err != nil {
+		return auditlog.Checkpoint{}, err
+	}
+	cp, err := c.advance(ctx, signed)
+	if err != nil {
+		return cp, err
+	}
+	// advance may have moved past signed (a witness was ahead): use the newest.
+	if cp, err = c.checkpoint(); err != nil {
+		return cp, err
+	}
+	t := c.logTree()
+	if t.Size() > cp.Size {
+		return cp, fmt.Errorf("%w: this client read %d entries, the checkpoint has %d", ErrLogFork, t.Size(), cp.Size)
+	}
+	start := t.Size()
+	for t.Size() < cp.Size {
+		var page struct {
+			Entries [][]byte `json:"entries"`
+		}
+		if err := c.call(ctx, "GET", fmt.Sprintf("/v1/log/entries?from=%d&limit=1000", t.Size()), nil, &page); err != nil {
+			return cp, err
+		}
+		if len(page.Entries) == 0 {
+			return cp, fmt.Errorf("%w: the server serves %d entries of %d", ErrLogMismatch, t.Size(), cp.Size)
+		}
+		for _, raw := range page.Entries {
+			if t.Size() == cp.Size {
+				break
+			}
+			e, err := auditlog.Parse(raw)
+			if err != nil {
+				return cp, fmt.Errorf("%w: entry %d: %w", ErrLogMismatch, t.Size(), err)
+			}
+			if err := t.Append(raw); err != nil {
+				return cp, err
+			}
+			c.entries = append(c.entries, e)
+		}
+	}
+	root, err := t.Root()
+	if err != nil {
+		return cp, err
+	}
+	if root != cp.Root {
+		// Forget what was read: the next try starts from the verified part.
+		c.tree, c.entries = nil, nil
+		return cp, fmt.Errorf("%w: entries 0..%d hash to %x, the checkpoint signs %x", ErrLogMismatch, cp.Size, root[:4], cp.Root[:4])
+	}
+	return cp, c.checkOwnEntries(ctx, c.entries[start:])
+}
+
+// checkOwnEntries raises ErrUnexpectedKey for a key card or device certified
+// for this account that this account did not make.
+func (c *Client) checkOwnEntries(ctx context.Context, es []*auditlog.Entry) error {
+	me := c.accountID()
+	var devices map[[32]byte]bool
+	for _, e := range es {
+		if e.Subject != me {
+			continue
+		}
+		switch e.Type {
+		case auditlog.KeyCard:
+			if e.Object != c.id.card.c.Hash() {
+				return fmt.Errorf("%w: the log shows key card %d (%x…) for this account", ErrUnexpectedKey, e.Number, e.Object[:6])
+			}
+		case auditlog.DeviceCertified:
+			if devices == nil {
+				var err error
+				if devices, err = c.ownDevices(ctx); err != nil {
+					return err
+				}
+			}
+			if !devices[e.Object] {
+				return fmt.Errorf("%w: the log shows a device (%x…) this account did not certify", ErrUnexpectedKey, e.Object[:6])
+			}
+		}
+	}
+	return nil
+}
+
+// ownDevices returns the hashes of the device certificates this account's
+// identity key signed.
+func (c *Client) ownDevices(ctx context.Context) (map[[32]byte]bool, error) {
+	var out struct {
+		Devices []struct {
+			Cert []byte `json:"device_cert"`
+		} `json:"devices"`
+	}
+	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/accounts/%x/devices", c.accountID()), nil, &out); err != nil {
+		return nil, err
+	}
+	hs := map[[32]byte]bool{}
+	for _, d := range out.Devices {
+		cert, err := format.ParseDeviceCert(d.Cert)
+		if err == nil && cert.VerifyIssuer(c.id.card.c) == nil {
+			hs[cert.Hash()] = true
+		}
+	}
+	return hs, nil
+}
+
+// cardLogged checks that a contact's key card is in the log, named for its
+// account, before anything is wrapped to it.
+func (c *Client) cardLogged(ctx context.Context, kc *KeyCard) error {
+	if _, err := c.syncLog(ctx); err != nil {
+		return err
+	}
+	h := kc.c.Hash()
+	for _, e := range c.entries {
+		if e.Type == auditlog.KeyCard && e.Subject == kc.c.AccountID && e.Object == h {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %w: %s's key card", ErrKeyUnverified, ErrNotLogged, kc.c.Handle)
+}
+
+// AuditEvent is one logged action on a record.
+type AuditEvent struct {
+	Index   int64     `json:"index"`
+	Time    time.Time `json:"time"`
+	Action  string    `json:"action"`
+	Who     string    `json:"who"`            // the actor's handle, or "someone unknown"
+	Whom    string    `json:"whom,omitempty"` // for grants: the reader
+	Version uint64    `json:"version,omitempty"`
+}
+
+// Audit returns the verified access history of a record this account owns or
+// reads: every version written, read, shared, revoked and deleted, with the
+// people it names resolved to the handles this device knows. The log is read
+// and checked first (VerifyLog), so a server that hides an entry from this
+// view fails with ErrLogMismatch instead.
+func (c *Client) Audit(ctx context.Context, id [32]byte) ([]AuditEvent, error) {
+	defer c.begin()()
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
+	salt, err := c.logSalt(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := c.syncLog(ctx); err != nil {
+		return nil, err
+	}
+	names := map[[32]byte]string{auditlog.ActorHash(salt, c.accountID()): c.prof.Handle}
+	for acct, p := range c.prof.Pins {
+		names[auditlog.ActorHash(salt, mustID(acct))] = p.Handle
+	}
+	name := func(h [32]byte) string {
+		if h == ([32]byte{}) {
+			return ""
+		}
+		if n, ok := names[h]; ok {
+			return n
+		}
+		return "someone unknown"
+	}
+	var out []AuditEvent
+	for i, e := range c.entries {
+		if e.Subject != id || !e.Type.RecordScoped() {
+			continue
+		}
+		ev := AuditEvent{Index: int64(i), Time: time.Unix(int64(e.Time), 0).UTC(), Action: e.Type.String(),
+			Who: name(e.Actor), Whom: name(e.Peer)}
+		switch e.Type {
+		case auditlog.VersionWritten, auditlog.BodyRead, auditlog.RecordDeleted:
+			ev.Version = e.Number
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+// logSalt returns the salt that names people in a record's log entries, from
+// the record's view (kept in the profile, so a deleted record can be audited).
+func (c *Client) logSalt(ctx context.Context, id [32]byte) ([]byte, error) {
+	key := hex.EncodeToString(id[:])
+	if s, ok := c.prof.Salts[key]; ok {
+		return s, nil
+	}
+	var view recordJSON
+	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/records/%x", id), nil, &view); err != nil {
+		if isStatus(err, statusNotFound) {
+			return nil, c.explainMissing(ctx, id, err)
+		}
+		return nil, err
+	}
+	if len(view.LogSalt) != auditlog.SaltSize {
+		return nil, fmt.Errorf("%w: record %x has no log salt", ErrMalformed, id[:4])
+	}
+	c.prof.Salts[key] = view.LogSalt
+	return view.LogSalt, c.saveProfile(ctx)
+}

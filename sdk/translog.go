@@ -1,0 +1,263 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/blindvault/blindvault/internal/auditlog"
+)
+
+// The transparency log, client side (docs/spec/log-v1.md §6). The client pins
+// the log's key, keeps the last checkpoint it verified, and accepts a new one
+// only if it signs a tree the old one is a prefix of. Every write it makes
+// comes back with a receipt that must prove the write's entry in such a tree;
+// reading the log rebuilds the tree from every entry and must reach the
+// checkpoint's root.
+
+var (
+	// ErrLogFork means the server showed a log that is not an extension of
+	// the one this client (or a witness) saw before: a fork or a rewrite.
+	ErrLogFork = errors.New("transparency log forked or rewritten")
+	// ErrLogMismatch means the entries the server served do not hash to the
+	// root of its signed checkpoint: an entry was dropped, added or changed.
+	ErrLogMismatch = errors.New("log entries do not match the signed checkpoint")
+	// ErrNotLogged means an operation's log entry is missing or its receipt
+	// does not prove it.
+	ErrNotLogged = errors.New("operation is not in the transparency log")
+	// ErrUnexpectedKey means the log shows a key card, device or grant for
+	// this account that this account did not make.
+	ErrUnexpectedKey = errors.New("the log shows a key or grant this account did not make")
+)
+
+// logState is the profile's memory of the log.
+type logState struct {
+	Origin     string `json:"origin"`
+	Key        string `json:"key"`        // note verifier key of the log
+	Checkpoint string `json:"checkpoint"` // last verified signed checkpoint
+}
+
+// receiptJSON is a server receipt (server.Receipt).
+type receiptJSON struct {
+	Index      int64    `json:"index"`
+	Entry      []byte   `json:"entry"`
+	Proof      [][]byte `json:"proof"`
+	Checkpoint string   `json:"checkpoint"`
+}
+
+// pinLog pins the log key: the configured one, or the server's on first use.
+func (c *Client) pinLog(ctx context.Context) error {
+	if c.prof.Log != nil && c.prof.Log.Key != "" {
+		return nil
+	}
+	var out struct {
+		Origin string `json:"origin"`
+		Key    string `json:"key"`
+	}
+	if err := c.call(ctx, "GET", "/v1/log/key", nil, &out); err != nil {
+		return err
+	}
+	if c.cfg.LogKey != "" && out.Key != c.cfg.LogKey {
+		return fmt.Errorf("%w: the server's log key is not the configured one", ErrKeyUnverified)
+	}
+	if _, err := note.NewVerifier(out.Key); err != nil {
+		return fmt.Errorf("%w: log key: %w", ErrMalformed, err)
+	}
+	c.prof.Log = &logState{Origin: out.Origin, Key: out.Key}
+	return nil
+}
+
+// checkpoint returns the last verified checkpoint (size 0 before any).
+func (c *Client) checkpoint() (auditlog.Checkpoint, error) {
+	if c.prof.Log == nil || c.prof.Log.Checkpoint == "" {
+		return auditlog.Checkpoint{Origin: c.logOrigin()}, nil
+	}
+	cp, _, err := c.policy().Open([]byte(c.prof.Log.Checkpoint))
+	return cp, err
+}
+
+func (c *Client) logOrigin() string {
+	if c.prof.Log == nil {
+		return ""
+	}
+	return c.prof.Log.Origin
+}
+
+func (c *Client) policy() *auditlog.Policy {
+	v, err := note.NewVerifier(c.prof.Log.Key)
+	if err != nil {
+		v = nil
+	}
+	return &auditlog.Policy{Origin: c.prof.Log.Origin, Log: v}
+}
+
+// advance verifies a signed checkpoint and moves this client's view of the
+// log to it if it is newer, after checking that the old tree is its prefix.
+func (c *Client) advance(ctx context.Context, signed []byte) (auditlog.Checkpoint, error) {
+	if err := c.pinLog(ctx); err != nil {
+		return auditlog.Checkpoint{}, err
+	}
+	p := c.policy()
+	if p.Log == nil {
+		return auditlog.Checkpoint{}, fmt.Errorf("%w: pinned log key", ErrMalformed)
+	}
+	cp, _, err := p.Open(signed)
+	if err != nil {
+		return cp, fmt.Errorf("%w: %w", ErrLogFork, err)
+	}
+	old, err := c.checkpoint()
+	if err != nil {
+		return cp, err
+	}
+	switch {
+	case cp.Size < old.Size:
+		// An older checkpoint is fine as a receipt's, if it is a prefix of ours.
+		if err := c.checkConsistent(ctx, cp, old); err != nil {
+			return cp, err
+		}
+		return cp, nil
+	case cp.Size == old.Size:
+		if cp.Root != old.Root {
+			return cp, fmt.Errorf("%w: two roots for a tree of %d entries", ErrLogFork, cp.Size)
+		}
+		return cp, nil
+	}
+	if err := c.checkConsistent(ctx, old, cp); err != nil {
+		return cp, err
+	}
+	cosigned, err := c.witness(ctx, old, cp, signed)
+	if errors.Is(err, errWitnessAhead) {
+		// Another client had the witness cosign a newer tree: move to the
+		// server's newest checkpoint, which must extend it.
+		latest, lerr := c.latestCheckpoint(ctx)
+		if lerr != nil {
+			return cp, lerr
+		}
+		if bytes.Equal(latest, signed) {
+			return cp, fmt.Errorf("%w: a witness saw a larger log than the server shows", ErrLogFork)
+		}
+		return c.advance(ctx, latest)
+	}
+	if err != nil {
+		return cp, err
+	}
+	c.prof.Log.Checkpoint = string(cosigned)
+	return cp, c.saveProfile(ctx)
+}
+
+// checkConsistent checks that the tree of older is a prefix of the tree of newer.
+func (c *Client) checkConsistent(ctx context.Context, older, newer auditlog.Checkpoint) error {
+	if older.Size == 0 {
+		return nil
+	}
+	var out struct {
+		Hashes [][]byte `json:"hashes"`
+	}
+	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/log/consistency?from=%d&size=%d", older.Size, newer.Size), nil, &out); err != nil {
+		return err
+	}
+	proof, err := tlogHashes(out.Hashes)
+	if err != nil {
+		return err
+	}
+	if err := tlog.CheckTree(proof, newer.Size, newer.Root, older.Size, older.Root); err != nil {
+		return fmt.Errorf("%w: the tree of %d entries is not a prefix of the tree of %d: %w", ErrLogFork, older.Size, newer.Size, err)
+	}
+	return nil
+}
+
+func tlogHashes(raw [][]byte) (tlog.TreeProof, error) {
+	out := make(tlog.TreeProof, len(raw))
+	for i, h := range raw {
+		if len(h) != tlog.HashSize {
+			return nil, fmt.Errorf("%w: proof hash of %d bytes", ErrMalformed, len(h))
+		}
+		out[i] = tlog.Hash(h)
+	}
+	return out, nil
+}
+
+// verifyReceipt checks that a receipt proves an entry the caller expects, and
+// returns the entry.
+func (c *Client) verifyReceipt(ctx context.Context, rc receiptJSON, want func(*auditlog.Entry) bool) (*auditlog.Entry, error) {
+	cp, err := c.advance(ctx, []byte(rc.Checkpoint))
+	if err != nil {
+		return nil, err
+	}
+	e, err := auditlog.Parse(rc.Entry)
+	if err != nil {
+		return nil, fmt.Errorf("%w: receipt entry: %w", ErrNotLogged, err)
+	}
+	proof, err := tlogHashes(rc.Proof)
+	if err != nil {
+		return nil, err
+	}
+	if rc.Index < 0 || rc.Index >= cp.Size {
+		return nil, fmt.Errorf("%w: entry %d in a log of %d", ErrNotLogged, rc.Index, cp.Size)
+	}
+	if err := tlog.CheckRecord(tlog.RecordProof(proof), cp.Size, cp.Root, rc.Index, tlog.RecordHash(rc.Entry)); err != nil {
+		return nil, fmt.Errorf("%w: entry %d: %w", ErrNotLogged, rc.Index, err)
+	}
+	if !want(e) {
+		return nil, fmt.Errorf("%w: the receipt's entry (%s) is not this operation's", ErrNotLogged, e.Type)
+	}
+	return e, nil
+}
+
+// expectLogged checks that one of a write's receipts proves the entry want
+// describes.
+func (c *Client) expectLogged(ctx context.Context, rcs []receiptJSON, want func(*auditlog.Entry) bool) error {
+	var firstErr error
+	for _, rc := range rcs {
+		if _, err := c.verifyReceipt(ctx, rc, want); err == nil {
+			return nil
+		} else if firstErr == nil || !errors.Is(err, ErrNotLogged) {
+			firstErr = err
+		}
+	}
+	if firstErr == nil {
+		firstErr = fmt.Errorf("%w: no receipt", ErrNotLogged)
+	}
+	return firstErr
+}
+
+// receiptsOf decodes the receipts of a write answer.
+func receiptsOf(body io.Reader) ([]receiptJSON, error) {
+	var out struct {
+		Receipts []receiptJSON `json:"receipts"`
+	}
+	if err := json.NewDecoder(io.LimitReader(body, maxAPIResponse)).Decode(&out); err != nil {
+		return nil, fmt.Errorf("%w: answer does not decode: %w", ErrMalformed, err)
+	}
+	return out.Receipts, nil
+}
+
+// receiptHeader decodes the Blindvault-Receipt header of a body read.
+func receiptHeader(resp *Response) ([]receiptJSON, error) {
+	raw, err := base64.StdEncoding.DecodeString(resp.header("Blindvault-Receipt"))
+	if err != nil || len(raw) == 0 {
+		return nil, fmt.Errorf("%w: the read has no receipt", ErrNotLogged)
+	}
+	var rc receiptJSON
+	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(&rc); err != nil {
+		return nil, fmt.Errorf("%w: receipt: %w", ErrNotLogged, err)
+	}
+	return []receiptJSON{rc}, nil
+}
+
+// latestCheckpoint fetches the server's newest signed checkpoint.
+func (c *Client) latestCheckpoint(ctx context.Context) ([]byte, error) {
+	resp, err := c.stream(ctx, "GET", "/v1/log/checkpoint", nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return io.ReadAll(io.LimitReader(resp.Body, auditlog.MaxNoteSize))
+}
