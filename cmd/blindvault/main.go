@@ -78,6 +78,9 @@ var commands = map[string]command{
 	"lookup":    {"find and verify an account's key card", runLookup},
 	"trust-org": {"trust an organisation admin's role attestations", runTrustOrg},
 	"admin":     {"admin tasks: invite ROLE, attest NAME", runAdmin},
+	"audit":     {"show who wrote, read, shared or revoked your records, from the verified log", runAudit},
+	"log":       {"log verify: rebuild the transparency log and check it against the checkpoints seen", runLog},
+	"witness":   {"run a transparency-log witness that cosigns consistent checkpoints", runWitness},
 
 	"rotate-master-key": {"re-encrypt the server's keyset under a new master key", runRotateMasterKey},
 }

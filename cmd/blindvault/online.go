@@ -34,9 +34,28 @@ const (
 
 // onlineFlags are the flags every online command takes.
 type onlineFlags struct {
-	home     string
-	passFile string
-	json     bool
+	home      string
+	passFile  string
+	json      bool
+	witnesses listFlag // URL=KEY, for the commands that read the log
+}
+
+// addWitnessFlag registers --witness on a command that reads the log.
+func (o *onlineFlags) addWitnessFlag(fs *flag.FlagSet) {
+	fs.Var(&o.witnesses, "witness", "require a cosignature of the log's checkpoint from the witness `URL=KEY` (repeatable)")
+}
+
+// witnessConfig parses the --witness flags.
+func (o *onlineFlags) witnessConfig() ([]sdk.Witness, error) {
+	var out []sdk.Witness
+	for _, w := range o.witnesses {
+		u, k, ok := strings.Cut(w, "=")
+		if !ok || u == "" || k == "" {
+			return nil, usagef("--witness %q: want URL=KEY", w)
+		}
+		out = append(out, sdk.Witness{URL: u, Key: k})
+	}
+	return out, nil
 }
 
 // addOnlineFlags registers --home and --json, and --passphrase-file unless the
@@ -132,9 +151,14 @@ func connect(ctx context.Context, o *onlineFlags) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	witnesses, err := o.witnessConfig()
+	if err != nil {
+		return nil, err
+	}
 	tr := newProgressTransport(p.Server)
 	c, err := sdk.Connect(ctx, sdk.Config{Storage: sdk.DirStorage(home), Transport: tr,
-		Passphrase: passphraseSource(o.passphraseFile(), "Passphrase for "+home+": ")})
+		Passphrase: passphraseSource(o.passphraseFile(), "Passphrase for "+home+": "),
+		Witnesses:  witnesses, WitnessQuorum: len(witnesses)})
 	if err != nil {
 		if errors.Is(err, sdk.ErrWrongPassphrase) {
 			return nil, &cliError{fmt.Sprintf("wrong passphrase: it does not unlock the keys in %s", home), err}
