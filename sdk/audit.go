@@ -56,9 +56,17 @@ func (c *Client) syncLog(ctx context.Context) (auditlog.Checkpoint, error) {
 	if err != nil {
 		return auditlog.Checkpoint{}, err
 	}
+	seen, err := c.checkpoint()
+	if err != nil {
+		return seen, err
+	}
 	cp, err := c.advance(ctx, signed)
 	if err != nil {
 		return cp, err
+	}
+	if cp.Size < seen.Size {
+		// A receipt may carry an older checkpoint; the newest may not.
+		return cp, fmt.Errorf("%w: the log's newest checkpoint has %d entries, this client saw %d", ErrRollback, cp.Size, seen.Size)
 	}
 	// advance may have moved past signed (a witness was ahead): use the newest.
 	if cp, err = c.checkpoint(); err != nil {
@@ -245,4 +253,28 @@ func (c *Client) logSalt(ctx context.Context, id [32]byte) ([]byte, error) {
 	}
 	c.prof.Salts[key] = view.LogSalt
 	return view.LogSalt, c.saveProfile(ctx)
+}
+
+// CheckCheckpoint compares this client's view of the log with a signed
+// checkpoint another party saw (gossip): whichever is larger must extend the
+// other, with a consistency proof from the server. A server that showed two
+// parties two different logs fails with ErrLogFork.
+func (c *Client) CheckCheckpoint(ctx context.Context, signed []byte) error {
+	defer c.begin()()
+	if err := c.ready(); err != nil {
+		return err
+	}
+	_, err := c.advance(ctx, signed)
+	return err
+}
+
+// Checkpoint returns the last checkpoint this client verified, signed, for
+// comparing with others (CheckCheckpoint).
+func (c *Client) Checkpoint() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.prof.Log == nil {
+		return nil
+	}
+	return []byte(c.prof.Log.Checkpoint)
 }

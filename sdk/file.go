@@ -423,7 +423,7 @@ func Decrypt(ctx context.Context, dst io.Writer, src io.Reader, id *Identity, op
 	if err != nil {
 		return nil, err
 	}
-	if err := u.Open(ctx, dst, io.LimitReader(br, int64(b.header.CiphertextLen)), lr, opts.Workers); err != nil {
+	if err := openUnlocked(ctx, u, dst, io.LimitReader(br, int64(b.header.CiphertextLen)), lr, opts.Workers); err != nil {
 		return nil, err
 	}
 	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
