@@ -88,14 +88,29 @@ func BenchmarkPutSmallRecord(b *testing.B) {
 	for _, op := range []string{"create", "update"} {
 		for _, clients := range []int{1, 8, 64} {
 			b.Run(fmt.Sprintf("%s/clients=%d", op, clients), func(b *testing.B) {
-				benchPutSmall(b, clients, op == "update")
+				benchPutSmall(b, clients, op == "update", false)
 			})
 		}
 	}
 }
 
-func benchPutSmall(b *testing.B, clients int, update bool) {
+// BenchmarkLogCost runs the small writes with the transparency log on and
+// off, side by side, to measure what logging costs.
+func BenchmarkLogCost(b *testing.B) {
+	for _, op := range []string{"create", "update"} {
+		for _, clients := range []int{1, 64} {
+			for _, log := range []string{"on", "off"} {
+				b.Run(fmt.Sprintf("%s/clients=%d/log=%s", op, clients, log), func(b *testing.B) {
+					benchPutSmall(b, clients, op == "update", log == "off")
+				})
+			}
+		}
+	}
+}
+
+func benchPutSmall(b *testing.B, clients int, update, noLog bool) {
 	ts := newTestServer(b, recConfig())
+	ts.noLog = noLog
 	accounts := make([]*recTestAccount, clients)
 	for i := range accounts {
 		accounts[i] = newRecAccount(b, ts, fmt.Sprintf("client%d", i))

@@ -66,6 +66,9 @@ type Server struct {
 	accountLimit *limiters
 	challenges   *challenges // session nonces (ident_challenge.go)
 	checkpoints  *checkpoints
+	// noLog turns the transparency log off, for the benchmark that measures
+	// what it costs; nothing else sets it.
+	noLog bool
 }
 
 // New checks cfg and builds a Server.

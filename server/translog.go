@@ -71,8 +71,14 @@ type Receipt struct {
 	Checkpoint string   `json:"checkpoint"`
 }
 
-// receipts returns a receipt for each entry of a committed batch.
+// receipts returns the receipt of a committed batch's first entry, the one
+// that records the operation itself (the version written, the ACL changed,
+// the card published…); the others ride in the same transaction and are
+// found by reading the log.
 func (s *Server) receipts(ctx context.Context, b *store.LogBatch) ([]Receipt, error) {
+	if len(b.Entries) == 0 {
+		return []Receipt{}, nil
+	}
 	var out []Receipt
 	err := s.store.LogView(ctx, func(size int64, hr tlog.HashReader) error {
 		root, err := tlog.TreeHash(size, hr)
@@ -83,14 +89,11 @@ func (s *Server) receipts(ctx context.Context, b *store.LogBatch) ([]Receipt, er
 		if err != nil {
 			return err
 		}
-		for i, e := range b.Entries {
-			idx := b.First + int64(i)
-			p, err := tlog.ProveRecord(size, idx, hr)
-			if err != nil {
-				return err
-			}
-			out = append(out, Receipt{Index: idx, Entry: e, Proof: hashBytes(p), Checkpoint: string(cp)})
+		p, err := tlog.ProveRecord(size, b.First, hr)
+		if err != nil {
+			return err
 		}
+		out = append(out, Receipt{Index: b.First, Entry: b.Entries[0], Proof: hashBytes(p), Checkpoint: string(cp)})
 		return nil
 	})
 	return out, err
@@ -107,6 +110,9 @@ func hashBytes(hs []tlog.Hash) [][]byte {
 // logged runs write with the entries attached, so they commit with it, and
 // returns their receipts.
 func (s *Server) logged(ctx context.Context, entries []*auditlog.Entry, write func(ctx context.Context) error) ([]Receipt, error) {
+	if s.noLog {
+		return nil, write(ctx)
+	}
 	b := &store.LogBatch{}
 	for _, e := range entries {
 		b.Entries = append(b.Entries, e.Marshal())
@@ -120,6 +126,9 @@ func (s *Server) logged(ctx context.Context, entries []*auditlog.Entry, write fu
 // appendLog logs events that change nothing else (a read, an OPRF
 // evaluation) and returns their receipts.
 func (s *Server) appendLog(ctx context.Context, entries ...*auditlog.Entry) ([]Receipt, error) {
+	if s.noLog {
+		return []Receipt{{}}, nil
+	}
 	b := &store.LogBatch{}
 	for _, e := range entries {
 		b.Entries = append(b.Entries, e.Marshal())
