@@ -133,7 +133,8 @@ func TestCLI_Demo(t *testing.T) {
 		t.Fatalf("demo exit %d: %s", code, errs)
 	}
 	for _, want := range []string{"verified clinician of Example Clinic", "identical", "Dr Jones is refused",
-		"sees her 2 records", "found in the server's", ": 0 of 4 searched"} {
+		"sees her 2 records", "found in the server's", ": 0 of 4 searched",
+		"body read          dr-jones", "grant revoked      alice → dr-jones"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("demo output lacks %q", want)
 		}

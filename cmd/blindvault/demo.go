@@ -173,6 +173,25 @@ func (d *demo) run() error {
 	d.say("6. Alice revokes the letter. Dr Jones is refused: %v.", err)
 	d.say("   Later versions use a new key that only the remaining readers get.\n")
 
+	evs, err := alice.Audit(ctx, letter.RecordID)
+	if err != nil {
+		return err
+	}
+	rep, err := alice.VerifyLog(ctx)
+	if err != nil {
+		return err
+	}
+	d.say("7. Alice reads the letter's access history from the transparency log, after rebuilding")
+	d.say("   its Merkle tree from all %d entries and checking it against the signed checkpoint:", rep.Size)
+	for _, e := range evs {
+		line := fmt.Sprintf("   %s  %-18s %s", e.Time.Format("15:04:05"), e.Action, e.Who)
+		if e.Whom != "" {
+			line += " → " + e.Whom
+		}
+		d.say("%s", line)
+	}
+	d.say("")
+
 	laptop, err := d.client()
 	if err != nil {
 		return err
@@ -184,13 +203,13 @@ func (d *demo) run() error {
 	if err != nil {
 		return err
 	}
-	d.say("7. On a new laptop Alice logs in with her passphrase (OPRF + Argon2id, then a signed")
+	d.say("8. On a new laptop Alice logs in with her passphrase (OPRF + Argon2id, then a signed")
 	d.say("   challenge before the server releases her backup) and sees her %d records.\n", len(mine))
 
 	if err := laptop.Delete(ctx, obs.RecordID); err != nil {
 		return err
 	}
-	d.say("8. She deletes the Observation; the server keeps only a tombstone.\n")
+	d.say("9. She deletes the Observation; the server keeps only a tombstone.\n")
 	return d.sideBySide(laptop, "Alice", []string{"Alice Example", "Blood pressure", "Discharge", "mmHg"})
 }
 

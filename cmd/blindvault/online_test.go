@@ -240,6 +240,15 @@ func TestOnline_Story(t *testing.T) {
 		t.Fatalf("clinician get to stdout = %q", got)
 	}
 
+	// The patient's audit names the clinician's reads, from the verified log.
+	audit := r.must(with([]string{"audit", docID}, pat)...)
+	if !strings.Contains(audit, "body read") || !strings.Contains(audit, "dr-jones") || !strings.Contains(audit, "grant created") {
+		t.Fatalf("audit of the shared record lacks dr-jones's read or the share:\n%s", audit)
+	}
+	if out := r.must(with([]string{"log", "verify"}, pat)...); !strings.Contains(out, "OK") {
+		t.Fatalf("log verify:\n%s", out)
+	}
+
 	// Revoked: the clinician's get fails clearly and creates no file.
 	r.must(with([]string{"revoke", docID, "--from", "dr-jones"}, pat)...)
 	code, _, errs = r.run(nil, with([]string{"get", docID, "-o", p("doc.revoked")}, clin)...)
