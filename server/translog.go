@@ -45,12 +45,17 @@ type checkpoints struct {
 	signed []byte
 }
 
-// latest returns the signed checkpoint of a tree of size n with the given root.
-func (c *checkpoints) at(size int64, root tlog.Hash) ([]byte, error) {
+// at returns the signed checkpoint of the tree of the given size, whose
+// hashes hr reads; the tree hash is computed only for a new size.
+func (c *checkpoints) at(size int64, hr tlog.HashReader) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.signed != nil && c.size == size {
 		return c.signed, nil
+	}
+	root, err := tlog.TreeHash(size, hr)
+	if err != nil {
+		return nil, err
 	}
 	signed, err := auditlog.Sign(auditlog.Checkpoint{Origin: c.origin, Size: size, Root: root}, c.signer)
 	if err != nil {
@@ -81,11 +86,7 @@ func (s *Server) receipts(ctx context.Context, b *store.LogBatch) ([]Receipt, er
 	}
 	var out []Receipt
 	err := s.store.LogView(ctx, func(size int64, hr tlog.HashReader) error {
-		root, err := tlog.TreeHash(size, hr)
-		if err != nil {
-			return err
-		}
-		cp, err := s.checkpoints.at(size, root)
+		cp, err := s.checkpoints.at(size, hr)
 		if err != nil {
 			return err
 		}
@@ -179,10 +180,8 @@ func (s *Server) getLogKey(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request) error {
 	var cp []byte
 	err := s.store.LogView(r.Context(), func(size int64, hr tlog.HashReader) error {
-		root, err := tlog.TreeHash(size, hr)
-		if err == nil {
-			cp, err = s.checkpoints.at(size, root)
-		}
+		var err error
+		cp, err = s.checkpoints.at(size, hr)
 		return err
 	})
 	if err != nil {

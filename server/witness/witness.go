@@ -184,7 +184,7 @@ func parseRequest(r io.Reader) (int64, tlog.TreeProof, []byte, error) {
 		if line == "\n" {
 			break
 		}
-		h, err := base64.StdEncoding.DecodeString(strings.TrimSuffix(line, "\n"))
+		h, err := base64.StdEncoding.Strict().DecodeString(strings.TrimSuffix(line, "\n"))
 		if err != nil || len(h) != tlog.HashSize || len(proof) == 63 {
 			return 0, nil, nil, errors.New("malformed consistency proof")
 		}
