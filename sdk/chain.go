@@ -49,6 +49,11 @@ type chainPage struct {
 // syncChain reads account's chain from the first entry this profile has not
 // verified, checks each new entry, and folds it into the stored state.
 func (c *Client) syncChain(ctx context.Context, account [32]byte) (*chainState, error) {
+	// A chain is accepted only under a checkpoint a witness vouched for
+	// recently: without it, a server could freeze this client's view.
+	if err := c.ensureFresh(ctx); err != nil {
+		return nil, err
+	}
 	key := hex.EncodeToString(account[:])
 	st := c.prof.Chains[key]
 	if st == nil {

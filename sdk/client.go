@@ -37,6 +37,11 @@ type Config struct {
 	// new checkpoint is accepted only once WitnessQuorum of them cosigned it.
 	Witnesses     []Witness
 	WitnessQuorum int
+	// MaxCheckpointAge bounds how old a witness cosignature of the client's
+	// checkpoint may be when it trusts an account chain (default 24 h). It
+	// applies only with witnesses: they are the clock the log's signer
+	// cannot set.
+	MaxCheckpointAge time.Duration
 }
 
 // Client is one account on one device, talking to one server. Every answer of

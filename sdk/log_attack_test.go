@@ -3,6 +3,7 @@
 package sdk_test
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -280,7 +282,7 @@ func forkWorld(t *testing.T, withWitness bool) (*sdk.Client, *sdk.Client, *forke
 	signer, vkey := logKey(t)
 	var witnesses []sdk.Witness
 	if withWitness {
-		witnesses = startWitness(t, vkey)
+		witnesses = startWitness(t, vkey, 0)
 	}
 	srv := servertest.Start(t, server.Config{LogSigner: signer, LogVerifierKey: vkey, LogOrigin: testLogOrigin})
 	f, forkURL := newForkedLog(t, srv, signer)
@@ -330,14 +332,16 @@ func TestLog_ForkCaughtByWitness(t *testing.T) {
 	}
 }
 
-// startWitness runs a witness of the log with verifier key vkey.
-func startWitness(t *testing.T, vkey string) []sdk.Witness {
+// startWitness runs a witness of the log with verifier key vkey, whose
+// clock is now shifted by skew.
+func startWitness(t *testing.T, vkey string, skew time.Duration) []sdk.Witness {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cos := auditlog.NewCosigner("witness.test/w1", priv)
+	cos.Now = func() time.Time { return time.Now().Add(skew) }
 	w, err := witness.New(testLogOrigin, vkey, cos, filepath.Join(t.TempDir(), "state"))
 	if err != nil {
 		t.Fatal(err)
@@ -345,4 +349,22 @@ func startWitness(t *testing.T, vkey string) []sdk.Witness {
 	ts := httptest.NewServer(w.Handler())
 	t.Cleanup(ts.Close)
 	return []sdk.Witness{{URL: ts.URL, Key: cos.VerifierKey()}}
+}
+
+// A server can keep a client on an old view of the log only as long as the
+// client's witnesses let it: their cosignatures carry the time.
+func TestLog_StaleWitnessRefused(t *testing.T) {
+	signer, vkey := logKey(t)
+	srv := servertest.Start(t, server.Config{LogSigner: signer, LogVerifierKey: vkey, LogOrigin: testLogOrigin})
+	wits := startWitness(t, vkey, -48*time.Hour)
+	c, err := sdk.Connect(t.Context(), sdk.Config{Server: srv.URL, Storage: &sdk.MemoryStorage{}, LogKey: vkey,
+		Witnesses: wits, WitnessQuorum: 1, MaxCheckpointAge: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	register(t, c, "alice", "", "", patientPass)
+	_, err = c.Put(t.Context(), bytes.NewReader([]byte("x")), nil)
+	if !errors.Is(err, sdk.ErrStale) {
+		t.Fatalf("Put under a checkpoint last witnessed 48 h ago: %v, want ErrStale", err)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -35,6 +36,8 @@ var (
 	// ErrUnexpectedKey means the log shows a key card, device or grant for
 	// this account that this account did not make.
 	ErrUnexpectedKey = errors.New("the log shows a key or grant this account did not make")
+	// ErrStale means no witness vouched for the log within MaxCheckpointAge.
+	ErrStale = errors.New("no witness vouched for the log recently enough")
 )
 
 // logState is the profile's memory of the log.
@@ -95,7 +98,68 @@ func (c *Client) policy() *auditlog.Policy {
 	if err != nil {
 		v = nil
 	}
-	return &auditlog.Policy{Origin: c.prof.Log.Origin, Log: v}
+	p := &auditlog.Policy{Origin: c.prof.Log.Origin, Log: v}
+	for _, w := range c.cfg.Witnesses {
+		if wv, err := auditlog.NewCosignatureVerifier(w.Key); err == nil {
+			p.Witnesses = append(p.Witnesses, wv)
+		}
+	}
+	return p
+}
+
+// ensureFresh makes sure a witness vouched for this client's checkpoint within
+// MaxCheckpointAge, asking the witnesses again if not: a server cannot keep
+// a client on an old view for longer than that (BRIEF §3.6).
+func (c *Client) ensureFresh(ctx context.Context) error {
+	if len(c.cfg.Witnesses) == 0 || c.prof.Log == nil || c.prof.Log.Checkpoint == "" {
+		return nil
+	}
+	maxAge := c.cfg.MaxCheckpointAge
+	if maxAge <= 0 {
+		maxAge = 24 * time.Hour
+	}
+	newest := func(signed []byte) (auditlog.Checkpoint, int64, error) {
+		cp, times, err := c.policy().Open(signed)
+		var t int64
+		for _, ts := range times {
+			t = max(t, ts)
+		}
+		return cp, t, err
+	}
+	signed := []byte(c.prof.Log.Checkpoint)
+	cp, t, err := newest(signed)
+	if err != nil {
+		return err
+	}
+	if time.Since(time.Unix(t, 0)) <= maxAge {
+		return nil
+	}
+	cosigned, err := c.witness(ctx, cp, cp, stripCosignatures(signed))
+	if err != nil {
+		return err
+	}
+	if _, t, err = newest(cosigned); err != nil {
+		return err
+	}
+	if time.Since(time.Unix(t, 0)) > maxAge {
+		return fmt.Errorf("%w: the newest cosignature is from %s", ErrStale, time.Unix(t, 0).UTC().Format(time.RFC3339))
+	}
+	c.prof.Log.Checkpoint = string(cosigned)
+	return c.saveProfile(ctx)
+}
+
+// stripCosignatures keeps a signed note's text and its first signature line,
+// the log's.
+func stripCosignatures(signed []byte) []byte {
+	i := bytes.Index(signed, []byte("\n\n"))
+	if i < 0 {
+		return signed
+	}
+	j := bytes.IndexByte(signed[i+2:], '\n')
+	if j < 0 {
+		return signed
+	}
+	return signed[:i+2+j+1]
 }
 
 // advance verifies a signed checkpoint and moves this client's view of the
