@@ -114,11 +114,24 @@ func (c *Client) syncLog(ctx context.Context) (auditlog.Checkpoint, error) {
 }
 
 // checkOwnEntries raises ErrUnexpectedKey for a key card or device certified
-// for this account that this account did not make.
+// for this account, or a grant on one of its records, that this account did
+// not make (a grant may also come from a contact it shared with).
 func (c *Client) checkOwnEntries(ctx context.Context, es []*auditlog.Entry) error {
 	me := c.accountID()
 	var devices map[[32]byte]bool
+	own, err := c.chainOf(ctx, me)
+	if err != nil {
+		return err
+	}
 	for _, e := range es {
+		if e.Type == auditlog.GrantCreated {
+			if r := own.Records[hex.EncodeToString(e.Subject[:])]; r != nil && r.Owner == c.prof.Account {
+				if err := c.checkGrantEntry(ctx, e); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		if e.Subject != me {
 			continue
 		}
@@ -140,6 +153,24 @@ func (c *Client) checkOwnEntries(ctx context.Context, es []*auditlog.Entry) erro
 		}
 	}
 	return nil
+}
+
+// checkGrantEntry checks that a grant on a record of this account was made by
+// this account or by a contact it knows (a share delegate).
+func (c *Client) checkGrantEntry(ctx context.Context, e *auditlog.Entry) error {
+	salt, err := c.logSalt(ctx, e.Subject)
+	if err != nil {
+		return err
+	}
+	if e.Actor == auditlog.ActorHash(salt, c.accountID()) {
+		return nil
+	}
+	for acct := range c.prof.Pins {
+		if e.Actor == auditlog.ActorHash(salt, mustID(acct)) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: the log shows a grant on record %x by someone this account does not know", ErrUnexpectedKey, e.Subject[:4])
 }
 
 // ownDevices returns the hashes of the device certificates this account's

@@ -368,3 +368,21 @@ func TestLog_StaleWitnessRefused(t *testing.T) {
 		t.Fatalf("Put under a checkpoint last witnessed 48 h ago: %v, want ErrStale", err)
 	}
 }
+
+func TestLog_GrantWithoutOwner(t *testing.T) {
+	srv, _, alice := newPatient(t)
+	ctx := t.Context()
+	rec := put(t, alice, []byte("x"), "x")
+	if _, err := alice.VerifyLog(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The server logs a grant on alice's record by an account she never met.
+	fake := &auditlog.Entry{Type: auditlog.GrantCreated, Time: 1, Subject: rec.RecordID, Number: 1}
+	fake.Actor[0], fake.Peer[0] = 1, 2
+	if _, err := srv.Store.AppendLog(ctx, fake.Marshal()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := alice.VerifyLog(ctx); !errors.Is(err, sdk.ErrUnexpectedKey) {
+		t.Fatalf("VerifyLog with a grant alice did not make: %v, want ErrUnexpectedKey", err)
+	}
+}
