@@ -1,0 +1,90 @@
+package server
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/blindvault/blindvault/internal/auditlog"
+)
+
+// The log API over a real server: a write's receipt and a read's receipt
+// prove their entries in the signed checkpoint, and the proofs the API
+// serves verify against checkpoints.
+func TestLog_ReceiptsAndProofs(t *testing.T) {
+	ts := newTestServer(t, recConfig())
+	alice := newRecAccount(t, ts, "alice")
+	f := createRecord(t, alice, recPlain(100))
+
+	var key struct{ Origin, Key string }
+	mustJSON(t, alice.get(t, "/v1/log/key").want(t, "GET log key", http.StatusOK), &key)
+	v, err := note.NewVerifier(key.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := &auditlog.Policy{Origin: key.Origin, Log: v}
+
+	// The read's receipt comes in a header, before the body.
+	read := alice.get(t, fmt.Sprintf("/v1/records/%s/versions/1/body", f.ID)).want(t, "GET body", http.StatusOK)
+	raw, err := base64.StdEncoding.DecodeString(read.Header.Get(receiptHeader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rc Receipt
+	if err := json.Unmarshal(raw, &rc); err != nil {
+		t.Fatal(err)
+	}
+	cp, _, err := policy.Open([]byte(rc.Checkpoint))
+	if err != nil {
+		t.Fatalf("the receipt's checkpoint: %v", err)
+	}
+	e, err := auditlog.Parse(rc.Entry)
+	if err != nil || e.Type != auditlog.BodyRead || e.Subject != f.ID || e.Actor != ts.actor(f.ID, alice.ID) {
+		t.Fatalf("the read's entry = %+v, %v", e, err)
+	}
+	proof := make(tlog.RecordProof, len(rc.Proof))
+	for i, h := range rc.Proof {
+		proof[i] = tlog.Hash(h)
+	}
+	if err := tlog.CheckRecord(proof, cp.Size, cp.Root, rc.Index, tlog.RecordHash(rc.Entry)); err != nil {
+		t.Fatalf("the read's inclusion proof: %v", err)
+	}
+
+	// Entries, inclusion and consistency proofs agree with the checkpoint.
+	var page struct{ Entries [][]byte }
+	mustJSON(t, alice.get(t, "/v1/log/entries?from=0").want(t, "GET entries", http.StatusOK), &page)
+	var tree auditlog.Tree
+	for _, raw := range page.Entries {
+		tree.Append(raw)
+	}
+	if root, _ := tree.Root(); tree.Size() != cp.Size || root != cp.Root {
+		t.Fatalf("entries hash to a tree of %d, checkpoint has %d", tree.Size(), cp.Size)
+	}
+	var cons struct{ Hashes [][]byte }
+	mustJSON(t, alice.get(t, fmt.Sprintf("/v1/log/consistency?from=2&size=%d", cp.Size)).want(t, "GET consistency", http.StatusOK), &cons)
+	tp := make(tlog.TreeProof, len(cons.Hashes))
+	for i, h := range cons.Hashes {
+		tp[i] = tlog.Hash(h)
+	}
+	old, _ := tlog.TreeHash(2, &tree)
+	if err := tlog.CheckTree(tp, cp.Size, cp.Root, 2, old); err != nil {
+		t.Fatalf("consistency proof: %v", err)
+	}
+
+	for _, bad := range []string{"/v1/log/proof?index=-1", "/v1/log/proof?index=99999", "/v1/log/consistency?from=99999",
+		"/v1/log/entries?from=x", "/v1/log/proof?index=0&size=99999"} {
+		alice.get(t, bad).want(t, "GET "+bad, http.StatusBadRequest)
+	}
+}
+
+func mustJSON(t testing.TB, r recResponse, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.Body, v); err != nil {
+		t.Fatalf("answer %s: %v", r.Body, err)
+	}
+}
