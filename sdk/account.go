@@ -136,11 +136,7 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error)
 	if err := c.call(ctx, "GET", "/v1/directory/"+url.PathEscape(opts.Handle), nil, &view); err != nil {
 		return nil, fmt.Errorf("login: %w", err)
 	}
-	raw := make([][]byte, len(view.Cards))
-	for i, cv := range view.Cards {
-		raw[i] = cv.KeyCard
-	}
-	cards, err := verifyCards(raw)
+	cards, err := view.verifiedCards()
 	if err != nil {
 		return nil, err
 	}

@@ -57,6 +57,15 @@ type accountJSON struct {
 	} `json:"cards"`
 }
 
+// verifiedCards verifies the card history of an account view.
+func (v *accountJSON) verifiedCards() ([]*KeyCard, error) {
+	raw := make([][]byte, len(v.Cards))
+	for i, cv := range v.Cards {
+		raw[i] = cv.KeyCard
+	}
+	return verifyCards(raw)
+}
+
 // LookupOptions are optional settings for Lookup and Share.
 type LookupOptions struct {
 	// Fingerprint, if set, is the fingerprint the user compared out of band;
@@ -84,11 +93,7 @@ func (c *Client) lookup(ctx context.Context, handle string, opts *LookupOptions)
 	if err := c.call(ctx, "GET", "/v1/directory/"+url.PathEscape(handle), nil, &view); err != nil {
 		return nil, err
 	}
-	raw := make([][]byte, len(view.Cards))
-	for i, cv := range view.Cards {
-		raw[i] = cv.KeyCard
-	}
-	cards, err := verifyCards(raw)
+	cards, err := view.verifiedCards()
 	if err != nil {
 		return nil, err
 	}
@@ -168,20 +173,11 @@ func (c *Client) cards(ctx context.Context, account [32]byte) ([]*KeyCard, error
 	if cs, ok := c.cardCache[account]; ok {
 		return cs, nil
 	}
-	var view struct {
-		AccountID string `json:"account_id"`
-		Cards     []struct {
-			KeyCard []byte `json:"key_card"`
-		} `json:"cards"`
-	}
+	var view accountJSON
 	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/accounts/%x/cards", account), nil, &view); err != nil {
 		return nil, err
 	}
-	raw := make([][]byte, len(view.Cards))
-	for i, cv := range view.Cards {
-		raw[i] = cv.KeyCard
-	}
-	cards, err := verifyCards(raw)
+	cards, err := view.verifiedCards()
 	if err != nil {
 		return nil, err
 	}

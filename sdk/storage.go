@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/blindvault/blindvault/internal/atomicfile"
 )
 
 // Storage keeps a client's profile: a few small named files. DirStorage keeps
@@ -30,28 +32,7 @@ func (d DirStorage) Save(_ context.Context, name string, data []byte) error {
 	if err := os.MkdirAll(string(d), 0o700); err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(string(d), "."+name+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, filepath.Join(string(d), name)); err != nil {
+	if err := atomicfile.Write(filepath.Join(string(d), name), data, 0o600); err != nil {
 		return fmt.Errorf("save profile %s: %w", name, err)
 	}
 	return nil

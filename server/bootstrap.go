@@ -3,10 +3,10 @@ package server
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/atomicfile"
 	"github.com/blindvault/blindvault/server/store"
 )
 
@@ -56,39 +56,5 @@ func (s *Server) Bootstrap(ctx context.Context, dataDir string) (created bool, e
 	return true, nil
 }
 
-// writeSecretFile writes data to path with mode 0600, durably: a temporary
-// file in the same directory (created 0600), fsynced, renamed into place, and
-// the directory fsynced.
-func writeSecretFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // after a successful rename, there is nothing to remove
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
+// writeSecretFile writes data to path with mode 0600, durably.
+func writeSecretFile(path string, data []byte) error { return atomicfile.Write(path, data, 0o600) }
