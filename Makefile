@@ -4,11 +4,38 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 BENCHTIME   ?= 1s
 PKGS        := ./...
+# Packages whose tests also run compiled to WebAssembly, under Node (BRIEF §7):
+# everything the browser build links that has tests. Tests that need a server
+# are built with !js.
+WASM_PKGS   := ./internal/format/... ./internal/cobble ./internal/grant ./internal/merkle ./internal/padding \
+               ./internal/record ./internal/keyfile ./internal/backup ./internal/auditlog ./internal/atomicfile \
+               ./sdk ./wasm
+WASM_EXEC   := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 
-.PHONY: test lint bench fuzz soak demo
+.PHONY: test test-wasm lint bench fuzz soak demo wasm portal wasm-figures
 
-test:
+# The browser tests in ./wasm run headless Chromium and need chromium, brotli
+# and node (.ci/run installs them).
+test: test-wasm
 	$(GO) test -race -timeout 30m $(PKGS)
+
+test-wasm:
+	GOOS=js GOARCH=wasm $(GO) test -exec "$(WASM_EXEC)" $(WASM_PKGS)
+
+# The browser package: wasm/js/blindvault.wasm and wasm_exec.js beside the JS.
+wasm:
+	GO=$(GO) sh wasm/build.sh wasm/js
+
+# The patient portal, ready for `blindvault serve --web examples/browser`.
+portal: wasm
+	rm -rf examples/browser/blindvault
+	mkdir -p examples/browser/blindvault
+	cp wasm/js/blindvault.mjs wasm/js/blindvault.d.ts wasm/js/body.mjs wasm/js/worker.mjs wasm/js/package.json \
+	   wasm/js/wasm_exec.js wasm/js/blindvault.wasm examples/browser/blindvault/
+
+# Browser figures for docs/benchmarks.md: wasm size, 64 MiB bodies, login.
+wasm-figures:
+	$(GO) test -count=1 -run 'TestBrowser_Figures|TestWasm_SizeBudget' -v ./wasm
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

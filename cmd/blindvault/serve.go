@@ -17,6 +17,7 @@ import (
 	"github.com/blindvault/blindvault/server"
 	"github.com/blindvault/blindvault/server/secrets"
 	"github.com/blindvault/blindvault/server/store/bolt"
+	"github.com/blindvault/blindvault/wasm/web"
 )
 
 // serveConfig is what the serve flags say.
@@ -25,6 +26,7 @@ type serveConfig struct {
 	tlsCert, tlsKey          string
 	devTLS, insecureHTTP     bool
 	masterKeyFile            string
+	web                      string
 	maxBody                  int64
 	noPatientSignup          bool
 	trustedProxies           listFlag
@@ -49,6 +51,7 @@ func runServe(ctx context.Context, args []string, s stdio) error {
 	fs.DurationVar(&c.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send its request headers")
 	fs.DurationVar(&c.sweepEvery, "sweep-every", 10*time.Minute, "how often expired sessions, invites and abandoned uploads are removed")
 	fs.DurationVar(&c.compactEvery, "compact-every", 24*time.Hour, "how often the database is compacted, purging deleted data (0: never)")
+	fs.StringVar(&c.web, "web", "", "serve the browser app (the patient portal: examples/browser, after make portal) from `directory` beside the API, under a strict Content-Security-Policy")
 	fs.Var(&c.trustedProxies, "trusted-proxy", "`CIDR` of a reverse proxy allowed to set X-Forwarded-For (repeatable)")
 	c.shutdownGrace, c.idleTime = 30*time.Second, 2*time.Minute
 	pos, err := parseFlags(fs, args)
@@ -57,6 +60,11 @@ func runServe(ctx context.Context, args []string, s stdio) error {
 	}
 	if len(pos) != 0 || c.data == "" {
 		return usagef("usage: blindvault serve --data DIR [--addr HOST:PORT] (--tls-cert F --tls-key F | --dev-tls | --insecure-http)")
+	}
+	if c.web != "" {
+		if _, err := os.Stat(filepath.Join(c.web, "index.html")); err != nil {
+			return usagef("--web %s: %v", c.web, err)
+		}
 	}
 	return serve(ctx, c, s)
 }
@@ -120,8 +128,12 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 		fmt.Fprintf(s.err, "First start: a one-time admin invite is in %s (mode 0600).\n", filepath.Join(c.data, "bootstrap-invite"))
 	}
 
+	handler := srv.Handler()
+	if c.web != "" {
+		handler = web.Handler(handler, c.web)
+	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		TLSConfig:         tlsConf,
 		ReadHeaderTimeout: c.headerTimeout,
 		// Bodies up to 1 GiB must fit; a client slower than ~2 MB/s over the

@@ -406,3 +406,27 @@ func checkSummary(t *testing.T, sum *Summary, ct, leafList []byte) {
 		}
 	}
 }
+
+// TestDeriveRaw_Wycheproof checks the raw values handed to WebCrypto against
+// the vectors, and that they agree with Derive.
+func TestDeriveRaw_Wycheproof(t *testing.T) {
+	for _, c := range loadWycheproof(t) {
+		if len(c.aeadKey) == 0 {
+			continue
+		}
+		raw, err := DeriveRaw(c.key, c.ct[:SaltSize], c.ctx)
+		if err != nil {
+			t.Fatalf("tc %d: DeriveRaw error: %v", c.TcID, err)
+		}
+		if !bytes.Equal(raw.AEADKey[:], c.aeadKey) || !bytes.Equal(raw.BaseNonce[:], c.baseNonce) {
+			t.Errorf("tc %d: DeriveRaw() = key %x nonce %x, want %x %x", c.TcID, raw.AEADKey, raw.BaseNonce, c.aeadKey, c.baseNonce)
+		}
+		if !bytes.Equal(raw.Commitment[:], c.ct[SaltSize:HeaderSize]) {
+			t.Errorf("tc %d: DeriveRaw().Commitment = %x, want %x", c.TcID, raw.Commitment, c.ct[SaltSize:HeaderSize])
+		}
+		raw.Clear()
+		if raw.AEADKey != [KeySize]byte{} {
+			t.Errorf("tc %d: Clear() left the key", c.TcID)
+		}
+	}
+}

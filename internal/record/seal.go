@@ -33,31 +33,53 @@ type SealParams struct {
 // Seal pads and encrypts body, writing its ciphertext to bodyOut and its leaf list to
 // leavesOut, and returns the signed header. A fresh DEK is drawn for every call.
 func Seal(ctx context.Context, p *SealParams, body io.Reader, bodyOut, leavesOut io.Writer) (*format.Header, error) {
+	s, err := newSealing(p)
+	if err != nil {
+		return nil, err
+	}
+	defer s.close()
+	padded := padding.NewReader(body)
+	sum, err := cobble.Seal(ctx, bodyOut, leavesOut, padded, s.dek, s.ctx, &cobble.SealOptions{Workers: p.Workers})
+	if err != nil {
+		return nil, fmt.Errorf("sealing body: %w", err)
+	}
+	return s.header(sum, padded.Length())
+}
+
+// sealing is a version being written: its parameters, its fresh DEK and its body context.
+type sealing struct {
+	p   *SealParams
+	dek []byte
+	ctx []byte
+}
+
+func newSealing(p *SealParams) (*sealing, error) {
 	if err := p.Meta.Check(); err != nil {
 		return nil, err
 	}
 	if p.ACL == nil || len(p.EpochKey) != 32 || p.Version == 0 {
 		return nil, fmt.Errorf("record: incomplete seal parameters")
 	}
-	bodyCtx := format.BodyContext(p.RecordID, p.Version, p.Owner)
 	dek := make([]byte, 32)
 	rand.Read(dek)
-	defer clear(dek)
+	return &sealing{p: p, dek: dek, ctx: format.BodyContext(p.RecordID, p.Version, p.Owner)}, nil
+}
 
-	padded := padding.NewReader(body)
-	sum, err := cobble.Seal(ctx, bodyOut, leavesOut, padded, dek, bodyCtx, &cobble.SealOptions{Workers: p.Workers})
-	if err != nil {
-		return nil, fmt.Errorf("sealing body: %w", err)
-	}
+func (s *sealing) close() { clear(s.dek) }
+
+// header seals the metadata, with the true body length, and signs the header over
+// the sealed body's summary.
+func (s *sealing) header(sum *cobble.Summary, length uint64) (*format.Header, error) {
+	p := s.p
 	meta := p.Meta
-	meta.Length = padded.Length()
+	meta.Length = length
 	if meta.Created.IsZero() {
 		meta.Created = time.Now()
 	}
 	if meta.Modified.IsZero() {
 		meta.Modified = meta.Created
 	}
-	sealedMeta, err := sealMeta(dek, bodyCtx, &meta)
+	sealedMeta, err := sealMeta(s.dek, s.ctx, &meta)
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +97,7 @@ func Seal(ctx context.Context, p *SealParams, body io.Reader, bodyOut, leavesOut
 		CiphertextLen:  sum.CiphertextLen,
 		ChunkCount:     sum.ChunkCount,
 		Root:           sum.Root,
-		WrappedDEK:     wrapDEK(p.EpochKey, dek, bodyCtx),
+		WrappedDEK:     wrapDEK(p.EpochKey, s.dek, s.ctx),
 		SealedMeta:     sealedMeta,
 	}
 	copy(h.SignerPK[:], p.Signer.Public().(ed25519.PublicKey))

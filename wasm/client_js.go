@@ -1,0 +1,404 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"syscall/js"
+
+	"github.com/blindvault/blindvault/sdk"
+)
+
+// connect opens a client: connect({server, storage, fetch?, passphrase?}).
+// passphrase is a function returning (a Promise of) the passphrase, asked
+// for only when a stored profile's keys must be unlocked.
+func connect(ctx context.Context, args []js.Value) (any, error) {
+	opts := arg(args, 0)
+	server, err := str(field(opts, "server"), "server")
+	if err != nil {
+		return nil, err
+	}
+	storage := field(opts, "storage")
+	if storage.Type() != js.TypeObject {
+		return nil, fmt.Errorf("%w: storage must be an object with load and save", errArgument)
+	}
+	fetch := field(opts, "fetch")
+	if fetch.Type() != js.TypeFunction {
+		fetch = js.Global().Get("fetch")
+	}
+	cfg := sdk.Config{Server: server, Storage: jsStorage{storage},
+		Transport: &fetchTransport{base: trimBase(server), fetch: fetch}}
+	if ask := field(opts, "passphrase"); ask.Type() == js.TypeFunction {
+		cfg.Passphrase = func() ([]byte, error) {
+			v, err := await(ctx, ask.Invoke())
+			if err != nil {
+				return nil, err
+			}
+			s, err := str(v, "passphrase")
+			return []byte(s), err
+		}
+	}
+	c, err := sdk.Connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return newClientObject(c), nil
+}
+
+// newClientObject exposes c's operations to JavaScript. Options and results
+// cross as JSON (blindvault.mjs turns them into objects, ids and Dates), which
+// keeps this glue small in the binary; bytes cross as Uint8Array. Its
+// release() frees the functions; the client is unusable after it.
+func newClientObject(c *sdk.Client) js.Value {
+	o := jsObject.New()
+	var funcs []js.Func
+	add := func(name string, fn func(ctx context.Context, args []js.Value) (any, error)) {
+		f := method(fn)
+		funcs = append(funcs, f)
+		o.Set(name, f)
+	}
+	add("state", func(context.Context, []js.Value) (any, error) {
+		if kc := c.Card(); kc != nil {
+			return toJSON(stateJSON{cardOf(kc), c.Role()})
+		}
+		return nil, nil
+	})
+	add("register", func(ctx context.Context, args []js.Value) (any, error) {
+		var in struct{ Handle, Role, Invite, Passphrase string }
+		if err := fromJSON(arg(args, 0), &in); err != nil {
+			return nil, err
+		}
+		ro := sdk.RegisterOptions{Handle: in.Handle, Role: in.Role, Invite: in.Invite}
+		if in.Passphrase != "" {
+			ro.Passphrase = []byte(in.Passphrase)
+		}
+		reg, err := c.Register(ctx, ro)
+		if err != nil {
+			return nil, err
+		}
+		return toJSON(struct {
+			AccountID      string `json:"accountId"`
+			Fingerprint    string `json:"fingerprint"`
+			FingerprintHex string `json:"fingerprintHex"`
+			RecoveryCode   string `json:"recoveryCode"`
+		}{hex.EncodeToString(reg.AccountID[:]), reg.Fingerprint.String(), hex.EncodeToString(reg.Fingerprint[:]), reg.RecoveryCode})
+	})
+	add("login", func(ctx context.Context, args []js.Value) (any, error) {
+		var in struct{ Handle, Passphrase, RecoveryCode string }
+		if err := fromJSON(arg(args, 0), &in); err != nil {
+			return nil, err
+		}
+		lo := sdk.LoginOptions{Handle: in.Handle, RecoveryCode: in.RecoveryCode}
+		if in.Passphrase != "" {
+			lo.Passphrase = []byte(in.Passphrase)
+		}
+		return contactResult(c.Login(ctx, lo))
+	})
+	add("put", func(ctx context.Context, args []js.Value) (any, error) {
+		var in struct {
+			Title, Type, Update string
+			Tags                []string
+		}
+		seal := arg(args, 1)
+		if err := fromJSON(arg(args, 0), &in); err != nil {
+			return nil, err
+		}
+		if seal.Type() != js.TypeFunction {
+			return nil, fmt.Errorf("%w: put needs the body engine's seal function", errArgument)
+		}
+		po := &sdk.PutOptions{Title: in.Title, Type: in.Type, Tags: in.Tags}
+		if in.Update != "" {
+			var err error
+			if po.Update, err = sdk.ParseRecordID(in.Update); err != nil {
+				return nil, err
+			}
+		}
+		info, err := c.PutSealed(ctx, jsSealer{seal}, po)
+		if err != nil {
+			return nil, err
+		}
+		return toJSON(infoOf(c, info))
+	})
+	add("get", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := recordID(arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		open := arg(args, 1)
+		if open.Type() != js.TypeFunction {
+			return nil, fmt.Errorf("%w: get needs the body engine's open function", errArgument)
+		}
+		info, eb, err := c.GetEncrypted(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		defer eb.Close()
+		fb, ok := eb.Body.(*fetchBody)
+		if !ok {
+			return nil, fmt.Errorf("blindvault: the body did not come from the fetch transport")
+		}
+		params := keysToJS(&eb.Keys)
+		params.Set("length", eb.Length)
+		params.Set("ciphertextLength", eb.CiphertextLen)
+		params.Set("chunkCount", eb.ChunkCount)
+		params.Set("leaves", bytesToJS(eb.Leaves))
+		stream, err := await(ctx, open.Invoke(params, fb.detach()))
+		if err != nil {
+			return nil, err
+		}
+		infoJSON, err := toJSON(infoOf(c, info))
+		if err != nil {
+			return nil, err
+		}
+		out := jsObject.New()
+		out.Set("info", infoJSON)
+		out.Set("body", stream)
+		return out, nil
+	})
+	add("list", func(ctx context.Context, _ []js.Value) (any, error) {
+		infos, err := c.List(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]recordInfoJSON, len(infos))
+		for i, r := range infos {
+			out[i] = infoOf(c, r)
+		}
+		return toJSON(out)
+	})
+	add("lookup", func(ctx context.Context, args []js.Value) (any, error) {
+		handle, err := str(arg(args, 0), "handle")
+		if err != nil {
+			return nil, err
+		}
+		var in struct{ Fingerprint, Role string }
+		if err := fromJSON(arg(args, 1), &in); err != nil {
+			return nil, err
+		}
+		return contactResult(c.Lookup(ctx, handle, &sdk.LookupOptions{Fingerprint: in.Fingerprint, Role: in.Role}))
+	})
+	add("share", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := recordID(arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		handle, err := str(arg(args, 1), "handle")
+		if err != nil {
+			return nil, err
+		}
+		var in struct {
+			Fingerprint, Role string
+			History, Write    bool
+		}
+		if err := fromJSON(arg(args, 2), &in); err != nil {
+			return nil, err
+		}
+		return contactResult(c.Share(ctx, id, handle, &sdk.ShareOptions{
+			LookupOptions: sdk.LookupOptions{Fingerprint: in.Fingerprint, Role: in.Role}, History: in.History, Write: in.Write}))
+	})
+	add("revoke", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := recordID(arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		handle, err := str(arg(args, 1), "handle")
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.Revoke(ctx, id, handle)
+	})
+	add("delete", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := recordID(arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.Delete(ctx, id)
+	})
+	add("audit", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := recordID(arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		evs, err := c.Audit(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if evs == nil {
+			evs = []sdk.AuditEvent{}
+		}
+		return toJSON(evs)
+	})
+	add("logout", func(ctx context.Context, _ []js.Value) (any, error) { return nil, c.Logout(ctx) })
+	var release js.Func
+	release = js.FuncOf(func(js.Value, []js.Value) any {
+		for _, f := range funcs {
+			f.Release()
+		}
+		funcs = nil
+		o.Delete("release")
+		release.Release()
+		return nil
+	})
+	o.Set("release", release)
+	return o
+}
+
+func recordID(v js.Value) ([32]byte, error) {
+	s, err := str(v, "record id")
+	if err != nil {
+		return [32]byte{}, err
+	}
+	return sdk.ParseRecordID(s)
+}
+
+// jsSealer seals a body with the JavaScript body engine: seal(keys) returns a
+// Promise of {length, ciphertextLength, leaves, ciphertext: Blob}.
+type jsSealer struct{ seal js.Value }
+
+// maxLeaves bounds the leaf list a sealer returns: 32 MiB of leaves is a
+// 16 GiB body.
+const maxLeaves = 32 << 20
+
+func (s jsSealer) SealBody(ctx context.Context, keys *sdk.BodyKeys) (*sdk.SealedBody, error) {
+	v, err := await(ctx, s.seal.Invoke(keysToJS(keys)))
+	if err != nil {
+		return nil, err
+	}
+	length, err1 := uintFromJS(v.Get("length"), "length")
+	ctLen, err2 := uintFromJS(v.Get("ciphertextLength"), "ciphertextLength")
+	leaves, err3 := bytesFromJS(v.Get("leaves"), "leaves", maxLeaves)
+	blob := v.Get("ciphertext")
+	for _, err := range []error{err1, err2, err3} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !blob.InstanceOf(js.Global().Get("Blob")) || uint64(blob.Get("size").Float()) != ctLen {
+		return nil, fmt.Errorf("%w: the sealer's ciphertext is not a Blob of %d bytes", errArgument, ctLen)
+	}
+	return &sdk.SealedBody{Length: length, CiphertextLen: ctLen, Leaves: leaves,
+		Ciphertext: func() (io.Reader, error) { return &blobBody{blob}, nil }}, nil
+}
+
+func uintFromJS(v js.Value, what string) (uint64, error) {
+	if v.Type() != js.TypeNumber {
+		return 0, fmt.Errorf("%w: %s must be a number", errArgument, what)
+	}
+	f := v.Float()
+	if f < 0 || f > 1<<53 || f != math.Trunc(f) {
+		return 0, fmt.Errorf("%w: %s = %v", errArgument, what, f)
+	}
+	return uint64(f), nil
+}
+
+// keysToJS copies body keys straight into JavaScript memory, where the body
+// engine imports the AES key and zeroes its copy.
+func keysToJS(k *sdk.BodyKeys) js.Value {
+	o := jsObject.New()
+	o.Set("aeadKey", bytesToJS(k.AEADKey[:]))
+	o.Set("baseNonce", bytesToJS(k.BaseNonce[:]))
+	o.Set("salt", bytesToJS(k.Salt[:]))
+	o.Set("commitment", bytesToJS(k.Commitment[:]))
+	return o
+}
+
+// fromJSON decodes a JSON options string; undefined and null leave dst as is.
+func fromJSON(v js.Value, dst any) error {
+	if v.IsUndefined() || v.IsNull() {
+		return nil
+	}
+	s, err := str(v, "options")
+	if err == nil {
+		err = json.Unmarshal([]byte(s), dst)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: options: %w", errArgument, err)
+	}
+	return nil
+}
+
+func toJSON(v any) (any, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// cardJSON is a key card as the page shows it.
+type cardJSON struct {
+	Handle         string `json:"handle"`
+	AccountID      string `json:"accountId"`
+	Fingerprint    string `json:"fingerprint"`
+	FingerprintHex string `json:"fingerprintHex"`
+}
+
+func cardOf(k *sdk.KeyCard) *cardJSON {
+	if k == nil {
+		return nil
+	}
+	fp := k.Fingerprint()
+	return &cardJSON{k.Handle(), k.AccountIDString(), fp.String(), hex.EncodeToString(fp[:])}
+}
+
+type stateJSON struct {
+	*cardJSON
+	Role string `json:"role"`
+}
+
+type contactJSON struct {
+	*cardJSON
+	FirstUse    bool   `json:"firstUse"`
+	Status      string `json:"status"`
+	Attestation *struct {
+		Role     string `json:"role"`
+		Org      string `json:"org"`
+		NotAfter int64  `json:"notAfter"`
+	} `json:"attestation"`
+}
+
+func contactResult(ct *sdk.Contact, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := contactJSON{cardJSON: cardOf(ct.Card), FirstUse: ct.FirstUse, Status: ct.Status()}
+	out.Handle = ct.Handle
+	if a := ct.Attestation; a != nil {
+		out.Attestation = &struct {
+			Role     string `json:"role"`
+			Org      string `json:"org"`
+			NotAfter int64  `json:"notAfter"`
+		}{a.Role, a.Org, a.NotAfter.UnixMilli()}
+	}
+	return toJSON(out)
+}
+
+// recordInfoJSON is sdk.RecordInfo with times in Unix milliseconds.
+type recordInfoJSON struct {
+	ID             string    `json:"id"`
+	Version        uint64    `json:"version"`
+	Title          string    `json:"title"`
+	Type           string    `json:"type"`
+	Tags           []string  `json:"tags"`
+	Length         uint64    `json:"length"`
+	Created        int64     `json:"created"`
+	Modified       int64     `json:"modified"`
+	Author         *cardJSON `json:"author"`
+	AuthorVerified bool      `json:"authorVerified"`
+	Owner          *cardJSON `json:"owner"`
+	Mine           bool      `json:"mine"`
+	StoredBytes    uint64    `json:"storedBytes"`
+	Epoch          uint32    `json:"epoch"`
+	ACLSeq         uint64    `json:"aclSeq"`
+}
+
+func infoOf(c *sdk.Client, r *sdk.RecordInfo) recordInfoJSON {
+	out := recordInfoJSON{ID: r.ID(), Version: r.Version, Title: r.Title, Type: r.Type, Tags: r.Tags, Length: r.Length,
+		Created: r.Created.UnixMilli(), Modified: r.Modified.UnixMilli(), Author: cardOf(r.Author),
+		AuthorVerified: r.AuthorVerified, Owner: cardOf(r.Owner), Mine: r.Owner == nil || r.Owner.AccountID() == c.AccountID(),
+		StoredBytes: r.StoredBytes, Epoch: r.Epoch, ACLSeq: r.ACLSeq}
+	if out.Tags == nil {
+		out.Tags = []string{}
+	}
+	return out
+}

@@ -1,0 +1,248 @@
+// Typings for blindvault.mjs. See README.md for what each call checks.
+
+/** Stable error codes: the `code` of every error this package throws. */
+export type ErrorCode =
+  // The server, or something between it and the page, misbehaved; nothing forged is shown.
+  | 'ROLLBACK' | 'EQUIVOCATION' | 'KEY_UNVERIFIED' | 'CHAIN' | 'WRONG_RECORD' | 'MISSING_GRANT' | 'OPRF'
+  // The transparency log: forked, hiding entries, missing an operation, stale, or showing a key this account did not make.
+  | 'LOG_FORK' | 'LOG_MISMATCH' | 'NOT_LOGGED' | 'STALE' | 'UNEXPECTED_KEY'
+  // Access and authorship.
+  | 'REVOKED' | 'DELETED' | 'NOT_RECIPIENT' | 'SIGNER_MISMATCH' | 'SIGNER' | 'WRITE_AUTHORITY' | 'WRONG_ACL' | 'GRANT'
+  // A record's body or format.
+  | 'COMMITMENT' | 'UNWRAP' | 'LEAF_MISMATCH' | 'CHUNK_AUTH' | 'TRUNCATED' | 'TRAILING_DATA' | 'TOO_MANY_CHUNKS'
+  | 'INVALID_KEY_SIZE' | 'LAYOUT' | 'PADDING' | 'META' | 'BAD_SIGNATURE' | 'UNKNOWN_VERSION' | 'UNKNOWN_KIND'
+  | 'UNKNOWN_SUITE' | 'UNKNOWN_EVENT' | 'TOO_LARGE' | 'MALFORMED'
+  // Accounts and the server.
+  | 'WRONG_PASSPHRASE' | 'WRONG_RECOVERY_CODE' | 'WEAK_PASSPHRASE' | 'WEAK_PARAMS' | 'EXCESSIVE_PARAMS'
+  | 'NO_PROFILE' | 'PROFILE_EXISTS' | 'RATE_LIMITED' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'UNREACHABLE'
+  // The caller.
+  | 'ABORTED' | 'INVALID_ARGUMENT'
+  // Anything else; INTERNAL is a bug in blindvault.wasm, caught before it crossed.
+  | 'ERROR' | 'INTERNAL';
+
+export class BlindvaultError extends Error {
+  readonly name: 'BlindvaultError';
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown });
+}
+
+export interface LoadOptions {
+  /** blindvault.wasm: a URL (default: beside this module), its bytes, or a compiled module. */
+  wasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+  /** Body workers; default one per core, up to 8. 0 runs WebCrypto on the page's thread. */
+  workers?: number;
+  /** worker.mjs, by default beside this module. */
+  workerURL?: string | URL;
+}
+
+/** Loads blindvault.wasm and the body workers. Other calls load on first use. */
+export function load(options?: LoadOptions): Promise<void>;
+
+/** The number of body workers in use (0: WebCrypto on the page's thread). */
+export function workerCount(): Promise<number>;
+
+/** Where a client keeps its profile: a few small named files. */
+export interface ProfileStore {
+  /** Resolves to null for a file never saved. */
+  load(name: string): Promise<Uint8Array | null>;
+  save(name: string, data: Uint8Array): Promise<void>;
+}
+
+/** A store in localStorage, one per server. The keys in it are encrypted under the passphrase. */
+export function localStore(server: string): ProfileStore;
+/** A store that lasts as long as the page. */
+export function memoryStore(): ProfileStore;
+
+export interface ConnectOptions {
+  /** The server's URL; default: the page's origin. Sessions are bound to it. */
+  server?: string;
+  /** Default 'local'. */
+  storage?: 'local' | 'memory' | ProfileStore;
+  /** Unlocks a stored profile's keys (Argon2id at t=3, m=64 MiB, p=4: about a second). */
+  passphrase?: string | (() => string | Promise<string>);
+  /** A fetch to send requests with; default globalThis.fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface Card {
+  handle: string;
+  /** 64 hex digits. */
+  accountId: string;
+  /** 160 bits in eight groups of four base32 characters: what two people compare. */
+  fingerprint: string;
+  /** The whole SHA-256 fingerprint, 64 hex digits. */
+  fingerprintHex: string;
+}
+
+export interface Account extends Card {
+  role: 'patient' | 'clinician' | 'service' | 'admin' | string;
+}
+
+export interface Contact extends Card {
+  /** True if this device had never pinned the account: compare the fingerprint out of band. */
+  firstUse: boolean;
+  /** "verified ROLE of ORG" or "unattested". */
+  status: string;
+  attestation: { role: string; org: string; notAfter: Date } | null;
+}
+
+export interface Registration {
+  accountId: string;
+  fingerprint: string;
+  fingerprintHex: string;
+  /** Opens the backup without the passphrase. Show it once; it is not stored. */
+  recoveryCode: string;
+}
+
+export interface RecordInfo {
+  /** The record id, 64 hex digits. */
+  id: string;
+  version: number;
+  title: string;
+  /** A FHIR resource type or a MIME type. Encrypted: the server never sees it. */
+  type: string;
+  tags: string[];
+  /** The plaintext length. */
+  length: number;
+  created: Date;
+  modified: Date;
+  author: Card | null;
+  /** The author's card verified against its pin and its write authority. */
+  authorVerified: boolean;
+  owner: Card | null;
+  /** Whether this account owns the record. */
+  mine: boolean;
+  /** The padded ciphertext size: all the server learns of the body. */
+  storedBytes: number;
+  epoch: number;
+  aclSeq: number;
+}
+
+/** One logged action on a record, from the verified transparency log. */
+export interface AuditEvent {
+  /** The entry's index in the log. */
+  index: number;
+  time: Date;
+  /** "version written", "body read", "grant created", "grant revoked", "ACL changed", "record deleted". */
+  action: string;
+  /** The actor's handle as this device knows it, or "someone unknown". */
+  who: string;
+  /** For grants: the reader. */
+  whom?: string;
+  version?: number;
+}
+
+/** Plaintext: a Blob or File (read in slices), a stream, bytes, or text (UTF-8). */
+export type Body = Blob | ReadableStream<Uint8Array> | Uint8Array | ArrayBuffer | string;
+
+export interface PutOptions {
+  /** Default: a File's name. */
+  title?: string;
+  /** FHIR resource type or MIME type; default: a File's type. */
+  type?: string;
+  tags?: string[];
+  /** Write a new version of this record (owned, or shared with write). */
+  update?: string;
+}
+
+export interface LookupOptions {
+  /** The fingerprint the user compared; any other card is refused with KEY_UNVERIFIED. */
+  fingerprint?: string;
+  /** Require a verified attestation of this role. */
+  role?: string;
+}
+
+export interface ShareOptions extends LookupOptions {
+  /** Also grant the keys of versions written before the last revocation. */
+  history?: boolean;
+  /** Let the reader write new versions. */
+  write?: boolean;
+}
+
+/** A record being read. body releases plaintext in order, each chunk only after its checks. */
+export class Download {
+  readonly info: RecordInfo;
+  /** Errors with a BlindvaultError if a later chunk fails: then what came before is not the record. */
+  readonly body: ReadableStream<Uint8Array>;
+  blob(): Promise<Blob>;
+  bytes(): Promise<Uint8Array>;
+  text(): Promise<string>;
+}
+
+export class Client {
+  static connect(options?: ConnectOptions): Promise<Client>;
+  /** Whether storage holds an account for server, so that connect needs its passphrase. */
+  static hasProfile(options?: { server?: string; storage?: 'local' | 'memory' | ProfileStore }): Promise<boolean>;
+  /** This account, or null before register or login. */
+  readonly account: Account | null;
+  /** Creates an identity and an account; role other than patient needs an invite. */
+  register(options: { handle: string; passphrase: string; role?: string; invite?: string }): Promise<Registration>;
+  /** Restores the account on this device: OPRF, Argon2id, then the backup opens here. */
+  login(options: { handle: string; passphrase?: string; recoveryCode?: string }): Promise<Contact>;
+  /** Encrypts body in this page and stores it as a new record, or a new version. */
+  put(body: Body, options?: PutOptions): Promise<RecordInfo>;
+  /** Verifies the newest version of record id and opens its body. */
+  get(id: string): Promise<Download>;
+  /** This account's records and those shared with it, verified. */
+  list(): Promise<RecordInfo[]>;
+  /** Finds an account by handle and verifies its card, pinning it on first use. */
+  lookup(handle: string, options?: LookupOptions): Promise<Contact>;
+  /** Gives handle read access to record id, after verifying its card. */
+  share(id: string, handle: string, options?: ShareOptions): Promise<Contact>;
+  /** Withdraws handle's access: versions written from now on are closed to it. */
+  revoke(id: string, handle: string): Promise<void>;
+  /** Deletes record id (owner only). */
+  delete(id: string): Promise<void>;
+  /** The verified access history of record id (owned or read): the log is checked first. */
+  audit(id: string): Promise<AuditEvent[]>;
+  /** Ends the session; the profile stays. */
+  logout(): Promise<void>;
+  /** Releases the client; it cannot be used afterwards. */
+  close(): void;
+}
+
+/** Format v1 object types. KeyCardText takes the PEM text form as a string. */
+export type ObjectType =
+  | 'KeyCard' | 'KeyCardText' | 'RoleAttestation' | 'DeviceCert' | 'DeviceRevocation'
+  | 'ACL' | 'Grant' | 'Header' | 'AccountEntry';
+
+export interface ParsedObject {
+  /** The canonical binary form. */
+  encoding: Uint8Array;
+  hash: Uint8Array;
+  /** The signature's purpose: key-card, role, device-cert, … */
+  purpose: string;
+  /** Key cards only. */
+  fingerprint?: Uint8Array;
+  fingerprintText?: string;
+  handle?: string;
+}
+
+/** Format v1 objects (docs/spec/format-v1.md §1–§3), for tools and the shared test vectors. */
+export const format: {
+  /** Rejects with MALFORMED, TOO_LARGE, UNKNOWN_VERSION, … for what a reader must refuse. */
+  parse(type: ObjectType, data: Uint8Array | string): Promise<ParsedObject>;
+  /** Rejects with BAD_SIGNATURE unless the object's signature verifies under the key. */
+  verify(type: ObjectType, data: Uint8Array | string, ed25519PublicKey: Uint8Array): Promise<void>;
+  /** Opens an HPKE (X-Wing) grant: resolves to the epoch key. */
+  openGrant(xwingSeed: Uint8Array, recordId: Uint8Array, epoch: number, enc: Uint8Array, ct: Uint8Array): Promise<Uint8Array>;
+};
+
+export interface SealedBody {
+  /** salt ‖ commitment ‖ chunks. */
+  ciphertext: Blob;
+  /** SHA-256(0x00 ‖ chunk) for every chunk, 32 bytes each. */
+  leaves: Uint8Array;
+  length: number;
+  ciphertextLength: number;
+}
+
+/** Cobblestone-256 (c2sp.org/chunked-encryption with HKDF-SHA-512 and AES-256-GCM), chunks in WebCrypto. */
+export const cobblestone: {
+  /** HKDF-Expand, in blindvault.wasm: the AES key, base nonce and commitment of a message. */
+  deriveKeys(key: Uint8Array, salt: Uint8Array, context: Uint8Array): Promise<{ aeadKey: Uint8Array; baseNonce: Uint8Array; commitment: Uint8Array }>;
+  /** Seals plaintext (no padding). salt is random unless given, for test vectors only. */
+  seal(key: Uint8Array, context: Uint8Array, plaintext: Body, options?: { salt?: Uint8Array }): Promise<SealedBody>;
+  /** Checks the commitment, then resolves to the plaintext stream, released in order as chunks pass. */
+  open(key: Uint8Array, context: Uint8Array, ciphertext: ReadableStream<Uint8Array> | Blob | Uint8Array): Promise<ReadableStream<Uint8Array>>;
+};

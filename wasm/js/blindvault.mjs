@@ -1,0 +1,321 @@
+// Blindvault for browsers: records are encrypted in the page before anything
+// is uploaded. blindvault.wasm (Go) holds the keys and checks everything the
+// server says; body.mjs runs the bulk AES-GCM and SHA-256 in WebCrypto.
+// Typings: blindvault.d.ts. Documentation: README.md.
+import './wasm_exec.js';
+import { BlindvaultError, ChunkPool, sealBody, openBody } from './body.mjs';
+
+export { BlindvaultError };
+
+let booting = null;
+
+/**
+ * Loads blindvault.wasm and starts the body workers. Every other call loads
+ * on first use; call load() first to choose where from, or to start early.
+ */
+export function load(options = {}) {
+  booting ??= boot(options).catch((e) => {
+    booting = null;
+    throw asError(e);
+  });
+  return booting.then(() => undefined);
+}
+
+function ready() {
+  return booting ?? (load(), booting);
+}
+
+async function boot({ wasm, workers, workerURL } = {}) {
+  const go = new globalThis.Go();
+  const name = `__blindvault_boot_${Math.random().toString(36).slice(2)}`;
+  const api = new Promise((resolve) => { globalThis[name] = resolve; });
+  go.argv = ['blindvault.wasm', name];
+  const src = wasm ?? new URL('./blindvault.wasm', import.meta.url);
+  let instance;
+  if (src instanceof WebAssembly.Module) {
+    instance = await WebAssembly.instantiate(src, go.importObject);
+  } else if (src instanceof ArrayBuffer || ArrayBuffer.isView(src)) {
+    ({ instance } = await WebAssembly.instantiate(src, go.importObject));
+  } else {
+    try {
+      ({ instance } = await WebAssembly.instantiateStreaming(fetch(src), go.importObject));
+    } catch {
+      const resp = await fetch(src);
+      if (!resp.ok) throw new BlindvaultError('UNREACHABLE', `loading ${src}: HTTP ${resp.status}`);
+      ({ instance } = await WebAssembly.instantiate(await resp.arrayBuffer(), go.importObject));
+    }
+  }
+  go.run(instance);
+  const a = await api;
+  delete globalThis[name];
+  const pool = new ChunkPool({ workers, workerURL });
+  await pool.ready;
+  return { api: a, pool };
+}
+
+function asError(e) {
+  if (e instanceof BlindvaultError) return e;
+  if (e && typeof e.code === 'string') return new BlindvaultError(e.code, e.message);
+  return new BlindvaultError('ERROR', String(e?.message ?? e), { cause: e });
+}
+
+function call(p) {
+  return p.catch((e) => { throw asError(e); });
+}
+
+function sync(r) {
+  if (r.error) throw asError(r.error);
+  return r.value;
+}
+
+function toSource(body) {
+  return typeof body === 'string' ? new TextEncoder().encode(body) : body;
+}
+
+// ---- profile storage -------------------------------------------------------
+
+function toBase64(b) {
+  let s = '';
+  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+function fromBase64(s) {
+  return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+}
+
+/** A profile store in localStorage, one per server. */
+export function localStore(server) {
+  const prefix = `blindvault:${server}:`;
+  return {
+    async load(name) {
+      const v = globalThis.localStorage.getItem(prefix + name);
+      return v === null ? null : fromBase64(v);
+    },
+    async save(name, data) {
+      globalThis.localStorage.setItem(prefix + name, toBase64(data));
+    },
+  };
+}
+
+/** A profile store that lasts as long as the page. */
+export function memoryStore() {
+  const files = new Map();
+  return {
+    async load(name) { return files.has(name) ? files.get(name).slice() : null; },
+    async save(name, data) { files.set(name, data.slice()); },
+  };
+}
+
+function toStorage(storage, server) {
+  if (storage === 'local') return localStore(server);
+  if (storage === 'memory') return memoryStore();
+  if (storage && typeof storage.load === 'function' && typeof storage.save === 'function') return storage;
+  throw new BlindvaultError('INVALID_ARGUMENT', "storage is 'local', 'memory' or {load, save}");
+}
+
+function serverURL(server) {
+  const s = server ?? globalThis.location?.origin;
+  if (!s) throw new BlindvaultError('INVALID_ARGUMENT', 'no server URL');
+  return s.replace(/\/+$/, '');
+}
+
+// ---- the client ------------------------------------------------------------
+
+function toInfo(r) {
+  return { ...r, created: new Date(r.created), modified: new Date(r.modified) };
+}
+
+function toContact(c) {
+  return c.attestation ? { ...c, attestation: { ...c.attestation, notAfter: new Date(c.attestation.notAfter) } } : c;
+}
+
+/** A record being read: its verified info and its plaintext, as it checks. */
+export class Download {
+  constructor(info, body) {
+    this.info = info;
+    this.body = body;
+  }
+
+  async #chunks() {
+    const parts = [];
+    const r = this.body.getReader();
+    for (;;) {
+      const { done, value } = await r.read();
+      if (done) return parts;
+      parts.push(value);
+    }
+  }
+
+  async blob() {
+    return new Blob(await this.#chunks(), { type: this.info.type.includes('/') ? this.info.type : 'application/octet-stream' });
+  }
+
+  async bytes() {
+    const parts = await this.#chunks();
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((off, p) => (out.set(p, off), off + p.length), 0);
+    return out;
+  }
+
+  async text() {
+    return new TextDecoder().decode(await this.bytes());
+  }
+}
+
+/** One account on this device, talking to one server. */
+export class Client {
+  #go;
+  #account = null;
+
+  constructor(go) {
+    this.#go = go;
+  }
+
+  /**
+   * Opens the profile in storage, unlocking its keys with passphrase (a
+   * string or a function returning one) if it holds an account; otherwise
+   * the client is ready for register or login.
+   */
+  static async connect({ server, storage = 'local', passphrase, fetch } = {}) {
+    const { api } = await ready();
+    const url = serverURL(server);
+    const go = await call(api.connect({
+      server: url,
+      storage: toStorage(storage, url),
+      fetch: fetch ?? globalThis.fetch.bind(globalThis),
+      passphrase: passphrase === undefined ? undefined : async () => (typeof passphrase === 'function' ? passphrase() : passphrase),
+    }));
+    const c = new Client(go);
+    await c.#refresh();
+    return c;
+  }
+
+  /** Whether storage holds an account for server (then connect needs its passphrase). */
+  static async hasProfile({ server, storage = 'local' } = {}) {
+    const url = serverURL(server);
+    return (await toStorage(storage, url).load('profile.json')) !== null;
+  }
+
+  async #refresh() {
+    const s = await call(this.#go.state());
+    this.#account = s ? JSON.parse(s) : null;
+  }
+
+  /** This account (handle, accountId, fingerprint, role), or null before register or login. */
+  get account() {
+    return this.#account;
+  }
+
+  async register(options) {
+    const r = JSON.parse(await call(this.#go.register(JSON.stringify(options))));
+    await this.#refresh();
+    return r;
+  }
+
+  async login(options) {
+    const r = toContact(JSON.parse(await call(this.#go.login(JSON.stringify(options)))));
+    await this.#refresh();
+    return r;
+  }
+
+  async put(body, options = {}) {
+    const { api, pool } = await ready();
+    const source = toSource(body);
+    const opts = { ...options };
+    if (typeof File !== 'undefined' && source instanceof File) {
+      opts.title ??= source.name;
+      opts.type ??= source.type || undefined;
+    }
+    const paddedSize = (n) => sync(api.paddedSize(n));
+    const seal = (keys) => sealBody({ keys, source, paddedSize, pool });
+    return toInfo(JSON.parse(await call(this.#go.put(JSON.stringify(opts), seal))));
+  }
+
+  async get(id) {
+    const { pool } = await ready();
+    const open = (p, response) => openBody({
+      keys: p,
+      body: response.body,
+      expect: { ciphertextLength: p.ciphertextLength, chunkCount: p.chunkCount, leaves: p.leaves, length: p.length },
+      pool,
+    });
+    const r = await call(this.#go.get(id, open));
+    return new Download(toInfo(JSON.parse(r.info)), r.body);
+  }
+
+  async list() {
+    return JSON.parse(await call(this.#go.list())).map(toInfo);
+  }
+
+  async lookup(handle, options = {}) {
+    return toContact(JSON.parse(await call(this.#go.lookup(handle, JSON.stringify(options)))));
+  }
+
+  async share(id, handle, options = {}) {
+    return toContact(JSON.parse(await call(this.#go.share(id, handle, JSON.stringify(options)))));
+  }
+
+  async revoke(id, handle) {
+    await call(this.#go.revoke(id, handle));
+  }
+
+  async delete(id) {
+    await call(this.#go.delete(id));
+  }
+
+  async audit(id) {
+    return JSON.parse(await call(this.#go.audit(id))).map((e) => ({ ...e, time: new Date(e.time) }));
+  }
+
+  async logout() {
+    await call(this.#go.logout());
+  }
+
+  /** Releases the client's Go functions; it cannot be used afterwards. */
+  close() {
+    this.#go.release?.();
+  }
+}
+
+// ---- low level -------------------------------------------------------------
+
+/** Format v1 objects (docs/spec/format-v1.md §1–§3), for tools and the shared test vectors. */
+export const format = {
+  async parse(type, data) {
+    const { api } = await ready();
+    return call(api.parseObject(type, data));
+  },
+  async verify(type, data, ed25519PublicKey) {
+    const { api } = await ready();
+    await call(api.verifyObject(type, data, ed25519PublicKey));
+  },
+  async openGrant(xwingSeed, recordId, epoch, enc, ct) {
+    const { api } = await ready();
+    return call(api.openGrant(xwingSeed, recordId, epoch, enc, ct));
+  },
+};
+
+/** Cobblestone-256 (c2sp.org/chunked-encryption, HKDF-SHA-512, AES-256-GCM) with WebCrypto. */
+export const cobblestone = {
+  async deriveKeys(key, salt, context) {
+    const { api } = await ready();
+    return call(api.deriveBodyKeys(key, salt, context));
+  },
+  async seal(key, context, plaintext, { salt } = {}) {
+    const { pool } = await ready();
+    const s = salt ?? globalThis.crypto.getRandomValues(new Uint8Array(24));
+    const keys = { ...(await cobblestone.deriveKeys(key, s, context)), salt: s };
+    return sealBody({ keys, source: toSource(plaintext), pool });
+  },
+  async open(key, context, ciphertext) {
+    const { pool } = await ready();
+    const keys = async (salt) => ({ ...(await cobblestone.deriveKeys(key, salt, context)), salt });
+    return openBody({ keys, body: ciphertext, pool });
+  },
+};
+
+/** The body workers in use (0: batches run on the page's thread). */
+export async function workerCount() {
+  return (await ready()).pool.size;
+}

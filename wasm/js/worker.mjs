@@ -1,0 +1,18 @@
+// A body worker: seals or opens batches of chunks for body.mjs's ChunkPool.
+import { sealBatch, openBatch } from './body.mjs';
+
+self.onmessage = async ({ data: { id, op, task } }) => {
+  if (op === 'ping') {
+    self.postMessage({ id });
+    return;
+  }
+  let result;
+  try {
+    result = op === 'seal' ? await sealBatch(task) : await openBatch(task);
+  } catch (e) {
+    result = { error: { code: e.code ?? 'ERROR', message: String(e.message ?? e) } };
+  }
+  const out = result.slots ?? result.plaintext;
+  const transfer = out ? [out.buffer] : [];
+  self.postMessage({ id, result }, transfer);
+};

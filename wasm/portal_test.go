@@ -1,0 +1,163 @@
+//go:build !js
+
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/blindvault/blindvault/sdk"
+)
+
+const (
+	patientPass   = "a long patient passphrase 2026"
+	clinicianPass = "the clinician's own passphrase 77"
+)
+
+func goClient(t *testing.T, s *site) *sdk.Client {
+	t.Helper()
+	c, err := sdk.Connect(t.Context(), sdk.Config{Server: s.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestBrowser_Portal is the patient portal in two Chromium profiles, a
+// patient and a clinician: register, upload a FHIR resource and a file,
+// share with the clinician after comparing fingerprints, the clinician
+// reads, the patient sees the read in the access history, revokes, and the
+// clinician is refused. Records cross
+// between the page and the Go SDK both ways, and the server's database
+// never holds a byte of plaintext.
+func TestBrowser_Portal(t *testing.T) {
+	s := startSite(t)
+	ctx := t.Context()
+	marker := "bv-plaintext-marker-" + hex.EncodeToString(random(8))
+
+	admin := goClient(t, s)
+	if _, err := admin.Register(ctx, sdk.RegisterOptions{Handle: "admin", Role: "admin", Invite: s.AdminInvite,
+		Passphrase: []byte("the admin's passphrase for tests 1")}); err != nil {
+		t.Fatal(err)
+	}
+	invite, err := admin.Invite(ctx, "clinician", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	patient := openPortal(t, s, "patient")
+	clinician := openPortal(t, s, "clinician")
+	for _, p := range []*page{patient, clinician} {
+		p.do(until(`document.getElementById('status').textContent.startsWith('Create an account')`))
+	}
+	patient.act("Account created", patient.set("register-handle", "ana"), patient.set("register-passphrase", patientPass),
+		click("register"))
+	clinician.act("Account created", clinician.set("register-handle", "dr-lee"), clinician.set("register-passphrase", clinicianPass),
+		clinician.set("register-role", "clinician"), clinician.set("register-invite", invite), click("register"))
+	if code := patient.text("recovery-code"); len(code) < 20 {
+		t.Errorf("recovery code shown = %q", code)
+	}
+	drLeeFP := clinician.text("me-fingerprint")
+
+	// Uploads, encrypted in the page: a FHIR resource and a 3 MiB file.
+	fhir := fmt.Sprintf(`{"resourceType":"Observation","status":"final","code":{"text":"Blood pressure"},"note":[{"text":%q}]}`, marker)
+	patient.act("Uploaded", patient.set("upload-fhir", fhir), click("upload"))
+	fhirID := patient.eval(`document.getElementById('status').dataset.recordId`)
+	file := append([]byte(marker), random(3<<20+123)...)
+	path := filepath.Join(t.TempDir(), "scan.bin")
+	if err := os.WriteFile(path, file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	patient.act("Uploaded", chromedp.SetUploadFiles("#upload-file", []string{path}), click("upload"))
+	fileID := patient.eval(`document.getElementById('status').dataset.recordId`)
+
+	// Share: the fingerprint the page shows is the clinician's.
+	patient.act("Compare", patient.set("share-record", fhirID), patient.set("share-handle", "dr-lee"), click("share-lookup"))
+	if got := patient.text("share-fingerprint"); got != drLeeFP {
+		t.Fatalf("fingerprint shown to the patient = %q, the clinician's is %q", got, drLeeFP)
+	}
+	patient.act("Shared with dr-lee", click("share-confirm"))
+
+	// The clinician reads it.
+	clinician.act("Refreshing", click("refresh")) // the status passes through "Refreshing…"
+	clinician.do(until(fmt.Sprintf(`!!document.querySelector('button[data-open="%s"]')`, fhirID)))
+	clinician.act("Opened", chromedp.Click(fmt.Sprintf(`button[data-open="%s"]`, fhirID)))
+	if got := clinician.text("viewer-text"); got != fhir {
+		t.Errorf("clinician read %q, want %q", got, fhir)
+	}
+
+	// Interop: the Go SDK, on a new device of the patient, opens what the
+	// page sealed, and the page opens what Go sealed.
+	goPatient := goClient(t, s)
+	if _, err := goPatient.Login(ctx, sdk.LoginOptions{Handle: "ana", Passphrase: []byte(patientPass)}); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string][]byte{fileID: file, fhirID: []byte(fhir)} {
+		rid, _ := sdk.ParseRecordID(id)
+		var got bytes.Buffer
+		info, err := goPatient.Get(ctx, rid, &got)
+		if err != nil {
+			t.Fatalf("Go SDK Get(record sealed in the page) = %v", err)
+		}
+		if !bytes.Equal(got.Bytes(), want) || !info.AuthorVerified {
+			t.Errorf("Go SDK read %d bytes of record %s (author verified %v), want the %d the page sealed", got.Len(), id[:8], info.AuthorVerified, len(want))
+		}
+	}
+	letter := strings.Repeat("Discharge letter, sealed by the Go SDK. "+marker+"\n", 2500) // ~170 KiB, 11 chunks
+	info, err := goPatient.Put(ctx, strings.NewReader(letter), &sdk.PutOptions{Title: "Discharge letter", Type: "text/plain", Size: int64(len(letter))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	patient.act("Refreshing", click("refresh"))
+	patient.do(until(fmt.Sprintf(`!!document.querySelector('button[data-open="%s"]')`, info.ID())))
+	patient.act("Opened", chromedp.Click(fmt.Sprintf(`button[data-open="%s"]`, info.ID())))
+	sum := sha256.Sum256([]byte(letter))
+	if got := patient.eval(`crypto.subtle.digest('SHA-256', new TextEncoder().encode(document.getElementById('viewer-text').textContent))
+		.then((d) => Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join(''))`); got != hex.EncodeToString(sum[:]) {
+		t.Errorf("the page read the Go-sealed letter with SHA-256 %s, want %x", got, sum)
+	}
+
+	// The patient reads who read the record: the clinician's read is in the
+	// verified log.
+	patient.act("Access history", chromedp.Click(fmt.Sprintf(`button[data-history="%s"]`, fhirID)))
+	if got := patient.eval(`Array.from(document.querySelectorAll('#history-events tbody tr'), (r) => r.cells[1].textContent + ' by ' + r.cells[2].textContent).join('; ')`); !strings.Contains(got, "body read by dr-lee") {
+		t.Errorf("access history = %q, want the clinician's read", got)
+	}
+
+	// Revoke, and the clinician is refused.
+	patient.act("Revoked dr-lee", patient.set("revoke-record", fhirID), patient.set("revoke-handle", "dr-lee"), click("revoke"))
+	clinician.act("ERROR REVOKED", chromedp.Click(fmt.Sprintf(`button[data-open="%s"]`, fhirID)))
+
+	// The patient unlocks again after a reload, and signs in on the
+	// clinician's browser as a new device (after it forgets dr-lee).
+	patient.do(chromedp.Reload())
+	patient.settle(`document.getElementById('status').textContent.startsWith('Unlock')`)
+	patient.act("Welcome back, ana", patient.set("unlock-passphrase", patientPass), click("unlock"))
+	clinician.do(chromedp.Click("#logout"))
+	clinician.settle(`document.getElementById('status').textContent.startsWith('Unlock')`)
+	clinician.do(chromedp.Click("#forget"))
+	clinician.settle(`document.getElementById('status').textContent.startsWith('Create an account')`)
+	got := clinician.act("Signed in on this device", clinician.set("login-handle", "ana"), clinician.set("login-passphrase", patientPass), click("login"))
+	t.Logf("portal: %s", got)
+	clinician.do(until(`document.getElementById('records').dataset.count === '3'`))
+
+	// The server is blind: no plaintext in its database.
+	db, err := os.ReadFile(s.DBPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(db, []byte(marker)); n != 0 {
+		t.Errorf("the server's database holds the plaintext marker %d times", n)
+	}
+	if bytes.Contains(db, []byte("Blood pressure")) || bytes.Contains(db, file[len(marker):len(marker)+64]) {
+		t.Errorf("the server's database holds plaintext")
+	}
+}

@@ -1,0 +1,125 @@
+//go:build !js
+
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// testPage opens the test page (testdata/page) of a new site.
+func testPage(t *testing.T) *page {
+	s := startSite(t)
+	p := &page{t: t, name: "tests", ctx: browser(t, "tests")}
+	p.do(navigate(s.URL+"/test/"), until(`document.body.dataset.ready === '1'`))
+	return p
+}
+
+type report struct {
+	Passed   int      `json:"passed"`
+	Failures []string `json:"failures"`
+	Workers  int      `json:"workers"`
+	Ran      []struct {
+		TcID  int      `json:"tcId"`
+		Flags []string `json:"flags"`
+	} `json:"ran"`
+}
+
+func (p *page) report(call string) *report {
+	p.t.Helper()
+	var r report
+	if err := json.Unmarshal([]byte(p.eval(`tests.`+call+`.then(JSON.stringify)`)), &r); err != nil {
+		p.t.Fatal(err)
+	}
+	for _, f := range r.Failures {
+		p.t.Errorf("%s: %s", call, f)
+	}
+	return &r
+}
+
+// TestBrowser_Vectors runs, in Chromium, the shared format vectors
+// (sdk/testdata/format-v1.json) through the JavaScript API, and Wycheproof's
+// Cobblestone-256 vectors through the WebCrypto body code, in workers.
+func TestBrowser_Vectors(t *testing.T) {
+	p := testPage(t)
+	f := p.report("formatVectors()")
+	if f.Passed < 100 {
+		t.Errorf("format vectors: %d checks passed, want every vector checked", f.Passed)
+	}
+	w := p.report("wycheproof()")
+	rollovers := 0
+	for _, c := range w.Ran {
+		if slices.Contains(c.Flags, "CounterRollover") {
+			rollovers++
+		}
+	}
+	if len(w.Ran) != 35 || rollovers != 2 {
+		t.Errorf("Wycheproof: ran %d vectors, %d of them CounterRollover; want 35 and 2", len(w.Ran), rollovers)
+	}
+	if w.Workers < 1 {
+		t.Errorf("Wycheproof ran with %d body workers, want them in Web Workers", w.Workers)
+	}
+	t.Logf("format vectors: %d checks; Wycheproof: %d vectors, %d checks, %d workers", f.Passed, len(w.Ran), w.Passed, w.Workers)
+}
+
+// brotliSize is the size of file compressed with the brotli CLI at its
+// highest quality.
+func brotliSize(t *testing.T, file string) int {
+	t.Helper()
+	out, err := exec.Command("brotli", "-q", "11", "-c", file).Output()
+	if err != nil {
+		t.Fatalf("brotli (apt-get install brotli): %v", err)
+	}
+	return len(out)
+}
+
+// TestWasm_SizeBudget holds blindvault.wasm to BRIEF §7's 1.5 MiB with
+// brotli, and net/http and tink out of it.
+func TestWasm_SizeBudget(t *testing.T) {
+	file := filepath.Join(built(t), "blindvault.wasm")
+	st, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := brotliSize(t, file)
+	t.Logf("blindvault.wasm: %d bytes, %d with brotli (%.2f MiB; budget 1.50)", st.Size(), n, float64(n)/(1<<20))
+	if n > wasmBudget {
+		t.Errorf("blindvault.wasm is %d bytes with brotli, over the budget of %d", n, int(wasmBudget))
+	}
+	cmd := exec.Command("go", "list", "-deps", ".")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	deps, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pkg := range []string{"net/http", "github.com/tink-crypto/tink-go/v2/aead", "crypto/tls"} {
+		if slices.Contains(splitLines(string(deps)), pkg) {
+			t.Errorf("blindvault.wasm depends on %s", pkg)
+		}
+	}
+	for _, dep := range splitLines(string(deps)) {
+		if len(dep) > len("github.com/tink-crypto") && dep[:len("github.com/tink-crypto")] == "github.com/tink-crypto" {
+			t.Errorf("blindvault.wasm depends on tink: %s", dep)
+		}
+	}
+}
+
+func splitLines(s string) []string {
+	var out []string
+	for len(s) > 0 {
+		i := 0
+		for i < len(s) && s[i] != '\n' {
+			i++
+		}
+		out = append(out, s[:i])
+		if i < len(s) {
+			i++
+		}
+		s = s[i:]
+	}
+	return out
+}
