@@ -110,6 +110,14 @@ func (c *Client) lookup(ctx context.Context, handle string, opts *LookupOptions)
 	if opts.Fingerprint != "" && !sameFingerprint(opts.Fingerprint, newest.Fingerprint()) {
 		return nil, fmt.Errorf("%w: %q has fingerprint %s, not the expected %s", ErrKeyUnverified, handle, newest.Fingerprint(), opts.Fingerprint)
 	}
+	// Nothing is pinned that is not in the log: a card only this client was
+	// shown is a substitution in waiting.
+	if err := c.checkPin(newest.c.AccountID, cards); err != nil {
+		return nil, err
+	}
+	if err := c.cardLogged(ctx, newest); err != nil {
+		return nil, err
+	}
 	first, err := c.pin(ctx, newest.c.AccountID, cards)
 	if err != nil {
 		return nil, err
@@ -190,20 +198,30 @@ func (c *Client) cards(ctx context.Context, account [32]byte) ([]*KeyCard, error
 	return cards, nil
 }
 
+// checkPin checks a verified card history against the account's pin, if any.
+func (c *Client) checkPin(account [32]byte, cards []*KeyCard) error {
+	p := c.prof.Pins[hex.EncodeToString(account[:])]
+	if p == nil {
+		return nil
+	}
+	if p.CardSeq > uint64(len(cards)) {
+		return fmt.Errorf("%w: %s's card history is shorter than pinned", ErrRollback, p.Handle)
+	}
+	if old := cards[p.CardSeq-1].Fingerprint(); hex.EncodeToString(old[:]) != p.Fingerprint {
+		return fmt.Errorf("%w: %s's card does not match the pinned fingerprint", ErrKeyUnverified, p.Handle)
+	}
+	return nil
+}
+
 // pin checks a verified card history against the account's pin and moves the
 // pin to the newest card. It reports whether the account was new to this device.
 func (c *Client) pin(ctx context.Context, account [32]byte, cards []*KeyCard) (bool, error) {
+	if err := c.checkPin(account, cards); err != nil {
+		return false, err
+	}
 	key := hex.EncodeToString(account[:])
 	newest := cards[len(cards)-1]
 	p := c.prof.Pins[key]
-	if p != nil {
-		if p.CardSeq > uint64(len(cards)) {
-			return false, fmt.Errorf("%w: %s's card history is shorter than pinned", ErrRollback, p.Handle)
-		}
-		if old := cards[p.CardSeq-1].Fingerprint(); hex.EncodeToString(old[:]) != p.Fingerprint {
-			return false, fmt.Errorf("%w: %s's card does not match the pinned fingerprint", ErrKeyUnverified, p.Handle)
-		}
-	}
 	fp := newest.Fingerprint()
 	np := &pin{Handle: newest.c.Handle, Fingerprint: hex.EncodeToString(fp[:]), CardSeq: newest.c.Seq}
 	if c.cardCache == nil {

@@ -38,9 +38,6 @@ func (c *Client) Share(ctx context.Context, id [32]byte, handle string, opts *Sh
 	if err != nil {
 		return nil, err
 	}
-	if err := c.cardLogged(ctx, ct.Card); err != nil {
-		return nil, err
-	}
 	v, err := c.ownHead(ctx, id)
 	if err != nil {
 		return nil, err

@@ -58,6 +58,9 @@ type receiptJSON struct {
 // pinLog pins the log key: the configured one, or the server's on first use.
 func (c *Client) pinLog(ctx context.Context) error {
 	if c.prof.Log != nil && c.prof.Log.Key != "" {
+		if c.cfg.LogKey != "" && c.cfg.LogKey != c.prof.Log.Key {
+			return fmt.Errorf("%w: this profile pinned another log key than the configured one", ErrKeyUnverified)
+		}
 		return nil
 	}
 	var out struct {
