@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
+	"time"
 )
 
 // HTTP statuses the client acts on. net/http is not imported here: it would
@@ -32,6 +34,8 @@ type APIError struct {
 	Status  int
 	Code    string
 	Message string
+	// RetryAfter is the wait a 429 asks for (zero if it names none).
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -80,7 +84,33 @@ func (c *Client) send(ctx context.Context, req *Request) (*Response, error) {
 	}
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	_ = json.Unmarshal(data, &body)
-	return nil, &APIError{Status: resp.Status, Code: body.Error.Code, Message: body.Error.Message}
+	ae := &APIError{Status: resp.Status, Code: body.Error.Code, Message: body.Error.Message}
+	if s, err := strconv.Atoi(resp.header("Retry-After")); err == nil && s >= 0 {
+		ae.RetryAfter = time.Duration(s) * time.Second
+	}
+	return nil, ae
+}
+
+// maxRateWait is the longest a rate-limited request waits to be retried; a
+// longer wait (the backup lockout's) is returned to the caller as
+// ErrRateLimited.
+const maxRateWait = 5 * time.Second
+
+// waitRateLimit reports whether err is a 429 worth waiting out, and waits.
+func waitRateLimit(ctx context.Context, err error, attempt int) bool {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Status != statusTooManyRequests || ae.RetryAfter > maxRateWait || attempt >= 3 {
+		return false
+	}
+	wait := max(ae.RetryAfter, 100*time.Millisecond)
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 // call sends in as JSON (no body if nil) and decodes the answer into out (if
@@ -101,6 +131,9 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 		}
 		resp, err := c.send(ctx, req)
 		if err != nil {
+			if waitRateLimit(ctx, err, attempt) {
+				continue
+			}
 			if attempt == 0 && c.token != "" && isStatus(err, statusUnauthorized) {
 				if err := c.startSession(ctx); err != nil {
 					return err
@@ -137,6 +170,9 @@ func (c *Client) stream(ctx context.Context, method, path string, header map[str
 			req.Body, req.ContentLength = body, n
 		}
 		resp, err := c.send(ctx, req)
+		if err != nil && waitRateLimit(ctx, err, attempt) {
+			continue
+		}
 		if err != nil && attempt == 0 && c.token != "" && isStatus(err, statusUnauthorized) {
 			if err := c.startSession(ctx); err != nil {
 				return nil, err

@@ -51,8 +51,11 @@ func Start(ctx context.Context, dir string) (*Server, error) {
 		return nil, err
 	}
 	origin := "http://" + ln.Addr().String()
+	// One machine's users share one address here: the per-address and
+	// per-account limits are set for a crowd, not for a demo's bursts.
 	srv, err := server.New(server.Config{Store: st, Origin: origin, Secrets: server.Secrets{
-		OPRFSeed: random(), SessionPepper: random(), InvitePepper: random()}})
+		OPRFSeed: random(), SessionPepper: random(), InvitePepper: random()},
+		RateAddress: server.RateLimit{Rate: 1000, Burst: 2000}, RateAccount: server.RateLimit{Rate: 500, Burst: 1000}})
 	if err == nil {
 		_, err = srv.Bootstrap(ctx, dir)
 	}
