@@ -60,6 +60,7 @@ func checkTx(tx *bbolt.Tx) error {
 	c.bodies(bodies)
 	c.sharing()
 	c.chains()
+	c.log()
 	c.each(bInvites, func(k, v []byte) {
 		if _, err := decodeInvite(v); err != nil || len(k) != 32 {
 			c.fail("invite %x: bad key or %w", k, err)
