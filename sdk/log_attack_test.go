@@ -386,3 +386,44 @@ func TestLog_GrantWithoutOwner(t *testing.T) {
 		t.Fatalf("VerifyLog with a grant alice did not make: %v, want ErrUnexpectedKey", err)
 	}
 }
+
+// A server that does not log an operation cannot prove it: a share answered
+// without its receipt, or with another entry's, and a read served without a
+// receipt are refused (and the read releases no plaintext).
+func TestLog_UnloggedOperationsRefused(t *testing.T) {
+	aw := newAttackWorld(t)
+	ctx := t.Context()
+	rec := put(t, aw.patient, []byte("blood results"), "labs")
+
+	aw.alice.attack(t, "PUT", recordPath(rec.RecordID)+"/acl", editJSON(t, func(m map[string]json.RawMessage) {
+		m["receipts"] = toJSON([]any{})
+	}))
+	if _, err := aw.patient.Share(ctx, rec.RecordID, "dr-jones", nil); !errors.Is(err, sdk.ErrNotLogged) {
+		t.Fatalf("Share answered without a receipt: %v, want ErrNotLogged", err)
+	}
+}
+
+func TestLog_UnloggedReadRefused(t *testing.T) {
+	srv := servertest.Start(t, server.Config{})
+	u, _ := url.Parse(srv.URL)
+	rp := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(u) },
+		ModifyResponse: func(resp *http.Response) error {
+			resp.Header.Del("Blindvault-Receipt") // served, but not logged
+			return nil
+		},
+	}
+	proxy := httptest.NewServer(rp)
+	t.Cleanup(proxy.Close)
+	c, err := sdk.Connect(t.Context(), sdk.Config{Server: srv.URL, Storage: &sdk.MemoryStorage{},
+		Transport: sdk.NewHTTPTransport(proxy.URL, nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	register(t, c, "alice", "", "", patientPass)
+	rec := put(t, c, []byte("blood results"), "labs")
+	plain, _, err := get(t, c, rec.RecordID)
+	if !errors.Is(err, sdk.ErrNotLogged) || len(plain) != 0 {
+		t.Fatalf("a read served without a receipt: %d bytes, %v; want ErrNotLogged and nothing", len(plain), err)
+	}
+}
