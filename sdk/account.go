@@ -48,6 +48,11 @@ func (c *Client) Register(ctx context.Context, opts RegisterOptions) (*Registrat
 	if c.id != nil {
 		return nil, ErrProfileExists
 	}
+	// The log key is pinned first: against a server whose log is not the
+	// configured one, nothing is registered.
+	if err := c.pinLog(ctx); err != nil {
+		return nil, err
+	}
 	role := opts.Role
 	if role == "" {
 		role = format.RolePatient
@@ -131,6 +136,9 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error)
 	defer c.mu.Unlock()
 	if c.id != nil {
 		return nil, ErrProfileExists
+	}
+	if err := c.pinLog(ctx); err != nil {
+		return nil, err
 	}
 	var view accountJSON
 	if err := c.call(ctx, "GET", "/v1/directory/"+url.PathEscape(opts.Handle), nil, &view); err != nil {

@@ -44,6 +44,7 @@ func runRegister(ctx context.Context, args []string, s stdio) error {
 	name := fs.String("name", "", "your `handle` on the server")
 	role := fs.String("role", "patient", "account `role`: "+strings.Join(roles, ", ")+" (all but patient need an --invite)")
 	invite := fs.String("invite", "", "invite `code` from an admin (the first admin's is in the server's DATA/bootstrap-invite)")
+	logKey := fs.String("log-key", "", "pin the server's transparency-log `key`, as `blindvault serve` prints it (default: trust the server's on first use)")
 	fs.StringVar(&o.passFile, "passphrase-file", "", "read the new passphrase from this `file` (default: $"+passFileEnv+", or ask twice on the terminal)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -81,7 +82,7 @@ func runRegister(ctx context.Context, args []string, s stdio) error {
 		}
 		defer clear(pass)
 	}
-	c, err := sdk.Connect(ctx, sdk.Config{Server: base, Storage: sdk.DirStorage(home), Transport: newProgressTransport(base)})
+	c, err := sdk.Connect(ctx, sdk.Config{Server: base, Storage: sdk.DirStorage(home), Transport: newProgressTransport(base), LogKey: *logKey})
 	if err != nil {
 		return friendly(err)
 	}
@@ -111,6 +112,7 @@ func runLogin(ctx context.Context, args []string, s stdio) error {
 	code := fs.String("recovery-code", "", "log in with the recovery `code` instead of the passphrase")
 	codeFile := fs.String("recovery-code-file", "", "read the recovery code from this `file`")
 	noPass := fs.Bool("no-passphrase", false, "with the recovery code of a service account: keep its keys unencrypted (mode 0600)")
+	logKey := fs.String("log-key", "", "pin the server's transparency-log `key`, as `blindvault serve` prints it (default: trust the server's on first use)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -159,7 +161,7 @@ func runLogin(ctx context.Context, args []string, s stdio) error {
 	}
 	defer clear(pass)
 	staged := &stagedStorage{dir: sdk.DirStorage(home)}
-	c, err := sdk.Connect(ctx, sdk.Config{Server: base, Storage: staged, Transport: newProgressTransport(base)})
+	c, err := sdk.Connect(ctx, sdk.Config{Server: base, Storage: staged, Transport: newProgressTransport(base), LogKey: *logKey})
 	if err != nil {
 		return friendly(err)
 	}

@@ -178,10 +178,25 @@ func TestOnline_Story(t *testing.T) {
 	}
 	r.must(with([]string{"register", "--server", url, "--name", "dr-jones", "--role", "clinician", "--invite", inv.Code}, clin)...)
 
-	// The patient signs up alone, through BLINDVAULT_HOME and _PASSPHRASE_FILE.
+	// The patient signs up alone, through BLINDVAULT_HOME and _PASSPHRASE_FILE,
+	// pinning the log key the server printed (it is in DATA/log-key). Another
+	// key is refused before anything is stored.
+	keyFile, err := os.ReadFile(filepath.Join(data, "log-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logKey := strings.Fields(string(keyFile))[1]
+	wrongKey := strings.Replace(logKey, logKey[len(logKey)-8:], "AAAAAAA=", 1)
+	if code, _, errs := r.run([]string{"BLINDVAULT_HOME=" + p("mallory"), "BLINDVAULT_PASSPHRASE_FILE=" + patPass},
+		"register", "--server", url, "--name", "mallory", "--log-key", wrongKey); code != 1 || !strings.Contains(errs, "log key") {
+		t.Fatalf("register with another log key pinned: exit %d, %s", code, errs)
+	}
+	if _, err := os.Stat(p("mallory")); !os.IsNotExist(err) {
+		t.Fatalf("register with another log key left a profile behind (%v)", err)
+	}
 	var reg accountView
 	code, out, errs := r.run([]string{"BLINDVAULT_HOME=" + p("pat"), "BLINDVAULT_PASSPHRASE_FILE=" + patPass},
-		"register", "--server", url, "--name", "alice", "--json")
+		"register", "--server", url, "--name", "alice", "--json", "--log-key", logKey)
 	if code != 0 || json.Unmarshal([]byte(out), &reg) != nil || reg.RecoveryCode == "" || reg.Role != "patient" {
 		t.Fatalf("patient register: exit %d, %s\n%s", code, out, errs)
 	}
