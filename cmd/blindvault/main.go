@@ -79,6 +79,7 @@ var commands = map[string]command{
 	"trust-org": {"trust an organisation admin's role attestations", runTrustOrg},
 	"admin":     {"admin tasks: invite ROLE, attest NAME", runAdmin},
 	"audit":     {"show who wrote, read, shared or revoked your records, from the verified log", runAudit},
+	"export":    {"decrypt every record you own or read into a new directory", runExport},
 	"log":       {"log verify: rebuild the transparency log and check it against the checkpoints seen", runLog},
 	"witness":   {"run a transparency-log witness that cosigns consistent checkpoints", runWitness},
 

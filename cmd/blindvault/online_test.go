@@ -263,6 +263,14 @@ func TestOnline_Story(t *testing.T) {
 	if out := r.must(with([]string{"log", "verify"}, pat)...); !strings.Contains(out, "OK") {
 		t.Fatalf("log verify:\n%s", out)
 	}
+	// The patient exports everything, decrypted and verified.
+	r.must(with([]string{"export", p("export")}, pat)...)
+	if got, err := os.ReadFile(filepath.Join(p("export"), docID)); err != nil || !bytes.Equal(got, doc) {
+		t.Fatalf("export of the document: %d bytes, %v", len(got), err)
+	}
+	if idx, err := os.ReadFile(filepath.Join(p("export"), "index.json")); err != nil || !strings.Contains(string(idx), "HbA1c 2026-11") {
+		t.Fatalf("export index: %s, %v", idx, err)
+	}
 
 	// Revoked: the clinician's get fails clearly and creates no file.
 	r.must(with([]string{"revoke", docID, "--from", "dr-jones"}, pat)...)

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// runExport decrypts every record this account owns or reads into a new
+// directory: one file per record, named by its id, and index.json describing
+// them. The patient's copy of everything, verified as get verifies it.
+func runExport(ctx context.Context, args []string, s stdio) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	o := addOnlineFlags(fs, true)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: blindvault export DIR (DIR must not exist)")
+	}
+	dir := pos[0]
+	if _, err := os.Stat(dir); err == nil {
+		return usagef("%s exists: export writes a new directory", dir)
+	}
+	c, err := connect(ctx, o)
+	if err != nil {
+		return err
+	}
+	defer c.Logout(context.WithoutCancel(ctx))
+	recs, err := c.List(ctx)
+	if err != nil {
+		return friendly(err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	index := make([]recordView, 0, len(recs))
+	for _, r := range recs {
+		dst, commit, abort, err := output(filepath.Join(dir, r.ID()), s.out, 0o600)
+		if err != nil {
+			return err
+		}
+		info, err := c.Get(ctx, r.RecordID, dst)
+		if err != nil {
+			abort()
+			return fmt.Errorf("record %s: %w", r.ID(), friendly(err))
+		}
+		if err := commit(); err != nil {
+			return err
+		}
+		index = append(index, recordOf(info, c.AccountID()))
+	}
+	data, err := json.MarshalIndent(index, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := writeNewFile(filepath.Join(dir, "index.json"), append(data, '\n'), 0o600); err != nil {
+		return err
+	}
+	if o.json {
+		return printJSON(s.out, index)
+	}
+	fmt.Fprintf(s.out, "Exported %d records to %s (index.json lists them).\n", len(index), dir)
+	return nil
+}
