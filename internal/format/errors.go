@@ -3,8 +3,9 @@ package format
 import "errors"
 
 // Errors returned by the parsers and verifiers. A parse error wraps exactly one of
-// ErrUnknownVersion, ErrUnknownKind, ErrUnknownSuite, ErrTrailingData, ErrMalformed
-// and, for key cards, ErrBadSignature; ErrTooLarge also matches ErrMalformed.
+// ErrUnknownVersion, ErrUnknownKind, ErrUnknownSuite, ErrTrailingData, ErrMalformed,
+// ErrUnknownEvent (account entries) and, for key cards, ErrBadSignature;
+// ErrTooLarge also matches ErrMalformed.
 var (
 	// ErrUnknownVersion: the body's version byte is not 1.
 	ErrUnknownVersion = errors.New("format: unknown version")
