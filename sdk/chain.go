@@ -97,6 +97,13 @@ func (c *Client) syncChain(ctx context.Context, account [32]byte) (*chainState, 
 		}
 	}
 	c.prof.Chains[key] = &next
+	if next.Seq > st.Seq {
+		// What this device has verified is its floor from now on, also for
+		// its next run.
+		if err := c.saveProfile(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return &next, nil
 }
 
