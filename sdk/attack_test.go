@@ -871,6 +871,20 @@ func TestAttack_DroppedGrantAsNotShared(t *testing.T) {
 		got, _, err := get(t, w.clinician, rec.RecordID)
 		refused(t, "clinician's Get", err, sdk.ErrMissingGrant, got)
 	})
+	// The owner shares with someone else (a new ACL): the server must not pass
+	// hiding the clinician's share off as a revocation. The log shows no
+	// revocation of the clinician.
+	t.Run("share hidden after an unrelated ACL change", func(t *testing.T) {
+		bob := newClient(t, w.srv, nil)
+		register(t, bob, "bob", "", "", "bob's long passphrase, 2026")
+		if _, err := w.patient.Share(ctx, rec.RecordID, "bob", nil); err != nil {
+			t.Fatal(err)
+		}
+		w.jones.attack(t, "GET", path, notFound())
+		w.jones.attack(t, "GET", "/v1/shared", editHeads(t, rec.RecordID, func(map[string]any) bool { return false }))
+		got, _, err := get(t, w.clinician, rec.RecordID)
+		refused(t, "clinician's Get", err, sdk.ErrRollback, got)
+	})
 	// With the attacks over, the record reads again.
 	mustRead(t, w.clinician, rec.RecordID, body)
 }

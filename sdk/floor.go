@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+
+	"github.com/blindvault/blindvault/internal/auditlog"
 )
 
 // floor is the least a server may show of a record without being caught: the
@@ -107,7 +109,35 @@ func (c *Client) explainMissing(ctx context.Context, id [32]byte, notFound error
 	case r != nil && r.Deleted:
 		return ErrDeleted
 	case r != nil && r.ACLSeq > s.ACLSeq:
-		return fmt.Errorf("record %x: %w", id[:4], ErrRevoked)
+		// The owner changed the ACL; the log says whether that change
+		// revoked this account (a new ACL alone could be any share).
+		revoked, err := c.revokedInLog(ctx, id)
+		if err != nil {
+			return err
+		}
+		if revoked {
+			return fmt.Errorf("record %x: %w", id[:4], ErrRevoked)
+		}
+		return fmt.Errorf("%w: record %x: the owner's ACL changed, but the log shows no revocation of this account", ErrRollback, id[:4])
 	}
 	return fmt.Errorf("%w: record %x was shared with this account and its owner's chain shows no change since", ErrRollback, id[:4])
+}
+
+// revokedInLog reports whether the log shows this account's grants on record
+// id revoked, naming it with the record's salt, which it kept from reading it.
+func (c *Client) revokedInLog(ctx context.Context, id [32]byte) (bool, error) {
+	salt, ok := c.prof.Salts[hex.EncodeToString(id[:])]
+	if !ok {
+		return false, fmt.Errorf("%w: record %x: no log salt kept to check a revocation", ErrRollback, id[:4])
+	}
+	if _, err := c.syncLog(ctx); err != nil {
+		return false, err
+	}
+	me := auditlog.ActorHash(salt, c.accountID())
+	for _, e := range c.entries {
+		if e.Type == auditlog.GrantRevoked && e.Subject == id && e.Peer == me {
+			return true, nil
+		}
+	}
+	return false, nil
 }
