@@ -168,6 +168,24 @@ func connect(ctx context.Context, o *onlineFlags) (*session, error) {
 	return &session{Client: c, home: home, server: p.Server, tr: tr}, nil
 }
 
+// start parses a command's flags, lets check refuse its positional
+// arguments (before any passphrase is asked), and opens the profile's
+// account. The caller logs out when done.
+func start(ctx context.Context, fs *flag.FlagSet, o *onlineFlags, args []string, check func(pos []string) error) ([]string, *session, error) {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := check(pos); err != nil {
+		return nil, nil, err
+	}
+	c, err := connect(ctx, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pos, c, nil
+}
+
 // checkServerURL accepts http(s)://host[:port][/path] and warns about nothing:
 // the server refuses plain HTTP off loopback itself.
 func checkServerURL(s string) (string, error) {

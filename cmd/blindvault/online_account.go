@@ -192,14 +192,12 @@ func runLogin(ctx context.Context, args []string, s stdio) error {
 func runWhoami(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("whoami", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 0 {
-		return usagef("usage: blindvault whoami [--home DIR] [--json]")
-	}
-	c, err := connect(ctx, o)
+	_, c, err := start(ctx, fs, o, args, func(pos []string) error {
+		if len(pos) != 0 {
+			return usagef("usage: blindvault whoami [--home DIR] [--json]")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -243,14 +241,12 @@ func runLookup(ctx context.Context, args []string, s stdio) error {
 	o := addOnlineFlags(fs, true)
 	fp := fs.String("fingerprint", "", "require this `fingerprint`, compared out of band")
 	role := fs.String("role", "", "require a verified attestation of this `role`")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 {
-		return usagef("usage: blindvault lookup NAME [--fingerprint FP] [--role ROLE]")
-	}
-	c, err := connect(ctx, o)
+	pos, c, err := start(ctx, fs, o, args, func(pos []string) error {
+		if len(pos) != 1 {
+			return usagef("usage: blindvault lookup NAME [--fingerprint FP] [--role ROLE]")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -275,14 +271,12 @@ func runTrustOrg(ctx context.Context, args []string, s stdio) error {
 	o := addOnlineFlags(fs, true)
 	admin := fs.String("admin", "", "the `handle` of the organisation's admin")
 	fp := fs.String("fingerprint", "", "the admin's `fingerprint`, compared out of band")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 || *admin == "" || *fp == "" {
-		return usagef("usage: blindvault trust-org ORG --admin NAME --fingerprint FP")
-	}
-	c, err := connect(ctx, o)
+	pos, c, err := start(ctx, fs, o, args, func(pos []string) error {
+		if len(pos) != 1 || *admin == "" || *fp == "" {
+			return usagef("usage: blindvault trust-org ORG --admin NAME --fingerprint FP")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -320,17 +314,15 @@ func adminInvite(ctx context.Context, args []string, s stdio) error {
 	o := addOnlineFlags(fs, true)
 	role := fs.String("role", "", "the `role` the invited account gets: "+strings.Join(roles, ", "))
 	ttl := fs.Duration("ttl", 0, "how long the invite stays valid, such as 72h (default: the server's)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 0 || *role == "" {
-		return usagef("usage: blindvault admin invite --role ROLE [--ttl D]")
-	}
-	if *ttl < 0 {
-		return usagef("--ttl must be positive")
-	}
-	c, err := connect(ctx, o)
+	_, c, err := start(ctx, fs, o, args, func(pos []string) error {
+		if len(pos) != 0 || *role == "" {
+			return usagef("usage: blindvault admin invite --role ROLE [--ttl D]")
+		}
+		if *ttl < 0 {
+			return usagef("--ttl must be positive")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -353,17 +345,15 @@ func adminAttest(ctx context.Context, args []string, s stdio) error {
 	role := fs.String("role", "", "the `role` to attest, such as clinician")
 	org := fs.String("org", "", "the `organisation` (default: the server URL's host)")
 	valid := fs.Duration("valid", 365*24*time.Hour, "how long the attestation is valid")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 || *role == "" {
-		return usagef("usage: blindvault admin attest NAME --role ROLE [--org ORG] [--valid D]")
-	}
-	if *valid <= 0 {
-		return usagef("--valid must be positive")
-	}
-	c, err := connect(ctx, o)
+	pos, c, err := start(ctx, fs, o, args, func(pos []string) error {
+		if len(pos) != 1 || *role == "" {
+			return usagef("usage: blindvault admin attest NAME --role ROLE [--org ORG] [--valid D]")
+		}
+		if *valid <= 0 {
+			return usagef("--valid must be positive")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}

@@ -15,21 +15,19 @@ import (
 func runExport(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
-	pos, err := parseFlags(fs, args)
+	pos, c, err := start(ctx, fs, o, args, func(pos []string) error {
+		if len(pos) != 1 {
+			return usagef("usage: blindvault export DIR (DIR must not exist)")
+		}
+		if _, err := os.Stat(pos[0]); err == nil {
+			return usagef("%s exists: export writes a new directory", pos[0])
+		}
+		return nil
+	})
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("usage: blindvault export DIR (DIR must not exist)")
 	}
 	dir := pos[0]
-	if _, err := os.Stat(dir); err == nil {
-		return usagef("%s exists: export writes a new directory", dir)
-	}
-	c, err := connect(ctx, o)
-	if err != nil {
-		return err
-	}
 	defer c.Logout(context.WithoutCancel(ctx))
 	recs, err := c.List(ctx)
 	if err != nil {

@@ -14,14 +14,12 @@ func runAudit(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
 	o.addWitnessFlag(fs)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 1 {
-		return usagef("usage: blindvault audit [ID]")
-	}
-	c, err := connect(ctx, o)
+	pos, c, err := start(ctx, fs, o, args, func(pos []string) error {
+		if len(pos) > 1 {
+			return usagef("usage: blindvault audit [ID]")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -91,14 +89,12 @@ func runLog(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("log verify", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
 	o.addWitnessFlag(fs)
-	pos, err := parseFlags(fs, args[1:])
-	if err != nil {
-		return err
-	}
-	if len(pos) != 0 {
-		return usagef("usage: blindvault log verify [--witness URL=KEY]")
-	}
-	c, err := connect(ctx, o)
+	_, c, err := start(ctx, fs, o, args[1:], func(pos []string) error {
+		if len(pos) != 0 {
+			return usagef("usage: blindvault log verify [--witness URL=KEY]")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}

@@ -107,21 +107,17 @@ func runGet(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("get", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
 	outPath := fs.String("o", "", "output `file`, created only after every check passed (default stdout)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	var id [32]byte
+	pos, c, err := start(ctx, fs, o, args, func(pos []string) (err error) {
+		if len(pos) != 1 {
+			return usagef("usage: blindvault get ID [-o OUT]")
+		}
+		if o.json && (*outPath == "" || *outPath == "-") {
+			return usagef("--json prints the record's description on stdout, so it needs -o OUT for the record itself")
+		}
+		id, err = recordID(pos[0])
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("usage: blindvault get ID [-o OUT]")
-	}
-	if o.json && (*outPath == "" || *outPath == "-") {
-		return usagef("--json prints the record's description on stdout, so it needs -o OUT for the record itself")
-	}
-	id, err := recordID(pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := connect(ctx, o)
+	})
 	if err != nil {
 		return err
 	}
@@ -158,14 +154,12 @@ func runGet(ctx context.Context, args []string, s stdio) error {
 func runLs(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("ls", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 0 {
-		return usagef("usage: blindvault ls [--json]")
-	}
-	c, err := connect(ctx, o)
+	_, c, err := start(ctx, fs, o, args, func(pos []string) error {
+		if len(pos) != 0 {
+			return usagef("usage: blindvault ls [--json]")
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}
@@ -213,18 +207,14 @@ func runShare(ctx context.Context, args []string, s stdio) error {
 	write := fs.Bool("write", false, "also let the reader write new versions")
 	fp := fs.String("fingerprint", "", "require the reader's `fingerprint`, compared out of band")
 	role := fs.String("role", "", "require a verified attestation of this `role`, such as clinician")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	var id [32]byte
+	pos, c, err := start(ctx, fs, o, args, func(pos []string) (err error) {
+		if len(pos) != 1 || *with == "" {
+			return usagef("usage: blindvault share ID --with NAME [--history] [--write] [--fingerprint FP] [--role ROLE]")
+		}
+		id, err = recordID(pos[0])
 		return err
-	}
-	if len(pos) != 1 || *with == "" {
-		return usagef("usage: blindvault share ID --with NAME [--history] [--write] [--fingerprint FP] [--role ROLE]")
-	}
-	id, err := recordID(pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := connect(ctx, o)
+	})
 	if err != nil {
 		return err
 	}
@@ -258,18 +248,14 @@ func runRevoke(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
 	from := fs.String("from", "", "the `handle` of the account to revoke")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	var id [32]byte
+	pos, c, err := start(ctx, fs, o, args, func(pos []string) (err error) {
+		if len(pos) != 1 || *from == "" {
+			return usagef("usage: blindvault revoke ID --from NAME")
+		}
+		id, err = recordID(pos[0])
 		return err
-	}
-	if len(pos) != 1 || *from == "" {
-		return usagef("usage: blindvault revoke ID --from NAME")
-	}
-	id, err := recordID(pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := connect(ctx, o)
+	})
 	if err != nil {
 		return err
 	}
@@ -288,18 +274,14 @@ func runRevoke(ctx context.Context, args []string, s stdio) error {
 func runRm(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("rm", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
+	var id [32]byte
+	pos, c, err := start(ctx, fs, o, args, func(pos []string) (err error) {
+		if len(pos) != 1 {
+			return usagef("usage: blindvault rm ID")
+		}
+		id, err = recordID(pos[0])
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("usage: blindvault rm ID")
-	}
-	id, err := recordID(pos[0])
-	if err != nil {
-		return err
-	}
-	c, err := connect(ctx, o)
+	})
 	if err != nil {
 		return err
 	}
