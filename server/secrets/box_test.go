@@ -174,7 +174,7 @@ func TestLoadOrCreate_Stable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("LoadOrCreate() again = %v", err)
 	}
-	if !bytes.Equal(s1.OPRFSeed, s2.OPRFSeed) || !bytes.Equal(s1.SessionPepper, s2.SessionPepper) || !bytes.Equal(s1.InvitePepper, s2.InvitePepper) {
+	if !sameSecrets(s1, s2) {
 		t.Fatalf("LoadOrCreate() twice gave different secrets")
 	}
 }
@@ -183,14 +183,7 @@ func TestRotateMasterKey_NewKeyOpensOldDoesNot(t *testing.T) {
 	ctx := context.Background()
 	st, _ := openStore(t)
 	oldKey, newKey := newMasterKey(), newMasterKey()
-	box, err := Open(ctx, st, oldKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := LoadOrCreate(ctx, st, box)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, want := loadSecrets(t, st, oldKey)
 	if err := RotateMasterKey(ctx, st, newMasterKey(), newKey); !errors.Is(err, ErrWrongMasterKey) {
 		t.Fatalf("RotateMasterKey(wrong old key) = %v, want ErrWrongMasterKey", err)
 	}
@@ -200,15 +193,7 @@ func TestRotateMasterKey_NewKeyOpensOldDoesNot(t *testing.T) {
 	if _, err := Open(ctx, st, oldKey); !errors.Is(err, ErrWrongMasterKey) {
 		t.Fatalf("Open(old key) after rotation = %v, want ErrWrongMasterKey", err)
 	}
-	box, err = Open(ctx, st, newKey)
-	if err != nil {
-		t.Fatalf("Open(new key) after rotation = %v", err)
-	}
-	got, err := LoadOrCreate(ctx, st, box)
-	if err != nil {
-		t.Fatalf("LoadOrCreate() after rotation = %v", err)
-	}
-	if !bytes.Equal(got.OPRFSeed, want.OPRFSeed) || !bytes.Equal(got.SessionPepper, want.SessionPepper) || !bytes.Equal(got.InvitePepper, want.InvitePepper) {
+	if _, got := loadSecrets(t, st, newKey); !sameSecrets(got, want) {
 		t.Fatalf("LoadOrCreate() after rotation gave other secrets")
 	}
 }
@@ -217,14 +202,7 @@ func TestRotateKeyset_ResealsAndKeepsOldKeys(t *testing.T) {
 	ctx := context.Background()
 	st, _ := openStore(t)
 	mk := newMasterKey()
-	box, err := Open(ctx, st, mk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := LoadOrCreate(ctx, st, box)
-	if err != nil {
-		t.Fatal(err)
-	}
+	box, want := loadSecrets(t, st, mk)
 	acct := bytes.Repeat([]byte{3}, 32)
 	perAccount, _ := box.Seal("backup", "escrow", acct, []byte("old"))
 	oldSealed, _ := st.Secret(ctx, OPRFSeedName)
@@ -235,7 +213,7 @@ func TestRotateKeyset_ResealsAndKeepsOldKeys(t *testing.T) {
 	if err := RotateKeyset(ctx, st, mk); err != nil {
 		t.Fatalf("RotateKeyset() = %v", err)
 	}
-	box, err = Open(ctx, st, mk)
+	box, err := Open(ctx, st, mk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +225,7 @@ func TestRotateKeyset_ResealsAndKeepsOldKeys(t *testing.T) {
 		t.Fatalf("sealed seed key id %x unchanged after RotateKeyset", newSealed[:5])
 	}
 	got, err := LoadOrCreate(ctx, st, box)
-	if err != nil || !bytes.Equal(got.OPRFSeed, want.OPRFSeed) || !bytes.Equal(got.InvitePepper, want.InvitePepper) {
+	if err != nil || !sameSecrets(got, want) {
 		t.Fatalf("LoadOrCreate() after RotateKeyset = other secrets, %v", err)
 	}
 	if v, err := box.Open("backup", "escrow", acct, perAccount); err != nil || string(v) != "old" {
@@ -273,18 +251,12 @@ func TestStore_NoSecretInTheClear(t *testing.T) {
 	ctx := context.Background()
 	st, path := openStore(t)
 	mk := newMasterKey()
-	box, err := Open(ctx, st, mk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sec, err := LoadOrCreate(ctx, st, box)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, sec := loadSecrets(t, st, mk)
 	if err := RotateKeyset(ctx, st, mk); err != nil {
 		t.Fatal(err)
 	}
-	if box, err = Open(ctx, st, mk); err != nil {
+	box, err := Open(ctx, st, mk)
+	if err != nil {
 		t.Fatal(err)
 	}
 	needles := map[string][]byte{
@@ -329,14 +301,7 @@ func TestStore_RejectsWrongMasterKeyAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	mk := newMasterKey()
-	box, err := Open(ctx, st, mk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := LoadOrCreate(ctx, st, box)
-	if err != nil {
-		t.Fatal(err)
-	}
+	box, want := loadSecrets(t, st, mk)
 	st.Close()
 	st, err = bolt.Open(path, nil)
 	if err != nil {
@@ -379,3 +344,22 @@ func FuzzBox_Open(f *testing.F) {
 }
 
 var _ store.Secrets = (*bolt.Store)(nil)
+
+// loadSecrets opens the box under mk and loads (or makes) the server secrets.
+func loadSecrets(t *testing.T, st store.Secrets, mk []byte) (*Box, ServerSecrets) {
+	t.Helper()
+	box, err := Open(context.Background(), st, mk)
+	if err != nil {
+		t.Fatalf("Open() = %v", err)
+	}
+	sec, err := LoadOrCreate(context.Background(), st, box)
+	if err != nil {
+		t.Fatalf("LoadOrCreate() = %v", err)
+	}
+	return box, sec
+}
+
+// sameSecrets reports whether two loads gave the same three secrets.
+func sameSecrets(a, b ServerSecrets) bool {
+	return bytes.Equal(a.OPRFSeed, b.OPRFSeed) && bytes.Equal(a.SessionPepper, b.SessionPepper) && bytes.Equal(a.InvitePepper, b.InvitePepper)
+}
