@@ -76,15 +76,7 @@ func (s *Store) CreateAccount(ctx context.Context, a store.NewAccount) error {
 }
 
 func (s *Store) Account(ctx context.Context, id store.AccountID) (store.Account, error) {
-	var a store.Account
-	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
-		a, err = readAccount(tx, id)
-		return err
-	})
-	if err != nil {
-		return store.Account{}, fmt.Errorf("account: %w", err)
-	}
-	return a, nil
+	return read(ctx, s, "account", func(tx *bbolt.Tx) (store.Account, error) { return readAccount(tx, id) })
 }
 
 func (s *Store) AccountByHandle(ctx context.Context, handle string) (store.Account, error) {

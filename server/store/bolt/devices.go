@@ -34,15 +34,7 @@ func (s *Store) AddDevice(ctx context.Context, id store.AccountID, d store.Devic
 }
 
 func (s *Store) Device(ctx context.Context, id store.AccountID, dev store.DeviceID) (store.Device, error) {
-	var d store.Device
-	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
-		d, err = getDevice(tx, id, dev)
-		return err
-	})
-	if err != nil {
-		return store.Device{}, fmt.Errorf("device: %w", err)
-	}
-	return d, nil
+	return read(ctx, s, "device", func(tx *bbolt.Tx) (store.Device, error) { return getDevice(tx, id, dev) })
 }
 
 func getDevice(tx *bbolt.Tx, id store.AccountID, dev store.DeviceID) (store.Device, error) {

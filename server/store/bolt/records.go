@@ -143,15 +143,7 @@ func putVersion(w *writeTx, v store.VersionWrite, up *upload) error {
 }
 
 func (s *Store) Head(ctx context.Context, id store.RecordID) (store.Head, error) {
-	var h store.Head
-	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
-		h, err = getHead(tx, id)
-		return err
-	})
-	if err != nil {
-		return store.Head{}, fmt.Errorf("head: %w", err)
-	}
-	return h, nil
+	return read(ctx, s, "head", func(tx *bbolt.Tx) (store.Head, error) { return getHead(tx, id) })
 }
 
 func getHead(tx *bbolt.Tx, id store.RecordID) (store.Head, error) {

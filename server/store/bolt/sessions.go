@@ -48,15 +48,7 @@ func (s *Store) PutSession(ctx context.Context, x store.Session) error {
 }
 
 func (s *Store) Session(ctx context.Context, tokenHash store.Hash) (store.Session, error) {
-	var x store.Session
-	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
-		x, err = getSession(tx, tokenHash)
-		return err
-	})
-	if err != nil {
-		return store.Session{}, fmt.Errorf("session: %w", err)
-	}
-	return x, nil
+	return read(ctx, s, "session", func(tx *bbolt.Tx) (store.Session, error) { return getSession(tx, tokenHash) })
 }
 
 func getSession(tx *bbolt.Tx, tokenHash store.Hash) (store.Session, error) {

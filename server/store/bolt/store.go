@@ -155,6 +155,21 @@ func (s *Store) view(ctx context.Context, fn func(tx *bbolt.Tx) error) error {
 	return s.db.View(fn)
 }
 
+// read runs fn in a read transaction and returns its result, an error
+// wrapped with what.
+func read[T any](ctx context.Context, s *Store, what string, fn func(tx *bbolt.Tx) (T, error)) (T, error) {
+	var out T
+	err := s.view(ctx, func(tx *bbolt.Tx) (err error) {
+		out, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, err)
+	}
+	return out, nil
+}
+
 // update runs fn in the next group commit and returns once it is durable.
 // size estimates the bytes fn writes.
 func (s *Store) update(ctx context.Context, size int, fn func(w *writeTx) error) error {
