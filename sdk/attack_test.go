@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/cloudflare/circl/oprf"
-	"golang.org/x/crypto/cryptobyte"
 
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/internal/grant"
@@ -476,29 +475,6 @@ func forgeCard(t testing.TB, acct [32]byte, handle string, prev *format.KeyCard)
 	return c.Marshal()
 }
 
-// identityKey returns the Ed25519 identity key of the account whose profile
-// keys are in storage. The keys file (sdk/profile.go) holds u8 version ‖ [32]
-// device seed ‖ u16<identity>, the identity (sdk/identity.go) u8 version ‖
-// u16 suite ‖ [32] Ed25519 seed ‖ ….
-func identityKey(t testing.TB, storage sdk.Storage, pass string) ed25519.PrivateKey {
-	t.Helper()
-	text, err := storage.Load(t.Context(), "keys")
-	if err != nil {
-		t.Fatal(err)
-	}
-	secret, err := keyfile.Decode(text, func() ([]byte, error) { return []byte(pass), nil })
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := cryptobyte.String(secret)
-	var id cryptobyte.String
-	var seed []byte
-	if !s.Skip(1+32) || !s.ReadUint16LengthPrefixed(&id) || !id.Skip(1+2) || !id.ReadBytes(&seed, ed25519.SeedSize) {
-		t.Fatal("the profile keys do not parse")
-	}
-	return ed25519.NewKeyFromSeed(seed)
-}
-
 // 1. A substituted key card at share time.
 func TestAttack_SubstitutedKeyCard(t *testing.T) {
 	w := newAttackWorld(t)
@@ -695,7 +671,7 @@ func TestAttack_GrantInjectedByAnotherAccount(t *testing.T) {
 	keys := &sdk.MemoryStorage{}
 	mallory := newClient(t, w.srv, keys)
 	register(t, mallory, "mallory", "", "", malloryPass)
-	malloryKey := identityKey(t, keys, malloryPass)
+	malloryKey, _ := identityKeys(t, keys, malloryPass)
 
 	body := []byte("HIV test: negative")
 	rec := put(t, w.patient, body, "lab")

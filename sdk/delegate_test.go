@@ -21,7 +21,10 @@ import (
 	"github.com/blindvault/blindvault/server/store"
 )
 
-// identityKeys returns a profile's identity signing key and X-Wing seed.
+// identityKeys returns the identity signing key and X-Wing seed of the account
+// whose profile keys are in storage. The keys file (sdk/profile.go) holds u8
+// version ‖ [32] device seed ‖ u16<identity>, the identity (sdk/identity.go)
+// u8 version ‖ u16 suite ‖ [32] Ed25519 seed ‖ [32] X-Wing seed ‖ ….
 func identityKeys(t testing.TB, storage sdk.Storage, pass string) (ed25519.PrivateKey, []byte) {
 	t.Helper()
 	text, err := storage.Load(t.Context(), "keys")
