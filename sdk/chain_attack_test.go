@@ -1,0 +1,101 @@
+//go:build !js
+
+package sdk_test
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/blindvault/blindvault/internal/backup"
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/sdk"
+	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/servertest"
+	"github.com/blindvault/blindvault/server/store"
+)
+
+// chainWorld is alice, with her profile's keys at hand, and a second device of
+// hers behind a proxy.
+func chainWorld(t *testing.T) (*servertest.Server, *sdk.Client, sdk.Storage, *proxy, string) {
+	t.Helper()
+	srv := servertest.Start(t, server.Config{})
+	keys := &sdk.MemoryStorage{}
+	alice := newClient(t, srv, keys)
+	register(t, alice, "alice", "", "", patientPass)
+	put(t, alice, []byte("one"), "one")
+	put(t, alice, []byte("two"), "two")
+	id := alice.AccountID()
+	return srv, alice, keys, newProxy(t, srv.URL), "/v1/chains/" + hex.EncodeToString(id[:])
+}
+
+// An account-chain entry the account did not sign is refused.
+func TestAttack_ChainEntryForged(t *testing.T) {
+	srv, _, _, p, path := chainWorld(t)
+	p.attack(t, "GET", path, editJSON(t, func(m map[string]json.RawMessage) {
+		var es []struct {
+			Seq   uint64 `json:"seq"`
+			Entry []byte `json:"entry"`
+		}
+		if err := json.Unmarshal(m["entries"], &es); err != nil || len(es) == 0 {
+			t.Errorf("proxy: chain: %v", err)
+			return
+		}
+		es[0].Entry[len(es[0].Entry)-1] ^= 1 // the signature's last byte
+		m["entries"] = toJSON(es)
+	}))
+	if _, err := login(t, srv, p, "alice", patientPass); !errors.Is(err, sdk.ErrChain) {
+		t.Fatalf("Login over a chain with a forged entry: %v, want ErrChain", err)
+	}
+}
+
+// A chain that does not continue the history this device verified (the
+// server accepted two entries for one seq and shows each device its own) is
+// equivocation.
+func TestAttack_ChainForked(t *testing.T) {
+	srv, _, keys, p, path := chainWorld(t)
+	laptop, err := login(t, srv, p, "alice", patientPass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := laptop.List(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	chain, err := srv.Store.Chain(t.Context(), store.AccountID(laptop.AccountID()), 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An entry alice's other device might have signed, on another branch.
+	sign, _ := identityKeys(t, keys, patientPass)
+	e := &format.AccountEntry{Account: laptop.AccountID(), Seq: uint64(len(chain)) + 1, Created: uint64(time.Now().Unix()),
+		SignerPK: [32]byte(sign.Public().(ed25519.PublicKey)), Event: format.EventTombstone, Number: 1}
+	rand.Read(e.PrevHash[:])
+	rand.Read(e.Record[:])
+	if err := e.Sign(sign); err != nil {
+		t.Fatal(err)
+	}
+	body := toJSON(map[string]any{"account": path[len("/v1/chains/"):],
+		"entries": []map[string]any{{"seq": e.Seq, "entry": e.Marshal()}}})
+	p.attack(t, "GET", path, replay(body))
+	if _, err := laptop.List(t.Context()); !errors.Is(err, sdk.ErrEquivocation) {
+		t.Fatalf("List over a forked chain: %v, want ErrEquivocation", err)
+	}
+}
+
+// A well-formed recovery code that is not the account's is refused as such.
+func TestClient_WrongRecoveryCode(t *testing.T) {
+	srv := servertest.Start(t, server.Config{})
+	register(t, newClient(t, srv, nil), "alice", "", "", patientPass)
+	code := make([]byte, 16)
+	rand.Read(code)
+	phone := newClient(t, srv, nil)
+	_, err := phone.Login(t.Context(), sdk.LoginOptions{Handle: "alice", RecoveryCode: backup.FormatRecoveryCode(code),
+		Passphrase: []byte("a new local passphrase 77")})
+	if !errors.Is(err, sdk.ErrWrongRecoveryCode) {
+		t.Fatalf("Login with another recovery code: %v, want ErrWrongRecoveryCode", err)
+	}
+}
