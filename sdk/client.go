@@ -54,15 +54,16 @@ type Client struct {
 	storage   Storage
 	origin    string
 
-	mu        sync.Mutex
-	prof      *profile
-	id        *Identity
-	device    ed25519.PrivateKey
-	token     string
-	cardCache map[[32]byte][]*KeyCard
-	fresh     map[[32]byte]*chainState // chains synced in this operation
-	tree      *auditlog.Tree           // the log as read and verified so far
-	entries   []*auditlog.Entry        // its entries, parsed
+	mu         sync.Mutex
+	prof       *profile
+	id         *Identity
+	device     ed25519.PrivateKey
+	token      string
+	cardCache  map[[32]byte][]*KeyCard
+	fresh      map[[32]byte]*chainState // chains synced in this operation
+	tree       *auditlog.Tree           // the log as read and verified so far
+	verifiedCP *verifiedCheckpoint      // the stored checkpoint, as last opened
+	entries    []*auditlog.Entry        // its entries, parsed
 	// profileDirty: pins or organisations changed since the profile record
 	// was last written.
 	profileDirty bool

@@ -82,11 +82,44 @@ func (c *Client) pinLog(ctx context.Context) error {
 
 // checkpoint returns the last verified checkpoint (size 0 before any).
 func (c *Client) checkpoint() (auditlog.Checkpoint, error) {
-	if c.prof.Log == nil || c.prof.Log.Checkpoint == "" {
-		return auditlog.Checkpoint{Origin: c.logOrigin()}, nil
-	}
-	cp, _, err := c.policy().Open([]byte(c.prof.Log.Checkpoint))
+	cp, _, err := c.storedCheckpoint()
 	return cp, err
+}
+
+// verifiedCheckpoint is the stored checkpoint as last opened: every receipt
+// and chain sync consults it, and opening it verifies a signature.
+type verifiedCheckpoint struct {
+	text   string
+	cp     auditlog.Checkpoint
+	newest int64 // the newest witness cosignature's time, Unix seconds
+}
+
+// storedCheckpoint opens the stored checkpoint, once per value, and returns
+// it with the time of its newest witness cosignature.
+func (c *Client) storedCheckpoint() (auditlog.Checkpoint, int64, error) {
+	if c.prof.Log == nil || c.prof.Log.Checkpoint == "" {
+		return auditlog.Checkpoint{Origin: c.logOrigin()}, 0, nil
+	}
+	if v := c.verifiedCP; v != nil && v.text == c.prof.Log.Checkpoint {
+		return v.cp, v.newest, nil
+	}
+	cp, t, err := c.openCheckpoint([]byte(c.prof.Log.Checkpoint))
+	if err != nil {
+		return cp, 0, err
+	}
+	c.verifiedCP = &verifiedCheckpoint{text: c.prof.Log.Checkpoint, cp: cp, newest: t}
+	return cp, t, nil
+}
+
+// openCheckpoint verifies a signed checkpoint under the pinned keys and
+// returns the time of its newest witness cosignature (0 without one).
+func (c *Client) openCheckpoint(signed []byte) (auditlog.Checkpoint, int64, error) {
+	cp, times, err := c.policy().Open(signed)
+	var t int64
+	for _, ts := range times {
+		t = max(t, ts)
+	}
+	return cp, t, err
 }
 
 func (c *Client) logOrigin() string {
@@ -121,27 +154,18 @@ func (c *Client) ensureFresh(ctx context.Context) error {
 	if maxAge <= 0 {
 		maxAge = 24 * time.Hour
 	}
-	newest := func(signed []byte) (auditlog.Checkpoint, int64, error) {
-		cp, times, err := c.policy().Open(signed)
-		var t int64
-		for _, ts := range times {
-			t = max(t, ts)
-		}
-		return cp, t, err
-	}
-	signed := []byte(c.prof.Log.Checkpoint)
-	cp, t, err := newest(signed)
+	cp, t, err := c.storedCheckpoint()
 	if err != nil {
 		return err
 	}
 	if time.Since(time.Unix(t, 0)) <= maxAge {
 		return nil
 	}
-	cosigned, err := c.witness(ctx, cp, cp, stripCosignatures(signed))
+	cosigned, err := c.witness(ctx, cp, cp, stripCosignatures([]byte(c.prof.Log.Checkpoint)))
 	if err != nil {
 		return err
 	}
-	if _, t, err = newest(cosigned); err != nil {
+	if _, t, err = c.openCheckpoint(cosigned); err != nil {
 		return err
 	}
 	if time.Since(time.Unix(t, 0)) > maxAge {
