@@ -73,12 +73,15 @@ func (s *Server) chainEntries(chain []store.ChainEntry) []*auditlog.Entry {
 }
 
 // sharingEntries logs a new ACL, the grants created and the readers revoked.
+// The record's salt is derived once, and hashes the caller already has are
+// not computed again.
 func (s *Server) sharingEntries(record store.RecordID, owner store.AccountID, sh store.Sharing, revoked []store.AccountID) []*auditlog.Entry {
+	salt := s.logSalt(record)
 	var out []*auditlog.Entry
 	if sh.ACL != nil {
 		if a, err := format.ParseACL(sh.ACL.Signed); err == nil {
-			e := s.signedEntry(auditlog.ACLChanged, record, a, a.Signature, a.Seq)
-			e.Actor = s.actor(record, owner)
+			e := s.entry(auditlog.ACLChanged, record)
+			e.Actor, e.Object, e.Number, e.Sig = auditlog.ActorHash(salt, owner), sh.ACL.Hash, a.Seq, a.Signature
 			out = append(out, e)
 		}
 	}
@@ -88,12 +91,12 @@ func (s *Server) sharingEntries(record store.RecordID, owner store.AccountID, sh
 			continue
 		}
 		e := s.signedEntry(auditlog.GrantCreated, record, pg, pg.Signature, uint64(g.Epoch))
-		e.Actor, e.Peer = s.actor(record, store.AccountID(pg.Granter)), s.actor(record, g.Account)
+		e.Actor, e.Peer = auditlog.ActorHash(salt, store.AccountID(pg.Granter)), auditlog.ActorHash(salt, g.Account)
 		out = append(out, e)
 	}
 	for _, a := range revoked {
 		e := s.entry(auditlog.GrantRevoked, record)
-		e.Actor, e.Peer = s.actor(record, owner), s.actor(record, a)
+		e.Actor, e.Peer = auditlog.ActorHash(salt, owner), auditlog.ActorHash(salt, a)
 		out = append(out, e)
 	}
 	return out
@@ -101,8 +104,8 @@ func (s *Server) sharingEntries(record store.RecordID, owner store.AccountID, sh
 
 // versionEntries logs a version write with everything that came with it.
 func (s *Server) versionEntries(vw store.VersionWrite, h *format.Header) []*auditlog.Entry {
-	e := s.signedEntry(auditlog.VersionWritten, vw.Record, h, h.Signature, vw.Version)
-	e.Actor = s.actor(vw.Record, vw.Author)
+	e := s.entry(auditlog.VersionWritten, vw.Record)
+	e.Actor, e.Object, e.Number, e.Sig = s.actor(vw.Record, vw.Author), vw.HeaderHash, vw.Version, h.Signature
 	out := []*auditlog.Entry{e}
 	out = append(out, s.sharingEntries(vw.Record, vw.Owner, vw.Sharing, nil)...)
 	return append(out, s.chainEntries(vw.Chain)...)
