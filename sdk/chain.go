@@ -161,7 +161,9 @@ func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers ma
 // ownEntry builds and signs the next entry of this account's chain for ev,
 // which carries the event's fields.
 func (c *Client) ownEntry(ctx context.Context, ev format.AccountEntry) (*format.AccountEntry, error) {
-	st, err := c.syncChain(ctx, c.accountID())
+	// The chain as synced in this operation (committed keeps it current);
+	// a lost compare-and-swap resyncs it (chainMoved).
+	st, err := c.chainOf(ctx, c.accountID())
 	if err != nil {
 		return nil, err
 	}

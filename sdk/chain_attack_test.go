@@ -3,6 +3,7 @@
 package sdk_test
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
@@ -97,5 +98,31 @@ func TestClient_WrongRecoveryCode(t *testing.T) {
 		Passphrase: []byte("a new local passphrase 77")})
 	if !errors.Is(err, sdk.ErrWrongRecoveryCode) {
 		t.Fatalf("Login with another recovery code: %v, want ErrWrongRecoveryCode", err)
+	}
+}
+
+// A device whose view of its own chain is behind (another device appended,
+// or the server was slow to show it) loses the compare-and-swap, resyncs and
+// writes at the next seq.
+func TestClient_ChainRaceRetried(t *testing.T) {
+	srv, alice, _, p, path := chainWorld(t)
+	laptop, err := login(t, srv, p, "alice", patientPass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, alice, []byte("three"), "three") // the laptop has not seen this entry
+	once := true
+	p.attack(t, "GET", path, func(req []byte, status int, body []byte) (int, []byte) {
+		if once {
+			once = false
+			return 200, []byte(`{"entries":[]}`) // hide it, once
+		}
+		return status, body
+	})
+	if _, err := laptop.Put(t.Context(), bytes.NewReader([]byte("four")), nil); err != nil {
+		t.Fatalf("Put from a device behind on its chain: %v", err)
+	}
+	if once {
+		t.Fatal("the laptop never read its chain")
 	}
 }

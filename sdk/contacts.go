@@ -318,7 +318,7 @@ func (c *Client) appendEntry(ctx context.Context, ev format.AccountEntry) error 
 			Receipts []receiptJSON `json:"receipts"`
 		}
 		err = c.call(ctx, "POST", fmt.Sprintf("/v1/chains/%x", e.Account), itemOf(e), &out)
-		if isStatus(err, statusPrecondition) && attempt < 3 {
+		if isStatus(err, statusPrecondition) && attempt < 3 && c.chainMoved(ctx, e) {
 			continue
 		}
 		if err != nil {

@@ -211,7 +211,7 @@ func (s *spoolSealer) seal(ctx context.Context, p *record.SealParams) (*sealedVe
 // built on, which is why the server refused it.
 func (c *Client) chainMoved(ctx context.Context, e *format.AccountEntry) bool {
 	delete(c.fresh, e.Account)
-	st, err := c.syncChain(ctx, e.Account)
+	st, err := c.chainOf(ctx, e.Account)
 	return err == nil && st.Seq >= e.Seq
 }
 
