@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/netip"
@@ -80,6 +81,7 @@ func TestClientAddr_TrustedProxy(t *testing.T) {
 
 func TestOps_HealthReadyMetrics(t *testing.T) {
 	ts := newTestServer(t, Config{})
+	newRecAccount(t, ts, "writer") // a write, so the store has committed
 	for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
 		if r := get(t, ts, p, nil); r.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s = %d, want 200", p, r.StatusCode)
@@ -98,4 +100,22 @@ func TestOps_HealthReadyMetrics(t *testing.T) {
 	if !strings.Contains(string(body), `blindvault_http_requests_total{code="200",method="GET",route="/healthz"}`) {
 		t.Fatalf("/metrics lacks the request counter for /healthz")
 	}
+	for _, name := range []string{"commits", "commit_writes", "commit_page_writes", "commit_busy_seconds"} {
+		var v float64
+		line := metricLine(string(body), "blindvault_store_"+name+"_total")
+		if _, err := fmt.Sscan(line, &v); err != nil || v <= 0 {
+			t.Errorf("/metrics: blindvault_store_%s_total = %q, want a count above 0", name, line)
+		}
+	}
+}
+
+// metricLine returns the value of an unlabelled series in a Prometheus text
+// exposition, or "" if it is not there.
+func metricLine(exposition, name string) string {
+	for line := range strings.Lines(exposition) {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/blindvault/blindvault/server/store"
 )
 
 // metrics are the server's Prometheus series, in a registry of its own so that
@@ -36,6 +38,29 @@ func newMetrics() *metrics {
 	m.reg.MustRegister(m.requests, m.latency, m.limited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// watchCommits exports a store's group-commit figures, if it reports them:
+// commit-busy seconds growing as fast as the clock mean the disk bounds writes.
+func (m *metrics) watchCommits(st store.Store) {
+	cr, ok := st.(store.CommitReporter)
+	if !ok {
+		return
+	}
+	counter := func(name, help string, v func(store.CommitStats) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help},
+			func() float64 { return v(cr.CommitStats()) })
+	}
+	m.reg.MustRegister(
+		counter("blindvault_store_commits_total", "Durable store commits (one fsync each).",
+			func(s store.CommitStats) float64 { return float64(s.Commits) }),
+		counter("blindvault_store_commit_writes_total", "Write requests carried by those commits.",
+			func(s store.CommitStats) float64 { return float64(s.Writes) }),
+		counter("blindvault_store_commit_page_writes_total", "Pages written by those commits.",
+			func(s store.CommitStats) float64 { return float64(s.PageWrites) }),
+		counter("blindvault_store_commit_busy_seconds_total", "Time spent committing, fsync included.",
+			func(s store.CommitStats) float64 { return s.Busy.Seconds() }),
+	)
 }
 
 // statusWriter records the status a handler wrote.

@@ -122,6 +122,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, metrics: newMetrics(),
 		addrLimit: newLimiters(cfg.RateAddress), accountLimit: newLimiters(cfg.RateAccount),
 		checkpoints: &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}}
+	s.metrics.watchCommits(cfg.Store)
 	s.router = s.routes()
 	s.handler = s.observe(s.router)
 	return s, nil

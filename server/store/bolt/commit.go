@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -121,7 +122,8 @@ type committer struct {
 	closed bool
 	exited chan struct{}
 
-	commits, writes atomic.Uint64
+	commits, writes, pageWrites atomic.Uint64
+	busy                        atomic.Int64 // nanoseconds in commit
 }
 
 func newCommitter(begin func() (*bbolt.Tx, error), maxBytes int) *committer {
@@ -231,6 +233,8 @@ func (c *committer) loop() {
 // the fsync. A request that fails after writing is dropped and the rest are
 // run again in a fresh transaction, as if it had never been queued.
 func (c *committer) commit(batch []*request) {
+	start := time.Now()
+	defer func() { c.busy.Add(int64(time.Since(start))) }()
 	errs := make([]error, len(batch))
 	dropped := make([]bool, len(batch))
 	for {
@@ -271,6 +275,8 @@ func (c *committer) commit(batch []*request) {
 		} else {
 			c.commits.Add(1)
 			c.writes.Add(uint64(len(batch)))
+			st := tx.Stats()
+			c.pageWrites.Add(uint64(st.GetWrite()))
 		}
 		c.ackAll(batch, errs, err)
 		return

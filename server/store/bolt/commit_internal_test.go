@@ -85,8 +85,12 @@ func TestCommitter_DirtyFailure_FailsAlone(t *testing.T) {
 	if got := secret(t, s, "a") + secret(t, s, "b") + secret(t, s, "dirty"); got != "12" {
 		t.Fatalf("stored %q, want a=1 and b=2 and no trace of the failed request", got)
 	}
-	if st := s.CommitStats(); st.Commits-before.Commits != 1 {
+	st := s.CommitStats()
+	if st.Commits-before.Commits != 1 {
 		t.Fatalf("%d commits for one batch, want 1", st.Commits-before.Commits)
+	}
+	if st.PageWrites <= before.PageWrites || st.Busy <= before.Busy {
+		t.Fatalf("commit stats %+v after %+v: a commit that wrote must count its pages and its time", st, before)
 	}
 }
 

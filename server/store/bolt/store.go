@@ -196,13 +196,15 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// CommitStats counts group commits since Open.
-type CommitStats struct {
-	Commits uint64 // transactions committed, each with one fsync
-	Writes  uint64 // write requests those transactions carried
-}
-
-// CommitStats reports how well concurrent writes share commits.
-func (s *Store) CommitStats() CommitStats {
-	return CommitStats{Commits: s.c.commits.Load(), Writes: s.c.writes.Load()}
+// CommitStats reports, since Open, how well concurrent writes share commits
+// and how busy the one goroutine that commits them is: near 100% busy, the
+// disk's cost of a commit, mostly its page writes (copy on write: every page a
+// change touched, and its parents), bounds the write rate.
+func (s *Store) CommitStats() store.CommitStats {
+	return store.CommitStats{
+		Commits:    s.c.commits.Load(),
+		Writes:     s.c.writes.Load(),
+		PageWrites: s.c.pageWrites.Load(),
+		Busy:       time.Duration(s.c.busy.Load()),
+	}
 }

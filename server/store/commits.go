@@ -1,0 +1,17 @@
+package store
+
+import "time"
+
+// CommitStats describes how a backend's writes share durable commits.
+type CommitStats struct {
+	Commits    uint64        // transactions committed, each made durable once (one fsync)
+	Writes     uint64        // write requests those transactions carried
+	PageWrites uint64        // pages those transactions wrote
+	Busy       time.Duration // time spent running and committing them, the fsync included
+}
+
+// CommitReporter is implemented by a backend that groups concurrent writes
+// into shared commits; the server exports its figures as metrics.
+type CommitReporter interface {
+	CommitStats() CommitStats
+}
