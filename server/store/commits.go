@@ -6,7 +6,7 @@ import "time"
 type CommitStats struct {
 	Commits    uint64        // transactions committed, each made durable once (one fsync)
 	Writes     uint64        // write requests those transactions carried
-	PageWrites uint64        // pages those transactions wrote
+	PageWrites uint64        // page writes they made, each at its own offset (a node of one page or more, or the meta page)
 	Busy       time.Duration // time spent running and committing them, the fsync included
 }
 

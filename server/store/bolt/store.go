@@ -198,8 +198,9 @@ func (s *Store) Close() error {
 
 // CommitStats reports, since Open, how well concurrent writes share commits
 // and how busy the one goroutine that commits them is: near 100% busy, the
-// disk's cost of a commit, mostly its page writes (copy on write: every page a
-// change touched, and its parents), bounds the write rate.
+// disk's cost of a commit, mostly its page writes (copy on write: every node a
+// change touched, and its parents, written to a new place), bounds the write
+// rate.
 func (s *Store) CommitStats() store.CommitStats {
 	return store.CommitStats{
 		Commits:    s.c.commits.Load(),
