@@ -49,6 +49,22 @@ func (c *checker) each(bucket []byte, fn func(k, v []byte)) {
 	})
 }
 
+// eachRec calls fn for every entry of one space of the rec bucket, with the
+// key as record ‖ rest (the space byte left out). A key too short for a
+// space, or of a space that does not exist, is reported once, with the heads.
+func (c *checker) eachRec(sp recSpace, fn func(k, v []byte)) {
+	c.each(bRec, func(k, v []byte) {
+		switch {
+		case len(k) <= 32 || !recSpace(k[32]).valid():
+			if sp == recHead {
+				c.fail("rec key %x: no record space", k)
+			}
+		case recSpace(k[32]) == sp:
+			fn(key(k[:32], k[33:]), v)
+		}
+	})
+}
+
 func checkTx(tx *bbolt.Tx) error {
 	c := &checker{tx: tx}
 	for err := range tx.Check() {
@@ -134,7 +150,7 @@ func (c *checker) sessions() {
 // ids that live versions use, with their expected sizes.
 func (c *checker) records() map[bodyID]versionRec {
 	bodies := map[bodyID]versionRec{}
-	c.each(bRecords, func(k, v []byte) {
+	c.eachRec(recHead, func(k, v []byte) {
 		h, err := decodeHead(v)
 		if err != nil || len(k) != 32 {
 			c.fail("record %x: bad key or %w", k, err)
@@ -143,7 +159,7 @@ func (c *checker) records() map[bodyID]versionRec {
 		if c.tx.Bucket(bOwned).Get(key(h.Owner[:], k)) == nil {
 			c.fail("record %x: owner index missing", k)
 		}
-		last := c.tx.Bucket(bVersions).Get(key(k, u64(h.Version)))
+		last := c.tx.Bucket(bRec).Get(recVersions.key(store.RecordID(k), u64(h.Version)))
 		switch {
 		case h.IsDeleted() && last != nil:
 			c.fail("record %x: deleted but version %d remains", k, h.Version)
@@ -156,8 +172,12 @@ func (c *checker) records() map[bodyID]versionRec {
 		}
 	})
 	c.each(bOwned, func(k, v []byte) {
-		raw := c.tx.Bucket(bRecords).Get(k[min(len(k), 32):])
-		if len(k) != 64 || raw == nil {
+		if len(k) != 64 {
+			c.fail("owner index %x: bad key", k)
+			return
+		}
+		raw := c.tx.Bucket(bRec).Get(recHead.key(store.RecordID(k[32:])))
+		if raw == nil {
 			c.fail("owner index %x: record missing", k)
 			return
 		}
@@ -165,13 +185,13 @@ func (c *checker) records() map[bodyID]versionRec {
 			c.fail("owner index %x: another owner", k)
 		}
 	})
-	c.each(bVersions, func(k, v []byte) {
+	c.eachRec(recVersions, func(k, v []byte) {
 		r, err := decodeVersion(v)
 		if err != nil || len(k) != 40 {
 			c.fail("version %x: bad key or %w", k, err)
 			return
 		}
-		if raw := c.tx.Bucket(bRecords).Get(k[:32]); raw == nil {
+		if raw := c.tx.Bucket(bRec).Get(recHead.key(store.RecordID(k[:32]))); raw == nil {
 			c.fail("version %x: record missing", k)
 		}
 		if _, dup := bodies[r.Body]; dup {
@@ -223,7 +243,7 @@ func (c *checker) bodies(linked map[bodyID]versionRec) {
 // "shared with" index is exactly what the grants imply.
 func (c *checker) sharing() {
 	want := map[string]bool{}
-	c.each(bACLs, func(k, v []byte) {
+	c.eachRec(recACLs, func(k, v []byte) {
 		if _, err := decodeACL(v); err != nil || len(k) != 40 {
 			c.fail("acl %x: bad key or %w", k, err)
 			return
@@ -232,7 +252,7 @@ func (c *checker) sharing() {
 			c.fail("acl %x: record missing or acl beyond head", k)
 		}
 	})
-	c.each(bGrants, func(k, v []byte) {
+	c.eachRec(recGrants, func(k, v []byte) {
 		g, err := decodeGrant(v)
 		if err != nil || len(k) != 68 {
 			c.fail("grant %x: bad key or %w", k, err)

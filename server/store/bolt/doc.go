@@ -30,11 +30,17 @@
 // # File layout
 //
 // The file holds flat top-level buckets with fixed-width binary keys (32-byte
-// ids, big-endian sequence numbers); buckets.go lists them. Structured values
-// are length-prefixed binary led by a tag byte that names their type and
-// encoding version; opaque values (pieces, backup blobs, chain entries,
-// secrets) are stored as given. A "meta" bucket names the schema version, and
-// Open refuses any other.
+// ids, big-endian sequence numbers); buckets.go lists them. A record's head,
+// versions, ACLs and grants share one bucket, keyed record ‖ space ‖ …, so
+// that one record's writes land on neighbouring pages: record ids are random,
+// and copy on write makes every page a commit touches a random write.
+// Structured values are length-prefixed binary led by a tag byte that names
+// their type and encoding version; opaque values (pieces, backup blobs, chain
+// entries, secrets) are stored as given. A "meta" bucket names the schema
+// version. Open (and Restore, for a snapshot) migrates a file of schema v1,
+// which kept those four kinds of record data in four buckets, in transactions
+// of at most 10,000 keys, resuming a migration cut short; it refuses any
+// other schema and adds nothing to such a file.
 //
 // # Caveats
 //

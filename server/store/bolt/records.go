@@ -72,7 +72,7 @@ func checkVersionWrite(v store.VersionWrite) error {
 // checkVersion is the compare-and-swap: it returns the head the version will
 // replace (with Record and Owner set, and Version 0, for a new record).
 func checkVersion(tx *bbolt.Tx, v store.VersionWrite) (store.Head, error) {
-	raw := tx.Bucket(bRecords).Get(v.Record[:])
+	raw := tx.Bucket(bRec).Get(recHead.key(v.Record))
 	if raw == nil {
 		if v.Version != 1 {
 			return store.Head{}, fmt.Errorf("record %s does not exist: %w", v.Record, store.ErrConflict)
@@ -136,8 +136,8 @@ func putVersion(w *writeTx, v store.VersionWrite, up *upload) error {
 		return err
 	}
 	return errors.Join(
-		w.put(bVersions, key(v.Record[:], u64(v.Version)), encodeVersion(rec)),
-		w.put(bRecords, key(v.Record[:]), encodeHead(h)),
+		w.put(bRec, recVersions.key(v.Record, u64(v.Version)), encodeVersion(rec)),
+		w.put(bRec, recHead.key(v.Record), encodeHead(h)),
 		applyChain(w, v.Chain),
 	)
 }
@@ -147,7 +147,7 @@ func (s *Store) Head(ctx context.Context, id store.RecordID) (store.Head, error)
 }
 
 func getHead(tx *bbolt.Tx, id store.RecordID) (store.Head, error) {
-	v := tx.Bucket(bRecords).Get(id[:])
+	v := tx.Bucket(bRec).Get(recHead.key(id))
 	if v == nil {
 		return store.Head{}, fmt.Errorf("record %s: %w", id, store.ErrNotFound)
 	}
@@ -157,7 +157,7 @@ func getHead(tx *bbolt.Tx, id store.RecordID) (store.Head, error) {
 }
 
 func getVersion(tx *bbolt.Tx, id store.RecordID, version uint64) (versionRec, error) {
-	v := tx.Bucket(bVersions).Get(key(id[:], u64(version)))
+	v := tx.Bucket(bRec).Get(recVersions.key(id, u64(version)))
 	if v == nil {
 		return versionRec{}, fmt.Errorf("record %s version %d: %w", id, version, store.ErrNotFound)
 	}
@@ -281,7 +281,7 @@ func (s *Store) DeleteRecord(ctx context.Context, d store.Deletion) error {
 			return err
 		}
 		h.Deleted = d.Deleted
-		return errors.Join(w.put(bRecords, key(d.Record[:]), encodeHead(h)), applyChain(w, d.Chain))
+		return errors.Join(w.put(bRec, recHead.key(d.Record), encodeHead(h)), applyChain(w, d.Chain))
 	})
 	if err != nil {
 		return fmt.Errorf("delete record: %w", err)
@@ -292,30 +292,25 @@ func (s *Store) DeleteRecord(ctx context.Context, d store.Deletion) error {
 // purgeRecord deletes every version, body, ACL and grant of a record; the
 // pages they used are free for reuse, and gone from the file after Compact.
 func purgeRecord(w *writeTx, id store.RecordID) error {
-	for _, k := range prefixKeys(w.tx.Bucket(bVersions), id[:], 0) {
-		r, err := decodeVersion(w.get(bVersions, k))
+	for _, k := range prefixKeys(w.tx.Bucket(bRec), recVersions.key(id), 0) {
+		r, err := decodeVersion(w.get(bRec, k))
 		if err != nil {
 			return err
 		}
-		if err := errors.Join(deleteBody(w, r.Body), w.del(bVersions, k)); err != nil {
+		if err := errors.Join(deleteBody(w, r.Body), w.del(bRec, k)); err != nil {
 			return err
 		}
 	}
-	grantees := map[store.AccountID]bool{}
-	c := w.tx.Bucket(bGrants).Cursor()
-	for k, v := c.Seek(id[:]); k != nil && hasPrefix(k, id[:]); k, v = c.Next() {
-		g, err := decodeGrant(v)
-		if err != nil {
-			return err
-		}
-		grantees[g.Account] = true
+	grants, err := recordGrants(w.tx, id)
+	if err != nil {
+		return err
 	}
-	for acct := range grantees {
-		if err := w.del(bShared, key(acct[:], id[:])); err != nil {
+	for _, g := range grants {
+		if err := w.del(bShared, key(g.Account[:], id[:])); err != nil {
 			return err
 		}
 	}
-	_, err1 := w.delPrefix(bGrants, id[:], 0)
-	_, err2 := w.delPrefix(bACLs, id[:], 0)
+	_, err1 := w.delPrefix(bRec, recGrants.key(id), 0)
+	_, err2 := w.delPrefix(bRec, recACLs.key(id), 0)
 	return errors.Join(err1, err2)
 }

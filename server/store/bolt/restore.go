@@ -46,12 +46,15 @@ func (s *Store) writeRestoreFile(ctx context.Context, tmp string, r io.Reader) e
 	if err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
-	err = db.View(func(tx *bbolt.Tx) error {
-		if err := checkSchema(tx); err != nil {
-			return err
-		}
-		return checkTx(tx)
-	})
+	// A snapshot of an older schema is migrated first; a file that is not a
+	// blindvault store at all is refused before anything is added to it.
+	err = db.View(knownSchema)
+	if err == nil {
+		err = prepareSchema(db)
+	}
+	if err == nil {
+		err = db.View(checkTx)
+	}
 	return errors.Join(err, db.Close())
 }
 

@@ -39,7 +39,7 @@ func (s *Store) UpdateSharing(ctx context.Context, sw store.SharingWrite) error 
 		if err := applySharing(w, &h, sw.Sharing, sw.Time); err != nil {
 			return err
 		}
-		return errors.Join(w.put(bRecords, key(sw.Record[:]), encodeHead(h)), applyChain(w, sw.Chain))
+		return errors.Join(w.put(bRec, recHead.key(sw.Record), encodeHead(h)), applyChain(w, sw.Chain))
 	})
 	if err != nil {
 		return fmt.Errorf("update sharing: %w", err)
@@ -106,7 +106,7 @@ func applySharing(w *writeTx, h *store.Head, sh store.Sharing, at time.Time) err
 		for _, g := range grants {
 			if revoke[g.Recipient] && g.Revoked.IsZero() {
 				g.Revoked = at
-				if err := w.put(bGrants, grantKey(h.Record, g.Epoch, g.Recipient), encodeGrant(g)); err != nil {
+				if err := w.put(bRec, grantKey(h.Record, g.Epoch, g.Recipient), encodeGrant(g)); err != nil {
 					return err
 				}
 				touched[g.Account] = true
@@ -114,14 +114,14 @@ func applySharing(w *writeTx, h *store.Head, sh store.Sharing, at time.Time) err
 		}
 	}
 	if sh.ACL != nil {
-		if err := w.put(bACLs, key(h.Record[:], u64(sh.ACL.Seq)), encodeACL(*sh.ACL)); err != nil {
+		if err := w.put(bRec, recACLs.key(h.Record, u64(sh.ACL.Seq)), encodeACL(*sh.ACL)); err != nil {
 			return err
 		}
 		h.ACLSeq = sh.ACL.Seq
 	}
 	for _, g := range sh.Grants {
 		g.Revoked = time.Time{}
-		if err := w.put(bGrants, grantKey(h.Record, g.Epoch, g.Recipient), encodeGrant(g)); err != nil {
+		if err := w.put(bRec, grantKey(h.Record, g.Epoch, g.Recipient), encodeGrant(g)); err != nil {
 			return err
 		}
 		touched[g.Account] = true
@@ -135,7 +135,7 @@ func applySharing(w *writeTx, h *store.Head, sh store.Sharing, at time.Time) err
 }
 
 func grantKey(rec store.RecordID, epoch uint32, k store.KeyID) []byte {
-	return key(rec[:], u32(epoch), k[:])
+	return recGrants.key(rec, u32(epoch), k[:])
 }
 
 // updateShared lists the record as shared with acct while acct, not being
@@ -161,13 +161,14 @@ func updateShared(w *writeTx, h *store.Head, acct store.AccountID) error {
 
 func recordGrants(tx *bbolt.Tx, id store.RecordID) ([]store.Grant, error) {
 	var gs []store.Grant
-	c := tx.Bucket(bGrants).Cursor()
-	for k, v := c.Seek(id[:]); k != nil && hasPrefix(k, id[:]); k, v = c.Next() {
+	prefix := recGrants.key(id)
+	c := tx.Bucket(bRec).Cursor()
+	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
 		g, err := decodeGrant(v)
 		if err != nil {
 			return nil, err
 		}
-		rest := k[len(id):]
+		rest := k[len(prefix):]
 		g.Epoch = uint32(rest[0])<<24 | uint32(rest[1])<<16 | uint32(rest[2])<<8 | uint32(rest[3])
 		g.Recipient = store.KeyID(rest[4:])
 		gs = append(gs, g)
@@ -185,7 +186,7 @@ func (s *Store) ACL(ctx context.Context, id store.RecordID, seq uint64) (store.A
 		if seq == 0 {
 			seq = h.ACLSeq
 		}
-		v := tx.Bucket(bACLs).Get(key(id[:], u64(seq)))
+		v := tx.Bucket(bRec).Get(recACLs.key(id, u64(seq)))
 		if v == nil {
 			return fmt.Errorf("acl %d: %w", seq, store.ErrNotFound)
 		}

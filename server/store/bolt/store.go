@@ -118,7 +118,7 @@ func (s *Store) openDB(path string, dropUploads bool) (*bbolt.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Update(initSchema); err != nil {
+	if err := prepareSchema(db); err != nil {
 		return nil, errors.Join(err, db.Close())
 	}
 	if !dropUploads {

@@ -248,3 +248,12 @@ func diffLines(got, want string) string {
 	}
 	return fmt.Sprintf("got %d lines, want %d", len(g), len(w))
 }
+
+// Fill writes one of everything to s and returns a function that renders all
+// of it as text, so that a backend can check that an operation of its own (a
+// migration, a repair) keeps a store's contents exactly.
+func Fill(t *testing.T, s store.Store) (dumpAll func(store.Store) string) {
+	t.Helper()
+	ids := populate(t, s)
+	return func(s store.Store) string { return dump(t, s, ids) }
+}
