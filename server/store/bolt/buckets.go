@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 
 	bbolt "go.etcd.io/bbolt"
@@ -64,6 +65,8 @@ func (sp recSpace) key(id store.RecordID, rest ...[]byte) []byte {
 	return key(append([][]byte{id[:], {byte(sp)}}, rest...)...)
 }
 
+var errNotEmpty = errors.New("not empty")
+
 // knownSchema checks that the file is a blindvault store of this schema or
 // one this version migrates, before anything is added to it.
 func knownSchema(tx *bbolt.Tx) error {
@@ -93,11 +96,16 @@ func checkSchema(tx *bbolt.Tx) error {
 	return nil
 }
 
-// initSchema creates the buckets of a new file. An existing file gains the
-// buckets added since it was written (the log's; rec, which migrateRecords
-// then fills from an older file's record buckets); checkSchema checks it after.
+// initSchema creates the buckets of a new, empty file; a file that holds
+// buckets but no schema is someone else's and is refused. An existing store
+// gains the buckets added since it was written (the log's; rec, which
+// migrateRecords then fills from an older file's record buckets);
+// checkSchema checks it after.
 func initSchema(tx *bbolt.Tx) error {
 	if tx.Bucket(bMeta) == nil {
+		if err := tx.ForEach(func([]byte, *bbolt.Bucket) error { return errNotEmpty }); err != nil {
+			return fmt.Errorf("not a blindvault store, and not empty: %w", errCorrupt)
+		}
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)

@@ -133,39 +133,46 @@ func TestMigrate_V1FileOpensAsV2(t *testing.T) {
 	}
 }
 
-// A bbolt file that is not a store of a known schema is refused, and Open
-// adds nothing to it.
-func TestOpen_ForeignSchemaUntouched(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "other.db")
-	db, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		m, err := tx.CreateBucket([]byte("meta"))
-		if err != nil {
-			return err
-		}
-		return m.Put([]byte("schema"), []byte("someone else's v7"))
-	})
-	if err = errors.Join(err, db.Close()); err != nil {
-		t.Fatal(err)
-	}
-	if s, err := bolt.Open(path, nil); err == nil {
-		s.Close()
-		t.Fatal("Open() of a foreign schema succeeded")
-	}
-	db, err = bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	db.View(func(tx *bbolt.Tx) error {
-		for _, name := range []string{"rec", "log", "accounts"} {
-			if tx.Bucket([]byte(name)) != nil {
-				t.Errorf("Open() added bucket %s to a foreign file", name)
+// A bbolt file that is not a store of a known schema, or that holds buckets
+// but no schema at all, is refused, and Open adds nothing to it.
+func TestOpen_ForeignFileUntouched(t *testing.T) {
+	for name, fill := range map[string]func(tx *bbolt.Tx) error{
+		"another schema": func(tx *bbolt.Tx) error {
+			m, err := tx.CreateBucket([]byte("meta"))
+			if err != nil {
+				return err
 			}
+			return m.Put([]byte("schema"), []byte("someone else's v7"))
+		},
+		"no schema": func(tx *bbolt.Tx) error {
+			_, err := tx.CreateBucket([]byte("their data"))
+			return err
+		},
+	} {
+		path := filepath.Join(t.TempDir(), "other.db")
+		db, err := bbolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
+		if err = errors.Join(db.Update(fill), db.Close()); err != nil {
+			t.Fatal(err)
+		}
+		if s, err := bolt.Open(path, nil); err == nil {
+			s.Close()
+			t.Fatalf("%s: Open() succeeded", name)
+		}
+		db, err = bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.View(func(tx *bbolt.Tx) error {
+			for _, b := range []string{"rec", "log", "accounts"} {
+				if tx.Bucket([]byte(b)) != nil {
+					t.Errorf("%s: Open() added bucket %s to the file", name, b)
+				}
+			}
+			return nil
+		})
+		db.Close()
+	}
 }
