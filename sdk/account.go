@@ -86,9 +86,7 @@ func (c *Client) Register(ctx context.Context, opts RegisterOptions) (*Registrat
 	if opts.Invite != "" {
 		in["invite"] = opts.Invite
 	}
-	var out struct {
-		Receipts []receiptJSON `json:"receipts"`
-	}
+	var out receiptsJSON
 	if err := c.call(ctx, "POST", "/v1/accounts", in, &out); err != nil {
 		return nil, fmt.Errorf("register: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 )
 
@@ -178,6 +179,42 @@ func (c *Client) ownEntry(ctx context.Context, ev format.AccountEntry) (*format.
 		return nil, err
 	}
 	return &e, nil
+}
+
+// chainWrite makes one change that appends ev to this account's chain: send
+// carries the signed entry to the server and returns the answer's receipts.
+// When another device appended first (a lost compare-and-swap on the chain)
+// the entry is rebuilt on the resynced chain and sent again, at most three
+// times; a refusal for any other reason is the caller's. Once the server
+// accepts, the entry joins this account's state and the receipt of the
+// change's own log entry (the one logged matches, given the entry sent) must
+// verify.
+func (c *Client) chainWrite(ctx context.Context, ev format.AccountEntry, send func(e *format.AccountEntry) ([]receiptJSON, error), logged func(e *format.AccountEntry, le *auditlog.Entry) bool) error {
+	for attempt := 0; ; attempt++ {
+		e, err := c.ownEntry(ctx, ev)
+		if err != nil {
+			return err
+		}
+		rcs, err := send(e)
+		if isStatus(err, statusPrecondition) && attempt < 3 && c.chainMoved(ctx, e) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := c.committed(ctx, e); err != nil {
+			return err
+		}
+		return c.expectLogged(ctx, rcs, func(le *auditlog.Entry) bool { return logged(e, le) })
+	}
+}
+
+// chainMoved reports whether this account's chain grew past the entry e was
+// built on, which is why the server refused it.
+func (c *Client) chainMoved(ctx context.Context, e *format.AccountEntry) bool {
+	delete(c.fresh, e.Account)
+	st, err := c.chainOf(ctx, e.Account)
+	return err == nil && st.Seq >= e.Seq
 }
 
 // committed folds an entry the server accepted into this account's state.

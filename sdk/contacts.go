@@ -306,30 +306,15 @@ func (c *Client) Attest(ctx context.Context, handle, role, org string, validity 
 	return ct, err
 }
 
-// appendEntry appends one entry to this account's chain on its own, retrying
-// when another device appended first.
+// appendEntry appends one entry to this account's chain on its own.
 func (c *Client) appendEntry(ctx context.Context, ev format.AccountEntry) error {
-	for attempt := 0; ; attempt++ {
-		e, err := c.ownEntry(ctx, ev)
-		if err != nil {
-			return err
-		}
-		var out struct {
-			Receipts []receiptJSON `json:"receipts"`
-		}
-		err = c.call(ctx, "POST", fmt.Sprintf("/v1/chains/%x", e.Account), itemOf(e), &out)
-		if isStatus(err, statusPrecondition) && attempt < 3 && c.chainMoved(ctx, e) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if err := c.committed(ctx, e); err != nil {
-			return err
-		}
-		eh := e.Hash()
-		return c.expectLogged(ctx, out.Receipts, func(le *auditlog.Entry) bool {
-			return le.Subject == e.Account && le.Object == eh && le.Number == e.Seq
+	return c.chainWrite(ctx, ev,
+		func(e *format.AccountEntry) ([]receiptJSON, error) {
+			var out receiptsJSON
+			err := c.call(ctx, "POST", fmt.Sprintf("/v1/chains/%x", e.Account), itemOf(e), &out)
+			return out.Receipts, err
+		},
+		func(e *format.AccountEntry, le *auditlog.Entry) bool {
+			return le.Subject == e.Account && le.Object == e.Hash() && le.Number == e.Seq
 		})
-	}
 }

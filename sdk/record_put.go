@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -122,46 +121,38 @@ func (c *Client) putVersion(ctx context.Context, s versionSealer, update [32]byt
 	defer sv.close()
 	h := sv.header
 
-	for attempt := 0; ; attempt++ {
-		e, err := c.ownEntry(ctx, format.AccountEntry{Event: event, Record: h.RecordID, Owner: h.Owner, Number: h.Version, Object: h.Hash()})
-		if err != nil {
-			return nil, err
-		}
-		head := binary.BigEndian.AppendUint32(versionFrameHead(h, acl, grants, e), uint32(32*h.ChunkCount))
-		open := func() (io.Reader, int64, error) {
-			r, err := sv.frame(head)
-			return r, int64(len(head)) + int64(32*h.ChunkCount) + int64(h.CiphertextLen), err
-		}
-		resp, err := c.stream(ctx, "PUT", fmt.Sprintf("/v1/records/%x/versions/%d", h.RecordID, h.Version),
-			map[string]string{"Content-Type": "application/octet-stream"}, open)
-		if err != nil {
-			// A lost compare-and-swap on the chain (another device appended) is
-			// retried; one on the record's head is the caller's to resolve.
-			var ae *APIError
-			if errors.As(err, &ae) && ae.Status == statusPrecondition && attempt < 3 && c.chainMoved(ctx, e) {
-				continue
+	// A lost compare-and-swap on the chain (another device appended) is
+	// retried; one on the record's head is the caller's to resolve.
+	hh := h.Hash()
+	err = c.chainWrite(ctx, format.AccountEntry{Event: event, Record: h.RecordID, Owner: h.Owner, Number: h.Version, Object: hh},
+		func(e *format.AccountEntry) ([]receiptJSON, error) {
+			head := binary.BigEndian.AppendUint32(versionFrameHead(h, acl, grants, e), uint32(32*h.ChunkCount))
+			open := func() (io.Reader, int64, error) {
+				r, err := sv.frame(head)
+				return r, int64(len(head)) + int64(32*h.ChunkCount) + int64(h.CiphertextLen), err
 			}
-			return nil, err
-		}
-		rcs, err := receiptsOf(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		if err := c.committed(ctx, e); err != nil {
-			return nil, err
-		}
-		hh := h.Hash()
-		if err := c.expectLogged(ctx, rcs, func(le *auditlog.Entry) bool {
+			return c.streamReceipts(ctx, "PUT", fmt.Sprintf("/v1/records/%x/versions/%d", h.RecordID, h.Version), open)
+		},
+		func(_ *format.AccountEntry, le *auditlog.Entry) bool {
 			return le.Type == auditlog.VersionWritten && le.Subject == h.RecordID && le.Object == hh && le.Number == h.Version
-		}); err != nil {
-			return nil, err
-		}
-		kc := c.id.card
-		return &RecordInfo{RecordID: h.RecordID, Version: h.Version, Author: kc, AuthorVerified: true,
-			Title: meta.Title, Type: meta.Type, Tags: meta.Tags, Length: sv.length, Created: meta.Created,
-			Modified: meta.Modified, StoredBytes: h.CiphertextLen, Epoch: h.Epoch, ACLSeq: p.ACL.Seq}, nil
+		})
+	if err != nil {
+		return nil, err
 	}
+	return &RecordInfo{RecordID: h.RecordID, Version: h.Version, Author: c.id.card, AuthorVerified: true,
+		Title: meta.Title, Type: meta.Type, Tags: meta.Tags, Length: sv.length, Created: meta.Created,
+		Modified: meta.Modified, StoredBytes: h.CiphertextLen, Epoch: h.Epoch, ACLSeq: p.ACL.Seq}, nil
+}
+
+// streamReceipts sends a binary request body and returns the receipts of the
+// answer.
+func (c *Client) streamReceipts(ctx context.Context, method, path string, open func() (io.Reader, int64, error)) ([]receiptJSON, error) {
+	resp, err := c.stream(ctx, method, path, map[string]string{"Content-Type": "application/octet-stream"}, open)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return receiptsOf(resp.Body)
 }
 
 // spoolSealer seals a body in Go on all cores, into spools: in memory when
@@ -205,14 +196,6 @@ func (s *spoolSealer) seal(ctx context.Context, p *record.SealParams) (*sealedVe
 		return io.MultiReader(bytes.NewReader(head), leaves, body), nil
 	}
 	return &sealedVersion{header: h, length: counted.n, frame: frame, close: closeAll}, nil
-}
-
-// chainMoved reports whether this account's chain grew past the entry e was
-// built on, which is why the server refused it.
-func (c *Client) chainMoved(ctx context.Context, e *format.AccountEntry) bool {
-	delete(c.fresh, e.Account)
-	st, err := c.chainOf(ctx, e.Account)
-	return err == nil && st.Seq >= e.Seq
 }
 
 // grantItem is a grant with the account whose current card holds its key.

@@ -194,30 +194,17 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 	for _, a := range revoke {
 		req.Revoke = append(req.Revoke, revokeJSON{fmt.Sprintf("%x", a)})
 	}
-	for attempt := 0; ; attempt++ {
-		e, err := c.ownEntry(ctx, format.AccountEntry{Event: format.EventACL, Record: v.id, Number: acl.Seq, Object: acl.Hash()})
-		if err != nil {
-			return err
-		}
-		req.Chain = itemOf(e)
-		var out struct {
-			Receipts []receiptJSON `json:"receipts"`
-		}
-		err = c.call(ctx, "PUT", fmt.Sprintf("/v1/records/%x/acl", v.id), req, &out)
-		if isStatus(err, statusPrecondition) && attempt < 3 && c.chainMoved(ctx, e) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if err := c.committed(ctx, e); err != nil {
-			return err
-		}
-		ah := acl.Hash()
-		return c.expectLogged(ctx, out.Receipts, func(le *auditlog.Entry) bool {
+	ah := acl.Hash()
+	return c.chainWrite(ctx, format.AccountEntry{Event: format.EventACL, Record: v.id, Number: acl.Seq, Object: ah},
+		func(e *format.AccountEntry) ([]receiptJSON, error) {
+			req.Chain = itemOf(e)
+			var out receiptsJSON
+			err := c.call(ctx, "PUT", fmt.Sprintf("/v1/records/%x/acl", v.id), req, &out)
+			return out.Receipts, err
+		},
+		func(_ *format.AccountEntry, le *auditlog.Entry) bool {
 			return le.Type == auditlog.ACLChanged && le.Subject == v.id && le.Object == ah && le.Number == acl.Seq
 		})
-	}
 }
 
 // Delete deletes record id (owner only): the server removes its bodies, leaves
@@ -232,30 +219,13 @@ func (c *Client) Delete(ctx context.Context, id [32]byte) error {
 		return err
 	}
 	v.close()
-	for attempt := 0; ; attempt++ {
-		e, err := c.ownEntry(ctx, format.AccountEntry{Event: format.EventTombstone, Record: id, Number: v.header.Version})
-		if err != nil {
-			return err
-		}
-		body := chainBody(e)
-		resp, err := c.stream(ctx, "DELETE", fmt.Sprintf("/v1/records/%x", id), map[string]string{"Content-Type": "application/octet-stream"},
-			func() (io.Reader, int64, error) { return bytes.NewReader(body), int64(len(body)), nil })
-		if isStatus(err, statusPrecondition) && attempt < 3 && c.chainMoved(ctx, e) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		rcs, err := receiptsOf(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			return err
-		}
-		if err := c.committed(ctx, e); err != nil {
-			return err
-		}
-		return c.expectLogged(ctx, rcs, func(le *auditlog.Entry) bool {
+	return c.chainWrite(ctx, format.AccountEntry{Event: format.EventTombstone, Record: id, Number: v.header.Version},
+		func(e *format.AccountEntry) ([]receiptJSON, error) {
+			body := chainBody(e)
+			return c.streamReceipts(ctx, "DELETE", fmt.Sprintf("/v1/records/%x", id),
+				func() (io.Reader, int64, error) { return bytes.NewReader(body), int64(len(body)), nil })
+		},
+		func(_ *format.AccountEntry, le *auditlog.Entry) bool {
 			return le.Type == auditlog.RecordDeleted && le.Subject == id
 		})
-	}
 }

@@ -319,11 +319,14 @@ func (c *Client) expectLogged(ctx context.Context, rcs []receiptJSON, want func(
 	return firstErr
 }
 
+// receiptsJSON is the answer of a write: its log receipts.
+type receiptsJSON struct {
+	Receipts []receiptJSON `json:"receipts"`
+}
+
 // receiptsOf decodes the receipts of a write answer.
 func receiptsOf(body io.Reader) ([]receiptJSON, error) {
-	var out struct {
-		Receipts []receiptJSON `json:"receipts"`
-	}
+	var out receiptsJSON
 	if err := json.NewDecoder(io.LimitReader(body, maxAPIResponse)).Decode(&out); err != nil {
 		return nil, fmt.Errorf("%w: answer does not decode: %w", ErrMalformed, err)
 	}
