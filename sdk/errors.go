@@ -104,3 +104,27 @@ var (
 	// ErrExcessiveParams means Argon2id parameters above the ceiling.
 	ErrExcessiveParams = keyfile.ErrExcessiveParams
 )
+
+// misbehaviour is every error that means the server, or something between it
+// and the client, answered falsely and the client caught it.
+var misbehaviour = []error{
+	ErrRollback, ErrEquivocation, ErrChain, ErrWrongRecord, ErrMissingGrant, ErrOPRF,
+	ErrLogFork, ErrLogMismatch, ErrNotLogged, ErrUnexpectedKey,
+	ErrBadSignature, ErrSigner, ErrWriteAuthority, ErrWrongACL,
+	ErrCommitment, ErrLeafMismatch, ErrChunkAuth, ErrTruncated,
+}
+
+// ServerMisbehaved reports whether err means that the server, or something
+// between it and this client, answered falsely: a forged, rolled-back, hidden
+// or inconsistent answer, or a log that disagrees with itself or with others.
+// The client caught it and used none of that answer; a user should hear of it
+// as a security problem, not as an ordinary failure.
+func ServerMisbehaved(err error) bool {
+	for _, m := range misbehaviour {
+		if errors.Is(err, m) {
+			return true
+		}
+	}
+	return false
+}
+

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/blindvault/blindvault/sdk"
 )
 
 // cli runs one command in-process and returns its exit code, stdout and stderr.
@@ -138,5 +142,20 @@ func TestCLI_Demo(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Fatalf("demo output lacks %q", want)
 		}
+	}
+}
+
+// Every error that means the server answered falsely is said as a security
+// problem, the transparency log's included; an ordinary failure is not.
+func TestFriendly_SecurityErrors(t *testing.T) {
+	for _, err := range []error{sdk.ErrRollback, sdk.ErrEquivocation, sdk.ErrLogFork, sdk.ErrLogMismatch,
+		sdk.ErrNotLogged, sdk.ErrUnexpectedKey, sdk.ErrLeafMismatch, sdk.ErrWrongACL, sdk.ErrOPRF} {
+		got := friendly(fmt.Errorf("reading x: %w", err))
+		if !strings.HasPrefix(got.Error(), "SECURITY:") || !errors.Is(got, err) {
+			t.Errorf("friendly(%v) = %q, want a SECURITY message that still matches the error", err, got)
+		}
+	}
+	if got := friendly(fmt.Errorf("get: %w", sdk.ErrNotFound)); strings.Contains(got.Error(), "SECURITY") {
+		t.Errorf("friendly(ErrNotFound) = %q, a security message", got)
 	}
 }

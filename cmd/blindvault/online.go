@@ -245,15 +245,10 @@ func friendly(err error) error {
 	say := func(format string, a ...any) error { return &cliError{fmt.Sprintf(format, a...), err} }
 	var ae *sdk.APIError
 	isAPI := errors.As(err, &ae)
-	for _, sec := range []error{sdk.ErrRollback, sdk.ErrEquivocation, sdk.ErrChain, sdk.ErrWrongRecord,
-		sdk.ErrMissingGrant, sdk.ErrOPRF, sdk.ErrBadSignature, sdk.ErrSigner, sdk.ErrWriteAuthority,
-		sdk.ErrWrongACL, sdk.ErrCommitment, sdk.ErrLeafMismatch, sdk.ErrChunkAuth, sdk.ErrTruncated} {
-		if errors.Is(err, sec) {
-			return say("SECURITY: the server's answer failed verification and was not used: %v\n"+
-				"The server, or something between it and you, may be tampering with data. Report this to the server's operator.", err)
-		}
-	}
 	switch {
+	case sdk.ServerMisbehaved(err):
+		return say("SECURITY: the server's answer failed verification and was not used: %v\n"+
+			"The server, or something between it and you, may be tampering with data. Report this to the server's operator.", err)
 	case errors.Is(err, sdk.ErrWrongPassphrase):
 		if strings.Contains(err.Error(), "lockout") {
 			return say("wrong passphrase (failed attempts count toward the server's lockout)")
