@@ -69,6 +69,16 @@ func TestErrorCode_EverySDKError(t *testing.T) {
 		}
 		seen[code] = name
 	}
+	// The typings list every code a caller can see.
+	dts, err := os.ReadFile("js/blindvault.d.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range errorCodes {
+		if !strings.Contains(string(dts), "'"+e.code+"'") {
+			t.Errorf("code %s is missing from ErrorCode in js/blindvault.d.ts", e.code)
+		}
+	}
 	if got := errorCode(errors.New("something else")); got != "ERROR" {
 		t.Errorf("errorCode(unknown) = %s, want ERROR", got)
 	}

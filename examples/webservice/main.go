@@ -298,10 +298,11 @@ func run(ctx context.Context, serverURL, addr string, serve bool) error {
 		}
 		fmt.Printf("Blind server's database %s: %d bytes\n", dbPath, len(db))
 		for _, s := range []string{secret, "sumatriptan", "Migraine diary", "Questions for Dr Jones", "knee extensions"} {
-			fmt.Printf("  contains %-62q %v\n", s, bytes.Contains(db, []byte(s)))
-		}
-		if bytes.Contains(db, []byte("sumatriptan")) || bytes.Contains(db, []byte("Migraine")) {
-			return fmt.Errorf("plaintext found in the server's database")
+			found := bytes.Contains(db, []byte(s))
+			fmt.Printf("  contains %-62q %v\n", s, found)
+			if found {
+				return fmt.Errorf("plaintext %q found in the server's database", s)
+			}
 		}
 		// A control, to show the search works: handles are public, and there.
 		fmt.Printf("  contains %-62q %v (a handle: public by design)\n", "alice"+svc.suffix, bytes.Contains(db, []byte("alice")))

@@ -29,7 +29,7 @@ export class BlindvaultError extends Error {
 export interface LoadOptions {
   /** blindvault.wasm: a URL (default: beside this module), its bytes, or a compiled module. */
   wasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
-  /** Body workers; default one per core, up to 8. 0 runs WebCrypto on the page's thread. */
+  /** Body workers; default none on up to two cores, else one per core but one, up to 8. 0 runs WebCrypto on the page's thread. */
   workers?: number;
   /** worker.mjs, by default beside this module. */
   workerURL?: string | URL;
@@ -58,7 +58,7 @@ export interface ConnectOptions {
   server?: string;
   /** Default 'local'. */
   storage?: 'local' | 'memory' | ProfileStore;
-  /** Unlocks a stored profile's keys (Argon2id at t=3, m=64 MiB, p=4: about a second). */
+  /** Unlocks a stored profile's keys (Argon2id at t=3, m=64 MiB, p=4: 0.3–0.4 s in Chromium). */
   passphrase?: string | (() => string | Promise<string>);
   /** A fetch to send requests with; default globalThis.fetch. */
   fetch?: typeof fetch;
@@ -175,8 +175,11 @@ export class Client {
   static hasProfile(options?: { server?: string; storage?: 'local' | 'memory' | ProfileStore }): Promise<boolean>;
   /** This account, or null before register or login. */
   readonly account: Account | null;
-  /** Creates an identity and an account; role other than patient needs an invite. */
-  register(options: { handle: string; passphrase: string; role?: string; invite?: string }): Promise<Registration>;
+  /**
+   * Creates an identity and an account; a role other than patient needs an
+   * invite. A service account has no passphrase: its keys are stored unencrypted.
+   */
+  register(options: { handle: string; passphrase?: string; role?: string; invite?: string }): Promise<Registration>;
   /** Restores the account on this device: OPRF, Argon2id, then the backup opens here. */
   login(options: { handle: string; passphrase?: string; recoveryCode?: string }): Promise<Contact>;
   /** Encrypts body in this page and stores it as a new record, or a new version. */

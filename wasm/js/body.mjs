@@ -16,7 +16,6 @@ export const SALT_SIZE = 24;
 export const COMMITMENT_SIZE = 32;
 export const HEADER_SIZE = SALT_SIZE + COMMITMENT_SIZE;
 export const LEAF_SIZE = 32;
-export const NONCE_SIZE = 12;
 export const MAX_CHUNKS = 2 ** 38;
 
 /**
@@ -138,11 +137,12 @@ export async function openBatch({ key, baseNonce, first, slots, n, lastLength, l
 
 /**
  * ChunkPool runs batches in Web Workers, or on this thread when there are
- * none: WebCrypto is asynchronous there too, and Chromium runs it on threads
- * of its own. The default is no workers on up to two cores (measured no
- * faster there, docs/benchmarks.md) and one per core but one beyond that, up
- * to 8; `workers` overrides it. Where workers cannot start (no Worker, or a policy that
- * refuses them) batches run on this thread.
+ * none. Chromium does a WebCrypto call's work on the thread that makes it, so
+ * workers add cores; on two cores or fewer there are none to add (measured
+ * no faster, docs/benchmarks.md). The default is no workers there and one per
+ * core but one beyond that, up to 8; `workers` overrides it. Where workers
+ * cannot start (no Worker, or a policy that refuses them) batches run on this
+ * thread.
  */
 export class ChunkPool {
   #workers = [];
@@ -229,13 +229,6 @@ export class ChunkPool {
     for (const w of this.#workers) w.terminate();
     this.#workers = [];
   }
-}
-
-let defaultPool = null;
-/** The pool shared by every client of the page. */
-export function sharedPool(options) {
-  defaultPool ??= new ChunkPool(options);
-  return defaultPool;
 }
 
 // ---- reading sources -------------------------------------------------------
