@@ -129,6 +129,14 @@ func TestCLI_Usage(t *testing.T) {
 	if code, _, _ := cli(t, "nope"); code != 2 {
 		t.Fatalf("unknown command = exit %d, want 2", code)
 	}
+	// Arguments are checked before the profile is opened (and a passphrase
+	// asked for): a bad record id is a usage error even with no account.
+	for _, cmd := range [][]string{{"audit", "zz"}, {"get", "zz"}, {"rm", "zz"}} {
+		code, _, errs := cli(t, append(append([]string{}, cmd[0], "--home", t.TempDir()), cmd[1:]...)...)
+		if code != 2 || !strings.Contains(errs, "not a record id") {
+			t.Errorf("blindvault %s with no account: exit %d, %q; want 2 and 'not a record id'", cmd, code, errs)
+		}
+	}
 }
 
 func TestCLI_Demo(t *testing.T) {

@@ -27,8 +27,8 @@ const (
 	homeEnv     = "BLINDVAULT_HOME"
 	passFileEnv = "BLINDVAULT_PASSPHRASE_FILE"
 	// profileFile is the SDK's public profile file in the home directory; the
-	// CLI reads its server field (the SDK has no getter for it) and uses its
-	// presence to tell an empty home from one holding an account.
+	// CLI reads its server field before connecting (to build the transport)
+	// and uses its presence to tell an empty home from one holding an account.
 	profileFile = "profile.json"
 )
 
@@ -132,9 +132,8 @@ func requireEmptyHome(home string) error {
 // session is an unlocked profile, logged in to its server.
 type session struct {
 	*sdk.Client
-	home   string
-	server string
-	tr     *progressTransport
+	home string
+	tr   *progressTransport
 }
 
 // connect opens the account in the profile directory, asking for the
@@ -165,7 +164,7 @@ func connect(ctx context.Context, o *onlineFlags) (*session, error) {
 		}
 		return nil, friendly(err)
 	}
-	return &session{Client: c, home: home, server: p.Server, tr: tr}, nil
+	return &session{Client: c, home: home, tr: tr}, nil
 }
 
 // start parses a command's flags, lets check refuse its positional
@@ -217,6 +216,9 @@ func clean(s string) string {
 
 // firstUseWarning is printed when this device pins an account for the first time.
 func firstUseWarning(w io.Writer, ct *sdk.Contact) {
+	if !ct.FirstUse {
+		return
+	}
 	fmt.Fprintf(w, "Warning: first contact with %s on this device. Compare the fingerprint\n  %s\n"+
 		"with %s out of band (in person or by phone) before trusting it; it is pinned from now on.\n",
 		clean(ct.Handle), ct.Fingerprint, clean(ct.Handle))
@@ -349,8 +351,14 @@ func (s *stagedStorage) commit(ctx context.Context) error {
 
 // notFoundAs rewords a "not found" (and nothing more specific) as msg.
 func notFoundAs(err error, format string, a ...any) error {
+	err = friendly(err)
 	if errors.Is(err, sdk.ErrNotFound) && !errors.Is(err, sdk.ErrRevoked) && !errors.Is(err, sdk.ErrDeleted) {
 		return &cliError{fmt.Sprintf(format, a...), err}
 	}
 	return err
+}
+
+// noAccount says a not-found error as "no account named handle on server".
+func noAccount(err error, handle, server string) error {
+	return notFoundAs(err, "no account named %q on %s", clean(handle), server)
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,10 +25,10 @@ type accountView struct {
 	RecoveryCode string `json:"recovery_code,omitempty"`
 }
 
-func viewOf(c *sdk.Client, server, home string) accountView {
+func viewOf(c *sdk.Client, home string) accountView {
 	acct := c.AccountID()
 	return accountView{Handle: c.Handle(), AccountID: hex.EncodeToString(acct[:]), Fingerprint: c.Card().Fingerprint().String(),
-		Role: c.Role(), Server: server, Home: home}
+		Role: c.Role(), Server: c.Server(), Home: home}
 }
 
 func (v accountView) print(s stdio) {
@@ -37,38 +38,53 @@ func (v accountView) print(s stdio) {
 
 var roles = []string{"patient", "clinician", "service", "admin"}
 
+// enrolFlags are the flags of the commands that bring an account into an
+// empty profile directory: register and login.
+type enrolFlags struct{ server, name, logKey *string }
+
+func addEnrolFlags(fs *flag.FlagSet, serverHelp, nameHelp string) enrolFlags {
+	return enrolFlags{
+		server: fs.String("server", "", serverHelp),
+		name:   fs.String("name", "", nameHelp),
+		logKey: fs.String("log-key", "", "pin the server's transparency-log `key`, as `blindvault serve` prints it (default: trust the server's on first use)"),
+	}
+}
+
+// prepare checks the server's URL and that the profile directory is empty.
+func (e enrolFlags) prepare(o *onlineFlags) (base, home string, err error) {
+	if base, err = checkServerURL(*e.server); err != nil {
+		return "", "", err
+	}
+	if home, err = o.homeDir(); err != nil {
+		return "", "", err
+	}
+	return base, home, requireEmptyHome(home)
+}
+
+// config is the SDK configuration of a new profile in storage.
+func (e enrolFlags) config(base string, storage sdk.Storage) sdk.Config {
+	return sdk.Config{Server: base, Storage: storage, Transport: newProgressTransport(base), LogKey: *e.logKey}
+}
+
 func runRegister(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("register", flag.ContinueOnError)
 	o := addOnlineFlags(fs, false)
-	server := fs.String("server", "", "the server's `URL`, such as https://vault.example")
-	name := fs.String("name", "", "your `handle` on the server")
+	ef := addEnrolFlags(fs, "the server's `URL`, such as https://vault.example", "your `handle` on the server")
 	role := fs.String("role", "patient", "account `role`: "+strings.Join(roles, ", ")+" (all but patient need an --invite)")
 	invite := fs.String("invite", "", "invite `code` from an admin (the first admin's is in the server's DATA/bootstrap-invite)")
-	logKey := fs.String("log-key", "", "pin the server's transparency-log `key`, as `blindvault serve` prints it (default: trust the server's on first use)")
 	fs.StringVar(&o.passFile, "passphrase-file", "", "read the new passphrase from this `file` (default: $"+passFileEnv+", or ask twice on the terminal)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 || *server == "" || *name == "" {
+	if len(pos) != 0 || *ef.server == "" || *ef.name == "" {
 		return usagef("usage: blindvault register --server URL --name NAME [--role patient|clinician|service|admin] [--invite CODE] [--passphrase-file F]")
 	}
-	base, err := checkServerURL(*server)
-	if err != nil {
-		return err
-	}
-	known := false
-	for _, r := range roles {
-		known = known || r == *role
-	}
-	if !known {
+	if !slices.Contains(roles, *role) {
 		return usagef("--role %q: want one of %s", *role, strings.Join(roles, ", "))
 	}
-	home, err := o.homeDir()
+	base, home, err := ef.prepare(o)
 	if err != nil {
-		return err
-	}
-	if err := requireEmptyHome(home); err != nil {
 		return err
 	}
 	var pass []byte
@@ -82,16 +98,16 @@ func runRegister(ctx context.Context, args []string, s stdio) error {
 		}
 		defer clear(pass)
 	}
-	c, err := sdk.Connect(ctx, sdk.Config{Server: base, Storage: sdk.DirStorage(home), Transport: newProgressTransport(base), LogKey: *logKey})
+	c, err := sdk.Connect(ctx, ef.config(base, sdk.DirStorage(home)))
 	if err != nil {
 		return friendly(err)
 	}
-	reg, err := c.Register(ctx, sdk.RegisterOptions{Handle: *name, Role: *role, Invite: *invite, Passphrase: pass})
+	reg, err := c.Register(ctx, sdk.RegisterOptions{Handle: *ef.name, Role: *role, Invite: *invite, Passphrase: pass})
 	if err != nil {
 		return friendly(err)
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
-	v := viewOf(c, base, home)
+	v := viewOf(c, home)
 	if o.json {
 		v.RecoveryCode = reg.RecoveryCode
 		return printJSON(s.out, v)
@@ -106,23 +122,17 @@ func runRegister(ctx context.Context, args []string, s stdio) error {
 func runLogin(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("login", flag.ContinueOnError)
 	o := addOnlineFlags(fs, false)
-	server := fs.String("server", "", "the server's `URL`")
-	name := fs.String("name", "", "the account's `handle`")
+	ef := addEnrolFlags(fs, "the server's `URL`", "the account's `handle`")
 	fs.StringVar(&o.passFile, "passphrase-file", "", "read the account's passphrase from this `file` (with --recovery-code: the new passphrase for this device's keys) (default: $"+passFileEnv+", or ask on the terminal)")
 	code := fs.String("recovery-code", "", "log in with the recovery `code` instead of the passphrase")
 	codeFile := fs.String("recovery-code-file", "", "read the recovery code from this `file`")
 	noPass := fs.Bool("no-passphrase", false, "with the recovery code of a service account: keep its keys unencrypted (mode 0600)")
-	logKey := fs.String("log-key", "", "pin the server's transparency-log `key`, as `blindvault serve` prints it (default: trust the server's on first use)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 || *server == "" || *name == "" {
+	if len(pos) != 0 || *ef.server == "" || *ef.name == "" {
 		return usagef("usage: blindvault login --server URL --name NAME [--passphrase-file F | --recovery-code CODE]")
-	}
-	base, err := checkServerURL(*server)
-	if err != nil {
-		return err
 	}
 	if *codeFile != "" {
 		if *code != "" {
@@ -140,11 +150,8 @@ func runLogin(ctx context.Context, args []string, s stdio) error {
 	if *noPass && o.passFile != "" {
 		return usagef("--no-passphrase and --passphrase-file exclude each other")
 	}
-	home, err := o.homeDir()
+	base, home, err := ef.prepare(o)
 	if err != nil {
-		return err
-	}
-	if err := requireEmptyHome(home); err != nil {
 		return err
 	}
 	var pass []byte
@@ -154,23 +161,23 @@ func runLogin(ctx context.Context, args []string, s stdio) error {
 		// The recovery code opens the backup; the passphrase protects this device.
 		pass, err = confirmPassphrase(o.passphraseFile())
 	default:
-		pass, err = passphraseSource(o.passphraseFile(), "Passphrase for "+*name+": ")()
+		pass, err = passphraseSource(o.passphraseFile(), "Passphrase for "+*ef.name+": ")()
 	}
 	if err != nil {
 		return err
 	}
 	defer clear(pass)
 	staged := &stagedStorage{dir: sdk.DirStorage(home)}
-	c, err := sdk.Connect(ctx, sdk.Config{Server: base, Storage: staged, Transport: newProgressTransport(base), LogKey: *logKey})
+	c, err := sdk.Connect(ctx, ef.config(base, staged))
 	if err != nil {
 		return friendly(err)
 	}
-	if _, err := c.Login(ctx, sdk.LoginOptions{Handle: *name, Passphrase: pass, RecoveryCode: *code}); err != nil {
+	if _, err := c.Login(ctx, sdk.LoginOptions{Handle: *ef.name, Passphrase: pass, RecoveryCode: *code}); err != nil {
 		if *code != "" && errors.Is(err, sdk.ErrWrongPassphrase) {
 			// The SDK reports any refused backup release as a wrong passphrase.
 			return &cliError{"wrong recovery code (failed attempts count toward the server's lockout)", err}
 		}
-		return notFoundAs(friendly(err), "no account named %q on %s", clean(*name), base)
+		return noAccount(err, *ef.name, base)
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
 	if *noPass && c.Role() != "service" {
@@ -180,7 +187,7 @@ func runLogin(ctx context.Context, args []string, s stdio) error {
 	if err := staged.commit(ctx); err != nil {
 		return err
 	}
-	v := viewOf(c, base, home)
+	v := viewOf(c, home)
 	if o.json {
 		return printJSON(s.out, v)
 	}
@@ -202,7 +209,7 @@ func runWhoami(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
-	v := viewOf(c.Client, c.server, c.home)
+	v := viewOf(c.Client, c.home)
 	if o.json {
 		return printJSON(s.out, v)
 	}
@@ -253,11 +260,9 @@ func runLookup(ctx context.Context, args []string, s stdio) error {
 	defer c.Logout(context.WithoutCancel(ctx))
 	ct, err := c.Lookup(ctx, pos[0], &sdk.LookupOptions{Fingerprint: *fp, Role: *role})
 	if err != nil {
-		return notFoundAs(friendly(err), "no account named %q on %s", clean(pos[0]), c.server)
+		return noAccount(err, pos[0], c.Server())
 	}
-	if ct.FirstUse {
-		firstUseWarning(s.err, ct)
-	}
+	firstUseWarning(s.err, ct)
 	v := contactOf(ct)
 	if o.json {
 		return printJSON(s.out, v)
@@ -282,7 +287,7 @@ func runTrustOrg(ctx context.Context, args []string, s stdio) error {
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
 	if err := c.TrustOrg(ctx, pos[0], *admin, *fp); err != nil {
-		return notFoundAs(friendly(err), "no account named %q on %s", clean(*admin), c.server)
+		return noAccount(err, *admin, c.Server())
 	}
 	if o.json {
 		return printJSON(s.out, map[string]string{"org": pos[0], "admin": *admin, "fingerprint": *fp})
@@ -359,19 +364,17 @@ func adminAttest(ctx context.Context, args []string, s stdio) error {
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
 	if *org == "" {
-		u, err := url.Parse(c.server)
+		u, err := url.Parse(c.Server())
 		if err != nil || u.Host == "" {
-			return fmt.Errorf("no --org given, and the profile's server %q names no host", c.server)
+			return fmt.Errorf("no --org given, and the profile's server %q names no host", c.Server())
 		}
 		*org = u.Host
 	}
 	ct, err := c.Attest(ctx, pos[0], *role, *org, *valid)
 	if err != nil {
-		return notFoundAs(friendly(err), "no account named %q on %s", clean(pos[0]), c.server)
+		return noAccount(err, pos[0], c.Server())
 	}
-	if ct.FirstUse {
-		firstUseWarning(s.err, ct)
-	}
+	firstUseWarning(s.err, ct)
 	until := time.Now().Add(*valid).UTC().Truncate(time.Second)
 	if o.json {
 		return printJSON(s.out, map[string]any{"handle": ct.Handle, "fingerprint": ct.Fingerprint.String(),

@@ -14,9 +14,15 @@ func runAudit(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
 	o.addWitnessFlag(fs)
+	var one *[32]byte // the record asked for, if any
 	pos, c, err := start(ctx, fs, o, args, func(pos []string) error {
 		if len(pos) > 1 {
 			return usagef("usage: blindvault audit [ID]")
+		}
+		if len(pos) == 1 {
+			id, err := recordID(pos[0])
+			one = &id
+			return err
 		}
 		return nil
 	})
@@ -30,12 +36,8 @@ func runAudit(ctx context.Context, args []string, s stdio) error {
 		Events []sdk.AuditEvent `json:"events"`
 	}
 	var audits []recordAudit
-	if len(pos) == 1 {
-		id, err := recordID(pos[0])
-		if err != nil {
-			return err
-		}
-		evs, err := c.Audit(ctx, id)
+	if one != nil {
+		evs, err := c.Audit(ctx, *one)
 		if err != nil {
 			return friendly(err)
 		}

@@ -92,7 +92,7 @@ func runPut(ctx context.Context, args []string, s stdio) error {
 	info, err := c.Put(ctx, body, &sdk.PutOptions{Title: *title, Type: *typ, Tags: tags, Size: size, Update: upd})
 	stop()
 	if err != nil {
-		return notFoundAs(friendly(err), "no record %s of yours to update", *update)
+		return notFoundAs(err, "no record %s of yours to update", *update)
 	}
 	if o.json {
 		return printJSON(s.out, recordOf(info, c.AccountID()))
@@ -130,7 +130,7 @@ func runGet(ctx context.Context, args []string, s stdio) error {
 	info, err := c.Get(ctx, id, dst)
 	if err != nil {
 		abort()
-		return notFoundAs(friendly(err), "no record %s here: it does not exist, or it is not shared with you", pos[0])
+		return notFoundAs(err, "no record %s here: it does not exist, or it is not shared with you", pos[0])
 	}
 	if err := commit(); err != nil {
 		return err
@@ -222,11 +222,9 @@ func runShare(ctx context.Context, args []string, s stdio) error {
 	ct, err := c.Share(ctx, id, *with, &sdk.ShareOptions{LookupOptions: sdk.LookupOptions{Fingerprint: *fp, Role: *role},
 		History: *history, Write: *write})
 	if err != nil {
-		return notFoundAs(friendly(err), "no account named %q, or no record %s of yours", clean(*with), pos[0])
+		return notFoundAs(err, "no account named %q, or no record %s of yours", clean(*with), pos[0])
 	}
-	if ct.FirstUse {
-		firstUseWarning(s.err, ct)
-	}
+	firstUseWarning(s.err, ct)
 	rights := []string{"read"}
 	if *write {
 		rights = append(rights, "write")
@@ -261,7 +259,7 @@ func runRevoke(ctx context.Context, args []string, s stdio) error {
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
 	if err := c.Revoke(ctx, id, *from); err != nil {
-		return notFoundAs(friendly(err), "record %s is not shared with %q (or is not yours)", pos[0], clean(*from))
+		return notFoundAs(err, "record %s is not shared with %q (or is not yours)", pos[0], clean(*from))
 	}
 	if o.json {
 		return printJSON(s.out, map[string]any{"record": hex.EncodeToString(id[:]), "revoked": *from})
@@ -287,7 +285,7 @@ func runRm(ctx context.Context, args []string, s stdio) error {
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
 	if err := c.Delete(ctx, id); err != nil {
-		return notFoundAs(friendly(err), "no record %s of yours", pos[0])
+		return notFoundAs(err, "no record %s of yours", pos[0])
 	}
 	if o.json {
 		return printJSON(s.out, map[string]any{"id": hex.EncodeToString(id[:]), "deleted": true})
