@@ -127,4 +127,3 @@ func ServerMisbehaved(err error) bool {
 	}
 	return false
 }
-
