@@ -27,6 +27,14 @@
 //	blindvault trust-org ORG --admin NAME --fingerprint FP
 //	blindvault admin invite --role R [--ttl D]
 //	blindvault admin attest NAME --role R [--org ORG] [--valid D]
+//	blindvault audit [ID] [--witness URL=KEY]
+//	blindvault log verify [--witness URL=KEY]
+//	blindvault export DIR
+//
+// Operators also run:
+//
+//	blindvault rotate-master-key --data DIR [--master-key-file OLD] --new-master-key-file NEW
+//	blindvault witness --data DIR --log-key KEY [--addr HOST:PORT] [--name NAME]
 //
 // Every online command takes --json for machine-readable output; plain output
 // puts the one value a script needs (a record id, an invite code) alone on the

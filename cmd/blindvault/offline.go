@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -198,9 +197,7 @@ func runInspect(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(s.out)
-	enc.SetIndent("", "  ")
-	return enc.Encode(fi)
+	return printJSON(s.out, fi)
 }
 
 func first(s []string) string {

@@ -222,17 +222,17 @@ func (c *serveConfig) masterKey(s stdio) ([]byte, error) {
 	file, isDefault := masterKeyFile(c.data, c.masterKeyFile)
 	if isDefault {
 		if _, err := os.Stat(file); errors.Is(err, os.ErrNotExist) {
-			if err := generateMasterKey(file); err != nil {
+			if err := secrets.GenerateMasterKey(file); err != nil {
 				return nil, err
 			}
 			fmt.Fprintf(s.err, "Created the master key %s (mode 0600). Keep it out of data backups.\n", file)
 		}
 	}
-	return loadMasterKey(file)
+	return secrets.LoadMasterKey(file, nil)
 }
 
 // masterKeyFile says where the master key comes from: the --master-key-file flag;
-// or, if BLINDVAULT_MASTER_KEY is set, the environment ("" for loadMasterKey);
+// or, if BLINDVAULT_MASTER_KEY is set, the environment ("" for secrets.LoadMasterKey);
 // or else DATA.master-key beside the data directory (isDefault), so that copying
 // the data directory does not copy the key.
 func masterKeyFile(data, flag string) (file string, isDefault bool) {

@@ -28,10 +28,6 @@ func loadServerSecrets(ctx context.Context, st store.Secrets, masterKey []byte) 
 	return server.Secrets{OPRFSeed: s.OPRFSeed, SessionPepper: s.SessionPepper, InvitePepper: s.InvitePepper}, nil
 }
 
-func generateMasterKey(path string) error { return secrets.GenerateMasterKey(path) }
-
-func loadMasterKey(file string) ([]byte, error) { return secrets.LoadMasterKey(file, nil) }
-
 // runRotateMasterKey re-encrypts the server's keyset under a new master key. The
 // server must be stopped (bbolt allows one process).
 func runRotateMasterKey(ctx context.Context, args []string, s stdio) error {
@@ -47,14 +43,14 @@ func runRotateMasterKey(ctx context.Context, args []string, s stdio) error {
 		return usagef("usage: blindvault rotate-master-key --data DIR [--master-key-file OLD] --new-master-key-file NEW")
 	}
 	oldPath, _ := masterKeyFile(*data, *oldFile)
-	oldKey, err := loadMasterKey(oldPath)
+	oldKey, err := secrets.LoadMasterKey(oldPath, nil)
 	if err != nil {
 		return err
 	}
-	if err := generateMasterKey(*newFile); err != nil {
+	if err := secrets.GenerateMasterKey(*newFile); err != nil {
 		return err
 	}
-	newKey, err := loadMasterKey(*newFile)
+	newKey, err := secrets.LoadMasterKey(*newFile, nil)
 	if err != nil {
 		return err
 	}

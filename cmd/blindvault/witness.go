@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/blindvault/blindvault/internal/auditlog"
@@ -78,12 +79,11 @@ func runWitness(ctx context.Context, args []string, s stdio) error {
 
 // logOriginOf returns the name of a note verifier key: the log's origin.
 func logOriginOf(vkey string) (string, error) {
-	for i, r := range vkey {
-		if r == '+' {
-			return vkey[:i], nil
-		}
+	origin, _, ok := strings.Cut(vkey, "+")
+	if !ok {
+		return "", usagef("--log-key %q is not a verifier key", vkey)
 	}
-	return "", usagef("--log-key %q is not a verifier key", vkey)
+	return origin, nil
 }
 
 // loadWitnessKey reads the witness's Ed25519 seed, or makes one (mode 0600).
