@@ -216,7 +216,7 @@ func (s *Store) dropUpload(ctx context.Context, id bodyID) {
 	ctx = context.WithoutCancel(ctx)
 	for {
 		var more bool
-		err := s.update(ctx, size(), func(w *writeTx) (err error) {
+		err := s.unlogged(ctx, size(), func(w *writeTx) (err error) {
 			_, more, err = dropUploads(w, dropBudget, func(k []byte, _ stagingRec) bool { return string(k) == string(id[:]) })
 			return err
 		})

@@ -85,6 +85,7 @@ type request struct {
 	ctx   context.Context
 	size  int
 	fn    func(w *writeTx) error
+	log   *store.LogBatch // entries that commit with fn's change, if it makes one
 	excl  func() error
 	state atomic.Int32
 	done  chan error
@@ -153,8 +154,7 @@ func (c *committer) submit(r *request) error {
 }
 
 // do queues a write and waits for its commit.
-func (c *committer) do(ctx context.Context, size int, fn func(w *writeTx) error) error {
-	r := newRequest(ctx, size, fn)
+func (c *committer) do(r *request) error {
 	if err := c.submit(r); err != nil {
 		return err
 	}
@@ -251,7 +251,7 @@ func (c *committer) commit(batch []*request) {
 			}
 			w.dirty = false
 			errs[i] = r.fn(w)
-			if b := store.LogBatchFrom(r.ctx); errs[i] == nil && b != nil && w.dirty {
+			if b := r.log; errs[i] == nil && b != nil && w.dirty {
 				// The change's log entries commit with it, or neither does.
 				b.First, errs[i] = w.appendLog(b.Entries)
 			}

@@ -24,9 +24,7 @@ func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Re
 	if err != nil {
 		return fmt.Errorf("put version: %w", err)
 	}
-	// Staging a large body is not the change: its writes carry no log entries.
-	unlogged := store.WithLog(ctx, nil)
-	up, err := s.readBody(unlogged, body, v.BodySize)
+	up, err := s.readBody(ctx, body, v.BodySize)
 	if err != nil {
 		return fmt.Errorf("put version: %w", err)
 	}
@@ -34,7 +32,7 @@ func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Re
 	err = s.update(ctx, n, func(w *writeTx) error { return putVersion(w, v, up) })
 	if err != nil {
 		if up.staged {
-			s.dropUpload(unlogged, up.id)
+			s.dropUpload(ctx, up.id)
 		}
 		return fmt.Errorf("put version: %w", err)
 	}

@@ -170,13 +170,27 @@ func read[T any](ctx context.Context, s *Store, what string, fn func(tx *bbolt.T
 	return out, nil
 }
 
-// update runs fn in the next group commit and returns once it is durable.
-// size estimates the bytes fn writes.
+// update runs fn, the change a write method makes, in the next group commit
+// and returns once it is durable; the log entries ctx carries (WithLog)
+// commit with it. size estimates the bytes fn writes. Work that is not the
+// change itself (staging a body's pieces, dropping an upload) goes through
+// unlogged instead.
 func (s *Store) update(ctx context.Context, size int, fn func(w *writeTx) error) error {
-	if err := ctx.Err(); err != nil {
+	r := newRequest(ctx, size, fn)
+	r.log = store.LogBatchFrom(ctx)
+	return s.run(r)
+}
+
+// unlogged runs fn like update, with no log entries whatever ctx carries.
+func (s *Store) unlogged(ctx context.Context, size int, fn func(w *writeTx) error) error {
+	return s.run(newRequest(ctx, size, fn))
+}
+
+func (s *Store) run(r *request) error {
+	if err := r.ctx.Err(); err != nil {
 		return err
 	}
-	return s.c.do(ctx, size, fn)
+	return s.c.do(r)
 }
 
 // Close waits for queued writes and closes the file. Open body readers fail

@@ -65,4 +65,20 @@ func testLog(t *testing.T, open opener) {
 		}
 		return nil
 	}))
+
+	// A version whose body streams in over several transactions logs its
+	// entries once, with the change that links the body, not with each piece.
+	body := randBytes(bigBody)
+	b = &store.LogBatch{Entries: [][]byte{entry(4)}}
+	ok(t, "PutVersion(large body) with a log batch",
+		s.PutVersion(store.WithLog(ctx, b), version(random[store.RecordID](), a.ID, 1, store.Hash{}, "logged", body), bytes.NewReader(body)))
+	if b.First != 4 {
+		t.Fatalf("LogBatch.First = %d, want 4", b.First)
+	}
+	ok(t, "LogView", s.LogView(ctx, func(size int64, _ tlog.HashReader) error {
+		if size != 5 {
+			t.Fatalf("log size %d after a large logged version, want 5: one entry, not one per piece", size)
+		}
+		return nil
+	}))
 }
