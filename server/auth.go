@@ -82,7 +82,7 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 		return nil, &rateLimited{wait}
 	}
 	dev, err := s.store.Device(ctx, sess.Account, sess.Device)
-	if err != nil || !dev.Revoked.IsZero() {
+	if err != nil || dev.IsRevoked() {
 		return nil, errUnauthenticated
 	}
 	if idle := now.Add(s.cfg.SessionIdle); idle.Sub(sess.IdleExpiry) > touchEvery {

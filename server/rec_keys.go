@@ -119,7 +119,7 @@ func checkHeaderSigner(ctx context.Context, st store.Store, h *format.Header, au
 		if err != nil {
 			return err
 		}
-		if !dev.Revoked.IsZero() {
+		if dev.IsRevoked() {
 			return errorf(http.StatusForbidden, "bad_signer", "the header's signer is a revoked device")
 		}
 		cert, err := format.ParseDeviceCert(dev.Cert)

@@ -263,7 +263,7 @@ func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, c *Caller)
 		return err
 	}
 	ctx := r.Context()
-	_, role, err := s.liveAccess(ctx, c, id)
+	h, role, err := s.liveAccess(ctx, c, id)
 	if err != nil {
 		return err
 	}
@@ -277,10 +277,6 @@ func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, c *Caller)
 	d := store.Deletion{Record: id, Owner: c.Account.ID, Deleted: s.now()}
 	if item != nil {
 		d.Chain = []store.ChainEntry{{Account: c.Account.ID, Seq: item.Seq, Entry: item.Entry}}
-	}
-	h, err := s.store.Head(ctx, id)
-	if err != nil {
-		return err
 	}
 	del := s.entry(auditlog.RecordDeleted, id)
 	del.Actor, del.Number = s.actor(id, c.Account.ID), h.Version

@@ -148,7 +148,7 @@ func (s *Server) usableDevice(r *http.Request, acct store.AccountID, dev store.D
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
 	}
-	if !d.Revoked.IsZero() || len(d.Revocation) > 0 {
+	if d.IsRevoked() {
 		return authFailed("device_revoked", "the device is revoked")
 	}
 	cert, err := format.ParseDeviceCert(d.Cert)

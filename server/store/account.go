@@ -55,6 +55,9 @@ type Device struct {
 	Revoked    time.Time // zero while the device is valid
 }
 
+// IsRevoked reports whether the device was revoked.
+func (d Device) IsRevoked() bool { return !d.Revoked.IsZero() || len(d.Revocation) > 0 }
+
 // Account is what the server keeps about an account, the backup blob aside.
 type Account struct {
 	ID        AccountID

@@ -13,7 +13,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,6 +20,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/blindvault/blindvault/internal/atomicfile"
 	"github.com/blindvault/blindvault/internal/auditlog"
 )
 
@@ -143,23 +143,7 @@ func (w *Witness) addCheckpoint(rw http.ResponseWriter, r *http.Request) {
 
 // persist writes the checkpoint body durably before it is cosigned.
 func (w *Witness) persist(cp auditlog.Checkpoint) error {
-	tmp, err := os.CreateTemp(filepath.Dir(w.state), ".witness-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.WriteString(cp.Body()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), w.state)
+	return atomicfile.Write(w.state, []byte(cp.Body()), 0o600)
 }
 
 // parseRequest splits an add-checkpoint body: "old N", proof lines, a blank

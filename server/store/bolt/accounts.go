@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -181,7 +182,7 @@ func (s *Store) KeyCards(ctx context.Context, id store.AccountID, from uint64) (
 			return err
 		}
 		c := tx.Bucket(bCards).Cursor()
-		for k, v := c.Seek(key(id[:], u64(from))); k != nil && hasPrefix(k, id[:]); k, v = c.Next() {
+		for k, v := c.Seek(key(id[:], u64(from))); k != nil && bytes.HasPrefix(k, id[:]); k, v = c.Next() {
 			card, err := decodeCard(v)
 			if err != nil {
 				return err

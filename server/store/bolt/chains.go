@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -89,7 +90,7 @@ func chainSeq(tx *bbolt.Tx, id store.AccountID) uint64 {
 	case string(k) != string(hi):
 		k, _ = c.Prev()
 	}
-	if k == nil || !hasPrefix(k, id[:]) {
+	if k == nil || !bytes.HasPrefix(k, id[:]) {
 		return 0
 	}
 	return seqOf(k)
@@ -105,7 +106,7 @@ func (s *Store) Chain(ctx context.Context, id store.AccountID, from uint64, limi
 			return err
 		}
 		c := tx.Bucket(bChains).Cursor()
-		for k, v := c.Seek(key(id[:], u64(from))); k != nil && hasPrefix(k, id[:]) && len(es) < limit; k, v = c.Next() {
+		for k, v := c.Seek(key(id[:], u64(from))); k != nil && bytes.HasPrefix(k, id[:]) && len(es) < limit; k, v = c.Next() {
 			es = append(es, store.ChainEntry{Account: id, Seq: seqOf(k), Entry: append([]byte(nil), v...)})
 		}
 		return nil

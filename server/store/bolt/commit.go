@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -62,7 +63,7 @@ func (w *writeTx) delPrefix(bucket, prefix []byte, limit int) (int, error) {
 func prefixKeys(b *bbolt.Bucket, prefix []byte, limit int) [][]byte {
 	var keys [][]byte
 	c := b.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, _ = c.Next() {
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		if limit > 0 && len(keys) == limit {
 			break
 		}
@@ -70,8 +71,6 @@ func prefixKeys(b *bbolt.Bucket, prefix []byte, limit int) [][]byte {
 	}
 	return keys
 }
-
-func hasPrefix(k, p []byte) bool { return len(k) >= len(p) && string(k[:len(p)]) == string(p) }
 
 const (
 	queued int32 = iota

@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -54,7 +55,7 @@ func (s *Store) Devices(ctx context.Context, id store.AccountID) ([]store.Device
 			return err
 		}
 		c := tx.Bucket(bDevices).Cursor()
-		for k, v := c.Seek(id[:]); k != nil && hasPrefix(k, id[:]); k, v = c.Next() {
+		for k, v := c.Seek(id[:]); k != nil && bytes.HasPrefix(k, id[:]); k, v = c.Next() {
 			d, err := decodeDevice(v)
 			if err != nil {
 				return err
@@ -79,7 +80,7 @@ func (s *Store) RevokeDevice(ctx context.Context, id store.AccountID, dev store.
 		if err != nil {
 			return err
 		}
-		if !d.Revoked.IsZero() || len(d.Revocation) > 0 {
+		if d.IsRevoked() {
 			return fmt.Errorf("device %s already revoked: %w", dev, store.ErrConflict)
 		}
 		d.Revocation, d.Revoked = revocation, at

@@ -15,7 +15,7 @@ import (
 // storage index, both u64 big-endian, so the log's size is the last entry key
 // plus one and no counter can disagree with the data.
 
-func u64key(n int64) []byte { return binary.BigEndian.AppendUint64(nil, uint64(n)) }
+func u64key(n int64) []byte { return u64(uint64(n)) }
 
 // logSize returns the number of entries in the log.
 func logSize(b *bbolt.Bucket) int64 {

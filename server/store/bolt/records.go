@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -238,7 +239,7 @@ func (s *Store) listHeads(ctx context.Context, index []byte, acct store.AccountI
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		c := tx.Bucket(index).Cursor()
 		start := key(acct[:], after[:])
-		for k, _ := c.Seek(start); k != nil && hasPrefix(k, acct[:]) && len(hs) < limit; k, _ = c.Next() {
+		for k, _ := c.Seek(start); k != nil && bytes.HasPrefix(k, acct[:]) && len(hs) < limit; k, _ = c.Next() {
 			if string(k) == string(start) {
 				continue // after is exclusive
 			}

@@ -30,7 +30,7 @@ func (s *Store) PutSession(ctx context.Context, x store.Session) error {
 		if err != nil {
 			return err
 		}
-		if !d.Revoked.IsZero() || len(d.Revocation) > 0 {
+		if d.IsRevoked() {
 			return fmt.Errorf("device %s is revoked: %w", x.Device, store.ErrConflict)
 		}
 		if w.get(bSessions, x.TokenHash[:]) != nil {

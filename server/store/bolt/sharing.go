@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -163,7 +164,7 @@ func recordGrants(tx *bbolt.Tx, id store.RecordID) ([]store.Grant, error) {
 	var gs []store.Grant
 	prefix := recGrants.key(id)
 	c := tx.Bucket(bRec).Cursor()
-	for k, v := c.Seek(prefix); k != nil && hasPrefix(k, prefix); k, v = c.Next() {
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		g, err := decodeGrant(v)
 		if err != nil {
 			return nil, err
