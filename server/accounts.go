@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
 )
@@ -120,7 +121,7 @@ func (s *Server) postAccount(w http.ResponseWriter, r *http.Request) error {
 	case req.Role != store.RolePatient || s.cfg.NoPatientSignup:
 		return errorf(http.StatusForbidden, "invite_required", "registering as %s needs an invite", req.Role)
 	}
-	entries := append(s.cardEntry(acct.KeyCard.Signed), s.deviceEntry(acct.Device.Cert)...)
+	entries := []*auditlog.Entry{s.cardEntry(card), s.deviceEntry(cert)}
 	rcs, err := s.logged(r.Context(), entries, func(ctx context.Context) error { return s.store.CreateAccount(ctx, acct) })
 	switch {
 	case err == nil:
@@ -301,9 +302,9 @@ func (s *Server) putCard(w http.ResponseWriter, r *http.Request, c *Caller) erro
 	if err != nil {
 		return identBadRequest("bad_key_card", "key card: %v", err)
 	}
-	cur, err := format.ParseKeyCard(c.Account.KeyCard.Signed)
+	cur, err := parseStoredCard(c.Account)
 	if err != nil {
-		return fmt.Errorf("put card: stored key card: %w", err)
+		return fmt.Errorf("put card: %w", err)
 	}
 	if err := next.VerifySuccessor(cur); err != nil {
 		return identBadRequest("bad_key_card", "not a successor of the current card: %v", err)
@@ -311,7 +312,7 @@ func (s *Server) putCard(w http.ResponseWriter, r *http.Request, c *Caller) erro
 	if next.Handle != c.Account.Handle {
 		return identBadRequest("bad_key_card", "a successor card keeps the handle")
 	}
-	rcs, err := s.logged(r.Context(), s.cardEntry(req.KeyCard), func(ctx context.Context) error {
+	rcs, err := s.logged(r.Context(), []*auditlog.Entry{s.cardEntry(next)}, func(ctx context.Context) error {
 		return s.store.UpdateKeyCard(ctx, id, store.KeyCard{Seq: next.Seq, Signed: req.KeyCard, Added: s.now()})
 	})
 	if err != nil {

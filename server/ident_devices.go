@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
 )
@@ -69,15 +70,15 @@ func (s *Server) postDevice(w http.ResponseWriter, r *http.Request) error {
 			return errorf(http.StatusForbidden, "suspended", "the account is suspended")
 		}
 	}
-	card, err := format.ParseKeyCard(acct.KeyCard.Signed)
+	card, err := parseStoredCard(acct)
 	if err != nil {
-		return fmt.Errorf("enrol device: stored key card: %w", err)
+		return fmt.Errorf("enrol device: %w", err)
 	}
 	if err := checkDeviceCert(cert, card, now); err != nil {
 		return err
 	}
 	dev := store.Device{ID: store.DeviceID(cert.DevicePK), Cert: req.DeviceCert, Added: now}
-	rcs, err := s.logged(ctx, s.deviceEntry(req.DeviceCert), func(ctx context.Context) error { return s.store.AddDevice(ctx, acctID, dev) })
+	rcs, err := s.logged(ctx, []*auditlog.Entry{s.deviceEntry(cert)}, func(ctx context.Context) error { return s.store.AddDevice(ctx, acctID, dev) })
 	switch {
 	case errors.Is(err, store.ErrExists):
 		return errorf(http.StatusConflict, "device_exists", "the device is already enrolled (or was revoked)")
@@ -131,14 +132,14 @@ func (s *Server) postRevokeDevice(w http.ResponseWriter, r *http.Request, c *Cal
 	if store.DeviceID(rev.DevicePK) != dev {
 		return identBadRequest("bad_revocation", "the revocation names another device")
 	}
-	card, err := format.ParseKeyCard(c.Account.KeyCard.Signed)
+	card, err := parseStoredCard(c.Account)
 	if err != nil {
-		return fmt.Errorf("revoke device: stored key card: %w", err)
+		return fmt.Errorf("revoke device: %w", err)
 	}
 	if err := rev.VerifyIssuer(card); err != nil {
 		return identBadRequest("bad_revocation", "device revocation: not signed by the account's current identity key")
 	}
-	rcs, err := s.logged(r.Context(), s.revocationEntry(req.Revocation), func(ctx context.Context) error {
+	rcs, err := s.logged(r.Context(), []*auditlog.Entry{s.revocationEntry(rev)}, func(ctx context.Context) error {
 		return s.store.RevokeDevice(ctx, c.Account.ID, dev, req.Revocation, s.now())
 	})
 	switch {

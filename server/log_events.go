@@ -1,8 +1,6 @@
 package server
 
 import (
-	"context"
-
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
@@ -27,30 +25,18 @@ func (s *Server) signedEntry(t auditlog.Type, subject [32]byte, obj signed, sig 
 }
 
 // cardEntry logs a published key card.
-func (s *Server) cardEntry(raw []byte) []*auditlog.Entry {
-	c, err := format.ParseKeyCard(raw)
-	if err != nil {
-		return nil
-	}
-	return []*auditlog.Entry{s.signedEntry(auditlog.KeyCard, c.AccountID, c, c.Signature, c.Seq)}
+func (s *Server) cardEntry(c *format.KeyCard) *auditlog.Entry {
+	return s.signedEntry(auditlog.KeyCard, c.AccountID, c, c.Signature, c.Seq)
 }
 
 // deviceEntry logs a device certificate.
-func (s *Server) deviceEntry(raw []byte) []*auditlog.Entry {
-	d, err := format.ParseDeviceCert(raw)
-	if err != nil {
-		return nil
-	}
-	return []*auditlog.Entry{s.signedEntry(auditlog.DeviceCertified, d.AccountID, d, d.Signature, 0)}
+func (s *Server) deviceEntry(d *format.DeviceCert) *auditlog.Entry {
+	return s.signedEntry(auditlog.DeviceCertified, d.AccountID, d, d.Signature, 0)
 }
 
 // revocationEntry logs a device revocation.
-func (s *Server) revocationEntry(raw []byte) []*auditlog.Entry {
-	d, err := format.ParseDeviceRevocation(raw)
-	if err != nil {
-		return nil
-	}
-	return []*auditlog.Entry{s.signedEntry(auditlog.DeviceRevoked, d.AccountID, d, d.Signature, 0)}
+func (s *Server) revocationEntry(d *format.DeviceRevocation) *auditlog.Entry {
+	return s.signedEntry(auditlog.DeviceRevoked, d.AccountID, d, d.Signature, 0)
 }
 
 // chainEntries logs account-chain entries; an attestation entry is logged as
@@ -109,28 +95,4 @@ func (s *Server) versionEntries(vw store.VersionWrite, h *format.Header) []*audi
 	out := []*auditlog.Entry{e}
 	out = append(out, s.sharingEntries(vw.Record, vw.Owner, vw.Sharing, nil)...)
 	return append(out, s.chainEntries(vw.Chain)...)
-}
-
-// revokedAccounts maps revoked reader keys to the accounts holding their grants.
-func (s *Server) revokedAccounts(ctx context.Context, record store.RecordID, keys []store.KeyID) ([]store.AccountID, error) {
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	gs, err := s.store.Grants(ctx, record)
-	if err != nil {
-		return nil, err
-	}
-	want := map[store.KeyID]bool{}
-	for _, k := range keys {
-		want[k] = true
-	}
-	seen := map[store.AccountID]bool{}
-	var out []store.AccountID
-	for _, g := range gs {
-		if want[g.Recipient] && !seen[g.Account] {
-			seen[g.Account] = true
-			out = append(out, g.Account)
-		}
-	}
-	return out, nil
 }

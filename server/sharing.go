@@ -160,8 +160,9 @@ func (s *Server) putACL(w http.ResponseWriter, r *http.Request, c *Caller) error
 		return err
 	}
 	var revoke []store.KeyID
+	var revokedAccounts []store.AccountID
 	if newACL != nil {
-		if revoke, err = s.revocations(ctx, id, target, u.Revoke); err != nil {
+		if revoke, revokedAccounts, err = s.revocations(ctx, id, target, u.Revoke); err != nil {
 			return err
 		}
 	}
@@ -171,10 +172,6 @@ func (s *Server) putACL(w http.ResponseWriter, r *http.Request, c *Caller) error
 	}
 	if u.Chain != nil {
 		sw.Chain = []store.ChainEntry{{Account: c.Account.ID, Seq: u.Chain.Seq, Entry: u.Chain.Entry}}
-	}
-	revokedAccounts, err := s.revokedAccounts(ctx, id, revoke)
-	if err != nil {
-		return err
 	}
 	entries := append(s.sharingEntries(id, c.Account.ID, sw.Sharing, revokedAccounts), s.chainEntries(sw.Chain)...)
 	rcs, err := s.logged(ctx, entries, func(ctx context.Context) error { return s.store.UpdateSharing(ctx, sw) })
@@ -213,29 +210,38 @@ func checkSuccessorACL(raw []byte, id store.RecordID, cur *format.ACL, owner *fo
 
 // revocations returns the reader keys whose grants end with the new ACL: those
 // of the accounts named, which the ACL must no longer list, and any other key
-// holding a grant that the ACL no longer lists.
-func (s *Server) revocations(ctx context.Context, id store.RecordID, acl *format.ACL, accounts []store.AccountID) ([]store.KeyID, error) {
+// holding a grant that the ACL no longer lists; and the accounts holding
+// grants to those keys, for the log.
+func (s *Server) revocations(ctx context.Context, id store.RecordID, acl *format.ACL, accounts []store.AccountID) ([]store.KeyID, []store.AccountID, error) {
 	named := map[store.AccountID]bool{}
 	for _, a := range accounts {
 		named[a] = true
 	}
 	stored, err := s.store.Grants(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	set := map[store.KeyID]bool{}
-	var out []store.KeyID
+	var keys []store.KeyID
 	for _, g := range stored {
 		_, listed := acl.Lookup(g.Recipient)
 		if named[g.Account] && listed {
-			return nil, errorf(http.StatusBadRequest, "bad_acl", "account %s is revoked but the ACL still lists its key", g.Account)
+			return nil, nil, errorf(http.StatusBadRequest, "bad_acl", "account %s is revoked but the ACL still lists its key", g.Account)
 		}
 		if !listed && g.Revoked.IsZero() && !set[g.Recipient] {
 			set[g.Recipient] = true
-			out = append(out, g.Recipient)
+			keys = append(keys, g.Recipient)
 		}
 	}
-	return out, nil
+	seen := map[store.AccountID]bool{}
+	var holders []store.AccountID
+	for _, g := range stored {
+		if set[g.Recipient] && !seen[g.Account] {
+			seen[g.Account] = true
+			holders = append(holders, g.Account)
+		}
+	}
+	return keys, holders, nil
 }
 
 // getACL returns the record's ACL of seq ?seq=N (default: the current one),

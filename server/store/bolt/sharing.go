@@ -127,35 +127,41 @@ func applySharing(w *writeTx, h *store.Head, sh store.Sharing, at time.Time) err
 		}
 		touched[g.Account] = true
 	}
-	for acct := range touched {
-		if err := updateShared(w, h, acct); err != nil {
-			return err
-		}
-	}
-	return nil
+	return updateShared(w, h, touched)
 }
 
 func grantKey(rec store.RecordID, epoch uint32, k store.KeyID) []byte {
 	return recGrants.key(rec, u32(epoch), k[:])
 }
 
-// updateShared lists the record as shared with acct while acct, not being
-// its owner, holds an unrevoked grant on it.
-func updateShared(w *writeTx, h *store.Head, acct store.AccountID) error {
+// updateShared lists the record as shared with each touched account while
+// it, not being the owner, holds an unrevoked grant on it (one read of the
+// grants for all of them).
+func updateShared(w *writeTx, h *store.Head, touched map[store.AccountID]bool) error {
+	if len(touched) == 0 {
+		return nil
+	}
 	grants, err := recordGrants(w.tx, h.Record)
 	if err != nil {
 		return err
 	}
-	shared := false
+	shared := map[store.AccountID]bool{}
 	for _, g := range grants {
-		shared = shared || (g.Account == acct && g.Revoked.IsZero() && acct != h.Owner)
+		if g.Revoked.IsZero() && g.Account != h.Owner {
+			shared[g.Account] = true
+		}
 	}
-	k := key(acct[:], h.Record[:])
-	if shared {
-		return w.put(bShared, k, present)
-	}
-	if w.get(bShared, k) != nil {
-		return w.del(bShared, k)
+	for acct := range touched {
+		k := key(acct[:], h.Record[:])
+		switch {
+		case shared[acct]:
+			err = w.put(bShared, k, present)
+		case w.get(bShared, k) != nil:
+			err = w.del(bShared, k)
+		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
