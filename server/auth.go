@@ -16,8 +16,7 @@ import (
 // Caller is the authenticated account and device behind a request.
 type Caller struct {
 	Account store.Account
-	Device  store.DeviceID
-	Session store.Session
+	Session store.Session // its Device is the caller's device
 }
 
 // handler is an API handler; a returned error is written by writeError.
@@ -90,7 +89,7 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 			return nil, err
 		}
 	}
-	return &Caller{Account: acct, Device: sess.Device, Session: sess}, nil
+	return &Caller{Account: acct, Session: sess}, nil
 }
 
 // bearerToken returns the decoded 32-byte token of "Authorization: Bearer …".

@@ -123,8 +123,6 @@ type Accounts interface {
 
 	// Backup returns the account's key-backup blob.
 	Backup(ctx context.Context, id AccountID) ([]byte, error)
-	// PutBackup replaces the account's key-backup blob.
-	PutBackup(ctx context.Context, id AccountID, blob []byte) error
 	// UpdateLockout reads the account's backup lockout (zero if none),
 	// passes it to fn and stores fn's result, atomically, so that concurrent
 	// attempts cannot both see the old count. An error from fn is returned

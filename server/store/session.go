@@ -35,7 +35,4 @@ type Sessions interface {
 	TouchSession(ctx context.Context, tokenHash Hash, idleExpiry time.Time) error
 	// DeleteSession deletes one session (logout).
 	DeleteSession(ctx context.Context, tokenHash Hash) error
-	// DeleteDeviceSessions deletes every session of a device and returns how
-	// many there were.
-	DeleteDeviceSessions(ctx context.Context, id AccountID, dev DeviceID) (int, error)
 }

@@ -112,22 +112,6 @@ func (s *Store) Backup(ctx context.Context, id store.AccountID) ([]byte, error) 
 	return blob, nil
 }
 
-func (s *Store) PutBackup(ctx context.Context, id store.AccountID, blob []byte) error {
-	if err := checkValue("backup", blob, true); err != nil {
-		return fmt.Errorf("put backup: %w", err)
-	}
-	err := s.update(ctx, size(blob), func(w *writeTx) error {
-		if _, err := getAccount(w.tx, id); err != nil {
-			return err
-		}
-		return w.put(bBackups, key(id[:]), blob)
-	})
-	if err != nil {
-		return fmt.Errorf("put backup: %w", err)
-	}
-	return nil
-}
-
 func (s *Store) UpdateLockout(ctx context.Context, id store.AccountID, fn func(store.Lockout) (store.Lockout, error)) (store.Lockout, error) {
 	var out store.Lockout
 	err := s.update(ctx, size(), func(w *writeTx) error {

@@ -100,18 +100,6 @@ func deleteSession(w *writeTx, x store.Session) error {
 	)
 }
 
-func (s *Store) DeleteDeviceSessions(ctx context.Context, id store.AccountID, dev store.DeviceID) (int, error) {
-	var n int
-	err := s.update(ctx, size(), func(w *writeTx) (err error) {
-		n, err = deleteSessions(w, key(id[:], dev[:]))
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("delete device sessions: %w", err)
-	}
-	return n, nil
-}
-
 // deleteSessions deletes the sessions whose index key starts with prefix: an
 // account, or an account and device.
 func deleteSessions(w *writeTx, prefix []byte) (int, error) {

@@ -78,7 +78,6 @@ func testAccounts(t *testing.T, open opener) {
 		isErr(t, "AccountByHandle(unknown)", err, store.ErrNotFound)
 		_, err = s.Backup(ctx, random[store.AccountID]())
 		isErr(t, "Backup(unknown)", err, store.ErrNotFound)
-		isErr(t, "PutBackup(unknown)", s.PutBackup(ctx, random[store.AccountID](), []byte{1}), store.ErrNotFound)
 		isErr(t, "SetAccountStatus(unknown)", s.SetAccountStatus(ctx, random[store.AccountID](), store.StatusSuspended), store.ErrNotFound)
 	})
 	t.Run("CreateAccount_Invite", func(t *testing.T) {
@@ -149,17 +148,6 @@ func testAccounts(t *testing.T, open opener) {
 		if len(cards) != 1 || !cards[0].Added.Equal(c2.Added) {
 			t.Fatalf("KeyCards(2) = %+v, want seq 2", cards)
 		}
-	})
-	t.Run("PutBackup", func(t *testing.T) {
-		s := open(t)
-		a := newAccount(t, s, "alice")
-		ok(t, "PutBackup()", s.PutBackup(ctx, a.ID, []byte("new blob")))
-		b, err := s.Backup(ctx, a.ID)
-		ok(t, "Backup()", err)
-		if string(b) != "new blob" {
-			t.Fatalf("Backup() = %q, want %q", b, "new blob")
-		}
-		isErr(t, "PutBackup(empty)", s.PutBackup(ctx, a.ID, nil), store.ErrInvalid)
 	})
 	t.Run("UpdateLockout", func(t *testing.T) {
 		s := open(t)
