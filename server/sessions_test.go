@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -404,4 +405,37 @@ func FuzzAuthSession(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		fuzzHandler(t, ts, "", http.MethodPost, "/v1/auth/session", body)
 	})
+}
+
+// A session's idle expiry is written back at most once a minute: requests in
+// between make no commit, and one after that makes one and moves the expiry.
+func TestAuthenticate_TouchIsThrottled(t *testing.T) {
+	clk := newTestClock()
+	ts := newIdentServer(t, Config{}, clk)
+	a := newRecAccount(t, ts, "alice")
+	commits := func() uint64 { return ts.Store.CommitStats().Commits }
+	idle := func() time.Time {
+		raw, err := base64.RawURLEncoding.DecodeString(a.token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := ts.Store.Session(t.Context(), ts.tokenHash(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x.IdleExpiry
+	}
+	before, exp := commits(), idle()
+	for range 3 {
+		clk.Add(10 * time.Second)
+		a.get(t, "/v1/records").want(t, "list", http.StatusOK)
+	}
+	if got := commits(); got != before || !idle().Equal(exp) {
+		t.Fatalf("30 s of requests made %d commits and moved the idle expiry to %v (from %v), want none", got-before, idle(), exp)
+	}
+	clk.Add(time.Minute)
+	a.get(t, "/v1/records").want(t, "list", http.StatusOK)
+	if got := commits(); got != before+1 || !idle().After(exp) {
+		t.Fatalf("a request after a minute made %d commits, idle expiry %v (was %v); want one write that moves it", got-before, idle(), exp)
+	}
 }
