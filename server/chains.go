@@ -81,18 +81,15 @@ func (s *Server) readChain(w http.ResponseWriter, r *http.Request, c *Caller) er
 		return err
 	}
 	q := r.URL.Query()
-	from, limit := uint64(1), defaultLimit
+	from := uint64(1)
 	if v := q.Get("from"); v != "" {
 		if from, err = parseUint("from", v, 1); err != nil {
 			return err
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := parseUint("limit", v, 1)
-		if err != nil {
-			return err
-		}
-		limit = int(min(n, maxLimit))
+	limit, err := limitQuery(q)
+	if err != nil {
+		return err
 	}
 	es, err := s.store.Chain(r.Context(), acct, from, limit)
 	if err != nil {

@@ -65,18 +65,25 @@ const (
 // pageQuery reads ?after=ID&limit=N: after is exclusive and optional (the
 // zero id starts at the beginning), limit is 1..maxLimit, default defaultLimit.
 func pageQuery(q url.Values) (after [32]byte, limit int, err error) {
-	limit = defaultLimit
 	if v := q.Get("after"); v != "" {
 		if after, err = parseID("after", v); err != nil {
 			return after, 0, err
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := parseUint("limit", v, 1)
-		if err != nil {
-			return after, 0, err
-		}
-		limit = int(min(n, maxLimit))
+	limit, err = limitQuery(q)
+	return after, limit, err
+}
+
+// limitQuery reads ?limit=N: 1..maxLimit (more is cut to maxLimit), default
+// defaultLimit.
+func limitQuery(q url.Values) (int, error) {
+	v := q.Get("limit")
+	if v == "" {
+		return defaultLimit, nil
 	}
-	return after, limit, nil
+	n, err := parseUint("limit", v, 1)
+	if err != nil {
+		return 0, err
+	}
+	return int(min(n, maxLimit)), nil
 }
