@@ -97,8 +97,10 @@ func TestOps_HealthReadyMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(body), `blindvault_http_requests_total{code="200",method="GET",route="/healthz"}`) {
-		t.Fatalf("/metrics lacks the request counter for /healthz")
+	for _, series := range []string{`{code="200",method="GET",route="/healthz"}`, `{code="201",method="POST",route="/v1/accounts"}`} {
+		if !strings.Contains(string(body), "blindvault_http_requests_total"+series) {
+			t.Fatalf("/metrics lacks the request counter %s", series)
+		}
 	}
 	for _, name := range []string{"commits", "commit_writes", "commit_page_writes", "commit_busy_seconds"} {
 		var v float64

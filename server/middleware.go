@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -93,7 +94,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.now()
 		sw := &statusWriter{ResponseWriter: w}
-		route := routeName(s.router, r)
+		route := "unmatched" // the router's match fills it in (noteRoute)
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, &route))
 		defer func() {
 			p := recover()
 			if p != nil && p != http.ErrAbortHandler {
@@ -111,6 +113,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			}
 		}()
 		if ok, wait := s.addrLimit.allow(clientAddr(r, s.cfg.TrustedProxies), s.now()); !ok {
+			route = routeName(s.router, r) // refused before the router ran
 			s.metrics.limited.WithLabelValues("address").Inc()
 			tooMany(sw, wait)
 			return
@@ -119,7 +122,23 @@ func (s *Server) observe(next http.Handler) http.Handler {
 	})
 }
 
-// routeName is the matched route's path template, a bounded label.
+type routeKey struct{}
+
+// noteRoute, a middleware of the router, tells observe which route matched:
+// its path template, a bounded label.
+func noteRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if name, ok := r.Context().Value(routeKey{}).(*string); ok {
+			if t, err := mux.CurrentRoute(r).GetPathTemplate(); err == nil {
+				*name = t
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// routeName is the route r would match, for a request refused before the
+// router runs.
 func routeName(router *mux.Router, r *http.Request) string {
 	var m mux.RouteMatch
 	if router.Match(r, &m) && m.Route != nil {

@@ -15,5 +15,6 @@ func (s *Server) routes() *mux.Router {
 	s.backupRoutes(v1)  // backup.go: OPRF, backup release
 	s.logRoutes(v1)     // translog.go: checkpoints, entries, proofs
 	s.opsRoutes(r)      // ops.go: health, readiness, metrics
+	r.Use(noteRoute)
 	return r
 }
