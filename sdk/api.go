@@ -114,48 +114,36 @@ func waitRateLimit(ctx context.Context, err error, attempt int) bool {
 }
 
 // call sends in as JSON (no body if nil) and decodes the answer into out (if
-// not nil). If the session has lapsed it logs the device in again once.
+// not nil), with stream's retries.
 func (c *Client) call(ctx context.Context, method, path string, in, out any) error {
-	var data []byte
+	var header map[string]string
+	var open func() (io.Reader, int64, error)
 	if in != nil {
-		var err error
-		if data, err = json.Marshal(in); err != nil {
+		data, err := json.Marshal(in)
+		if err != nil {
 			return err
 		}
+		header = map[string]string{"Content-Type": "application/json"}
+		open = func() (io.Reader, int64, error) { return bytes.NewReader(data), int64(len(data)), nil }
 	}
-	for attempt := 0; ; attempt++ {
-		req := &Request{Method: method, Path: path}
-		if in != nil {
-			req.Body, req.ContentLength = bytes.NewReader(data), int64(len(data))
-			req.Header = map[string]string{"Content-Type": "application/json"}
-		}
-		resp, err := c.send(ctx, req)
-		if err != nil {
-			if waitRateLimit(ctx, err, attempt) {
-				continue
-			}
-			if attempt == 0 && c.token != "" && isStatus(err, statusUnauthorized) {
-				if err := c.startSession(ctx); err != nil {
-					return err
-				}
-				continue
-			}
-			return fmt.Errorf("%s %s: %w", method, path, err)
-		}
-		defer resp.Body.Close()
-		if out == nil {
-			return nil
-		}
-		dec := json.NewDecoder(io.LimitReader(resp.Body, maxAPIResponse))
-		if err := dec.Decode(out); err != nil {
-			return fmt.Errorf("%s %s: %w: answer does not decode: %w", method, path, ErrMalformed, err)
-		}
+	resp, err := c.stream(ctx, method, path, header, open)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if out == nil {
 		return nil
 	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAPIResponse)).Decode(out); err != nil {
+		return fmt.Errorf("%s %s: %w: answer does not decode: %w", method, path, ErrMalformed, err)
+	}
+	return nil
 }
 
 // stream sends a request whose body comes from open (called again on a retry)
-// and returns the answer for the caller to read.
+// and returns the answer for the caller to read. It waits out a rate limit
+// (up to a bound) and, if the session has lapsed, logs the device in again
+// once.
 func (c *Client) stream(ctx context.Context, method, path string, header map[string]string, open func() (io.Reader, int64, error)) (*Response, error) {
 	for attempt := 0; ; attempt++ {
 		req := &Request{Method: method, Path: path, Header: map[string]string{}}

@@ -266,7 +266,7 @@ func (c *Client) attestation(ctx context.Context, fp Fingerprint) (*Attestation,
 		if err1 != nil || err2 != nil || len(admin) != 32 || len(key) != 32 {
 			return nil, fmt.Errorf("%w: organisation pin of %q", ErrMalformed, org)
 		}
-		st, err := c.syncChain(ctx, [32]byte(admin))
+		st, err := c.chainOf(ctx, [32]byte(admin))
 		if err != nil {
 			return nil, err
 		}

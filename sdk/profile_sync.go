@@ -48,12 +48,9 @@ func (c *Client) pushProfile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	id, ok, err := c.profileRecord(ctx)
+	id, _, err := c.profileRecord(ctx) // the zero id, if none yet: a new record
 	if err != nil {
 		return err
-	}
-	if !ok {
-		id = [32]byte{}
 	}
 	now := time.Now()
 	meta := record.Meta{Type: profileType, Title: "profile", Created: now, Modified: now}

@@ -248,13 +248,7 @@ func (c *Client) checkConsistent(ctx context.Context, older, newer auditlog.Chec
 	if older.Size == 0 {
 		return nil
 	}
-	var out struct {
-		Hashes [][]byte `json:"hashes"`
-	}
-	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/log/consistency?from=%d&size=%d", older.Size, newer.Size), nil, &out); err != nil {
-		return err
-	}
-	proof, err := tlogHashes(out.Hashes)
+	proof, err := c.consistency(ctx, older.Size, newer.Size)
 	if err != nil {
 		return err
 	}
@@ -262,6 +256,18 @@ func (c *Client) checkConsistent(ctx context.Context, older, newer auditlog.Chec
 		return fmt.Errorf("%w: the tree of %d entries is not a prefix of the tree of %d: %w", ErrLogFork, older.Size, newer.Size, err)
 	}
 	return nil
+}
+
+// consistency fetches the server's proof that the log of size entries extends
+// the log of from entries.
+func (c *Client) consistency(ctx context.Context, from, size int64) (tlog.TreeProof, error) {
+	var out struct {
+		Hashes [][]byte `json:"hashes"`
+	}
+	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/log/consistency?from=%d&size=%d", from, size), nil, &out); err != nil {
+		return nil, err
+	}
+	return tlogHashes(out.Hashes)
 }
 
 func tlogHashes(raw [][]byte) (tlog.TreeProof, error) {

@@ -87,13 +87,7 @@ func (c *Client) cosign(ctx context.Context, w Witness, cp auditlog.Checkpoint, 
 	for attempt := 0; attempt < 3; attempt++ {
 		var proof [][32]byte
 		if size > 0 && size < cp.Size {
-			var out struct {
-				Hashes [][]byte `json:"hashes"`
-			}
-			if err := c.call(ctx, "GET", fmt.Sprintf("/v1/log/consistency?from=%d&size=%d", size, cp.Size), nil, &out); err != nil {
-				return nil, err
-			}
-			hs, err := tlogHashes(out.Hashes)
+			hs, err := c.consistency(ctx, size, cp.Size)
 			if err != nil {
 				return nil, err
 			}

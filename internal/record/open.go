@@ -2,7 +2,6 @@ package record
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -62,12 +61,8 @@ func Unlock(h *format.Header, epochKey []byte) (*Unlocked, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := cobble.Commitment(dek, h.Salt[:], bodyCtx)
-	if err != nil {
+	if err := cobble.CheckCommitment(dek, h.Salt[:], bodyCtx, h.Commitment); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCommitment, err)
-	}
-	if subtle.ConstantTimeCompare(c[:], h.Commitment[:]) != 1 {
-		return nil, ErrCommitment
 	}
 	meta, err := openMeta(dek, bodyCtx, h.SealedMeta)
 	if err != nil {
