@@ -66,7 +66,23 @@ func runServe(ctx context.Context, args []string, s stdio) error {
 			return usagef("--web %s: %v", c.web, err)
 		}
 	}
+	if c.origin == "" && listensEverywhere(c.addr) {
+		// The default origin would be the listener's own address ([::]:PORT):
+		// no client could sign for it, and it names the log for good.
+		return usagef("--addr %s listens on every address: give --origin, the URL clients use (such as https://vault.example:8443); it also names the transparency log, for good", c.addr)
+	}
 	return serve(ctx, c, s)
+}
+
+// listensEverywhere reports whether addr binds every interface (no host, or
+// an unspecified address).
+func listensEverywhere(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false // net.Listen says what is wrong with it
+	}
+	ip, err := netip.ParseAddr(host)
+	return host == "" || (err == nil && ip.IsUnspecified())
 }
 
 func serve(ctx context.Context, c serveConfig, s stdio) error {

@@ -92,13 +92,29 @@ func TestServe_InsecureHTTPOnLoopback(t *testing.T) {
 }
 
 func TestServe_RefusesPlainHTTPOffLoopback(t *testing.T) {
-	code, _, errs := cli(t, "serve", "--data", t.TempDir(), "--addr", "0.0.0.0:0", "--insecure-http")
-	if code != 2 {
-		t.Fatalf("serve --insecure-http on 0.0.0.0 = exit %d (%s), want 2", code, errs)
+	code, _, errs := cli(t, "serve", "--data", t.TempDir(), "--addr", "0.0.0.0:0", "--origin", "http://vault.example", "--insecure-http")
+	if code != 2 || !strings.Contains(errs, "only on a loopback address") {
+		t.Fatalf("serve --insecure-http on 0.0.0.0 = exit %d (%s), want 2, plain HTTP refused", code, errs)
 	}
 	code, _, _ = cli(t, "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0")
 	if code != 2 {
 		t.Fatalf("serve without a transport = exit %d, want 2", code)
+	}
+}
+
+// Listening on every address, the default origin would be the listener's own
+// ([::]:PORT), which no client can sign for and which would name the log for
+// good: serve asks for --origin before it creates anything.
+func TestServe_EveryAddressNeedsOrigin(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:8443", ":8443", "[::]:8443"} {
+		data := filepath.Join(t.TempDir(), "d")
+		code, _, errs := cli(t, "serve", "--data", data, "--addr", addr, "--dev-tls")
+		if code != 2 || !strings.Contains(errs, "--origin") {
+			t.Errorf("serve --addr %s without --origin = exit %d (%s), want 2 asking for --origin", addr, code, errs)
+		}
+		if _, err := os.Stat(data); !os.IsNotExist(err) {
+			t.Errorf("serve --addr %s without --origin created %s", addr, data)
+		}
 	}
 }
 
