@@ -43,9 +43,11 @@ lint:
 	$(GO) run $(STATICCHECK) $(PKGS)
 	cd bench && $(GO) vet ./...
 
-# Side-by-side benchmarks: the SDK against its limits, then age and tink in bench/.
+# Record bodies: sealing and opening against their limits (raw AES-GCM and
+# SHA-256), then side by side with age and tink in bench/. The server's and the
+# store's benchmarks take their own commands (docs/benchmarks.md).
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./sdk/...
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./internal/cobble ./internal/record
 	cd bench && $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./...
 
 # Every fuzz target in the module, FUZZTIME each (CI runs a short variant).
