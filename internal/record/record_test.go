@@ -271,6 +271,23 @@ func TestVerifyHeader_WriteAuthority(t *testing.T) {
 	if err := VerifyHeader(h, aclV1, aclV1, Author{Card: bob.card}); !errors.Is(err, ErrSigner) {
 		t.Fatalf("VerifyHeader(device without cert) = %v, want ErrSigner", err)
 	}
+	// A certificate is Bob's only if Bob's identity issued it, and only for
+	// headers made while it was valid.
+	forged := *cert
+	if err := forged.Sign(eve.sign); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyHeader(h, aclV1, aclV1, Author{Card: bob.card, Device: &forged}); !errors.Is(err, ErrSigner) {
+		t.Fatalf("VerifyHeader(device certified by another identity) = %v, want ErrSigner", err)
+	}
+	expired := *cert
+	expired.NotAfter = h.Created - 1
+	if err := expired.Sign(bob.sign); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyHeader(h, aclV1, aclV1, Author{Card: bob.card, Device: &expired}); !errors.Is(err, ErrSigner) {
+		t.Fatalf("VerifyHeader(header after the certificate's end) = %v, want ErrSigner", err)
+	}
 	// A header presented under a different ACL.
 	other := newACL(t, alice, rid)
 	if err := VerifyHeader(v1, other, nil, Author{Card: alice.card}); !errors.Is(err, ErrWrongACL) {

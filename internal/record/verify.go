@@ -38,11 +38,10 @@ func VerifyHeader(h *format.Header, acl, prevACL *format.ACL, a Author) error {
 	}
 	if h.SignerPK != a.Card.Ed25519PK {
 		d := a.Device
-		if d == nil || d.DevicePK != h.SignerPK || d.AccountID != a.Card.AccountID ||
-			d.IdentityFP != a.Card.Fingerprint() || h.Created < d.Created || h.Created > d.NotAfter {
+		if d == nil || d.DevicePK != h.SignerPK || h.Created < d.Created || h.Created > d.NotAfter {
 			return ErrSigner
 		}
-		if err := d.Verify(a.Card.Ed25519PK); err != nil {
+		if err := d.VerifyIssuer(a.Card); err != nil {
 			return fmt.Errorf("%w: device certificate: %w", ErrSigner, err)
 		}
 	}
