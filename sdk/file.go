@@ -102,38 +102,24 @@ func Encrypt(ctx context.Context, dst io.Writer, src io.Reader, author *Identity
 		return writeHead(io.NewOffsetWriter(ws, base), prefix, h)
 	}
 
-	// Unknown sizes (-1) spool to files: the leaf list grows with the input too.
-	bodyHint, leafHint := int64(-1), int64(-1)
-	if opts.Size > 0 {
-		bodyHint = cobble.CiphertextSize(int64(padding.BodySize(uint64(opts.Size))))
-		leafHint = 32 * cobble.ChunkCount(int64(padding.BodySize(uint64(opts.Size))))
-	}
-	bodySpool, err := newSpool(bodyHint)
+	// Otherwise the body and leaves spool (the leaf list grows with the input
+	// too) and follow the head.
+	sv, err := (&spoolSealer{body: src, size: opts.Size}).seal(ctx, params)
 	if err != nil {
 		return err
 	}
-	defer bodySpool.Close()
-	leafSpool, err := newSpool(leafHint)
-	if err != nil {
+	defer sv.close()
+	var head bytes.Buffer
+	if err := writeHead(&head, prefix, sv.header); err != nil {
 		return err
 	}
-	defer leafSpool.Close()
-	h, err := record.Seal(ctx, params, src, bodySpool, leafSpool)
+	r, err := sv.frame(head.Bytes())
 	if err != nil {
 		return err
 	}
 	w := bufio.NewWriterSize(dst, 1<<20)
-	if err := writeHead(w, prefix, h); err != nil {
+	if _, err := io.Copy(w, r); err != nil {
 		return err
-	}
-	for _, s := range []spool{leafSpool, bodySpool} {
-		r, err := s.Reader()
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(w, r); err != nil {
-			return err
-		}
 	}
 	return w.Flush()
 }
@@ -147,7 +133,7 @@ func encryptInPlace(ctx context.Context, dst seekableWriter, src io.Reader, p *r
 		return 0, nil, err
 	}
 	padded := padding.BodySize(uint64(size))
-	chunks := int64(padded/cobble.ChunkSize + 1)
+	chunks := cobble.ChunkCount(int64(padded))
 	leavesAt := base + int64(len(fileMagic)+3+bundleLen)
 	bodyAt := leavesAt + 32*chunks
 	h, err := record.Seal(ctx, p, src, io.NewOffsetWriter(dst, bodyAt), io.NewOffsetWriter(dst, leavesAt))
