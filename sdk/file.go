@@ -350,7 +350,7 @@ func (b *bundle) openGrant(id *Identity) ([]byte, error) {
 	me := format.KeyID(id.card.c.XWingPK)
 	for _, g := range b.grants {
 		if g.Recipient == me {
-			return grant.Open(id.xwing, g.RecordID, g.Epoch, g.Enc, g.CT)
+			return id.xkey.Open(g.RecordID, g.Epoch, g.Enc, g.CT)
 		}
 	}
 	return nil, ErrNotRecipient

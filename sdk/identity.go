@@ -19,7 +19,8 @@ import (
 // signed key card that publishes them.
 type Identity struct {
 	sign  ed25519.PrivateKey
-	xwing []byte // 32-byte X-Wing seed
+	xwing []byte            // 32-byte X-Wing seed, as stored
+	xkey  *grant.PrivateKey // the key it expands to, which opens grants
 	card  *KeyCard
 }
 
@@ -48,7 +49,11 @@ func NewIdentity(handle string) (*Identity, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new identity: %w", err)
 	}
-	return &Identity{sign: sign, xwing: seed, card: &KeyCard{c: parsed}}, nil
+	xkey, err := grant.NewPrivateKey(seed)
+	if err != nil {
+		return nil, fmt.Errorf("new identity: %w", err)
+	}
+	return &Identity{sign: sign, xwing: seed, xkey: xkey, card: &KeyCard{c: parsed}}, nil
 }
 
 // Card returns the identity's public key card.
@@ -114,13 +119,13 @@ func parseSecret(secret []byte) (*Identity, error) {
 		return nil, fmt.Errorf("identity key card: %w", err)
 	}
 	sign := ed25519.NewKeyFromSeed(edSeed)
-	xpk, err := grant.XWingPublic(xSeed)
+	xkey, err := grant.NewPrivateKey(xSeed)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNotIdentity, err)
 	}
 	// The seeds must be the ones the card publishes, or the file was stitched together.
-	if [32]byte(sign.Public().(ed25519.PublicKey)) != c.Ed25519PK || string(xpk) != string(c.XWingPK) {
+	if [32]byte(sign.Public().(ed25519.PublicKey)) != c.Ed25519PK || string(xkey.Public()) != string(c.XWingPK) {
 		return nil, fmt.Errorf("%w: keys do not match the key card", ErrNotIdentity)
 	}
-	return &Identity{sign: sign, xwing: append([]byte(nil), xSeed...), card: &KeyCard{c: c}}, nil
+	return &Identity{sign: sign, xwing: append([]byte(nil), xSeed...), xkey: xkey, card: &KeyCard{c: c}}, nil
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
-	"github.com/blindvault/blindvault/internal/grant"
 	"github.com/blindvault/blindvault/internal/record"
 )
 
@@ -293,7 +292,7 @@ func (c *Client) openGrants(ctx context.Context, v *version, raw [][]byte, hdrAC
 		if err := c.checkGranter(ctx, g, v, hdrACL); err != nil {
 			return err
 		}
-		key, err := grant.Open(c.id.xwing, g.RecordID, g.Epoch, g.Enc, g.CT)
+		key, err := c.id.xkey.Open(g.RecordID, g.Epoch, g.Enc, g.CT)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrGrant, err)
 		}

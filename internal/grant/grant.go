@@ -75,8 +75,15 @@ func GenerateXWing() (seed, pk []byte, err error) {
 	return seed, pk, nil
 }
 
-// XWingPublic returns the public key of the X-Wing private key seed.
-func XWingPublic(seed []byte) ([]byte, error) {
+// PrivateKey is an X-Wing decryption key, expanded from its seed once (the
+// expansion is an ML-KEM-768 and an X25519 key generation).
+type PrivateKey struct {
+	sk kem.PrivateKey
+	pk []byte
+}
+
+// NewPrivateKey expands an X-Wing private key seed.
+func NewPrivateKey(seed []byte) (*PrivateKey, error) {
 	sk, err := privateKey(seed)
 	if err != nil {
 		return nil, err
@@ -85,7 +92,19 @@ func XWingPublic(seed []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
 	}
-	return pk, nil
+	return &PrivateKey{sk: sk, pk: pk}, nil
+}
+
+// Public returns the key's X-Wing public key.
+func (k *PrivateKey) Public() []byte { return k.pk }
+
+// XWingPublic returns the public key of the X-Wing private key seed.
+func XWingPublic(seed []byte) ([]byte, error) {
+	k, err := NewPrivateKey(seed)
+	if err != nil {
+		return nil, err
+	}
+	return k.pk, nil
 }
 
 func privateKey(seed []byte) (kem.PrivateKey, error) {
@@ -132,21 +151,23 @@ func Seal(recipientPK []byte, recordID [32]byte, epoch uint32, epochKey []byte) 
 }
 
 // Open opens a grant of (recordID, epoch) with the recipient's X-Wing seed and
-// returns the 32-byte epoch key. The recipient in the HPKE info is the KeyID of
-// the seed's own public key, so a grant made for another key never opens.
+// returns the 32-byte epoch key.
 func Open(seed []byte, recordID [32]byte, epoch uint32, enc, ct []byte) ([]byte, error) {
-	sk, err := privateKey(seed)
+	k, err := NewPrivateKey(seed)
 	if err != nil {
 		return nil, err
 	}
-	pk, err := sk.Public().MarshalBinary()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidKey, err)
-	}
+	return k.Open(recordID, epoch, enc, ct)
+}
+
+// Open opens a grant of (recordID, epoch) made for this key and returns the
+// 32-byte epoch key. The recipient in the HPKE info is the KeyID of the key's
+// own public key, so a grant made for another key never opens.
+func (k *PrivateKey) Open(recordID [32]byte, epoch uint32, enc, ct []byte) ([]byte, error) {
 	if len(enc) != EncSize || len(ct) != CTSize {
 		return nil, fmt.Errorf("%w: enc and ct are %d and %d bytes, want %d and %d", ErrOpen, len(enc), len(ct), EncSize, CTSize)
 	}
-	receiver, err := suite.NewReceiver(sk, Info(recordID, epoch, format.KeyID(pk)))
+	receiver, err := suite.NewReceiver(k.sk, Info(recordID, epoch, format.KeyID(k.pk)))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrOpen, err)
 	}
