@@ -348,13 +348,15 @@ type stateJSON struct {
 
 type contactJSON struct {
 	*cardJSON
-	FirstUse    bool   `json:"firstUse"`
-	Status      string `json:"status"`
-	Attestation *struct {
-		Role     string `json:"role"`
-		Org      string `json:"org"`
-		NotAfter int64  `json:"notAfter"`
-	} `json:"attestation"`
+	FirstUse    bool             `json:"firstUse"`
+	Status      string           `json:"status"`
+	Attestation *attestationJSON `json:"attestation"`
+}
+
+type attestationJSON struct {
+	Role     string `json:"role"`
+	Org      string `json:"org"`
+	NotAfter int64  `json:"notAfter"`
 }
 
 func contactResult(ct *sdk.Contact, err error) (any, error) {
@@ -364,11 +366,7 @@ func contactResult(ct *sdk.Contact, err error) (any, error) {
 	out := contactJSON{cardJSON: cardOf(ct.Card), FirstUse: ct.FirstUse, Status: ct.Status()}
 	out.Handle = ct.Handle
 	if a := ct.Attestation; a != nil {
-		out.Attestation = &struct {
-			Role     string `json:"role"`
-			Org      string `json:"org"`
-			NotAfter int64  `json:"notAfter"`
-		}{a.Role, a.Org, a.NotAfter.UnixMilli()}
+		out.Attestation = &attestationJSON{a.Role, a.Org, a.NotAfter.UnixMilli()}
 	}
 	return toJSON(out)
 }
