@@ -149,7 +149,8 @@ func RotateKeyset(ctx context.Context, st store.Secrets, masterKey []byte) error
 	if err := writeKeyset(ctx, st, h, kek); err != nil {
 		return err
 	}
-	for _, name := range []string{OPRFSeedName, SessionPepperName, InvitePepperName} {
+	for _, f := range (&ServerSecrets{}).fields() {
+		name := f.name
 		sealed, err := st.Secret(ctx, name)
 		if errors.Is(err, store.ErrNotFound) {
 			continue

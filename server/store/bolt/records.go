@@ -155,6 +155,21 @@ func getHead(tx *bbolt.Tx, id store.RecordID) (store.Head, error) {
 	return h, err
 }
 
+// ownedHead returns the head of a live record that owner owns: a deleted
+// record is not found, another owner's is a conflict.
+func ownedHead(tx *bbolt.Tx, id store.RecordID, owner store.AccountID) (store.Head, error) {
+	h, err := getHead(tx, id)
+	switch {
+	case err != nil:
+		return store.Head{}, err
+	case h.IsDeleted():
+		return store.Head{}, fmt.Errorf("record %s is deleted: %w", id, store.ErrNotFound)
+	case h.Owner != owner:
+		return store.Head{}, fmt.Errorf("record %s has another owner: %w", id, store.ErrConflict)
+	}
+	return h, nil
+}
+
 func getVersion(tx *bbolt.Tx, id store.RecordID, version uint64) (versionRec, error) {
 	v := tx.Bucket(bRec).Get(recVersions.key(id, u64(version)))
 	if v == nil {
@@ -263,15 +278,9 @@ func (s *Store) DeleteRecord(ctx context.Context, d store.Deletion) error {
 		return fmt.Errorf("delete record: %w", err)
 	}
 	err = s.update(ctx, size()+chainSize(d.Chain), func(w *writeTx) error {
-		h, err := getHead(w.tx, d.Record)
+		h, err := ownedHead(w.tx, d.Record, d.Owner)
 		if err != nil {
 			return err
-		}
-		switch {
-		case h.IsDeleted():
-			return fmt.Errorf("record %s is deleted: %w", d.Record, store.ErrNotFound)
-		case h.Owner != d.Owner:
-			return fmt.Errorf("record %s has another owner: %w", d.Record, store.ErrConflict)
 		}
 		if err := checkChain(w.tx, d.Chain); err != nil {
 			return err

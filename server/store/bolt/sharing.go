@@ -24,15 +24,9 @@ func (s *Store) UpdateSharing(ctx context.Context, sw store.SharingWrite) error 
 		return fmt.Errorf("update sharing: %w", err)
 	}
 	err = s.update(ctx, sharingSize(sw.Sharing)+chainSize(sw.Chain), func(w *writeTx) error {
-		h, err := getHead(w.tx, sw.Record)
+		h, err := ownedHead(w.tx, sw.Record, sw.Owner)
 		if err != nil {
 			return err
-		}
-		switch {
-		case h.IsDeleted():
-			return fmt.Errorf("record %s is deleted: %w", sw.Record, store.ErrNotFound)
-		case h.Owner != sw.Owner:
-			return fmt.Errorf("record %s has another owner: %w", sw.Record, store.ErrConflict)
 		}
 		if err := errors.Join(checkSharingState(w.tx, h, sw.Sharing), checkChain(w.tx, sw.Chain)); err != nil {
 			return err
