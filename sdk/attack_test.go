@@ -63,9 +63,10 @@ type proxy struct {
 	URL    string
 	client *http.Client
 
-	mu    sync.Mutex
-	hooks map[string]hook // by "METHOD /path" (no query)
-	log   []exchange
+	mu      sync.Mutex
+	hooks   map[string]hook   // by "METHOD /path" (no query)
+	answers map[string][]byte // answered by the proxy alone, never forwarded
+	log     []exchange
 }
 
 type requestBodyKey struct{}
@@ -76,7 +77,7 @@ func newProxy(t testing.TB, target string) *proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{hooks: map[string]hook{}}
+	p := &proxy{hooks: map[string]hook{}, answers: map[string][]byte{}}
 	rp := &httputil.ReverseProxy{
 		Rewrite:        func(r *httputil.ProxyRequest) { r.SetURL(u) },
 		ModifyResponse: p.modify,
@@ -85,6 +86,14 @@ func newProxy(t testing.TB, target string) *proxy {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		p.mu.Lock()
+		forged, drop := p.answers[r.Method+" "+r.URL.Path]
+		p.mu.Unlock()
+		if drop {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(forged)
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -134,10 +143,25 @@ func (p *proxy) attack(t testing.TB, method, path string, h hook) {
 	key := method + " " + path
 	p.mu.Lock()
 	p.hooks[key] = h
+	delete(p.answers, key)
 	p.mu.Unlock()
 	t.Cleanup(func() {
 		p.mu.Lock()
 		delete(p.hooks, key)
+		p.mu.Unlock()
+	})
+}
+
+// drop makes the proxy answer method path itself with a 200 and body, never
+// forwarding the request, until the (sub)test ends or attack is called for it.
+func (p *proxy) drop(t testing.TB, method, path string, body []byte) {
+	key := method + " " + path
+	p.mu.Lock()
+	p.answers[key] = body
+	p.mu.Unlock()
+	t.Cleanup(func() {
+		p.mu.Lock()
+		delete(p.answers, key)
 		p.mu.Unlock()
 	})
 }

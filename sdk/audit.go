@@ -34,23 +34,22 @@ func (c *Client) VerifyLog(ctx context.Context) (*LogReport, error) {
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
-	before := c.logTree().Size()
+	before := c.index().Size
 	cp, err := c.syncLog(ctx)
 	if err != nil {
+		return nil, err
+	}
+	// The log backs this account's own chain as the server serves it.
+	if _, err := c.chainOf(ctx, c.accountID()); err != nil {
 		return nil, err
 	}
 	return &LogReport{Origin: cp.Origin, Size: cp.Size, Root: fmt.Sprintf("%x", cp.Root[:]), Entries: cp.Size - before}, nil
 }
 
-func (c *Client) logTree() *auditlog.Tree {
-	if c.tree == nil {
-		c.tree = &auditlog.Tree{}
-	}
-	return c.tree
-}
-
-// syncLog moves to the server's newest checkpoint and reads the entries up to
-// it, checking the rebuilt root and this account's entries.
+// syncLog moves to the server's newest checkpoint and reads the entries since
+// the index's end, checking that they extend the indexed tree to the
+// checkpoint's root, then folds them into the index and checks this
+// account's entries. Nothing is kept from a read that does not verify.
 func (c *Client) syncLog(ctx context.Context) (auditlog.Checkpoint, error) {
 	signed, err := c.latestCheckpoint(ctx)
 	if err != nil {
@@ -72,56 +71,61 @@ func (c *Client) syncLog(ctx context.Context) (auditlog.Checkpoint, error) {
 	if cp, err = c.checkpoint(); err != nil {
 		return cp, err
 	}
-	t := c.logTree()
-	if t.Size() > cp.Size {
-		return cp, fmt.Errorf("%w: this client read %d entries, the checkpoint has %d", ErrLogFork, t.Size(), cp.Size)
+	ix := c.index()
+	if ix.Size > cp.Size {
+		return cp, fmt.Errorf("%w: this client read %d entries, the checkpoint has %d", ErrLogFork, ix.Size, cp.Size)
 	}
-	start := t.Size()
-	for t.Size() < cp.Size {
-		var page struct {
-			Entries [][]byte `json:"entries"`
-		}
-		if err := c.call(ctx, "GET", fmt.Sprintf("/v1/log/entries?from=%d&limit=1000", t.Size()), nil, &page); err != nil {
-			return cp, err
-		}
-		if len(page.Entries) == 0 {
-			return cp, fmt.Errorf("%w: the server serves %d entries of %d", ErrLogMismatch, t.Size(), cp.Size)
-		}
-		for _, raw := range page.Entries {
-			if t.Size() == cp.Size {
-				break
-			}
-			e, err := auditlog.Parse(raw)
-			if err != nil {
-				return cp, fmt.Errorf("%w: entry %d: %w", ErrLogMismatch, t.Size(), err)
-			}
-			if err := t.Append(raw); err != nil {
-				return cp, err
-			}
-			c.entries = append(c.entries, e)
-		}
-	}
-	root, err := t.Root()
+	f, err := ix.frontier()
 	if err != nil {
 		return cp, err
 	}
-	if root != cp.Root {
-		// Forget what was read: the next try starts from the verified part.
-		c.tree, c.entries = nil, nil
-		return cp, fmt.Errorf("%w: entries 0..%d hash to %x, the checkpoint signs %x", ErrLogMismatch, cp.Size, root[:4], cp.Root[:4])
+	me := c.accountID()
+	var mine, followed []*auditlog.Entry
+	err = c.readEntries(ctx, f, cp.Size, cp.Root, func(_ int64, e *auditlog.Entry) {
+		if e.Type.RecordScoped() {
+			if e.Type == auditlog.GrantCreated {
+				mine = append(mine, e)
+			}
+			return
+		}
+		if e.Subject == me {
+			mine = append(mine, e)
+		}
+		if ix.Accounts[hex.EncodeToString(e.Subject[:])] != nil {
+			followed = append(followed, e)
+		}
+	})
+	if err != nil {
+		return cp, err
 	}
-	return cp, c.checkOwnEntries(ctx, c.entries[start:])
+	for _, e := range followed {
+		ix.Accounts[hex.EncodeToString(e.Subject[:])].observe(e)
+	}
+	grew := f.Size() > ix.Size
+	ix.Size, ix.Frontier = f.Size(), nil
+	for _, h := range f.Hashes() {
+		ix.Frontier = append(ix.Frontier, h[:])
+	}
+	c.logSynced = true
+	if grew {
+		if err := c.saveProfile(ctx); err != nil {
+			return cp, err
+		}
+	}
+	return cp, c.checkOwnEntries(ctx, mine)
 }
 
 // checkOwnEntries raises ErrUnexpectedKey for a key card or device certified
 // for this account, or a grant on one of its records, that this account did
-// not make (a grant may also come from a contact it shared with).
+// not make (a grant may also come from a contact it shared with). Its records
+// are those of the chain as this device verified it (syncing the chain here
+// would read the log again).
 func (c *Client) checkOwnEntries(ctx context.Context, es []*auditlog.Entry) error {
 	me := c.accountID()
 	var devices map[[32]byte]bool
-	own, err := c.chainOf(ctx, me)
-	if err != nil {
-		return err
+	own := c.prof.Chains[c.prof.Account]
+	if own == nil {
+		own = &chainState{}
 	}
 	for _, e := range es {
 		if e.Type == auditlog.GrantCreated {
@@ -195,18 +199,22 @@ func (c *Client) ownDevices(ctx context.Context) (map[[32]byte]bool, error) {
 }
 
 // cardLogged checks that a contact's key card is in the log, named for its
-// account, before anything is wrapped to it.
+// account, and that the log holds no newer card for it, before anything is
+// wrapped to it.
 func (c *Client) cardLogged(ctx context.Context, kc *KeyCard) error {
-	if _, err := c.syncLog(ctx); err != nil {
+	al, err := c.accountLog(ctx, kc.c.AccountID)
+	if err != nil {
 		return err
 	}
-	h := kc.c.Hash()
-	for _, e := range c.entries {
-		if e.Type == auditlog.KeyCard && e.Subject == kc.c.AccountID && e.Object == h {
-			return nil
+	if _, ok := al.cardSigns(kc.c.Hash()); !ok {
+		return fmt.Errorf("%w: %w: %s's key card", ErrKeyUnverified, ErrNotLogged, kc.c.Handle)
+	}
+	for _, lc := range al.Cards {
+		if lc.Seq > kc.c.Seq {
+			return fmt.Errorf("%w: the log holds card %d of %s, the server shows card %d", ErrRollback, lc.Seq, kc.c.Handle, kc.c.Seq)
 		}
 	}
-	return fmt.Errorf("%w: %w: %s's key card", ErrKeyUnverified, ErrNotLogged, kc.c.Handle)
+	return nil
 }
 
 // AuditEvent is one logged action on a record.
@@ -233,9 +241,6 @@ func (c *Client) Audit(ctx context.Context, id [32]byte) ([]AuditEvent, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := c.syncLog(ctx); err != nil {
-		return nil, err
-	}
 	names := map[[32]byte]string{auditlog.ActorHash(salt, c.accountID()): c.prof.Handle}
 	for acct, p := range c.prof.Pins {
 		names[auditlog.ActorHash(salt, mustID(acct))] = p.Handle
@@ -250,19 +255,19 @@ func (c *Client) Audit(ctx context.Context, id [32]byte) ([]AuditEvent, error) {
 		return "someone unknown"
 	}
 	var out []AuditEvent
-	for i, e := range c.entries {
+	err = c.scanLog(ctx, func(i int64, e *auditlog.Entry) {
 		if e.Subject != id || !e.Type.RecordScoped() {
-			continue
+			return
 		}
-		ev := AuditEvent{Index: int64(i), Time: time.Unix(int64(e.Time), 0).UTC(), Action: e.Type.String(),
+		ev := AuditEvent{Index: i, Time: time.Unix(int64(e.Time), 0).UTC(), Action: e.Type.String(),
 			Who: name(e.Actor), Whom: name(e.Peer)}
 		switch e.Type {
 		case auditlog.VersionWritten, auditlog.BodyRead, auditlog.RecordDeleted:
 			ev.Version = e.Number
 		}
 		out = append(out, ev)
-	}
-	return out, nil
+	})
+	return out, err
 }
 
 // logSalt returns the salt that names people in a record's log entries, from

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/blindvault/blindvault/internal/auditlog"
@@ -48,7 +49,12 @@ type chainPage struct {
 }
 
 // syncChain reads account's chain from the first entry this profile has not
-// verified, checks each new entry, and folds it into the stored state.
+// verified, checks each new entry, and checks the result against the log:
+// the chain must reach the newest entry the log holds for it, with the same
+// hash. A served chain that stops short is ErrRollback; one that goes past
+// the log (after reading the log again) is ErrNotLogged. A stored state the
+// log does not back, left by an older client that saved before verifying,
+// is dropped and the chain replayed from its first entry: the log decides.
 func (c *Client) syncChain(ctx context.Context, account [32]byte) (*chainState, error) {
 	// A chain is accepted only under a checkpoint a witness vouched for
 	// recently: without it, a server could freeze this client's view.
@@ -56,7 +62,61 @@ func (c *Client) syncChain(ctx context.Context, account [32]byte) (*chainState, 
 		return nil, err
 	}
 	key := hex.EncodeToString(account[:])
-	st := c.prof.Chains[key]
+	for attempt := 0; ; attempt++ {
+		al, err := c.accountLog(ctx, account)
+		if err != nil {
+			return nil, err
+		}
+		st := c.prof.Chains[key]
+		backed := st == nil || st.Seq < al.ChainSeq || (st.Seq == al.ChainSeq && st.Head == al.ChainHash)
+		if !backed && attempt > 0 {
+			st = nil
+		}
+		next, heads, err := c.readChain(ctx, account, st, al)
+		if err != nil {
+			return nil, err
+		}
+		if backed && next.Seq <= al.ChainSeq || attempt > 0 {
+			if err := checkLogged(next, heads, al, account); err != nil {
+				return nil, err
+			}
+			c.prof.Chains[key] = next
+			if st == nil || next.Seq != st.Seq || next.Head != st.Head {
+				// What this device has verified is its floor from now on,
+				// also for its next run.
+				if err := c.saveProfile(ctx); err != nil {
+					return nil, err
+				}
+			}
+			return next, nil
+		}
+		// The chain (served or stored) is ahead of the log this operation
+		// read: read the log again, once, before judging.
+		c.logSynced = false
+	}
+}
+
+// checkLogged checks a synced chain against the log's newest entry for it.
+func checkLogged(st *chainState, heads map[uint64]string, al *accountLog, account [32]byte) error {
+	switch {
+	case st.Seq < al.ChainSeq:
+		return fmt.Errorf("%w: the server shows the chain of %x up to entry %d, the log holds entry %d", ErrRollback, account[:4], st.Seq, al.ChainSeq)
+	case st.Seq > al.ChainSeq:
+		return fmt.Errorf("%w: entry %d of the chain of %x (the log holds up to %d)", ErrNotLogged, st.Seq, account[:4], al.ChainSeq)
+	}
+	head := st.Head
+	if h, ok := heads[al.ChainSeq]; ok {
+		head = h
+	}
+	if head != al.ChainHash {
+		return fmt.Errorf("%w: entry %d of the chain of %x is not the one the log holds", ErrEquivocation, al.ChainSeq, account[:4])
+	}
+	return nil
+}
+
+// readChain reads account's chain past st (nil: from its first entry) and
+// returns the new state and the head hash after each entry read.
+func (c *Client) readChain(ctx context.Context, account [32]byte, st *chainState, al *accountLog) (*chainState, map[uint64]string, error) {
 	if st == nil {
 		st = &chainState{Records: map[string]*chainRecord{}}
 	}
@@ -67,51 +127,61 @@ func (c *Client) syncChain(ctx context.Context, account [32]byte) (*chainState, 
 		next.Records[k] = &r
 	}
 	next.Attestations = append([][]byte(nil), st.Attestations...)
-	var signers map[[32]byte]bool
+	heads := map[uint64]string{}
+	var signers map[[32]byte]uint64
 	for {
 		var page chainPage
 		path := fmt.Sprintf("/v1/chains/%x?from=%d&limit=1000", account, next.Seq+1)
 		if err := c.call(ctx, "GET", path, nil, &page); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(page.Entries) > 0 && signers == nil {
-			cards, err := c.cards(ctx, account)
-			if err != nil {
-				return nil, err
-			}
-			signers = map[[32]byte]bool{}
-			for _, k := range cards {
-				signers[k.c.Ed25519PK] = true
+			var err error
+			if signers, err = c.chainSigners(ctx, account, al); err != nil {
+				return nil, nil, err
 			}
 		}
 		for _, item := range page.Entries {
 			e, err := format.ParseAccountEntry(item.Entry)
 			if err != nil {
-				return nil, fmt.Errorf("%w: entry %d: %w", ErrChain, item.Seq, err)
+				return nil, nil, fmt.Errorf("%w: entry %d: %w", ErrChain, item.Seq, err)
 			}
 			if err := next.apply(e, account, signers, false); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
+			heads[next.Seq] = next.Head
 		}
 		if page.Next == 0 || len(page.Entries) == 0 {
-			break
+			return &next, heads, nil
 		}
 	}
-	c.prof.Chains[key] = &next
-	if next.Seq > st.Seq {
-		// What this device has verified is its floor from now on, also for
-		// its next run.
-		if err := c.saveProfile(ctx); err != nil {
-			return nil, err
+}
+
+// chainSigners maps each identity key of account that may sign its chain
+// entries to the newest entry it may sign: a card signs entries logged before
+// its successor card, and a card the log does not hold signs none. This
+// account's own key, which it holds, signs any.
+func (c *Client) chainSigners(ctx context.Context, account [32]byte, al *accountLog) (map[[32]byte]uint64, error) {
+	if account == c.accountID() {
+		return map[[32]byte]uint64{c.id.card.c.Ed25519PK: math.MaxUint64}, nil
+	}
+	cards, err := c.cards(ctx, account)
+	if err != nil {
+		return nil, err
+	}
+	signers := map[[32]byte]uint64{}
+	for _, k := range cards {
+		if bound, ok := al.cardSigns(k.c.Hash()); ok {
+			signers[k.c.Ed25519PK] = bound
 		}
 	}
-	return &next, nil
+	return signers, nil
 }
 
 // apply checks that e is the next entry of the chain of account, signed by one
 // of its identity keys, and folds it into st. An entry this client signed
 // itself (own) keeps every check but the signature's, which it just made.
-func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers map[[32]byte]bool, own bool) error {
+func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers map[[32]byte]uint64, own bool) error {
 	var head [32]byte
 	if st.Head != "" {
 		h, err := hex.DecodeString(st.Head)
@@ -126,8 +196,8 @@ func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers ma
 	case e.PrevHash != head:
 		// The server showed this client a different history before.
 		return fmt.Errorf("%w: entry %d does not follow the verified entry %d", ErrEquivocation, e.Seq, st.Seq)
-	case !signers[e.SignerPK]:
-		return fmt.Errorf("%w: entry %d is signed by a key that is not the account's", ErrChain, e.Seq)
+	case !signsUpTo(signers, e.SignerPK, e.Seq):
+		return fmt.Errorf("%w: entry %d is signed by a key that is not the account's, or was replaced before it", ErrChain, e.Seq)
 	}
 	if !own {
 		if err := e.Verify(); err != nil {
@@ -160,6 +230,11 @@ func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers ma
 	h := e.Hash()
 	st.Seq, st.Head = e.Seq, hex.EncodeToString(h[:])
 	return nil
+}
+
+func signsUpTo(signers map[[32]byte]uint64, pk [32]byte, seq uint64) bool {
+	bound, ok := signers[pk]
+	return ok && seq <= bound
 }
 
 // ownEntry builds and signs the next entry of this account's chain for ev,
@@ -205,10 +280,13 @@ func (c *Client) chainWrite(ctx context.Context, ev format.AccountEntry, send fu
 		if err != nil {
 			return err
 		}
-		if err := c.committed(ctx, e); err != nil {
+		// Nothing is kept until the receipt proves the change logged: a
+		// forged or replayed answer leaves this device as it was, free to
+		// retry (and its next sync learns from the log what really happened).
+		if err := c.expectLogged(ctx, rcs, func(le *auditlog.Entry) bool { return logged(e, le) }); err != nil {
 			return err
 		}
-		return c.expectLogged(ctx, rcs, func(le *auditlog.Entry) bool { return logged(e, le) })
+		return c.committed(ctx, e)
 	}
 }
 
@@ -229,7 +307,7 @@ func (c *Client) committed(ctx context.Context, e *format.AccountEntry) error {
 		c.prof.Chains[key] = st
 	}
 	pk := c.id.card.c.Ed25519PK
-	if err := st.apply(e, e.Account, map[[32]byte]bool{pk: true}, true); err != nil {
+	if err := st.apply(e, e.Account, map[[32]byte]uint64{pk: math.MaxUint64}, true); err != nil {
 		return err
 	}
 	return c.saveProfile(ctx)

@@ -101,21 +101,21 @@ func TestClient_WrongRecoveryCode(t *testing.T) {
 	}
 }
 
-// A device whose view of its own chain is behind (another device appended,
-// or the server was slow to show it) loses the compare-and-swap, resyncs and
-// writes at the next seq.
+// A device whose view of its own chain is behind because another device
+// appended in the meantime loses the compare-and-swap, reads the log and its
+// chain again, and writes at the next seq.
 func TestClient_ChainRaceRetried(t *testing.T) {
 	srv, alice, _, p, path := chainWorld(t)
 	laptop, err := login(t, srv, p, "alice", patientPass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	put(t, alice, []byte("three"), "three") // the laptop has not seen this entry
 	once := true
 	p.attack(t, "GET", path, func(req []byte, status int, body []byte) (int, []byte) {
 		if once {
 			once = false
-			return 200, []byte(`{"entries":[]}`) // hide it, once
+			// The phone writes after the laptop read its chain (and the log).
+			put(t, alice, []byte("three"), "three")
 		}
 		return status, body
 	})
@@ -124,5 +124,31 @@ func TestClient_ChainRaceRetried(t *testing.T) {
 	}
 	if once {
 		t.Fatal("the laptop never read its chain")
+	}
+}
+
+// A device shown its own chain short of what the log holds (the server
+// hides an entry another device wrote) refuses to write, and writes once the
+// server shows the whole chain.
+func TestAttack_OwnChainCutShortOfLog(t *testing.T) {
+	srv, alice, _, p, path := chainWorld(t)
+	laptop, err := login(t, srv, p, "alice", patientPass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, alice, []byte("three"), "three") // the laptop has not seen this entry
+	p.attack(t, "GET", path, func(req []byte, status int, body []byte) (int, []byte) {
+		return 200, []byte(`{"entries":[]}`) // hide it
+	})
+	_, err = laptop.Put(t.Context(), bytes.NewReader([]byte("four")), nil)
+	if !errors.Is(err, sdk.ErrRollback) {
+		t.Fatalf("Put on a chain cut short of the log: %v, want ErrRollback", err)
+	}
+	if _, err := laptop.VerifyLog(t.Context()); !errors.Is(err, sdk.ErrRollback) {
+		t.Fatalf("VerifyLog on a chain cut short of the log: %v, want ErrRollback", err)
+	}
+	p.attack(t, "GET", path, nil)
+	if _, err := laptop.Put(t.Context(), bytes.NewReader([]byte("four")), nil); err != nil {
+		t.Fatalf("Put once the server behaves: %v", err)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 )
 
@@ -61,9 +60,8 @@ type Client struct {
 	token      string
 	cardCache  map[[32]byte][]*KeyCard
 	fresh      map[[32]byte]*chainState // chains synced in this operation
-	tree       *auditlog.Tree           // the log as read and verified so far
+	logSynced  bool                     // the log index was synced in this operation
 	verifiedCP *verifiedCheckpoint      // the stored checkpoint, as last opened
-	entries    []*auditlog.Entry        // its entries, parsed
 	// profileDirty: pins or organisations changed since the profile record
 	// was last written.
 	profileDirty bool

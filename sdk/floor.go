@@ -38,7 +38,7 @@ func (c *Client) chainOf(ctx context.Context, account [32]byte) (*chainState, er
 // begin starts a public operation: chains are synced again at most once in it.
 func (c *Client) begin() func() {
 	c.mu.Lock()
-	c.fresh = nil
+	c.fresh, c.logSynced = nil, false
 	return c.mu.Unlock
 }
 
@@ -130,14 +130,10 @@ func (c *Client) revokedInLog(ctx context.Context, id [32]byte) (bool, error) {
 	if !ok {
 		return false, fmt.Errorf("%w: record %x: no log salt kept to check a revocation", ErrRollback, id[:4])
 	}
-	if _, err := c.syncLog(ctx); err != nil {
-		return false, err
-	}
 	me := auditlog.ActorHash(salt, c.accountID())
-	for _, e := range c.entries {
-		if e.Type == auditlog.GrantRevoked && e.Subject == id && e.Peer == me {
-			return true, nil
-		}
-	}
-	return false, nil
+	revoked := false
+	err := c.scanLog(ctx, func(_ int64, e *auditlog.Entry) {
+		revoked = revoked || (e.Type == auditlog.GrantRevoked && e.Subject == id && e.Peer == me)
+	})
+	return revoked, err
 }

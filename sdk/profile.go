@@ -45,6 +45,8 @@ type profile struct {
 	Shared map[string]*sharedRecord `json:"shared"`
 	// Log is the pinned transparency log and the last checkpoint verified.
 	Log *logState `json:"log,omitempty"`
+	// LogIndex is what this device has read of the log (logindex.go).
+	LogIndex *logIndex `json:"log_index,omitempty"`
 	// Salts are the log salts of records this account read (for audits).
 	Salts map[string][]byte `json:"salts"`
 }

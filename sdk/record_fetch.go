@@ -89,13 +89,14 @@ func (c *Client) fetch(ctx context.Context, id [32]byte, n uint64) (*version, er
 	if floor.deleted {
 		return nil, fmt.Errorf("%w: record %x was deleted, the server still serves it", ErrRollback, id[:4])
 	}
-	if key := hex.EncodeToString(id[:]); len(view.LogSalt) == auditlog.SaltSize && c.prof.Salts[key] == nil {
-		c.prof.Salts[key] = view.LogSalt
-	}
 	v := &version{id: id, owner: owner, epochs: map[uint32][]byte{}}
 	if err := c.verifyVersion(ctx, v, &view, n, floor); err != nil {
 		v.close()
 		return nil, err
+	}
+	// The salt is kept from a view that verified, for audits.
+	if key := hex.EncodeToString(id[:]); len(view.LogSalt) == auditlog.SaltSize && c.prof.Salts[key] == nil {
+		c.prof.Salts[key] = view.LogSalt
 	}
 	return v, nil
 }

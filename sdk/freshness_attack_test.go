@@ -1,0 +1,227 @@
+package sdk_test
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/blindvault/blindvault/sdk"
+)
+
+// Attacks on freshness (issue 11): a server that shows a device an account
+// chain shorter than the log holds, replays another party's answers, or
+// forges a success must be caught, and must not leave the device wedged.
+
+func chainPath(id [32]byte) string { return "/v1/chains/" + hex.EncodeToString(id[:]) }
+
+// cutChain serves a chain with no entries past the ones the client has.
+func cutChain() hook {
+	return func(_ []byte, _ int, _ []byte) (int, []byte) { return 200, []byte(`{"entries":[]}`) }
+}
+
+// The owner revokes on one device; the server shows her other device the
+// record as it was and her chain stopped short of the revocation. The other
+// device must neither read the record as current nor encrypt a new version
+// under the revoked epoch, and `log verify` must not say all is well.
+func TestAttack_RevocationHiddenByCuttingTheChain(t *testing.T) {
+	w := newAttackWorld(t)
+	ctx := t.Context()
+	rec := put(t, w.patient, []byte("psychiatric assessment"), "assessment")
+	if _, err := w.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
+		t.Fatal(err)
+	}
+	lp := newProxy(t, w.srv.URL)
+	laptop, err := login(t, w.srv, lp, "alice", patientPass)
+	if err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	mustRead(t, laptop, rec.RecordID, []byte("psychiatric assessment"))
+	shared := lp.answer(t, "GET", recordPath(rec.RecordID))
+	if err := w.patient.Revoke(ctx, rec.RecordID, "dr-jones"); err != nil {
+		t.Fatal(err)
+	}
+
+	lp.attack(t, "GET", recordPath(rec.RecordID), replay(shared))
+	lp.attack(t, "GET", chainPath(w.patient.AccountID()), cutChain())
+	mark := lp.mark()
+	_, err = laptop.Put(ctx, bytes.NewReader([]byte("addendum")), &sdk.PutOptions{Update: rec.RecordID})
+	refused(t, "Put on the other device", err, sdk.ErrRollback, nil)
+	lp.noWrites(t, mark)
+	got, _, err := get(t, laptop, rec.RecordID)
+	refused(t, "Get on the other device", err, sdk.ErrRollback, got)
+	if _, err := laptop.VerifyLog(ctx); !errors.Is(err, sdk.ErrRollback) {
+		t.Fatalf("VerifyLog with the chain cut short: %v, want ErrRollback", err)
+	}
+}
+
+// A reader is shown an old version as current, with the owner's chain cut
+// short of the update.
+func TestAttack_ReaderFrozenOnOldVersion(t *testing.T) {
+	w := newAttackWorld(t)
+	ctx := t.Context()
+	rec := put(t, w.patient, []byte("version one"), "note")
+	if _, err := w.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
+		t.Fatal(err)
+	}
+	mustRead(t, w.clinician, rec.RecordID, []byte("version one"))
+	old := w.jones.answer(t, "GET", recordPath(rec.RecordID))
+	if _, err := w.patient.Put(ctx, bytes.NewReader([]byte("version two: new allergy")), &sdk.PutOptions{Update: rec.RecordID}); err != nil {
+		t.Fatal(err)
+	}
+
+	w.jones.attack(t, "GET", recordPath(rec.RecordID), replay(old))
+	w.jones.attack(t, "GET", chainPath(w.patient.AccountID()), cutChain())
+	got, _, err := get(t, w.clinician, rec.RecordID)
+	refused(t, "Get of a frozen version", err, sdk.ErrRollback, got)
+}
+
+// A new device is shown an empty chain and no records.
+func TestAttack_NewDeviceShownNoRecords(t *testing.T) {
+	srv, _, alice := newPatient(t)
+	put(t, alice, []byte("lab result"), "lab")
+	p := newProxy(t, srv.URL)
+	p.attack(t, "GET", chainPath(alice.AccountID()), cutChain())
+	p.attack(t, "GET", "/v1/records", func(_ []byte, _ int, _ []byte) (int, []byte) {
+		return 200, []byte(`{"records":[]}`)
+	})
+	dev, err := login(t, srv, p, "alice", patientPass)
+	if err == nil {
+		var list []*sdk.RecordInfo
+		list, err = dev.List(t.Context())
+		if err == nil {
+			t.Fatalf("List on a new device shown an empty chain: %d records, no error", len(list))
+		}
+	}
+	if !errors.Is(err, sdk.ErrRollback) {
+		t.Fatalf("new device shown an empty chain: %v, want ErrRollback", err)
+	}
+}
+
+// A revoke answered with a replay of an earlier answer (another operation's
+// receipts) is refused, and the device is not wedged: once the server
+// behaves, the same revoke goes through and the record reads and lists.
+func TestAttack_ReplayedRevokeAnswerDoesNotWedge(t *testing.T) {
+	w := newAttackWorld(t)
+	ctx := t.Context()
+	body := []byte("discharge letter")
+	rec := put(t, w.patient, body, "letter")
+	if _, err := w.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
+		t.Fatal(err)
+	}
+	mustRead(t, w.clinician, rec.RecordID, body)
+	aclPath := recordPath(rec.RecordID) + "/acl"
+	shareAnswer := w.alice.answer(t, "PUT", aclPath)
+
+	w.alice.attack(t, "PUT", aclPath, func(_ []byte, _ int, _ []byte) (int, []byte) { return 200, shareAnswer })
+	err := w.patient.Revoke(ctx, rec.RecordID, "dr-jones")
+	if !errors.Is(err, sdk.ErrNotLogged) {
+		t.Fatalf("Revoke answered with a replay: %v, want ErrNotLogged", err)
+	}
+	// The proxy forwarded the revoke, so the server did revoke: the device
+	// learns it from its chain and the log, whatever the answer said.
+	w.alice.attack(t, "PUT", aclPath, nil)
+	mustRead(t, w.patient, rec.RecordID, body)
+	if _, err := w.patient.List(ctx); err != nil {
+		t.Fatalf("List after a replayed revoke answer: %v", err)
+	}
+	if _, _, err := get(t, w.clinician, rec.RecordID); !errors.Is(err, sdk.ErrRevoked) {
+		t.Fatalf("the clinician after the revoke: %v, want ErrRevoked", err)
+	}
+	// Sharing and revoking again work.
+	if _, err := w.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
+		t.Fatalf("Share after a replayed revoke answer: %v", err)
+	}
+	if err := w.patient.Revoke(ctx, rec.RecordID, "dr-jones"); err != nil {
+		t.Fatalf("Revoke after a replayed revoke answer: %v", err)
+	}
+}
+
+// A revoke whose answer is forged while the server never stores it (the
+// proxy answers for it): the device keeps no trace and the retry revokes.
+func TestAttack_ForgedRevokeSuccessDoesNotWedge(t *testing.T) {
+	w := newAttackWorld(t)
+	ctx := t.Context()
+	body := []byte("discharge letter")
+	rec := put(t, w.patient, body, "letter")
+	if _, err := w.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
+		t.Fatal(err)
+	}
+	aclPath := recordPath(rec.RecordID) + "/acl"
+	shareAnswer := w.alice.answer(t, "PUT", aclPath)
+	w.alice.drop(t, "PUT", aclPath, shareAnswer)
+	if err := w.patient.Revoke(ctx, rec.RecordID, "dr-jones"); !errors.Is(err, sdk.ErrNotLogged) {
+		t.Fatalf("Revoke answered by a forger: %v, want ErrNotLogged", err)
+	}
+	mustRead(t, w.clinician, rec.RecordID, body) // the revoke never happened
+	w.alice.attack(t, "PUT", aclPath, nil)
+	if err := w.patient.Revoke(ctx, rec.RecordID, "dr-jones"); err != nil {
+		t.Fatalf("Revoke retried once the server behaves: %v", err)
+	}
+	if _, _, err := get(t, w.clinician, rec.RecordID); !errors.Is(err, sdk.ErrRevoked) {
+		t.Fatalf("the clinician after the retried revoke: %v, want ErrRevoked", err)
+	}
+	mustRead(t, w.patient, rec.RecordID, body)
+}
+
+// A put answered with another put's receipts is refused; the device goes on.
+func TestAttack_ForgedPutSuccessDoesNotWedge(t *testing.T) {
+	srv, p, alice := newPatient(t)
+	_ = srv
+	rec := put(t, alice, []byte("first"), "first")
+	path := recordPath(rec.RecordID) + "/versions/2"
+	first := p.answer(t, "PUT", recordPath(rec.RecordID)+"/versions/1")
+	p.attack(t, "PUT", path, func(_ []byte, _ int, _ []byte) (int, []byte) { return 201, first })
+	_, err := alice.Put(t.Context(), bytes.NewReader([]byte("second")), &sdk.PutOptions{Update: rec.RecordID})
+	if !errors.Is(err, sdk.ErrNotLogged) {
+		t.Fatalf("Put answered with another put's receipts: %v, want ErrNotLogged", err)
+	}
+	p.attack(t, "PUT", path, nil)
+	if _, err := alice.Put(t.Context(), bytes.NewReader([]byte("third")), &sdk.PutOptions{Update: rec.RecordID}); err != nil {
+		t.Fatalf("Put after a forged answer: %v", err)
+	}
+	mustRead(t, alice, rec.RecordID, []byte("third"))
+	if _, err := alice.List(t.Context()); err != nil {
+		t.Fatalf("List after a forged answer: %v", err)
+	}
+}
+
+// A profile left wedged by an older client (it saved a chain entry the log
+// never got) resynchronises from the log instead of failing for good.
+func TestClient_WedgedProfileResyncsFromLog(t *testing.T) {
+	srv, alice, keys, _, _ := chainWorld(t)
+	ctx := t.Context()
+	raw, err := keys.Load(ctx, "profile.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prof map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &prof); err != nil {
+		t.Fatal(err)
+	}
+	var chains map[string]map[string]json.RawMessage
+	if err := json.Unmarshal(prof["chains"], &chains); err != nil {
+		t.Fatal(err)
+	}
+	id := alice.AccountID()
+	own := chains[hex.EncodeToString(id[:])]
+	own["seq"] = json.RawMessage("3") // two entries are logged
+	own["head"] = json.RawMessage(`"` + hex.EncodeToString(bytes.Repeat([]byte{7}, 32)) + `"`)
+	prof["chains"] = toJSON(chains)
+	if err := keys.Save(ctx, "profile.json", toJSON(prof)); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := sdk.Connect(ctx, sdk.Config{Server: srv.URL, Storage: keys,
+		Passphrase: func() ([]byte, error) { return []byte(patientPass), nil }})
+	if err != nil {
+		t.Fatalf("Connect with a wedged profile: %v", err)
+	}
+	list, err := dev.List(ctx)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("List from a wedged profile: %d records, %v; want 2", len(list), err)
+	}
+	if _, err := dev.Put(ctx, bytes.NewReader([]byte("three")), nil); err != nil {
+		t.Fatalf("Put from a wedged profile: %v", err)
+	}
+}
