@@ -91,6 +91,9 @@ func (h *Header) Hash() [32]byte {
 }
 
 func (h *Header) validate() error {
+	if err := checkKey(KindHeader, "signer_pk", h.SignerPK); err != nil {
+		return err
+	}
 	if err := checkChain(KindHeader, h.Version, h.PrevHeaderHash); err != nil {
 		return err
 	}
