@@ -163,8 +163,8 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *recordJSON
 	if err != nil {
 		return err
 	}
-	v.author = author.kc
-	if err := record.VerifyHeader(h, hdrACL, prevACL, author.rec); err != nil {
+	v.author = author
+	if err := record.VerifyHeader(h, hdrACL, prevACL, record.Author{Card: author.c}); err != nil {
 		return err
 	}
 	if err := c.openGrants(ctx, v, view.Grants, hdrACL); err != nil {
@@ -233,49 +233,23 @@ func (c *Client) aclByHash(ctx context.Context, v *version, hash [32]byte, owner
 	return cur, nil
 }
 
-// authorInfo is a header's author as verified against its cards and devices.
-type authorInfo struct {
-	kc  *KeyCard
-	rec record.Author
-}
-
-func (c *Client) author(ctx context.Context, h *format.Header) (*authorInfo, error) {
+// author returns the card of h's author whose identity key is h's signer_pk:
+// any card of the author's verified card chain, so that headers signed before
+// a key rotation stay valid. A header signed by any other key, a device key
+// included, is ErrSigner (format-v1 §2.7): a device key's header carries a
+// created time of the signer's choosing, which cannot be ordered against the
+// device's revocation.
+func (c *Client) author(ctx context.Context, h *format.Header) (*KeyCard, error) {
 	cards, err := c.cards(ctx, h.Author)
 	if err != nil {
 		return nil, err
 	}
 	for _, kc := range cards {
 		if kc.c.Ed25519PK == h.SignerPK {
-			return &authorInfo{kc: kc, rec: record.Author{Card: kc.c}}, nil
+			return kc, nil
 		}
 	}
-	// Signed by a device: find its certificate.
-	var out struct {
-		Devices []struct {
-			Cert       []byte `json:"device_cert"`
-			Revocation []byte `json:"revocation"`
-		} `json:"devices"`
-	}
-	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/accounts/%x/devices", h.Author), nil, &out); err != nil {
-		return nil, err
-	}
-	for _, d := range out.Devices {
-		cert, err := format.ParseDeviceCert(d.Cert)
-		if err != nil || cert.DevicePK != h.SignerPK {
-			continue
-		}
-		for _, kc := range cards {
-			if cert.VerifyIssuer(kc.c) == nil {
-				if len(d.Revocation) > 0 {
-					if rev, err := format.ParseDeviceRevocation(d.Revocation); err == nil && rev.VerifyIssuer(kc.c) == nil && rev.RevokedAt <= h.Created {
-						return nil, fmt.Errorf("%w: header signed by a device revoked before it", ErrSigner)
-					}
-				}
-				return &authorInfo{kc: cards[len(cards)-1], rec: record.Author{Card: kc.c, Device: cert}}, nil
-			}
-		}
-	}
-	return nil, fmt.Errorf("%w: the header's signer is no key of its author", ErrSigner)
+	return nil, fmt.Errorf("%w: the header's signer is not an identity key of its author", ErrSigner)
 }
 
 // openGrants verifies this account's grants for v's record and opens each: a

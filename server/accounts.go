@@ -260,7 +260,8 @@ type deviceView struct {
 }
 
 // getDevices lists an account's devices, revoked ones with their signed
-// revocations: readers need both to check device-signed headers.
+// revocations. Device keys only sign sessions: a record header signed by one
+// is refused (format-v1 §2.7), so readers do not need these to verify records.
 func (s *Server) getDevices(w http.ResponseWriter, r *http.Request, _ *Caller) error {
 	id, err := identPathAccount(r)
 	if err != nil {

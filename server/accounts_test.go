@@ -145,6 +145,13 @@ func TestPostAccount_BadObjects(t *testing.T) {
 		{"garbageCert", func(a *testAccount, req map[string]any) { req["device_cert"] = []byte{1, 2, 3} }, 400, "bad_device_cert"},
 		{"noBackup", func(a *testAccount, req map[string]any) { delete(req, "backup") }, 400, "bad_backup"},
 		{"badOPRFSetup", func(a *testAccount, req map[string]any) { req["oprf_setup"] = []byte("oprf") }, 400, "bad_oprf_setup"},
+		{"oprfSetupIdentityKey", func(a *testAccount, req map[string]any) {
+			// The identity point as the recovery auth key: any (R = [s]B, s)
+			// would verify as a release signature.
+			setup := bytes.Clone(a.OPRFSetup)
+			copy(setup[33:], append([]byte{1}, make([]byte, 31)...))
+			req["oprf_setup"] = setup
+		}, 400, "bad_oprf_setup"},
 		{"unknownRole", func(a *testAccount, req map[string]any) { req["role"] = "root" }, 400, "bad_role"},
 		{"unknownField", func(a *testAccount, req map[string]any) { req["handle"] = "x" }, 400, "bad_json"},
 	}

@@ -4,9 +4,11 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
 )
 
@@ -30,12 +32,20 @@ var errBadOPRFSetup = errors.New("oprf setup is not 0x01 followed by two 32-byte
 
 // oprfSetupKeys returns the release keys of a version-1 OPRF set-up: the
 // passphrase auth key and the recovery auth key. Registration checks a set-up
-// with it before storing one.
+// with it before storing one. Each key must pass format.CheckEd25519PublicKey:
+// under a key of small order, a forged signature would verify for every
+// release challenge, and the server would hand the blob to anyone.
 func oprfSetupKeys(setup []byte) ([2]ed25519.PublicKey, error) {
 	if len(setup) != oprfSetupSize || setup[0] != oprfSetupV1 {
 		return [2]ed25519.PublicKey{}, errBadOPRFSetup
 	}
-	return [2]ed25519.PublicKey{setup[1:33], setup[33:65]}, nil
+	keys := [2]ed25519.PublicKey{setup[1:33], setup[33:65]}
+	for i, name := range []string{"passphrase", "recovery"} {
+		if err := format.CheckEd25519PublicKey(keys[i]); err != nil {
+			return [2]ed25519.PublicKey{}, fmt.Errorf("%w: %s auth key: %w", errBadOPRFSetup, name, err)
+		}
+	}
+	return keys, nil
 }
 
 // backupReleasePrefix starts the message a backup auth key signs to have the

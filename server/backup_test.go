@@ -485,6 +485,20 @@ func TestOPRFSetupKeys_Format(t *testing.T) {
 			t.Errorf("oprfSetupKeys(%x) = nil error, want an error", bad)
 		}
 	}
+	// Keys of small order (the identity, a point of order 8) and a
+	// non-canonical encoding (y = p), in either place.
+	for _, h := range []string{
+		"0100000000000000000000000000000000000000000000000000000000000000",
+		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	} {
+		weak, _ := hex.DecodeString(h)
+		for _, bad := range [][]byte{testOPRFSetup(weak, rec), testOPRFSetup(pass, weak)} {
+			if _, err := oprfSetupKeys(bad); !errors.Is(err, errBadOPRFSetup) {
+				t.Errorf("oprfSetupKeys(%x) = %v, want errBadOPRFSetup", bad, err)
+			}
+		}
+	}
 }
 
 // testOPRFSetup is a version-1 set-up: 0x01 ‖ passphrase auth key ‖ recovery auth key.

@@ -100,7 +100,7 @@ func TestBlind_PlantedPlaintext(t *testing.T) {
 		f.V1.ACL = f.ACL.Marshal()
 		f.V1.Grants = []frameGrant{sealedGrant(t, f.ID, 1, f.EpochKey, alice, alice), sealedGrant(t, f.ID, 1, f.EpochKey, alice, bob)}
 		alice.put(t, f.V1).want(t, "PUT v1", http.StatusCreated)
-		v2 := sealVersion(t, f.ID, alice.ID, 2, f.V1.Header.Hash(), f.ACL, f.EpochKey, alice, alice.Device, body(n+100), marker)
+		v2 := sealVersion(t, f.ID, alice.ID, 2, f.V1.Header.Hash(), f.ACL, f.EpochKey, alice, alice.Identity, body(n+100), marker)
 		alice.put(t, v2).want(t, "PUT v2", http.StatusCreated)
 		if got := openAs(t, bob, f.ID, 2); !bytes.Contains(got, []byte(marker)) {
 			t.Fatalf("bob opened version 2 without the marker: the test plants nothing")

@@ -52,7 +52,7 @@ func (s *Server) verifyVersion(ctx context.Context, c *Caller, id store.RecordID
 	} else if acl, err = s.checkUpdate(ctx, c, h, f.ACL, author); err != nil {
 		return none, nil, err
 	}
-	if err := checkHeaderSigner(ctx, s.store, h, author); err != nil {
+	if err := checkHeaderSigner(h, author); err != nil {
 		return none, nil, err
 	}
 	if err := checkLeaves(h, f.Leaves); err != nil {

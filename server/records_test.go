@@ -302,7 +302,9 @@ func TestRecords_PutVersion_Forged(t *testing.T) {
 		unchanged(tc.name, 1)
 	}
 
-	// A delegate with write, signing with her identity, then with her device.
+	// A delegate with write, signing with her identity: stored. Signing with
+	// her device key, certified and not revoked: refused, as is every header
+	// not signed by its author's identity key (format-v1 §2.7).
 	carol.put(t, f.next(t, f.V1.Header, carol, []byte("c"))).want(t, "PUT v2 by a writer", http.StatusCreated)
 	v2, err := ts.Store.Version(ctx, f.ID, 2)
 	if err != nil || v2.Author != carol.ID {
@@ -310,20 +312,26 @@ func TestRecords_PutVersion_Forged(t *testing.T) {
 	}
 	prev, _ := format.ParseHeader(v2.Header)
 	v3 := sealVersion(t, f.ID, alice.ID, 3, prev.Hash(), f.ACL, f.EpochKey, carol, carol.Device, []byte("d"), "t")
-	carol.put(t, v3).want(t, "PUT v3 signed by a device", http.StatusCreated)
+	carol.put(t, v3).want(t, "PUT v3 signed by a device", http.StatusForbidden)
 
-	// A revoked device signs no more.
+	// A revoked device, with the header backdated to before its revocation:
+	// created is the signer's choice, so this looks like an honest old header.
 	lost := carol.addDevice(t)
-	err = ts.Store.RevokeDevice(ctx, carol.ID, store.DeviceID(lost.Public().(ed25519.PublicKey)), []byte("revocation"), ts.now())
+	revokedAt := ts.now()
+	err = ts.Store.RevokeDevice(ctx, carol.ID, store.DeviceID(lost.Public().(ed25519.PublicKey)), []byte("revocation"), revokedAt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v4 := sealVersion(t, f.ID, alice.ID, 4, v3.Header.Hash(), f.ACL, f.EpochKey, carol, lost, []byte("e"), "t")
-	carol.put(t, v4).want(t, "PUT v4 signed by a revoked device", http.StatusForbidden)
-	// Nor does a device of another account.
-	v4 = sealVersion(t, f.ID, alice.ID, 4, v3.Header.Hash(), f.ACL, f.EpochKey, carol, bob.Device, []byte("e"), "t")
-	carol.put(t, v4).want(t, "PUT v4 signed by another account's device", http.StatusForbidden)
-	unchanged("a revoked device's header", 3)
+	v3 = sealVersion(t, f.ID, alice.ID, 3, prev.Hash(), f.ACL, f.EpochKey, carol, lost, []byte("e"), "t")
+	v3.Header.Created = uint64(revokedAt.Unix()) - 60
+	if err := v3.Header.Sign(lost); err != nil {
+		t.Fatal(err)
+	}
+	carol.put(t, v3).want(t, "PUT v3 signed by a revoked device, backdated", http.StatusForbidden)
+	// Nor does a device of another account sign.
+	v3 = sealVersion(t, f.ID, alice.ID, 3, prev.Hash(), f.ACL, f.EpochKey, carol, bob.Device, []byte("e"), "t")
+	carol.put(t, v3).want(t, "PUT v3 signed by another account's device", http.StatusForbidden)
+	unchanged("device-signed headers", 2)
 }
 
 func TestRecords_PutVersion_BadCreate(t *testing.T) {

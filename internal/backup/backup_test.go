@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"encoding/hex"
 	"errors"
 	"testing"
 
@@ -371,6 +372,40 @@ func TestParseOPRFSetup_Malformed_ErrBadSetup(t *testing.T) {
 	for _, s := range [][]byte{nil, {0x01}, append([]byte{0x01}, make([]byte, 32)...), append([]byte{0x02}, make([]byte, 64)...), make([]byte, 66)} {
 		if _, _, err := ParseOPRFSetup(s); !errors.Is(err, ErrBadSetup) {
 			t.Errorf("ParseOPRFSetup(%x) = %v, want ErrBadSetup", s, err)
+		}
+	}
+}
+
+// weakEd25519Keys are the eight points of small order (canonical encodings)
+// and two non-canonical encodings (y = p, and the identity with the sign bit
+// set): keys a set-up may not carry.
+var weakEd25519Keys = []string{
+	"0000000000000000000000000000000000000000000000000000000000000000",
+	"0000000000000000000000000000000000000000000000000000000000000080",
+	"0100000000000000000000000000000000000000000000000000000000000000",
+	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+	"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+	"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+	"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+	"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+	"0100000000000000000000000000000000000000000000000000000000000080",
+}
+
+func TestParseOPRFSetup_WeakKeys_ErrBadSetup(t *testing.T) {
+	good, _, _ := ed25519.GenerateKey(nil)
+	if _, _, err := ParseOPRFSetup(OPRFSetup(good, good)); err != nil {
+		t.Fatalf("ParseOPRFSetup(good keys) = %v", err)
+	}
+	for _, h := range weakEd25519Keys {
+		weak, err := hex.DecodeString(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range [][]byte{OPRFSetup(weak, good), OPRFSetup(good, weak)} {
+			if _, _, err := ParseOPRFSetup(s); !errors.Is(err, ErrBadSetup) {
+				t.Errorf("ParseOPRFSetup(%x) = %v, want ErrBadSetup", s, err)
+			}
 		}
 	}
 }

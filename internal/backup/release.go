@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"fmt"
+
+	"github.com/blindvault/blindvault/internal/format"
 )
 
 // oprfSetupVersion is the first byte of an OPRF set-up.
@@ -36,10 +38,18 @@ func OPRFSetup(passphraseAuth, recoveryAuth ed25519.PublicKey) []byte {
 	return append(out, recoveryAuth...)
 }
 
-// ParseOPRFSetup returns the two release keys of an OPRF set-up.
+// ParseOPRFSetup returns the two release keys of an OPRF set-up. Each must
+// pass format.CheckEd25519PublicKey (canonical, not of small order): a key of
+// small order would accept a forged release signature (docs/spec/backup-v1.md).
 func ParseOPRFSetup(setup []byte) (passphraseAuth, recoveryAuth ed25519.PublicKey, err error) {
 	if len(setup) != 1+2*ed25519.PublicKeySize || setup[0] != oprfSetupVersion {
 		return nil, nil, fmt.Errorf("%w: %d bytes", ErrBadSetup, len(setup))
+	}
+	if err := format.CheckEd25519PublicKey(setup[1:33]); err != nil {
+		return nil, nil, fmt.Errorf("%w: passphrase auth key: %w", ErrBadSetup, err)
+	}
+	if err := format.CheckEd25519PublicKey(setup[33:]); err != nil {
+		return nil, nil, fmt.Errorf("%w: recovery auth key: %w", ErrBadSetup, err)
 	}
 	return ed25519.PublicKey(bytes.Clone(setup[1:33])), ed25519.PublicKey(bytes.Clone(setup[33:])), nil
 }

@@ -46,6 +46,9 @@ func (a *Auth) Hash() [32]byte {
 }
 
 func (a *Auth) validate() error {
+	if err := checkKey(KindAuth, "device_pk", a.DevicePK); err != nil {
+		return err
+	}
 	if !validText(a.Origin, 1, MaxOriginSize) {
 		return malformed(KindAuth, "origin is not 1..256 bytes of UTF-8 without control characters")
 	}

@@ -48,6 +48,9 @@ func (d *DeviceCert) Hash() [32]byte {
 }
 
 func (d *DeviceCert) validate() error {
+	if err := checkKey(KindDeviceCert, "device_pk", d.DevicePK); err != nil {
+		return err
+	}
 	if d.Created >= d.NotAfter {
 		return malformed(KindDeviceCert, "created is not before not_after")
 	}
@@ -128,8 +131,15 @@ func (r *DeviceRevocation) Hash() [32]byte {
 	return hashBody(KindDeviceRevocation, r.Body())
 }
 
+func (r *DeviceRevocation) validate() error {
+	return checkKey(KindDeviceRevocation, "device_pk", r.DevicePK)
+}
+
 // Sign fills in the signature with the identity's private key.
 func (r *DeviceRevocation) Sign(priv ed25519.PrivateKey) error {
+	if err := r.validate(); err != nil {
+		return err
+	}
 	sig, err := signBody(priv, KindDeviceRevocation, r.Body())
 	if err != nil {
 		return err
@@ -171,6 +181,9 @@ func ParseDeviceRevocation(b []byte) (*DeviceRevocation, error) {
 		return nil, err
 	}
 	r.Signature = env.sig
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 

@@ -108,6 +108,9 @@ func (e *AccountEntry) Hash() [32]byte {
 }
 
 func (e *AccountEntry) validate() error {
+	if err := checkKey(KindAccountEntry, "signer_pk", e.SignerPK); err != nil {
+		return err
+	}
 	if err := checkChain(KindAccountEntry, e.Seq, e.PrevHash); err != nil {
 		return err
 	}

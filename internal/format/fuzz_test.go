@@ -17,6 +17,13 @@ func fuzzParse(f *testing.F, c codec) {
 	f.Add(c.resign(priv, append(bytes.Clone(body), 0)))
 	f.Add([]byte{})
 	f.Add([]byte{0, 0, 4, 1, byte(c.kind), 0, 1, 0})
+	// The object with its Ed25519 key replaced by each small-order point and
+	// by non-canonical encodings, signed again: all must be refused.
+	if c.name != "ACL" {
+		for _, w := range weakKeys() {
+			f.Add(withKey(f, c, w.pk))
+		}
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		o, err := c.parse(in)
 		if err != nil {

@@ -51,6 +51,9 @@ func (g *Grant) Hash() [32]byte {
 }
 
 func (g *Grant) validate() error {
+	if err := checkKey(KindGrant, "signer_pk", g.SignerPK); err != nil {
+		return err
+	}
 	switch {
 	case g.Epoch == 0:
 		return malformed(KindGrant, "epoch 0")

@@ -36,7 +36,8 @@ var SealedMetaSizes = [3]int{
 }
 
 // Header describes one version of a record and is signed by its author's
-// identity key or a device key certified by it (§2.7).
+// identity key (§2.7); device-signed headers are refused by record.VerifyHeader
+// and by the server.
 type Header struct {
 	RecordID       [32]byte
 	Owner          [32]byte // the owner's account_id
@@ -91,6 +92,9 @@ func (h *Header) Hash() [32]byte {
 }
 
 func (h *Header) validate() error {
+	if err := checkKey(KindHeader, "signer_pk", h.SignerPK); err != nil {
+		return err
+	}
 	if err := checkChain(KindHeader, h.Version, h.PrevHeaderHash); err != nil {
 		return err
 	}
@@ -128,8 +132,8 @@ func (h *Header) Sign(priv ed25519.PrivateKey) error {
 }
 
 // Verify checks the signature under pub, which must be SignerPK: the caller
-// passes the author's identity key or a device key it certified and has not
-// revoked.
+// passes the author's identity key (record.VerifyHeader checks that SignerPK is
+// one).
 func (h *Header) Verify(pub [32]byte) error {
 	if pub != h.SignerPK {
 		return fmt.Errorf("%w: %s: key is not signer_pk", ErrBadSignature, KindHeader)

@@ -58,6 +58,9 @@ func (c *KeyCard) Hash() [32]byte {
 
 // validate enforces the constraints on the card's fields.
 func (c *KeyCard) validate() error {
+	if err := checkKey(KindKeyCard, "ed25519_pk", c.Ed25519PK); err != nil {
+		return err
+	}
 	if !validText(c.Handle, 1, MaxHandleSize) {
 		return malformed(KindKeyCard, "handle is not 1..64 bytes of UTF-8 without control characters")
 	}

@@ -60,6 +60,9 @@ func validRole(role string) bool {
 }
 
 func (r *RoleAttestation) validate() error {
+	if err := checkKey(KindRole, "issuer_pk", r.IssuerPK); err != nil {
+		return err
+	}
 	if !validRole(r.Role) {
 		return malformed(KindRole, "unknown role")
 	}

@@ -253,7 +253,8 @@ func TestVerifyHeader_WriteAuthority(t *testing.T) {
 	if err := VerifyHeader(v2, aclV1, aclV1, Author{Card: eve.card}); !errors.Is(err, ErrSigner) {
 		t.Fatalf("VerifyHeader(wrong author card) = %v, want ErrSigner", err)
 	}
-	// A device certified by Bob may sign for him; an uncertified key may not.
+	// A header signed by a device key is refused, even one Bob certified:
+	// only his identity key signs his headers.
 	_, devSK, _ := ed25519.GenerateKey(rand.Reader)
 	cert := &format.DeviceCert{AccountID: bob.card.AccountID, IdentityFP: bob.card.Fingerprint(), Created: 0, NotAfter: 1 << 40}
 	copy(cert.DevicePK[:], devSK.Public().(ed25519.PublicKey))
@@ -265,33 +266,67 @@ func TestVerifyHeader_WriteAuthority(t *testing.T) {
 	if err := h.Sign(devSK); err != nil {
 		t.Fatal(err)
 	}
-	if err := VerifyHeader(h, aclV1, aclV1, Author{Card: bob.card, Device: cert}); err != nil {
-		t.Fatalf("VerifyHeader(certified device) = %v, want nil", err)
+	if err := h.Verify(h.SignerPK); err != nil {
+		t.Fatalf("device-signed header: signature does not verify: %v", err)
 	}
 	if err := VerifyHeader(h, aclV1, aclV1, Author{Card: bob.card}); !errors.Is(err, ErrSigner) {
-		t.Fatalf("VerifyHeader(device without cert) = %v, want ErrSigner", err)
+		t.Fatalf("VerifyHeader(header signed by a certified device) = %v, want ErrSigner", err)
 	}
-	// A certificate is Bob's only if Bob's identity issued it, and only for
-	// headers made while it was valid.
-	forged := *cert
-	if err := forged.Sign(eve.sign); err != nil {
-		t.Fatal(err)
-	}
-	if err := VerifyHeader(h, aclV1, aclV1, Author{Card: bob.card, Device: &forged}); !errors.Is(err, ErrSigner) {
-		t.Fatalf("VerifyHeader(device certified by another identity) = %v, want ErrSigner", err)
-	}
-	expired := *cert
-	expired.NotAfter = h.Created - 1
-	if err := expired.Sign(bob.sign); err != nil {
-		t.Fatal(err)
-	}
-	if err := VerifyHeader(h, aclV1, aclV1, Author{Card: bob.card, Device: &expired}); !errors.Is(err, ErrSigner) {
-		t.Fatalf("VerifyHeader(header after the certificate's end) = %v, want ErrSigner", err)
+	if err := VerifyHeader(v2, aclV1, aclV1, Author{}); !errors.Is(err, ErrSigner) {
+		t.Fatalf("VerifyHeader(no author card) = %v, want ErrSigner", err)
 	}
 	// A header presented under a different ACL.
 	other := newACL(t, alice, rid)
 	if err := VerifyHeader(v1, other, nil, Author{Card: alice.card}); !errors.Is(err, ErrWrongACL) {
 		t.Fatalf("VerifyHeader(other ACL) = %v, want ErrWrongACL", err)
+	}
+}
+
+// The case that made device-signed headers go: a device certified for
+// [1000, 2000] and revoked at 1200 signs a header claiming created = 1500, or
+// backdated to 1100, before the revocation. Created is the signer's choice, so
+// no reader can tell a header made at 1100 from one made after the revocation
+// and dated 1100. Both are refused, whatever the certificate says.
+func TestVerifyHeader_DeviceSigned_Backdated_ErrSigner(t *testing.T) {
+	alice := newParty(t, "alice")
+	var rid [32]byte
+	rand.Read(rid[:])
+	acl := newACL(t, alice, rid)
+	ek := make([]byte, 32)
+	rand.Read(ek)
+	h, err := Seal(context.Background(), &SealParams{RecordID: rid, Owner: alice.card.AccountID, Version: 1,
+		ACL: acl, EpochKey: ek, Author: alice.card.AccountID, Signer: alice.sign}, bytes.NewReader([]byte("x")), io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, devSK, _ := ed25519.GenerateKey(rand.Reader)
+	devPK := [32]byte(devSK.Public().(ed25519.PublicKey))
+	cert := &format.DeviceCert{DevicePK: devPK, AccountID: alice.card.AccountID, IdentityFP: alice.card.Fingerprint(),
+		Created: 1000, NotAfter: 2000}
+	if err := cert.Sign(alice.sign); err != nil {
+		t.Fatal(err)
+	}
+	if err := cert.VerifyIssuer(alice.card); err != nil {
+		t.Fatal(err)
+	}
+	rev := &format.DeviceRevocation{DevicePK: devPK, AccountID: alice.card.AccountID, IdentityFP: alice.card.Fingerprint(),
+		RevokedAt: 1200}
+	if err := rev.Sign(alice.sign); err != nil {
+		t.Fatal(err)
+	}
+	for _, created := range []uint64{1500, 1100} {
+		d := *h
+		d.SignerPK, d.Created = devPK, created
+		if err := d.Sign(devSK); err != nil {
+			t.Fatal(err)
+		}
+		if err := VerifyHeader(&d, acl, nil, Author{Card: alice.card}); !errors.Is(err, ErrSigner) {
+			t.Errorf("VerifyHeader(device-signed, created %d, cert [1000, 2000], revoked 1200) = %v, want ErrSigner", created, err)
+		}
+	}
+	// The identity-signed original stays valid.
+	if err := VerifyHeader(h, acl, nil, Author{Card: alice.card}); err != nil {
+		t.Fatalf("VerifyHeader(identity-signed) = %v, want nil", err)
 	}
 }
 

@@ -54,12 +54,22 @@ export function chunkNonce(baseNonce, index) {
 
 /**
  * Imports a body's AES-256-GCM key, not extractable, and zeroes the raw bytes
- * (importKey copies them when it is called).
+ * whatever happens (importKey copies them when it is called, so the promise
+ * it returns does not need them): a rejected or throwing import leaves no
+ * copy of the key behind either.
  */
 export function importBodyKey(raw, usage) {
-  const p = subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, [usage]);
-  raw.fill(0);
-  return p;
+  try {
+    return subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, [usage]);
+  } finally {
+    zeroKey(raw);
+  }
+}
+
+/** Zeroes raw key bytes: a typed array or an ArrayBuffer; anything else is left alone. */
+export function zeroKey(raw) {
+  if (ArrayBuffer.isView(raw)) new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength).fill(0);
+  else if (raw instanceof ArrayBuffer) new Uint8Array(raw).fill(0);
 }
 
 function equalBytes(a, b) {
@@ -300,7 +310,7 @@ async function* ordered(tasks, limit) {
  * ciphertextLength}.
  */
 export async function sealBody({ keys, source, paddedSize, pool }) {
-  const key = await importBodyKey(keys.aeadKey, 'encrypt');
+  const key = await importBodyKey(keys.aeadKey, 'encrypt'); // zeroes aeadKey, whether or not the import works
   const baseNonce = new Uint8Array(keys.baseNonce);
   const batch = tuning.batchChunks;
   const step = batch * CHUNK_SIZE;
@@ -427,23 +437,32 @@ export function toStream(body) {
  * errors the stream with a BlindvaultError.
  */
 export async function openBody({ keys, body, expect, pool }) {
-  const src = new ByteReader(toStream(body));
+  let src;
   let key;
+  // The raw AEAD key is zeroed on every path out of here, success or not: a
+  // bad argument, a layout error, a short header, a failing or malformed key
+  // callback, a commitment mismatch, a failed import.
+  let raw = typeof keys === 'function' ? undefined : keys?.aeadKey;
   try {
+    src = new ByteReader(toStream(body));
     if (expect) checkLayout(expect);
     const header = new Uint8Array(HEADER_SIZE);
     if (await src.fill(header) < HEADER_SIZE) throw new BlindvaultError('TRUNCATED', 'body ends inside its header');
-    if (typeof keys === 'function') keys = await keys(header.slice(0, SALT_SIZE));
+    if (typeof keys === 'function') {
+      keys = await keys(header.slice(0, SALT_SIZE));
+      raw = keys?.aeadKey;
+    }
     // Commitment first: a body made under another key, or another record's
     // body, is refused before any chunk is decrypted.
     if (!equalBytes(header.subarray(0, SALT_SIZE), keys.salt) || !equalBytes(header.subarray(SALT_SIZE), keys.commitment)) {
-      keys.aeadKey.fill(0);
       throw new BlindvaultError('COMMITMENT', 'the body does not start with the salt and commitment it must');
     }
-    key = await importBodyKey(keys.aeadKey, 'decrypt');
+    key = await importBodyKey(raw, 'decrypt');
   } catch (e) {
-    src.cancel();
+    src?.cancel();
     throw e;
+  } finally {
+    zeroKey(raw);
   }
   const baseNonce = new Uint8Array(keys.baseNonce);
   const results = ordered(openBatches(src, expect, key, baseNonce, pool), pool.inFlight);

@@ -336,6 +336,7 @@ func (g *gen) file() (*File, error) {
 	g.invalidCards(aliceCard, alice)
 	g.invalidOthers(role, admin, cert, alice, acl, gr, hdr)
 	g.invalidEntries(entries, alice, adminEntry, admin, cert)
+	g.invalidKeys(aliceCard, alice, role, admin, cert, rev, gr, hdr, entries[0])
 
 	f := &File{
 		Comment: []string{
@@ -345,6 +346,7 @@ func (g *gen) file() (*File, error) {
 			"invalid: inputs a reader must reject with the named error; their signatures are valid unless the case is about the signature.",
 			"Header body fields other than wrapped_dek (salt, commitment, root, sealed_meta) are placeholders.",
 			"Account entries: alice's chain, seq 1-4, each naming the hash of the one before; and seq 1 of admin's chain, carrying the role attestation.",
+			"Ed25519 key cases (format-v1 §1): every Ed25519 key field holding a point of small order or a non-canonical encoding is ErrMalformed, whatever the signature.",
 		},
 		Valid:   g.valid,
 		Invalid: g.invalid,
@@ -645,5 +647,79 @@ func (g *gen) invalidEntries(entries []*format.AccountEntry, alice *key, adminEn
 	} {
 		g.invalid = append(g.invalid, Invalid{Name: v.name, Type: T, Signed: hex.EncodeToString(v.signed),
 			VerifyWith: "alice", Error: "ErrBadSignature"})
+	}
+}
+
+// weakKey is an Ed25519 public key a parser must refuse (format-v1 §1).
+type weakKey struct {
+	name string
+	pk   [32]byte
+}
+
+// weakKeys returns the eight points of small order (canonical encodings:
+// y ∈ {0, 1, p − 1, and the two y of the points of order 8}, with each sign of
+// x where x ≠ 0) and three non-canonical encodings.
+func weakKeys() []weakKey {
+	le := func(h string) [32]byte { return [32]byte(mustHex(h)) }
+	neg := func(k [32]byte) [32]byte { k[31] |= 0x80; return k }
+	y0 := [32]byte{}
+	y1 := [32]byte{1}
+	pm1 := le("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")
+	o8a := le("26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05")
+	o8b := le("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
+	return []weakKey{
+		{"small order 1: the identity (y = 1)", y1},
+		{"small order 2: y = p - 1", pm1},
+		{"small order 4: y = 0, x even", y0},
+		{"small order 4: y = 0, x odd", neg(y0)},
+		{"small order 8: y = 26e8…05, x even", o8a},
+		{"small order 8: y = 26e8…05, x odd", neg(o8a)},
+		{"small order 8: y = c717…7a, x even", o8b},
+		{"small order 8: y = c717…7a, x odd", neg(o8b)},
+		{"non-canonical: y = p + 3 (y ≥ p)", le("f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")},
+		{"non-canonical: y = 2^255 - 1 (y ≥ p)", le("ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f")},
+		{"non-canonical: the identity with the sign bit (x = 0)", neg(y1)},
+	}
+}
+
+// invalidKeys: an Ed25519 key field of small order or non-canonical is
+// ErrMalformed (§1), checked with the object's other field rules and before a
+// key card's self signature. Every weak key is tried in a key card and a device
+// certificate; one of each kind (order 8, order 4, non-canonical) in the other
+// objects' key fields. Signatures are by the original signer.
+func (g *gen) invalidKeys(card *format.KeyCard, alice *key, role *format.RoleAttestation, admin *key,
+	cert *format.DeviceCert, rev *format.DeviceRevocation, gr *format.Grant, hdr *format.Header,
+	entry *format.AccountEntry) {
+	re := func(priv ed25519.PrivateKey, k format.Kind, body []byte) []byte {
+		return signedForm(body, sign(priv, k, body), false, nil)
+	}
+	weak := weakKeys()
+	for _, w := range weak {
+		c := *card
+		c.Ed25519PK = w.pk
+		g.addInvalid("ed25519_pk "+w.name, "KeyCard", signedForm(c.Body(), sign(alice.priv, format.KindKeyCard, c.Body()), true, nil), "ErrMalformed")
+	}
+	for _, w := range weak {
+		d := *cert
+		d.DevicePK = w.pk
+		g.addInvalid("device_pk "+w.name, "DeviceCert", re(alice.priv, format.KindDeviceCert, d.Body()), "ErrMalformed")
+	}
+	some := []weakKey{weak[4], weak[2], weak[8]}
+	for _, w := range some {
+		r := *rev
+		r.DevicePK = w.pk
+		g.addInvalid("device_pk "+w.name, "DeviceRevocation", re(alice.priv, format.KindDeviceRevocation, r.Body()), "ErrMalformed")
+		a := *role
+		a.IssuerPK = w.pk
+		g.addInvalid("issuer_pk "+w.name, "RoleAttestation", re(admin.priv, format.KindRole, a.Body()), "ErrMalformed")
+		x := *gr
+		x.SignerPK = w.pk
+		g.addInvalid("signer_pk "+w.name, "Grant", re(alice.priv, format.KindGrant, x.Body()), "ErrMalformed")
+		h := *hdr
+		h.SignerPK = w.pk
+		g.addInvalid("signer_pk "+w.name, "Header", re(alice.priv, format.KindHeader, h.Body()), "ErrMalformed")
+		e := *entry
+		e.SignerPK = w.pk
+		g.addInvalid("signer_pk "+w.name, "AccountEntry", re(alice.priv, format.KindAccountEntry, e.Body()), "ErrMalformed")
 	}
 }
