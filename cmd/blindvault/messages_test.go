@@ -279,8 +279,7 @@ func TestMessages_RevokeFailed(t *testing.T) {
 	}
 	// Run again, as the message says: it works, and bob is refused.
 	mustCLI(t, with([]string{"revoke", w.id, "--from", "bob"}, w.alice)...)
-	put := mustCLI(t, with([]string{"put", filepath.Join(w.dir, "scan.bin"), "--update", w.id}, w.alice)...)
-	_ = put
+	mustCLI(t, with([]string{"put", filepath.Join(w.dir, "scan.bin"), "--update", w.id}, w.alice)...)
 	if code, _, errs := cli(t, with([]string{"get", w.id}, w.bob)...); code != 1 {
 		t.Fatalf("bob's get of a version written after the revoke: exit %d\n%s", code, errs)
 	}
@@ -321,6 +320,13 @@ func TestMessages_TamperingWords(t *testing.T) {
 	// A grant whose granter could not be fetched is a network failure.
 	if got := friendly(fmt.Errorf("%w: granter: %w", sdk.ErrGrant, sdk.ErrUnreachable)); strings.Contains(got.Error(), "SECURITY") {
 		t.Errorf("friendly(unreachable granter) = %q, a security message", got)
+	}
+	// A revoke that caught the server tampering says both.
+	got := revokeFailed(fmt.Errorf("revoke: %w", sdk.ErrNotLogged), "ID", "bob").Error()
+	wantPhrases(t, "revoke under tampering", got, "SECURITY:", "bob may still be able to read this record",
+		"Nothing was changed on this device", "run the same revoke again", "Technical detail (for support):")
+	if strings.Contains(got, nothingUsed) {
+		t.Errorf("revoke under tampering keeps the generic words:\n%s", got)
 	}
 	// A tampering error that also reads as "not found" is not reworded as one.
 	if got := notFoundAs(fmt.Errorf("%w: %w", sdk.ErrRollback, sdk.ErrNotFound), "no record"); !strings.HasPrefix(got.Error(), "SECURITY:") {
