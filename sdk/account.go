@@ -147,6 +147,13 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error)
 		return nil, err
 	}
 	newest := cards[len(cards)-1]
+	// The directory is keyed by the exact handle (the server accepts one
+	// spelling per name and does not fold case): the card it answers with must
+	// be the card of the handle asked for, or this device would restore, and
+	// sign in as, another account.
+	if newest.c.Handle != opts.Handle {
+		return nil, fmt.Errorf("login: %w: the directory answered %q with the card of %q", ErrWrongRecord, opts.Handle, newest.c.Handle)
+	}
 	acct := newest.c.AccountID
 	if opts.Passphrase == nil && view.Role != format.RoleService {
 		return nil, fmt.Errorf("%w: a passphrase must protect this device's keys", ErrWeakPassphrase)

@@ -38,7 +38,11 @@
 //
 // Every online command takes --json for machine-readable output; plain output
 // puts the one value a script needs (a record id, an invite code) alone on the
-// last line of stdout.
+// last line of stdout. Errors go to stderr, exit 1 (2 for a mistake in the
+// command line); one that can mean the server tampered with data starts with
+// "SECURITY:". "get -o OUT" creates OUT only after every check passed; without
+// -o, get prints the record as it is verified, and if it then fails, what it
+// printed is incomplete and must be discarded.
 //
 // And "blindvault demo" tells the whole story in a few seconds.
 package main

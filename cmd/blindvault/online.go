@@ -159,12 +159,34 @@ func connect(ctx context.Context, o *onlineFlags) (*session, error) {
 		Passphrase: passphraseSource(o.passphraseFile(), "Passphrase for "+home+": "),
 		Witnesses:  witnesses, WitnessQuorum: len(witnesses)})
 	if err != nil {
-		if errors.Is(err, sdk.ErrWrongPassphrase) {
-			return nil, &cliError{fmt.Sprintf("wrong passphrase: it does not unlock the keys in %s", home), err}
-		}
-		return nil, friendly(err)
+		return nil, connectError(err, home)
 	}
 	return &session{Client: c, home: home, tr: tr}, nil
+}
+
+// connectError says a failure to open the profile in home. Its keys are
+// opened before anything is sent to the server, so a key file that does not
+// parse or asks for unsafe settings was changed on this device.
+func connectError(err error, home string) error {
+	switch {
+	case errors.Is(err, sdk.ErrWrongPassphrase):
+		return &cliError{msg: fmt.Sprintf("wrong passphrase: it does not unlock the keys in %s", home), err: err}
+	case errors.Is(err, sdk.ErrWeakParams), errors.Is(err, sdk.ErrExcessiveParams):
+		return &cliError{err: err, detail: true,
+			msg:   fmt.Sprintf("SECURITY: the keys in %s ask for unsafe protection settings: the file was changed or damaged on this device.", home),
+			means: "The keys were not opened, and nothing was sent to the server.",
+			next: "What to do: if you did not change the file, someone with access to this device may have. " +
+				"Log in again into a new profile directory (blindvault login --home DIR) and stop using this one."}
+	}
+	if te := tamperingError(err); te != nil && !sdk.ServerMisbehaved(err) && !errors.Is(err, sdk.ErrUnreachable) {
+		te.msg = fmt.Sprintf("SECURITY: the profile in %s, or the server's answer while signing in, did not pass this device's checks."+
+			" The file may have been changed or damaged on this device, or the server may be tampering with your data.", home)
+		te.means = "Nothing was used."
+		te.next = "What to do: try again. If it happens again, log in again into a new profile directory (blindvault login --home DIR), " +
+			"and if that fails too, contact the server's operator and show them this message."
+		return te
+	}
+	return friendly(err)
 }
 
 // start parses a command's flags, lets check refuse its positional
@@ -225,14 +247,102 @@ func firstUseWarning(w io.Writer, ct *sdk.Contact) {
 }
 
 // cliError is an SDK error said in the user's terms; it still matches the SDK
-// error with errors.Is.
+// error with errors.Is. msg says what happened; a failure that needs more says
+// what it means for the user (means) and what to do next (next), and keeps the
+// SDK's own words on a last line for support (detail). The first word of msg
+// is stable for scripts: "SECURITY:" for every failure that can mean the server
+// tampered with data (the exit code stays 1, as for every failure).
 type cliError struct {
-	msg string
-	err error
+	msg    string
+	err    error
+	means  string
+	next   string
+	detail bool
 }
 
-func (e *cliError) Error() string { return e.msg }
+func (e *cliError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.msg)
+	for _, s := range []string{e.means, e.next} {
+		if s != "" {
+			b.WriteString("\n" + s)
+		}
+	}
+	if e.detail && e.err != nil {
+		b.WriteString("\nTechnical detail (for support): " + clean(e.err.Error()))
+	}
+	return b.String()
+}
+
 func (e *cliError) Unwrap() error { return e.err }
+
+// The parts of a message about an answer that failed verification.
+const (
+	// maybeTampering follows what happened when the cause may be the server
+	// or damage in transit.
+	maybeTampering = " The server, or something between it and you, may be tampering with your data, or the data was damaged on its way to this device."
+	// tamperingOnly follows what happened when damage cannot explain it.
+	tamperingOnly = " The server, or something between it and you, may be tampering with your data."
+	nothingUsed   = "Nothing from that answer was used, and your data on this device is unchanged."
+	retryOrReport = "What to do: try again. If it happens again, contact the server's operator and show them this message."
+)
+
+// tampering is every SDK error that can mean the server (or something between
+// it and the client) answered falsely, with what happened in plain words. The
+// first match wins; ServerMisbehaved errors not listed get the generic words.
+var tampering = []struct {
+	err  error
+	what string
+}{
+	{sdk.ErrUnexpectedKey, "SECURITY: the server's public log shows a key, device or share for your account that this device did not make." +
+		" Someone other than you may have access to your account, or the server is misbehaving."},
+	{sdk.ErrRollback, "SECURITY: the server showed less than this device has already seen: an older version, or a record or share left out." + tamperingOnly},
+	{sdk.ErrEquivocation, "SECURITY: the server showed two different versions of the same thing." + tamperingOnly},
+	{sdk.ErrLogFork, "SECURITY: the server's public log of changes does not agree with the log it showed before." + tamperingOnly},
+	{sdk.ErrLogMismatch, "SECURITY: the server's public log of changes does not match what the server signed." + maybeTampering},
+	{sdk.ErrNotLogged, "SECURITY: the server did not record this change in its public log as it must." + tamperingOnly},
+	{sdk.ErrTruncated, "SECURITY: the record's content from the server was cut short." + maybeTampering},
+	{sdk.ErrLeafMismatch, "SECURITY: the record's content from the server does not match what its author signed." + maybeTampering},
+	{sdk.ErrChunkAuth, "SECURITY: the record's content from the server does not match what its author signed." + maybeTampering},
+	{sdk.ErrCommitment, "SECURITY: the record's content from the server does not match what its author signed." + maybeTampering},
+	{sdk.ErrWrongRecord, "SECURITY: the server answered with another record or account than the one asked for." + tamperingOnly},
+	{sdk.ErrMissingGrant, "SECURITY: the server held back the key you were given for this record." + tamperingOnly},
+	{sdk.ErrOPRF, "SECURITY: the server's answer to the passphrase check did not match the server's published key." + tamperingOnly},
+	{sdk.ErrWeakParams, "SECURITY: the server sent your account's backup with its protection settings weakened, so it was not opened." + maybeTampering},
+	{sdk.ErrExcessiveParams, "SECURITY: the server sent your account's backup with protection settings too costly to open safely, so it was not opened." + maybeTampering},
+	{sdk.ErrGrant, "SECURITY: the key the server sent for this record is not one its owner gave you." + maybeTampering},
+	{sdk.ErrUnwrap, "SECURITY: the record's key from the server does not open it." + maybeTampering},
+}
+
+// damaged is every SDK error that says data did not pass its checks without
+// naming a culprit: from the server, it is tampering or damage.
+var damaged = []error{
+	sdk.ErrMalformed, sdk.ErrUnknownVersion, sdk.ErrUnknownSuite, sdk.ErrTrailingData, sdk.ErrNotRecordFile,
+	sdk.ErrLayout, sdk.ErrPadding, sdk.ErrMeta,
+}
+
+// tamperingError says err, which can mean the server tampered with data, in
+// the user's words, or returns nil if err cannot mean that.
+func tamperingError(err error) *cliError {
+	e := &cliError{err: err, means: nothingUsed, next: retryOrReport, detail: true}
+	for _, t := range tampering {
+		if errors.Is(err, t.err) {
+			e.msg = t.what
+			return e
+		}
+	}
+	if sdk.ServerMisbehaved(err) {
+		e.msg = "SECURITY: the server's answer did not match what was signed." + maybeTampering
+		return e
+	}
+	for _, d := range damaged {
+		if errors.Is(err, d) {
+			e.msg = "SECURITY: data from the server did not pass this device's checks." + maybeTampering
+			return e
+		}
+	}
+	return nil
+}
 
 // friendly rewords an SDK error for a person at a terminal.
 func friendly(err error) error {
@@ -244,26 +354,26 @@ func friendly(err error) error {
 	if errors.As(err, &ce) || errors.As(err, &ue) || errors.Is(err, flag.ErrHelp) {
 		return err
 	}
-	say := func(format string, a ...any) error { return &cliError{fmt.Sprintf(format, a...), err} }
+	say := func(format string, a ...any) error { return &cliError{msg: fmt.Sprintf(format, a...), err: err} }
 	var ae *sdk.APIError
 	isAPI := errors.As(err, &ae)
+	if te := tamperingError(err); te != nil && !errors.Is(err, sdk.ErrUnreachable) {
+		return te
+	}
 	switch {
-	case sdk.ServerMisbehaved(err):
-		return say("SECURITY: the server's answer failed verification and was not used: %v\n"+
-			"The server, or something between it and you, may be tampering with data. Report this to the server's operator.", err)
 	case errors.Is(err, sdk.ErrWrongPassphrase):
-		if strings.Contains(err.Error(), "lockout") {
-			return say("wrong passphrase (failed attempts count toward the server's lockout)")
-		}
 		return say("wrong passphrase")
 	case errors.Is(err, sdk.ErrWrongRecoveryCode):
 		return say("wrong recovery code")
 	case errors.Is(err, sdk.ErrWeakPassphrase):
 		return say("%v", sdk.ErrWeakPassphrase)
 	case errors.Is(err, sdk.ErrKeyUnverified):
-		return say("the key card did not verify: %v\n"+
-			"Nothing was shared or trusted. If the account's owner says their key changed, compare the new fingerprint with them "+
-			"out of band; otherwise the server may be offering a substitute key.", err)
+		return &cliError{err: err, detail: true,
+			msg: "the account's key did not check out: it is not the key this device knows for that account, " +
+				"or not the fingerprint or role you asked for, or its signatures do not verify.",
+			means: "Nothing was shared or trusted.",
+			next: "What to do: if the account's owner says their key changed, compare the new fingerprint with them " +
+				"in person or by phone. Otherwise the server may be offering a substitute key: contact the server's operator and show them this message."}
 	case errors.Is(err, sdk.ErrRevoked):
 		return say("the owner revoked your access to this record")
 	case errors.Is(err, sdk.ErrDeleted):
@@ -272,10 +382,12 @@ func friendly(err error) error {
 		return say("this account holds no key for the record's current version: it was not shared with you, or your access was revoked")
 	case errors.Is(err, sdk.ErrUnreachable):
 		var ue *url.Error
+		why := err
 		if errors.As(err, &ue) {
-			return say("cannot reach the server: %v", ue.Err)
+			why = ue.Err
 		}
-		return say("cannot reach the server: %v", err)
+		return &cliError{msg: fmt.Sprintf("cannot reach the server: %s", clean(why.Error())), err: err,
+			next: "What to do: check your network connection and try again."}
 	case errors.Is(err, sdk.ErrRateLimited):
 		return say("the server is rate limiting this client (or locked out failed attempts): wait a while and try again")
 	case errors.Is(err, sdk.ErrNoProfile):
@@ -284,6 +396,9 @@ func friendly(err error) error {
 		return say("the server refused: this account is not allowed to do that (%s)", apiMessage(ae))
 	case errors.Is(err, sdk.ErrNotFound):
 		return say("not found: no such record or account, or it is not shared with you")
+	case isAPI && ae.Status >= 500:
+		return &cliError{msg: fmt.Sprintf("the server failed (%s)", apiMessage(ae)), err: err,
+			next: "What to do: try again later. If it keeps failing, contact the server's operator."}
 	case isAPI:
 		return say("the server refused: %s", apiMessage(ae))
 	}
@@ -351,11 +466,21 @@ func (s *stagedStorage) commit(ctx context.Context) error {
 
 // notFoundAs rewords a "not found" (and nothing more specific) as msg.
 func notFoundAs(err error, format string, a ...any) error {
-	err = friendly(err)
-	if errors.Is(err, sdk.ErrNotFound) && !errors.Is(err, sdk.ErrRevoked) && !errors.Is(err, sdk.ErrDeleted) {
-		return &cliError{fmt.Sprintf(format, a...), err}
+	if plainNotFound(err) {
+		return &cliError{msg: fmt.Sprintf(format, a...), err: err}
 	}
-	return err
+	return friendly(err)
+}
+
+// plainNotFound reports whether err is a "not found" and nothing more
+// specific: no revocation, deletion, unverified key or sign of tampering.
+func plainNotFound(err error) bool {
+	var ce *cliError
+	if errors.As(err, &ce) && ce.err != nil {
+		err = ce.err
+	}
+	return errors.Is(err, sdk.ErrNotFound) && !errors.Is(err, sdk.ErrRevoked) && !errors.Is(err, sdk.ErrDeleted) &&
+		!errors.Is(err, sdk.ErrKeyUnverified) && tamperingError(err) == nil
 }
 
 // noAccount says a not-found error as "no account named handle on server".

@@ -173,9 +173,14 @@ func runLogin(ctx context.Context, args []string, s stdio) error {
 		return friendly(err)
 	}
 	if _, err := c.Login(ctx, sdk.LoginOptions{Handle: *ef.name, Passphrase: pass, RecoveryCode: *code}); err != nil {
-		if *code != "" && errors.Is(err, sdk.ErrWrongPassphrase) {
-			// The SDK reports any refused backup release as a wrong passphrase.
-			return &cliError{"wrong recovery code (failed attempts count toward the server's lockout)", err}
+		// Every wrong guess here was checked by the server, which counts it
+		// toward its lockout; the SDK reports any refused backup release as a
+		// wrong passphrase.
+		switch {
+		case errors.Is(err, sdk.ErrWrongRecoveryCode), *code != "" && errors.Is(err, sdk.ErrWrongPassphrase):
+			return &cliError{msg: "wrong recovery code (failed attempts count toward the server's lockout)", err: err}
+		case errors.Is(err, sdk.ErrWrongPassphrase):
+			return &cliError{msg: "wrong passphrase (failed attempts count toward the server's lockout)", err: err}
 		}
 		return noAccount(err, *ef.name, base)
 	}

@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,7 +108,8 @@ func runPut(ctx context.Context, args []string, s stdio) error {
 func runGet(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("get", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
-	outPath := fs.String("o", "", "output `file`, created only after every check passed (default stdout)")
+	outPath := fs.String("o", "", "output `file`, created only after every check passed (default stdout, written as it is verified: "+
+		"if get then fails, what it printed is incomplete and must be discarded)")
 	var id [32]byte
 	pos, c, err := start(ctx, fs, o, args, func(pos []string) (err error) {
 		if len(pos) != 1 {
@@ -127,10 +130,12 @@ func runGet(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	c.tr.download = "downloading"
-	info, err := c.Get(ctx, id, dst)
+	out := &countingWriter{w: dst}
+	info, err := c.Get(ctx, id, out)
 	if err != nil {
 		abort()
-		return notFoundAs(err, "no record %s here: it does not exist, or it is not shared with you", pos[0])
+		return getFailed(notFoundAs(err, "no record %s here: it does not exist, or it is not shared with you", pos[0]),
+			*outPath, out.n)
 	}
 	if err := commit(); err != nil {
 		return err
@@ -149,6 +154,42 @@ func runGet(ctx context.Context, args []string, s stdio) error {
 	}
 	fmt.Fprintln(s.err, ".")
 	return nil
+}
+
+// countingWriter counts the bytes written through it.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// getFailed says what a failed get left behind. To stdout, the SDK writes each
+// chunk once it is verified, so a body cut short or altered part-way fails after
+// its start was printed: that start is not the record and must be discarded.
+// An -o file is written beside its name and removed on failure.
+func getFailed(err error, outPath string, written int64) error {
+	ce, ok := err.(*cliError)
+	if !ok {
+		ce = &cliError{msg: err.Error(), err: err}
+	}
+	switch {
+	case outPath != "" && outPath != "-":
+		left := fmt.Sprintf("%s was not created.", outPath)
+		if ce.means == nothingUsed {
+			ce.means = "Nothing from that answer was used: " + left
+		} else {
+			ce.means = strings.TrimSpace(ce.means + " " + left)
+		}
+	case written > 0:
+		ce.means = fmt.Sprintf("The output printed so far (%s) is incomplete and must be discarded: it is only the start of the record.",
+			size(written))
+	}
+	return ce
 }
 
 func runLs(ctx context.Context, args []string, s stdio) error {
@@ -259,7 +300,7 @@ func runRevoke(ctx context.Context, args []string, s stdio) error {
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
 	if err := c.Revoke(ctx, id, *from); err != nil {
-		return notFoundAs(err, "record %s is not shared with %q (or is not yours)", pos[0], clean(*from))
+		return revokeFailed(err, pos[0], *from)
 	}
 	if o.json {
 		return printJSON(s.out, map[string]any{"record": hex.EncodeToString(id[:]), "revoked": *from})
@@ -267,6 +308,37 @@ func runRevoke(ctx context.Context, args []string, s stdio) error {
 	fmt.Fprintf(s.out, "Revoked %s's access to %s.\n", clean(*from), pos[0])
 	fmt.Fprintf(s.err, "Versions written from now on are closed to %s; copies of earlier versions it read may have been kept.\n", clean(*from))
 	return nil
+}
+
+// revokeFailed says a failed revoke: whether the account may still read the
+// record, and how to retry. The SDK keeps nothing on this device until the
+// server confirmed the new ACL and its log entry verified, so a revoke that
+// failed before that changed nothing here and can simply be run again (if the
+// server did apply it, the second run says the record is no longer shared).
+func revokeFailed(err error, id, from string) error {
+	if plainNotFound(err) {
+		return notFoundAs(err, "record %s is not shared with %q (or is not yours): there is nothing to revoke", id, clean(from))
+	}
+	f := friendly(err)
+	if errors.Is(err, sdk.ErrDeleted) {
+		return f
+	}
+	ce, ok := f.(*cliError)
+	if !ok {
+		ce = &cliError{msg: clean(f.Error()), err: err}
+	}
+	if !strings.HasPrefix(ce.msg, "SECURITY:") {
+		ce.msg = "revoking failed: " + ce.msg
+	}
+	if errors.Is(err, sdk.ErrForbidden) {
+		ce.means = fmt.Sprintf("Nothing was changed: %s's access to this record is as before.", clean(from))
+		ce.next = "Only the record's owner can revoke access to it."
+		return ce
+	}
+	ce.means = fmt.Sprintf("The revoke did not complete: %s may still be able to read this record. Nothing was changed on this device.", clean(from))
+	ce.next = fmt.Sprintf("What to do: run the same revoke again (blindvault revoke %s --from %s). "+
+		"If it keeps failing, contact the server's operator and show them this message.", id, clean(from))
+	return ce
 }
 
 func runRm(ctx context.Context, args []string, s stdio) error {
