@@ -54,6 +54,7 @@ type hook func(reqBody []byte, status int, body []byte) (int, []byte)
 type exchange struct {
 	Method, Path string // Path is the path with the query
 	Status       int
+	Header       http.Header // the real answer's
 	Body         []byte
 	Forged       bool // a hook rewrote the answer
 }
@@ -64,8 +65,9 @@ type proxy struct {
 	client *http.Client
 
 	mu      sync.Mutex
-	hooks   map[string]hook   // by "METHOD /path" (no query)
-	answers map[string][]byte // answered by the proxy alone, never forwarded
+	hooks   map[string]hook       // by "METHOD /path" (no query)
+	answers map[string]answerFunc // whole answers (status, headers, body) to serve instead, by the same key
+	dropped map[string][]byte     // answered by the proxy alone, never forwarded
 	log     []exchange
 }
 
@@ -77,7 +79,7 @@ func newProxy(t testing.TB, target string) *proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{hooks: map[string]hook{}, answers: map[string][]byte{}}
+	p := &proxy{hooks: map[string]hook{}, answers: map[string]answerFunc{}, dropped: map[string][]byte{}}
 	rp := &httputil.ReverseProxy{
 		Rewrite:        func(r *httputil.ProxyRequest) { r.SetURL(u) },
 		ModifyResponse: p.modify,
@@ -89,7 +91,7 @@ func newProxy(t testing.TB, target string) *proxy {
 			return
 		}
 		p.mu.Lock()
-		forged, drop := p.answers[r.Method+" "+r.URL.Path]
+		forged, drop := p.dropped[r.Method+" "+r.URL.Path]
 		p.mu.Unlock()
 		if drop {
 			w.Header().Set("Content-Type", "application/json")
@@ -115,9 +117,19 @@ func (p *proxy) modify(resp *http.Response) error {
 	reqBody, _ := req.Context().Value(requestBodyKey{}).([]byte)
 	p.mu.Lock()
 	h := p.hooks[req.Method+" "+req.URL.Path]
+	answer := p.answers[req.Method+" "+req.URL.Path]
 	p.mu.Unlock()
-	out := body
-	if h != nil {
+	header, out := resp.Header.Clone(), body
+	replayed := answer != nil
+	if replayed {
+		old := answer(req, exchange{Method: req.Method, Path: req.URL.RequestURI(), Status: resp.StatusCode, Header: header, Body: body})
+		resp.StatusCode, resp.Status = old.Status, fmt.Sprintf("%d %s", old.Status, http.StatusText(old.Status))
+		resp.Header = old.Header.Clone()
+		out = old.Body
+		resp.TransferEncoding = nil
+		resp.ContentLength = int64(len(out))
+		resp.Header.Set("Content-Length", fmt.Sprint(len(out)))
+	} else if h != nil {
 		var status int
 		status, out = h(reqBody, resp.StatusCode, body)
 		if status != resp.StatusCode {
@@ -132,7 +144,8 @@ func (p *proxy) modify(resp *http.Response) error {
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(out))
 	p.mu.Lock()
-	p.log = append(p.log, exchange{Method: req.Method, Path: req.URL.RequestURI(), Status: resp.StatusCode, Body: body, Forged: h != nil})
+	p.log = append(p.log, exchange{Method: req.Method, Path: req.URL.RequestURI(), Status: resp.StatusCode, Header: header,
+		Body: body, Forged: h != nil || replayed})
 	p.mu.Unlock()
 	return nil
 }
@@ -143,7 +156,7 @@ func (p *proxy) attack(t testing.TB, method, path string, h hook) {
 	key := method + " " + path
 	p.mu.Lock()
 	p.hooks[key] = h
-	delete(p.answers, key)
+	delete(p.dropped, key)
 	p.mu.Unlock()
 	t.Cleanup(func() {
 		p.mu.Lock()
@@ -152,16 +165,57 @@ func (p *proxy) attack(t testing.TB, method, path string, h hook) {
 	})
 }
 
+// answerFunc makes a whole answer (status, headers, body) from the client's
+// request and the real server's answer to it.
+type answerFunc func(req *http.Request, real exchange) exchange
+
+// answerWith makes the proxy answer method path with what f makes of each
+// request, until the (sub)test ends. The request still reaches the real
+// server.
+func (p *proxy) answerWith(t testing.TB, method, path string, f answerFunc) {
+	key := method + " " + path
+	p.mu.Lock()
+	p.answers[key] = f
+	p.mu.Unlock()
+	t.Cleanup(func() {
+		p.mu.Lock()
+		delete(p.answers, key)
+		p.mu.Unlock()
+	})
+}
+
+// replayAnswer makes the proxy answer method path with e, an answer it logged
+// earlier (status, headers and body), until the (sub)test ends.
+func (p *proxy) replayAnswer(t testing.TB, method, path string, e exchange) {
+	p.answerWith(t, method, path, func(*http.Request, exchange) exchange { return e })
+}
+
+// exchange returns the last successful exchange with method path the real
+// server answered and the proxy passed on as it was, headers included.
+func (p *proxy) exchange(t testing.TB, method, path string) exchange {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := len(p.log) - 1; i >= 0; i-- {
+		e := p.log[i]
+		if e.Method == method && strings.SplitN(e.Path, "?", 2)[0] == path && e.Status < 300 && !e.Forged {
+			return e
+		}
+	}
+	t.Fatalf("the proxy logged no unforged answer to %s %s", method, path)
+	return exchange{}
+}
+
 // drop makes the proxy answer method path itself with a 200 and body, never
 // forwarding the request, until the (sub)test ends or attack is called for it.
 func (p *proxy) drop(t testing.TB, method, path string, body []byte) {
 	key := method + " " + path
 	p.mu.Lock()
-	p.answers[key] = body
+	p.dropped[key] = body
 	p.mu.Unlock()
 	t.Cleanup(func() {
 		p.mu.Lock()
-		delete(p.answers, key)
+		delete(p.dropped, key)
 		p.mu.Unlock()
 	})
 }

@@ -260,8 +260,10 @@ func (c *Client) Audit(ctx context.Context, id [32]byte) ([]AuditEvent, error) {
 			return
 		}
 		ev := AuditEvent{Index: i, Time: time.Unix(int64(e.Time), 0).UTC(), Action: e.Type.String(),
-			Who: name(e.Actor), Whom: name(e.Peer)}
+			Who: name(e.Actor)}
 		switch e.Type {
+		case auditlog.GrantCreated, auditlog.GrantRevoked:
+			ev.Whom = name(e.Peer) // a body read's Peer is its request nonce, no one
 		case auditlog.VersionWritten, auditlog.BodyRead, auditlog.RecordDeleted:
 			ev.Version = e.Number
 		}

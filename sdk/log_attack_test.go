@@ -6,14 +6,18 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -426,4 +430,147 @@ func TestLog_UnloggedReadRefused(t *testing.T) {
 	if !errors.Is(err, sdk.ErrNotLogged) || len(plain) != 0 {
 		t.Fatalf("a read served without a receipt: %d bytes, %v; want ErrNotLogged and nothing", len(plain), err)
 	}
+}
+
+// A body read's receipt is bound to the reader and to the request: a server
+// that answers a read with an answer it gave before, receipt and all, proves
+// nothing about this read (which it need not have logged), whether the
+// earlier answer was another reader's read of the same version or this
+// reader's own. Both the Go reader (Get) and the browser's (GetEncrypted, the
+// wasm path) refuse it with ErrNotLogged and release nothing.
+func TestLog_ReplayedReadRefused(t *testing.T) {
+	aw := newAttackWorld(t)
+	ctx := t.Context()
+	plain := []byte("lab results")
+	rec := put(t, aw.patient, plain, "labs")
+	if _, err := aw.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
+		t.Fatal(err)
+	}
+	body := bodyPath(rec.RecordID, rec.Version, "body")
+	mustRead(t, aw.patient, rec.RecordID, plain) // the patient's read of the version
+	theirs := aw.alice.exchange(t, "GET", body)
+	mustRead(t, aw.clinician, rec.RecordID, plain) // the clinician's own first read
+	own := aw.jones.exchange(t, "GET", body)
+	if theirs.Header.Get("Blindvault-Receipt") == "" || own.Header.Get("Blindvault-Receipt") == "" {
+		t.Fatal("the recorded answers carry no receipt")
+	}
+
+	reads := map[string]func() ([]byte, error){
+		"Get": func() ([]byte, error) {
+			got, _, err := get(t, aw.clinician, rec.RecordID)
+			return got, err
+		},
+		"GetEncrypted": func() ([]byte, error) {
+			_, eb, err := aw.clinician.GetEncrypted(ctx, rec.RecordID)
+			if err != nil {
+				return nil, err
+			}
+			defer eb.Close()
+			return io.ReadAll(eb.Body)
+		},
+	}
+	for _, tc := range []struct {
+		name string
+		old  exchange
+	}{
+		{"another reader's earlier answer", theirs},
+		{"this reader's earlier answer", own},
+	} {
+		for how, read := range reads {
+			t.Run(tc.name+"/"+how, func(t *testing.T) {
+				aw.jones.replayAnswer(t, "GET", body, tc.old)
+				got, err := read()
+				refused(t, how+" answered with "+tc.name, err, sdk.ErrNotLogged, got)
+			})
+		}
+	}
+	// The server logs this very request (its nonce) but names the patient as
+	// the reader: the receipt proves a read, not the clinician's.
+	t.Run("this request logged as another reader's", func(t *testing.T) {
+		salt := field(t, aw.jones.answer(t, "GET", recordPath(rec.RecordID)), "log_salt")
+		aw.jones.answerWith(t, "GET", body, logReadAs(t, aw.srv, salt, aw.patient.AccountID()))
+		got, _, err := get(t, aw.clinician, rec.RecordID)
+		refused(t, "Get logged as the patient's read", err, sdk.ErrNotLogged, got)
+	})
+
+	// Answered honestly again, the read goes through.
+	mustRead(t, aw.clinician, rec.RecordID, plain)
+	evs, err := aw.patient.Audit(ctx, rec.RecordID)
+	if err != nil {
+		t.Fatalf("Audit: %v", err)
+	}
+	if !hasEvent(evs, "body read", "dr-jones") {
+		t.Fatalf("Audit = %+v, want dr-jones's reads", evs)
+	}
+	for _, e := range evs {
+		if e.Action == "body read" && (e.Who != "alice" && e.Who != "dr-jones" || e.Whom != "") {
+			t.Fatalf("Audit shows a read as %+v: a read's Peer is its nonce, not a person", e)
+		}
+	}
+}
+
+// logReadAs answers a body read with the real body and the receipt of an
+// entry the server appends beside the real one: the real entry (this
+// request's, with its nonce) with acct, under salt, as the reader.
+func logReadAs(t testing.TB, srv *servertest.Server, salt []byte, acct [32]byte) answerFunc {
+	return func(req *http.Request, real exchange) exchange {
+		var rc server.Receipt
+		raw, err := base64.StdEncoding.DecodeString(real.Header.Get("Blindvault-Receipt"))
+		if err == nil {
+			err = json.Unmarshal(raw, &rc)
+		}
+		var e *auditlog.Entry
+		if err == nil {
+			e, err = auditlog.Parse(rc.Entry)
+		}
+		if err != nil {
+			t.Errorf("proxy: the real receipt: %v", err)
+			return real
+		}
+		if hex.EncodeToString(e.Peer[:]) != req.Header.Get("Blindvault-Read-Nonce") {
+			t.Errorf("proxy: the real read's Peer %x is not the request's nonce %q", e.Peer, req.Header.Get("Blindvault-Read-Nonce"))
+		}
+		e.Actor = auditlog.ActorHash(salt, acct)
+		forged := e.Marshal()
+		index, err := srv.Store.AppendLog(req.Context(), forged)
+		if err != nil {
+			t.Errorf("proxy: append: %v", err)
+			return real
+		}
+		cp := getAll(t, srv, "/v1/log/checkpoint")
+		lines := strings.SplitN(string(cp), "\n", 3)
+		if len(lines) < 3 {
+			t.Errorf("proxy: checkpoint %q", cp)
+			return real
+		}
+		var proof struct{ Hashes [][]byte }
+		if err := json.Unmarshal(getAll(t, srv, "/v1/log/proof?index="+strconv.FormatInt(index, 10)+"&size="+lines[1]), &proof); err != nil {
+			t.Errorf("proxy: proof: %v", err)
+			return real
+		}
+		b, err := json.Marshal(server.Receipt{Index: index, Entry: forged, Proof: proof.Hashes, Checkpoint: string(cp)})
+		if err != nil {
+			t.Errorf("proxy: receipt: %v", err)
+			return real
+		}
+		out := real
+		out.Header = real.Header.Clone()
+		out.Header.Set("Blindvault-Receipt", base64.StdEncoding.EncodeToString(b))
+		return out
+	}
+}
+
+// getAll reads a public answer of the real server.
+func getAll(t testing.TB, srv *servertest.Server, path string) []byte {
+	resp, err := srv.HTTP.Get(srv.URL + path)
+	if err != nil {
+		t.Errorf("proxy: GET %s: %v", path, err)
+		return nil
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("proxy: GET %s: %d, %v", path, resp.StatusCode, err)
+	}
+	return b
 }

@@ -2,12 +2,15 @@ package sdk
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/cobble"
+	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/internal/record"
 )
 
@@ -64,18 +67,22 @@ func (c *Client) bodyStreams(ctx context.Context, v *version) (spool, *Response,
 		spooled.Close()
 		return nil, nil, err
 	}
-	body, err := c.stream(ctx, "GET", fmt.Sprintf("/v1/records/%x/versions/%d/body", id, h.Version), nil, nil)
+	want, nonce, err := c.bodyReadEntry(id, h)
 	if err != nil {
 		spooled.Close()
 		return nil, nil, err
 	}
-	// The server must have logged this read before serving it.
-	hh := h.Hash()
+	body, err := c.stream(ctx, "GET", fmt.Sprintf("/v1/records/%x/versions/%d/body", id, h.Version),
+		map[string]string{readNonceHeader: hex.EncodeToString(nonce[:])}, nil)
+	if err != nil {
+		spooled.Close()
+		return nil, nil, err
+	}
+	// The server must have logged this read, this request of this account,
+	// before serving it.
 	rcs, err := receiptHeader(body)
 	if err == nil {
-		err = c.expectLogged(ctx, rcs, func(e *auditlog.Entry) bool {
-			return e.Type == auditlog.BodyRead && e.Subject == id && e.Object == hh && e.Number == h.Version
-		})
+		err = c.expectLogged(ctx, rcs, want)
 	}
 	if err != nil {
 		body.Body.Close()
@@ -83,6 +90,29 @@ func (c *Client) bodyStreams(ctx context.Context, v *version) (spool, *Response,
 		return nil, nil, err
 	}
 	return spooled, body, nil
+}
+
+// readNonceHeader carries a body read's request nonce (docs/spec/log-v1.md §1).
+const readNonceHeader = "Blindvault-Read-Nonce"
+
+// bodyReadEntry picks a fresh request nonce for a read of version h of record
+// id and returns it with the test its receipt's entry must pass: a body read
+// of this record, header and version, by this account (its actor hash under
+// the record's log salt this client pinned) and for this request (Peer is the
+// nonce). A receipt of another reader's read, or of an earlier read of this
+// one, proves nothing about this request, so it is ErrNotLogged.
+func (c *Client) bodyReadEntry(id [32]byte, h *format.Header) (func(*auditlog.Entry) bool, [32]byte, error) {
+	var nonce [32]byte
+	salt := c.prof.Salts[hex.EncodeToString(id[:])]
+	if len(salt) != auditlog.SaltSize {
+		return nil, nonce, fmt.Errorf("%w: record %x: no log salt pinned to check the read's entry", ErrNotLogged, id[:4])
+	}
+	rand.Read(nonce[:])
+	me, hh := auditlog.ActorHash(salt, c.accountID()), h.Hash()
+	return func(e *auditlog.Entry) bool {
+		return e.Type == auditlog.BodyRead && e.Subject == id && e.Object == hh && e.Number == h.Version &&
+			e.Actor == me && e.Peer == nonce
+	}, nonce, nil
 }
 
 // openUnlocked streams a body through u.Open. A body that does not start with

@@ -191,7 +191,12 @@ func (s *Server) getLeaves(w http.ResponseWriter, r *http.Request, c *Caller) er
 }
 
 // getBody streams one version's body ciphertext, whole or one range of it.
+// The read's log entry carries the client's request nonce as its Peer.
 func (s *Server) getBody(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	nonce, err := readNonce(r)
+	if err != nil {
+		return err
+	}
 	h, version, err := s.readableVersion(r, c)
 	if err != nil {
 		return err
@@ -214,7 +219,7 @@ func (s *Server) getBody(w http.ResponseWriter, r *http.Request, c *Caller) erro
 	defer body.Close()
 	// The read is logged, and durable, before a byte is served.
 	read := s.entry(auditlog.BodyRead, id)
-	read.Actor, read.Object, read.Number = s.actor(id, c.Account.ID), v.HeaderHash, version
+	read.Actor, read.Peer, read.Object, read.Number = s.actor(id, c.Account.ID), nonce, v.HeaderHash, version
 	rcs, err := s.appendLog(ctx, read)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -281,6 +282,30 @@ func queryInt(r *http.Request, name string, def int64) (int64, error) {
 
 // receiptHeader is how a streamed answer (a body read) carries its receipt.
 const receiptHeader = "Blindvault-Receipt"
+
+// readNonceHeader carries a body read's request nonce: 64 hex digits, the 32
+// random bytes the reader chose for this request. The server logs them as
+// the Peer of the read's entry, so the receipt it returns proves this
+// request's entry and no earlier one (docs/spec/log-v1.md §1, §6).
+const readNonceHeader = "Blindvault-Read-Nonce"
+
+// readNonce returns a body read's request nonce, zero if the client sent
+// none (a client from before nonces). Anything but exactly one value of 64
+// hex digits is a 400.
+func readNonce(r *http.Request) ([32]byte, error) {
+	var n [32]byte
+	vs := r.Header.Values(readNonceHeader)
+	if len(vs) == 0 {
+		return n, nil
+	}
+	if len(vs) > 1 || len(vs[0]) != 2*len(n) {
+		return n, errorf(http.StatusBadRequest, "bad_read_nonce", "%s must be one value of %d hex digits", readNonceHeader, 2*len(n))
+	}
+	if _, err := hex.Decode(n[:], []byte(vs[0])); err != nil {
+		return [32]byte{}, errorf(http.StatusBadRequest, "bad_read_nonce", "%s is not hex", readNonceHeader)
+	}
+	return n, nil
+}
 
 func setReceiptHeader(w http.ResponseWriter, rc Receipt) error {
 	b, err := json.Marshal(rc)

@@ -2,9 +2,11 @@ package server
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
@@ -86,5 +88,92 @@ func mustJSON(t testing.TB, r recResponse, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("answer %s: %v", r.Body, err)
+	}
+}
+
+// readEntry returns the entry a body read's receipt proves.
+func readEntry(t testing.TB, r recResponse) *auditlog.Entry {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(r.Header.Get(receiptHeader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rc Receipt
+	if err := json.Unmarshal(raw, &rc); err != nil {
+		t.Fatal(err)
+	}
+	e, err := auditlog.Parse(rc.Entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// A body read's request nonce is the Peer of its entry (zero when the client
+// sent none); a malformed one is refused before anything is read or logged.
+func TestLog_ReadNonce(t *testing.T) {
+	ts := newTestServer(t, recConfig())
+	alice := newRecAccount(t, ts, "alice")
+	f := createRecord(t, alice, recPlain(100))
+	path := versionPath(f.ID, 1) + "/body"
+
+	var nonce [32]byte
+	for i := range nonce {
+		nonce[i] = byte(0xa0 + i)
+	}
+	for _, enc := range []string{hex.EncodeToString(nonce[:]), strings.ToUpper(hex.EncodeToString(nonce[:]))} {
+		e := readEntry(t, alice.get(t, path, readNonceHeader, enc).want(t, "GET body with a nonce", http.StatusOK))
+		if e.Type != auditlog.BodyRead || e.Peer != nonce || e.Actor != ts.actor(f.ID, alice.ID) || e.Number != 1 {
+			t.Fatalf("the read's entry = %+v, want a body read by alice with Peer %x", e, nonce)
+		}
+	}
+	// A range read is bound the same way.
+	r := alice.get(t, path, readNonceHeader, hex.EncodeToString(nonce[:]), "Range", "bytes=0-9").want(t, "GET range", http.StatusPartialContent)
+	if e := readEntry(t, r); e.Peer != nonce {
+		t.Fatalf("the range read's Peer = %x, want %x", e.Peer, nonce)
+	}
+	// An old client sends none: Peer is zero.
+	if e := readEntry(t, alice.get(t, path).want(t, "GET body without a nonce", http.StatusOK)); e.Peer != ([32]byte{}) {
+		t.Fatalf("a read without a nonce logged Peer %x, want zero", e.Peer)
+	}
+
+	size := func() int64 {
+		var page struct{ Entries [][]byte }
+		mustJSON(t, alice.get(t, "/v1/log/entries?from=0").want(t, "GET entries", http.StatusOK), &page)
+		return int64(len(page.Entries))
+	}
+	before := size()
+	good := hex.EncodeToString(nonce[:])
+	for name, bad := range map[string]string{
+		"empty": "", "short": good[:62], "long": good + "00", "not hex": "zz" + good[2:],
+		"base64": base64.StdEncoding.EncodeToString(nonce[:]), "spaced": " " + good[1:],
+	} {
+		r := alice.get(t, path, readNonceHeader, bad).want(t, "GET body with a "+name+" nonce", http.StatusBadRequest)
+		var ae struct {
+			Error struct{ Code, Message string }
+		}
+		mustJSON(t, r, &ae)
+		if ae.Error.Code != "bad_read_nonce" || len(r.Body) == 0 || r.Header.Get(receiptHeader) != "" {
+			t.Fatalf("a %s nonce: %s, want the bad_read_nonce error and no receipt", name, r.Body)
+		}
+	}
+	// Two values are as malformed as one bad one.
+	req, err := http.NewRequest(http.MethodGet, ts.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+alice.token)
+	req.Header.Add(readNonceHeader, good)
+	req.Header.Add(readNonceHeader, good)
+	resp, err := ts.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("two nonces: %d, want 400", resp.StatusCode)
+	}
+	if after := size(); after != before {
+		t.Fatalf("refused reads were logged: %d entries, then %d", before, after)
 	}
 }

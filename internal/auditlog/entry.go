@@ -23,7 +23,7 @@ const (
 	GrantCreated    Type = 7  // Subject record; Actor granter; Peer recipient; Object grant hash; Number epoch; Sig
 	GrantRevoked    Type = 8  // Subject record; Actor owner; Peer the reader revoked
 	VersionWritten  Type = 9  // Subject record; Actor author; Object header hash; Number version; Sig
-	BodyRead        Type = 10 // Subject record; Actor reader; Object header hash; Number version
+	BodyRead        Type = 10 // Subject record; Actor reader; Peer the read's request nonce (zero: none); Object header hash; Number version
 	RecordDeleted   Type = 11 // Subject record; Actor owner; Number last version
 	OPRFEvaluated   Type = 12 // Subject account (an online passphrase guess)
 	BackupRelease   Type = 13 // Subject account; Number 1 released, 0 refused
