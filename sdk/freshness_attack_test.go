@@ -5,9 +5,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/blindvault/blindvault/sdk"
+	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/servertest"
 )
 
 // Attacks on freshness (issue 11): a server that shows a device an account
@@ -224,5 +227,45 @@ func TestClient_WedgedProfileResyncsFromLog(t *testing.T) {
 	}
 	if _, err := dev.Put(ctx, bytes.NewReader([]byte("three")), nil); err != nil {
 		t.Fatalf("Put from a wedged profile: %v", err)
+	}
+}
+
+// A device's next run reads only the log entries appended since its last
+// operation: the profile keeps the index, not the server.
+func TestClient_LogReadResumes(t *testing.T) {
+	srv := servertest.Start(t, server.Config{})
+	p := newProxy(t, srv.URL)
+	storage := &sdk.MemoryStorage{}
+	cfg := sdk.Config{Server: srv.URL, Storage: storage, Transport: sdk.NewHTTPTransport(p.URL, p.client),
+		Passphrase: func() ([]byte, error) { return []byte(patientPass), nil }}
+	alice, err := sdk.Connect(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	register(t, alice, "alice", "", "", patientPass)
+	for i := range 3 {
+		put(t, alice, []byte{byte(i)}, "note")
+	}
+	if _, err := alice.VerifyLog(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	logReads := func(e exchange) bool { return strings.HasPrefix(e.Path, "/v1/log/entries?") }
+	mark := p.mark()
+	next, err := sdk.Connect(t.Context(), cfg) // the next run of the same profile
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := next.VerifyLog(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reads := p.since(mark, logReads)
+	if rep.Entries >= rep.Size || len(reads) > 1 {
+		t.Fatalf("the next run read %d of %d entries (%v)", rep.Entries, rep.Size, reads)
+	}
+	for _, r := range reads {
+		if strings.Contains(r, "from=0&") {
+			t.Fatalf("the next run read the log from its start: %s", r)
+		}
 	}
 }
