@@ -25,8 +25,14 @@ import (
 var fileMagic = []byte{0x89, 'B', 'V', 'R', '\r', '\n', 0x1a, '\n'}
 
 const (
-	maxBundle     = 1 << 20
-	maxFileGrants = 1024
+	// maxBundle bounds the signed part of a record file (format-v1 §6). The
+	// largest valid bundle is 1,454,232 bytes: a 1,530-byte card (64-byte
+	// handle, endorsement), an ACL of 1024 entries (33,974 bytes), 1024 grants
+	// of 1,375 bytes and a header with the largest metadata bucket (8,671
+	// bytes), each with its length prefix. 2 MiB holds it with room to spare.
+	maxBundle = 2 << 20
+	// maxFileGrants is format.MaxACLEntries: one grant per ACL entry.
+	maxFileGrants = format.MaxACLEntries
 	// DefaultMaxBody is the largest body Decrypt accepts unless told otherwise.
 	DefaultMaxBody = 1 << 40
 )
@@ -315,16 +321,34 @@ func readBundle(r io.Reader) (*bundle, error) {
 	if b.acl.Owner != b.card.AccountID {
 		return nil, fmt.Errorf("%w: ACL owner is not the author", ErrSigner)
 	}
+	// A file holds the first version of a new record: nothing before it could
+	// be checked, so nothing else is accepted.
+	if b.acl.Seq != 1 || b.acl.Epoch != 1 {
+		return nil, fmt.Errorf("%w: ACL seq %d, epoch %d in a record file, want 1 and 1", ErrMalformed, b.acl.Seq, b.acl.Epoch)
+	}
 	if err := b.acl.Verify(b.card.Ed25519PK); err != nil {
 		return nil, fmt.Errorf("ACL: %w", err)
+	}
+	if b.header.Version != 1 {
+		return nil, fmt.Errorf("%w: header version %d in a record file, want 1", ErrMalformed, b.header.Version)
 	}
 	if err := record.VerifyHeader(b.header, b.acl, nil, record.Author{Card: b.card}); err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
+	seen := make(map[[32]byte]bool, len(b.grants))
 	for _, g := range b.grants {
 		if err := b.checkGrant(g); err != nil {
 			return nil, err
 		}
+		if seen[g.Recipient] {
+			return nil, fmt.Errorf("%w: two grants for one recipient", ErrGrant)
+		}
+		seen[g.Recipient] = true
+	}
+	// Every grant names a distinct ACL entry; as many grants as entries means
+	// every entry has its grant.
+	if len(b.grants) != len(b.acl.Entries) {
+		return nil, fmt.Errorf("%w: %d grants for %d ACL entries", ErrGrant, len(b.grants), len(b.acl.Entries))
 	}
 	return b, nil
 }
@@ -350,7 +374,11 @@ func (b *bundle) openGrant(id *Identity) ([]byte, error) {
 	me := format.KeyID(id.card.c.XWingPK)
 	for _, g := range b.grants {
 		if g.Recipient == me {
-			return id.xkey.Open(g.RecordID, g.Epoch, g.Enc, g.CT)
+			key, err := id.xkey.Open(g.RecordID, g.Epoch, g.Enc, g.CT)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %w", ErrGrant, err)
+			}
+			return key, nil
 		}
 	}
 	return nil, ErrNotRecipient

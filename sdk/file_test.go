@@ -5,12 +5,16 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/blindvault/blindvault/internal/cobble"
+	"github.com/blindvault/blindvault/internal/format"
 )
 
 func newID(t testing.TB, handle string) *Identity {
@@ -291,5 +295,117 @@ func TestEncrypt_InPlace_InputChanged(t *testing.T) {
 		if !errors.Is(err, ErrInputChanged) {
 			t.Fatalf("Encrypt(%d bytes, declared 50000) error = %v, want ErrInputChanged", n, err)
 		}
+	}
+}
+
+// reassemble re-signs a record file's objects after mut changed them and
+// returns the file with the original leaves and body.
+func reassemble(t *testing.T, author *Identity, file []byte, mut func(b *bundle)) []byte {
+	t.Helper()
+	b, err := readBundle(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tail := file[len(file)-int(b.header.ChunkCount)*32-int(b.header.CiphertextLen):]
+	mut(b)
+	if err := b.acl.Sign(author.sign); err != nil {
+		t.Fatal(err)
+	}
+	b.header.ACLHash = b.acl.Hash()
+	if err := b.header.Sign(author.sign); err != nil {
+		t.Fatal(err)
+	}
+	prefix, err := bundlePrefix(author, b.acl, b.grants)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := writeHead(&out, prefix, b.header); err != nil {
+		t.Fatal(err)
+	}
+	return append(out.Bytes(), tail...)
+}
+
+// A record file holds version 1 of a new record with one grant per ACL entry
+// (format-v1 §6, §7 steps 2 to 5); a reader refuses anything else.
+func TestDecrypt_FileFacts(t *testing.T) {
+	alice, bob, carol := newID(t, "alice"), newID(t, "bob"), newID(t, "carol")
+	file := encrypt(t, alice, randBytes(5000), bob, carol)
+	if got := reassemble(t, alice, file, func(*bundle) {}); !bytes.Equal(got, file) {
+		t.Fatal("reassemble changed an untouched file")
+	}
+	bobID := format.KeyID(bob.card.c.XWingPK)
+	for _, tc := range []struct {
+		name string
+		mut  func(b *bundle)
+		want error
+	}{
+		{"ACL seq 2", func(b *bundle) { b.acl.Seq, b.acl.PrevHash = 2, [32]byte{1} }, ErrMalformed},
+		{"epoch 2", func(b *bundle) {
+			b.acl.Epoch, b.header.Epoch = 2, 2
+			for _, g := range b.grants {
+				g.Epoch = 2
+				if err := g.Sign(alice.sign); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, ErrMalformed},
+		{"version 2", func(b *bundle) { b.header.Version, b.header.PrevHeaderHash = 2, [32]byte{1} }, ErrMalformed},
+		{"duplicate grant", func(b *bundle) { b.grants = append(b.grants, b.grants[0]) }, ErrGrant},
+		{"missing grant", func(b *bundle) {
+			b.grants = slices.DeleteFunc(b.grants, func(g *format.Grant) bool { return g.Recipient == bobID })
+		}, ErrGrant},
+		{"grant that does not open", func(b *bundle) {
+			for _, g := range b.grants {
+				if g.Recipient == format.KeyID(carol.card.c.XWingPK) {
+					g.CT[0] ^= 1
+					if err := g.Sign(alice.sign); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}, ErrGrant},
+	} {
+		bad := reassemble(t, alice, file, tc.mut)
+		if _, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(bad), carol, nil); !errors.Is(err, tc.want) {
+			t.Errorf("Decrypt(%s) error = %v, want %v", tc.name, err, tc.want)
+		}
+	}
+}
+
+// The bundle bound holds the largest file: an ACL of 1024 entries with a
+// grant each, 64-byte handles and the largest metadata bucket. One reader more
+// is refused by the writer.
+func TestEncrypt_MostRecipients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1024 identities")
+	}
+	handle := func(i int) string { return fmt.Sprintf("%064d", i) }
+	author := newID(t, handle(0))
+	var cards []*KeyCard
+	var last *Identity
+	for i := 1; i < format.MaxACLEntries; i++ {
+		last = newID(t, handle(i))
+		cards = append(cards, last.Card())
+	}
+	opts := &EncryptOptions{Title: strings.Repeat("t", 1024), Type: strings.Repeat("T", 127)}
+	for i := 0; i < 32; i++ {
+		opts.Tags = append(opts.Tags, strings.Repeat("g", 64))
+	}
+	var out bytes.Buffer
+	if err := Encrypt(context.Background(), &out, bytes.NewReader([]byte("x")), author, cards, opts); err != nil {
+		t.Fatalf("Encrypt(%d recipients) error = %v", len(cards), err)
+	}
+	n := int(out.Bytes()[8])<<16 | int(out.Bytes()[9])<<8 | int(out.Bytes()[10])
+	t.Logf("largest bundle: %d bytes", n)
+	if n <= 1<<20 || n > maxBundle {
+		t.Fatalf("bundle of %d bytes, want above 1 MiB (the old bound) and at most %d", n, maxBundle)
+	}
+	if _, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(out.Bytes()), last, nil); err != nil {
+		t.Fatalf("Decrypt(largest bundle) error = %v", err)
+	}
+	err := Encrypt(context.Background(), io.Discard, bytes.NewReader([]byte("x")), author, append(cards, newID(t, "one more").Card()), nil)
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Encrypt(%d recipients) error = %v, want ErrTooLarge", len(cards)+1, err)
 	}
 }

@@ -199,8 +199,7 @@ func ParseHeader(b []byte) (*Header, error) {
 // bodyContextLabel starts the body context.
 const bodyContextLabel = "blindvault.v1 body"
 
-// BodyContextSize is the length of a body context: 90 bytes (§3 says 82, which
-// does not count the u64 version its own formula includes).
+// BodyContextSize is the length of a body context: 90 bytes (§3).
 const BodyContextSize = len(bodyContextLabel) + 32 + 8 + 32
 
 // BodyContext returns ctx = "blindvault.v1 body" ‖ record_id ‖ u64 version ‖

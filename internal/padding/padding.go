@@ -10,6 +10,7 @@ package padding
 import (
 	"errors"
 	"io"
+	"math"
 	"math/bits"
 )
 
@@ -17,7 +18,11 @@ import (
 const MinBody = 4096
 
 // Padme returns the Padmé length for l: l rounded up so that only the top
-// ⌊log2 ⌊log2 l⌋⌋+1 bits of the result may be non-zero.
+// ⌊log2 ⌊log2 l⌋⌋+1 bits of the result may be non-zero. For l above
+// 2^64 − 2^57, whose Padmé length does not fit in 64 bits, it saturates at
+// math.MaxUint64, so Padme(l) ≥ l always holds (a wrapped sum would give a
+// small length) and such an l never matches the padded size of a real body,
+// which is at most 2^64 − 73 (format-v1 §4).
 func Padme(l uint64) uint64 {
 	if l < 2 {
 		return l
@@ -26,6 +31,9 @@ func Padme(l uint64) uint64 {
 	s := uint64(bits.Len64(e))     // ⌊log2 e⌋ + 1
 	z := e - s
 	mask := uint64(1)<<z - 1
+	if l > math.MaxUint64-mask {
+		return math.MaxUint64
+	}
 	return (l + mask) &^ mask
 }
 

@@ -3,6 +3,7 @@ package padding
 import (
 	"bytes"
 	"io"
+	"math"
 	"testing"
 	"testing/iotest"
 )
@@ -26,6 +27,24 @@ func TestPadme_Properties(t *testing.T) {
 		if Padme(p) != p {
 			t.Fatalf("Padme(Padme(%d)) = %d, want fixed point %d", l, Padme(p), p)
 		}
+	}
+}
+
+// A length whose Padmé length does not fit in 64 bits saturates instead of
+// wrapping to a small size: BodySize(2^64 − 1) used to be 4096, so metadata
+// claiming that length matched a one-chunk body.
+func TestPadme_Overflow(t *testing.T) {
+	for _, l := range []uint64{math.MaxUint64, math.MaxUint64 - 1, math.MaxUint64 - 1<<57 + 2} {
+		if got := Padme(l); got != math.MaxUint64 {
+			t.Errorf("Padme(%#x) = %#x, want %#x (saturated)", l, got, uint64(math.MaxUint64))
+		}
+		if got := BodySize(l); got < l {
+			t.Errorf("BodySize(%#x) = %#x, below the length", l, got)
+		}
+	}
+	// The largest length that still pads exactly: 2^64 − 2^57 is a multiple of 2^57.
+	if l := uint64(math.MaxUint64 - 1<<57 + 1); Padme(l) != l {
+		t.Errorf("Padme(%#x) = %#x, want itself", l, Padme(l))
 	}
 }
 

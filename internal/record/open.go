@@ -105,6 +105,11 @@ func (u *Unlocked) Open(ctx context.Context, dst io.Writer, body, leaves io.Read
 	clip := &clipWriter{dst: dst, keep: u.Meta.Length}
 	expect := &cobble.Summary{Salt: h.Salt, Commitment: h.Commitment, CiphertextLen: h.CiphertextLen, ChunkCount: h.ChunkCount, Root: h.Root}
 	n, err := cobble.Open(ctx, clip, body, u.dek, u.ctx, &cobble.OpenOptions{Expect: expect, Leaves: leaves, Workers: workers})
+	if errors.Is(err, cobble.ErrCommitment) {
+		// The body's salt or commitment is not the header's (or not this DEK's):
+		// the same failure as a DEK that does not match the signed commitment.
+		return fmt.Errorf("%w: body: %w", ErrCommitment, err)
+	}
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -174,6 +175,42 @@ func TestOpen_NonZeroPadding(t *testing.T) {
 	s.body, s.leaves = body.Bytes(), leaves.Bytes()
 	if _, err := s.open(t, &h); !errors.Is(err, ErrPadding) {
 		t.Fatalf("open(non-zero padding) error = %v, want ErrPadding", err)
+	}
+}
+
+// Metadata whose length does not fit the body is ErrLayout, even a length whose
+// Padmé size overflows 64 bits (it once wrapped to 4096 and matched a
+// one-chunk body, and the reader then kept the padding as data).
+func TestUnlock_LengthBeyondBody(t *testing.T) {
+	alice := newParty(t, "alice")
+	s := seal(t, alice, []byte("short"))
+	u, err := Unlock(s.h, s.epochKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range []uint64{4097, 1 << 40, math.MaxUint64 - 1<<57 + 2, math.MaxUint64} {
+		sealed, err := sealMeta(u.dek, u.ctx, &Meta{Length: l})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := *s.h
+		h.SealedMeta = sealed
+		if _, err := Unlock(&h, s.epochKey); !errors.Is(err, ErrLayout) {
+			t.Errorf("Unlock(metadata length %#x, 4096-byte body) error = %v, want ErrLayout", l, err)
+		}
+	}
+}
+
+// A body whose salt is not the header's fails as ErrCommitment (record's, which
+// the SDK exports, as well as cobble's).
+func TestOpen_BodySaltNotHeaders(t *testing.T) {
+	alice := newParty(t, "alice")
+	s := seal(t, alice, make([]byte, 5000))
+	s.body = bytes.Clone(s.body)
+	s.body[0] ^= 1
+	_, err := s.open(t, s.h)
+	if !errors.Is(err, ErrCommitment) || !errors.Is(err, cobble.ErrCommitment) {
+		t.Fatalf("open(salt changed) error = %v, want ErrCommitment and cobble.ErrCommitment", err)
 	}
 }
 
