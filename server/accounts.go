@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/blindvault/blindvault/internal/auditlog"
+	"github.com/blindvault/blindvault/internal/backupwire"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
 )
@@ -98,7 +99,7 @@ func (s *Server) postAccount(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Backup) == 0 {
 		return identBadRequest("bad_backup", "backup is required")
 	}
-	if _, err := oprfSetupKeys(req.OPRFSetup); err != nil {
+	if _, _, err := backupwire.ParseOPRFSetup(req.OPRFSetup); err != nil {
 		return identBadRequest("bad_oprf_setup", "%v", err)
 	}
 	acct := store.NewAccount{

@@ -28,6 +28,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/blindvault/blindvault/internal/auditlog"
+	"github.com/blindvault/blindvault/internal/backupwire"
 	"github.com/blindvault/blindvault/server/store"
 )
 
@@ -155,7 +156,7 @@ func (b *backupAPI) challenge(w http.ResponseWriter, r *http.Request) error {
 }
 
 // POST /v1/backup/{account}/release: the backup blob, for a signature by the
-// account's backup auth key over the release message (backupReleaseMessage)
+// account's backup auth key over the release message (backupwire.ReleaseMessage)
 // with a nonce from /challenge. A bad signature and an unknown, used or
 // expired nonce are failures: 401, counted in the lockout and logged with the
 // account id only. The nonce is used up by any attempt.
@@ -175,17 +176,17 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	keys, err := oprfSetupKeys(acct.OPRFSetup)
+	passAuth, recAuth, err := backupwire.ParseOPRFSetup(acct.OPRFSetup)
 	if err != nil {
 		return err // registration let a bad set-up through: a 500, logged
 	}
-	msg := backupReleaseMessage(id, req.Nonce)
+	msg := backupwire.ReleaseMessage(id, [backupwire.NonceSize]byte(req.Nonce))
 	ctx, now := r.Context(), b.s.now()
 	reason := ""
 	switch {
 	case !b.nonces.take(id, req.Nonce, now):
 		reason = "unknown, used or expired nonce"
-	case !ed25519.Verify(keys[0], msg, req.Signature) && !ed25519.Verify(keys[1], msg, req.Signature):
+	case !ed25519.Verify(passAuth, msg, req.Signature) && !ed25519.Verify(recAuth, msg, req.Signature):
 		reason = "bad signature"
 	}
 	update, outcome := backupSuccess(now), b.s.entry(auditlog.BackupRelease, id)

@@ -22,6 +22,7 @@ import (
 	"github.com/cloudflare/circl/oprf"
 	"github.com/cloudflare/circl/zk/dleq"
 
+	"github.com/blindvault/blindvault/internal/backupwire"
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/bolt"
 )
@@ -233,7 +234,7 @@ func backupReleaseNonce(t *testing.T, ts *testServer, id store.AccountID, key ed
 	t.Helper()
 	sig := make([]byte, ed25519.SignatureSize)
 	if key != nil {
-		sig = ed25519.Sign(key, backupReleaseMessage(id, nonce))
+		sig = ed25519.Sign(key, testReleaseMessage(id, nonce))
 	}
 	var out backupReleaseResponse
 	resp := backupCall(t, ts, http.MethodPost, backupPath(id, "release"), backupReleaseRequest{Nonce: nonce, Signature: sig}, &out)
@@ -460,50 +461,19 @@ func TestBackupLockFor_Schedule(t *testing.T) {
 	}
 }
 
-func TestBackupReleaseMessage_Layout(t *testing.T) {
-	var id store.AccountID
-	for i := range id {
-		id[i] = byte(i)
-	}
-	nonce := bytes.Repeat([]byte{0xee}, 32)
-	got := backupReleaseMessage(id, nonce)
-	want := append(append([]byte("blindvault.v1 auth\x00backup-release"), id[:]...), nonce...)
-	if !bytes.Equal(got, want) || len(got) != 97 {
-		t.Fatalf("backupReleaseMessage() = %q (%d bytes), want %q (97 bytes)", got, len(got), want)
-	}
-}
-
-func TestOPRFSetupKeys_Format(t *testing.T) {
-	pass, _, _ := ed25519.GenerateKey(rand.Reader)
-	rec, _, _ := ed25519.GenerateKey(rand.Reader)
-	if got, err := oprfSetupKeys(testOPRFSetup(pass, rec)); err != nil || !bytes.Equal(got[0], pass) || !bytes.Equal(got[1], rec) {
-		t.Fatalf("oprfSetupKeys(0x01 ‖ pass ‖ rec) = %x, %v, want %x, %x", got, err, pass, rec)
-	}
-	good := testOPRFSetup(pass, rec)
-	for _, bad := range [][]byte{nil, pass, append([]byte{1}, pass...), append([]byte{2}, good[1:]...), good[:64], append(bytes.Clone(good), 0)} {
-		if _, err := oprfSetupKeys(bad); err == nil {
-			t.Errorf("oprfSetupKeys(%x) = nil error, want an error", bad)
-		}
-	}
-	// Keys of small order (the identity, a point of order 8) and a
-	// non-canonical encoding (y = p), in either place.
-	for _, h := range []string{
-		"0100000000000000000000000000000000000000000000000000000000000000",
-		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
-		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	} {
-		weak, _ := hex.DecodeString(h)
-		for _, bad := range [][]byte{testOPRFSetup(weak, rec), testOPRFSetup(pass, weak)} {
-			if _, err := oprfSetupKeys(bad); !errors.Is(err, errBadOPRFSetup) {
-				t.Errorf("oprfSetupKeys(%x) = %v, want errBadOPRFSetup", bad, err)
-			}
-		}
-	}
-}
-
-// testOPRFSetup is a version-1 set-up: 0x01 ‖ passphrase auth key ‖ recovery auth key.
+// testOPRFSetup is a version-1 set-up: 0x01 ‖ passphrase auth key ‖ recovery
+// auth key. Its layout and key checks are tested in internal/backupwire.
 func testOPRFSetup(pass, recovery ed25519.PublicKey) []byte {
-	return append(append([]byte{oprfSetupV1}, pass...), recovery...)
+	return backupwire.OPRFSetup(pass, recovery)
+}
+
+// testReleaseMessage is the release message for a nonce of any length: a
+// nonce of other than 32 bytes is cut or zero-padded (the server refuses it
+// before it verifies anything).
+func testReleaseMessage(id store.AccountID, nonce []byte) []byte {
+	var n [backupwire.NonceSize]byte
+	copy(n[:], nonce)
+	return backupwire.ReleaseMessage(id, n)
 }
 
 // FuzzBackup_Decoders sends arbitrary bodies to the backup endpoints of a
@@ -525,7 +495,7 @@ func FuzzBackup_Decoders(f *testing.F) {
 		f.Fatal(err)
 	}
 	nonce := make([]byte, 32)
-	sig := ed25519.Sign(priv, backupReleaseMessage(id, nonce))
+	sig := ed25519.Sign(priv, testReleaseMessage(id, nonce))
 	evaluate, _ := json.Marshal(backupEvaluateRequest{Blinded: oprfTestBlinded(f)})
 	release, _ := json.Marshal(backupReleaseRequest{Nonce: nonce, Signature: sig})
 	f.Add(uint8(0), evaluate)

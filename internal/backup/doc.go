@@ -9,7 +9,7 @@
 //
 // A new device, knowing only the account id and the passphrase, calls
 // DeriveAuth (one VOPRF evaluation and one Argon2id run), signs
-// ReleaseMessage(account, nonce) with the auth key to have the server release
+// backupwire.ReleaseMessage(account, nonce) with the auth key to have the server release
 // the blob, then calls Open with the slot key. With the recovery code instead,
 // OpenWithRecoveryCode needs no server call, only the blob.
 package backup
