@@ -41,7 +41,8 @@ type Registration struct {
 }
 
 // Register creates an identity and an account on the server: a key card, this
-// device's certificate, and the two-key backup of the identity (BRIEF §3.7).
+// device's certificate, and the two-key backup of the identity
+// (docs/spec/client-v1.md §2, docs/spec/backup-v1.md).
 func (c *Client) Register(ctx context.Context, opts RegisterOptions) (*Registration, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -13,7 +13,8 @@ import (
 )
 
 // An account chain is the account's own signed list of what it did: every
-// version it wrote, every ACL it made, every record it deleted (BRIEF §3.6).
+// version it wrote, every ACL it made, every record it deleted
+// (docs/spec/client-v1.md §3).
 // The server stores entries without understanding them; a client replays a
 // chain from where it stopped last time, checking signatures and hash links,
 // and keeps the resulting state as its floor: a server that later shows an

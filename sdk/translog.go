@@ -145,7 +145,8 @@ func (c *Client) policy() *auditlog.Policy {
 
 // ensureFresh makes sure a witness vouched for this client's checkpoint within
 // MaxCheckpointAge, asking the witnesses again if not: a server cannot keep
-// a client on an old view for longer than that (BRIEF §3.6).
+// a client on an old view for longer than that (docs/spec/client-v1.md §3,
+// Freshness; docs/decisions.md, "Checkpoint freshness comes from witnesses").
 func (c *Client) ensureFresh(ctx context.Context) error {
 	if len(c.cfg.Witnesses) == 0 || c.prof.Log == nil || c.prof.Log.Checkpoint == "" {
 		return nil

@@ -1,7 +1,7 @@
 package server
 
-// Backup: the OPRF and the release of an account's key-backup blob (BRIEF
-// §3.7; docs/backup-protocol.md gives the exact bytes).
+// Backup: the OPRF and the release of an account's key-backup blob
+// (docs/spec/backup-v1.md; docs/backup-protocol.md gives the exact bytes).
 //
 // A passphrase backup key is k = HKDF(Argon2id(passphrase) ‖ VOPRF(account ‖
 // passphrase), …), and the VOPRF key of every account derives from the

@@ -9,7 +9,9 @@ import (
 	"github.com/blindvault/blindvault/server/store"
 )
 
-// Account chains are hash-chained logs of owner-signed entries (BRIEF §3.6).
+// Account chains are hash-chained logs of owner-signed entries
+// (docs/spec/client-v1.md §3; docs/decisions.md, "Account chains are signed by
+// the client; the server only orders them").
 // The server cannot check an entry's meaning, only its size and its place:
 // each append takes the next seq or fails with 412. Any authenticated account
 // may read any chain: entries hold no content, and reading another's chain is

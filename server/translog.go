@@ -21,7 +21,7 @@ import (
 	"github.com/blindvault/blindvault/server/store"
 )
 
-// The transparency log (BRIEF §3.9, docs/spec/log-v1.md). Every security
+// The transparency log (docs/spec/log-v1.md). Every security
 // event is appended as an entry in the same store transaction as the change it
 // records; the server signs checkpoints of the tree with a log key kept apart
 // from its other secrets, and every write answer carries a receipt: the

@@ -1,5 +1,5 @@
-// Package backup is the client side of the two-key passphrase backup (BRIEF
-// §3.7): the backup blob that holds an identity's key history, its two key
+// Package backup is the client side of the two-key passphrase backup
+// (docs/spec/backup-v1.md §1): the backup blob that holds an identity's key history, its two key
 // slots (a passphrase slot that needs the server's VOPRF, and a recovery-code
 // slot), and the backup auth key that lets a new device have the blob released.
 //
