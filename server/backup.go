@@ -19,6 +19,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"math"
 	"net/http"
@@ -47,32 +48,6 @@ func (s *Server) backupRoutes(r *mux.Router) {
 	r.HandleFunc("/backup/{account}/release", s.public(b.release)).Methods(http.MethodPost)
 }
 
-// Request and response bodies. Binary fields are standard base64 (padded).
-type (
-	backupKeyResponse struct {
-		Suite     string `json:"suite"`      // "ristretto255-SHA512"
-		PublicKey []byte `json:"public_key"` // 32-byte ristretto255 element
-	}
-	backupEvaluateRequest struct {
-		Blinded []byte `json:"blinded"` // 32-byte ristretto255 element
-	}
-	backupEvaluateResponse struct {
-		Evaluated []byte `json:"evaluated"` // 32-byte ristretto255 element
-		Proof     []byte `json:"proof"`     // 64-byte DLEQ proof c ‖ s
-	}
-	backupChallengeResponse struct {
-		Nonce   []byte    `json:"nonce"` // 32 bytes
-		Expires time.Time `json:"expires"`
-	}
-	backupReleaseRequest struct {
-		Nonce     []byte `json:"nonce"`     // 32 bytes from /challenge
-		Signature []byte `json:"signature"` // 64-byte Ed25519 signature
-	}
-	backupReleaseResponse struct {
-		Backup []byte `json:"backup"`
-	}
-)
-
 // GET /v1/backup/{account}/oprf-key: the account's OPRF public key. It is
 // derived for any id, registered or not: a client needs it before it
 // registers, and binds it into its backup KDF.
@@ -85,7 +60,7 @@ func (b *backupAPI) oprfKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, backupKeyResponse{Suite: oprfSuite.Identifier(), PublicKey: pk})
+	writeJSON(w, http.StatusOK, api.OPRFKey{Suite: oprfSuite.Identifier(), PublicKey: pk})
 	return nil
 }
 
@@ -99,7 +74,7 @@ func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req backupEvaluateRequest
+	var req api.EvaluateRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -129,7 +104,7 @@ func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, backupEvaluateResponse{Evaluated: evaluated, Proof: proof})
+	writeJSON(w, http.StatusOK, api.Evaluated{Evaluated: evaluated, Proof: proof})
 	return nil
 }
 
@@ -151,7 +126,7 @@ func (b *backupAPI) challenge(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return &rateLimited{wait: backupNonceTTL}
 	}
-	writeJSON(w, http.StatusOK, backupChallengeResponse{Nonce: nonce, Expires: exp.UTC()})
+	writeJSON(w, http.StatusOK, api.Challenge{Nonce: nonce, Expires: exp.UTC()})
 	return nil
 }
 
@@ -165,7 +140,7 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req backupReleaseRequest
+	var req api.ReleaseRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -216,7 +191,7 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b.s.log.InfoContext(ctx, "backup released", "account", id.String())
-	writeJSON(w, http.StatusOK, backupReleaseResponse{Backup: blob})
+	writeJSON(w, http.StatusOK, api.Released{Backup: blob})
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"log/slog"
 	"math"
@@ -101,7 +102,7 @@ func backupPath(id store.AccountID, op string) string {
 // key, blind, evaluate, finalize with proof verification.
 func backupOPRF(t *testing.T, ts *testServer, id store.AccountID, input []byte) ([]byte, error) {
 	t.Helper()
-	var key backupKeyResponse
+	var key api.OPRFKey
 	if resp := backupCall(t, ts, http.MethodGet, backupPath(id, "oprf-key"), nil, &key); resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET oprf-key = %d, want 200", resp.StatusCode)
 	}
@@ -120,8 +121,8 @@ func backupOPRFWithKey(t *testing.T, ts *testServer, id store.AccountID, pkBytes
 		t.Fatal(err)
 	}
 	blinded, _ := req.Elements[0].MarshalBinaryCompress()
-	var ev backupEvaluateResponse
-	if resp := backupCall(t, ts, http.MethodPost, backupPath(id, "evaluate"), backupEvaluateRequest{Blinded: blinded}, &ev); resp.StatusCode != http.StatusOK {
+	var ev api.Evaluated
+	if resp := backupCall(t, ts, http.MethodPost, backupPath(id, "evaluate"), api.EvaluateRequest{Blinded: blinded}, &ev); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST evaluate = %d, want 200", resp.StatusCode)
 	}
 	g := oprf.SuiteRistretto255.Group()
@@ -144,7 +145,7 @@ func TestBackup_OPRFKey_IsTheDocumentedDerivation(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	var id store.AccountID
 	rand.Read(id[:])
-	var key backupKeyResponse
+	var key api.OPRFKey
 	if resp := backupCall(t, ts, http.MethodGet, backupPath(id, "oprf-key"), nil, &key); resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET oprf-key = %d, want 200", resp.StatusCode)
 	}
@@ -207,7 +208,7 @@ func TestBackup_Evaluate_RejectsBadElements(t *testing.T) {
 		"non-canonical": bytes.Repeat([]byte{0xff}, 32),
 		"missing":       nil,
 	} {
-		resp := backupCall(t, ts, http.MethodPost, backupPath(id, "evaluate"), backupEvaluateRequest{Blinded: blinded}, nil)
+		resp := backupCall(t, ts, http.MethodPost, backupPath(id, "evaluate"), api.EvaluateRequest{Blinded: blinded}, nil)
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("POST evaluate (%s) = %d, want 400", name, resp.StatusCode)
 		}
@@ -223,7 +224,7 @@ func TestBackup_Evaluate_RejectsBadElements(t *testing.T) {
 // garbage signature if key is nil). It returns the response and the blob.
 func backupRelease(t *testing.T, ts *testServer, id store.AccountID, key ed25519.PrivateKey) (*http.Response, []byte) {
 	t.Helper()
-	var ch backupChallengeResponse
+	var ch api.Challenge
 	if resp := backupCall(t, ts, http.MethodPost, backupPath(id, "challenge"), nil, &ch); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST challenge = %d, want 200", resp.StatusCode)
 	}
@@ -236,8 +237,8 @@ func backupReleaseNonce(t *testing.T, ts *testServer, id store.AccountID, key ed
 	if key != nil {
 		sig = ed25519.Sign(key, testReleaseMessage(id, nonce))
 	}
-	var out backupReleaseResponse
-	resp := backupCall(t, ts, http.MethodPost, backupPath(id, "release"), backupReleaseRequest{Nonce: nonce, Signature: sig}, &out)
+	var out api.Released
+	resp := backupCall(t, ts, http.MethodPost, backupPath(id, "release"), api.ReleaseRequest{Nonce: nonce, Signature: sig}, &out)
 	return resp, out.Backup
 }
 
@@ -262,7 +263,7 @@ func TestBackup_Release_SignedChallenge(t *testing.T) {
 	a := registerBackupAccount(t, ts)
 	b := registerBackupAccount(t, ts)
 
-	var ch backupChallengeResponse
+	var ch api.Challenge
 	if resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "challenge"), nil, &ch); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST challenge = %d, want 200", resp.StatusCode)
 	}
@@ -290,7 +291,7 @@ func TestBackup_Release_SignedChallenge(t *testing.T) {
 		t.Fatalf("POST release (another account's key) = %d, want 401", resp.StatusCode)
 	}
 	// b's nonce, signed correctly by a for a's account, is not a's nonce.
-	var chB backupChallengeResponse
+	var chB api.Challenge
 	backupCall(t, ts, http.MethodPost, backupPath(b.id, "challenge"), nil, &chB)
 	if resp, _ := backupReleaseNonce(t, ts, a.id, a.auth, chB.Nonce); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("POST release (nonce of another account) = %d, want 401", resp.StatusCode)
@@ -346,11 +347,11 @@ func TestBackup_Release_GrowingLockout(t *testing.T) {
 
 	var secrets []string // what must never be logged
 	for i := range 5 {
-		var ch backupChallengeResponse
+		var ch api.Challenge
 		backupCall(t, ts, http.MethodPost, backupPath(a.id, "challenge"), nil, &ch)
 		bad := make([]byte, ed25519.SignatureSize)
 		rand.Read(bad)
-		resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "release"), backupReleaseRequest{Nonce: ch.Nonce, Signature: bad}, nil)
+		resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "release"), api.ReleaseRequest{Nonce: ch.Nonce, Signature: bad}, nil)
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("POST release (bad signature %d) = %d, want 401", i+1, resp.StatusCode)
 		}
@@ -364,7 +365,7 @@ func TestBackup_Release_GrowingLockout(t *testing.T) {
 		t.Fatalf("POST release after 5 failures = %d Retry-After %q, want 429 60", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	blinded := oprfTestBlinded(t)
-	resp = backupCall(t, ts, http.MethodPost, backupPath(a.id, "evaluate"), backupEvaluateRequest{Blinded: blinded}, nil)
+	resp = backupCall(t, ts, http.MethodPost, backupPath(a.id, "evaluate"), api.EvaluateRequest{Blinded: blinded}, nil)
 	if resp.StatusCode != http.StatusTooManyRequests || retryAfter(t, resp) != 60 {
 		t.Fatalf("POST evaluate while locked = %d Retry-After %q, want 429 60", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
@@ -379,7 +380,7 @@ func TestBackup_Release_GrowingLockout(t *testing.T) {
 	}
 	// An evaluation is a guess too: it counts, and locks for twice as long.
 	clk.Add(121 * time.Second)
-	if resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "evaluate"), backupEvaluateRequest{Blinded: blinded}, nil); resp.StatusCode != http.StatusOK {
+	if resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "evaluate"), api.EvaluateRequest{Blinded: blinded}, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST evaluate after the lock = %d, want 200", resp.StatusCode)
 	}
 	if got := backupLockout(t, ts, a.id); got.Failures != 7 || !got.Until.Equal(clk.Now().Add(4*time.Minute)) {
@@ -496,8 +497,8 @@ func FuzzBackup_Decoders(f *testing.F) {
 	}
 	nonce := make([]byte, 32)
 	sig := ed25519.Sign(priv, testReleaseMessage(id, nonce))
-	evaluate, _ := json.Marshal(backupEvaluateRequest{Blinded: oprfTestBlinded(f)})
-	release, _ := json.Marshal(backupReleaseRequest{Nonce: nonce, Signature: sig})
+	evaluate, _ := json.Marshal(api.EvaluateRequest{Blinded: oprfTestBlinded(f)})
+	release, _ := json.Marshal(api.ReleaseRequest{Nonce: nonce, Signature: sig})
 	f.Add(uint8(0), evaluate)
 	f.Add(uint8(1), release)
 	f.Add(uint8(2), []byte(`{}`))
