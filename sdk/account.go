@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/backup"
 	"github.com/blindvault/blindvault/internal/format"
@@ -41,7 +42,8 @@ type Registration struct {
 }
 
 // Register creates an identity and an account on the server: a key card, this
-// device's certificate, and the two-key backup of the identity (BRIEF §3.7).
+// device's certificate, and the two-key backup of the identity
+// (docs/spec/client-v1.md §2, docs/spec/backup-v1.md).
 func (c *Client) Register(ctx context.Context, opts RegisterOptions) (*Registration, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -86,7 +88,7 @@ func (c *Client) Register(ctx context.Context, opts RegisterOptions) (*Registrat
 	if opts.Invite != "" {
 		in["invite"] = opts.Invite
 	}
-	var out receiptsJSON
+	var out api.Receipts
 	if err := c.call(ctx, "POST", "/v1/accounts", in, &out); err != nil {
 		return nil, fmt.Errorf("register: %w", err)
 	}
@@ -226,20 +228,16 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error)
 // releaseBackup asks the server for the backup blob with a signature by a
 // backup auth key over its nonce.
 func (c *Client) releaseBackup(ctx context.Context, acct [32]byte, auth ed25519.PrivateKey) ([]byte, error) {
-	var ch struct {
-		Nonce []byte `json:"nonce"`
-	}
+	var ch api.Challenge
 	if err := c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/challenge", acct), nil, &ch); err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	if len(ch.Nonce) != 32 {
 		return nil, fmt.Errorf("backup: %w: nonce of %d bytes", ErrMalformed, len(ch.Nonce))
 	}
-	var out struct {
-		Backup []byte `json:"backup"`
-	}
-	err := c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/release", acct), map[string][]byte{
-		"nonce": ch.Nonce, "signature": backup.SignRelease(auth, acct, [32]byte(ch.Nonce)),
+	var out api.Released
+	err := c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/release", acct), api.ReleaseRequest{
+		Nonce: ch.Nonce, Signature: backup.SignRelease(auth, acct, [32]byte(ch.Nonce)),
 	}, &out)
 	if isStatus(err, statusUnauthorized) {
 		// The auth key derived from this passphrase is not the account's.
@@ -308,10 +306,7 @@ type oprfHTTP struct {
 func (c *Client) oprf(acct [32]byte) backup.OPRFServer { return oprfHTTP{c, acct} }
 
 func (o oprfHTTP) PublicKey(ctx context.Context) ([]byte, error) {
-	var out struct {
-		Suite     string `json:"suite"`
-		PublicKey []byte `json:"public_key"`
-	}
+	var out api.OPRFKey
 	if err := o.c.call(ctx, "GET", fmt.Sprintf("/v1/backup/%x/oprf-key", o.account), nil, &out); err != nil {
 		return nil, err
 	}
@@ -322,10 +317,7 @@ func (o oprfHTTP) PublicKey(ctx context.Context) ([]byte, error) {
 }
 
 func (o oprfHTTP) Evaluate(ctx context.Context, blinded []byte) ([]byte, []byte, error) {
-	var out struct {
-		Evaluated []byte `json:"evaluated"`
-		Proof     []byte `json:"proof"`
-	}
-	err := o.c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/evaluate", o.account), map[string][]byte{"blinded": blinded}, &out)
+	var out api.Evaluated
+	err := o.c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/evaluate", o.account), api.EvaluateRequest{Blinded: blinded}, &out)
 	return out.Evaluated, out.Proof, err
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // HTTP statuses the client acts on. net/http is not imported here: it would
-// add a megabyte to the WebAssembly build (BRIEF §7).
+// add a megabyte to the WebAssembly build (size budget: docs/benchmarks.md,
+// Browser).
 const (
 	statusCreated         = 201
 	statusPartial         = 206

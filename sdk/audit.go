@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 )
@@ -279,7 +280,7 @@ func (c *Client) logSalt(ctx context.Context, id [32]byte) ([]byte, error) {
 	if s, ok := c.prof.Salts[key]; ok {
 		return s, nil
 	}
-	var view recordJSON
+	var view api.Record
 	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/records/%x", id), nil, &view); err != nil {
 		if isStatus(err, statusNotFound) {
 			return nil, c.explainMissing(ctx, id, err)

@@ -8,12 +8,14 @@ import (
 	"math"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 )
 
 // An account chain is the account's own signed list of what it did: every
-// version it wrote, every ACL it made, every record it deleted (BRIEF §3.6).
+// version it wrote, every ACL it made, every record it deleted
+// (docs/spec/client-v1.md §3).
 // The server stores entries without understanding them; a client replays a
 // chain from where it stopped last time, checking signatures and hash links,
 // and keeps the resulting state as its floor: a server that later shows an
@@ -36,16 +38,6 @@ type chainRecord struct {
 	ACLHash    string `json:"acl_hash,omitempty"`
 	Deleted    bool   `json:"deleted,omitempty"`
 	Profile    bool   `json:"profile,omitempty"`
-}
-
-// chainPage is the server's GET /v1/chains/{account} answer.
-type chainPage struct {
-	Account string `json:"account"`
-	Entries []struct {
-		Seq   uint64 `json:"seq"`
-		Entry []byte `json:"entry"`
-	} `json:"entries"`
-	Next uint64 `json:"next"`
 }
 
 // syncChain reads account's chain from the first entry this profile has not
@@ -130,7 +122,7 @@ func (c *Client) readChain(ctx context.Context, account [32]byte, st *chainState
 	heads := map[uint64]string{}
 	var signers map[[32]byte]uint64
 	for {
-		var page chainPage
+		var page api.ChainPage
 		path := fmt.Sprintf("/v1/chains/%x?from=%d&limit=1000", account, next.Seq+1)
 		if err := c.call(ctx, "GET", path, nil, &page); err != nil {
 			return nil, nil, err
@@ -267,7 +259,7 @@ func (c *Client) ownEntry(ctx context.Context, ev format.AccountEntry) (*format.
 // accepts, the entry joins this account's state and the receipt of the
 // change's own log entry (the one logged matches, given the entry sent) must
 // verify.
-func (c *Client) chainWrite(ctx context.Context, ev format.AccountEntry, send func(e *format.AccountEntry) ([]receiptJSON, error), logged func(e *format.AccountEntry, le *auditlog.Entry) bool) error {
+func (c *Client) chainWrite(ctx context.Context, ev format.AccountEntry, send func(e *format.AccountEntry) ([]api.Receipt, error), logged func(e *format.AccountEntry, le *auditlog.Entry) bool) error {
 	for attempt := 0; ; attempt++ {
 		e, err := c.ownEntry(ctx, ev)
 		if err != nil {
@@ -313,13 +305,9 @@ func (c *Client) committed(ctx context.Context, e *format.AccountEntry) error {
 	return c.saveProfile(ctx)
 }
 
-// chainItem is the {seq, entry} of a chain append inside another request.
-type chainItem struct {
-	Seq   uint64 `json:"seq"`
-	Entry []byte `json:"entry"`
+func itemOf(e *format.AccountEntry) *api.ChainItem {
+	return &api.ChainItem{Seq: e.Seq, Entry: e.Marshal()}
 }
-
-func itemOf(e *format.AccountEntry) *chainItem { return &chainItem{Seq: e.Seq, Entry: e.Marshal()} }
 
 // sameHash compares a hex hash from the profile with a hash.
 func sameHash(hexHash string, h [32]byte) bool {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/format"
 )
 
@@ -154,9 +155,7 @@ func (c *Client) startSession(ctx context.Context) error {
 	c.token = ""
 	acct := c.accountID()
 	dev := [32]byte(c.device.Public().(ed25519.PublicKey))
-	var ch struct {
-		Nonce []byte `json:"nonce"`
-	}
+	var ch api.Challenge
 	if err := c.call(ctx, "POST", "/v1/auth/challenge", map[string]string{
 		"account_id": hex.EncodeToString(acct[:]), "device_id": hex.EncodeToString(dev[:]),
 	}, &ch); err != nil {

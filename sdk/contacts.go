@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 )
@@ -309,8 +310,8 @@ func (c *Client) Attest(ctx context.Context, handle, role, org string, validity 
 // appendEntry appends one entry to this account's chain on its own.
 func (c *Client) appendEntry(ctx context.Context, ev format.AccountEntry) error {
 	return c.chainWrite(ctx, ev,
-		func(e *format.AccountEntry) ([]receiptJSON, error) {
-			var out receiptsJSON
+		func(e *format.AccountEntry) ([]api.Receipt, error) {
+			var out api.Receipts
 			err := c.call(ctx, "POST", fmt.Sprintf("/v1/chains/%x", e.Account), itemOf(e), &out)
 			return out.Receipts, err
 		},

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/internal/record"
@@ -22,19 +23,6 @@ func ParseRecordID(s string) ([32]byte, error) {
 		return [32]byte{}, fmt.Errorf("%w: record id %q is not 64 hex digits", ErrMalformed, s)
 	}
 	return [32]byte(b), nil
-}
-
-// recordJSON is the server's view of a record version.
-type recordJSON struct {
-	ID      string   `json:"id"`
-	Owner   string   `json:"owner"`
-	Version uint64   `json:"version"`
-	ACLSeq  uint64   `json:"acl_seq"`
-	Deleted bool     `json:"deleted"`
-	Header  []byte   `json:"header"`
-	ACL     []byte   `json:"acl"`
-	Grants  [][]byte `json:"grants"`
-	LogSalt []byte   `json:"log_salt"`
 }
 
 // version is a record version that verified, with the epoch keys this
@@ -65,7 +53,7 @@ func (c *Client) fetch(ctx context.Context, id [32]byte, n uint64) (*version, er
 	if n > 0 {
 		path += fmt.Sprintf("/versions/%d", n)
 	}
-	var view recordJSON
+	var view api.Record
 	if err := c.call(ctx, "GET", path, nil, &view); err != nil {
 		if isStatus(err, statusNotFound) {
 			return nil, c.explainMissing(ctx, id, err)
@@ -101,7 +89,7 @@ func (c *Client) fetch(ctx context.Context, id [32]byte, n uint64) (*version, er
 	return v, nil
 }
 
-func (c *Client) verifyVersion(ctx context.Context, v *version, view *recordJSON, n uint64, floor *floor) error {
+func (c *Client) verifyVersion(ctx context.Context, v *version, view *api.Record, n uint64, floor *floor) error {
 	ownerCards, err := c.cards(ctx, v.owner)
 	if err != nil {
 		return err
@@ -143,7 +131,7 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *recordJSON
 		prevACL = hdrACL
 	}
 	if h.Author != v.owner && h.Version > 1 {
-		var prev recordJSON
+		var prev api.Record
 		if err := c.call(ctx, "GET", fmt.Sprintf("/v1/records/%x/versions/%d", v.id, h.Version-1), nil, &prev); err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/cobble"
 	"github.com/blindvault/blindvault/internal/format"
@@ -125,7 +126,7 @@ func (c *Client) putVersion(ctx context.Context, s versionSealer, update [32]byt
 	// retried; one on the record's head is the caller's to resolve.
 	hh := h.Hash()
 	err = c.chainWrite(ctx, format.AccountEntry{Event: event, Record: h.RecordID, Owner: h.Owner, Number: h.Version, Object: hh},
-		func(e *format.AccountEntry) ([]receiptJSON, error) {
+		func(e *format.AccountEntry) ([]api.Receipt, error) {
 			head := binary.BigEndian.AppendUint32(versionFrameHead(h, acl, grants, e), uint32(32*h.ChunkCount))
 			open := func() (io.Reader, int64, error) {
 				r, err := sv.frame(head)
@@ -146,7 +147,7 @@ func (c *Client) putVersion(ctx context.Context, s versionSealer, update [32]byt
 
 // streamReceipts sends a binary request body and returns the receipts of the
 // answer.
-func (c *Client) streamReceipts(ctx context.Context, method, path string, open func() (io.Reader, int64, error)) ([]receiptJSON, error) {
+func (c *Client) streamReceipts(ctx context.Context, method, path string, open func() (io.Reader, int64, error)) ([]api.Receipt, error) {
 	resp, err := c.stream(ctx, method, path, map[string]string{"Content-Type": "application/octet-stream"}, open)
 	if err != nil {
 		return nil, err

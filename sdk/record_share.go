@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 )
@@ -175,30 +176,18 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 	if err := acl.Sign(c.id.sign); err != nil {
 		return err
 	}
-	type grantJSON struct {
-		Account string `json:"account"`
-		Grant   []byte `json:"grant"`
-	}
-	type revokeJSON struct {
-		Account string `json:"account"`
-	}
-	req := struct {
-		ACL    []byte       `json:"acl"`
-		Chain  *chainItem   `json:"chain"`
-		Grants []grantJSON  `json:"grants,omitempty"`
-		Revoke []revokeJSON `json:"revoke,omitempty"`
-	}{ACL: acl.Marshal()}
+	req := api.Sharing{ACL: acl.Marshal()}
 	for _, g := range grants {
-		req.Grants = append(req.Grants, grantJSON{fmt.Sprintf("%x", g.account), g.grant.Marshal()})
+		req.Grants = append(req.Grants, api.SharedGrant{Account: fmt.Sprintf("%x", g.account), Grant: g.grant.Marshal()})
 	}
 	for _, a := range revoke {
-		req.Revoke = append(req.Revoke, revokeJSON{fmt.Sprintf("%x", a)})
+		req.Revoke = append(req.Revoke, api.Revoked{Account: fmt.Sprintf("%x", a)})
 	}
 	ah := acl.Hash()
 	return c.chainWrite(ctx, format.AccountEntry{Event: format.EventACL, Record: v.id, Number: acl.Seq, Object: ah},
-		func(e *format.AccountEntry) ([]receiptJSON, error) {
+		func(e *format.AccountEntry) ([]api.Receipt, error) {
 			req.Chain = itemOf(e)
-			var out receiptsJSON
+			var out api.Receipts
 			err := c.call(ctx, "PUT", fmt.Sprintf("/v1/records/%x/acl", v.id), req, &out)
 			return out.Receipts, err
 		},
@@ -220,7 +209,7 @@ func (c *Client) Delete(ctx context.Context, id [32]byte) error {
 	}
 	v.close()
 	return c.chainWrite(ctx, format.AccountEntry{Event: format.EventTombstone, Record: id, Number: v.header.Version},
-		func(e *format.AccountEntry) ([]receiptJSON, error) {
+		func(e *format.AccountEntry) ([]api.Receipt, error) {
 			body := chainBody(e)
 			return c.streamReceipts(ctx, "DELETE", fmt.Sprintf("/v1/records/%x", id),
 				func() (io.Reader, int64, error) { return bytes.NewReader(body), int64(len(body)), nil })

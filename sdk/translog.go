@@ -13,6 +13,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 )
 
@@ -47,14 +48,6 @@ type logState struct {
 	Checkpoint string `json:"checkpoint"` // last verified signed checkpoint
 }
 
-// receiptJSON is a server receipt (server.Receipt).
-type receiptJSON struct {
-	Index      int64    `json:"index"`
-	Entry      []byte   `json:"entry"`
-	Proof      [][]byte `json:"proof"`
-	Checkpoint string   `json:"checkpoint"`
-}
-
 // pinLog pins the log key: the configured one, or the server's on first use.
 func (c *Client) pinLog(ctx context.Context) error {
 	if c.prof.Log != nil && c.prof.Log.Key != "" {
@@ -63,10 +56,7 @@ func (c *Client) pinLog(ctx context.Context) error {
 		}
 		return nil
 	}
-	var out struct {
-		Origin string `json:"origin"`
-		Key    string `json:"key"`
-	}
+	var out api.LogKey
 	if err := c.call(ctx, "GET", "/v1/log/key", nil, &out); err != nil {
 		return err
 	}
@@ -145,7 +135,8 @@ func (c *Client) policy() *auditlog.Policy {
 
 // ensureFresh makes sure a witness vouched for this client's checkpoint within
 // MaxCheckpointAge, asking the witnesses again if not: a server cannot keep
-// a client on an old view for longer than that (BRIEF §3.6).
+// a client on an old view for longer than that (docs/spec/client-v1.md §3,
+// Freshness; docs/decisions.md, "Checkpoint freshness comes from witnesses").
 func (c *Client) ensureFresh(ctx context.Context) error {
 	if len(c.cfg.Witnesses) == 0 || c.prof.Log == nil || c.prof.Log.Checkpoint == "" {
 		return nil
@@ -261,9 +252,7 @@ func (c *Client) checkConsistent(ctx context.Context, older, newer auditlog.Chec
 // consistency fetches the server's proof that the log of size entries extends
 // the log of from entries.
 func (c *Client) consistency(ctx context.Context, from, size int64) (tlog.TreeProof, error) {
-	var out struct {
-		Hashes [][]byte `json:"hashes"`
-	}
+	var out api.Consistency
 	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/log/consistency?from=%d&size=%d", from, size), nil, &out); err != nil {
 		return nil, err
 	}
@@ -283,7 +272,7 @@ func tlogHashes(raw [][]byte) (tlog.TreeProof, error) {
 
 // verifyReceipt checks that a receipt proves an entry the caller expects, and
 // returns the entry.
-func (c *Client) verifyReceipt(ctx context.Context, rc receiptJSON, want func(*auditlog.Entry) bool) (*auditlog.Entry, error) {
+func (c *Client) verifyReceipt(ctx context.Context, rc api.Receipt, want func(*auditlog.Entry) bool) (*auditlog.Entry, error) {
 	cp, err := c.advance(ctx, []byte(rc.Checkpoint))
 	if err != nil {
 		return nil, err
@@ -310,7 +299,7 @@ func (c *Client) verifyReceipt(ctx context.Context, rc receiptJSON, want func(*a
 
 // expectLogged checks that one of a write's receipts proves the entry want
 // describes.
-func (c *Client) expectLogged(ctx context.Context, rcs []receiptJSON, want func(*auditlog.Entry) bool) error {
+func (c *Client) expectLogged(ctx context.Context, rcs []api.Receipt, want func(*auditlog.Entry) bool) error {
 	var firstErr error
 	for _, rc := range rcs {
 		if _, err := c.verifyReceipt(ctx, rc, want); err == nil {
@@ -325,14 +314,9 @@ func (c *Client) expectLogged(ctx context.Context, rcs []receiptJSON, want func(
 	return firstErr
 }
 
-// receiptsJSON is the answer of a write: its log receipts.
-type receiptsJSON struct {
-	Receipts []receiptJSON `json:"receipts"`
-}
-
 // receiptsOf decodes the receipts of a write answer.
-func receiptsOf(body io.Reader) ([]receiptJSON, error) {
-	var out receiptsJSON
+func receiptsOf(body io.Reader) ([]api.Receipt, error) {
+	var out api.Receipts
 	if err := json.NewDecoder(io.LimitReader(body, maxAPIResponse)).Decode(&out); err != nil {
 		return nil, fmt.Errorf("%w: answer does not decode: %w", ErrMalformed, err)
 	}
@@ -340,16 +324,16 @@ func receiptsOf(body io.Reader) ([]receiptJSON, error) {
 }
 
 // receiptHeader decodes the Blindvault-Receipt header of a body read.
-func receiptHeader(resp *Response) ([]receiptJSON, error) {
+func receiptHeader(resp *Response) ([]api.Receipt, error) {
 	raw, err := base64.StdEncoding.DecodeString(resp.header("Blindvault-Receipt"))
 	if err != nil || len(raw) == 0 {
 		return nil, fmt.Errorf("%w: the read has no receipt", ErrNotLogged)
 	}
-	var rc receiptJSON
+	var rc api.Receipt
 	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(&rc); err != nil {
 		return nil, fmt.Errorf("%w: receipt: %w", ErrNotLogged, err)
 	}
-	return []receiptJSON{rc}, nil
+	return []api.Receipt{rc}, nil
 }
 
 // latestCheckpoint fetches the server's newest signed checkpoint.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/blindvault/blindvault/internal/auditlog"
+	"github.com/blindvault/blindvault/internal/backupwire"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
 )
@@ -98,7 +100,7 @@ func (s *Server) postAccount(w http.ResponseWriter, r *http.Request) error {
 	if len(req.Backup) == 0 {
 		return identBadRequest("bad_backup", "backup is required")
 	}
-	if _, err := oprfSetupKeys(req.OPRFSetup); err != nil {
+	if _, _, err := backupwire.ParseOPRFSetup(req.OPRFSetup); err != nil {
 		return identBadRequest("bad_oprf_setup", "%v", err)
 	}
 	acct := store.NewAccount{
@@ -164,36 +166,17 @@ func validHandle(h string) bool {
 	return true
 }
 
-// accountView is an account as the directory shows it: public material only,
-// never the backup blob or the OPRF set-up.
-type accountView struct {
-	AccountID string       `json:"account_id"`
-	Handle    string       `json:"handle"`
-	Role      store.Role   `json:"role"`
-	Status    store.Status `json:"status"`
-	CardSeq   uint64       `json:"card_seq"`
-	KeyCard   []byte       `json:"key_card"`
-	Created   *time.Time   `json:"created,omitempty"`
-	Cards     []cardView   `json:"cards,omitempty"` // the directory's card history
-}
-
-type cardView struct {
-	Seq     uint64     `json:"seq"`
-	KeyCard []byte     `json:"key_card"`
-	Added   *time.Time `json:"added,omitempty"`
-}
-
-func viewAccount(a store.Account) accountView {
-	return accountView{
-		AccountID: a.ID.String(), Handle: a.Handle, Role: a.Role, Status: a.Status,
+func viewAccount(a store.Account) api.Account {
+	return api.Account{
+		AccountID: a.ID.String(), Handle: a.Handle, Role: string(a.Role), Status: string(a.Status),
 		CardSeq: a.KeyCard.Seq, KeyCard: a.KeyCard.Signed, Created: identTime(a.Created),
 	}
 }
 
-func viewCards(cards []store.KeyCard) []cardView {
-	out := make([]cardView, len(cards))
+func viewCards(cards []store.KeyCard) []api.Card {
+	out := make([]api.Card, len(cards))
 	for i, c := range cards {
-		out[i] = cardView{Seq: c.Seq, KeyCard: c.Signed, Added: identTime(c.Added)}
+		out[i] = api.Card{Seq: c.Seq, KeyCard: c.Signed, Added: identTime(c.Added)}
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"net/http"
 	"reflect"
@@ -232,10 +233,10 @@ func TestGetAccount_Directory(t *testing.T) {
 	a := registerAndLogin(t, ts, "alice", store.RolePatient, "")
 	b := registerAndLogin(t, ts, "bob", store.RolePatient, "")
 
-	var view accountView
+	var view api.Account
 	decodeResponse(t, b.do(t, http.MethodGet, "/v1/accounts/"+a.ID.String(), nil), http.StatusOK, &view)
-	if view.AccountID != a.ID.String() || view.Handle != "alice" || view.Role != store.RolePatient ||
-		view.Status != store.StatusActive || view.CardSeq != 1 || !bytes.Equal(view.KeyCard, a.Card.Marshal()) {
+	if view.AccountID != a.ID.String() || view.Handle != "alice" || store.Role(view.Role) != store.RolePatient ||
+		store.Status(view.Status) != store.StatusActive || view.CardSeq != 1 || !bytes.Equal(view.KeyCard, a.Card.Marshal()) {
 		t.Errorf("GET /v1/accounts/alice = %+v, want alice's account", view)
 	}
 
@@ -312,7 +313,7 @@ func TestPutCard_Successor(t *testing.T) {
 	a.Card, a.Identity = next, key
 
 	var cards struct {
-		Cards []cardView `json:"cards"`
+		Cards []api.Card `json:"cards"`
 	}
 	decodeResponse(t, a.do(t, http.MethodGet, "/v1/accounts/"+a.ID.String()+"/cards", nil), http.StatusOK, &cards)
 	if len(cards.Cards) != 2 || cards.Cards[0].Seq != 1 || !bytes.Equal(cards.Cards[0].KeyCard, first.Marshal()) ||

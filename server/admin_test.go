@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"net/http"
 	"os"
@@ -118,9 +119,9 @@ func TestAdmin_SuspendResume(t *testing.T) {
 	wantStatus(t, a.do(t, http.MethodGet, "/v1/accounts/"+a.ID.String(), nil), http.StatusUnauthorized)
 	wantError(t, a.session(t, a.authObject(t, a.Device, a.challenge(t, a.DeviceID))), http.StatusForbidden, "suspended")
 	// Others still see the account, marked suspended.
-	var view accountView
+	var view api.Account
 	decodeResponse(t, admin.do(t, http.MethodGet, "/v1/accounts/"+a.ID.String(), nil), http.StatusOK, &view)
-	if view.Status != store.StatusSuspended {
+	if store.Status(view.Status) != store.StatusSuspended {
 		t.Errorf("status of a suspended account = %q, want suspended", view.Status)
 	}
 

@@ -1,7 +1,7 @@
 package server
 
-// Backup: the OPRF and the release of an account's key-backup blob (BRIEF
-// §3.7; docs/backup-protocol.md gives the exact bytes).
+// Backup: the OPRF and the release of an account's key-backup blob
+// (docs/spec/backup-v1.md; docs/backup-protocol.md gives the exact bytes).
 //
 // A passphrase backup key is k = HKDF(Argon2id(passphrase) ‖ VOPRF(account ‖
 // passphrase), …), and the VOPRF key of every account derives from the
@@ -19,6 +19,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"math"
 	"net/http"
@@ -28,6 +29,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/blindvault/blindvault/internal/auditlog"
+	"github.com/blindvault/blindvault/internal/backupwire"
 	"github.com/blindvault/blindvault/server/store"
 )
 
@@ -46,32 +48,6 @@ func (s *Server) backupRoutes(r *mux.Router) {
 	r.HandleFunc("/backup/{account}/release", s.public(b.release)).Methods(http.MethodPost)
 }
 
-// Request and response bodies. Binary fields are standard base64 (padded).
-type (
-	backupKeyResponse struct {
-		Suite     string `json:"suite"`      // "ristretto255-SHA512"
-		PublicKey []byte `json:"public_key"` // 32-byte ristretto255 element
-	}
-	backupEvaluateRequest struct {
-		Blinded []byte `json:"blinded"` // 32-byte ristretto255 element
-	}
-	backupEvaluateResponse struct {
-		Evaluated []byte `json:"evaluated"` // 32-byte ristretto255 element
-		Proof     []byte `json:"proof"`     // 64-byte DLEQ proof c ‖ s
-	}
-	backupChallengeResponse struct {
-		Nonce   []byte    `json:"nonce"` // 32 bytes
-		Expires time.Time `json:"expires"`
-	}
-	backupReleaseRequest struct {
-		Nonce     []byte `json:"nonce"`     // 32 bytes from /challenge
-		Signature []byte `json:"signature"` // 64-byte Ed25519 signature
-	}
-	backupReleaseResponse struct {
-		Backup []byte `json:"backup"`
-	}
-)
-
 // GET /v1/backup/{account}/oprf-key: the account's OPRF public key. It is
 // derived for any id, registered or not: a client needs it before it
 // registers, and binds it into its backup KDF.
@@ -84,7 +60,7 @@ func (b *backupAPI) oprfKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, backupKeyResponse{Suite: oprfSuite.Identifier(), PublicKey: pk})
+	writeJSON(w, http.StatusOK, api.OPRFKey{Suite: oprfSuite.Identifier(), PublicKey: pk})
 	return nil
 }
 
@@ -98,7 +74,7 @@ func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req backupEvaluateRequest
+	var req api.EvaluateRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -128,7 +104,7 @@ func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, backupEvaluateResponse{Evaluated: evaluated, Proof: proof})
+	writeJSON(w, http.StatusOK, api.Evaluated{Evaluated: evaluated, Proof: proof})
 	return nil
 }
 
@@ -150,12 +126,12 @@ func (b *backupAPI) challenge(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return &rateLimited{wait: backupNonceTTL}
 	}
-	writeJSON(w, http.StatusOK, backupChallengeResponse{Nonce: nonce, Expires: exp.UTC()})
+	writeJSON(w, http.StatusOK, api.Challenge{Nonce: nonce, Expires: exp.UTC()})
 	return nil
 }
 
 // POST /v1/backup/{account}/release: the backup blob, for a signature by the
-// account's backup auth key over the release message (backupReleaseMessage)
+// account's backup auth key over the release message (backupwire.ReleaseMessage)
 // with a nonce from /challenge. A bad signature and an unknown, used or
 // expired nonce are failures: 401, counted in the lockout and logged with the
 // account id only. The nonce is used up by any attempt.
@@ -164,7 +140,7 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var req backupReleaseRequest
+	var req api.ReleaseRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -175,17 +151,17 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	keys, err := oprfSetupKeys(acct.OPRFSetup)
+	passAuth, recAuth, err := backupwire.ParseOPRFSetup(acct.OPRFSetup)
 	if err != nil {
 		return err // registration let a bad set-up through: a 500, logged
 	}
-	msg := backupReleaseMessage(id, req.Nonce)
+	msg := backupwire.ReleaseMessage(id, [backupwire.NonceSize]byte(req.Nonce))
 	ctx, now := r.Context(), b.s.now()
 	reason := ""
 	switch {
 	case !b.nonces.take(id, req.Nonce, now):
 		reason = "unknown, used or expired nonce"
-	case !ed25519.Verify(keys[0], msg, req.Signature) && !ed25519.Verify(keys[1], msg, req.Signature):
+	case !ed25519.Verify(passAuth, msg, req.Signature) && !ed25519.Verify(recAuth, msg, req.Signature):
 		reason = "bad signature"
 	}
 	update, outcome := backupSuccess(now), b.s.entry(auditlog.BackupRelease, id)
@@ -215,7 +191,7 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b.s.log.InfoContext(ctx, "backup released", "account", id.String())
-	writeJSON(w, http.StatusOK, backupReleaseResponse{Backup: blob})
+	writeJSON(w, http.StatusOK, api.Released{Backup: blob})
 	return nil
 }
 

@@ -1,75 +1,22 @@
 package server
 
 import (
-	"crypto/ed25519"
 	"crypto/rand"
-	"errors"
-	"fmt"
 	"sync"
 	"time"
 
-	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/backupwire"
 	"github.com/blindvault/blindvault/server/store"
 )
 
-// oprfSetupV1 is the version byte of an account's OPRF set-up, the
-// Account.OPRFSetup a client registers:
-//
-//	0x01 ‖ passphrase auth public key (32) ‖ recovery auth public key (32)
-//
-// Both are Ed25519 keys the client derives (docs/spec/backup-v1.md): one from the
-// passphrase-derived backup key k (BRIEF §3.7), one from the recovery code, so
-// that a user who lost the passphrase can still have the blob released. Only
-// their holders can sign a backup release. The server never publishes them: with
-// the passphrase key, one OPRF evaluation per guess would let anyone check
-// passphrase guesses offline.
-const oprfSetupV1 = 0x01
-
-// oprfSetupSize is the size of a version-1 OPRF set-up.
-const oprfSetupSize = 1 + 2*ed25519.PublicKeySize
-
-var errBadOPRFSetup = errors.New("oprf setup is not 0x01 followed by two 32-byte Ed25519 keys")
-
-// oprfSetupKeys returns the release keys of a version-1 OPRF set-up: the
-// passphrase auth key and the recovery auth key. Registration checks a set-up
-// with it before storing one. Each key must pass format.CheckEd25519PublicKey:
-// under a key of small order, a forged signature would verify for every
-// release challenge, and the server would hand the blob to anyone.
-func oprfSetupKeys(setup []byte) ([2]ed25519.PublicKey, error) {
-	if len(setup) != oprfSetupSize || setup[0] != oprfSetupV1 {
-		return [2]ed25519.PublicKey{}, errBadOPRFSetup
-	}
-	keys := [2]ed25519.PublicKey{setup[1:33], setup[33:65]}
-	for i, name := range []string{"passphrase", "recovery"} {
-		if err := format.CheckEd25519PublicKey(keys[i]); err != nil {
-			return [2]ed25519.PublicKey{}, fmt.Errorf("%w: %s auth key: %w", errBadOPRFSetup, name, err)
-		}
-	}
-	return keys, nil
-}
-
-// backupReleasePrefix starts the message a backup auth key signs to have the
-// backup released:
-//
-//	"blindvault.v1 auth" ‖ 0x00 ‖ "backup-release" ‖ account_id (32) ‖ nonce (32)
-//
-// It is 97 bytes long. It cannot be confused with a device's session
-// signature: that one is also under purpose "auth", but its body starts with
-// the format version byte 0x01, not with "backup-release".
-const backupReleasePrefix = "blindvault.v1 auth\x00backup-release"
-
-// backupReleaseMessage returns the signed message of a backup release.
-func backupReleaseMessage(id store.AccountID, nonce []byte) []byte {
-	m := make([]byte, 0, len(backupReleasePrefix)+len(id)+len(nonce))
-	m = append(m, backupReleasePrefix...)
-	m = append(m, id[:]...)
-	return append(m, nonce...)
-}
+// An account's OPRF set-up (Account.OPRFSetup) and the release message its
+// backup auth keys sign are parsed and built by internal/backupwire, the one
+// source of that wire format shared with the client.
 
 // Backup release challenges are single-use nonces kept in memory for
 // backupNonceTTL: a restart forgets them, and a client asks again.
 const (
-	backupNonceSize           = 32
+	backupNonceSize           = backupwire.NonceSize
 	backupNonceTTL            = 60 * time.Second
 	backupMaxNonces           = 100_000 // in all
 	backupMaxNoncesPerAccount = 8       // outstanding at once

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"log/slog"
 	"math"
@@ -22,6 +23,7 @@ import (
 	"github.com/cloudflare/circl/oprf"
 	"github.com/cloudflare/circl/zk/dleq"
 
+	"github.com/blindvault/blindvault/internal/backupwire"
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/bolt"
 )
@@ -100,7 +102,7 @@ func backupPath(id store.AccountID, op string) string {
 // key, blind, evaluate, finalize with proof verification.
 func backupOPRF(t *testing.T, ts *testServer, id store.AccountID, input []byte) ([]byte, error) {
 	t.Helper()
-	var key backupKeyResponse
+	var key api.OPRFKey
 	if resp := backupCall(t, ts, http.MethodGet, backupPath(id, "oprf-key"), nil, &key); resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET oprf-key = %d, want 200", resp.StatusCode)
 	}
@@ -119,8 +121,8 @@ func backupOPRFWithKey(t *testing.T, ts *testServer, id store.AccountID, pkBytes
 		t.Fatal(err)
 	}
 	blinded, _ := req.Elements[0].MarshalBinaryCompress()
-	var ev backupEvaluateResponse
-	if resp := backupCall(t, ts, http.MethodPost, backupPath(id, "evaluate"), backupEvaluateRequest{Blinded: blinded}, &ev); resp.StatusCode != http.StatusOK {
+	var ev api.Evaluated
+	if resp := backupCall(t, ts, http.MethodPost, backupPath(id, "evaluate"), api.EvaluateRequest{Blinded: blinded}, &ev); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST evaluate = %d, want 200", resp.StatusCode)
 	}
 	g := oprf.SuiteRistretto255.Group()
@@ -143,7 +145,7 @@ func TestBackup_OPRFKey_IsTheDocumentedDerivation(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	var id store.AccountID
 	rand.Read(id[:])
-	var key backupKeyResponse
+	var key api.OPRFKey
 	if resp := backupCall(t, ts, http.MethodGet, backupPath(id, "oprf-key"), nil, &key); resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET oprf-key = %d, want 200", resp.StatusCode)
 	}
@@ -206,7 +208,7 @@ func TestBackup_Evaluate_RejectsBadElements(t *testing.T) {
 		"non-canonical": bytes.Repeat([]byte{0xff}, 32),
 		"missing":       nil,
 	} {
-		resp := backupCall(t, ts, http.MethodPost, backupPath(id, "evaluate"), backupEvaluateRequest{Blinded: blinded}, nil)
+		resp := backupCall(t, ts, http.MethodPost, backupPath(id, "evaluate"), api.EvaluateRequest{Blinded: blinded}, nil)
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("POST evaluate (%s) = %d, want 400", name, resp.StatusCode)
 		}
@@ -222,7 +224,7 @@ func TestBackup_Evaluate_RejectsBadElements(t *testing.T) {
 // garbage signature if key is nil). It returns the response and the blob.
 func backupRelease(t *testing.T, ts *testServer, id store.AccountID, key ed25519.PrivateKey) (*http.Response, []byte) {
 	t.Helper()
-	var ch backupChallengeResponse
+	var ch api.Challenge
 	if resp := backupCall(t, ts, http.MethodPost, backupPath(id, "challenge"), nil, &ch); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST challenge = %d, want 200", resp.StatusCode)
 	}
@@ -233,10 +235,10 @@ func backupReleaseNonce(t *testing.T, ts *testServer, id store.AccountID, key ed
 	t.Helper()
 	sig := make([]byte, ed25519.SignatureSize)
 	if key != nil {
-		sig = ed25519.Sign(key, backupReleaseMessage(id, nonce))
+		sig = ed25519.Sign(key, testReleaseMessage(id, nonce))
 	}
-	var out backupReleaseResponse
-	resp := backupCall(t, ts, http.MethodPost, backupPath(id, "release"), backupReleaseRequest{Nonce: nonce, Signature: sig}, &out)
+	var out api.Released
+	resp := backupCall(t, ts, http.MethodPost, backupPath(id, "release"), api.ReleaseRequest{Nonce: nonce, Signature: sig}, &out)
 	return resp, out.Backup
 }
 
@@ -261,7 +263,7 @@ func TestBackup_Release_SignedChallenge(t *testing.T) {
 	a := registerBackupAccount(t, ts)
 	b := registerBackupAccount(t, ts)
 
-	var ch backupChallengeResponse
+	var ch api.Challenge
 	if resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "challenge"), nil, &ch); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST challenge = %d, want 200", resp.StatusCode)
 	}
@@ -289,7 +291,7 @@ func TestBackup_Release_SignedChallenge(t *testing.T) {
 		t.Fatalf("POST release (another account's key) = %d, want 401", resp.StatusCode)
 	}
 	// b's nonce, signed correctly by a for a's account, is not a's nonce.
-	var chB backupChallengeResponse
+	var chB api.Challenge
 	backupCall(t, ts, http.MethodPost, backupPath(b.id, "challenge"), nil, &chB)
 	if resp, _ := backupReleaseNonce(t, ts, a.id, a.auth, chB.Nonce); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("POST release (nonce of another account) = %d, want 401", resp.StatusCode)
@@ -345,11 +347,11 @@ func TestBackup_Release_GrowingLockout(t *testing.T) {
 
 	var secrets []string // what must never be logged
 	for i := range 5 {
-		var ch backupChallengeResponse
+		var ch api.Challenge
 		backupCall(t, ts, http.MethodPost, backupPath(a.id, "challenge"), nil, &ch)
 		bad := make([]byte, ed25519.SignatureSize)
 		rand.Read(bad)
-		resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "release"), backupReleaseRequest{Nonce: ch.Nonce, Signature: bad}, nil)
+		resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "release"), api.ReleaseRequest{Nonce: ch.Nonce, Signature: bad}, nil)
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("POST release (bad signature %d) = %d, want 401", i+1, resp.StatusCode)
 		}
@@ -363,7 +365,7 @@ func TestBackup_Release_GrowingLockout(t *testing.T) {
 		t.Fatalf("POST release after 5 failures = %d Retry-After %q, want 429 60", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	blinded := oprfTestBlinded(t)
-	resp = backupCall(t, ts, http.MethodPost, backupPath(a.id, "evaluate"), backupEvaluateRequest{Blinded: blinded}, nil)
+	resp = backupCall(t, ts, http.MethodPost, backupPath(a.id, "evaluate"), api.EvaluateRequest{Blinded: blinded}, nil)
 	if resp.StatusCode != http.StatusTooManyRequests || retryAfter(t, resp) != 60 {
 		t.Fatalf("POST evaluate while locked = %d Retry-After %q, want 429 60", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
@@ -378,7 +380,7 @@ func TestBackup_Release_GrowingLockout(t *testing.T) {
 	}
 	// An evaluation is a guess too: it counts, and locks for twice as long.
 	clk.Add(121 * time.Second)
-	if resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "evaluate"), backupEvaluateRequest{Blinded: blinded}, nil); resp.StatusCode != http.StatusOK {
+	if resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "evaluate"), api.EvaluateRequest{Blinded: blinded}, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST evaluate after the lock = %d, want 200", resp.StatusCode)
 	}
 	if got := backupLockout(t, ts, a.id); got.Failures != 7 || !got.Until.Equal(clk.Now().Add(4*time.Minute)) {
@@ -460,50 +462,19 @@ func TestBackupLockFor_Schedule(t *testing.T) {
 	}
 }
 
-func TestBackupReleaseMessage_Layout(t *testing.T) {
-	var id store.AccountID
-	for i := range id {
-		id[i] = byte(i)
-	}
-	nonce := bytes.Repeat([]byte{0xee}, 32)
-	got := backupReleaseMessage(id, nonce)
-	want := append(append([]byte("blindvault.v1 auth\x00backup-release"), id[:]...), nonce...)
-	if !bytes.Equal(got, want) || len(got) != 97 {
-		t.Fatalf("backupReleaseMessage() = %q (%d bytes), want %q (97 bytes)", got, len(got), want)
-	}
-}
-
-func TestOPRFSetupKeys_Format(t *testing.T) {
-	pass, _, _ := ed25519.GenerateKey(rand.Reader)
-	rec, _, _ := ed25519.GenerateKey(rand.Reader)
-	if got, err := oprfSetupKeys(testOPRFSetup(pass, rec)); err != nil || !bytes.Equal(got[0], pass) || !bytes.Equal(got[1], rec) {
-		t.Fatalf("oprfSetupKeys(0x01 ‖ pass ‖ rec) = %x, %v, want %x, %x", got, err, pass, rec)
-	}
-	good := testOPRFSetup(pass, rec)
-	for _, bad := range [][]byte{nil, pass, append([]byte{1}, pass...), append([]byte{2}, good[1:]...), good[:64], append(bytes.Clone(good), 0)} {
-		if _, err := oprfSetupKeys(bad); err == nil {
-			t.Errorf("oprfSetupKeys(%x) = nil error, want an error", bad)
-		}
-	}
-	// Keys of small order (the identity, a point of order 8) and a
-	// non-canonical encoding (y = p), in either place.
-	for _, h := range []string{
-		"0100000000000000000000000000000000000000000000000000000000000000",
-		"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
-		"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-	} {
-		weak, _ := hex.DecodeString(h)
-		for _, bad := range [][]byte{testOPRFSetup(weak, rec), testOPRFSetup(pass, weak)} {
-			if _, err := oprfSetupKeys(bad); !errors.Is(err, errBadOPRFSetup) {
-				t.Errorf("oprfSetupKeys(%x) = %v, want errBadOPRFSetup", bad, err)
-			}
-		}
-	}
-}
-
-// testOPRFSetup is a version-1 set-up: 0x01 ‖ passphrase auth key ‖ recovery auth key.
+// testOPRFSetup is a version-1 set-up: 0x01 ‖ passphrase auth key ‖ recovery
+// auth key. Its layout and key checks are tested in internal/backupwire.
 func testOPRFSetup(pass, recovery ed25519.PublicKey) []byte {
-	return append(append([]byte{oprfSetupV1}, pass...), recovery...)
+	return backupwire.OPRFSetup(pass, recovery)
+}
+
+// testReleaseMessage is the release message for a nonce of any length: a
+// nonce of other than 32 bytes is cut or zero-padded (the server refuses it
+// before it verifies anything).
+func testReleaseMessage(id store.AccountID, nonce []byte) []byte {
+	var n [backupwire.NonceSize]byte
+	copy(n[:], nonce)
+	return backupwire.ReleaseMessage(id, n)
 }
 
 // FuzzBackup_Decoders sends arbitrary bodies to the backup endpoints of a
@@ -525,9 +496,9 @@ func FuzzBackup_Decoders(f *testing.F) {
 		f.Fatal(err)
 	}
 	nonce := make([]byte, 32)
-	sig := ed25519.Sign(priv, backupReleaseMessage(id, nonce))
-	evaluate, _ := json.Marshal(backupEvaluateRequest{Blinded: oprfTestBlinded(f)})
-	release, _ := json.Marshal(backupReleaseRequest{Nonce: nonce, Signature: sig})
+	sig := ed25519.Sign(priv, testReleaseMessage(id, nonce))
+	evaluate, _ := json.Marshal(api.EvaluateRequest{Blinded: oprfTestBlinded(f)})
+	release, _ := json.Marshal(api.ReleaseRequest{Nonce: nonce, Signature: sig})
 	f.Add(uint8(0), evaluate)
 	f.Add(uint8(1), release)
 	f.Add(uint8(2), []byte(`{}`))

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,14 +20,45 @@ import (
 // The server is blind by construction: no package of it links the code that
 // opens record bodies, and what it stores holds no plaintext.
 
+// blindMod is the module path the blindness tests name packages under.
+const blindMod = "github.com/blindvault/blindvault/"
+
+// blindForbidden are the packages that can open what the server must stay
+// blind to: record bodies (cobble, record), grants (grant), key files
+// (keyfile), backup blobs (backup), and the client SDK that links them all.
+// A package below one of them is forbidden too. The backup's wire format
+// (internal/backupwire: encodings, no decryption) is allowed.
+var blindForbidden = []string{
+	blindMod + "internal/cobble",
+	blindMod + "internal/record",
+	blindMod + "internal/grant",
+	blindMod + "internal/keyfile",
+	blindMod + "internal/backup",
+	blindMod + "sdk",
+}
+
+// blindViolations returns the packages of deps that blindForbidden forbids.
+func blindViolations(deps []string) []string {
+	var bad []string
+	for _, d := range deps {
+		for _, f := range blindForbidden {
+			if d == f || strings.HasPrefix(d, f+"/") {
+				bad = append(bad, d)
+			}
+		}
+	}
+	return bad
+}
+
 // TestBlind_Deps lists every package the server's packages depend on and
-// fails if one of them can open a body, a key file, or is the client SDK.
+// fails if one of them can open a body, a grant, a key file or a backup, or
+// is the client SDK.
 func TestBlind_Deps(t *testing.T) {
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		t.Fatalf("the go command is needed to list dependencies: %v", err)
 	}
-	out, err := exec.Command(goBin, "list", "-deps", "github.com/blindvault/blindvault/server/...").Output()
+	out, err := exec.Command(goBin, "list", "-deps", blindMod+"server/...").Output()
 	if err != nil {
 		var stderr []byte
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -35,18 +67,30 @@ func TestBlind_Deps(t *testing.T) {
 		t.Fatalf("go list -deps: %v\n%s", err, stderr)
 	}
 	deps := strings.Fields(string(out))
-	const mod = "github.com/blindvault/blindvault/"
-	forbidden := []string{mod + "internal/cobble", mod + "internal/record", mod + "internal/keyfile", mod + "sdk"}
-	for _, d := range deps {
-		for _, f := range forbidden {
-			if d == f || strings.HasPrefix(d, f+"/") {
-				t.Errorf("go list -deps server/... includes %s, want it never linked into the server", d)
-			}
+	for _, d := range blindViolations(deps) {
+		t.Errorf("go list -deps server/... includes %s, want it never linked into the server", d)
+	}
+	// The list is real: the server does use the format package and the
+	// backup's wire format.
+	for _, want := range []string{"internal/format", "internal/backupwire"} {
+		if !slices.Contains(deps, blindMod+want) {
+			t.Fatalf("go list -deps server/... = %d packages without %s; is the list complete?", len(deps), want)
 		}
 	}
-	// The list is real: the server does use the format package.
-	if !strings.Contains(string(out), mod+"internal/format\n") {
-		t.Fatalf("go list -deps server/... = %d packages without internal/format; is the list complete?", len(deps))
+}
+
+// TestBlind_Violations checks the check: each forbidden package and one below
+// it is caught, and the packages the server needs (among them the backup's
+// wire format, whose name starts like the backup package's) are not.
+func TestBlind_Violations(t *testing.T) {
+	for _, p := range []string{"internal/grant", "internal/backup", "internal/backup/x", "internal/cobble", "internal/record", "internal/keyfile", "sdk", "sdk/x"} {
+		if got := blindViolations([]string{blindMod + "internal/format", blindMod + p}); len(got) != 1 || got[0] != blindMod+p {
+			t.Errorf("blindViolations(format, %s) = %q, want only %s", p, got, p)
+		}
+	}
+	allowed := []string{blindMod + "internal/backupwire", blindMod + "internal/format", blindMod + "internal/grants", blindMod + "server/store", "github.com/cloudflare/circl/oprf"}
+	if got := blindViolations(allowed); len(got) != 0 {
+		t.Errorf("blindViolations(%q) = %q, want none", allowed, got)
 	}
 }
 

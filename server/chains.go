@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 
 	"github.com/gorilla/mux"
@@ -9,7 +10,9 @@ import (
 	"github.com/blindvault/blindvault/server/store"
 )
 
-// Account chains are hash-chained logs of owner-signed entries (BRIEF §3.6).
+// Account chains are hash-chained logs of owner-signed entries
+// (docs/spec/client-v1.md §3; docs/decisions.md, "Account chains are signed by
+// the client; the server only orders them").
 // The server cannot check an entry's meaning, only its size and its place:
 // each append takes the next seq or fails with 412. Any authenticated account
 // may read any chain: entries hold no content, and reading another's chain is
@@ -21,32 +24,13 @@ func (s *Server) chainRoutes(r *mux.Router) {
 	r.HandleFunc("/chains/{account}", s.authed(s.readChain)).Methods(http.MethodGet)
 }
 
-// chainEntryView is one chain entry.
-type chainEntryView struct {
-	Seq   uint64 `json:"seq"`
-	Entry []byte `json:"entry"`
-}
-
-// chainAppended answers an append.
-type chainAppended struct {
-	Seq      uint64    `json:"seq"`
-	Receipts []Receipt `json:"receipts"`
-}
-
-// chainView is a page of a chain; Next, when set, is the from= of the next page.
-type chainView struct {
-	Account string           `json:"account"`
-	Entries []chainEntryView `json:"entries"`
-	Next    uint64           `json:"next,omitempty"`
-}
-
 // decodeChainRequest reads the body of an append: {seq, entry}.
 func decodeChainRequest(w http.ResponseWriter, r *http.Request) (*chainItem, error) {
-	var req chainJSON
+	var req api.ChainItem
 	if err := decodeJSON(w, r, &req); err != nil {
 		return nil, err
 	}
-	return req.item()
+	return chainItemOf(&req)
 }
 
 // appendChain appends one entry to the caller's own chain.
@@ -69,7 +53,7 @@ func (s *Server) appendChain(w http.ResponseWriter, r *http.Request, c *Caller) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, chainAppended{Seq: e.Seq, Receipts: rcs})
+	writeJSON(w, http.StatusCreated, api.ChainAppended{Seq: e.Seq, Receipts: rcs})
 	return nil
 }
 
@@ -95,9 +79,9 @@ func (s *Server) readChain(w http.ResponseWriter, r *http.Request, c *Caller) er
 	if err != nil {
 		return err
 	}
-	view := chainView{Account: acct.String(), Entries: make([]chainEntryView, 0, len(es))}
+	view := api.ChainPage{Account: acct.String(), Entries: make([]api.ChainItem, 0, len(es))}
 	for _, e := range es {
-		view.Entries = append(view.Entries, chainEntryView{Seq: e.Seq, Entry: e.Entry})
+		view.Entries = append(view.Entries, api.ChainItem{Seq: e.Seq, Entry: e.Entry})
 	}
 	if len(es) == limit {
 		view.Next = es[len(es)-1].Seq + 1

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,17 +15,17 @@ func TestChains_Append_SeqAndRead(t *testing.T) {
 	alice, bob := newRecAccount(t, ts, "alice"), newRecAccount(t, ts, "bob")
 	path := "/v1/chains/" + alice.ID.String()
 
-	alice.json(t, http.MethodPost, path, chainJSON{Seq: 1, Entry: []byte("e1")}).want(t, "POST seq 1", http.StatusCreated)
-	alice.json(t, http.MethodPost, path, chainJSON{Seq: 1, Entry: []byte("again")}).want(t, "POST seq 1 again", http.StatusPreconditionFailed)
-	alice.json(t, http.MethodPost, path, chainJSON{Seq: 3, Entry: []byte("gap")}).want(t, "POST seq 3", http.StatusPreconditionFailed)
-	alice.json(t, http.MethodPost, path, chainJSON{Seq: 2, Entry: []byte("e2")}).want(t, "POST seq 2", http.StatusCreated)
-	alice.json(t, http.MethodPost, path, chainJSON{Seq: 3, Entry: bytes.Repeat([]byte{1}, maxChainEntry+1)}).want(t, "POST an entry over 4 KiB", http.StatusBadRequest)
-	alice.json(t, http.MethodPost, path, chainJSON{Seq: 3}).want(t, "POST an empty entry", http.StatusBadRequest)
-	alice.json(t, http.MethodPost, path, chainJSON{Seq: 3, Entry: bytes.Repeat([]byte{1}, maxChainEntry)}).want(t, "POST an entry of 4 KiB", http.StatusCreated)
-	bob.json(t, http.MethodPost, path, chainJSON{Seq: 4, Entry: []byte("bob's")}).want(t, "bob POST alice's chain", http.StatusForbidden)
+	alice.json(t, http.MethodPost, path, api.ChainItem{Seq: 1, Entry: []byte("e1")}).want(t, "POST seq 1", http.StatusCreated)
+	alice.json(t, http.MethodPost, path, api.ChainItem{Seq: 1, Entry: []byte("again")}).want(t, "POST seq 1 again", http.StatusPreconditionFailed)
+	alice.json(t, http.MethodPost, path, api.ChainItem{Seq: 3, Entry: []byte("gap")}).want(t, "POST seq 3", http.StatusPreconditionFailed)
+	alice.json(t, http.MethodPost, path, api.ChainItem{Seq: 2, Entry: []byte("e2")}).want(t, "POST seq 2", http.StatusCreated)
+	alice.json(t, http.MethodPost, path, api.ChainItem{Seq: 3, Entry: bytes.Repeat([]byte{1}, maxChainEntry+1)}).want(t, "POST an entry over 4 KiB", http.StatusBadRequest)
+	alice.json(t, http.MethodPost, path, api.ChainItem{Seq: 3}).want(t, "POST an empty entry", http.StatusBadRequest)
+	alice.json(t, http.MethodPost, path, api.ChainItem{Seq: 3, Entry: bytes.Repeat([]byte{1}, maxChainEntry)}).want(t, "POST an entry of 4 KiB", http.StatusCreated)
+	bob.json(t, http.MethodPost, path, api.ChainItem{Seq: 4, Entry: []byte("bob's")}).want(t, "bob POST alice's chain", http.StatusForbidden)
 
 	// Any account reads any chain, in pages.
-	var page chainView
+	var page api.ChainPage
 	bob.get(t, path).want(t, "bob GET alice's chain", http.StatusOK).decode(t, &page)
 	if len(page.Entries) != 3 || string(page.Entries[0].Entry) != "e1" || page.Entries[1].Seq != 2 || page.Next != 0 {
 		t.Fatalf("GET chain = %+v, want entries 1..3 and no next page", page)

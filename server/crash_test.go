@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -582,9 +583,9 @@ func (a *sigkillAccount) verifyAfterRestart(t *testing.T, prev []*sigkillResult,
 			want[r.fix.ID] = r.head
 		}
 	}
-	got := map[store.RecordID]headView{}
+	got := map[store.RecordID]api.Head{}
 	for after := ""; ; {
-		var page listView
+		var page api.RecordList
 		path := "/v1/records?limit=" + strconv.Itoa(maxLimit)
 		if after != "" {
 			path += "&after=" + after
@@ -632,7 +633,7 @@ func (a *sigkillAccount) checkWrite(t *testing.T, w *sigkillWrite, mustExist boo
 		t.Errorf("%s: GET version = %d %s", what, r.Status, bytes.TrimSpace(r.Body))
 		return false
 	}
-	var view recordView
+	var view api.Record
 	r.decode(t, &view)
 	if view.Version != w.version() || view.HeaderHash != w.hash.String() || !bytes.Equal(view.Header, w.header) {
 		t.Errorf("%s: stored header differs: version %d, hash %.12s, %d header bytes; sent hash %.12s, %d bytes",

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"net/http"
 	"sync"
@@ -123,7 +124,7 @@ func (a *testAccount) challenge(t testing.TB, dev store.DeviceID) [32]byte {
 	t.Helper()
 	resp := a.ts.request(t, "", http.MethodPost, "/v1/auth/challenge",
 		map[string]string{"account_id": a.ID.String(), "device_id": dev.String()})
-	var out challengeResponse
+	var out api.Challenge
 	decodeResponse(t, resp, http.StatusOK, &out)
 	if len(out.Nonce) != 32 {
 		t.Fatalf("challenge nonce is %d bytes, want 32", len(out.Nonce))

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"net/http"
 	"slices"
@@ -316,7 +317,7 @@ func asAPIError(err error, ae **apiError) bool { return errors.As(err, ae) }
 // own grant, checking everything a client checks.
 func openAs(t *testing.T, a *recTestAccount, id store.RecordID, v uint64) []byte {
 	t.Helper()
-	var view recordView
+	var view api.Record
 	a.get(t, versionPath(id, v)).want(t, "GET version", http.StatusOK).decode(t, &view)
 	h, err := format.ParseHeader(view.Header)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"log/slog"
 	"mime"
@@ -111,7 +112,7 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, c *Caller) er
 		return err
 	}
 	if h.IsDeleted() {
-		writeJSON(w, http.StatusOK, recordView{
+		writeJSON(w, http.StatusOK, api.Record{
 			ID: id.String(), Owner: h.Owner.String(), Version: h.Version, HeaderHash: h.HeaderHash.String(),
 			ACLSeq: h.ACLSeq, Deleted: true, Grants: [][]byte{}, LogSalt: s.logSalt(id),
 		})
@@ -159,7 +160,7 @@ func (s *Server) writeVersion(w http.ResponseWriter, r *http.Request, c *Caller,
 	if err != nil {
 		return err
 	}
-	view := recordView{
+	view := api.Record{
 		ID: h.Record.String(), Owner: h.Owner.String(), Version: v.Version, HeaderHash: v.HeaderHash.String(),
 		Author: v.Author.String(), ACLSeq: acl.Seq, Header: v.Header, ACL: acl.Signed, Grants: make([][]byte, 0, len(gs)),
 		LogSalt: s.logSalt(h.Record),

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,7 +23,7 @@ func TestRecords_PutVersion_HappyPath(t *testing.T) {
 	f := createRecord(t, alice, plain, recReader{bob, format.RightRead})
 
 	for _, a := range []*recTestAccount{alice, bob} {
-		var v recordView
+		var v api.Record
 		a.get(t, recordPath(f.ID)).want(t, "GET record as "+a.Card.Handle, http.StatusOK).decode(t, &v)
 		if v.Version != 1 || v.Owner != alice.ID.String() || v.ACLSeq != 1 || v.Deleted ||
 			!bytes.Equal(v.Header, f.V1.Header.Marshal()) || !bytes.Equal(v.ACL, f.V1.ACL) || len(v.Grants) != 1 {
@@ -43,7 +44,7 @@ func TestRecords_PutVersion_HappyPath(t *testing.T) {
 		t.Fatalf("opened version 1 after version 2: got %d bytes, want %d", len(got), len(plain))
 	}
 
-	var owned, shared, none listView
+	var owned, shared, none api.RecordList
 	alice.get(t, "/v1/records").want(t, "GET /v1/records", http.StatusOK).decode(t, &owned)
 	bob.get(t, "/v1/shared").want(t, "GET /v1/shared", http.StatusOK).decode(t, &shared)
 	bob.get(t, "/v1/records").want(t, "GET /v1/records as bob", http.StatusOK).decode(t, &none)
@@ -61,7 +62,7 @@ func TestRecords_PutVersion_HappyPath(t *testing.T) {
 	alice.send(t, http.MethodDelete, recordPath(f.ID), "", nil).want(t, "DELETE", http.StatusOK)
 	bob.get(t, recordPath(f.ID)).want(t, "GET record as bob after DELETE", http.StatusNotFound)
 	alice.get(t, versionPath(f.ID, 2)+"/body").want(t, "GET body after DELETE", http.StatusNotFound)
-	var tomb recordView
+	var tomb api.Record
 	alice.get(t, recordPath(f.ID)).want(t, "GET record after DELETE", http.StatusOK).decode(t, &tomb)
 	if !tomb.Deleted || tomb.Header != nil {
 		t.Fatalf("GET record after DELETE = %+v, want a tombstone", tomb)
@@ -162,7 +163,7 @@ func TestRecords_IDOR(t *testing.T) {
 	alice, bob, mallory := newRecAccount(t, ts, "alice"), newRecAccount(t, ts, "bob"), newRecAccount(t, ts, "mallory")
 	f := createRecord(t, alice, recPlain(3000), recReader{bob, format.RightRead | format.RightWrite})
 	own := createRecord(t, mallory, recPlain(10)) // mallory's own, to swap ids into
-	alice.json(t, http.MethodPost, "/v1/chains/"+alice.ID.String(), chainJSON{Seq: 1, Entry: []byte("e1")}).want(t, "POST chain", http.StatusCreated)
+	alice.json(t, http.MethodPost, "/v1/chains/"+alice.ID.String(), api.ChainItem{Seq: 1, Entry: []byte("e1")}).want(t, "POST chain", http.StatusCreated)
 
 	before := idorSnapshot(t, ts, f.ID, alice.ID)
 	ghost := newRecord(t, alice, recPlain(10)).ID // never uploaded
@@ -184,16 +185,16 @@ func TestRecords_IDOR(t *testing.T) {
 			mallory.get(t, path).want(t, "mallory GET "+path, http.StatusNotFound)
 		}
 		mallory.send(t, http.MethodDelete, recordPath(id), "", nil).want(t, "mallory DELETE", http.StatusNotFound)
-		mallory.json(t, http.MethodPut, recordPath(id)+"/acl", sharingRequest{ACL: acl2.Marshal()}).want(t, "mallory PUT acl", http.StatusNotFound)
+		mallory.json(t, http.MethodPut, recordPath(id)+"/acl", api.Sharing{ACL: acl2.Marshal()}).want(t, "mallory PUT acl", http.StatusNotFound)
 	}
 	mallory.put(t, asMallory).want(t, "mallory PUT v2 as herself", http.StatusNotFound)
 	mallory.put(t, asAlice).want(t, "mallory PUT v2 as alice", http.StatusForbidden)
 	mallory.put(t, over.V1).want(t, "mallory PUT v1 over alice's id", http.StatusNotFound)
 	mallory.putRaw(t, f.ID, 2, own.V1.frame()).want(t, "mallory PUT her record's frame at alice's URL", http.StatusBadRequest)
-	mallory.json(t, http.MethodPost, "/v1/chains/"+alice.ID.String(), chainJSON{Seq: 2, Entry: []byte("m")}).want(t, "mallory POST alice's chain", http.StatusForbidden)
+	mallory.json(t, http.MethodPost, "/v1/chains/"+alice.ID.String(), api.ChainItem{Seq: 2, Entry: []byte("m")}).want(t, "mallory POST alice's chain", http.StatusForbidden)
 
 	// Lists show mallory only her own.
-	var owned, shared listView
+	var owned, shared api.RecordList
 	mallory.get(t, "/v1/records").want(t, "GET /v1/records", http.StatusOK).decode(t, &owned)
 	mallory.get(t, "/v1/records?after="+strings.Repeat("0", 64)+"&limit=1000").want(t, "GET /v1/records paged", http.StatusOK)
 	mallory.get(t, "/v1/shared").want(t, "GET /v1/shared", http.StatusOK).decode(t, &shared)
@@ -203,7 +204,7 @@ func TestRecords_IDOR(t *testing.T) {
 
 	// bob reads but does not own: owner-only routes are 403, not 404.
 	bob.send(t, http.MethodDelete, recordPath(f.ID), "", nil).want(t, "bob DELETE", http.StatusForbidden)
-	bob.json(t, http.MethodPut, recordPath(f.ID)+"/acl", sharingRequest{ACL: acl2.Marshal()}).want(t, "bob PUT acl", http.StatusForbidden)
+	bob.json(t, http.MethodPut, recordPath(f.ID)+"/acl", api.Sharing{ACL: acl2.Marshal()}).want(t, "bob PUT acl", http.StatusForbidden)
 
 	if after := idorSnapshot(t, ts, f.ID, alice.ID); after != before {
 		t.Fatalf("store after the attempts = %+v, want %+v", after, before)
@@ -442,8 +443,8 @@ func TestRecords_PutVersion_Oversize(t *testing.T) {
 	// JSON bodies over 64 KiB, and an oversized tombstone entry.
 	alice.put(t, f.V1).want(t, "PUT v1", http.StatusCreated)
 	huge := bytes.Repeat([]byte{'a'}, maxJSON)
-	alice.json(t, http.MethodPut, recordPath(f.ID)+"/acl", sharingRequest{ACL: huge}).want(t, "PUT acl over 64 KiB", http.StatusRequestEntityTooLarge)
-	alice.json(t, http.MethodPost, "/v1/chains/"+alice.ID.String(), chainJSON{Seq: 1, Entry: huge}).want(t, "POST chain over 64 KiB", http.StatusRequestEntityTooLarge)
+	alice.json(t, http.MethodPut, recordPath(f.ID)+"/acl", api.Sharing{ACL: huge}).want(t, "PUT acl over 64 KiB", http.StatusRequestEntityTooLarge)
+	alice.json(t, http.MethodPost, "/v1/chains/"+alice.ID.String(), api.ChainItem{Seq: 1, Entry: huge}).want(t, "POST chain over 64 KiB", http.StatusRequestEntityTooLarge)
 	alice.send(t, http.MethodDelete, recordPath(f.ID), "application/octet-stream", bytes.NewReader(make([]byte, maxChainItem+1))).want(t, "DELETE with a large entry", http.StatusRequestEntityTooLarge)
 	if h, _ := storedHead(t, ts, f.ID); h.ACLSeq != 1 || h.IsDeleted() {
 		t.Fatalf("head after oversize requests = %+v, want unchanged", h)

@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"fmt"
+	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 	"time"
 
@@ -33,11 +34,6 @@ type challengeRequest struct {
 	DeviceID  string `json:"device_id"`
 }
 
-type challengeResponse struct {
-	Nonce   []byte    `json:"nonce"`
-	Expires time.Time `json:"expires"`
-}
-
 // postChallenge issues a nonce for an account and device. It does not look
 // either up: whether they exist is checked when the nonce comes back signed,
 // so the endpoint tells an anonymous caller nothing.
@@ -55,7 +51,7 @@ func (s *Server) postChallenge(w http.ResponseWriter, r *http.Request) error {
 		return identBadRequest("bad_device_id", "device_id is not 64 lowercase hex digits")
 	}
 	nonce, expires := s.challenges.issue(acct, dev, s.now())
-	writeJSON(w, http.StatusOK, challengeResponse{Nonce: nonce[:], Expires: expires.UTC()})
+	writeJSON(w, http.StatusOK, api.Challenge{Nonce: nonce[:], Expires: expires.UTC()})
 	return nil
 }
 

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 
 	"github.com/gorilla/mux"
@@ -17,41 +18,16 @@ func (s *Server) sharingRoutes(r *mux.Router) {
 	r.HandleFunc("/shared", s.authed(s.listShared)).Methods(http.MethodGet)
 }
 
-// sharingRequest is the body of PUT /v1/records/{id}/acl. ACL, when present,
-// is the next signed ACL; Grants are signed grants filed under the accounts
-// named; Revoke names accounts whose grants on the record end. Without an
-// ACL, only grants for the current ACL may be added.
-type sharingRequest struct {
-	ACL    []byte       `json:"acl,omitempty"`
-	Grants []grantJSON  `json:"grants,omitempty"`
-	Revoke []revokeJSON `json:"revoke,omitempty"`
-	Chain  *chainJSON   `json:"chain,omitempty"`
-}
-
-type grantJSON struct {
-	Account string `json:"account"`
-	Grant   []byte `json:"grant"`
-}
-
-type revokeJSON struct {
-	Account string `json:"account"`
-}
-
-// chainJSON is an account-chain entry of the caller and the seq it takes.
-type chainJSON struct {
-	Seq   uint64 `json:"seq"`
-	Entry []byte `json:"entry"`
-}
-
-// item checks the entry's bounds and returns it as a chain item.
-func (cj *chainJSON) item() (*chainItem, error) {
+// chainItemOf checks the bounds of an account-chain entry of the caller and
+// the seq it takes, and returns it as a chain item.
+func chainItemOf(cj *api.ChainItem) (*chainItem, error) {
 	if cj.Seq == 0 || len(cj.Entry) == 0 || len(cj.Entry) > maxChainEntry {
 		return nil, errorf(http.StatusBadRequest, "bad_chain_entry", "a chain entry has a seq ≥ 1 and 1 to %d bytes", maxChainEntry)
 	}
 	return &chainItem{Seq: cj.Seq, Entry: cj.Entry}, nil
 }
 
-// sharingUpdate is a decoded sharingRequest, ids parsed, nothing verified.
+// sharingUpdate is a decoded api.Sharing, ids parsed, nothing verified.
 type sharingUpdate struct {
 	ACL    []byte
 	Grants []frameGrant
@@ -61,7 +37,7 @@ type sharingUpdate struct {
 
 // decodeSharingRequest reads and decodes the body of an ACL update.
 func decodeSharingRequest(w http.ResponseWriter, r *http.Request) (*sharingUpdate, error) {
-	var req sharingRequest
+	var req api.Sharing
 	if err := decodeJSON(w, r, &req); err != nil {
 		return nil, err
 	}
@@ -87,7 +63,7 @@ func decodeSharingRequest(w http.ResponseWriter, r *http.Request) (*sharingUpdat
 		u.Revoke = append(u.Revoke, acct)
 	}
 	if req.Chain != nil {
-		item, err := req.Chain.item()
+		item, err := chainItemOf(req.Chain)
 		if err != nil {
 			return nil, err
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,10 +15,10 @@ import (
 )
 
 // grantsJSON turns frame grants into the JSON of an ACL update.
-func grantsJSON(gs ...frameGrant) []grantJSON {
-	out := make([]grantJSON, 0, len(gs))
+func grantsJSON(gs ...frameGrant) []api.SharedGrant {
+	out := make([]api.SharedGrant, 0, len(gs))
 	for _, g := range gs {
-		out = append(out, grantJSON{Account: g.Account.String(), Grant: g.Signed})
+		out = append(out, api.SharedGrant{Account: g.Account.String(), Grant: g.Signed})
 	}
 	return out
 }
@@ -32,7 +33,7 @@ func TestSharing_PutACL_ShareAndRevoke(t *testing.T) {
 	// Share with carol: same epoch, one more reader, one grant.
 	acl2 := signedACL(t, f.ID, alice, 2, f.ACL.Hash(), 1, recReader{bob, format.RightRead}, recReader{carol, format.RightRead})
 	var res sharingResult
-	alice.json(t, http.MethodPut, path, sharingRequest{ACL: acl2.Marshal(), Grants: grantsJSON(sealedGrant(t, f.ID, 1, f.EpochKey, alice, carol))}).
+	alice.json(t, http.MethodPut, path, api.Sharing{ACL: acl2.Marshal(), Grants: grantsJSON(sealedGrant(t, f.ID, 1, f.EpochKey, alice, carol))}).
 		want(t, "PUT acl sharing with carol", http.StatusOK).decode(t, &res)
 	if res.ACLSeq != 2 || res.Epoch != 1 || res.Revoked != 0 || res.ACLHash != store.Hash(acl2.Hash()).String() {
 		t.Fatalf("PUT acl sharing with carol = %+v, want seq 2, epoch 1, nothing revoked", res)
@@ -40,7 +41,7 @@ func TestSharing_PutACL_ShareAndRevoke(t *testing.T) {
 	if got := openAs(t, carol, f.ID, 1); !bytes.Equal(got, recPlain(3000)) {
 		t.Fatalf("carol opened %d bytes, want the 3000 sealed", len(got))
 	}
-	var shared listView
+	var shared api.RecordList
 	carol.get(t, "/v1/shared").want(t, "GET /v1/shared as carol", http.StatusOK).decode(t, &shared)
 	if len(shared.Records) != 1 || shared.Records[0].ID != f.ID.String() || shared.Records[0].ACLSeq != 2 {
 		t.Fatalf("GET /v1/shared as carol = %+v, want the record at ACL seq 2", shared)
@@ -48,16 +49,16 @@ func TestSharing_PutACL_ShareAndRevoke(t *testing.T) {
 
 	// A stale ACL (seq 2 again) loses.
 	stale := signedACL(t, f.ID, alice, 2, f.ACL.Hash(), 1, recReader{bob, format.RightRead})
-	alice.json(t, http.MethodPut, path, sharingRequest{ACL: stale.Marshal()}).want(t, "PUT a stale acl", http.StatusPreconditionFailed)
+	alice.json(t, http.MethodPut, path, api.Sharing{ACL: stale.Marshal()}).want(t, "PUT a stale acl", http.StatusPreconditionFailed)
 
 	// Revoke bob: a new epoch whose key goes to alice and carol.
 	key2 := make([]byte, 32)
 	rand.Read(key2)
 	acl3 := signedACL(t, f.ID, alice, 3, acl2.Hash(), 2, recReader{carol, format.RightRead})
-	alice.json(t, http.MethodPut, path, sharingRequest{
+	alice.json(t, http.MethodPut, path, api.Sharing{
 		ACL:    acl3.Marshal(),
 		Grants: grantsJSON(sealedGrant(t, f.ID, 2, key2, alice, alice), sealedGrant(t, f.ID, 2, key2, alice, carol)),
-		Revoke: []revokeJSON{{Account: bob.ID.String()}},
+		Revoke: []api.Revoked{{Account: bob.ID.String()}},
 	}).want(t, "PUT acl revoking bob", http.StatusOK).decode(t, &res)
 	if res.ACLSeq != 3 || res.Epoch != 2 || res.Revoked != 1 {
 		t.Fatalf("PUT acl revoking bob = %+v, want seq 3, epoch 2, one key revoked", res)
@@ -81,7 +82,7 @@ func TestSharing_PutACL_ShareAndRevoke(t *testing.T) {
 
 	// The whole ACL history is there for readers.
 	for seq, want := range map[string]*format.ACL{"1": f.firstACL(t), "2": acl2, "3": acl3, "": acl3} {
-		var v aclView
+		var v api.ACL
 		q := ""
 		if seq != "" {
 			q = "?seq=" + seq
@@ -99,7 +100,7 @@ func TestSharing_PutACL_ShareAndRevoke(t *testing.T) {
 	acl4 := signedACL(t, f.ID, alice, 4, acl3.Hash(), 3)
 	key3 := make([]byte, 32)
 	rand.Read(key3)
-	alice.json(t, http.MethodPut, path, sharingRequest{ACL: acl4.Marshal(), Grants: grantsJSON(sealedGrant(t, f.ID, 3, key3, alice, alice))}).
+	alice.json(t, http.MethodPut, path, api.Sharing{ACL: acl4.Marshal(), Grants: grantsJSON(sealedGrant(t, f.ID, 3, key3, alice, alice))}).
 		want(t, "PUT acl dropping carol", http.StatusOK).decode(t, &res)
 	if res.Revoked != 1 {
 		t.Fatalf("PUT acl dropping carol = %+v, want her key revoked", res)
@@ -125,28 +126,28 @@ func TestSharing_PutACL_Refused(t *testing.T) {
 	badSigner.Sign(bob.Identity)
 	for _, tc := range []struct {
 		name   string
-		req    sharingRequest
+		req    api.Sharing
 		status int
 	}{
-		{"an empty update", sharingRequest{}, http.StatusBadRequest},
-		{"an ACL that does not parse", sharingRequest{ACL: []byte("acl")}, http.StatusBadRequest},
-		{"an ACL of another record", sharingRequest{ACL: signedACL(t, store.RecordID{1}, alice, 2, f.ACL.Hash(), 1).Marshal()}, http.StatusBadRequest},
-		{"an ACL skipping a seq", sharingRequest{ACL: signedACL(t, f.ID, alice, 3, f.ACL.Hash(), 1, readers...).Marshal()}, http.StatusPreconditionFailed},
-		{"an ACL dropping a reader in the same epoch", sharingRequest{ACL: next(1, readers[1]).Marshal()}, http.StatusBadRequest},
-		{"an ACL skipping an epoch", sharingRequest{ACL: next(3, readers...).Marshal()}, http.StatusBadRequest},
-		{"an ACL signed by a reader", sharingRequest{ACL: badSigner.Marshal()}, http.StatusBadRequest},
-		{"a grant to a key the ACL does not list", sharingRequest{ACL: next(1, readers...).Marshal(),
+		{"an empty update", api.Sharing{}, http.StatusBadRequest},
+		{"an ACL that does not parse", api.Sharing{ACL: []byte("acl")}, http.StatusBadRequest},
+		{"an ACL of another record", api.Sharing{ACL: signedACL(t, store.RecordID{1}, alice, 2, f.ACL.Hash(), 1).Marshal()}, http.StatusBadRequest},
+		{"an ACL skipping a seq", api.Sharing{ACL: signedACL(t, f.ID, alice, 3, f.ACL.Hash(), 1, readers...).Marshal()}, http.StatusPreconditionFailed},
+		{"an ACL dropping a reader in the same epoch", api.Sharing{ACL: next(1, readers[1]).Marshal()}, http.StatusBadRequest},
+		{"an ACL skipping an epoch", api.Sharing{ACL: next(3, readers...).Marshal()}, http.StatusBadRequest},
+		{"an ACL signed by a reader", api.Sharing{ACL: badSigner.Marshal()}, http.StatusBadRequest},
+		{"a grant to a key the ACL does not list", api.Sharing{ACL: next(1, readers...).Marshal(),
 			Grants: grantsJSON(sealedGrant(t, f.ID, 1, f.EpochKey, alice, carol))}, http.StatusBadRequest},
-		{"a grant signed by a reader without share", sharingRequest{ACL: next(1, withCarol...).Marshal(),
+		{"a grant signed by a reader without share", api.Sharing{ACL: next(1, withCarol...).Marshal(),
 			Grants: grantsJSON(sealedGrant(t, f.ID, 1, f.EpochKey, bob, carol))}, http.StatusForbidden},
-		{"a grant of another record", sharingRequest{ACL: next(1, withCarol...).Marshal(),
+		{"a grant of another record", api.Sharing{ACL: next(1, withCarol...).Marshal(),
 			Grants: grantsJSON(sealedGrant(t, store.RecordID{1}, 1, f.EpochKey, alice, carol))}, http.StatusBadRequest},
-		{"a revocation of a reader still listed", sharingRequest{ACL: next(2, readers...).Marshal(),
-			Revoke: []revokeJSON{{Account: bob.ID.String()}}}, http.StatusBadRequest},
-		{"a revocation without an ACL", sharingRequest{Revoke: []revokeJSON{{Account: bob.ID.String()}}}, http.StatusBadRequest},
-		{"a revocation of a bad id", sharingRequest{Revoke: []revokeJSON{{Account: "B0B"}}}, http.StatusBadRequest},
-		{"a grant for a bad account id", sharingRequest{Grants: []grantJSON{{Account: strings.Repeat("F", 64), Grant: []byte("g")}}}, http.StatusBadRequest},
-		{"a chain entry with seq 0", sharingRequest{Chain: &chainJSON{Entry: []byte("e")}}, http.StatusBadRequest},
+		{"a revocation of a reader still listed", api.Sharing{ACL: next(2, readers...).Marshal(),
+			Revoke: []api.Revoked{{Account: bob.ID.String()}}}, http.StatusBadRequest},
+		{"a revocation without an ACL", api.Sharing{Revoke: []api.Revoked{{Account: bob.ID.String()}}}, http.StatusBadRequest},
+		{"a revocation of a bad id", api.Sharing{Revoke: []api.Revoked{{Account: "B0B"}}}, http.StatusBadRequest},
+		{"a grant for a bad account id", api.Sharing{Grants: []api.SharedGrant{{Account: strings.Repeat("F", 64), Grant: []byte("g")}}}, http.StatusBadRequest},
+		{"a chain entry with seq 0", api.Sharing{Chain: &api.ChainItem{Entry: []byte("e")}}, http.StatusBadRequest},
 	} {
 		alice.json(t, http.MethodPut, path, tc.req).want(t, "PUT acl with "+tc.name, tc.status)
 	}
@@ -157,14 +158,14 @@ func TestSharing_PutACL_Refused(t *testing.T) {
 	}
 
 	// A share delegate's grant is accepted, filed by the owner.
-	alice.json(t, http.MethodPut, path, sharingRequest{ACL: next(1, withCarol...).Marshal(),
+	alice.json(t, http.MethodPut, path, api.Sharing{ACL: next(1, withCarol...).Marshal(),
 		Grants: grantsJSON(sealedGrant(t, f.ID, 1, f.EpochKey, dave, carol)),
-		Chain:  &chainJSON{Seq: 1, Entry: []byte("shared with carol")}}).want(t, "PUT acl with a delegate's grant", http.StatusOK)
+		Chain:  &api.ChainItem{Seq: 1, Entry: []byte("shared with carol")}}).want(t, "PUT acl with a delegate's grant", http.StatusOK)
 	if got := openAs(t, carol, f.ID, 1); !bytes.Equal(got, recPlain(100)) {
 		t.Fatalf("carol opened %d bytes with dave's grant, want 100", len(got))
 	}
 	// Grants alone, for the ACL in force.
-	alice.json(t, http.MethodPut, path, sharingRequest{Grants: grantsJSON(sealedGrant(t, f.ID, 1, f.EpochKey, alice, carol))}).
+	alice.json(t, http.MethodPut, path, api.Sharing{Grants: grantsJSON(sealedGrant(t, f.ID, 1, f.EpochKey, alice, carol))}).
 		want(t, "PUT acl with grants only", http.StatusOK)
 	if es, _ := ts.Store.Chain(context.Background(), alice.ID, 1, 0); len(es) != 1 || string(es[0].Entry) != "shared with carol" {
 		t.Fatalf("Chain(alice) = %v, want the entry sent with the ACL", es)

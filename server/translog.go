@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 	"strconv"
 	"strings"
@@ -21,7 +22,7 @@ import (
 	"github.com/blindvault/blindvault/server/store"
 )
 
-// The transparency log (BRIEF §3.9, docs/spec/log-v1.md). Every security
+// The transparency log (docs/spec/log-v1.md). Every security
 // event is appended as an entry in the same store transaction as the change it
 // records; the server signs checkpoints of the tree with a log key kept apart
 // from its other secrets, and every write answer carries a receipt: the
@@ -69,13 +70,8 @@ func (c *checkpoints) at(size int64, hr tlog.HashReader) ([]byte, error) {
 }
 
 // Receipt proves that an entry is in the log: its index, the entry, an
-// inclusion proof in the tree of the signed checkpoint.
-type Receipt struct {
-	Index      int64    `json:"index"`
-	Entry      []byte   `json:"entry"`
-	Proof      [][]byte `json:"proof"`
-	Checkpoint string   `json:"checkpoint"`
-}
+// inclusion proof in the tree of the signed checkpoint (api.Receipt).
+type Receipt = api.Receipt
 
 // receipts returns the receipt of a committed batch's first entry, the one
 // that records the operation itself (the version written, the ACL changed,
@@ -174,7 +170,7 @@ func (s *Server) logRoutes(r *mux.Router) {
 }
 
 func (s *Server) getLogKey(w http.ResponseWriter, r *http.Request) error {
-	writeJSON(w, http.StatusOK, map[string]string{"origin": s.checkpoints.origin, "key": s.cfg.LogVerifierKey})
+	writeJSON(w, http.StatusOK, api.LogKey{Origin: s.checkpoints.origin, Key: s.cfg.LogVerifierKey})
 	return nil
 }
 
@@ -263,7 +259,7 @@ func (s *Server) proof(w http.ResponseWriter, r *http.Request, prove func(size i
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"hashes": hashBytes(hs)})
+	writeJSON(w, http.StatusOK, api.Consistency{Hashes: hashBytes(hs)})
 	return nil
 }
 

@@ -37,7 +37,8 @@ import (
 	"github.com/blindvault/blindvault/wasm/web"
 )
 
-// wasmBudget is BRIEF §7's size budget: blindvault.wasm with brotli.
+// wasmBudget is the size budget of blindvault.wasm with brotli
+// (docs/benchmarks.md, Browser).
 const wasmBudget = 1.5 * (1 << 20)
 
 var (

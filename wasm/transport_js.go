@@ -11,7 +11,8 @@ import (
 )
 
 // fetchTransport is the SDK's Transport in the browser: each request is one
-// fetch(). net/http stays out of the build (BRIEF §7).
+// fetch(). net/http stays out of the build, for the size budget of
+// docs/benchmarks.md (Browser).
 type fetchTransport struct {
 	base  string   // the server's URL, no trailing slash
 	fetch js.Value // globalThis.fetch, or the caller's

@@ -78,8 +78,8 @@ func brotliSize(t *testing.T, file string) int {
 	return len(out)
 }
 
-// TestWasm_SizeBudget holds blindvault.wasm to BRIEF §7's 1.5 MiB with
-// brotli, and net/http and tink out of it.
+// TestWasm_SizeBudget holds blindvault.wasm to its 1.5 MiB budget with
+// brotli (docs/benchmarks.md, Browser), and net/http and tink out of it.
 func TestWasm_SizeBudget(t *testing.T) {
 	file := filepath.Join(built(t), "blindvault.wasm")
 	st, err := os.Stat(file)

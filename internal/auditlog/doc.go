@@ -1,5 +1,5 @@
-// Package auditlog defines Blindvault's transparency log (BRIEF §3.9,
-// docs/spec/log-v1.md): the entries the server appends for every security
+// Package auditlog defines Blindvault's transparency log
+// (docs/spec/log-v1.md): the entries the server appends for every security
 // event, the checkpoints it signs over their Merkle tree (RFC 6962 hashing,
 // golang.org/x/mod/sumdb/tlog), and the witness cosignatures
 // (c2sp.org/tlog-cosignature) that let clients detect a forked log.

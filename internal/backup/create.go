@@ -6,13 +6,15 @@ import (
 	"crypto/rand"
 	"fmt"
 
+	"github.com/blindvault/blindvault/internal/backupwire"
 	"github.com/blindvault/blindvault/internal/keyfile"
 )
 
 // Create makes the backup blob of an account's secret (the whole key history,
 // opaque here) with a passphrase slot and a recovery-code slot. It returns the
 // blob, the recovery code to show once (FormatRecoveryCode form) and the OPRF
-// set-up that registration sends (0x01 ‖ backup auth public key).
+// set-up that registration sends (backupwire.OPRFSetup: 0x01 ‖ passphrase auth
+// public key ‖ recovery auth public key).
 //
 // A weak passphrase (keyfile.CheckPassphrase) and parameters outside the
 // floor and ceiling are refused before anything is derived or sent. The
@@ -43,6 +45,6 @@ func Create(ctx context.Context, srv OPRFServer, accountID [32]byte, secret, pas
 	rand.Read(nonce[:])
 	prefix := encodePrefix(accountID, slots, nonce[:])
 	body := newGCM(backupKey).Seal(nil, nonce[:], secret, bodyAAD(prefix))
-	setup := OPRFSetup(auth.Public().(ed25519.PublicKey), recoveryAuth(accountID, code).Public().(ed25519.PublicKey))
+	setup := backupwire.OPRFSetup(auth.Public().(ed25519.PublicKey), recoveryAuth(accountID, code).Public().(ed25519.PublicKey))
 	return encode(prefix, body), FormatRecoveryCode(code), setup, nil
 }

@@ -3,6 +3,8 @@ package backup
 import (
 	"errors"
 	"fmt"
+
+	"github.com/blindvault/blindvault/internal/backupwire"
 )
 
 var (
@@ -39,6 +41,8 @@ var (
 	// a malformed answer, or a proof that does not verify against the public
 	// key (a server that evaluated with another key). It wraps circl's error.
 	ErrOPRF = errors.New("backup: oprf")
-	// ErrBadSetup is an OPRF set-up that is not 0x01 ‖ an Ed25519 public key.
-	ErrBadSetup = errors.New("backup: malformed oprf set-up")
+	// ErrBadSetup is an OPRF set-up that is not 0x01 ‖ two Ed25519 public
+	// keys that pass the key rule; it is backupwire.ErrBadSetup, which
+	// backupwire.ParseOPRFSetup returns.
+	ErrBadSetup = backupwire.ErrBadSetup
 )

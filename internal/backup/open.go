@@ -10,7 +10,7 @@ import (
 )
 
 // DeriveAuth derives, from the passphrase, the backup auth key (to sign
-// ReleaseMessage) and the passphrase slot key (for Open). It needs no blob:
+// backupwire.ReleaseMessage) and the passphrase slot key (for Open). It needs no blob:
 // the salt follows from the account id, and params are those given to Create
 // (DefaultParams unless the user chose others).
 //

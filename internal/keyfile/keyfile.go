@@ -34,7 +34,7 @@ const (
 	saltSize = 16
 	// MaxFileSize bounds what a reader accepts before parsing anything.
 	MaxFileSize = 64 << 10
-	// MaxPassphrase bounds passphrases (BRIEF §3.7).
+	// MaxPassphrase bounds passphrases (docs/spec/format-v1.md §8).
 	MaxPassphrase = 1024
 	// MinPassphrase is the shortest passphrase accepted for new files.
 	MinPassphrase = 12

@@ -1,0 +1,185 @@
+// Package api declares the JSON bodies of Blindvault's HTTP API
+// (docs/api/openapi.yaml is the contract), shared by the server, which
+// writes them, and the SDK, which reads them.
+//
+// Ids and hashes are lowercase hex; signed objects are standard base64
+// (encoding/json's []byte), to be parsed and verified by the client: the
+// server's word on any of them is worth nothing. The package holds types
+// only, no logic, so the server may import it without linking anything that
+// opens a record, a grant or a backup.
+//
+// The field order of each struct is the order of its JSON output; changing
+// it changes the server's bytes.
+package api
+
+import "time"
+
+// Receipt proves that a log entry is in the log: the entry, its index, and its
+// inclusion proof in the tree of the signed checkpoint (docs/spec/log-v1.md §5).
+type Receipt struct {
+	Index      int64    `json:"index"`
+	Entry      []byte   `json:"entry"`
+	Proof      [][]byte `json:"proof"`
+	Checkpoint string   `json:"checkpoint"`
+}
+
+// Receipts is the part every write answer shares: its log receipts.
+type Receipts struct {
+	Receipts []Receipt `json:"receipts"`
+}
+
+// Account is an account in the directory (GET /v1/accounts/{id},
+// /v1/directory/{handle}): never the backup blob or the OPRF set-up.
+type Account struct {
+	AccountID string     `json:"account_id"`
+	Handle    string     `json:"handle"`
+	Role      string     `json:"role"`
+	Status    string     `json:"status"`
+	CardSeq   uint64     `json:"card_seq"`
+	KeyCard   []byte     `json:"key_card"`
+	Created   *time.Time `json:"created,omitempty"`
+	Cards     []Card     `json:"cards,omitempty"` // the directory's card history
+}
+
+// Card is one key card of an account's history.
+type Card struct {
+	Seq     uint64     `json:"seq"`
+	KeyCard []byte     `json:"key_card"`
+	Added   *time.Time `json:"added,omitempty"`
+}
+
+// Record is a record at one version with the ACL in force and the caller's
+// own grants (GET /v1/records/{id}).
+type Record struct {
+	ID         string   `json:"id"`
+	Owner      string   `json:"owner"`
+	Version    uint64   `json:"version"`
+	HeaderHash string   `json:"header_hash"`
+	PrevHash   string   `json:"prev_hash,omitempty"`
+	Author     string   `json:"author,omitempty"`
+	ACLSeq     uint64   `json:"acl_seq"`
+	Deleted    bool     `json:"deleted"`
+	Header     []byte   `json:"header,omitempty"`
+	ACL        []byte   `json:"acl,omitempty"`
+	Grants     [][]byte `json:"grants"`
+	// LogSalt names people in the record's log entries; only those who may
+	// read the record see it.
+	LogSalt []byte `json:"log_salt,omitempty"`
+}
+
+// Head is a record in a list (GET /v1/records, /v1/shared).
+type Head struct {
+	ID         string     `json:"id"`
+	Owner      string     `json:"owner"`
+	Version    uint64     `json:"version"`
+	HeaderHash string     `json:"header_hash"`
+	ACLSeq     uint64     `json:"acl_seq"`
+	Created    time.Time  `json:"created"`
+	Updated    time.Time  `json:"updated"`
+	Deleted    *time.Time `json:"deleted,omitempty"`
+}
+
+// RecordList is one page of records; Next, when set, is the after= of the
+// next page.
+type RecordList struct {
+	Records []Head `json:"records"`
+	Next    string `json:"next,omitempty"`
+}
+
+// ACL is one ACL of a record (GET /v1/records/{id}/acl).
+type ACL struct {
+	Record  string    `json:"record"`
+	Seq     uint64    `json:"seq"`
+	Hash    string    `json:"hash"`
+	ACL     []byte    `json:"acl"`
+	Created time.Time `json:"created"`
+}
+
+// ChainItem is an account-chain entry and the seq it takes: the body of an
+// append, and the chain part of a request that appends with another change.
+type ChainItem struct {
+	Seq   uint64 `json:"seq"`
+	Entry []byte `json:"entry"`
+}
+
+// ChainPage is a page of an account's chain (GET /v1/chains/{account});
+// Next, when set, is the from= of the next page.
+type ChainPage struct {
+	Account string      `json:"account"`
+	Entries []ChainItem `json:"entries"`
+	Next    uint64      `json:"next,omitempty"`
+}
+
+// ChainAppended answers an append.
+type ChainAppended struct {
+	Seq      uint64    `json:"seq"`
+	Receipts []Receipt `json:"receipts"`
+}
+
+// Sharing is the body of PUT /v1/records/{id}/acl: a new ACL with grants for
+// it, accounts whose grants end, and the owner's chain entry. Without an ACL,
+// only grants for the current ACL may be added.
+type Sharing struct {
+	ACL    []byte        `json:"acl,omitempty"`
+	Grants []SharedGrant `json:"grants,omitempty"`
+	Revoke []Revoked     `json:"revoke,omitempty"`
+	Chain  *ChainItem    `json:"chain,omitempty"`
+}
+
+// SharedGrant is a signed grant for one reader account.
+type SharedGrant struct {
+	Account string `json:"account"`
+	Grant   []byte `json:"grant"`
+}
+
+// Revoked names an account whose grants end.
+type Revoked struct {
+	Account string `json:"account"`
+}
+
+// OPRFKey is an account's backup OPRF public key (GET /v1/backup/{a}/oprf-key).
+type OPRFKey struct {
+	Suite     string `json:"suite"`      // "ristretto255-SHA512"
+	PublicKey []byte `json:"public_key"` // 32-byte ristretto255 element
+}
+
+// EvaluateRequest is the body of POST /v1/backup/{a}/evaluate.
+type EvaluateRequest struct {
+	Blinded []byte `json:"blinded"` // 32-byte ristretto255 element
+}
+
+// Evaluated answers an evaluation.
+type Evaluated struct {
+	Evaluated []byte `json:"evaluated"` // 32-byte ristretto255 element
+	Proof     []byte `json:"proof"`     // 64-byte DLEQ proof c ‖ s
+}
+
+// Challenge is a single-use nonce: the answer of POST /v1/auth/challenge and
+// of POST /v1/backup/{a}/challenge.
+type Challenge struct {
+	Nonce   []byte    `json:"nonce"` // 32 bytes
+	Expires time.Time `json:"expires"`
+}
+
+// ReleaseRequest is the body of POST /v1/backup/{a}/release.
+type ReleaseRequest struct {
+	Nonce     []byte `json:"nonce"`     // 32 bytes from /challenge
+	Signature []byte `json:"signature"` // 64-byte Ed25519 signature
+}
+
+// Released answers a release: the backup blob.
+type Released struct {
+	Backup []byte `json:"backup"`
+}
+
+// LogKey is the log's origin and note verifier key (GET /v1/log/key). Its
+// fields are in alphabetical order, as the server wrote them from a map.
+type LogKey struct {
+	Key    string `json:"key"`
+	Origin string `json:"origin"`
+}
+
+// Consistency is a consistency proof (GET /v1/log/consistency).
+type Consistency struct {
+	Hashes [][]byte `json:"hashes"`
+}
