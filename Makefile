@@ -9,7 +9,7 @@ PKGS        := ./...
 # are built with !js.
 WASM_PKGS   := ./internal/format/... ./internal/cobble ./internal/grant ./internal/merkle ./internal/padding \
                ./internal/record ./internal/keyfile ./internal/backup ./internal/auditlog ./internal/atomicfile \
-               ./sdk ./wasm
+               ./sdk ./wasm ./wasm/internal/objects
 WASM_EXEC   := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 
 .PHONY: test test-wasm lint bench fuzz soak demo wasm portal wasm-figures

@@ -47,7 +47,9 @@ type Config struct {
 // Client is one account on one device, talking to one server. Every answer of
 // the server is verified before it is used; see the package documentation for
 // the checks. A Client is safe for concurrent use; its operations run one at a
-// time.
+// time, and its accessors (Handle, Role, Card, AccountID, Checkpoint) wait for
+// a running operation to finish. Its methods must not be called from a
+// BodySealer the client is running.
 type Client struct {
 	cfg       Config
 	transport Transport
@@ -126,23 +128,37 @@ func (c *Client) accountID() [32]byte { return c.id.card.c.AccountID }
 
 // AccountID returns the account's id, or zero before Register or Login.
 func (c *Client) AccountID() [32]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.id == nil {
 		return [32]byte{}
 	}
 	return c.accountID()
 }
 
-// Server returns the server's URL.
+// Server returns the server's URL. It is fixed by Connect, so it needs no
+// lock.
 func (c *Client) Server() string { return c.origin }
 
-// Handle returns the account's handle.
-func (c *Client) Handle() string { return c.prof.Handle }
+// Handle returns the account's handle, or "" before Register or Login.
+func (c *Client) Handle() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.prof.Handle
+}
 
-// Role returns the account's server role (patient, clinician, service, admin).
-func (c *Client) Role() string { return c.prof.Role }
+// Role returns the account's server role (patient, clinician, service,
+// admin), or "" before Register or Login.
+func (c *Client) Role() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.prof.Role
+}
 
 // Card returns the account's key card, or nil before Register or Login.
 func (c *Client) Card() *KeyCard {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.id == nil {
 		return nil
 	}

@@ -93,7 +93,62 @@ func (c *Client) loadProfile(ctx context.Context) (*profile, error) {
 	q := newProfile()
 	p.Pins, p.Orgs, p.Chains, p.Shared = orMap(p.Pins, q.Pins), orMap(p.Orgs, q.Orgs), orMap(p.Chains, q.Chains), orMap(p.Shared, q.Shared)
 	p.Salts = orMap(p.Salts, q.Salts)
+	if err := p.check(); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// check refuses a profile whose shape the client could not use: a null entry
+// in any of its maps, or a log index whose frontier does not match its size.
+// The profile is the device's own file, but a damaged one must give an error,
+// never a panic later.
+func (p *profile) check() error {
+	bad := func(what, key string) error {
+		return fmt.Errorf("%w: profile %s %q is null", ErrMalformed, what, key)
+	}
+	for k, v := range p.Pins {
+		if v == nil {
+			return bad("pin", k)
+		}
+	}
+	for k, v := range p.Orgs {
+		if v == nil {
+			return bad("organisation", k)
+		}
+	}
+	for k, v := range p.Shared {
+		if v == nil {
+			return bad("shared record", k)
+		}
+	}
+	for k, st := range p.Chains {
+		if st == nil {
+			return bad("chain", k)
+		}
+		if st.Records == nil {
+			st.Records = map[string]*chainRecord{}
+		}
+		for r, v := range st.Records {
+			if v == nil {
+				return bad("chain record", r)
+			}
+		}
+	}
+	if ix := p.LogIndex; ix != nil {
+		if _, err := ix.frontier(); err != nil {
+			return err
+		}
+		if ix.Accounts == nil {
+			ix.Accounts = map[string]*accountLog{}
+		}
+		for k, v := range ix.Accounts {
+			if v == nil {
+				return bad("log index account", k)
+			}
+		}
+	}
+	return nil
 }
 
 func orMap[K comparable, V any](m, d map[K]V) map[K]V {

@@ -14,7 +14,19 @@ import (
 
 // Storage keeps a client's profile: a few small named files. DirStorage keeps
 // them in a directory; the browser build keeps them in the page's storage.
-// Load returns an error matching fs.ErrNotExist for a file never saved.
+// An implementation must be safe for concurrent use and keep this contract
+// (sdk/storagetest checks it):
+//
+//   - Load of a name never saved returns an error matching fs.ErrNotExist.
+//   - Load returns the bytes of the last completed Save of that name (an
+//     empty value stays empty, not missing), and neither call keeps or
+//     shares the caller's slice.
+//   - Save replaces a value atomically: a concurrent or later Load sees the
+//     old value or the new one, never a mix; a failed Save leaves the old one.
+//   - A name is 1 to 64 bytes of ASCII letters, digits, '.', '_' and '-', not
+//     starting with '.'; anything else (a path separator, "..") is refused by
+//     both calls with an error matching fs.ErrInvalid.
+//   - Values of at least 16 MiB are kept.
 type Storage interface {
 	Load(ctx context.Context, name string) ([]byte, error)
 	Save(ctx context.Context, name string, data []byte) error
@@ -25,10 +37,16 @@ type Storage interface {
 type DirStorage string
 
 func (d DirStorage) Load(_ context.Context, name string) ([]byte, error) {
+	if err := checkStorageName(name); err != nil {
+		return nil, err
+	}
 	return os.ReadFile(filepath.Join(string(d), name))
 }
 
 func (d DirStorage) Save(_ context.Context, name string, data []byte) error {
+	if err := checkStorageName(name); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(string(d), 0o700); err != nil {
 		return err
 	}
@@ -46,6 +64,9 @@ type MemoryStorage struct {
 }
 
 func (m *MemoryStorage) Load(_ context.Context, name string) ([]byte, error) {
+	if err := checkStorageName(name); err != nil {
+		return nil, err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b, ok := m.files[name]
@@ -56,6 +77,9 @@ func (m *MemoryStorage) Load(_ context.Context, name string) ([]byte, error) {
 }
 
 func (m *MemoryStorage) Save(_ context.Context, name string, data []byte) error {
+	if err := checkStorageName(name); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.files == nil {
@@ -66,3 +90,17 @@ func (m *MemoryStorage) Save(_ context.Context, name string, data []byte) error 
 }
 
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// checkStorageName enforces the Storage contract's names: no path separators,
+// no "..", nothing a directory or a key prefix could misread.
+func checkStorageName(name string) error {
+	ok := name != "" && len(name) <= 64 && name[0] != '.'
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		ok = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-'
+	}
+	if !ok {
+		return fmt.Errorf("profile storage: name %q: %w", name, fs.ErrInvalid)
+	}
+	return nil
+}

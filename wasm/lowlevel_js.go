@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"syscall/js"
 
@@ -9,69 +10,33 @@ import (
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/internal/grant"
 	"github.com/blindvault/blindvault/sdk"
+	"github.com/blindvault/blindvault/wasm/internal/objects"
 )
 
 // The low-level API: format v1 objects, grants and Cobblestone-256 keys, for
 // tools, interop and the shared test vectors. Records go through the client.
 
-// signedObject is what every format v1 object provides.
-type signedObject interface {
-	Marshal() []byte
-	Hash() [32]byte
-}
-
-// objectTypes maps the type names of docs/spec/format-v1.md (and of the test
-// vectors) to their parsers and kinds.
-var objectTypes = map[string]struct {
-	kind  format.Kind
-	parse func([]byte) (signedObject, error)
-}{
-	"KeyCard":          {format.KindKeyCard, parser(format.ParseKeyCard)},
-	"KeyCardText":      {format.KindKeyCard, parser(format.ParseKeyCardText)},
-	"RoleAttestation":  {format.KindRole, parser(format.ParseRoleAttestation)},
-	"DeviceCert":       {format.KindDeviceCert, parser(format.ParseDeviceCert)},
-	"DeviceRevocation": {format.KindDeviceRevocation, parser(format.ParseDeviceRevocation)},
-	"ACL":              {format.KindACL, parser(format.ParseACL)},
-	"Grant":            {format.KindGrant, parser(format.ParseGrant)},
-	"Header":           {format.KindHeader, parser(format.ParseHeader)},
-	"AccountEntry":     {format.KindAccountEntry, parser(format.ParseAccountEntry)},
-}
-
-func parser[T signedObject](f func([]byte) (T, error)) func([]byte) (signedObject, error) {
-	return func(b []byte) (signedObject, error) {
-		o, err := f(b)
-		if err != nil {
-			return nil, err
-		}
-		return o, nil
-	}
-}
-
-// maxObject bounds an object handed to parse: the largest kind is far smaller.
-const maxObject = 1 << 20
-
 // parseObject reads (type, data): data is a Uint8Array, or a string for
-// KeyCardText.
-func parseObject(args []js.Value) (signedObject, format.Kind, error) {
+// KeyCardText. The parsing itself is objects.Parse, fuzzed natively.
+func parseObject(args []js.Value) (objects.Object, format.Kind, error) {
 	typ, err := str(arg(args, 0), "type")
 	if err != nil {
 		return nil, 0, err
 	}
-	t, ok := objectTypes[typ]
-	if !ok {
-		return nil, 0, fmt.Errorf("%w: unknown object type %q", errArgument, typ)
-	}
 	var data []byte
 	if d := arg(args, 1); d.Type() == js.TypeString {
-		if len(d.String()) > maxObject {
+		if len(d.String()) > objects.MaxSize {
 			return nil, 0, fmt.Errorf("%w: object of %d bytes", errArgument, len(d.String()))
 		}
 		data = []byte(d.String())
-	} else if data, err = bytesFromJS(d, "data", maxObject); err != nil {
+	} else if data, err = bytesFromJS(d, "data", objects.MaxSize); err != nil {
 		return nil, 0, err
 	}
-	o, err := t.parse(data)
-	return o, t.kind, err
+	o, kind, err := objects.Parse(typ, data)
+	if errors.Is(err, objects.ErrUnknownType) || errors.Is(err, objects.ErrTooLarge) {
+		return nil, 0, fmt.Errorf("%w: %w", errArgument, err)
+	}
+	return o, kind, err
 }
 
 func lowLevelAPI() map[string]any {
