@@ -64,12 +64,12 @@ func (c *Client) syncChain(ctx context.Context, account [32]byte) (*chainState, 
 		if !backed && attempt > 0 {
 			st = nil
 		}
-		next, heads, err := c.readChain(ctx, account, st, al)
+		next, err := c.readChain(ctx, account, st, al)
 		if err != nil {
 			return nil, err
 		}
-		if backed && next.Seq <= al.ChainSeq || attempt > 0 {
-			if err := checkLogged(next, heads, al, account); err != nil {
+		if attempt > 0 || (backed && next.Seq <= al.ChainSeq) {
+			if err := checkLogged(next, al, account); err != nil {
 				return nil, err
 			}
 			c.prof.Chains[key] = next
@@ -88,27 +88,23 @@ func (c *Client) syncChain(ctx context.Context, account [32]byte) (*chainState, 
 	}
 }
 
-// checkLogged checks a synced chain against the log's newest entry for it.
-func checkLogged(st *chainState, heads map[uint64]string, al *accountLog, account [32]byte) error {
+// checkLogged checks that a synced chain ends at the log's newest entry for it
+// (readChain checked that entry's hash on the way).
+func checkLogged(st *chainState, al *accountLog, account [32]byte) error {
 	switch {
 	case st.Seq < al.ChainSeq:
 		return fmt.Errorf("%w: the server shows the chain of %x up to entry %d, the log holds entry %d", ErrRollback, account[:4], st.Seq, al.ChainSeq)
 	case st.Seq > al.ChainSeq:
 		return fmt.Errorf("%w: entry %d of the chain of %x (the log holds up to %d)", ErrNotLogged, st.Seq, account[:4], al.ChainSeq)
 	}
-	head := st.Head
-	if h, ok := heads[al.ChainSeq]; ok {
-		head = h
-	}
-	if head != al.ChainHash {
-		return fmt.Errorf("%w: entry %d of the chain of %x is not the one the log holds", ErrEquivocation, al.ChainSeq, account[:4])
-	}
 	return nil
 }
 
 // readChain reads account's chain past st (nil: from its first entry) and
-// returns the new state and the head hash after each entry read.
-func (c *Client) readChain(ctx context.Context, account [32]byte, st *chainState, al *accountLog) (*chainState, map[uint64]string, error) {
+// returns the new state. The entry at the log's newest seq for the chain must
+// be the one the log holds (ErrEquivocation): a hash-chained entry there fixes
+// every entry before it.
+func (c *Client) readChain(ctx context.Context, account [32]byte, st *chainState, al *accountLog) (*chainState, error) {
 	if st == nil {
 		st = &chainState{Records: map[string]*chainRecord{}}
 	}
@@ -119,32 +115,33 @@ func (c *Client) readChain(ctx context.Context, account [32]byte, st *chainState
 		next.Records[k] = &r
 	}
 	next.Attestations = append([][]byte(nil), st.Attestations...)
-	heads := map[uint64]string{}
 	var signers map[[32]byte]uint64
 	for {
 		var page api.ChainPage
 		path := fmt.Sprintf("/v1/chains/%x?from=%d&limit=1000", account, next.Seq+1)
 		if err := c.call(ctx, "GET", path, nil, &page); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if len(page.Entries) > 0 && signers == nil {
 			var err error
 			if signers, err = c.chainSigners(ctx, account, al); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 		}
 		for _, item := range page.Entries {
 			e, err := format.ParseAccountEntry(item.Entry)
 			if err != nil {
-				return nil, nil, fmt.Errorf("%w: entry %d: %w", ErrChain, item.Seq, err)
+				return nil, fmt.Errorf("%w: entry %d: %w", ErrChain, item.Seq, err)
 			}
 			if err := next.apply(e, account, signers, false); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
-			heads[next.Seq] = next.Head
+			if next.Seq == al.ChainSeq && next.Head != al.ChainHash {
+				return nil, fmt.Errorf("%w: entry %d of the chain of %x is not the one the log holds", ErrEquivocation, next.Seq, account[:4])
+			}
 		}
 		if page.Next == 0 || len(page.Entries) == 0 {
-			return &next, heads, nil
+			return &next, nil
 		}
 	}
 }

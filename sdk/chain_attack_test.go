@@ -152,3 +152,38 @@ func TestAttack_OwnChainCutShortOfLog(t *testing.T) {
 		t.Fatalf("Put once the server behaves: %v", err)
 	}
 }
+
+// A device with no state of the chain is shown one whose newest entry is
+// validly signed and linked, but is not the entry the log holds at that seq
+// (the server kept two): the log decides, and it is equivocation.
+func TestAttack_ChainEntrySwappedForNewDevice(t *testing.T) {
+	srv, alice, keys, p, path := chainWorld(t)
+	chain, err := srv.Store.Chain(t.Context(), store.AccountID(alice.AccountID()), 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := format.ParseAccountEntry(chain[len(chain)-1].Entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sign, _ := identityKeys(t, keys, patientPass)
+	e := *last
+	e.Number++ // another version than the logged entry says
+	if err := e.Sign(sign); err != nil {
+		t.Fatal(err)
+	}
+	var entries []map[string]any
+	for _, c := range chain[:len(chain)-1] {
+		entries = append(entries, map[string]any{"seq": c.Seq, "entry": c.Entry})
+	}
+	entries = append(entries, map[string]any{"seq": e.Seq, "entry": e.Marshal()})
+	body := toJSON(map[string]any{"account": path[len("/v1/chains/"):], "entries": entries})
+	p.attack(t, "GET", path, replay(body))
+	dev, err := login(t, srv, p, "alice", patientPass)
+	if err == nil {
+		_, err = dev.List(t.Context())
+	}
+	if !errors.Is(err, sdk.ErrEquivocation) {
+		t.Fatalf("a new device shown a swapped chain entry: %v, want ErrEquivocation", err)
+	}
+}
