@@ -64,11 +64,17 @@ type proxy struct {
 	URL    string
 	client *http.Client
 
-	mu      sync.Mutex
-	hooks   map[string]hook       // by "METHOD /path" (no query)
-	answers map[string]answerFunc // whole answers (status, headers, body) to serve instead, by the same key
-	dropped map[string][]byte     // answered by the proxy alone, never forwarded
-	log     []exchange
+	mu    sync.Mutex
+	rules map[string]rule // by "METHOD /path" (no query)
+	log   []exchange
+}
+
+// rule is what the proxy does to the requests of one method and path: at most
+// one of its fields is set.
+type rule struct {
+	hook   hook       // rewrite the real answer's status and body
+	answer answerFunc // replace the real answer whole (status, headers, body)
+	drop   []byte     // answer alone with a 200 and this body, never forwarding
 }
 
 type requestBodyKey struct{}
@@ -79,7 +85,7 @@ func newProxy(t testing.TB, target string) *proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &proxy{hooks: map[string]hook{}, answers: map[string]answerFunc{}, dropped: map[string][]byte{}}
+	p := &proxy{rules: map[string]rule{}}
 	rp := &httputil.ReverseProxy{
 		Rewrite:        func(r *httputil.ProxyRequest) { r.SetURL(u) },
 		ModifyResponse: p.modify,
@@ -90,10 +96,7 @@ func newProxy(t testing.TB, target string) *proxy {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
-		p.mu.Lock()
-		forged, drop := p.dropped[r.Method+" "+r.URL.Path]
-		p.mu.Unlock()
-		if drop {
+		if forged := p.rule(r).drop; forged != nil {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(forged)
 			return
@@ -115,10 +118,8 @@ func (p *proxy) modify(resp *http.Response) error {
 	}
 	req := resp.Request
 	reqBody, _ := req.Context().Value(requestBodyKey{}).([]byte)
-	p.mu.Lock()
-	h := p.hooks[req.Method+" "+req.URL.Path]
-	answer := p.answers[req.Method+" "+req.URL.Path]
-	p.mu.Unlock()
+	ru := p.rule(req)
+	h, answer := ru.hook, ru.answer
 	header, out := resp.Header.Clone(), body
 	replayed := answer != nil
 	if replayed {
@@ -150,19 +151,31 @@ func (p *proxy) modify(resp *http.Response) error {
 	return nil
 }
 
-// attack makes the proxy rewrite its answers to method path with h until the
-// (sub)test ends.
-func (p *proxy) attack(t testing.TB, method, path string, h hook) {
+// set makes the proxy follow r for method path until the (sub)test ends, in
+// place of any rule it had for them.
+func (p *proxy) set(t testing.TB, method, path string, r rule) {
 	key := method + " " + path
 	p.mu.Lock()
-	p.hooks[key] = h
-	delete(p.dropped, key)
+	p.rules[key] = r
 	p.mu.Unlock()
 	t.Cleanup(func() {
 		p.mu.Lock()
-		delete(p.hooks, key)
+		delete(p.rules, key)
 		p.mu.Unlock()
 	})
+}
+
+// rule returns the proxy's rule for a request.
+func (p *proxy) rule(r *http.Request) rule {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rules[r.Method+" "+r.URL.Path]
+}
+
+// attack makes the proxy rewrite its answers to method path with h (nil:
+// pass them on) until the (sub)test ends.
+func (p *proxy) attack(t testing.TB, method, path string, h hook) {
+	p.set(t, method, path, rule{hook: h})
 }
 
 // answerFunc makes a whole answer (status, headers, body) from the client's
@@ -173,15 +186,7 @@ type answerFunc func(req *http.Request, real exchange) exchange
 // request, until the (sub)test ends. The request still reaches the real
 // server.
 func (p *proxy) answerWith(t testing.TB, method, path string, f answerFunc) {
-	key := method + " " + path
-	p.mu.Lock()
-	p.answers[key] = f
-	p.mu.Unlock()
-	t.Cleanup(func() {
-		p.mu.Lock()
-		delete(p.answers, key)
-		p.mu.Unlock()
-	})
+	p.set(t, method, path, rule{answer: f})
 }
 
 // replayAnswer makes the proxy answer method path with e, an answer it logged
@@ -194,45 +199,34 @@ func (p *proxy) replayAnswer(t testing.TB, method, path string, e exchange) {
 // server answered and the proxy passed on as it was, headers included.
 func (p *proxy) exchange(t testing.TB, method, path string) exchange {
 	t.Helper()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for i := len(p.log) - 1; i >= 0; i-- {
-		e := p.log[i]
-		if e.Method == method && strings.SplitN(e.Path, "?", 2)[0] == path && e.Status < 300 && !e.Forged {
-			return e
-		}
-	}
-	t.Fatalf("the proxy logged no unforged answer to %s %s", method, path)
-	return exchange{}
+	return p.last(t, method, path, func(e exchange) bool { return !e.Forged })
 }
 
 // drop makes the proxy answer method path itself with a 200 and body, never
-// forwarding the request, until the (sub)test ends or attack is called for it.
+// forwarding the request, until the (sub)test ends.
 func (p *proxy) drop(t testing.TB, method, path string, body []byte) {
-	key := method + " " + path
-	p.mu.Lock()
-	p.dropped[key] = body
-	p.mu.Unlock()
-	t.Cleanup(func() {
-		p.mu.Lock()
-		delete(p.dropped, key)
-		p.mu.Unlock()
-	})
+	p.set(t, method, path, rule{drop: body})
 }
 
 // answer returns the real server's last successful answer to method path.
 func (p *proxy) answer(t testing.TB, method, path string) []byte {
 	t.Helper()
+	return p.last(t, method, path, func(exchange) bool { return true }).Body
+}
+
+// last returns the last successful exchange with method path that ok accepts.
+func (p *proxy) last(t testing.TB, method, path string, ok func(exchange) bool) exchange {
+	t.Helper()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := len(p.log) - 1; i >= 0; i-- {
 		e := p.log[i]
-		if e.Method == method && strings.SplitN(e.Path, "?", 2)[0] == path && e.Status < 300 {
-			return e.Body
+		if e.Method == method && strings.SplitN(e.Path, "?", 2)[0] == path && e.Status < 300 && ok(e) {
+			return e
 		}
 	}
 	t.Fatalf("the proxy logged no answer to %s %s", method, path)
-	return nil
+	return exchange{}
 }
 
 // mark returns the position of the next request in the log.

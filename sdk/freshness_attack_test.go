@@ -104,22 +104,29 @@ func TestAttack_NewDeviceShownNoRecords(t *testing.T) {
 	}
 }
 
+var letter = []byte("discharge letter")
+
+// sharedLetter is a world where the patient shared a letter with dr-jones,
+// who read it; it returns the letter's ACL path and the share's answer.
+func sharedLetter(t *testing.T) (*attackWorld, *sdk.RecordInfo, string, []byte) {
+	t.Helper()
+	w := newAttackWorld(t)
+	rec := put(t, w.patient, letter, "letter")
+	if _, err := w.patient.Share(t.Context(), rec.RecordID, "dr-jones", nil); err != nil {
+		t.Fatal(err)
+	}
+	mustRead(t, w.clinician, rec.RecordID, letter)
+	aclPath := recordPath(rec.RecordID) + "/acl"
+	return w, rec, aclPath, w.alice.answer(t, "PUT", aclPath)
+}
+
 // A revoke answered with a replay of an earlier answer (another operation's
 // receipts) is refused, and the device is not wedged: once the server
 // behaves, the same revoke goes through and the record reads and lists.
 func TestAttack_ReplayedRevokeAnswerDoesNotWedge(t *testing.T) {
-	w := newAttackWorld(t)
+	w, rec, aclPath, shareAnswer := sharedLetter(t)
 	ctx := t.Context()
-	body := []byte("discharge letter")
-	rec := put(t, w.patient, body, "letter")
-	if _, err := w.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
-		t.Fatal(err)
-	}
-	mustRead(t, w.clinician, rec.RecordID, body)
-	aclPath := recordPath(rec.RecordID) + "/acl"
-	shareAnswer := w.alice.answer(t, "PUT", aclPath)
-
-	w.alice.attack(t, "PUT", aclPath, func(_ []byte, _ int, _ []byte) (int, []byte) { return 200, shareAnswer })
+	w.alice.attack(t, "PUT", aclPath, replay(shareAnswer))
 	err := w.patient.Revoke(ctx, rec.RecordID, "dr-jones")
 	if !errors.Is(err, sdk.ErrNotLogged) {
 		t.Fatalf("Revoke answered with a replay: %v, want ErrNotLogged", err)
@@ -127,7 +134,7 @@ func TestAttack_ReplayedRevokeAnswerDoesNotWedge(t *testing.T) {
 	// The proxy forwarded the revoke, so the server did revoke: the device
 	// learns it from its chain and the log, whatever the answer said.
 	w.alice.attack(t, "PUT", aclPath, nil)
-	mustRead(t, w.patient, rec.RecordID, body)
+	mustRead(t, w.patient, rec.RecordID, letter)
 	if _, err := w.patient.List(ctx); err != nil {
 		t.Fatalf("List after a replayed revoke answer: %v", err)
 	}
@@ -146,20 +153,13 @@ func TestAttack_ReplayedRevokeAnswerDoesNotWedge(t *testing.T) {
 // A revoke whose answer is forged while the server never stores it (the
 // proxy answers for it): the device keeps no trace and the retry revokes.
 func TestAttack_ForgedRevokeSuccessDoesNotWedge(t *testing.T) {
-	w := newAttackWorld(t)
+	w, rec, aclPath, shareAnswer := sharedLetter(t)
 	ctx := t.Context()
-	body := []byte("discharge letter")
-	rec := put(t, w.patient, body, "letter")
-	if _, err := w.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
-		t.Fatal(err)
-	}
-	aclPath := recordPath(rec.RecordID) + "/acl"
-	shareAnswer := w.alice.answer(t, "PUT", aclPath)
 	w.alice.drop(t, "PUT", aclPath, shareAnswer)
 	if err := w.patient.Revoke(ctx, rec.RecordID, "dr-jones"); !errors.Is(err, sdk.ErrNotLogged) {
 		t.Fatalf("Revoke answered by a forger: %v, want ErrNotLogged", err)
 	}
-	mustRead(t, w.clinician, rec.RecordID, body) // the revoke never happened
+	mustRead(t, w.clinician, rec.RecordID, letter) // the revoke never happened
 	w.alice.attack(t, "PUT", aclPath, nil)
 	if err := w.patient.Revoke(ctx, rec.RecordID, "dr-jones"); err != nil {
 		t.Fatalf("Revoke retried once the server behaves: %v", err)
@@ -167,7 +167,7 @@ func TestAttack_ForgedRevokeSuccessDoesNotWedge(t *testing.T) {
 	if _, _, err := get(t, w.clinician, rec.RecordID); !errors.Is(err, sdk.ErrRevoked) {
 		t.Fatalf("the clinician after the retried revoke: %v, want ErrRevoked", err)
 	}
-	mustRead(t, w.patient, rec.RecordID, body)
+	mustRead(t, w.patient, rec.RecordID, letter)
 }
 
 // A put the server never stores, answered with another put's receipts, is
