@@ -140,11 +140,11 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error)
 	if err := c.pinLog(ctx); err != nil {
 		return nil, err
 	}
-	var view accountJSON
+	var view api.Account
 	if err := c.call(ctx, "GET", "/v1/directory/"+url.PathEscape(opts.Handle), nil, &view); err != nil {
 		return nil, fmt.Errorf("login: %w", err)
 	}
-	cards, err := view.verifiedCards()
+	cards, err := verifiedCards(&view)
 	if err != nil {
 		return nil, err
 	}

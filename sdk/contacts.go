@@ -43,23 +43,8 @@ func (c *Contact) Status() string {
 	return fmt.Sprintf("verified %s of %s", c.Attestation.Role, c.Attestation.Org)
 }
 
-// accountJSON is the server's view of an account (GET /v1/accounts/{id},
-// /v1/directory/{handle}).
-type accountJSON struct {
-	AccountID string `json:"account_id"`
-	Handle    string `json:"handle"`
-	Role      string `json:"role"`
-	Status    string `json:"status"`
-	CardSeq   uint64 `json:"card_seq"`
-	KeyCard   []byte `json:"key_card"`
-	Cards     []struct {
-		Seq     uint64 `json:"seq"`
-		KeyCard []byte `json:"key_card"`
-	} `json:"cards"`
-}
-
 // verifiedCards verifies the card history of an account view.
-func (v *accountJSON) verifiedCards() ([]*KeyCard, error) {
+func verifiedCards(v *api.Account) ([]*KeyCard, error) {
 	raw := make([][]byte, len(v.Cards))
 	for i, cv := range v.Cards {
 		raw[i] = cv.KeyCard
@@ -90,11 +75,11 @@ func (c *Client) lookup(ctx context.Context, handle string, opts *LookupOptions)
 	if opts == nil {
 		opts = &LookupOptions{}
 	}
-	var view accountJSON
+	var view api.Account
 	if err := c.call(ctx, "GET", "/v1/directory/"+url.PathEscape(handle), nil, &view); err != nil {
 		return nil, err
 	}
-	cards, err := view.verifiedCards()
+	cards, err := verifiedCards(&view)
 	if err != nil {
 		return nil, err
 	}
@@ -182,11 +167,11 @@ func (c *Client) cards(ctx context.Context, account [32]byte) ([]*KeyCard, error
 	if cs, ok := c.cardCache[account]; ok {
 		return cs, nil
 	}
-	var view accountJSON
+	var view api.Account
 	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/accounts/%x/cards", account), nil, &view); err != nil {
 		return nil, err
 	}
-	cards, err := view.verifiedCards()
+	cards, err := verifiedCards(&view)
 	if err != nil {
 		return nil, err
 	}

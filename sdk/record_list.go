@@ -7,16 +7,9 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
-)
 
-// headJSON is a record in the server's lists.
-type headJSON struct {
-	ID      string `json:"id"`
-	Owner   string `json:"owner"`
-	Version uint64 `json:"version"`
-	ACLSeq  uint64 `json:"acl_seq"`
-	Gone    string `json:"deleted,omitempty"` // when it was deleted
-}
+	"github.com/blindvault/blindvault/internal/api"
+)
 
 // List returns this account's records and those shared with it, newest
 // version of each, with their metadata decrypted and verified. A list that
@@ -48,7 +41,7 @@ func (c *Client) List(ctx context.Context) ([]*RecordInfo, error) {
 		switch {
 		case r.Deleted:
 			continue
-		case !listed || h.Gone != "":
+		case !listed || h.Deleted != nil:
 			return nil, fmt.Errorf("%w: the list leaves out record %s, which this account's chain holds", ErrRollback, key[:8])
 		case h.Version < r.Version:
 			return nil, fmt.Errorf("%w: the list shows version %d of record %s, the chain %d", ErrRollback, h.Version, key[:8], r.Version)
@@ -69,7 +62,7 @@ func (c *Client) List(ctx context.Context) ([]*RecordInfo, error) {
 		return nil, err
 	}
 	for key, h := range shared {
-		if h.Gone == "" {
+		if h.Deleted == nil {
 			ids = append(ids, mustID(key))
 		}
 	}
@@ -87,14 +80,11 @@ func (c *Client) List(ctx context.Context) ([]*RecordInfo, error) {
 }
 
 // heads reads every page of a record list, keyed by record id.
-func (c *Client) heads(ctx context.Context, path string) (map[string]headJSON, error) {
-	out := map[string]headJSON{}
+func (c *Client) heads(ctx context.Context, path string) (map[string]api.Head, error) {
+	out := map[string]api.Head{}
 	after := ""
 	for {
-		var page struct {
-			Records []headJSON `json:"records"`
-			Next    string     `json:"next"`
-		}
+		var page api.RecordList
 		q := path + "?limit=1000"
 		if after != "" {
 			q += "&after=" + url.QueryEscape(after)
