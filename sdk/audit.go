@@ -11,12 +11,12 @@ import (
 	"github.com/blindvault/blindvault/internal/format"
 )
 
-// Reading the log means rebuilding its Merkle tree from every entry, so that
+// Reading the log means appending every entry to its Merkle tree, so that
 // the entries the server served are exactly the ones its signed checkpoint
-// commits to: none dropped, none changed, none added (ErrLogMismatch). A
-// client keeps the tree while it runs and reads only new entries next time.
-// Scanning every entry does not scale past one server; a verifiable index is
-// the way on (docs/threat-model.md).
+// commits to: none dropped, none changed, none added (ErrLogMismatch). The
+// profile keeps the tree's frontier (logindex.go), so each operation reads
+// only new entries; an audit reads the log again from the start. Past one
+// server a verifiable index is the way on (docs/spec/log-v1.md §8).
 
 // LogReport is what VerifyLog checked.
 type LogReport struct {

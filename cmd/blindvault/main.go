@@ -92,7 +92,7 @@ var commands = map[string]command{
 	"admin":     {"admin tasks: invite ROLE, attest NAME", runAdmin},
 	"audit":     {"show who wrote, read, shared or revoked your records, from the verified log", runAudit},
 	"export":    {"decrypt every record you own or read into a new directory", runExport},
-	"log":       {"log verify: rebuild the transparency log and check it against the checkpoints seen", runLog},
+	"log":       {"log verify: read the transparency log since last time, check it against the checkpoints seen and this account's chain against it", runLog},
 	"witness":   {"run a transparency-log witness that cosigns consistent checkpoints", runWitness},
 
 	"rotate-master-key": {"re-encrypt the server's keyset under a new master key", runRotateMasterKey},

@@ -108,6 +108,6 @@ func runLog(ctx context.Context, args []string, s stdio) error {
 	if o.json {
 		return printJSON(s.out, rep)
 	}
-	fmt.Fprintf(s.out, "Log %s: %d entries, root %s: every entry hashes to the signed checkpoint,\nwhich extends every checkpoint this profile saw before. No key card or device for\nthis account that it did not make.\nOK\n", rep.Origin, rep.Size, rep.Root)
+	fmt.Fprintf(s.out, "Log %s: %d entries (%d read now), root %s: every entry hashes to the signed checkpoint,\nwhich extends every checkpoint this profile saw before. Your account's chain ends where\nthe log says. No key card or device for this account that it did not make.\nOK\n", rep.Origin, rep.Size, rep.Entries, rep.Root)
 	return nil
 }
