@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/backupwire"
 	"github.com/blindvault/blindvault/internal/format"

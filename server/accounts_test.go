@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
-	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"net/http"
 	"reflect"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
 )

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"net/http"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/bolt"
 )

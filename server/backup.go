@@ -19,7 +19,6 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
-	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"math"
 	"net/http"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/backupwire"
 	"github.com/blindvault/blindvault/server/store"

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"log/slog"
 	"math"
@@ -23,6 +22,7 @@ import (
 	"github.com/cloudflare/circl/oprf"
 	"github.com/cloudflare/circl/zk/dleq"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/backupwire"
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/bolt"

@@ -2,11 +2,11 @@ package server
 
 import (
 	"context"
-	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 
 	"github.com/gorilla/mux"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/server/store"
 )
 

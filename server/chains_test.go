@@ -3,11 +3,12 @@ package server
 import (
 	"bytes"
 	"context"
-	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/blindvault/blindvault/internal/api"
 )
 
 func TestChains_Append_SeqAndRead(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -24,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/secrets"
 	"github.com/blindvault/blindvault/server/store"

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"net/http"
 	"slices"
@@ -17,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/internal/grant"
 	"github.com/blindvault/blindvault/internal/record"

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"github.com/blindvault/blindvault/internal/api"
 	"io"
 	"log/slog"
 	"mime"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/server/store"
 )

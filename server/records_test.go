@@ -5,13 +5,13 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
 )

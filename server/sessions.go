@@ -3,12 +3,12 @@ package server
 import (
 	"errors"
 	"fmt"
-	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 	"time"
 
 	"github.com/gorilla/mux"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
 )

@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
 )

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/blindvault/blindvault/internal/api"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/server/store"
 )
