@@ -15,7 +15,7 @@ import (
 
 	"github.com/blindvault/blindvault/sdk"
 	"github.com/blindvault/blindvault/server"
-	"github.com/blindvault/blindvault/server/store/bolt"
+	"github.com/blindvault/blindvault/server/servertest"
 )
 
 // The messages a person sees when the server misbehaves or fails: run
@@ -36,45 +36,19 @@ type tamperServer struct {
 
 func startTamperServer(t *testing.T) *tamperServer {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := bolt.Open(filepath.Join(dir, "blindvault.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	random := func() []byte {
-		k := make([]byte, 32)
-		rand.Read(k)
-		return k
-	}
-	ts := httptest.NewUnstartedServer(nil)
-	origin := "http://" + ts.Listener.Addr().String()
-	srv, err := server.New(server.Config{Store: st, Origin: origin,
-		Secrets: server.Secrets{OPRFSeed: random(), SessionPepper: random(), InvitePepper: random()}})
-	if err != nil {
-		st.Close()
-		t.Fatal(err)
-	}
-	if _, err := srv.Bootstrap(t.Context(), dir); err != nil {
-		st.Close()
-		t.Fatal(err)
-	}
-	s := &tamperServer{URL: origin, hooks: map[string]tamperHook{}}
-	real := srv.Handler()
-	ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		h := s.hooks[r.Method+" "+r.URL.Path]
-		s.mu.Unlock()
-		if h == nil {
-			real.ServeHTTP(w, r)
-			return
-		}
-		h(w, r, real)
-	})
-	ts.Start()
-	t.Cleanup(func() {
-		ts.Close()
-		st.Close()
-	})
+	s := &tamperServer{hooks: map[string]tamperHook{}}
+	s.URL = servertest.StartBehind(t, server.Config{}, func(real http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.mu.Lock()
+			h := s.hooks[r.Method+" "+r.URL.Path]
+			s.mu.Unlock()
+			if h == nil {
+				real.ServeHTTP(w, r)
+				return
+			}
+			h(w, r, real)
+		})
+	}).URL
 	return s
 }
 

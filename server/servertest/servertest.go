@@ -33,6 +33,14 @@ type Server struct {
 // or defaults.
 func Start(t testing.TB, cfg server.Config) *Server {
 	t.Helper()
+	return StartBehind(t, cfg, func(h http.Handler) http.Handler { return h })
+}
+
+// StartBehind is Start with the server's handler wrapped by wrap: a test
+// that plays a malicious operator, or a broken network, rewrites answers
+// there while the server's origin stays its own URL.
+func StartBehind(t testing.TB, cfg server.Config, wrap func(http.Handler) http.Handler) *Server {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "blindvault.db")
 	st, err := bolt.Open(path, nil)
 	if err != nil {
@@ -57,7 +65,7 @@ func Start(t testing.TB, cfg server.Config) *Server {
 		st.Close()
 		t.Fatal(err)
 	}
-	ts.Config.Handler = srv.Handler()
+	ts.Config.Handler = wrap(srv.Handler())
 	ts.Start()
 	t.Cleanup(func() {
 		ts.Close()
