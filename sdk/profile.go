@@ -107,48 +107,44 @@ func (p *profile) check() error {
 	bad := func(what, key string) error {
 		return fmt.Errorf("%w: profile %s %q is null", ErrMalformed, what, key)
 	}
-	for k, v := range p.Pins {
-		if v == nil {
-			return bad("pin", k)
-		}
+	if k, ok := firstNull(p.Pins); ok {
+		return bad("pin", k)
 	}
-	for k, v := range p.Orgs {
-		if v == nil {
-			return bad("organisation", k)
-		}
+	if k, ok := firstNull(p.Orgs); ok {
+		return bad("organisation", k)
 	}
-	for k, v := range p.Shared {
-		if v == nil {
-			return bad("shared record", k)
-		}
+	if k, ok := firstNull(p.Shared); ok {
+		return bad("shared record", k)
 	}
-	for k, st := range p.Chains {
-		if st == nil {
-			return bad("chain", k)
-		}
-		if st.Records == nil {
-			st.Records = map[string]*chainRecord{}
-		}
-		for r, v := range st.Records {
-			if v == nil {
-				return bad("chain record", r)
-			}
+	if k, ok := firstNull(p.Chains); ok {
+		return bad("chain", k)
+	}
+	for _, st := range p.Chains {
+		st.Records = orMap(st.Records, map[string]*chainRecord{})
+		if r, ok := firstNull(st.Records); ok {
+			return bad("chain record", r)
 		}
 	}
 	if ix := p.LogIndex; ix != nil {
 		if _, err := ix.frontier(); err != nil {
 			return err
 		}
-		if ix.Accounts == nil {
-			ix.Accounts = map[string]*accountLog{}
-		}
-		for k, v := range ix.Accounts {
-			if v == nil {
-				return bad("log index account", k)
-			}
+		ix.Accounts = orMap(ix.Accounts, map[string]*accountLog{})
+		if k, ok := firstNull(ix.Accounts); ok {
+			return bad("log index account", k)
 		}
 	}
 	return nil
+}
+
+// firstNull returns a key of m whose value is nil, if there is one.
+func firstNull[V any](m map[string]*V) (string, bool) {
+	for k, v := range m {
+		if v == nil {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 func orMap[K comparable, V any](m, d map[K]V) map[K]V {
