@@ -271,3 +271,32 @@ func TestClient_LogReadResumes(t *testing.T) {
 		}
 	}
 }
+
+// A reader's list checks each owner's chain against the log; the owners it
+// did not follow yet cost one read of the log together, not one each.
+func TestClient_ListFollowsNewOwnersInOneRead(t *testing.T) {
+	srv := servertest.Start(t, server.Config{})
+	p := newProxy(t, srv.URL)
+	reader := connectVia(t, srv, p)
+	register(t, reader, "reader", "", "", patientPass)
+	for _, name := range []string{"ann", "ben", "cat"} {
+		owner := newClient(t, srv, nil)
+		register(t, owner, name, "", "", patientPass)
+		rec := put(t, owner, []byte(name), "note")
+		if _, err := owner.Share(t.Context(), rec.RecordID, "reader", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := reader.VerifyLog(t.Context()); err != nil { // the reader's index exists
+		t.Fatal(err)
+	}
+	mark := p.mark()
+	list, err := reader.List(t.Context())
+	if err != nil || len(list) != 3 {
+		t.Fatalf("List: %d records, %v; want 3", len(list), err)
+	}
+	full := p.since(mark, func(e exchange) bool { return strings.HasPrefix(e.Path, "/v1/log/entries?from=0&") })
+	if len(full) > 1 {
+		t.Fatalf("the list read the log from its start %d times for 3 new owners", len(full))
+	}
+}

@@ -165,23 +165,39 @@ func (c *Client) logView(ctx context.Context) error {
 // accountLog returns what the log says of account, following it from now on;
 // an account not followed yet costs one scan of the indexed log.
 func (c *Client) accountLog(ctx context.Context, account [32]byte) (*accountLog, error) {
-	if err := c.logView(ctx); err != nil {
+	if err := c.follow(ctx, account); err != nil {
 		return nil, err
 	}
-	ix := c.index()
-	key := hex.EncodeToString(account[:])
-	if a := ix.Accounts[key]; a != nil {
-		return a, nil
+	return c.index().Accounts[hex.EncodeToString(account[:])], nil
+}
+
+// follow makes the index follow accounts, with one scan of the indexed log
+// for all of those it did not follow yet (an operation that is about to rely
+// on many new accounts, such as a list, follows them all at once).
+func (c *Client) follow(ctx context.Context, accounts ...[32]byte) error {
+	if err := c.logView(ctx); err != nil {
+		return err
 	}
-	a := &accountLog{}
+	ix := c.index()
+	found := map[[32]byte]*accountLog{}
+	for _, a := range accounts {
+		if ix.Accounts[hex.EncodeToString(a[:])] == nil {
+			found[a] = &accountLog{}
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
 	err := c.scanLog(ctx, func(_ int64, e *auditlog.Entry) {
-		if e.Subject == account && !e.Type.RecordScoped() {
+		if a := found[e.Subject]; a != nil && !e.Type.RecordScoped() {
 			a.observe(e)
 		}
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ix.Accounts[key] = a
-	return a, c.saveProfile(ctx)
+	for acct, a := range found {
+		ix.Accounts[hex.EncodeToString(acct[:])] = a
+	}
+	return c.saveProfile(ctx)
 }

@@ -61,10 +61,19 @@ func (c *Client) List(ctx context.Context) ([]*RecordInfo, error) {
 		}
 		return nil, err
 	}
+	var owners [][32]byte
 	for key, h := range shared {
 		if h.Deleted == nil {
 			ids = append(ids, mustID(key))
+			if owner, err := ParseRecordID(h.Owner); err == nil {
+				owners = append(owners, owner)
+			}
 		}
+	}
+	// Each owner's chain is checked against the log: follow the new owners
+	// with one read of the log, not one each.
+	if err := c.follow(ctx, owners...); err != nil {
+		return nil, err
 	}
 	out := make([]*RecordInfo, 0, len(ids))
 	for _, id := range ids {
