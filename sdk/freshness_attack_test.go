@@ -237,14 +237,7 @@ func TestClient_WedgedProfileResyncsFromLog(t *testing.T) {
 func TestClient_LogReadResumes(t *testing.T) {
 	srv := servertest.Start(t, server.Config{})
 	p := newProxy(t, srv.URL)
-	storage := &sdk.MemoryStorage{}
-	cfg := sdk.Config{Server: srv.URL, Storage: storage, Transport: sdk.NewHTTPTransport(p.URL, p.client),
-		Passphrase: func() ([]byte, error) { return []byte(patientPass), nil }}
-	alice, err := sdk.Connect(t.Context(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	register(t, alice, "alice", "", "", patientPass)
+	alice, cfg := reopenablePatient(t, srv, sdk.NewHTTPTransport(p.URL, p.client))
 	for i := range 3 {
 		put(t, alice, []byte{byte(i)}, "note")
 	}
@@ -299,4 +292,19 @@ func TestClient_ListFollowsNewOwnersInOneRead(t *testing.T) {
 	if len(full) > 1 {
 		t.Fatalf("the list read the log from its start %d times for 3 new owners", len(full))
 	}
+}
+
+// reopenablePatient registers alice in storage the test keeps, through
+// transport if it is not nil, and returns the config that opens her profile
+// again, as her next run would.
+func reopenablePatient(tb testing.TB, srv *servertest.Server, transport sdk.Transport) (*sdk.Client, sdk.Config) {
+	tb.Helper()
+	cfg := sdk.Config{Server: srv.URL, Storage: &sdk.MemoryStorage{}, Transport: transport,
+		Passphrase: func() ([]byte, error) { return []byte(patientPass), nil }}
+	alice, err := sdk.Connect(tb.Context(), cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	register(tb, alice, "alice", "", "", patientPass)
+	return alice, cfg
 }

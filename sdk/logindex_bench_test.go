@@ -16,18 +16,12 @@ import (
 // BenchmarkClient_NextRun is a device's next run of VerifyLog (which reads the
 // log and checks the account's chain against it; the Connect before it, with
 // its Argon2id unlock, is not timed) on a log of about
-// 1,000 entries with one new write since the last run: with the profile's log
+// 2,000 entries with one new write since the last run: with the profile's log
 // index, and without it (as before the index: every run read the whole log).
 func BenchmarkClient_NextRun(b *testing.B) {
 	srv := servertest.Start(b, server.Config{})
-	storage := &sdk.MemoryStorage{}
-	cfg := sdk.Config{Server: srv.URL, Storage: storage,
-		Passphrase: func() ([]byte, error) { return []byte(patientPass), nil }}
-	alice, err := sdk.Connect(b.Context(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	register(b, alice, "alice", "", "", patientPass)
+	alice, cfg := reopenablePatient(b, srv, nil)
+	storage := cfg.Storage
 	for i := range 500 {
 		if _, err := alice.Put(b.Context(), bytes.NewReader([]byte{byte(i)}), nil); err != nil {
 			b.Fatal(err)
