@@ -44,9 +44,8 @@ type Registration struct {
 // Register creates an identity and an account on the server: a key card, this
 // device's certificate, and the two-key backup of the identity
 // (docs/spec/client-v1.md §2, docs/spec/backup-v1.md).
-func (c *Client) Register(ctx context.Context, opts RegisterOptions) (*Registration, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Client) Register(ctx context.Context, opts RegisterOptions) (_ *Registration, err error) {
+	defer c.begin(&err)()
 	if c.id != nil {
 		return nil, ErrProfileExists
 	}
@@ -131,9 +130,8 @@ type LoginOptions struct {
 // only to a device that proves the passphrase (an OPRF evaluation, Argon2id,
 // and a signature with the derived auth key) or the recovery code, the backup
 // opens on the device, and the device certifies a key of its own.
-func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Client) Login(ctx context.Context, opts LoginOptions) (_ *Contact, err error) {
+	defer c.begin(&err)()
 	if c.id != nil {
 		return nil, ErrProfileExists
 	}
@@ -154,7 +152,7 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error)
 	// be the card of the handle asked for, or this device would restore, and
 	// sign in as, another account.
 	if newest.c.Handle != opts.Handle {
-		return nil, fmt.Errorf("login: %w: the directory answered %q with the card of %q", ErrWrongRecord, opts.Handle, newest.c.Handle)
+		return nil, fmt.Errorf("login: %w: the directory answered %q with the card of %q", CheckWrongRecord, opts.Handle, newest.c.Handle)
 	}
 	acct := newest.c.AccountID
 	if opts.Passphrase == nil && view.Role != format.RoleService {
@@ -186,7 +184,7 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error)
 		secret, err = backup.Open(blob, acct, slotKey)
 	}
 	if err != nil {
-		return nil, blobError(err)
+		return nil, err // the boundary names it (errors.go)
 	}
 	defer clear(secret)
 	id, err := parseBackupSecret(secret)
@@ -195,7 +193,7 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Contact, error)
 	}
 	// The backup's identity must be the newest card the directory shows.
 	if id.card.Fingerprint() != newest.Fingerprint() {
-		return nil, fmt.Errorf("%w: the backup does not hold the account's current key", ErrKeyUnverified)
+		return nil, fmt.Errorf("%w: the backup does not hold the account's current key", CheckKeyUnverified)
 	}
 	dev, cert, err := newDevice(id)
 	if err != nil {
@@ -233,7 +231,7 @@ func (c *Client) releaseBackup(ctx context.Context, acct [32]byte, auth ed25519.
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	if len(ch.Nonce) != 32 {
-		return nil, fmt.Errorf("backup: %w: nonce of %d bytes", ErrMalformed, len(ch.Nonce))
+		return nil, fmt.Errorf("backup: %w: nonce of %d bytes", ErrInvalid, len(ch.Nonce))
 	}
 	var out api.Released
 	err := c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/release", acct), api.ReleaseRequest{
@@ -247,30 +245,6 @@ func (c *Client) releaseBackup(ctx context.Context, acct [32]byte, auth ed25519.
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	return out.Backup, nil
-}
-
-// blobErrors are the SDK's errors for those of opening a released blob,
-// which may be any blob the server chose to send.
-var blobErrors = []struct{ from, to error }{
-	{backup.ErrWrongPassphrase, ErrWrongPassphrase},
-	{backup.ErrWrongAccount, ErrWrongRecord},
-	{backup.ErrUnknownVersion, ErrUnknownVersion},
-	{backup.ErrUnknownSuite, ErrUnknownSuite},
-	{backup.ErrMalformed, ErrMalformed}, // ErrTooLarge too
-	{backup.ErrUnknownSlot, ErrMalformed},
-	{backup.ErrNoSlot, ErrMalformed},
-	{backup.ErrCorrupted, ErrMalformed},
-}
-
-// blobError wraps an error of backup.Open or OpenWithRecoveryCode with the
-// SDK's error for it, if it has one.
-func blobError(err error) error {
-	for _, m := range blobErrors {
-		if errors.Is(err, m.from) {
-			return fmt.Errorf("%w: %w", m.to, err)
-		}
-	}
-	return err
 }
 
 // backupSecret is what the backup holds: the identity's key history, each as
@@ -288,11 +262,11 @@ func parseBackupSecret(secret []byte) (*Identity, error) {
 	var last cryptobyte.String
 	for !s.Empty() {
 		if !s.ReadUint16LengthPrefixed(&last) {
-			return nil, fmt.Errorf("%w: backup key history", ErrMalformed)
+			return nil, fmt.Errorf("%w: backup key history", ErrInvalid)
 		}
 	}
 	if len(last) == 0 {
-		return nil, fmt.Errorf("%w: empty backup key history", ErrMalformed)
+		return nil, fmt.Errorf("%w: empty backup key history", ErrInvalid)
 	}
 	return parseSecret(last)
 }
@@ -311,7 +285,7 @@ func (o oprfHTTP) PublicKey(ctx context.Context) ([]byte, error) {
 		return nil, err
 	}
 	if out.Suite != "ristretto255-SHA512" {
-		return nil, fmt.Errorf("%w: OPRF suite %q", ErrOPRF, out.Suite)
+		return nil, fmt.Errorf("%w: OPRF suite %q", CheckOPRF, out.Suite)
 	}
 	return out.PublicKey, nil
 }

@@ -136,7 +136,7 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 		return nil
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAPIResponse)).Decode(out); err != nil {
-		return fmt.Errorf("%s %s: %w: answer does not decode: %w", method, path, ErrMalformed, err)
+		return fmt.Errorf("%s %s: %w: answer does not decode: %w", method, path, ErrInvalid, err)
 	}
 	return nil
 }

@@ -562,7 +562,7 @@ func TestAttack_SubstitutedKeyCard(t *testing.T) {
 		t.Helper()
 		mark := w.alice.mark()
 		_, err := w.patient.Share(ctx, rec.RecordID, "dr-jones", opts)
-		refused(t, "Share", err, sdk.ErrKeyUnverified, nil)
+		refused(t, "Share", err, sdk.CheckKeyUnverified, nil)
 		w.alice.noWrites(t, mark) // above all no PUT /v1/records/{id}/acl: no grant to the impostor
 	}
 
@@ -621,13 +621,13 @@ func TestAttack_RollbackToOlderVersion(t *testing.T) {
 	t.Run("owner", func(t *testing.T) {
 		w.alice.attack(t, "GET", path, replay(aliceV1))
 		got, _, err := get(t, w.patient, rec.RecordID)
-		refused(t, "owner's Get", err, sdk.ErrRollback, got)
+		refused(t, "owner's Get", err, sdk.CheckRollback, got)
 	})
 	t.Run("clinician who read version 2", func(t *testing.T) {
 		mustRead(t, w.clinician, rec.RecordID, v2)
 		w.jones.attack(t, "GET", path, replay(jonesV1))
 		got, _, err := get(t, w.clinician, rec.RecordID)
-		refused(t, "clinician's Get", err, sdk.ErrRollback, got)
+		refused(t, "clinician's Get", err, sdk.CheckRollback, got)
 	})
 }
 
@@ -655,8 +655,8 @@ func TestAttack_RecordHiddenFromList(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p.attack(t, "GET", "/v1/records", editHeads(t, c.id, c.edit))
 			list, err := alice.List(ctx)
-			if !errors.Is(err, sdk.ErrRollback) || list != nil {
-				t.Fatalf("List under attack = %d records, %v; want ErrRollback", len(list), err)
+			if !errors.Is(err, sdk.CheckRollback) || list != nil {
+				t.Fatalf("List under attack = %d records, %v; want CheckRollback", len(list), err)
 			}
 		})
 	}
@@ -686,11 +686,11 @@ func TestAttack_RevocationHiddenFromOtherDevice(t *testing.T) {
 	laptopProxy.attack(t, "GET", path, replay(shared))
 	mark := laptopProxy.mark()
 	got, _, err := get(t, laptop, rec.RecordID)
-	refused(t, "Get on the other device", err, sdk.ErrRollback, got)
+	refused(t, "Get on the other device", err, sdk.CheckRollback, got)
 	// Nor does the laptop write a version under the old ACL, whose epoch key
 	// dr-jones holds.
 	_, err = laptop.Put(ctx, bytes.NewReader([]byte("addendum")), &sdk.PutOptions{Update: rec.RecordID})
-	refused(t, "Put on the other device", err, sdk.ErrRollback, nil)
+	refused(t, "Put on the other device", err, sdk.CheckRollback, nil)
 	laptopProxy.noWrites(t, mark)
 }
 
@@ -716,14 +716,14 @@ func TestAttack_CiphertextSwappedBetweenRecords(t *testing.T) {
 		hooks map[string]hook
 		want  error
 	}{
-		{"leaves of B", map[string]hook{leavesA: replay(leavesB)}, sdk.ErrLeafMismatch},
-		{"body of B", map[string]hook{ctA: replay(ctB)}, sdk.ErrCommitment},
-		{"chunks of B behind A's salt and commitment", map[string]hook{ctA: replay(spliced)}, sdk.ErrLeafMismatch},
-		{"leaves and body of B", map[string]hook{leavesA: replay(leavesB), ctA: replay(ctB)}, sdk.ErrLeafMismatch},
-		{"view of B", map[string]hook{recordPath(a.RecordID): replay(viewB)}, sdk.ErrWrongRecord},
+		{"leaves of B", map[string]hook{leavesA: replay(leavesB)}, sdk.CheckLeafMismatch},
+		{"body of B", map[string]hook{ctA: replay(ctB)}, sdk.CheckCommitment},
+		{"chunks of B behind A's salt and commitment", map[string]hook{ctA: replay(spliced)}, sdk.CheckLeafMismatch},
+		{"leaves and body of B", map[string]hook{leavesA: replay(leavesB), ctA: replay(ctB)}, sdk.CheckLeafMismatch},
+		{"view of B", map[string]hook{recordPath(a.RecordID): replay(viewB)}, sdk.CheckWrongRecord},
 		{"header of B in A's view", map[string]hook{recordPath(a.RecordID): editJSON(t, func(m map[string]json.RawMessage) {
 			m["header"] = toJSON(headerB)
-		})}, sdk.ErrWrongRecord},
+		})}, sdk.CheckWrongRecord},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for path, h := range c.hooks {
@@ -781,7 +781,7 @@ func TestAttack_GrantInjectedByAnotherAccount(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			w.jones.attack(t, "GET", recordPath(rec.RecordID), setGrants(t, c.grants))
 			got, _, err := get(t, w.clinician, rec.RecordID)
-			refused(t, "clinician's Get", err, sdk.ErrGrant, got)
+			refused(t, "clinician's Get", err, sdk.CheckGrant, got)
 		})
 	}
 }
@@ -818,10 +818,10 @@ func TestAttack_KDFParamsDowngraded(t *testing.T) {
 		params keyfile.Params
 		want   error
 	}{
-		{"time below the floor", keyfile.Params{Time: 1, MemoryKiB: floor.MemoryKiB, Threads: floor.Threads}, sdk.ErrWeakParams},
-		{"memory below the floor", keyfile.Params{Time: floor.Time, MemoryKiB: 8 << 10, Threads: floor.Threads}, sdk.ErrWeakParams},
-		{"memory above the ceiling", keyfile.Params{Time: floor.Time, MemoryKiB: 4 << 20, Threads: floor.Threads}, sdk.ErrExcessiveParams},
-		{"time above the ceiling", keyfile.Params{Time: 11, MemoryKiB: floor.MemoryKiB, Threads: floor.Threads}, sdk.ErrExcessiveParams},
+		{"time below the floor", keyfile.Params{Time: 1, MemoryKiB: floor.MemoryKiB, Threads: floor.Threads}, sdk.CheckWeakParams},
+		{"memory below the floor", keyfile.Params{Time: floor.Time, MemoryKiB: 8 << 10, Threads: floor.Threads}, sdk.CheckWeakParams},
+		{"memory above the ceiling", keyfile.Params{Time: floor.Time, MemoryKiB: 4 << 20, Threads: floor.Threads}, sdk.CheckExcessiveParams},
+		{"time above the ceiling", keyfile.Params{Time: 11, MemoryKiB: floor.MemoryKiB, Threads: floor.Threads}, sdk.CheckExcessiveParams},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newProxy(t, srv.URL)
@@ -853,7 +853,7 @@ func TestAttack_OPRFWithAnotherKey(t *testing.T) {
 		p := newProxy(t, srv.URL)
 		p.attack(t, "POST", evalPath, evaluateWith(t, other))
 		_, err := login(t, srv, p, "alice", patientPass)
-		refused(t, "Login", err, sdk.ErrOPRF, nil)
+		refused(t, "Login", err, sdk.CheckOPRF, nil)
 		p.noRequests(t, 0, "/challenge", "/release", "/v1/devices")
 	})
 	t.Run("a proof that does not parse or verify", func(t *testing.T) {
@@ -864,7 +864,7 @@ func TestAttack_OPRFWithAnotherKey(t *testing.T) {
 			m["proof"] = toJSON(junk)
 		}))
 		_, err := login(t, srv, p, "alice", patientPass)
-		refused(t, "Login", err, sdk.ErrOPRF, nil)
+		refused(t, "Login", err, sdk.CheckOPRF, nil)
 		p.noRequests(t, 0, "/challenge", "/release", "/v1/devices")
 	})
 	t.Run("another key, published too, and the blob released anyway", func(t *testing.T) {
@@ -908,16 +908,16 @@ func TestAttack_DroppedGrantAsNotShared(t *testing.T) {
 		w.jones.attack(t, "GET", path, notFound())
 		w.jones.attack(t, "GET", "/v1/shared", editHeads(t, rec.RecordID, func(map[string]any) bool { return false }))
 		got, _, err := get(t, w.clinician, rec.RecordID)
-		refused(t, "clinician's Get", err, sdk.ErrRollback, got)
+		refused(t, "clinician's Get", err, sdk.CheckRollback, got)
 		list, err := w.clinician.List(ctx)
-		if !errors.Is(err, sdk.ErrRollback) || list != nil {
-			t.Fatalf("clinician's List under attack = %d records, %v; want ErrRollback", len(list), err)
+		if !errors.Is(err, sdk.CheckRollback) || list != nil {
+			t.Fatalf("clinician's List under attack = %d records, %v; want CheckRollback", len(list), err)
 		}
 	})
 	t.Run("grant withheld under an ACL that lists the clinician", func(t *testing.T) {
 		w.jones.attack(t, "GET", path, setGrants(t, func([][]byte) [][]byte { return [][]byte{} }))
 		got, _, err := get(t, w.clinician, rec.RecordID)
-		refused(t, "clinician's Get", err, sdk.ErrMissingGrant, got)
+		refused(t, "clinician's Get", err, sdk.CheckMissingGrant, got)
 	})
 	// The owner shares with someone else (a new ACL): the server must not pass
 	// hiding the clinician's share off as a revocation. The log shows no
@@ -931,7 +931,7 @@ func TestAttack_DroppedGrantAsNotShared(t *testing.T) {
 		w.jones.attack(t, "GET", path, notFound())
 		w.jones.attack(t, "GET", "/v1/shared", editHeads(t, rec.RecordID, func(map[string]any) bool { return false }))
 		got, _, err := get(t, w.clinician, rec.RecordID)
-		refused(t, "clinician's Get", err, sdk.ErrRollback, got)
+		refused(t, "clinician's Get", err, sdk.CheckRollback, got)
 	})
 	// With the attacks over, the record reads again.
 	mustRead(t, w.clinician, rec.RecordID, body)
@@ -996,13 +996,13 @@ func TestAttack_ForgedBackupRelease(t *testing.T) {
 		h    hook
 		want error
 	}{
-		{"another account's blob", serveBlob(malloryBlob), sdk.ErrWrongRecord},
-		{"a truncated blob", editBlob(t, func(b []byte) []byte { return b[:len(b)-1] }), sdk.ErrMalformed},
+		{"another account's blob", serveBlob(malloryBlob), sdk.CheckWrongRecord},
+		{"a truncated blob", editBlob(t, func(b []byte) []byte { return b[:len(b)-1] }), sdk.ErrInvalid},
 		{"a blob whose body was altered", editBlob(t, func(b []byte) []byte {
 			b = bytes.Clone(b)
 			b[len(b)-1] ^= 1
 			return b
-		}), sdk.ErrMalformed},
+		}), sdk.ErrInvalid},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := newProxy(t, srv.URL)

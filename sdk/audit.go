@@ -13,7 +13,7 @@ import (
 
 // Reading the log means appending every entry to its Merkle tree, so that
 // the entries the server served are exactly the ones its signed checkpoint
-// commits to: none dropped, none changed, none added (ErrLogMismatch). The
+// commits to: none dropped, none changed, none added (CheckLogMismatch). The
 // profile keeps the tree's frontier (logindex.go), so each operation reads
 // only new entries; an audit reads the log again from the start. Past one
 // server a verifiable index is the way on (docs/spec/log-v1.md §8).
@@ -29,9 +29,9 @@ type LogReport struct {
 // VerifyLog fetches the newest checkpoint, checks that it extends the last
 // one this profile verified (and has the configured witness cosignatures),
 // rebuilds the tree from every entry, and checks the log's entries about
-// this account: a key card or device it did not make is ErrUnexpectedKey.
-func (c *Client) VerifyLog(ctx context.Context) (*LogReport, error) {
-	defer c.begin()()
+// this account: a key card or device it did not make is CheckUnexpectedKey.
+func (c *Client) VerifyLog(ctx context.Context) (_ *LogReport, err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (c *Client) syncLog(ctx context.Context) (auditlog.Checkpoint, error) {
 	}
 	if cp.Size < seen.Size {
 		// A receipt may carry an older checkpoint; the newest may not.
-		return cp, fmt.Errorf("%w: the log's newest checkpoint has %d entries, this client saw %d", ErrRollback, cp.Size, seen.Size)
+		return cp, fmt.Errorf("%w: the log's newest checkpoint has %d entries, this client saw %d", CheckRollback, cp.Size, seen.Size)
 	}
 	// advance may have moved past signed (a witness was ahead): use the newest.
 	if cp, err = c.checkpoint(); err != nil {
@@ -74,7 +74,7 @@ func (c *Client) syncLog(ctx context.Context) (auditlog.Checkpoint, error) {
 	}
 	ix := c.index()
 	if ix.Size > cp.Size {
-		return cp, fmt.Errorf("%w: this client read %d entries, the checkpoint has %d", ErrLogFork, ix.Size, cp.Size)
+		return cp, fmt.Errorf("%w: this client read %d entries, the checkpoint has %d", CheckLogFork, ix.Size, cp.Size)
 	}
 	f, err := ix.frontier()
 	if err != nil {
@@ -116,7 +116,7 @@ func (c *Client) syncLog(ctx context.Context) (auditlog.Checkpoint, error) {
 	return cp, c.checkOwnEntries(ctx, mine)
 }
 
-// checkOwnEntries raises ErrUnexpectedKey for a key card or device certified
+// checkOwnEntries raises CheckUnexpectedKey for a key card or device certified
 // for this account, or a grant on one of its records, that this account did
 // not make (a grant may also come from a contact it shared with). Its records
 // are those of the chain as this device verified it (syncing the chain here
@@ -143,7 +143,7 @@ func (c *Client) checkOwnEntries(ctx context.Context, es []*auditlog.Entry) erro
 		switch e.Type {
 		case auditlog.KeyCard:
 			if e.Object != c.id.card.c.Hash() {
-				return fmt.Errorf("%w: the log shows key card %d (%x…) for this account", ErrUnexpectedKey, e.Number, e.Object[:6])
+				return fmt.Errorf("%w: the log shows key card %d (%x…) for this account", CheckUnexpectedKey, e.Number, e.Object[:6])
 			}
 		case auditlog.DeviceCertified:
 			if devices == nil {
@@ -153,7 +153,7 @@ func (c *Client) checkOwnEntries(ctx context.Context, es []*auditlog.Entry) erro
 				}
 			}
 			if !devices[e.Object] {
-				return fmt.Errorf("%w: the log shows a device (%x…) this account did not certify", ErrUnexpectedKey, e.Object[:6])
+				return fmt.Errorf("%w: the log shows a device (%x…) this account did not certify", CheckUnexpectedKey, e.Object[:6])
 			}
 		}
 	}
@@ -175,7 +175,7 @@ func (c *Client) checkGrantEntry(ctx context.Context, e *auditlog.Entry) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: the log shows a grant on record %x by someone this account does not know", ErrUnexpectedKey, e.Subject[:4])
+	return fmt.Errorf("%w: the log shows a grant on record %x by someone this account does not know", CheckUnexpectedKey, e.Subject[:4])
 }
 
 // ownDevices returns the hashes of the device certificates this account's
@@ -208,11 +208,11 @@ func (c *Client) cardLogged(ctx context.Context, kc *KeyCard) error {
 		return err
 	}
 	if _, ok := al.cardSigns(kc.c.Hash()); !ok {
-		return fmt.Errorf("%w: %w: %s's key card", ErrKeyUnverified, ErrNotLogged, kc.c.Handle)
+		return fmt.Errorf("%w: %w: %s's key card", CheckKeyUnverified, CheckNotLogged, kc.c.Handle)
 	}
 	for _, lc := range al.Cards {
 		if lc.Seq > kc.c.Seq {
-			return fmt.Errorf("%w: the log holds card %d of %s, the server shows card %d", ErrRollback, lc.Seq, kc.c.Handle, kc.c.Seq)
+			return fmt.Errorf("%w: the log holds card %d of %s, the server shows card %d", CheckRollback, lc.Seq, kc.c.Handle, kc.c.Seq)
 		}
 	}
 	return nil
@@ -232,9 +232,9 @@ type AuditEvent struct {
 // reads: every version written, read, shared, revoked and deleted, with the
 // people it names resolved to the handles this device knows. The log is read
 // and checked first (VerifyLog), so a server that hides an entry from this
-// view fails with ErrLogMismatch instead.
-func (c *Client) Audit(ctx context.Context, id [32]byte) ([]AuditEvent, error) {
-	defer c.begin()()
+// view fails with CheckLogMismatch instead.
+func (c *Client) Audit(ctx context.Context, id [32]byte) (_ []AuditEvent, err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
@@ -288,7 +288,7 @@ func (c *Client) logSalt(ctx context.Context, id [32]byte) ([]byte, error) {
 		return nil, err
 	}
 	if len(view.LogSalt) != auditlog.SaltSize {
-		return nil, fmt.Errorf("%w: record %x has no log salt", ErrMalformed, id[:4])
+		return nil, fmt.Errorf("%w: record %x has no log salt", ErrInvalid, id[:4])
 	}
 	c.prof.Salts[key] = view.LogSalt
 	return view.LogSalt, c.saveProfile(ctx)
@@ -297,13 +297,13 @@ func (c *Client) logSalt(ctx context.Context, id [32]byte) ([]byte, error) {
 // CheckCheckpoint compares this client's view of the log with a signed
 // checkpoint another party saw (gossip): whichever is larger must extend the
 // other, with a consistency proof from the server. A server that showed two
-// parties two different logs fails with ErrLogFork.
-func (c *Client) CheckCheckpoint(ctx context.Context, signed []byte) error {
-	defer c.begin()()
+// parties two different logs fails with CheckLogFork.
+func (c *Client) CheckCheckpoint(ctx context.Context, signed []byte) (err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return err
 	}
-	_, err := c.advance(ctx, signed)
+	_, err = c.advance(ctx, signed)
 	return err
 }
 

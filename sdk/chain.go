@@ -43,8 +43,8 @@ type chainRecord struct {
 // syncChain reads account's chain from the first entry this profile has not
 // verified, checks each new entry, and checks the result against the log:
 // the chain must reach the newest entry the log holds for it, with the same
-// hash. A served chain that stops short is ErrRollback; one that goes past
-// the log (after reading the log again) is ErrNotLogged. A stored state the
+// hash. A served chain that stops short is CheckRollback; one that goes past
+// the log (after reading the log again) is CheckNotLogged. A stored state the
 // log does not back, left by an older client that saved before verifying,
 // is dropped and the chain replayed from its first entry: the log decides.
 func (c *Client) syncChain(ctx context.Context, account [32]byte) (*chainState, error) {
@@ -93,16 +93,16 @@ func (c *Client) syncChain(ctx context.Context, account [32]byte) (*chainState, 
 func checkLogged(st *chainState, al *accountLog, account [32]byte) error {
 	switch {
 	case st.Seq < al.ChainSeq:
-		return fmt.Errorf("%w: the server shows the chain of %x up to entry %d, the log holds entry %d", ErrRollback, account[:4], st.Seq, al.ChainSeq)
+		return fmt.Errorf("%w: the server shows the chain of %x up to entry %d, the log holds entry %d", CheckRollback, account[:4], st.Seq, al.ChainSeq)
 	case st.Seq > al.ChainSeq:
-		return fmt.Errorf("%w: entry %d of the chain of %x (the log holds up to %d)", ErrNotLogged, st.Seq, account[:4], al.ChainSeq)
+		return fmt.Errorf("%w: entry %d of the chain of %x (the log holds up to %d)", CheckNotLogged, st.Seq, account[:4], al.ChainSeq)
 	}
 	return nil
 }
 
 // readChain reads account's chain past st (nil: from its first entry) and
 // returns the new state. The entry at the log's newest seq for the chain must
-// be the one the log holds (ErrEquivocation): a hash-chained entry there fixes
+// be the one the log holds (CheckEquivocation): a hash-chained entry there fixes
 // every entry before it.
 func (c *Client) readChain(ctx context.Context, account [32]byte, st *chainState, al *accountLog) (*chainState, error) {
 	if st == nil {
@@ -131,13 +131,13 @@ func (c *Client) readChain(ctx context.Context, account [32]byte, st *chainState
 		for _, item := range page.Entries {
 			e, err := format.ParseAccountEntry(item.Entry)
 			if err != nil {
-				return nil, fmt.Errorf("%w: entry %d: %w", ErrChain, item.Seq, err)
+				return nil, fmt.Errorf("%w: entry %d: %w", CheckChain, item.Seq, err)
 			}
 			if err := next.apply(e, account, signers, false); err != nil {
 				return nil, err
 			}
 			if next.Seq == al.ChainSeq && next.Head != al.ChainHash {
-				return nil, fmt.Errorf("%w: entry %d of the chain of %x is not the one the log holds", ErrEquivocation, next.Seq, account[:4])
+				return nil, fmt.Errorf("%w: entry %d of the chain of %x is not the one the log holds", CheckEquivocation, next.Seq, account[:4])
 			}
 		}
 		if page.Next == 0 || len(page.Entries) == 0 {
@@ -175,22 +175,22 @@ func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers ma
 	if st.Head != "" {
 		h, err := hex.DecodeString(st.Head)
 		if err != nil || len(h) != 32 {
-			return fmt.Errorf("%w: stored chain head", ErrMalformed)
+			return fmt.Errorf("%w: stored chain head", ErrInvalid)
 		}
 		head = [32]byte(h)
 	}
 	switch {
 	case e.Account != account || e.Seq != st.Seq+1:
-		return fmt.Errorf("%w: entry %d of account %x is not entry %d of %x", ErrChain, e.Seq, e.Account[:4], st.Seq+1, account[:4])
+		return fmt.Errorf("%w: entry %d of account %x is not entry %d of %x", CheckChain, e.Seq, e.Account[:4], st.Seq+1, account[:4])
 	case e.PrevHash != head:
 		// The server showed this client a different history before.
-		return fmt.Errorf("%w: entry %d does not follow the verified entry %d", ErrEquivocation, e.Seq, st.Seq)
+		return fmt.Errorf("%w: entry %d does not follow the verified entry %d", CheckEquivocation, e.Seq, st.Seq)
 	case !signsUpTo(signers, e.SignerPK, e.Seq):
-		return fmt.Errorf("%w: entry %d is signed by a key that is not the account's, or was replaced before it", ErrChain, e.Seq)
+		return fmt.Errorf("%w: entry %d is signed by a key that is not the account's, or was replaced before it", CheckChain, e.Seq)
 	}
 	if !own {
 		if err := e.Verify(); err != nil {
-			return fmt.Errorf("%w: entry %d: %w", ErrChain, e.Seq, err)
+			return fmt.Errorf("%w: entry %d: %w", CheckChain, e.Seq, err)
 		}
 	}
 	id := hex.EncodeToString(e.Record[:])
@@ -202,13 +202,13 @@ func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers ma
 	switch e.Event {
 	case format.EventVersion, format.EventProfile:
 		if e.Number <= r.Version {
-			return fmt.Errorf("%w: entry %d repeats version %d", ErrChain, e.Seq, e.Number)
+			return fmt.Errorf("%w: entry %d repeats version %d", CheckChain, e.Seq, e.Number)
 		}
 		r.Owner, r.Version, r.HeaderHash = hex.EncodeToString(e.Owner[:]), e.Number, hex.EncodeToString(e.Object[:])
 		r.Profile = e.Event == format.EventProfile
 	case format.EventACL:
 		if e.Number <= r.ACLSeq {
-			return fmt.Errorf("%w: entry %d repeats ACL %d", ErrChain, e.Seq, e.Number)
+			return fmt.Errorf("%w: entry %d repeats ACL %d", CheckChain, e.Seq, e.Number)
 		}
 		r.ACLSeq, r.ACLHash = e.Number, hex.EncodeToString(e.Object[:])
 	case format.EventTombstone:

@@ -49,8 +49,8 @@ func TestAttack_ChainEntryForged(t *testing.T) {
 		es[0].Entry[len(es[0].Entry)-1] ^= 1 // the signature's last byte
 		m["entries"] = toJSON(es)
 	}))
-	if _, err := login(t, srv, p, "alice", patientPass); !errors.Is(err, sdk.ErrChain) {
-		t.Fatalf("Login over a chain with a forged entry: %v, want ErrChain", err)
+	if _, err := login(t, srv, p, "alice", patientPass); !errors.Is(err, sdk.CheckChain) {
+		t.Fatalf("Login over a chain with a forged entry: %v, want CheckChain", err)
 	}
 }
 
@@ -82,8 +82,8 @@ func TestAttack_ChainForked(t *testing.T) {
 	body := toJSON(map[string]any{"account": path[len("/v1/chains/"):],
 		"entries": []map[string]any{{"seq": e.Seq, "entry": e.Marshal()}}})
 	p.attack(t, "GET", path, replay(body))
-	if _, err := laptop.List(t.Context()); !errors.Is(err, sdk.ErrEquivocation) {
-		t.Fatalf("List over a forked chain: %v, want ErrEquivocation", err)
+	if _, err := laptop.List(t.Context()); !errors.Is(err, sdk.CheckEquivocation) {
+		t.Fatalf("List over a forked chain: %v, want CheckEquivocation", err)
 	}
 }
 
@@ -141,11 +141,11 @@ func TestAttack_OwnChainCutShortOfLog(t *testing.T) {
 		return 200, []byte(`{"entries":[]}`) // hide it
 	})
 	_, err = laptop.Put(t.Context(), bytes.NewReader([]byte("four")), nil)
-	if !errors.Is(err, sdk.ErrRollback) {
-		t.Fatalf("Put on a chain cut short of the log: %v, want ErrRollback", err)
+	if !errors.Is(err, sdk.CheckRollback) {
+		t.Fatalf("Put on a chain cut short of the log: %v, want CheckRollback", err)
 	}
-	if _, err := laptop.VerifyLog(t.Context()); !errors.Is(err, sdk.ErrRollback) {
-		t.Fatalf("VerifyLog on a chain cut short of the log: %v, want ErrRollback", err)
+	if _, err := laptop.VerifyLog(t.Context()); !errors.Is(err, sdk.CheckRollback) {
+		t.Fatalf("VerifyLog on a chain cut short of the log: %v, want CheckRollback", err)
 	}
 	p.attack(t, "GET", path, nil)
 	if _, err := laptop.Put(t.Context(), bytes.NewReader([]byte("four")), nil); err != nil {
@@ -183,7 +183,7 @@ func TestAttack_ChainEntrySwappedForNewDevice(t *testing.T) {
 	if err == nil {
 		_, err = dev.List(t.Context())
 	}
-	if !errors.Is(err, sdk.ErrEquivocation) {
-		t.Fatalf("a new device shown a swapped chain entry: %v, want ErrEquivocation", err)
+	if !errors.Is(err, sdk.CheckEquivocation) {
+		t.Fatalf("a new device shown a swapped chain entry: %v, want CheckEquivocation", err)
 	}
 }

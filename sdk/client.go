@@ -73,7 +73,8 @@ type Client struct {
 // Connect opens the profile in cfg.Storage, if there is one, unlocking its keys
 // and logging the device in; otherwise the client is ready for Register or
 // Login.
-func Connect(ctx context.Context, cfg Config) (*Client, error) {
+func Connect(ctx context.Context, cfg Config) (_ *Client, err error) {
+	defer inModel(&err)
 	c := &Client{cfg: cfg, storage: cfg.Storage}
 	if c.storage == nil {
 		c.storage = &MemoryStorage{}
@@ -178,7 +179,7 @@ func (c *Client) startSession(ctx context.Context) error {
 		return fmt.Errorf("login: %w", err)
 	}
 	if len(ch.Nonce) != 32 {
-		return fmt.Errorf("login: %w: nonce of %d bytes", ErrMalformed, len(ch.Nonce))
+		return fmt.Errorf("login: %w: nonce of %d bytes", ErrInvalid, len(ch.Nonce))
 	}
 	a := &format.Auth{Origin: c.origin, AccountID: acct, DevicePK: dev, Nonce: [32]byte(ch.Nonce),
 		Expiry: uint64(time.Now().Add(time.Minute).Unix())}
@@ -196,13 +197,12 @@ func (c *Client) startSession(ctx context.Context) error {
 }
 
 // Logout ends the session on the server. The profile stays.
-func (c *Client) Logout(ctx context.Context) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Client) Logout(ctx context.Context) (err error) {
+	defer c.begin(&err)()
 	if c.token == "" {
 		return nil
 	}
-	err := c.call(ctx, "POST", "/v1/auth/logout", nil, nil)
+	err = c.call(ctx, "POST", "/v1/auth/logout", nil, nil)
 	c.token = ""
 	return err
 }
@@ -223,9 +223,8 @@ func newDevice(id *Identity) (ed25519.PrivateKey, *format.DeviceCert, error) {
 }
 
 // Invite creates an invite code for role (admins only). The server shows it once.
-func (c *Client) Invite(ctx context.Context, role string, ttl time.Duration) (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+func (c *Client) Invite(ctx context.Context, role string, ttl time.Duration) (_ string, err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return "", err
 	}

@@ -55,7 +55,7 @@ func verifiedCards(v *api.Account) ([]*KeyCard, error) {
 // LookupOptions are optional settings for Lookup and Share.
 type LookupOptions struct {
 	// Fingerprint, if set, is the fingerprint the user compared out of band;
-	// any other card is refused with ErrKeyUnverified.
+	// any other card is refused with CheckKeyUnverified.
 	Fingerprint string
 	// Role, if set, requires a verified attestation of that role.
 	Role string
@@ -63,8 +63,8 @@ type LookupOptions struct {
 
 // Lookup finds an account by handle and verifies its key card (self-signature,
 // chain of successors, pinned or expected fingerprint), pinning it on first use.
-func (c *Client) Lookup(ctx context.Context, handle string, opts *LookupOptions) (*Contact, error) {
-	defer c.begin()()
+func (c *Client) Lookup(ctx context.Context, handle string, opts *LookupOptions) (_ *Contact, err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
@@ -85,16 +85,16 @@ func (c *Client) lookup(ctx context.Context, handle string, opts *LookupOptions)
 	}
 	newest := cards[len(cards)-1]
 	if newest.c.Handle != handle {
-		return nil, fmt.Errorf("%w: the server answered %q with the card of %q", ErrKeyUnverified, handle, newest.c.Handle)
+		return nil, fmt.Errorf("%w: the server answered %q with the card of %q", CheckKeyUnverified, handle, newest.c.Handle)
 	}
 	// A handle pinned to another account is a substitution, whatever the cards say.
 	for acct, p := range c.prof.Pins {
 		if p.Handle == handle && acct != newest.AccountIDString() {
-			return nil, fmt.Errorf("%w: %q is pinned to another account", ErrKeyUnverified, handle)
+			return nil, fmt.Errorf("%w: %q is pinned to another account", CheckKeyUnverified, handle)
 		}
 	}
 	if opts.Fingerprint != "" && !sameFingerprint(opts.Fingerprint, newest.Fingerprint()) {
-		return nil, fmt.Errorf("%w: %q has fingerprint %s, not the expected %s", ErrKeyUnverified, handle, newest.Fingerprint(), opts.Fingerprint)
+		return nil, fmt.Errorf("%w: %q has fingerprint %s, not the expected %s", CheckKeyUnverified, handle, newest.Fingerprint(), opts.Fingerprint)
 	}
 	// Nothing is pinned that is not in the log: a card only this client was
 	// shown is a substitution in waiting.
@@ -113,7 +113,7 @@ func (c *Client) lookup(ctx context.Context, handle string, opts *LookupOptions)
 		return nil, err
 	}
 	if opts.Role != "" && (ct.Attestation == nil || ct.Attestation.Role != opts.Role) {
-		return nil, fmt.Errorf("%w: %q has no verified %s attestation", ErrKeyUnverified, handle, opts.Role)
+		return nil, fmt.Errorf("%w: %q has no verified %s attestation", CheckKeyUnverified, handle, opts.Role)
 	}
 	return ct, nil
 }
@@ -137,20 +137,20 @@ func sameFingerprint(typed string, fp Fingerprint) bool {
 // and each next one is endorsed by the one before, all for one account.
 func verifyCards(raw [][]byte) ([]*KeyCard, error) {
 	if len(raw) == 0 {
-		return nil, fmt.Errorf("%w: no key card", ErrKeyUnverified)
+		return nil, fmt.Errorf("%w: no key card", CheckKeyUnverified)
 	}
 	cards := make([]*KeyCard, len(raw))
 	for i, b := range raw {
 		kc, err := format.ParseKeyCard(b)
 		if err != nil {
-			return nil, fmt.Errorf("%w: card %d: %w", ErrKeyUnverified, i+1, err)
+			return nil, fmt.Errorf("%w: card %d: %w", CheckKeyUnverified, i+1, err)
 		}
 		if i == 0 && kc.Seq != 1 {
-			return nil, fmt.Errorf("%w: history starts at seq %d", ErrKeyUnverified, kc.Seq)
+			return nil, fmt.Errorf("%w: history starts at seq %d", CheckKeyUnverified, kc.Seq)
 		}
 		if i > 0 {
 			if err := kc.VerifySuccessor(cards[i-1].c); err != nil {
-				return nil, fmt.Errorf("%w: card %d: %w", ErrKeyUnverified, i+1, err)
+				return nil, fmt.Errorf("%w: card %d: %w", CheckKeyUnverified, i+1, err)
 			}
 		}
 		cards[i] = &KeyCard{c: kc}
@@ -176,7 +176,7 @@ func (c *Client) cards(ctx context.Context, account [32]byte) ([]*KeyCard, error
 		return nil, err
 	}
 	if cards[0].c.AccountID != account {
-		return nil, fmt.Errorf("%w: cards of another account", ErrKeyUnverified)
+		return nil, fmt.Errorf("%w: cards of another account", CheckKeyUnverified)
 	}
 	if _, err := c.pin(ctx, account, cards); err != nil {
 		return nil, err
@@ -191,10 +191,10 @@ func (c *Client) checkPin(account [32]byte, cards []*KeyCard) error {
 		return nil
 	}
 	if p.CardSeq > uint64(len(cards)) {
-		return fmt.Errorf("%w: %s's card history is shorter than pinned", ErrRollback, p.Handle)
+		return fmt.Errorf("%w: %s's card history is shorter than pinned", CheckRollback, p.Handle)
 	}
 	if old := cards[p.CardSeq-1].Fingerprint(); hex.EncodeToString(old[:]) != p.Fingerprint {
-		return fmt.Errorf("%w: %s's card does not match the pinned fingerprint", ErrKeyUnverified, p.Handle)
+		return fmt.Errorf("%w: %s's card does not match the pinned fingerprint", CheckKeyUnverified, p.Handle)
 	}
 	return nil
 }
@@ -225,13 +225,13 @@ func (c *Client) pin(ctx context.Context, account [32]byte, cards []*KeyCard) (b
 // TrustOrg pins admin (looked up by handle and checked against the fingerprint
 // the user compared) as the organisation admin whose role attestations for org
 // this client accepts.
-func (c *Client) TrustOrg(ctx context.Context, org, adminHandle, fingerprint string) error {
-	defer c.begin()()
+func (c *Client) TrustOrg(ctx context.Context, org, adminHandle, fingerprint string) (err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return err
 	}
 	if fingerprint == "" {
-		return fmt.Errorf("%w: trusting an organisation admin needs its fingerprint", ErrKeyUnverified)
+		return fmt.Errorf("%w: trusting an organisation admin needs its fingerprint", CheckKeyUnverified)
 	}
 	ct, err := c.lookup(ctx, adminHandle, &LookupOptions{Fingerprint: fingerprint})
 	if err != nil {
@@ -250,7 +250,7 @@ func (c *Client) attestation(ctx context.Context, fp Fingerprint) (*Attestation,
 		admin, err1 := hex.DecodeString(op.Admin)
 		key, err2 := hex.DecodeString(op.Key)
 		if err1 != nil || err2 != nil || len(admin) != 32 || len(key) != 32 {
-			return nil, fmt.Errorf("%w: organisation pin of %q", ErrMalformed, org)
+			return nil, fmt.Errorf("%w: organisation pin of %q", ErrInvalid, org)
 		}
 		st, err := c.chainOf(ctx, [32]byte(admin))
 		if err != nil {
@@ -274,8 +274,8 @@ func (c *Client) attestation(ctx context.Context, fp Fingerprint) (*Attestation,
 // Attest signs, as an organisation admin, a role attestation of the account
 // named handle for org, valid for validity, and publishes it in this account's
 // chain, where clients that trust this admin for org find it.
-func (c *Client) Attest(ctx context.Context, handle, role, org string, validity time.Duration) (*Contact, error) {
-	defer c.begin()()
+func (c *Client) Attest(ctx context.Context, handle, role, org string, validity time.Duration) (_ *Contact, err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
 	}

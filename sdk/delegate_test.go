@@ -121,7 +121,7 @@ func TestDelegate_WriteThenStaleACLRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain, _, err := get(t, w.patient, rec.RecordID)
-	if !errors.Is(err, sdk.ErrWriteAuthority) || len(plain) != 0 {
-		t.Fatalf("owner reads a revoked delegate's stale-ACL write: %d bytes, %v; want ErrWriteAuthority", len(plain), err)
+	if !errors.Is(err, sdk.CheckWriteAuthority) || len(plain) != 0 {
+		t.Fatalf("owner reads a revoked delegate's stale-ACL write: %d bytes, %v; want CheckWriteAuthority", len(plain), err)
 	}
 }

@@ -1,7 +1,9 @@
 package sdk
 
 import (
+	"context"
 	"errors"
+	"strings"
 
 	"github.com/blindvault/blindvault/internal/backup"
 	"github.com/blindvault/blindvault/internal/cobble"
@@ -10,70 +12,29 @@ import (
 	"github.com/blindvault/blindvault/internal/record"
 )
 
-// Errors a caller can test for with errors.Is. Every check a reader makes fails
-// with one of these, wrapped with detail.
+// The SDK's error model (docs/errors.md): a few sentinels for outcomes a
+// caller acts on, tested with errors.Is, and one typed error, *CheckError, for
+// a verification that failed. Every error the SDK returns is one of these,
+// wrapped with detail, or a plain error for a caller's mistake; ErrorCode
+// gives each a stable code for programs.
 var (
-	// ErrNotRecordFile means the input does not start with the record-file magic.
-	ErrNotRecordFile = errors.New("not a blindvault record file")
-	// ErrNotRecipient means the record holds no grant for this identity.
-	ErrNotRecipient = errors.New("this identity is not a recipient of the record")
-	// ErrSignerMismatch means the record was signed by someone other than the
-	// expected signer.
-	ErrSignerMismatch = errors.New("record author is not the expected signer")
-	// ErrGrant means a grant is not valid for this record, epoch and reader.
-	ErrGrant = errors.New("grant is not valid for this record")
+	// ErrInvalid means an input is not what it claims to be: not a record
+	// file or identity, malformed, with trailing data, or an argument out of
+	// range (such as a body whose length differs from the declared Size).
+	ErrInvalid = errors.New("invalid input")
+	// ErrUnsupported means a version, kind or suite this SDK does not know: a
+	// newer writer made it. Nothing is guessed.
+	ErrUnsupported = errors.New("unsupported version, kind or suite")
 	// ErrTooLarge means an input exceeds a configured or format limit.
 	ErrTooLarge = errors.New("input exceeds the size limit")
-
-	ErrUnknownVersion = format.ErrUnknownVersion
-	ErrUnknownKind    = format.ErrUnknownKind
-	ErrUnknownSuite   = format.ErrUnknownSuite
-	ErrMalformed      = format.ErrMalformed
-	ErrTrailingData   = format.ErrTrailingData
-	ErrBadSignature   = format.ErrBadSignature
-
-	ErrSigner         = record.ErrSigner
-	ErrWriteAuthority = record.ErrWriteAuthority
-	ErrWrongACL       = record.ErrWrongACL
-	ErrCommitment     = record.ErrCommitment
-	ErrUnwrap         = record.ErrUnwrap
-	ErrLayout         = record.ErrLayout
-	ErrPadding        = record.ErrPadding
-	ErrMeta           = record.ErrMetaInvalid
-
-	ErrLeafMismatch = cobble.ErrLeafMismatch
-	ErrChunkAuth    = cobble.ErrChunkAuth
-	ErrTruncated    = cobble.ErrTruncated
-
-	ErrWrongPassphrase = keyfile.ErrWrongPassphrase
-	ErrWeakPassphrase  = keyfile.ErrWeakPassphrase
-	ErrWeakParams      = keyfile.ErrWeakParams
-)
-
-// Errors of the online client. The first group means the server (or something
-// between it and the client) misbehaved: the client detected it and returned no
-// forged, hidden or stale content as valid.
-var (
-	// ErrRollback means the server showed less than this client has already
-	// seen: an older version or ACL, a shorter account chain, a record missing
-	// from a list, or a share withdrawn without the owner's new ACL.
-	ErrRollback = errors.New("server rolled back or hid state this client has seen")
-	// ErrKeyUnverified means a key card failed verification before use: its
-	// self-signature, its chain of successors, or the fingerprint pinned for
-	// that name.
-	ErrKeyUnverified = errors.New("key card failed verification")
-	// ErrChain means an account chain entry is not validly signed by its account
-	// or does not follow the entry before it.
-	ErrChain = errors.New("account chain does not verify")
-	// ErrEquivocation means the server showed two different objects for the
-	// same place in a chain (one record version, one ACL seq, one chain seq).
-	ErrEquivocation = errors.New("server equivocated")
-	// ErrWrongRecord means the server answered with an object of another
-	// record, version or account than the one asked for.
-	ErrWrongRecord = errors.New("server answered with another object than asked for")
-	// ErrMissingGrant means the ACL in force gives this identity read access
-	// but the server withholds its grant.
-	ErrMissingGrant = errors.New("server withholds a grant the ACL gives")
+	// ErrNotRecipient means the record holds no grant for this identity.
+	ErrNotRecipient = errors.New("this identity is not a recipient of the record")
+	// ErrWrongPassphrase means a passphrase does not open the keys or backup.
+	ErrWrongPassphrase = errors.New("wrong passphrase")
+	// ErrWrongRecoveryCode means a recovery code does not open the backup.
+	ErrWrongRecoveryCode = errors.New("wrong recovery code")
+	// ErrWeakPassphrase means a new passphrase is too short or repetitive.
+	ErrWeakPassphrase = keyfile.ErrWeakPassphrase
 
 	// ErrNotFound means the record or account does not exist, or is not
 	// readable by this account (the server does not say which).
@@ -96,22 +57,50 @@ var (
 	ErrNoProfile = errors.New("no account on this device: register or log in first")
 	// ErrProfileExists means the profile already holds an account.
 	ErrProfileExists = errors.New("this profile already holds an account")
-	// ErrOPRF means the server's OPRF answer did not verify against its
-	// public key (a server that evaluated with another key).
-	ErrOPRF = backup.ErrOPRF
-	// ErrWrongRecoveryCode means a recovery code does not open the backup.
-	ErrWrongRecoveryCode = backup.ErrWrongRecoveryCode
-	// ErrExcessiveParams means Argon2id parameters above the ceiling.
-	ErrExcessiveParams = keyfile.ErrExcessiveParams
 )
 
-// misbehaviour is every error that means the server, or something between it
-// and the client, answered falsely and the client caught it.
-var misbehaviour = []error{
-	ErrRollback, ErrEquivocation, ErrChain, ErrWrongRecord, ErrMissingGrant, ErrOPRF,
-	ErrLogFork, ErrLogMismatch, ErrNotLogged, ErrUnexpectedKey,
-	ErrBadSignature, ErrSigner, ErrWriteAuthority, ErrWrongACL,
-	ErrCommitment, ErrLeafMismatch, ErrChunkAuth, ErrTruncated,
+// sentinelCodes gives every sentinel its stable code, in the order ErrorCode
+// tries them: the more specific outcome first.
+var sentinelCodes = []struct {
+	err  error
+	code string
+}{
+	{ErrRevoked, "REVOKED"},
+	{ErrDeleted, "DELETED"},
+	{ErrNotRecipient, "NOT_RECIPIENT"},
+	{ErrWrongPassphrase, "WRONG_PASSPHRASE"},
+	{ErrWrongRecoveryCode, "WRONG_RECOVERY_CODE"},
+	{ErrWeakPassphrase, "WEAK_PASSPHRASE"},
+	{ErrNoProfile, "NO_PROFILE"},
+	{ErrProfileExists, "PROFILE_EXISTS"},
+	{ErrRateLimited, "RATE_LIMITED"},
+	{ErrNotFound, "NOT_FOUND"},
+	{ErrForbidden, "FORBIDDEN"},
+	{ErrConflict, "CONFLICT"},
+	{ErrUnreachable, "UNREACHABLE"},
+	{ErrUnsupported, "UNSUPPORTED"},
+	{ErrTooLarge, "TOO_LARGE"},
+	{ErrInvalid, "INVALID"},
+	{context.Canceled, "ABORTED"},
+	{context.DeadlineExceeded, "ABORTED"},
+}
+
+// ErrorCode returns err's stable code for programs: the upper-case name of
+// the failed Check ("ROLLBACK", "LEAF_MISMATCH"), or of the sentinel it
+// matches ("NOT_FOUND", "WRONG_PASSPHRASE"), "ABORTED" for a cancelled
+// context, and "ERROR" for anything else. The browser build's errors carry it
+// as their code.
+func ErrorCode(err error) string {
+	err = checked(err, false)
+	if c, ok := failedCheck(err); ok {
+		return c.code()
+	}
+	for _, s := range sentinelCodes {
+		if errors.Is(err, s.err) {
+			return s.code
+		}
+	}
+	return "ERROR"
 }
 
 // ServerMisbehaved reports whether err means that the server, or something
@@ -120,10 +109,125 @@ var misbehaviour = []error{
 // The client caught it and used none of that answer; a user should hear of it
 // as a security problem, not as an ordinary failure.
 func ServerMisbehaved(err error) bool {
-	for _, m := range misbehaviour {
-		if errors.Is(err, m) {
-			return true
+	var ce *CheckError
+	if errors.As(err, &ce) {
+		return ce.ServerMisbehaved
+	}
+	c, ok := failedCheck(err)
+	return ok && c.blamesServer()
+}
+
+// internalErrors maps the internal packages' errors to the SDK's: a failed
+// check, or a sentinel.
+var internalErrors = []struct {
+	from  error
+	check Check
+	to    error
+}{
+	{from: format.ErrBadSignature, check: CheckBadSignature},
+	{from: record.ErrSigner, check: CheckSigner},
+	{from: record.ErrWriteAuthority, check: CheckWriteAuthority},
+	{from: record.ErrWrongACL, check: CheckWrongACL},
+	{from: record.ErrCommitment, check: CheckCommitment},
+	{from: cobble.ErrCommitment, check: CheckCommitment},
+	{from: record.ErrUnwrap, check: CheckUnwrap},
+	{from: cobble.ErrLeafMismatch, check: CheckLeafMismatch},
+	{from: cobble.ErrChunkAuth, check: CheckChunkAuth},
+	{from: cobble.ErrTruncated, check: CheckTruncated},
+	{from: record.ErrLayout, check: CheckLayout},
+	{from: record.ErrPadding, check: CheckPadding},
+	{from: record.ErrMetaInvalid, check: CheckMeta},
+	{from: record.ErrMetaOpen, check: CheckMeta},
+	{from: keyfile.ErrWeakParams, check: CheckWeakParams},
+	{from: keyfile.ErrExcessiveParams, check: CheckExcessiveParams},
+	{from: backup.ErrOPRF, check: CheckOPRF},
+	{from: backup.ErrWrongAccount, check: CheckWrongRecord},
+
+	{from: keyfile.ErrWrongPassphrase, to: ErrWrongPassphrase},
+	{from: backup.ErrWrongPassphrase, to: ErrWrongPassphrase},
+	{from: backup.ErrWrongRecoveryCode, to: ErrWrongRecoveryCode},
+	{from: backup.ErrBadRecoveryCode, to: ErrWrongRecoveryCode},
+	{from: format.ErrUnknownVersion, to: ErrUnsupported},
+	{from: format.ErrUnknownKind, to: ErrUnsupported},
+	{from: format.ErrUnknownSuite, to: ErrUnsupported},
+	{from: format.ErrUnknownEvent, to: ErrUnsupported},
+	{from: keyfile.ErrUnknownVersion, to: ErrUnsupported},
+	{from: keyfile.ErrUnknownSuite, to: ErrUnsupported},
+	{from: backup.ErrUnknownVersion, to: ErrUnsupported},
+	{from: backup.ErrUnknownSuite, to: ErrUnsupported},
+	{from: format.ErrTooLarge, to: ErrTooLarge},
+	{from: cobble.ErrTooManyChunks, to: ErrTooLarge},
+	{from: keyfile.ErrLongPassphrase, to: ErrTooLarge},
+	{from: format.ErrMalformed, to: ErrInvalid},
+	{from: format.ErrTrailingData, to: ErrInvalid},
+	{from: cobble.ErrTrailingData, to: ErrInvalid},
+	{from: cobble.ErrInvalidSummary, to: ErrInvalid},
+	{from: cobble.ErrInvalidKeySize, to: ErrInvalid},
+	{from: keyfile.ErrNotKeyFile, to: ErrInvalid},
+	{from: backup.ErrMalformed, to: ErrInvalid},
+	{from: backup.ErrUnknownSlot, to: ErrInvalid},
+	{from: backup.ErrNoSlot, to: ErrInvalid},
+	{from: backup.ErrCorrupted, to: ErrInvalid},
+}
+
+// checked turns err into the SDK's model at a public boundary: a failed check
+// becomes a *CheckError (one that means the server misbehaved when fromServer
+// and the check is one a server can fail), an internal error its sentinel.
+// Errors already in the model pass unchanged.
+func checked(err error, fromServer bool) error {
+	if err == nil {
+		return nil
+	}
+	var ce *CheckError
+	if errors.As(err, &ce) {
+		return err
+	}
+	if c, ok := failedCheck(err); ok {
+		return &CheckError{Check: c, ServerMisbehaved: fromServer && c.blamesServer(), Err: err}
+	}
+	for _, m := range internalErrors {
+		if m.to != nil && errors.Is(err, m.from) && !errors.Is(err, m.to) {
+			return &sentinelError{is: m.to, err: err}
 		}
 	}
-	return false
+	return err
 }
+
+// failedCheck finds the check err reports: the first in checkOrder that err
+// wraps, directly or as an internal package's error.
+func failedCheck(err error) (Check, bool) {
+	var ce *CheckError
+	if errors.As(err, &ce) {
+		return ce.Check, true
+	}
+	for _, c := range checkOrder {
+		if errors.Is(err, c) {
+			return c, true
+		}
+	}
+	for _, m := range internalErrors {
+		if m.check != "" && errors.Is(err, m.from) {
+			return m.check, true
+		}
+	}
+	return "", false
+}
+
+// sentinelError is an internal error that matches its SDK sentinel.
+type sentinelError struct {
+	is  error
+	err error
+}
+
+func (e *sentinelError) Error() string        { return e.err.Error() }
+func (e *sentinelError) Unwrap() error        { return e.err }
+func (e *sentinelError) Is(target error) bool { return target == e.is }
+
+// codeName is the upper-case, underscored form of a check's name.
+func codeName(name string) string {
+	return strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// inModel puts *err in the SDK's error model at a boundary where nothing
+// comes from the server: a failed check means bad data, not a lying server.
+func inModel(err *error) { *err = checked(*err, false) }

@@ -149,8 +149,8 @@ func (b *EncryptedBody) Close() error {
 // GetEncrypted verifies the newest version of record id as Get does, and
 // checks its leaf list against the signed root, but leaves the body encrypted
 // for the caller to open (see EncryptedBody).
-func (c *Client) GetEncrypted(ctx context.Context, id [32]byte) (*RecordInfo, *EncryptedBody, error) {
-	defer c.begin()()
+func (c *Client) GetEncrypted(ctx context.Context, id [32]byte) (_ *RecordInfo, _ *EncryptedBody, err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, nil, err
 	}

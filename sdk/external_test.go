@@ -76,23 +76,23 @@ func refOpen(t *testing.T, b *sdk.EncryptedBody) ([]byte, error) {
 		return nil, err
 	}
 	if uint64(len(ct)) != b.CiphertextLen || !bytes.Equal(ct[:56], append(b.Keys.Salt[:], b.Keys.Commitment[:]...)) {
-		return nil, sdk.ErrCommitment
+		return nil, sdk.CheckCommitment
 	}
 	var plain []byte
 	ct = ct[56:]
 	for i := uint64(0); i < b.ChunkCount; i++ {
 		n := min(len(ct), 16400)
 		if !bytes.Equal(leaf(ct[:n]), b.Leaves[32*i:32*i+32]) {
-			return nil, sdk.ErrLeafMismatch
+			return nil, sdk.CheckLeafMismatch
 		}
 		p, err := c.aead.Open(nil, chunkNonce(&b.Keys, i), ct[:n], nil)
 		if err != nil {
-			return nil, sdk.ErrChunkAuth
+			return nil, sdk.CheckChunkAuth
 		}
 		plain, ct = append(plain, p...), ct[n:]
 	}
 	if len(ct) != 0 || uint64(len(plain)) < b.Length || !bytes.Equal(plain[b.Length:], make([]byte, uint64(len(plain))-b.Length)) {
-		return nil, sdk.ErrPadding
+		return nil, sdk.CheckPadding
 	}
 	return plain[:b.Length], nil
 }

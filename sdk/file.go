@@ -48,9 +48,6 @@ type EncryptOptions struct {
 	Workers int // 0: all cores
 }
 
-// ErrInputChanged means the input's length differed from EncryptOptions.Size.
-var ErrInputChanged = errors.New("input length differs from the declared size")
-
 // seekableWriter is a destination that can be written out of order.
 type seekableWriter interface {
 	io.WriterAt
@@ -63,7 +60,8 @@ type seekableWriter interface {
 // The signed header precedes the body in the file but depends on all of it, so
 // when the size or the destination does not allow writing in place, the sealed
 // body is spooled (in memory when small, in an unlinked temporary file otherwise).
-func Encrypt(ctx context.Context, dst io.Writer, src io.Reader, author *Identity, recipients []*KeyCard, opts *EncryptOptions) error {
+func Encrypt(ctx context.Context, dst io.Writer, src io.Reader, author *Identity, recipients []*KeyCard, opts *EncryptOptions) (err error) {
+	defer inModel(&err)
 	if opts == nil {
 		opts = &EncryptOptions{}
 	}
@@ -148,7 +146,7 @@ func encryptInPlace(ctx context.Context, dst seekableWriter, src io.Reader, p *r
 	}
 	// A different padded size would have put the body at the wrong offset.
 	if h.ChunkCount != uint64(chunks) || h.CiphertextLen != uint64(cobble.CiphertextSize(int64(padded))) {
-		return 0, nil, fmt.Errorf("%w: declared %d bytes", ErrInputChanged, size)
+		return 0, nil, fmt.Errorf("%w: the input length differs from the declared %d bytes", ErrInvalid, size)
 	}
 	if _, err := dst.Seek(bodyAt+int64(h.CiphertextLen), io.SeekStart); err != nil {
 		return 0, nil, err
@@ -231,7 +229,7 @@ func sealGrant(author *Identity, recordID [32]byte, epoch uint32, to *KeyCard, e
 
 // DecryptOptions are optional settings for Decrypt.
 type DecryptOptions struct {
-	// Signer, if set, is the only author accepted (ErrSignerMismatch otherwise).
+	// Signer, if set, is the only author accepted (CheckSignerMismatch otherwise).
 	Signer *KeyCard
 	// MaxBody bounds the body ciphertext; 0 means DefaultMaxBody.
 	MaxBody uint64
@@ -276,7 +274,7 @@ type bundle struct {
 func readBundle(r io.Reader) (*bundle, error) {
 	var head [11]byte
 	if _, err := io.ReadFull(r, head[:]); err != nil || !bytes.Equal(head[:8], fileMagic) {
-		return nil, ErrNotRecordFile
+		return nil, fmt.Errorf("%w: not a blindvault record file", ErrInvalid)
 	}
 	n := int(head[8])<<16 | int(head[9])<<8 | int(head[10])
 	if n > maxBundle {
@@ -284,16 +282,16 @@ func readBundle(r io.Reader) (*bundle, error) {
 	}
 	raw := make([]byte, n)
 	if _, err := io.ReadFull(r, raw); err != nil {
-		return nil, fmt.Errorf("%w: reading the bundle: %w", ErrTruncated, err)
+		return nil, fmt.Errorf("%w: reading the bundle: %w", CheckTruncated, err)
 	}
 	s := cryptobyte.String(raw)
 	var cardB, aclB, grantsB, headerB cryptobyte.String
 	if !s.ReadUint16LengthPrefixed(&cardB) || !s.ReadUint16LengthPrefixed(&aclB) ||
 		!s.ReadUint24LengthPrefixed(&grantsB) || !s.ReadUint16LengthPrefixed(&headerB) {
-		return nil, fmt.Errorf("%w: record bundle", ErrMalformed)
+		return nil, fmt.Errorf("%w: record bundle", ErrInvalid)
 	}
 	if !s.Empty() {
-		return nil, fmt.Errorf("%w: after the record bundle", ErrTrailingData)
+		return nil, fmt.Errorf("%w: after the record bundle", ErrInvalid)
 	}
 	b := new(bundle)
 	var err error
@@ -306,7 +304,7 @@ func readBundle(r io.Reader) (*bundle, error) {
 	for !grantsB.Empty() {
 		var g cryptobyte.String
 		if !grantsB.ReadUint16LengthPrefixed(&g) || len(b.grants) == maxFileGrants {
-			return nil, fmt.Errorf("%w: grant list", ErrMalformed)
+			return nil, fmt.Errorf("%w: grant list", ErrInvalid)
 		}
 		pg, err := format.ParseGrant(g)
 		if err != nil {
@@ -319,18 +317,18 @@ func readBundle(r io.Reader) (*bundle, error) {
 	}
 	// Offline files are written by their owner: the card is the owner's and the author's.
 	if b.acl.Owner != b.card.AccountID {
-		return nil, fmt.Errorf("%w: ACL owner is not the author", ErrSigner)
+		return nil, fmt.Errorf("%w: ACL owner is not the author", CheckSigner)
 	}
 	// A file holds the first version of a new record: nothing before it could
 	// be checked, so nothing else is accepted.
 	if b.acl.Seq != 1 || b.acl.Epoch != 1 {
-		return nil, fmt.Errorf("%w: ACL seq %d, epoch %d in a record file, want 1 and 1", ErrMalformed, b.acl.Seq, b.acl.Epoch)
+		return nil, fmt.Errorf("%w: ACL seq %d, epoch %d in a record file, want 1 and 1", ErrInvalid, b.acl.Seq, b.acl.Epoch)
 	}
 	if err := b.acl.Verify(b.card.Ed25519PK); err != nil {
 		return nil, fmt.Errorf("ACL: %w", err)
 	}
 	if b.header.Version != 1 {
-		return nil, fmt.Errorf("%w: header version %d in a record file, want 1", ErrMalformed, b.header.Version)
+		return nil, fmt.Errorf("%w: header version %d in a record file, want 1", ErrInvalid, b.header.Version)
 	}
 	if err := record.VerifyHeader(b.header, b.acl, nil, record.Author{Card: b.card}); err != nil {
 		return nil, fmt.Errorf("header: %w", err)
@@ -341,14 +339,14 @@ func readBundle(r io.Reader) (*bundle, error) {
 			return nil, err
 		}
 		if seen[g.Recipient] {
-			return nil, fmt.Errorf("%w: two grants for one recipient", ErrGrant)
+			return nil, fmt.Errorf("%w: two grants for one recipient", CheckGrant)
 		}
 		seen[g.Recipient] = true
 	}
 	// Every grant names a distinct ACL entry; as many grants as entries means
 	// every entry has its grant.
 	if len(b.grants) != len(b.acl.Entries) {
-		return nil, fmt.Errorf("%w: %d grants for %d ACL entries", ErrGrant, len(b.grants), len(b.acl.Entries))
+		return nil, fmt.Errorf("%w: %d grants for %d ACL entries", CheckGrant, len(b.grants), len(b.acl.Entries))
 	}
 	return b, nil
 }
@@ -358,13 +356,13 @@ func readBundle(r io.Reader) (*bundle, error) {
 func (b *bundle) checkGrant(g *format.Grant) error {
 	if g.RecordID != b.header.RecordID || g.Epoch != b.acl.Epoch ||
 		g.Granter != b.card.AccountID || g.SignerPK != b.card.Ed25519PK {
-		return ErrGrant
+		return CheckGrant
 	}
 	if rights, ok := b.acl.Lookup(g.Recipient); !ok || rights&format.RightRead == 0 {
-		return fmt.Errorf("%w: recipient is not a reader in the ACL", ErrGrant)
+		return fmt.Errorf("%w: recipient is not a reader in the ACL", CheckGrant)
 	}
 	if err := g.Verify(g.SignerPK); err != nil {
-		return fmt.Errorf("%w: %w", ErrGrant, err)
+		return fmt.Errorf("%w: %w", CheckGrant, err)
 	}
 	return nil
 }
@@ -376,7 +374,7 @@ func (b *bundle) openGrant(id *Identity) ([]byte, error) {
 		if g.Recipient == me {
 			key, err := id.xkey.Open(g.RecordID, g.Epoch, g.Enc, g.CT)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %w", ErrGrant, err)
+				return nil, fmt.Errorf("%w: %w", CheckGrant, err)
 			}
 			return key, nil
 		}
@@ -390,7 +388,8 @@ func (b *bundle) openGrant(id *Identity) ([]byte, error) {
 // but a later chunk may still fail: dst is complete and authentic only if Decrypt
 // returns nil. Callers writing to a file should create it under its final name only
 // then.
-func Decrypt(ctx context.Context, dst io.Writer, src io.Reader, id *Identity, opts *DecryptOptions) (*RecordInfo, error) {
+func Decrypt(ctx context.Context, dst io.Writer, src io.Reader, id *Identity, opts *DecryptOptions) (_ *RecordInfo, err error) {
+	defer inModel(&err)
 	if opts == nil {
 		opts = &DecryptOptions{}
 	}
@@ -407,7 +406,7 @@ func Decrypt(ctx context.Context, dst io.Writer, src io.Reader, id *Identity, op
 	info := &RecordInfo{RecordID: b.header.RecordID, Version: b.header.Version, Author: author}
 	if opts.Signer != nil {
 		if opts.Signer.Fingerprint() != author.Fingerprint() {
-			return nil, fmt.Errorf("%w: signed by %s (%s)", ErrSignerMismatch, author.Handle(), author.Fingerprint())
+			return nil, fmt.Errorf("%w: signed by %s (%s)", CheckSignerMismatch, author.Handle(), author.Fingerprint())
 		}
 		info.AuthorVerified = true
 	}
@@ -441,7 +440,7 @@ func Decrypt(ctx context.Context, dst io.Writer, src io.Reader, id *Identity, op
 		return nil, err
 	}
 	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: after the body", ErrTrailingData)
+		return nil, fmt.Errorf("%w: after the body", ErrInvalid)
 	}
 	info.Title, info.Type, info.Tags = u.Meta.Title, u.Meta.Type, u.Meta.Tags
 	info.Length, info.Created = u.Meta.Length, u.Meta.Created

@@ -109,8 +109,8 @@ func TestDecrypt_SignerMismatch(t *testing.T) {
 	// Eve writes a record to Bob under her own key; Bob expects Alice.
 	file := encrypt(t, eve, []byte("forged lab result"), bob)
 	_, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(file), bob, &DecryptOptions{Signer: alice.Card()})
-	if !errors.Is(err, ErrSignerMismatch) {
-		t.Fatalf("Decrypt(signer alice, file by eve) error = %v, want ErrSignerMismatch", err)
+	if !errors.Is(err, CheckSignerMismatch) {
+		t.Fatalf("Decrypt(signer alice, file by eve) error = %v, want CheckSignerMismatch", err)
 	}
 }
 
@@ -168,8 +168,8 @@ func TestDecrypt_ReleasesOnlyVerifiedChunks(t *testing.T) {
 	bad[r["middle-chunk"]] ^= 1 // inside chunk 2
 	var got bytes.Buffer
 	_, err := Decrypt(context.Background(), &got, bytes.NewReader(bad), alice, nil)
-	if !errors.Is(err, ErrLeafMismatch) {
-		t.Fatalf("Decrypt(chunk 2 flipped) error = %v, want ErrLeafMismatch", err)
+	if !errors.Is(err, CheckLeafMismatch) {
+		t.Fatalf("Decrypt(chunk 2 flipped) error = %v, want CheckLeafMismatch", err)
 	}
 	// Chunks 0 and 1 may be released (they verified); nothing of chunk 2 or later.
 	if got.Len() > 2*cobble.ChunkSize || got.Len()%cobble.ChunkSize != 0 || !bytes.Equal(got.Bytes(), plain[:got.Len()]) {
@@ -186,8 +186,8 @@ func TestDecrypt_TruncatedAndTrailing(t *testing.T) {
 		}
 	}
 	_, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(append(bytes.Clone(file), 0)), alice, nil)
-	if !errors.Is(err, ErrTrailingData) {
-		t.Errorf("Decrypt(one byte appended) error = %v, want ErrTrailingData", err)
+	if !errors.Is(err, ErrInvalid) {
+		t.Errorf("Decrypt(one byte appended) error = %v, want ErrInvalid", err)
 	}
 }
 
@@ -199,8 +199,8 @@ func TestDecrypt_BodyFromAnotherRecord(t *testing.T) {
 	ba, _ := readBundle(bytes.NewReader(a))
 	tail := int(ba.header.ChunkCount)*32 + int(ba.header.CiphertextLen)
 	mixed := append(bytes.Clone(a[:len(a)-tail]), b[len(b)-tail:]...)
-	if _, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(mixed), alice, nil); !errors.Is(err, ErrLeafMismatch) {
-		t.Fatalf("Decrypt(header of A, body of B) error = %v, want ErrLeafMismatch", err)
+	if _, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(mixed), alice, nil); !errors.Is(err, CheckLeafMismatch) {
+		t.Fatalf("Decrypt(header of A, body of B) error = %v, want CheckLeafMismatch", err)
 	}
 }
 
@@ -208,8 +208,8 @@ func TestDecrypt_SizeLimit(t *testing.T) {
 	alice := newID(t, "alice")
 	file := encrypt(t, alice, randBytes(100_000))
 	_, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(file), alice, &DecryptOptions{MaxBody: 50_000})
-	if !errors.Is(err, ErrLayout) {
-		t.Fatalf("Decrypt(MaxBody below the body) error = %v, want ErrLayout", err)
+	if !errors.Is(err, CheckLayout) {
+		t.Fatalf("Decrypt(MaxBody below the body) error = %v, want CheckLayout", err)
 	}
 }
 
@@ -292,8 +292,8 @@ func TestEncrypt_InPlace_InputChanged(t *testing.T) {
 		}
 		err = Encrypt(context.Background(), f, bytes.NewReader(randBytes(n)), alice, nil, &EncryptOptions{Size: 50_000})
 		f.Close()
-		if !errors.Is(err, ErrInputChanged) {
-			t.Fatalf("Encrypt(%d bytes, declared 50000) error = %v, want ErrInputChanged", n, err)
+		if !errors.Is(err, ErrInvalid) {
+			t.Fatalf("Encrypt(%d bytes, declared 50000) error = %v, want ErrInvalid", n, err)
 		}
 	}
 }
@@ -340,7 +340,7 @@ func TestDecrypt_FileFacts(t *testing.T) {
 		mut  func(b *bundle)
 		want error
 	}{
-		{"ACL seq 2", func(b *bundle) { b.acl.Seq, b.acl.PrevHash = 2, [32]byte{1} }, ErrMalformed},
+		{"ACL seq 2", func(b *bundle) { b.acl.Seq, b.acl.PrevHash = 2, [32]byte{1} }, ErrInvalid},
 		{"epoch 2", func(b *bundle) {
 			b.acl.Epoch, b.header.Epoch = 2, 2
 			for _, g := range b.grants {
@@ -349,12 +349,12 @@ func TestDecrypt_FileFacts(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-		}, ErrMalformed},
-		{"version 2", func(b *bundle) { b.header.Version, b.header.PrevHeaderHash = 2, [32]byte{1} }, ErrMalformed},
-		{"duplicate grant", func(b *bundle) { b.grants = append(b.grants, b.grants[0]) }, ErrGrant},
+		}, ErrInvalid},
+		{"version 2", func(b *bundle) { b.header.Version, b.header.PrevHeaderHash = 2, [32]byte{1} }, ErrInvalid},
+		{"duplicate grant", func(b *bundle) { b.grants = append(b.grants, b.grants[0]) }, CheckGrant},
 		{"missing grant", func(b *bundle) {
 			b.grants = slices.DeleteFunc(b.grants, func(g *format.Grant) bool { return g.Recipient == bobID })
-		}, ErrGrant},
+		}, CheckGrant},
 		{"grant that does not open", func(b *bundle) {
 			for _, g := range b.grants {
 				if g.Recipient == format.KeyID(carol.card.c.XWingPK) {
@@ -364,7 +364,7 @@ func TestDecrypt_FileFacts(t *testing.T) {
 					}
 				}
 			}
-		}, ErrGrant},
+		}, CheckGrant},
 	} {
 		bad := reassemble(t, alice, file, tc.mut)
 		if _, err := Decrypt(context.Background(), io.Discard, bytes.NewReader(bad), carol, nil); !errors.Is(err, tc.want) {

@@ -35,11 +35,16 @@ func (c *Client) chainOf(ctx context.Context, account [32]byte) (*chainState, er
 	return st, nil
 }
 
-// begin starts a public operation: chains are synced again at most once in it.
-func (c *Client) begin() func() {
+// begin starts a public operation: chains are synced again at most once in
+// it. The func it returns ends the operation and puts *err in the SDK's error
+// model: every failed check there is on the server's answers.
+func (c *Client) begin(err *error) func() {
 	c.mu.Lock()
 	c.fresh, c.logSynced = nil, false
-	return c.mu.Unlock
+	return func() {
+		*err = checked(*err, true)
+		c.mu.Unlock()
+	}
 }
 
 func (c *Client) floor(ctx context.Context, id, owner [32]byte) (*floor, error) {
@@ -91,7 +96,7 @@ func (c *Client) explainMissing(ctx context.Context, id [32]byte, notFound error
 		if r.Deleted {
 			return ErrDeleted
 		}
-		return fmt.Errorf("%w: the server hides record %x, which this account's chain holds", ErrRollback, id[:4])
+		return fmt.Errorf("%w: the server hides record %x, which this account's chain holds", CheckRollback, id[:4])
 	}
 	s := c.prof.Shared[key]
 	if s == nil {
@@ -118,9 +123,9 @@ func (c *Client) explainMissing(ctx context.Context, id [32]byte, notFound error
 		if revoked {
 			return fmt.Errorf("record %x: %w", id[:4], ErrRevoked)
 		}
-		return fmt.Errorf("%w: record %x: the owner's ACL changed, but the log shows no revocation of this account", ErrRollback, id[:4])
+		return fmt.Errorf("%w: record %x: the owner's ACL changed, but the log shows no revocation of this account", CheckRollback, id[:4])
 	}
-	return fmt.Errorf("%w: record %x was shared with this account and its owner's chain shows no change since", ErrRollback, id[:4])
+	return fmt.Errorf("%w: record %x was shared with this account and its owner's chain shows no change since", CheckRollback, id[:4])
 }
 
 // revokedInLog reports whether the log shows this account's grants on record
@@ -128,7 +133,7 @@ func (c *Client) explainMissing(ctx context.Context, id [32]byte, notFound error
 func (c *Client) revokedInLog(ctx context.Context, id [32]byte) (bool, error) {
 	salt, ok := c.prof.Salts[hex.EncodeToString(id[:])]
 	if !ok {
-		return false, fmt.Errorf("%w: record %x: no log salt kept to check a revocation", ErrRollback, id[:4])
+		return false, fmt.Errorf("%w: record %x: no log salt kept to check a revocation", CheckRollback, id[:4])
 	}
 	me := auditlog.ActorHash(salt, c.accountID())
 	revoked := false

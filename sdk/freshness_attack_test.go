@@ -52,12 +52,12 @@ func TestAttack_RevocationHiddenByCuttingTheChain(t *testing.T) {
 	lp.attack(t, "GET", chainPath(w.patient.AccountID()), cutChain())
 	mark := lp.mark()
 	_, err = laptop.Put(ctx, bytes.NewReader([]byte("addendum")), &sdk.PutOptions{Update: rec.RecordID})
-	refused(t, "Put on the other device", err, sdk.ErrRollback, nil)
+	refused(t, "Put on the other device", err, sdk.CheckRollback, nil)
 	lp.noWrites(t, mark)
 	got, _, err := get(t, laptop, rec.RecordID)
-	refused(t, "Get on the other device", err, sdk.ErrRollback, got)
-	if _, err := laptop.VerifyLog(ctx); !errors.Is(err, sdk.ErrRollback) {
-		t.Fatalf("VerifyLog with the chain cut short: %v, want ErrRollback", err)
+	refused(t, "Get on the other device", err, sdk.CheckRollback, got)
+	if _, err := laptop.VerifyLog(ctx); !errors.Is(err, sdk.CheckRollback) {
+		t.Fatalf("VerifyLog with the chain cut short: %v, want CheckRollback", err)
 	}
 }
 
@@ -79,7 +79,7 @@ func TestAttack_ReaderFrozenOnOldVersion(t *testing.T) {
 	w.jones.attack(t, "GET", recordPath(rec.RecordID), replay(old))
 	w.jones.attack(t, "GET", chainPath(w.patient.AccountID()), cutChain())
 	got, _, err := get(t, w.clinician, rec.RecordID)
-	refused(t, "Get of a frozen version", err, sdk.ErrRollback, got)
+	refused(t, "Get of a frozen version", err, sdk.CheckRollback, got)
 }
 
 // A new device is shown an empty chain and no records.
@@ -99,8 +99,8 @@ func TestAttack_NewDeviceShownNoRecords(t *testing.T) {
 			t.Fatalf("List on a new device shown an empty chain: %d records, no error", len(list))
 		}
 	}
-	if !errors.Is(err, sdk.ErrRollback) {
-		t.Fatalf("new device shown an empty chain: %v, want ErrRollback", err)
+	if !errors.Is(err, sdk.CheckRollback) {
+		t.Fatalf("new device shown an empty chain: %v, want CheckRollback", err)
 	}
 }
 
@@ -128,8 +128,8 @@ func TestAttack_ReplayedRevokeAnswerDoesNotWedge(t *testing.T) {
 	ctx := t.Context()
 	w.alice.attack(t, "PUT", aclPath, replay(shareAnswer))
 	err := w.patient.Revoke(ctx, rec.RecordID, "dr-jones")
-	if !errors.Is(err, sdk.ErrNotLogged) {
-		t.Fatalf("Revoke answered with a replay: %v, want ErrNotLogged", err)
+	if !errors.Is(err, sdk.CheckNotLogged) {
+		t.Fatalf("Revoke answered with a replay: %v, want CheckNotLogged", err)
 	}
 	// The proxy forwarded the revoke, so the server did revoke: the device
 	// learns it from its chain and the log, whatever the answer said.
@@ -156,8 +156,8 @@ func TestAttack_ForgedRevokeSuccessDoesNotWedge(t *testing.T) {
 	w, rec, aclPath, shareAnswer := sharedLetter(t)
 	ctx := t.Context()
 	w.alice.drop(t, "PUT", aclPath, shareAnswer)
-	if err := w.patient.Revoke(ctx, rec.RecordID, "dr-jones"); !errors.Is(err, sdk.ErrNotLogged) {
-		t.Fatalf("Revoke answered by a forger: %v, want ErrNotLogged", err)
+	if err := w.patient.Revoke(ctx, rec.RecordID, "dr-jones"); !errors.Is(err, sdk.CheckNotLogged) {
+		t.Fatalf("Revoke answered by a forger: %v, want CheckNotLogged", err)
 	}
 	mustRead(t, w.clinician, rec.RecordID, letter) // the revoke never happened
 	w.alice.attack(t, "PUT", aclPath, nil)
@@ -180,8 +180,8 @@ func TestAttack_ForgedPutSuccessDoesNotWedge(t *testing.T) {
 	first := p.answer(t, "PUT", recordPath(rec.RecordID)+"/versions/1")
 	p.drop(t, "PUT", path, first)
 	_, err := alice.Put(t.Context(), bytes.NewReader([]byte("second")), &sdk.PutOptions{Update: rec.RecordID})
-	if !errors.Is(err, sdk.ErrNotLogged) {
-		t.Fatalf("Put answered with another put's receipts: %v, want ErrNotLogged", err)
+	if !errors.Is(err, sdk.CheckNotLogged) {
+		t.Fatalf("Put answered with another put's receipts: %v, want CheckNotLogged", err)
 	}
 	p.attack(t, "PUT", path, nil)
 	if _, err := alice.Put(t.Context(), bytes.NewReader([]byte("third")), &sdk.PutOptions{Update: rec.RecordID}); err != nil {

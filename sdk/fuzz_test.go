@@ -31,10 +31,10 @@ func readTestdata(t testing.TB, name string) []byte {
 
 // readerErrors are the errors Decrypt and Inspect document for a record file
 // that fails a check.
-var readerErrors = []error{ErrNotRecordFile, ErrNotRecipient, ErrSignerMismatch, ErrGrant, ErrTooLarge,
-	ErrUnknownVersion, ErrUnknownKind, ErrUnknownSuite, ErrMalformed, ErrTrailingData, ErrBadSignature,
-	ErrSigner, ErrWriteAuthority, ErrWrongACL, ErrCommitment, ErrUnwrap, ErrLayout, ErrPadding, ErrMeta,
-	ErrLeafMismatch, ErrChunkAuth, ErrTruncated}
+var readerErrors = []error{ErrInvalid, ErrNotRecipient, CheckSignerMismatch, CheckGrant, ErrTooLarge,
+	ErrUnsupported, ErrUnsupported, ErrUnsupported, ErrInvalid, ErrInvalid, CheckBadSignature,
+	CheckSigner, CheckWriteAuthority, CheckWrongACL, CheckCommitment, CheckUnwrap, CheckLayout, CheckPadding, CheckMeta,
+	CheckLeafMismatch, CheckChunkAuth, CheckTruncated}
 
 func isOneOf(err error, errs []error) bool {
 	return slices.ContainsFunc(errs, func(e error) bool { return errors.Is(err, e) })
@@ -199,7 +199,7 @@ func FuzzLoadProfile(f *testing.F) {
 }
 
 // TestLoadProfile_BadFrontier: a log index frontier with the wrong number of
-// hashes, or a hash of the wrong size, is ErrMalformed when the profile loads.
+// hashes, or a hash of the wrong size, is ErrInvalid when the profile loads.
 func TestLoadProfile_BadFrontier(t *testing.T) {
 	for _, ix := range []string{
 		`{"size":3,"frontier":["` + strings.Repeat("A", 43) + `="]}`,
@@ -210,8 +210,8 @@ func TestLoadProfile_BadFrontier(t *testing.T) {
 	} {
 		c := &Client{storage: &MemoryStorage{}}
 		_ = c.storage.Save(t.Context(), profileFile, []byte(`{"version":1,"log_index":`+ix+`}`))
-		if _, err := c.loadProfile(t.Context()); !errors.Is(err, ErrMalformed) {
-			t.Errorf("loadProfile(log_index %s) = %v, want ErrMalformed", ix, err)
+		if _, err := c.loadProfile(t.Context()); !errors.Is(err, ErrInvalid) {
+			t.Errorf("loadProfile(log_index %s) = %v, want ErrInvalid", ix, err)
 		}
 	}
 }

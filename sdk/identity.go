@@ -3,7 +3,6 @@ package sdk
 import (
 	"crypto/ed25519"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"time"
 
@@ -24,8 +23,8 @@ type Identity struct {
 	card  *KeyCard
 }
 
-// ErrNotIdentity means the data is not a Blindvault identity.
-var ErrNotIdentity = errors.New("not a blindvault identity")
+// errNotIdentity means the data is not a Blindvault identity.
+var errNotIdentity = fmt.Errorf("%w: not a blindvault identity", ErrInvalid)
 
 // NewIdentity generates an identity with a fresh random account id and a
 // self-signed key card for handle.
@@ -65,7 +64,8 @@ func (id *Identity) MarshalText() []byte { return keyfile.EncodePlain(id.secret(
 
 // MarshalProtected returns the identity encrypted under passphrase with Argon2id at
 // the floor parameters (t=3, m=64 MiB, p=4) and AES-256-GCM.
-func (id *Identity) MarshalProtected(passphrase []byte) ([]byte, error) {
+func (id *Identity) MarshalProtected(passphrase []byte) (_ []byte, err error) {
+	defer inModel(&err)
 	return keyfile.Encrypt(id.secret(), passphrase, keyfile.Floor)
 }
 
@@ -74,7 +74,8 @@ func IdentityIsProtected(text []byte) bool { return keyfile.IsEncrypted(text) }
 
 // ParseIdentity reads an identity file. passphrase is called only if the file is
 // protected; it may be nil for unprotected files.
-func ParseIdentity(text []byte, passphrase func() ([]byte, error)) (*Identity, error) {
+func ParseIdentity(text []byte, passphrase func() ([]byte, error)) (_ *Identity, err error) {
+	defer inModel(&err)
 	secret, err := keyfile.Decode(text, passphrase)
 	if err != nil {
 		return nil, err
@@ -103,7 +104,7 @@ func parseSecret(secret []byte) (*Identity, error) {
 	var edSeed, xSeed []byte
 	var card cryptobyte.String
 	if !s.ReadUint8(&v) || !s.ReadUint16(&suite) {
-		return nil, ErrNotIdentity
+		return nil, errNotIdentity
 	}
 	if v != identityVersion {
 		return nil, fmt.Errorf("%w: identity version %d", format.ErrUnknownVersion, v)
@@ -112,7 +113,7 @@ func parseSecret(secret []byte) (*Identity, error) {
 		return nil, fmt.Errorf("%w: identity suite %d", format.ErrUnknownSuite, suite)
 	}
 	if !s.ReadBytes(&edSeed, ed25519.SeedSize) || !s.ReadBytes(&xSeed, 32) || !s.ReadUint16LengthPrefixed(&card) || !s.Empty() {
-		return nil, ErrNotIdentity
+		return nil, errNotIdentity
 	}
 	c, err := format.ParseKeyCard(card)
 	if err != nil {
@@ -121,11 +122,11 @@ func parseSecret(secret []byte) (*Identity, error) {
 	sign := ed25519.NewKeyFromSeed(edSeed)
 	xkey, err := grant.NewPrivateKey(xSeed)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrNotIdentity, err)
+		return nil, fmt.Errorf("%w: %w", errNotIdentity, err)
 	}
 	// The seeds must be the ones the card publishes, or the file was stitched together.
 	if [32]byte(sign.Public().(ed25519.PublicKey)) != c.Ed25519PK || string(xkey.Public()) != string(c.XWingPK) {
-		return nil, fmt.Errorf("%w: keys do not match the key card", ErrNotIdentity)
+		return nil, fmt.Errorf("%w: keys do not match the key card", errNotIdentity)
 	}
 	return &Identity{sign: sign, xwing: append([]byte(nil), xSeed...), xkey: xkey, card: &KeyCard{c: c}}, nil
 }

@@ -43,8 +43,8 @@ func TestParseIdentity_StitchedKeys(t *testing.T) {
 	// An identity file whose seeds do not belong to its card is refused.
 	a, b := newID(t, "alice"), newID(t, "bob")
 	stitched := &Identity{sign: a.sign, xwing: a.xwing, card: b.card}
-	if _, err := ParseIdentity(stitched.MarshalText(), nil); !errors.Is(err, ErrNotIdentity) {
-		t.Fatalf("ParseIdentity(stitched) error = %v, want ErrNotIdentity", err)
+	if _, err := ParseIdentity(stitched.MarshalText(), nil); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("ParseIdentity(stitched) error = %v, want ErrInvalid", err)
 	}
 }
 

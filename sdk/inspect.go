@@ -47,7 +47,8 @@ type BodyInfo struct {
 
 // Inspect reads the signed part of a record file and verifies its signatures. It
 // needs no key and decrypts nothing.
-func Inspect(src io.Reader) (*FileInfo, error) {
+func Inspect(src io.Reader) (_ *FileInfo, err error) {
+	defer inModel(&err)
 	b, err := readBundle(src)
 	if err != nil {
 		return nil, err

@@ -20,9 +20,9 @@ func (f Fingerprint) String() string { return format.FormatFingerprint(f) }
 
 // ParseKeyCard reads a key card in its text (PEM) or binary form and verifies its
 // self-signature.
-func ParseKeyCard(data []byte) (*KeyCard, error) {
+func ParseKeyCard(data []byte) (_ *KeyCard, err error) {
+	defer inModel(&err)
 	var c *format.KeyCard
-	var err error
 	if len(data) > 0 && data[0] == '-' {
 		c, err = format.ParseKeyCardText(data)
 	} else {

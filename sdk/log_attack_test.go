@@ -73,8 +73,8 @@ func TestLog_DroppedEntry(t *testing.T) {
 		return append(es[:1:1], es[2:]...)
 	}))
 	_, err := alice.VerifyLog(t.Context())
-	if !errors.Is(err, sdk.ErrLogMismatch) {
-		t.Fatalf("VerifyLog with an entry dropped: %v, want ErrLogMismatch", err)
+	if !errors.Is(err, sdk.CheckLogMismatch) {
+		t.Fatalf("VerifyLog with an entry dropped: %v, want CheckLogMismatch", err)
 	}
 }
 
@@ -91,8 +91,8 @@ func TestLog_RewrittenEntry(t *testing.T) {
 		return es
 	}))
 	_, err := alice.VerifyLog(t.Context())
-	if !errors.Is(err, sdk.ErrLogMismatch) {
-		t.Fatalf("VerifyLog with an entry rewritten: %v, want ErrLogMismatch", err)
+	if !errors.Is(err, sdk.CheckLogMismatch) {
+		t.Fatalf("VerifyLog with an entry rewritten: %v, want CheckLogMismatch", err)
 	}
 }
 
@@ -108,8 +108,8 @@ func TestLog_RolledBack(t *testing.T) {
 	}
 	p.attack(t, "GET", "/v1/log/checkpoint", replay(old))
 	_, err := alice.VerifyLog(t.Context())
-	if !errors.Is(err, sdk.ErrRollback) {
-		t.Fatalf("VerifyLog of a rolled-back log: %v, want ErrRollback", err)
+	if !errors.Is(err, sdk.CheckRollback) {
+		t.Fatalf("VerifyLog of a rolled-back log: %v, want CheckRollback", err)
 	}
 }
 
@@ -143,8 +143,8 @@ func TestLog_HiddenReadInAudit(t *testing.T) {
 		}
 		return kept
 	}))
-	if _, err := aw.patient.Audit(ctx, rec.RecordID); !errors.Is(err, sdk.ErrLogMismatch) {
-		t.Fatalf("Audit with the read hidden: %v, want ErrLogMismatch", err)
+	if _, err := aw.patient.Audit(ctx, rec.RecordID); !errors.Is(err, sdk.CheckLogMismatch) {
+		t.Fatalf("Audit with the read hidden: %v, want CheckLogMismatch", err)
 	}
 }
 
@@ -173,8 +173,8 @@ func TestLog_SecondKeyCardWithoutOwner(t *testing.T) {
 	if _, err := srv.Store.AppendLog(ctx, fake.Marshal()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := alice.VerifyLog(ctx); !errors.Is(err, sdk.ErrUnexpectedKey) {
-		t.Fatalf("VerifyLog with a second card for alice: %v, want ErrUnexpectedKey", err)
+	if _, err := alice.VerifyLog(ctx); !errors.Is(err, sdk.CheckUnexpectedKey) {
+		t.Fatalf("VerifyLog with a second card for alice: %v, want CheckUnexpectedKey", err)
 	}
 }
 
@@ -190,8 +190,8 @@ func TestLog_ShareNeedsLoggedCard(t *testing.T) {
 	aw.alice.attack(t, "GET", "/v1/directory/dr-jones", serveCards(t, impostor.Card().Bytes()))
 	mark := aw.alice.mark()
 	_, err = aw.patient.Share(t.Context(), rec.RecordID, "dr-jones", nil)
-	if !errors.Is(err, sdk.ErrKeyUnverified) || !errors.Is(err, sdk.ErrNotLogged) {
-		t.Fatalf("Share to a card the log never saw: %v, want ErrKeyUnverified and ErrNotLogged", err)
+	if !errors.Is(err, sdk.CheckKeyUnverified) || !errors.Is(err, sdk.CheckNotLogged) {
+		t.Fatalf("Share to a card the log never saw: %v, want CheckKeyUnverified and CheckNotLogged", err)
 	}
 	aw.alice.noWrites(t, mark)
 }
@@ -317,11 +317,11 @@ func TestLog_ForkCaughtByComparingCheckpoints(t *testing.T) {
 		t.Fatalf("bob VerifyLog of the fork: %v", err)
 	}
 	// Comparing checkpoints shows the two trees of one size differ.
-	if err := bob.CheckCheckpoint(ctx, alice.Checkpoint()); !errors.Is(err, sdk.ErrLogFork) {
-		t.Fatalf("bob checks alice's checkpoint: %v, want ErrLogFork", err)
+	if err := bob.CheckCheckpoint(ctx, alice.Checkpoint()); !errors.Is(err, sdk.CheckLogFork) {
+		t.Fatalf("bob checks alice's checkpoint: %v, want CheckLogFork", err)
 	}
-	if err := alice.CheckCheckpoint(ctx, bob.Checkpoint()); !errors.Is(err, sdk.ErrLogFork) {
-		t.Fatalf("alice checks bob's checkpoint: %v, want ErrLogFork", err)
+	if err := alice.CheckCheckpoint(ctx, bob.Checkpoint()); !errors.Is(err, sdk.CheckLogFork) {
+		t.Fatalf("alice checks bob's checkpoint: %v, want CheckLogFork", err)
 	}
 }
 
@@ -331,8 +331,8 @@ func TestLog_ForkCaughtByWitness(t *testing.T) {
 	if _, err := alice.VerifyLog(ctx); err != nil {
 		t.Fatalf("alice VerifyLog through the witness: %v", err)
 	}
-	if _, err := bob.VerifyLog(ctx); !errors.Is(err, sdk.ErrLogFork) {
-		t.Fatalf("bob VerifyLog of a fork through the witness: %v, want ErrLogFork", err)
+	if _, err := bob.VerifyLog(ctx); !errors.Is(err, sdk.CheckLogFork) {
+		t.Fatalf("bob VerifyLog of a fork through the witness: %v, want CheckLogFork", err)
 	}
 }
 
@@ -368,8 +368,8 @@ func TestLog_StaleWitnessRefused(t *testing.T) {
 	}
 	register(t, c, "alice", "", "", patientPass)
 	_, err = c.Put(t.Context(), bytes.NewReader([]byte("x")), nil)
-	if !errors.Is(err, sdk.ErrStale) {
-		t.Fatalf("Put under a checkpoint last witnessed 48 h ago: %v, want ErrStale", err)
+	if !errors.Is(err, sdk.CheckStale) {
+		t.Fatalf("Put under a checkpoint last witnessed 48 h ago: %v, want CheckStale", err)
 	}
 }
 
@@ -386,8 +386,8 @@ func TestLog_GrantWithoutOwner(t *testing.T) {
 	if _, err := srv.Store.AppendLog(ctx, fake.Marshal()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := alice.VerifyLog(ctx); !errors.Is(err, sdk.ErrUnexpectedKey) {
-		t.Fatalf("VerifyLog with a grant alice did not make: %v, want ErrUnexpectedKey", err)
+	if _, err := alice.VerifyLog(ctx); !errors.Is(err, sdk.CheckUnexpectedKey) {
+		t.Fatalf("VerifyLog with a grant alice did not make: %v, want CheckUnexpectedKey", err)
 	}
 }
 
@@ -402,8 +402,8 @@ func TestLog_UnloggedOperationsRefused(t *testing.T) {
 	aw.alice.attack(t, "PUT", recordPath(rec.RecordID)+"/acl", editJSON(t, func(m map[string]json.RawMessage) {
 		m["receipts"] = toJSON([]any{})
 	}))
-	if _, err := aw.patient.Share(ctx, rec.RecordID, "dr-jones", nil); !errors.Is(err, sdk.ErrNotLogged) {
-		t.Fatalf("Share answered without a receipt: %v, want ErrNotLogged", err)
+	if _, err := aw.patient.Share(ctx, rec.RecordID, "dr-jones", nil); !errors.Is(err, sdk.CheckNotLogged) {
+		t.Fatalf("Share answered without a receipt: %v, want CheckNotLogged", err)
 	}
 }
 
@@ -427,8 +427,8 @@ func TestLog_UnloggedReadRefused(t *testing.T) {
 	register(t, c, "alice", "", "", patientPass)
 	rec := put(t, c, []byte("blood results"), "labs")
 	plain, _, err := get(t, c, rec.RecordID)
-	if !errors.Is(err, sdk.ErrNotLogged) || len(plain) != 0 {
-		t.Fatalf("a read served without a receipt: %d bytes, %v; want ErrNotLogged and nothing", len(plain), err)
+	if !errors.Is(err, sdk.CheckNotLogged) || len(plain) != 0 {
+		t.Fatalf("a read served without a receipt: %d bytes, %v; want CheckNotLogged and nothing", len(plain), err)
 	}
 }
 
@@ -437,7 +437,7 @@ func TestLog_UnloggedReadRefused(t *testing.T) {
 // nothing about this read (which it need not have logged), whether the
 // earlier answer was another reader's read of the same version or this
 // reader's own. Both the Go reader (Get) and the browser's (GetEncrypted, the
-// wasm path) refuse it with ErrNotLogged and release nothing.
+// wasm path) refuse it with CheckNotLogged and release nothing.
 func TestLog_ReplayedReadRefused(t *testing.T) {
 	aw := newAttackWorld(t)
 	ctx := t.Context()
@@ -480,7 +480,7 @@ func TestLog_ReplayedReadRefused(t *testing.T) {
 			t.Run(tc.name+"/"+how, func(t *testing.T) {
 				aw.jones.replayAnswer(t, "GET", body, tc.old)
 				got, err := read()
-				refused(t, how+" answered with "+tc.name, err, sdk.ErrNotLogged, got)
+				refused(t, how+" answered with "+tc.name, err, sdk.CheckNotLogged, got)
 			})
 		}
 	}
@@ -490,7 +490,7 @@ func TestLog_ReplayedReadRefused(t *testing.T) {
 		salt := field(t, aw.jones.answer(t, "GET", recordPath(rec.RecordID)), "log_salt")
 		aw.jones.answerWith(t, "GET", body, logReadAs(t, aw.srv, salt, aw.patient.AccountID()))
 		got, _, err := get(t, aw.clinician, rec.RecordID)
-		refused(t, "Get logged as the patient's read", err, sdk.ErrNotLogged, got)
+		refused(t, "Get logged as the patient's read", err, sdk.CheckNotLogged, got)
 	})
 
 	// Answered honestly again, the read goes through.

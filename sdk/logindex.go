@@ -95,13 +95,13 @@ func (ix *logIndex) frontier() (*auditlog.Frontier, error) {
 	hs := make([]tlog.Hash, len(ix.Frontier))
 	for i, h := range ix.Frontier {
 		if len(h) != tlog.HashSize {
-			return nil, fmt.Errorf("%w: stored log frontier", ErrMalformed)
+			return nil, fmt.Errorf("%w: stored log frontier", ErrInvalid)
 		}
 		hs[i] = tlog.Hash(h)
 	}
 	f, err := auditlog.NewFrontier(ix.Size, hs)
 	if err != nil {
-		return nil, fmt.Errorf("%w: stored log frontier: %w", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: stored log frontier: %w", ErrInvalid, err)
 	}
 	return f, nil
 }
@@ -117,7 +117,7 @@ func (c *Client) readEntries(ctx context.Context, f *auditlog.Frontier, to int64
 			return err
 		}
 		if len(page.Entries) == 0 {
-			return fmt.Errorf("%w: the server serves %d entries of %d", ErrLogMismatch, f.Size(), to)
+			return fmt.Errorf("%w: the server serves %d entries of %d", CheckLogMismatch, f.Size(), to)
 		}
 		for _, raw := range page.Entries {
 			if f.Size() == to {
@@ -125,14 +125,14 @@ func (c *Client) readEntries(ctx context.Context, f *auditlog.Frontier, to int64
 			}
 			e, err := auditlog.Parse(raw)
 			if err != nil {
-				return fmt.Errorf("%w: entry %d: %w", ErrLogMismatch, f.Size(), err)
+				return fmt.Errorf("%w: entry %d: %w", CheckLogMismatch, f.Size(), err)
 			}
 			visit(f.Size(), e)
 			f.Append(raw)
 		}
 	}
 	if got := f.Root(); got != root {
-		return fmt.Errorf("%w: entries 0..%d hash to %x, the checkpoint signs %x", ErrLogMismatch, to, got[:4], root[:4])
+		return fmt.Errorf("%w: entries 0..%d hash to %x, the checkpoint signs %x", CheckLogMismatch, to, got[:4], root[:4])
 	}
 	return nil
 }

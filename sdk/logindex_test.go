@@ -13,7 +13,7 @@ import (
 
 // After a key rotation, the replaced card signs only the chain entries the
 // log held before its successor card was logged: entry 3 under the old key
-// is accepted, entry 4 is ErrChain, and under the new key it is accepted.
+// is accepted, entry 4 is CheckChain, and under the new key it is accepted.
 func TestCardSignsOnlyBeforeItsSuccessor(t *testing.T) {
 	var account [32]byte
 	rand.Read(account[:])
@@ -52,8 +52,8 @@ func TestCardSignsOnlyBeforeItsSuccessor(t *testing.T) {
 			t.Fatalf("entry %d under the old key: %v", st.Seq+1, err)
 		}
 	}
-	if err := st.apply(next(oldKey), account, signers, false); !errors.Is(err, ErrChain) {
-		t.Fatalf("entry 4 under the replaced key: %v, want ErrChain", err)
+	if err := st.apply(next(oldKey), account, signers, false); !errors.Is(err, CheckChain) {
+		t.Fatalf("entry 4 under the replaced key: %v, want CheckChain", err)
 	}
 	if err := st.apply(next(newKey), account, signers, false); err != nil {
 		t.Fatalf("entry 4 under the new key: %v", err)

@@ -87,7 +87,7 @@ func (c *Client) loadProfile(ctx context.Context) (*profile, error) {
 		return nil, fmt.Errorf("profile: %w", err)
 	}
 	if p.Version != profileV1 {
-		return nil, fmt.Errorf("%w: profile version %d", ErrUnknownVersion, p.Version)
+		return nil, fmt.Errorf("%w: profile version %d", ErrUnsupported, p.Version)
 	}
 	// A field written as null would otherwise leave a nil map.
 	q := newProfile()
@@ -105,7 +105,7 @@ func (c *Client) loadProfile(ctx context.Context) (*profile, error) {
 // never a panic later.
 func (p *profile) check() error {
 	bad := func(what, key string) error {
-		return fmt.Errorf("%w: profile %s %q is null", ErrMalformed, what, key)
+		return fmt.Errorf("%w: profile %s %q is null", ErrInvalid, what, key)
 	}
 	if k, ok := firstNull(p.Pins); ok {
 		return bad("pin", k)
@@ -181,7 +181,7 @@ func parseKeysSecret(secret []byte) (*Identity, ed25519.PrivateKey, error) {
 	var ident cryptobyte.String
 	if !s.ReadUint8(&v) || v != keysVersion || !s.ReadBytes(&seed, ed25519.SeedSize) ||
 		!s.ReadUint16LengthPrefixed(&ident) || !s.Empty() {
-		return nil, nil, fmt.Errorf("%w: profile keys", ErrMalformed)
+		return nil, nil, fmt.Errorf("%w: profile keys", ErrInvalid)
 	}
 	id, err := parseSecret(ident)
 	if err != nil {
@@ -228,7 +228,7 @@ func (c *Client) unlockKeys(ctx context.Context) error {
 		return err
 	}
 	if id.card.AccountIDString() != c.prof.Account || hex.EncodeToString(dev.Public().(ed25519.PublicKey)) != c.prof.Device {
-		return fmt.Errorf("%w: profile keys belong to another account or device", ErrMalformed)
+		return fmt.Errorf("%w: profile keys belong to another account or device", ErrInvalid)
 	}
 	c.id, c.device = id, dev
 	return nil

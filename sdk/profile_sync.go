@@ -79,7 +79,7 @@ func (c *Client) pullProfile(ctx context.Context) error {
 	}
 	var sp syncedProfile
 	if err := json.Unmarshal(buf.Bytes(), &sp); err != nil {
-		return fmt.Errorf("%w: profile record: %w", ErrMalformed, err)
+		return fmt.Errorf("%w: profile record: %w", ErrInvalid, err)
 	}
 	for k, p := range sp.Pins {
 		if _, ok := c.prof.Pins[k]; !ok && p != nil {

@@ -20,7 +20,7 @@ import (
 func ParseRecordID(s string) ([32]byte, error) {
 	b, err := hex.DecodeString(s)
 	if err != nil || len(b) != 32 {
-		return [32]byte{}, fmt.Errorf("%w: record id %q is not 64 hex digits", ErrMalformed, s)
+		return [32]byte{}, fmt.Errorf("%w: record id %q is not 64 hex digits", ErrInvalid, s)
 	}
 	return [32]byte(b), nil
 }
@@ -62,7 +62,7 @@ func (c *Client) fetch(ctx context.Context, id [32]byte, n uint64) (*version, er
 	}
 	owner, err := ParseRecordID(view.Owner)
 	if err != nil || view.ID != hex.EncodeToString(id[:]) {
-		return nil, fmt.Errorf("%w: asked for record %x", ErrWrongRecord, id[:4])
+		return nil, fmt.Errorf("%w: asked for record %x", CheckWrongRecord, id[:4])
 	}
 	floor, err := c.floor(ctx, id, owner)
 	if err != nil {
@@ -70,12 +70,12 @@ func (c *Client) fetch(ctx context.Context, id [32]byte, n uint64) (*version, er
 	}
 	if view.Deleted {
 		if !floor.deleted {
-			return nil, fmt.Errorf("%w: the server says record %x was deleted, its owner's chain does not", ErrRollback, id[:4])
+			return nil, fmt.Errorf("%w: the server says record %x was deleted, its owner's chain does not", CheckRollback, id[:4])
 		}
 		return nil, ErrDeleted
 	}
 	if floor.deleted {
-		return nil, fmt.Errorf("%w: record %x was deleted, the server still serves it", ErrRollback, id[:4])
+		return nil, fmt.Errorf("%w: record %x was deleted, the server still serves it", CheckRollback, id[:4])
 	}
 	v := &version{id: id, owner: owner, epochs: map[uint32][]byte{}}
 	if err := c.verifyVersion(ctx, v, &view, n, floor); err != nil {
@@ -100,9 +100,9 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *api.Record
 	}
 	switch {
 	case v.acl.Seq < floor.aclSeq:
-		return fmt.Errorf("%w: ACL %d of record %x, this device has seen %d", ErrRollback, v.acl.Seq, v.id[:4], floor.aclSeq)
+		return fmt.Errorf("%w: ACL %d of record %x, this device has seen %d", CheckRollback, v.acl.Seq, v.id[:4], floor.aclSeq)
 	case v.acl.Seq == floor.hashedACL && floor.aclHash != "" && !sameHash(floor.aclHash, v.acl.Hash()):
-		return fmt.Errorf("%w: two ACLs of seq %d for record %x", ErrEquivocation, v.acl.Seq, v.id[:4])
+		return fmt.Errorf("%w: two ACLs of seq %d for record %x", CheckEquivocation, v.acl.Seq, v.id[:4])
 	}
 	h, err := format.ParseHeader(view.Header)
 	if err != nil {
@@ -110,11 +110,11 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *api.Record
 	}
 	switch {
 	case h.RecordID != v.id || h.Owner != v.owner || (n > 0 && h.Version != n) || (n == 0 && h.Version != view.Version):
-		return fmt.Errorf("%w: header of record %x version %d", ErrWrongRecord, h.RecordID[:4], h.Version)
+		return fmt.Errorf("%w: header of record %x version %d", CheckWrongRecord, h.RecordID[:4], h.Version)
 	case n == 0 && h.Version < floor.version:
-		return fmt.Errorf("%w: version %d of record %x, this device has seen %d", ErrRollback, h.Version, v.id[:4], floor.version)
+		return fmt.Errorf("%w: version %d of record %x, this device has seen %d", CheckRollback, h.Version, v.id[:4], floor.version)
 	case h.Version == floor.hashedVersion && floor.headerHash != "" && !sameHash(floor.headerHash, h.Hash()):
-		return fmt.Errorf("%w: two headers for version %d of record %x", ErrEquivocation, h.Version, v.id[:4])
+		return fmt.Errorf("%w: two headers for version %d of record %x", CheckEquivocation, h.Version, v.id[:4])
 	}
 	v.header = h
 	hdrACL, err := c.aclByHash(ctx, v, h.ACLHash, ownerCards)
@@ -137,14 +137,14 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *api.Record
 		}
 		ph, err := format.ParseHeader(prev.Header)
 		if err != nil || ph.Hash() != h.PrevHeaderHash {
-			return fmt.Errorf("%w: previous header of version %d", ErrWrongRecord, h.Version)
+			return fmt.Errorf("%w: previous header of version %d", CheckWrongRecord, h.Version)
 		}
 		prevHdrACL, err := c.aclByHash(ctx, v, ph.ACLHash, ownerCards)
 		if err != nil {
 			return err
 		}
 		if hdrACL.Seq < prevHdrACL.Seq {
-			return fmt.Errorf("%w: version %d signs ACL %d, older than version %d's ACL %d", ErrWriteAuthority, h.Version, hdrACL.Seq, h.Version-1, prevHdrACL.Seq)
+			return fmt.Errorf("%w: version %d signs ACL %d, older than version %d's ACL %d", CheckWriteAuthority, h.Version, hdrACL.Seq, h.Version-1, prevHdrACL.Seq)
 		}
 	}
 	author, err := c.author(ctx, h)
@@ -168,7 +168,7 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *api.Record
 		_, atWrite := hdrACL.Lookup(me)
 		_, inForce := v.acl.Lookup(me)
 		if atWrite || (inForce && v.acl.Epoch == h.Epoch) {
-			return fmt.Errorf("%w: epoch %d of record %x", ErrMissingGrant, h.Epoch, v.id[:4])
+			return fmt.Errorf("%w: epoch %d of record %x", CheckMissingGrant, h.Epoch, v.id[:4])
 		}
 		return fmt.Errorf("%w: epoch %d of record %x", ErrNotRecipient, h.Epoch, v.id[:4])
 	}
@@ -185,14 +185,14 @@ func parseACL(raw []byte, id [32]byte, ownerCards []*KeyCard) (*format.ACL, erro
 		return nil, fmt.Errorf("ACL: %w", err)
 	}
 	if acl.RecordID != id || acl.Owner != ownerCards[0].c.AccountID {
-		return nil, fmt.Errorf("%w: ACL of another record", ErrWrongRecord)
+		return nil, fmt.Errorf("%w: ACL of another record", CheckWrongRecord)
 	}
 	for _, kc := range ownerCards {
 		if acl.Verify(kc.c.Ed25519PK) == nil {
 			return acl, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: ACL %d of record %x is not signed by its owner", ErrBadSignature, acl.Seq, id[:4])
+	return nil, fmt.Errorf("%w: ACL %d of record %x is not signed by its owner", CheckBadSignature, acl.Seq, id[:4])
 }
 
 // aclByHash returns the ACL of v's record with the given hash, walking back
@@ -201,7 +201,7 @@ func (c *Client) aclByHash(ctx context.Context, v *version, hash [32]byte, owner
 	cur := v.acl
 	for cur.Hash() != hash {
 		if cur.Seq == 1 {
-			return nil, fmt.Errorf("%w: the header signs an ACL the record never had", ErrWrongACL)
+			return nil, fmt.Errorf("%w: the header signs an ACL the record never had", CheckWrongACL)
 		}
 		var out struct {
 			ACL []byte `json:"acl"`
@@ -214,7 +214,7 @@ func (c *Client) aclByHash(ctx context.Context, v *version, hash [32]byte, owner
 			return nil, err
 		}
 		if err := cur.VerifySuccessor(prev); err != nil {
-			return nil, fmt.Errorf("%w: ACL %d: %w", ErrEquivocation, cur.Seq, err)
+			return nil, fmt.Errorf("%w: ACL %d: %w", CheckEquivocation, cur.Seq, err)
 		}
 		cur = prev
 	}
@@ -224,7 +224,7 @@ func (c *Client) aclByHash(ctx context.Context, v *version, hash [32]byte, owner
 // author returns the card of h's author whose identity key is h's signer_pk:
 // any card of the author's verified card chain, so that headers signed before
 // a key rotation stay valid. A header signed by any other key, a device key
-// included, is ErrSigner (format-v1 §2.7): a device key's header carries a
+// included, is CheckSigner (format-v1 §2.7): a device key's header carries a
 // created time of the signer's choosing, which cannot be ordered against the
 // device's revocation.
 func (c *Client) author(ctx context.Context, h *format.Header) (*KeyCard, error) {
@@ -237,7 +237,7 @@ func (c *Client) author(ctx context.Context, h *format.Header) (*KeyCard, error)
 			return kc, nil
 		}
 	}
-	return nil, fmt.Errorf("%w: the header's signer is not an identity key of its author", ErrSigner)
+	return nil, fmt.Errorf("%w: the header's signer is not an identity key of its author", CheckSigner)
 }
 
 // openGrants verifies this account's grants for v's record and opens each: a
@@ -247,17 +247,17 @@ func (c *Client) openGrants(ctx context.Context, v *version, raw [][]byte, hdrAC
 	for _, b := range raw {
 		g, err := format.ParseGrant(b)
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrGrant, err)
+			return fmt.Errorf("%w: %w", CheckGrant, err)
 		}
 		if g.RecordID != v.id || g.Recipient != me {
-			return fmt.Errorf("%w: grant for another record or reader", ErrGrant)
+			return fmt.Errorf("%w: grant for another record or reader", CheckGrant)
 		}
 		if err := c.checkGranter(ctx, g, v, hdrACL); err != nil {
 			return err
 		}
 		key, err := c.id.xkey.Open(g.RecordID, g.Epoch, g.Enc, g.CT)
 		if err != nil {
-			return fmt.Errorf("%w: %w", ErrGrant, err)
+			return fmt.Errorf("%w: %w", CheckGrant, err)
 		}
 		v.epochs[g.Epoch] = key
 	}
@@ -267,7 +267,7 @@ func (c *Client) openGrants(ctx context.Context, v *version, raw [][]byte, hdrAC
 func (c *Client) checkGranter(ctx context.Context, g *format.Grant, v *version, acls ...*format.ACL) error {
 	cards, err := c.cards(ctx, g.Granter)
 	if err != nil {
-		return fmt.Errorf("%w: granter: %w", ErrGrant, err)
+		return fmt.Errorf("%w: granter: %w", CheckGrant, err)
 	}
 	var signer *KeyCard
 	for _, kc := range cards {
@@ -276,7 +276,7 @@ func (c *Client) checkGranter(ctx context.Context, g *format.Grant, v *version, 
 		}
 	}
 	if signer == nil {
-		return fmt.Errorf("%w: grant not signed by its granter", ErrGrant)
+		return fmt.Errorf("%w: grant not signed by its granter", CheckGrant)
 	}
 	if g.Granter == v.owner {
 		return nil
@@ -286,5 +286,5 @@ func (c *Client) checkGranter(ctx context.Context, g *format.Grant, v *version, 
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: grant by %s, who may not share this record", ErrGrant, signer.c.Handle)
+	return fmt.Errorf("%w: grant by %s, who may not share this record", CheckGrant, signer.c.Handle)
 }

@@ -16,8 +16,8 @@ import (
 
 // Get verifies the newest version of record id and writes its plaintext to w,
 // each chunk only after its leaf and tag have been checked, in order.
-func (c *Client) Get(ctx context.Context, id [32]byte, w io.Writer) (*RecordInfo, error) {
-	defer c.begin()()
+func (c *Client) Get(ctx context.Context, id [32]byte, w io.Writer) (_ *RecordInfo, err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
@@ -100,12 +100,12 @@ const readNonceHeader = "Blindvault-Read-Nonce"
 // of this record, header and version, by this account (its actor hash under
 // the record's log salt this client pinned) and for this request (Peer is the
 // nonce). A receipt of another reader's read, or of an earlier read of this
-// one, proves nothing about this request, so it is ErrNotLogged.
+// one, proves nothing about this request, so it is CheckNotLogged.
 func (c *Client) bodyReadEntry(id [32]byte, h *format.Header) (func(*auditlog.Entry) bool, [32]byte, error) {
 	var nonce [32]byte
 	salt := c.prof.Salts[hex.EncodeToString(id[:])]
 	if len(salt) != auditlog.SaltSize {
-		return nil, nonce, fmt.Errorf("%w: record %x: no log salt pinned to check the read's entry", ErrNotLogged, id[:4])
+		return nil, nonce, fmt.Errorf("%w: record %x: no log salt pinned to check the read's entry", CheckNotLogged, id[:4])
 	}
 	rand.Read(nonce[:])
 	me, hh := auditlog.ActorHash(salt, c.accountID()), h.Hash()
@@ -117,11 +117,11 @@ func (c *Client) bodyReadEntry(id [32]byte, h *format.Header) (func(*auditlog.En
 
 // openUnlocked streams a body through u.Open. A body that does not start with
 // the salt and commitment the header signs (another record's body, say) is
-// ErrCommitment, as a key that does not match them is.
+// CheckCommitment, as a key that does not match them is.
 func openUnlocked(ctx context.Context, u *record.Unlocked, dst io.Writer, body, leaves io.Reader, workers int) error {
 	err := u.Open(ctx, dst, body, leaves, workers)
 	if errors.Is(err, cobble.ErrCommitment) {
-		return fmt.Errorf("%w: the body is not the one the header signs: %w", ErrCommitment, err)
+		return fmt.Errorf("%w: the body is not the one the header signs: %w", CheckCommitment, err)
 	}
 	return err
 }

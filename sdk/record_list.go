@@ -14,9 +14,9 @@ import (
 // List returns this account's records and those shared with it, newest
 // version of each, with their metadata decrypted and verified. A list that
 // leaves out a record this account's chain holds, or a share the owner never
-// revoked, is ErrRollback. Revoked shares are left out.
-func (c *Client) List(ctx context.Context) ([]*RecordInfo, error) {
-	defer c.begin()()
+// revoked, is CheckRollback. Revoked shares are left out.
+func (c *Client) List(ctx context.Context) (_ []*RecordInfo, err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
@@ -42,9 +42,9 @@ func (c *Client) List(ctx context.Context) ([]*RecordInfo, error) {
 		case r.Deleted:
 			continue
 		case !listed || h.Deleted != nil:
-			return nil, fmt.Errorf("%w: the list leaves out record %s, which this account's chain holds", ErrRollback, key[:8])
+			return nil, fmt.Errorf("%w: the list leaves out record %s, which this account's chain holds", CheckRollback, key[:8])
 		case h.Version < r.Version:
-			return nil, fmt.Errorf("%w: the list shows version %d of record %s, the chain %d", ErrRollback, h.Version, key[:8], r.Version)
+			return nil, fmt.Errorf("%w: the list shows version %d of record %s, the chain %d", CheckRollback, h.Version, key[:8], r.Version)
 		}
 		if !r.Profile {
 			ids = append(ids, mustID(key))

@@ -43,8 +43,8 @@ func (c *Client) Put(ctx context.Context, body io.Reader, opts *PutOptions) (*Re
 }
 
 // putRecord writes a version of a user's record, its body sealed by s.
-func (c *Client) putRecord(ctx context.Context, s versionSealer, opts *PutOptions) (*RecordInfo, error) {
-	defer c.begin()()
+func (c *Client) putRecord(ctx context.Context, s versionSealer, opts *PutOptions) (_ *RecordInfo, err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func (c *Client) putVersion(ctx context.Context, s versionSealer, update [32]byt
 		defer head.close()
 		key, ok := head.epochs[head.acl.Epoch]
 		if !ok {
-			return nil, fmt.Errorf("%w: no key for the current epoch %d", ErrMissingGrant, head.acl.Epoch)
+			return nil, fmt.Errorf("%w: no key for the current epoch %d", CheckMissingGrant, head.acl.Epoch)
 		}
 		p.RecordID, p.Owner, p.Version, p.PrevHeaderHash = update, head.owner, head.header.Version+1, head.header.Hash()
 		p.ACL, p.EpochKey = head.acl, key

@@ -27,8 +27,8 @@ type ShareOptions struct {
 // with the reader, and a grant of the current epoch key wrapped to the
 // reader's X-Wing key, only after the reader's key card verified (Lookup).
 // It returns the reader as verified.
-func (c *Client) Share(ctx context.Context, id [32]byte, handle string, opts *ShareOptions) (*Contact, error) {
-	defer c.begin()()
+func (c *Client) Share(ctx context.Context, id [32]byte, handle string, opts *ShareOptions) (_ *Contact, err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func (c *Client) Share(ctx context.Context, id [32]byte, handle string, opts *Sh
 	for _, e := range epochs {
 		key, ok := v.epochs[e]
 		if !ok {
-			return nil, fmt.Errorf("%w: no key for epoch %d", ErrMissingGrant, e)
+			return nil, fmt.Errorf("%w: no key for epoch %d", CheckMissingGrant, e)
 		}
 		g, err := sealGrant(c.id, id, e, ct.Card, key)
 		if err != nil {
@@ -81,8 +81,8 @@ func (c *Client) Share(ctx context.Context, id [32]byte, handle string, opts *Sh
 // new ACL without it, and a new epoch whose key goes to the remaining readers
 // only, so versions written from now on are closed to it. Versions it could
 // read before stay readable to it: it may have kept their keys.
-func (c *Client) Revoke(ctx context.Context, id [32]byte, handle string) error {
-	defer c.begin()()
+func (c *Client) Revoke(ctx context.Context, id [32]byte, handle string) (err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return err
 	}
@@ -163,7 +163,7 @@ func (c *Client) readerCards(ctx context.Context, acl *format.ACL) ([]*KeyCard, 
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("%w: a reader of the ACL is no contact this device knows", ErrKeyUnverified)
+			return nil, fmt.Errorf("%w: a reader of the ACL is no contact this device knows", CheckKeyUnverified)
 		}
 	}
 	return out, nil
@@ -198,8 +198,8 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 
 // Delete deletes record id (owner only): the server removes its bodies, leaves
 // and grants, and the tombstone goes into this account's chain.
-func (c *Client) Delete(ctx context.Context, id [32]byte) error {
-	defer c.begin()()
+func (c *Client) Delete(ctx context.Context, id [32]byte) (err error) {
+	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return err
 	}

@@ -24,23 +24,6 @@ import (
 // reading the log rebuilds the tree from every entry and must reach the
 // checkpoint's root.
 
-var (
-	// ErrLogFork means the server showed a log that is not an extension of
-	// the one this client (or a witness) saw before: a fork or a rewrite.
-	ErrLogFork = errors.New("transparency log forked or rewritten")
-	// ErrLogMismatch means the entries the server served do not hash to the
-	// root of its signed checkpoint: an entry was dropped, added or changed.
-	ErrLogMismatch = errors.New("log entries do not match the signed checkpoint")
-	// ErrNotLogged means an operation's log entry is missing or its receipt
-	// does not prove it.
-	ErrNotLogged = errors.New("operation is not in the transparency log")
-	// ErrUnexpectedKey means the log shows a key card, device or grant for
-	// this account that this account did not make.
-	ErrUnexpectedKey = errors.New("the log shows a key or grant this account did not make")
-	// ErrStale means no witness vouched for the log within MaxCheckpointAge.
-	ErrStale = errors.New("no witness vouched for the log recently enough")
-)
-
 // logState is the profile's memory of the log.
 type logState struct {
 	Origin     string `json:"origin"`
@@ -52,7 +35,7 @@ type logState struct {
 func (c *Client) pinLog(ctx context.Context) error {
 	if c.prof.Log != nil && c.prof.Log.Key != "" {
 		if c.cfg.LogKey != "" && c.cfg.LogKey != c.prof.Log.Key {
-			return fmt.Errorf("%w: this profile pinned another log key than the configured one", ErrKeyUnverified)
+			return fmt.Errorf("%w: this profile pinned another log key than the configured one", CheckKeyUnverified)
 		}
 		return nil
 	}
@@ -61,10 +44,10 @@ func (c *Client) pinLog(ctx context.Context) error {
 		return err
 	}
 	if c.cfg.LogKey != "" && out.Key != c.cfg.LogKey {
-		return fmt.Errorf("%w: the server's log key is not the configured one", ErrKeyUnverified)
+		return fmt.Errorf("%w: the server's log key is not the configured one", CheckKeyUnverified)
 	}
 	if _, err := note.NewVerifier(out.Key); err != nil {
-		return fmt.Errorf("%w: log key: %w", ErrMalformed, err)
+		return fmt.Errorf("%w: log key: %w", ErrInvalid, err)
 	}
 	c.prof.Log = &logState{Origin: out.Origin, Key: out.Key}
 	return nil
@@ -160,7 +143,7 @@ func (c *Client) ensureFresh(ctx context.Context) error {
 		return err
 	}
 	if time.Since(time.Unix(t, 0)) > maxAge {
-		return fmt.Errorf("%w: the newest cosignature is from %s", ErrStale, time.Unix(t, 0).UTC().Format(time.RFC3339))
+		return fmt.Errorf("%w: the newest cosignature is from %s", CheckStale, time.Unix(t, 0).UTC().Format(time.RFC3339))
 	}
 	c.prof.Log.Checkpoint = string(cosigned)
 	return c.saveProfile(ctx)
@@ -188,11 +171,11 @@ func (c *Client) advance(ctx context.Context, signed []byte) (auditlog.Checkpoin
 	}
 	p := c.policy()
 	if p.Log == nil {
-		return auditlog.Checkpoint{}, fmt.Errorf("%w: pinned log key", ErrMalformed)
+		return auditlog.Checkpoint{}, fmt.Errorf("%w: pinned log key", ErrInvalid)
 	}
 	cp, _, err := p.Open(signed)
 	if err != nil {
-		return cp, fmt.Errorf("%w: %w", ErrLogFork, err)
+		return cp, fmt.Errorf("%w: %w", CheckLogFork, err)
 	}
 	old, err := c.checkpoint()
 	if err != nil {
@@ -207,7 +190,7 @@ func (c *Client) advance(ctx context.Context, signed []byte) (auditlog.Checkpoin
 		return cp, nil
 	case cp.Size == old.Size:
 		if cp.Root != old.Root {
-			return cp, fmt.Errorf("%w: two roots for a tree of %d entries", ErrLogFork, cp.Size)
+			return cp, fmt.Errorf("%w: two roots for a tree of %d entries", CheckLogFork, cp.Size)
 		}
 		return cp, nil
 	}
@@ -223,7 +206,7 @@ func (c *Client) advance(ctx context.Context, signed []byte) (auditlog.Checkpoin
 			return cp, lerr
 		}
 		if bytes.Equal(latest, signed) {
-			return cp, fmt.Errorf("%w: a witness saw a larger log than the server shows", ErrLogFork)
+			return cp, fmt.Errorf("%w: a witness saw a larger log than the server shows", CheckLogFork)
 		}
 		return c.advance(ctx, latest)
 	}
@@ -244,7 +227,7 @@ func (c *Client) checkConsistent(ctx context.Context, older, newer auditlog.Chec
 		return err
 	}
 	if err := tlog.CheckTree(proof, newer.Size, newer.Root, older.Size, older.Root); err != nil {
-		return fmt.Errorf("%w: the tree of %d entries is not a prefix of the tree of %d: %w", ErrLogFork, older.Size, newer.Size, err)
+		return fmt.Errorf("%w: the tree of %d entries is not a prefix of the tree of %d: %w", CheckLogFork, older.Size, newer.Size, err)
 	}
 	return nil
 }
@@ -263,7 +246,7 @@ func tlogHashes(raw [][]byte) (tlog.TreeProof, error) {
 	out := make(tlog.TreeProof, len(raw))
 	for i, h := range raw {
 		if len(h) != tlog.HashSize {
-			return nil, fmt.Errorf("%w: proof hash of %d bytes", ErrMalformed, len(h))
+			return nil, fmt.Errorf("%w: proof hash of %d bytes", ErrInvalid, len(h))
 		}
 		out[i] = tlog.Hash(h)
 	}
@@ -279,20 +262,20 @@ func (c *Client) verifyReceipt(ctx context.Context, rc api.Receipt, want func(*a
 	}
 	e, err := auditlog.Parse(rc.Entry)
 	if err != nil {
-		return nil, fmt.Errorf("%w: receipt entry: %w", ErrNotLogged, err)
+		return nil, fmt.Errorf("%w: receipt entry: %w", CheckNotLogged, err)
 	}
 	proof, err := tlogHashes(rc.Proof)
 	if err != nil {
 		return nil, err
 	}
 	if rc.Index < 0 || rc.Index >= cp.Size {
-		return nil, fmt.Errorf("%w: entry %d in a log of %d", ErrNotLogged, rc.Index, cp.Size)
+		return nil, fmt.Errorf("%w: entry %d in a log of %d", CheckNotLogged, rc.Index, cp.Size)
 	}
 	if err := tlog.CheckRecord(tlog.RecordProof(proof), cp.Size, cp.Root, rc.Index, tlog.RecordHash(rc.Entry)); err != nil {
-		return nil, fmt.Errorf("%w: entry %d: %w", ErrNotLogged, rc.Index, err)
+		return nil, fmt.Errorf("%w: entry %d: %w", CheckNotLogged, rc.Index, err)
 	}
 	if !want(e) {
-		return nil, fmt.Errorf("%w: the receipt's entry (%s) is not this operation's", ErrNotLogged, e.Type)
+		return nil, fmt.Errorf("%w: the receipt's entry (%s) is not this operation's", CheckNotLogged, e.Type)
 	}
 	return e, nil
 }
@@ -304,12 +287,12 @@ func (c *Client) expectLogged(ctx context.Context, rcs []api.Receipt, want func(
 	for _, rc := range rcs {
 		if _, err := c.verifyReceipt(ctx, rc, want); err == nil {
 			return nil
-		} else if firstErr == nil || !errors.Is(err, ErrNotLogged) {
+		} else if firstErr == nil || !errors.Is(err, CheckNotLogged) {
 			firstErr = err
 		}
 	}
 	if firstErr == nil {
-		firstErr = fmt.Errorf("%w: no receipt", ErrNotLogged)
+		firstErr = fmt.Errorf("%w: no receipt", CheckNotLogged)
 	}
 	return firstErr
 }
@@ -318,7 +301,7 @@ func (c *Client) expectLogged(ctx context.Context, rcs []api.Receipt, want func(
 func receiptsOf(body io.Reader) ([]api.Receipt, error) {
 	var out api.Receipts
 	if err := json.NewDecoder(io.LimitReader(body, maxAPIResponse)).Decode(&out); err != nil {
-		return nil, fmt.Errorf("%w: answer does not decode: %w", ErrMalformed, err)
+		return nil, fmt.Errorf("%w: answer does not decode: %w", ErrInvalid, err)
 	}
 	return out.Receipts, nil
 }
@@ -327,11 +310,11 @@ func receiptsOf(body io.Reader) ([]api.Receipt, error) {
 func receiptHeader(resp *Response) ([]api.Receipt, error) {
 	raw, err := base64.StdEncoding.DecodeString(resp.header("Blindvault-Receipt"))
 	if err != nil || len(raw) == 0 {
-		return nil, fmt.Errorf("%w: the read has no receipt", ErrNotLogged)
+		return nil, fmt.Errorf("%w: the read has no receipt", CheckNotLogged)
 	}
 	var rc api.Receipt
 	if err := json.NewDecoder(bytes.NewReader(raw)).Decode(&rc); err != nil {
-		return nil, fmt.Errorf("%w: receipt: %w", ErrNotLogged, err)
+		return nil, fmt.Errorf("%w: receipt: %w", CheckNotLogged, err)
 	}
 	return []api.Receipt{rc}, nil
 }

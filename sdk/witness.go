@@ -40,7 +40,7 @@ func (c *Client) witness(ctx context.Context, old, cp auditlog.Checkpoint, signe
 	for _, w := range c.cfg.Witnesses {
 		lines, err := c.cosign(ctx, w, cp, signed)
 		if err != nil {
-			if errors.Is(err, errWitnessAhead) || errors.Is(err, ErrLogFork) {
+			if errors.Is(err, errWitnessAhead) || errors.Is(err, CheckLogFork) {
 				return nil, err
 			}
 			lastErr = err
@@ -60,7 +60,7 @@ func (c *Client) witness(ctx context.Context, old, cp auditlog.Checkpoint, signe
 	}
 	quorum := max(c.cfg.WitnessQuorum, 1)
 	if count < quorum {
-		return nil, fmt.Errorf("%w: %d witness cosignatures of %d required: %w", ErrLogFork, count, quorum, lastErr)
+		return nil, fmt.Errorf("%w: %d witness cosignatures of %d required: %w", CheckLogFork, count, quorum, lastErr)
 	}
 	return cosigned, nil
 }
@@ -118,11 +118,11 @@ func (c *Client) cosign(ctx context.Context, w Witness, cp auditlog.Checkpoint, 
 				return nil, errWitnessAhead
 			case n == size:
 				// Same size, another root: the witness saw a different log.
-				return nil, fmt.Errorf("%w: witness %s cosigned another tree of %d entries", ErrLogFork, w.URL, n)
+				return nil, fmt.Errorf("%w: witness %s cosigned another tree of %d entries", CheckLogFork, w.URL, n)
 			}
 			size = n
 		case 422:
-			return nil, fmt.Errorf("%w: witness %s saw a log this one does not extend", ErrLogFork, w.URL)
+			return nil, fmt.Errorf("%w: witness %s saw a log this one does not extend", CheckLogFork, w.URL)
 		default:
 			return nil, fmt.Errorf("witness %s: status %d: %s", w.URL, resp.Status, bytes.TrimSpace(answer))
 		}

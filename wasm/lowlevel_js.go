@@ -108,7 +108,7 @@ func lowLevelAPI() map[string]any {
 			}
 			key, err := grant.Open(seed[:], rid, uint32(epoch), enc, ct)
 			if err != nil {
-				return nil, fmt.Errorf("%w: %w", sdk.ErrGrant, err)
+				return nil, fmt.Errorf("%w: %w", sdk.CheckGrant, err)
 			}
 			defer clear(key)
 			return bytesToJS(key), nil

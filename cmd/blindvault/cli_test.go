@@ -156,8 +156,8 @@ func TestCLI_Demo(t *testing.T) {
 // Every error that means the server answered falsely is said as a security
 // problem, the transparency log's included; an ordinary failure is not.
 func TestFriendly_SecurityErrors(t *testing.T) {
-	for _, err := range []error{sdk.ErrRollback, sdk.ErrEquivocation, sdk.ErrLogFork, sdk.ErrLogMismatch,
-		sdk.ErrNotLogged, sdk.ErrUnexpectedKey, sdk.ErrLeafMismatch, sdk.ErrWrongACL, sdk.ErrOPRF} {
+	for _, err := range []error{sdk.CheckRollback, sdk.CheckEquivocation, sdk.CheckLogFork, sdk.CheckLogMismatch,
+		sdk.CheckNotLogged, sdk.CheckUnexpectedKey, sdk.CheckLeafMismatch, sdk.CheckWrongACL, sdk.CheckOPRF} {
 		got := friendly(fmt.Errorf("reading x: %w", err))
 		if !strings.HasPrefix(got.Error(), "SECURITY:") || !errors.Is(got, err) {
 			t.Errorf("friendly(%v) = %q, want a SECURITY message that still matches the error", err, got)

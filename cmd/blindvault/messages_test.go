@@ -268,10 +268,10 @@ func TestMessages_RevokeFailed(t *testing.T) {
 // means and what to do, the SDK's words kept on a last line; it still matches
 // the SDK error. Ordinary failures are not said as tampering.
 func TestMessages_TamperingWords(t *testing.T) {
-	for _, err := range []error{sdk.ErrRollback, sdk.ErrEquivocation, sdk.ErrLogFork, sdk.ErrLogMismatch,
-		sdk.ErrNotLogged, sdk.ErrUnexpectedKey, sdk.ErrLeafMismatch, sdk.ErrChunkAuth, sdk.ErrTruncated,
-		sdk.ErrWrongACL, sdk.ErrOPRF, sdk.ErrWrongRecord, sdk.ErrMissingGrant, sdk.ErrGrant, sdk.ErrUnwrap,
-		sdk.ErrWeakParams, sdk.ErrExcessiveParams, sdk.ErrMalformed, sdk.ErrBadSignature, sdk.ErrCommitment} {
+	for _, err := range []error{sdk.CheckRollback, sdk.CheckEquivocation, sdk.CheckLogFork, sdk.CheckLogMismatch,
+		sdk.CheckNotLogged, sdk.CheckUnexpectedKey, sdk.CheckLeafMismatch, sdk.CheckChunkAuth, sdk.CheckTruncated,
+		sdk.CheckWrongACL, sdk.CheckOPRF, sdk.CheckWrongRecord, sdk.CheckMissingGrant, sdk.CheckGrant, sdk.CheckUnwrap,
+		sdk.CheckWeakParams, sdk.CheckExcessiveParams, sdk.ErrInvalid, sdk.CheckBadSignature, sdk.CheckCommitment} {
 		got := friendly(fmt.Errorf("reading x: %w", err))
 		msg := got.Error()
 		if !strings.HasPrefix(msg, "SECURITY:") || !errors.Is(got, err) {
@@ -292,18 +292,18 @@ func TestMessages_TamperingWords(t *testing.T) {
 		}
 	}
 	// A grant whose granter could not be fetched is a network failure.
-	if got := friendly(fmt.Errorf("%w: granter: %w", sdk.ErrGrant, sdk.ErrUnreachable)); strings.Contains(got.Error(), "SECURITY") {
+	if got := friendly(fmt.Errorf("%w: granter: %w", sdk.CheckGrant, sdk.ErrUnreachable)); strings.Contains(got.Error(), "SECURITY") {
 		t.Errorf("friendly(unreachable granter) = %q, a security message", got)
 	}
 	// A revoke that caught the server tampering says both.
-	got := revokeFailed(fmt.Errorf("revoke: %w", sdk.ErrNotLogged), "ID", "bob").Error()
+	got := revokeFailed(fmt.Errorf("revoke: %w", sdk.CheckNotLogged), "ID", "bob").Error()
 	wantPhrases(t, "revoke under tampering", got, "SECURITY:", "bob may still be able to read this record",
 		"Nothing was changed on this device", "run the same revoke again", "Technical detail (for support):")
 	if strings.Contains(got, nothingUsed) {
 		t.Errorf("revoke under tampering keeps the generic words:\n%s", got)
 	}
 	// A tampering error that also reads as "not found" is not reworded as one.
-	if got := notFoundAs(fmt.Errorf("%w: %w", sdk.ErrRollback, sdk.ErrNotFound), "no record"); !strings.HasPrefix(got.Error(), "SECURITY:") {
+	if got := notFoundAs(fmt.Errorf("%w: %w", sdk.CheckRollback, sdk.ErrNotFound), "no record"); !strings.HasPrefix(got.Error(), "SECURITY:") {
 		t.Errorf("notFoundAs(rollback) = %q", got)
 	}
 }

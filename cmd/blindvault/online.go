@@ -171,7 +171,7 @@ func connectError(err error, home string) error {
 	switch {
 	case errors.Is(err, sdk.ErrWrongPassphrase):
 		return &cliError{msg: fmt.Sprintf("wrong passphrase: it does not unlock the keys in %s", home), err: err}
-	case errors.Is(err, sdk.ErrWeakParams), errors.Is(err, sdk.ErrExcessiveParams):
+	case errors.Is(err, sdk.CheckWeakParams), errors.Is(err, sdk.CheckExcessiveParams):
 		return &cliError{err: err, detail: true,
 			msg:   fmt.Sprintf("SECURITY: the keys in %s ask for unsafe protection settings: the file was changed or damaged on this device.", home),
 			means: "The keys were not opened, and nothing was sent to the server.",
@@ -287,62 +287,34 @@ const (
 	retryOrReport = "What to do: try again. If it happens again, contact the server's operator and show them this message."
 )
 
-// tampering is every SDK error that can mean the server (or something between
-// it and the client) answered falsely, with what happened in plain words. The
-// first match wins; ServerMisbehaved errors not listed get the generic words.
-var tampering = []struct {
-	err  error
-	what string
-}{
-	{sdk.ErrUnexpectedKey, "SECURITY: the server's public log shows a key, device or share for your account that this device did not make." +
-		" Someone other than you may have access to your account, or the server is misbehaving."},
-	{sdk.ErrRollback, "SECURITY: the server showed less than this device has already seen: an older version, or a record or share left out." + tamperingOnly},
-	{sdk.ErrEquivocation, "SECURITY: the server showed two different versions of the same thing." + tamperingOnly},
-	{sdk.ErrLogFork, "SECURITY: the server's public log of changes does not agree with the log it showed before." + tamperingOnly},
-	{sdk.ErrLogMismatch, "SECURITY: the server's public log of changes does not match what the server signed." + maybeTampering},
-	{sdk.ErrNotLogged, "SECURITY: the server did not record this change in its public log as it must." + tamperingOnly},
-	{sdk.ErrTruncated, "SECURITY: the record's content from the server was cut short." + maybeTampering},
-	{sdk.ErrLeafMismatch, "SECURITY: the record's content from the server does not match what its author signed." + maybeTampering},
-	{sdk.ErrChunkAuth, "SECURITY: the record's content from the server does not match what its author signed." + maybeTampering},
-	{sdk.ErrCommitment, "SECURITY: the record's content from the server does not match what its author signed." + maybeTampering},
-	{sdk.ErrWrongRecord, "SECURITY: the server answered with another record or account than the one asked for." + tamperingOnly},
-	{sdk.ErrMissingGrant, "SECURITY: the server held back the key you were given for this record." + tamperingOnly},
-	{sdk.ErrOPRF, "SECURITY: the server's answer to the passphrase check did not match the server's published key." + tamperingOnly},
-	{sdk.ErrWeakParams, "SECURITY: the server sent your account's backup with its protection settings weakened, so it was not opened." + maybeTampering},
-	{sdk.ErrExcessiveParams, "SECURITY: the server sent your account's backup with protection settings too costly to open safely, so it was not opened." + maybeTampering},
-	{sdk.ErrGrant, "SECURITY: the key the server sent for this record is not one its owner gave you." + maybeTampering},
-	{sdk.ErrUnwrap, "SECURITY: the record's key from the server does not open it." + maybeTampering},
-}
-
-// damaged is every SDK error that says data did not pass its checks without
-// naming a culprit: from the server, it is tampering or damage.
-var damaged = []error{
-	sdk.ErrMalformed, sdk.ErrUnknownVersion, sdk.ErrUnknownSuite, sdk.ErrTrailingData, sdk.ErrNotRecordFile,
-	sdk.ErrLayout, sdk.ErrPadding, sdk.ErrMeta,
-}
-
 // tamperingError says err, which can mean the server tampered with data, in
-// the user's words, or returns nil if err cannot mean that.
+// the user's words, or returns nil if err cannot mean that. The words for each
+// failed check are the SDK's (sdk.Check.Explain); this adds the warning and
+// what to do.
 func tamperingError(err error) *cliError {
 	e := &cliError{err: err, means: nothingUsed, next: retryOrReport, detail: true}
-	for _, t := range tampering {
-		if errors.Is(err, t.err) {
-			e.msg = t.what
-			return e
+	var check sdk.Check
+	switch {
+	case errors.As(err, &check) && !personalCheck[check]:
+		e.msg = "SECURITY: " + check.Explain()
+		switch {
+		case check == sdk.CheckUnexpectedKey: // says who may be at fault
+		case check.DamageCanExplain():
+			e.msg += maybeTampering
+		default:
+			e.msg += tamperingOnly
 		}
+	case errors.Is(err, sdk.ErrInvalid), errors.Is(err, sdk.ErrUnsupported):
+		e.msg = "SECURITY: data from the server did not pass this device's checks." + maybeTampering
+	default:
+		return nil
 	}
-	if sdk.ServerMisbehaved(err) {
-		e.msg = "SECURITY: the server's answer did not match what was signed." + maybeTampering
-		return e
-	}
-	for _, d := range damaged {
-		if errors.Is(err, d) {
-			e.msg = "SECURITY: data from the server did not pass this device's checks." + maybeTampering
-			return e
-		}
-	}
-	return nil
+	return e
 }
+
+// personalCheck are the checks whose failure is about whom the user expects,
+// not about the server's honesty: they get their own words.
+var personalCheck = map[sdk.Check]bool{sdk.CheckKeyUnverified: true, sdk.CheckStale: true, sdk.CheckSignerMismatch: true}
 
 // friendly rewords an SDK error for a person at a terminal.
 func friendly(err error) error {
@@ -367,7 +339,7 @@ func friendly(err error) error {
 		return say("wrong recovery code")
 	case errors.Is(err, sdk.ErrWeakPassphrase):
 		return say("%v", sdk.ErrWeakPassphrase)
-	case errors.Is(err, sdk.ErrKeyUnverified):
+	case errors.Is(err, sdk.CheckKeyUnverified):
 		return &cliError{err: err, detail: true,
 			msg: "the account's key did not check out: it is not the key this device knows for that account, " +
 				"or not the fingerprint or role you asked for, or its signatures do not verify.",
@@ -480,7 +452,7 @@ func plainNotFound(err error) bool {
 		err = ce.err
 	}
 	return errors.Is(err, sdk.ErrNotFound) && !errors.Is(err, sdk.ErrRevoked) && !errors.Is(err, sdk.ErrDeleted) &&
-		!errors.Is(err, sdk.ErrKeyUnverified) && tamperingError(err) == nil
+		!errors.Is(err, sdk.CheckKeyUnverified) && tamperingError(err) == nil
 }
 
 // noAccount says a not-found error as "no account named handle on server".

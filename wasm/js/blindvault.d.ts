@@ -1,6 +1,6 @@
 // Typings for blindvault.mjs. See README.md for what each call checks.
 
-/** Stable error codes: the `code` of every error this package throws. */
+/** Stable error codes: the `code` of every error this package throws (sdk.ErrorCode, docs/errors.md). */
 export type ErrorCode =
   // The server, or something between it and the page, misbehaved; nothing forged is shown.
   | 'ROLLBACK' | 'EQUIVOCATION' | 'KEY_UNVERIFIED' | 'CHAIN' | 'WRONG_RECORD' | 'MISSING_GRANT' | 'OPRF'
@@ -9,9 +9,8 @@ export type ErrorCode =
   // Access and authorship.
   | 'REVOKED' | 'DELETED' | 'NOT_RECIPIENT' | 'SIGNER_MISMATCH' | 'SIGNER' | 'WRITE_AUTHORITY' | 'WRONG_ACL' | 'GRANT'
   // A record's body or format.
-  | 'COMMITMENT' | 'UNWRAP' | 'LEAF_MISMATCH' | 'CHUNK_AUTH' | 'TRUNCATED' | 'TRAILING_DATA' | 'TOO_MANY_CHUNKS'
-  | 'INVALID_KEY_SIZE' | 'LAYOUT' | 'PADDING' | 'META' | 'BAD_SIGNATURE' | 'UNKNOWN_VERSION' | 'UNKNOWN_KIND'
-  | 'UNKNOWN_SUITE' | 'UNKNOWN_EVENT' | 'TOO_LARGE' | 'MALFORMED'
+  | 'COMMITMENT' | 'UNWRAP' | 'LEAF_MISMATCH' | 'CHUNK_AUTH' | 'TRUNCATED' | 'LAYOUT' | 'PADDING' | 'META'
+  | 'BAD_SIGNATURE' | 'INVALID' | 'UNSUPPORTED' | 'TOO_LARGE'
   // Accounts and the server.
   | 'WRONG_PASSPHRASE' | 'WRONG_RECOVERY_CODE' | 'WEAK_PASSPHRASE' | 'WEAK_PARAMS' | 'EXCESSIVE_PARAMS'
   | 'NO_PROFILE' | 'PROFILE_EXISTS' | 'RATE_LIMITED' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'UNREACHABLE'
@@ -223,7 +222,7 @@ export interface ParsedObject {
 
 /** Format v1 objects (docs/spec/format-v1.md §1–§3), for tools and the shared test vectors. */
 export const format: {
-  /** Rejects with MALFORMED, TOO_LARGE, UNKNOWN_VERSION, … for what a reader must refuse. */
+  /** Rejects with INVALID, TOO_LARGE, UNSUPPORTED, … for what a reader must refuse. */
   parse(type: ObjectType, data: Uint8Array | string): Promise<ParsedObject>;
   /** Rejects with BAD_SIGNATURE unless the object's signature verifies under the key. */
   verify(type: ObjectType, data: Uint8Array | string, ed25519PublicKey: Uint8Array): Promise<void>;

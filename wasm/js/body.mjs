@@ -356,7 +356,7 @@ export async function sealBody({ keys, source, paddedSize, pool }) {
         filled = 0;
       }
     }
-    if (first + Math.floor(filled / CHUNK_SIZE) + 1 > MAX_CHUNKS) throw new BlindvaultError('TOO_MANY_CHUNKS', 'body too large');
+    if (first + Math.floor(filled / CHUNK_SIZE) + 1 > MAX_CHUNKS) throw new BlindvaultError('TOO_LARGE', 'body too large');
     yield run(buf.slice(0, filled), true);
   }
   const header = new Uint8Array(HEADER_SIZE);
@@ -541,7 +541,7 @@ async function* openBatches(src, expect, key, baseNonce, pool) {
       const got = await src.fill(slots.subarray(n * SLOT + 1, n * SLOT + 1 + want));
       remaining -= got;
       if (first + n >= MAX_CHUNKS) {
-        tail = { code: 'TOO_MANY_CHUNKS', message: 'too many chunks' };
+        tail = { code: 'TOO_LARGE', message: 'too many chunks' };
         last = true;
       } else if (got === ENCRYPTED_CHUNK_SIZE) {
         n++; // a full chunk is never the final one
@@ -556,7 +556,7 @@ async function* openBatches(src, expect, key, baseNonce, pool) {
         n++;
         last = true;
         if (expect) { // the signed length ends here; nothing may follow
-          if (await src.fill(new Uint8Array(1)) > 0) tail = { code: 'TRAILING_DATA', message: 'data after the final chunk' };
+          if (await src.fill(new Uint8Array(1)) > 0) tail = { code: 'INVALID', message: 'data after the final chunk' };
         }
       }
     }
