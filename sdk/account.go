@@ -34,7 +34,7 @@ type RegisterOptions struct {
 
 // Registration is what Register tells the user once.
 type Registration struct {
-	AccountID   [32]byte
+	AccountID   AccountID
 	Fingerprint Fingerprint
 	// RecoveryCode opens the backup without the passphrase or the server's
 	// OPRF. Show it once; it is not stored.
@@ -92,7 +92,7 @@ func (c *Client) Register(ctx context.Context, opts RegisterOptions) (_ *Registr
 		return nil, fmt.Errorf("register: %w", err)
 	}
 	c.id, c.device = id, dev
-	c.prof.Server, c.prof.Account, c.prof.Handle, c.prof.Role = c.origin, id.card.AccountIDString(), opts.Handle, role
+	c.prof.Server, c.prof.Account, c.prof.Handle, c.prof.Role = c.origin, id.card.AccountID().String(), opts.Handle, role
 	c.prof.Device = hex.EncodeToString(dev.Public().(ed25519.PublicKey))
 	local := opts.Passphrase // nil for a service account: keys in the clear
 	if err := c.saveKeys(ctx, local); err != nil {
@@ -203,7 +203,7 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (_ *Contact, err 
 		return nil, fmt.Errorf("enrol device: %w", err)
 	}
 	c.id, c.device = id, dev
-	c.prof.Server, c.prof.Account, c.prof.Handle, c.prof.Role = c.origin, id.card.AccountIDString(), newest.c.Handle, view.Role
+	c.prof.Server, c.prof.Account, c.prof.Handle, c.prof.Role = c.origin, id.card.AccountID().String(), newest.c.Handle, view.Role
 	c.prof.Device = hex.EncodeToString(dev.Public().(ed25519.PublicKey))
 	// Nothing is stored until the device can log in: a failed login leaves
 	// no half-made profile behind.

@@ -65,7 +65,7 @@ func isStatus(err error, status int) bool {
 
 // send makes one request with the session token, if any, and turns an error
 // status into an *APIError. The caller closes the body of a success.
-func (c *Client) send(ctx context.Context, req *Request) (*Response, error) {
+func (c *Client) send(ctx context.Context, req *request) (*response, error) {
 	if req.Header == nil {
 		req.Header = map[string]string{}
 	}
@@ -86,7 +86,7 @@ func (c *Client) send(ctx context.Context, req *Request) (*Response, error) {
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	_ = json.Unmarshal(data, &body)
 	ae := &APIError{Status: resp.Status, Code: body.Error.Code, Message: body.Error.Message}
-	if s, err := strconv.Atoi(resp.header("Retry-After")); err == nil && s >= 0 {
+	if s, err := strconv.Atoi(resp.Get("Retry-After")); err == nil && s >= 0 {
 		ae.RetryAfter = time.Duration(s) * time.Second
 	}
 	return nil, ae
@@ -145,9 +145,9 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 // and returns the answer for the caller to read. It waits out a rate limit
 // (up to a bound) and, if the session has lapsed, logs the device in again
 // once.
-func (c *Client) stream(ctx context.Context, method, path string, header map[string]string, open func() (io.Reader, int64, error)) (*Response, error) {
+func (c *Client) stream(ctx context.Context, method, path string, header map[string]string, open func() (io.Reader, int64, error)) (*response, error) {
 	for attempt := 0; ; attempt++ {
-		req := &Request{Method: method, Path: path, Header: map[string]string{}}
+		req := &request{Method: method, Path: path, Header: map[string]string{}}
 		for k, v := range header {
 			req.Header[k] = v
 		}

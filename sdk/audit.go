@@ -233,7 +233,7 @@ type AuditEvent struct {
 // people it names resolved to the handles this device knows. The log is read
 // and checked first (VerifyLog), so a server that hides an entry from this
 // view fails with CheckLogMismatch instead.
-func (c *Client) Audit(ctx context.Context, id [32]byte) (_ []AuditEvent, err error) {
+func (c *Client) Audit(ctx context.Context, id RecordID) (_ []AuditEvent, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/blindvault/blindvault/internal/api"
+	"github.com/blindvault/blindvault/internal/bridge"
 	"github.com/blindvault/blindvault/internal/format"
 )
 
@@ -23,8 +24,9 @@ type Config struct {
 	// Storage keeps the profile between runs: DirStorage for a directory of
 	// 0600 files. Nil keeps it in memory only.
 	Storage Storage
-	// Transport carries requests; nil means net/http (not in the browser).
-	Transport Transport
+	// Transport carries requests: nil means net/http, NewHTTPTransport one
+	// with another http.Client. The browser build passes its fetch bridge.
+	Transport bridge.Transport
 	// Passphrase is asked for when the stored keys are encrypted.
 	Passphrase func() ([]byte, error)
 	// Workers bounds the cores that seal and open bodies; 0 means all.
@@ -52,7 +54,7 @@ type Config struct {
 // BodySealer the client is running.
 type Client struct {
 	cfg       Config
-	transport Transport
+	transport transport
 	storage   Storage
 	origin    string
 
@@ -128,7 +130,7 @@ func (c *Client) ready() error {
 func (c *Client) accountID() [32]byte { return c.id.card.c.AccountID }
 
 // AccountID returns the account's id, or zero before Register or Login.
-func (c *Client) AccountID() [32]byte {
+func (c *Client) AccountID() AccountID {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.id == nil {

@@ -19,7 +19,7 @@ import (
 // the fingerprint pinned for that account, if one was.
 type Contact struct {
 	Handle      string
-	AccountID   [32]byte
+	AccountID   AccountID
 	Card        *KeyCard
 	Fingerprint Fingerprint
 	// FirstUse is true if this device had never pinned the account: compare the
@@ -89,7 +89,7 @@ func (c *Client) lookup(ctx context.Context, handle string, opts *LookupOptions)
 	}
 	// A handle pinned to another account is a substitution, whatever the cards say.
 	for acct, p := range c.prof.Pins {
-		if p.Handle == handle && acct != newest.AccountIDString() {
+		if p.Handle == handle && acct != newest.AccountID().String() {
 			return nil, fmt.Errorf("%w: %q is pinned to another account", CheckKeyUnverified, handle)
 		}
 	}

@@ -14,6 +14,8 @@ import (
 	"io"
 	"testing"
 
+	"github.com/blindvault/blindvault/internal/bridge"
+	"github.com/blindvault/blindvault/internal/padding"
 	"github.com/blindvault/blindvault/sdk"
 )
 
@@ -21,7 +23,7 @@ import (
 // out in Go: the reference the hooks are tested against.
 type refCipher struct{ aead cipher.AEAD }
 
-func newRefCipher(t *testing.T, k *sdk.BodyKeys) refCipher {
+func newRefCipher(t *testing.T, k *bridge.BodyKeys) refCipher {
 	t.Helper()
 	block, err := aes.NewCipher(k.AEADKey[:])
 	if err != nil {
@@ -31,7 +33,7 @@ func newRefCipher(t *testing.T, k *sdk.BodyKeys) refCipher {
 	return refCipher{aead}
 }
 
-func chunkNonce(k *sdk.BodyKeys, i uint64) []byte {
+func chunkNonce(k *bridge.BodyKeys, i uint64) []byte {
 	n := k.BaseNonce
 	binary.BigEndian.PutUint64(n[4:], binary.BigEndian.Uint64(n[4:])^i)
 	return n[:]
@@ -46,13 +48,13 @@ func leaf(ct []byte) []byte {
 type refSealer struct {
 	t      *testing.T
 	plain  []byte
-	reused *sdk.BodyKeys // the keys it was handed, to check they were cleared
+	reused *bridge.BodyKeys // the keys it was handed, to check they were cleared
 }
 
-func (s *refSealer) SealBody(_ context.Context, k *sdk.BodyKeys) (*sdk.SealedBody, error) {
+func (s *refSealer) SealBody(_ context.Context, k *bridge.BodyKeys) (*bridge.SealedBody, error) {
 	s.reused = k
 	c := newRefCipher(s.t, k)
-	padded := make([]byte, sdk.PaddedSize(uint64(len(s.plain))))
+	padded := make([]byte, padding.BodySize(uint64(len(s.plain))))
 	copy(padded, s.plain)
 	body := append(k.Salt[:], k.Commitment[:]...)
 	var leaves []byte
@@ -64,12 +66,12 @@ func (s *refSealer) SealBody(_ context.Context, k *sdk.BodyKeys) (*sdk.SealedBod
 			break
 		}
 	}
-	return &sdk.SealedBody{Length: uint64(len(s.plain)), CiphertextLen: uint64(len(body)), Leaves: leaves,
+	return &bridge.SealedBody{Length: uint64(len(s.plain)), CiphertextLen: uint64(len(body)), Leaves: leaves,
 		Ciphertext: func() (io.Reader, error) { return bytes.NewReader(body), nil }}, nil
 }
 
 // refOpen opens an EncryptedBody with every check the hook's doc asks for.
-func refOpen(t *testing.T, b *sdk.EncryptedBody) ([]byte, error) {
+func refOpen(t *testing.T, b *bridge.EncryptedBody) ([]byte, error) {
 	c := newRefCipher(t, &b.Keys)
 	ct, err := io.ReadAll(io.LimitReader(b.Body, int64(b.CiphertextLen)))
 	if err != nil {
@@ -104,7 +106,7 @@ func TestClient_PutSealed_OpensWithGet(t *testing.T) {
 		plain := make([]byte, size)
 		rand.Read(plain)
 		s := &refSealer{t: t, plain: plain}
-		info, err := w.patient.PutSealed(ctx, s, &sdk.PutOptions{Title: "scan", Type: "image/png"})
+		info, err := sdk.PutSealed(w.patient, ctx, s, &sdk.PutOptions{Title: "scan", Type: "image/png"})
 		if err != nil {
 			t.Fatalf("PutSealed(%d bytes) = %v", size, err)
 		}
@@ -131,7 +133,7 @@ func TestClient_GetEncrypted_OpensOutside(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gi, b, err := w.patient.GetEncrypted(ctx, info.RecordID)
+	gi, b, err := sdk.GetEncrypted(w.patient, ctx, info.RecordID)
 	if err != nil {
 		t.Fatalf("GetEncrypted() = %v", err)
 	}
@@ -145,7 +147,7 @@ func TestClient_GetEncrypted_OpensOutside(t *testing.T) {
 	if b.Keys.AEADKey != [32]byte{} {
 		t.Errorf("EncryptedBody.Close() left the AEAD key")
 	}
-	if _, _, err := w.clinician.GetEncrypted(ctx, info.RecordID); !errors.Is(err, sdk.ErrNotFound) {
+	if _, _, err := sdk.GetEncrypted(w.clinician, ctx, info.RecordID); !errors.Is(err, sdk.ErrNotFound) {
 		t.Errorf("GetEncrypted(not shared) = %v, want ErrNotFound", err)
 	}
 }

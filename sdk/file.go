@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -41,7 +40,8 @@ const (
 type EncryptOptions struct {
 	Title, Type string
 	Tags        []string
-	// Size is the exact input length, or 0 if unknown. With a known size and a
+	// Size is the exact input length, or 0 if unknown; an input of another
+	// length fails with ErrInvalid. With a known size and a
 	// dst that is an io.WriterAt and io.Seeker (such as an *os.File), the body is
 	// written straight into place; otherwise it is spooled first.
 	Size    int64
@@ -140,13 +140,14 @@ func encryptInPlace(ctx context.Context, dst seekableWriter, src io.Reader, p *r
 	chunks := cobble.ChunkCount(int64(padded))
 	leavesAt := base + int64(len(fileMagic)+3+bundleLen)
 	bodyAt := leavesAt + 32*chunks
-	h, err := record.Seal(ctx, p, src, io.NewOffsetWriter(dst, bodyAt), io.NewOffsetWriter(dst, leavesAt))
+	counted := &countingReader{r: src}
+	h, err := record.Seal(ctx, p, counted, io.NewOffsetWriter(dst, bodyAt), io.NewOffsetWriter(dst, leavesAt))
 	if err != nil {
 		return 0, nil, err
 	}
-	// A different padded size would have put the body at the wrong offset.
-	if h.ChunkCount != uint64(chunks) || h.CiphertextLen != uint64(cobble.CiphertextSize(int64(padded))) {
-		return 0, nil, fmt.Errorf("%w: the input length differs from the declared %d bytes", ErrInvalid, size)
+	// Another length would have put the body at the wrong offset.
+	if err := checkSize(size, counted.n); err != nil {
+		return 0, nil, err
 	}
 	if _, err := dst.Seek(bodyAt+int64(h.CiphertextLen), io.SeekStart); err != nil {
 		return 0, nil, err
@@ -238,7 +239,7 @@ type DecryptOptions struct {
 
 // RecordInfo describes a decrypted record.
 type RecordInfo struct {
-	RecordID [32]byte
+	RecordID RecordID
 	Version  uint64
 	Author   *KeyCard
 	// AuthorVerified is true when the author's key is known to be the one
@@ -257,9 +258,6 @@ type RecordInfo struct {
 	Epoch       uint32
 	ACLSeq      uint64
 }
-
-// ID returns the record id in hex, as the server and the CLI show it.
-func (r *RecordInfo) ID() string { return hex.EncodeToString(r.RecordID[:]) }
 
 // bundle is the signed part of a record file.
 type bundle struct {

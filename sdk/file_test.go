@@ -409,3 +409,33 @@ func TestEncrypt_MostRecipients(t *testing.T) {
 		t.Fatalf("Encrypt(%d recipients) error = %v, want ErrTooLarge", len(cards)+1, err)
 	}
 }
+
+// A declared size is exact: 0 means unknown, and anything else that the input
+// does not match (or a negative size) is ErrInvalid, in place or spooled.
+func TestEncrypt_SizeMeansOneThing(t *testing.T) {
+	ctx := context.Background()
+	author, err := NewIdentity("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte("twelve bytes")
+	for _, size := range []int64{0, int64(len(body))} {
+		if err := Encrypt(ctx, io.Discard, bytes.NewReader(body), author, nil, &EncryptOptions{Size: size}); err != nil {
+			t.Errorf("Encrypt with Size %d: %v", size, err)
+		}
+	}
+	for _, size := range []int64{-1, 5, 13} {
+		err := Encrypt(ctx, io.Discard, bytes.NewReader(body), author, nil, &EncryptOptions{Size: size})
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("Encrypt of 12 bytes with Size %d: %v, want ErrInvalid", size, err)
+		}
+		f, ferr := os.CreateTemp(t.TempDir(), "rec")
+		if ferr != nil {
+			t.Fatal(ferr)
+		}
+		if err := Encrypt(ctx, f, bytes.NewReader(body), author, nil, &EncryptOptions{Size: size}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Encrypt in place of 12 bytes with Size %d: %v, want ErrInvalid", size, err)
+		}
+		f.Close()
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/blindvault/blindvault/internal/bridge"
 	"github.com/blindvault/blindvault/sdk"
 	"github.com/blindvault/blindvault/server"
 	"github.com/blindvault/blindvault/server/servertest"
@@ -297,7 +298,7 @@ func TestClient_ListFollowsNewOwnersInOneRead(t *testing.T) {
 // reopenablePatient registers alice in storage the test keeps, through
 // transport if it is not nil, and returns the config that opens her profile
 // again, as her next run would.
-func reopenablePatient(tb testing.TB, srv *servertest.Server, transport sdk.Transport) (*sdk.Client, sdk.Config) {
+func reopenablePatient(tb testing.TB, srv *servertest.Server, transport bridge.Transport) (*sdk.Client, sdk.Config) {
 	tb.Helper()
 	cfg := sdk.Config{Server: srv.URL, Storage: &sdk.MemoryStorage{}, Transport: transport,
 		Passphrase: func() ([]byte, error) { return []byte(patientPass), nil }}

@@ -83,8 +83,8 @@ func FuzzRecordFile(f *testing.F) {
 		if ierr != nil {
 			t.Fatalf("Decrypt succeeded but Inspect failed: %v", ierr)
 		}
-		if fi.RecordID != info.ID() {
-			t.Fatalf("Inspect record %s, Decrypt record %s", fi.RecordID, info.ID())
+		if fi.RecordID != info.RecordID {
+			t.Fatalf("Inspect record %s, Decrypt record %s", fi.RecordID, info.RecordID)
 		}
 	})
 }

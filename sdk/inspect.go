@@ -11,7 +11,7 @@ import (
 // FileInfo is what anyone can learn from a record file without a key: the JSON view
 // that `blindvault inspect` prints. It holds no secret; the metadata stays sealed.
 type FileInfo struct {
-	RecordID string     `json:"record_id"`
+	RecordID RecordID   `json:"record_id"`
 	Version  uint64     `json:"version"`
 	Epoch    uint32     `json:"epoch"`
 	Created  time.Time  `json:"created"`
@@ -26,9 +26,9 @@ type FileInfo struct {
 
 // AuthorInfo names the author as the file claims; it is verified only by fingerprint.
 type AuthorInfo struct {
-	Handle      string `json:"handle"`
-	AccountID   string `json:"account_id"`
-	Fingerprint string `json:"fingerprint"`
+	Handle      string      `json:"handle"`
+	AccountID   AccountID   `json:"account_id"`
+	Fingerprint Fingerprint `json:"fingerprint"`
 }
 
 // ReaderACL is one ACL entry: a reader's key id and rights.
@@ -55,10 +55,10 @@ func Inspect(src io.Reader) (_ *FileInfo, err error) {
 	}
 	h, card := b.header, &KeyCard{c: b.card}
 	fi := &FileInfo{
-		RecordID: hex.EncodeToString(h.RecordID[:]), Version: h.Version, Epoch: h.Epoch,
+		RecordID: h.RecordID, Version: h.Version, Epoch: h.Epoch,
 		Created: time.Unix(int64(h.Created), 0).UTC(),
-		Author: AuthorInfo{Handle: card.Handle(), AccountID: card.AccountIDString(),
-			Fingerprint: card.Fingerprint().String()},
+		Author: AuthorInfo{Handle: card.Handle(), AccountID: card.AccountID(),
+			Fingerprint: card.Fingerprint()},
 		SignaturesValid: true,
 		Grants:          len(b.grants),
 		Body: BodyInfo{CiphertextBytes: h.CiphertextLen, Chunks: h.ChunkCount,

@@ -1,8 +1,6 @@
 package sdk
 
 import (
-	"encoding/hex"
-
 	"github.com/blindvault/blindvault/internal/format"
 )
 
@@ -17,6 +15,9 @@ type Fingerprint [32]byte
 
 // String returns 160 bits of the fingerprint in eight groups of four base32 characters.
 func (f Fingerprint) String() string { return format.FormatFingerprint(f) }
+
+// MarshalText returns the String form, as JSON shows it.
+func (f Fingerprint) MarshalText() ([]byte, error) { return []byte(f.String()), nil }
 
 // ParseKeyCard reads a key card in its text (PEM) or binary form and verifies its
 // self-signature.
@@ -38,10 +39,7 @@ func ParseKeyCard(data []byte) (_ *KeyCard, err error) {
 func (k *KeyCard) Handle() string { return k.c.Handle }
 
 // AccountID is the card's 32-byte account id.
-func (k *KeyCard) AccountID() [32]byte { return k.c.AccountID }
-
-// AccountIDString is the account id in hex.
-func (k *KeyCard) AccountIDString() string { return hex.EncodeToString(k.c.AccountID[:]) }
+func (k *KeyCard) AccountID() AccountID { return k.c.AccountID }
 
 // Fingerprint is SHA-256("blindvault.v1 fp" ‖ ed25519_pk ‖ xwing_pk ‖ account_id).
 func (k *KeyCard) Fingerprint() Fingerprint { return Fingerprint(k.c.Fingerprint()) }

@@ -461,7 +461,7 @@ func TestLog_ReplayedReadRefused(t *testing.T) {
 			return got, err
 		},
 		"GetEncrypted": func() ([]byte, error) {
-			_, eb, err := aw.clinician.GetEncrypted(ctx, rec.RecordID)
+			_, eb, err := sdk.GetEncrypted(aw.clinician, ctx, rec.RecordID)
 			if err != nil {
 				return nil, err
 			}

@@ -227,7 +227,7 @@ func (c *Client) unlockKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if id.card.AccountIDString() != c.prof.Account || hex.EncodeToString(dev.Public().(ed25519.PublicKey)) != c.prof.Device {
+	if id.card.AccountID().String() != c.prof.Account || hex.EncodeToString(dev.Public().(ed25519.PublicKey)) != c.prof.Device {
 		return fmt.Errorf("%w: profile keys belong to another account or device", ErrInvalid)
 	}
 	c.id, c.device = id, dev

@@ -16,15 +16,6 @@ import (
 // pins, write authority, the grant's signer, the commitment after unwrapping,
 // and, against what this device has seen, that nothing is older than before.
 
-// ParseRecordID parses a record id written as 64 hex digits.
-func ParseRecordID(s string) ([32]byte, error) {
-	b, err := hex.DecodeString(s)
-	if err != nil || len(b) != 32 {
-		return [32]byte{}, fmt.Errorf("%w: record id %q is not 64 hex digits", ErrInvalid, s)
-	}
-	return [32]byte(b), nil
-}
-
 // version is a record version that verified, with the epoch keys this
 // account holds for it.
 type version struct {

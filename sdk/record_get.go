@@ -16,7 +16,7 @@ import (
 
 // Get verifies the newest version of record id and writes its plaintext to w,
 // each chunk only after its leaf and tag have been checked, in order.
-func (c *Client) Get(ctx context.Context, id [32]byte, w io.Writer) (_ *RecordInfo, err error) {
+func (c *Client) Get(ctx context.Context, id RecordID, w io.Writer) (_ *RecordInfo, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -52,7 +52,7 @@ func (c *Client) openBody(ctx context.Context, v *version, w io.Writer) error {
 // bodyStreams fetches a verified version's leaf list, which must hash to the
 // signed root before any chunk is opened, and then requests its body. The
 // caller closes both.
-func (c *Client) bodyStreams(ctx context.Context, v *version) (spool, *Response, error) {
+func (c *Client) bodyStreams(ctx context.Context, v *version) (spool, *response, error) {
 	id, h := v.id, v.header
 	leaves, err := c.stream(ctx, "GET", fmt.Sprintf("/v1/records/%x/versions/%d/leaves", id, h.Version), nil, nil)
 	if err != nil {

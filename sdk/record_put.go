@@ -24,12 +24,13 @@ import (
 type PutOptions struct {
 	Title, Type string
 	Tags        []string
-	// Size is the body's exact length if known (-1 or 0: unknown); a known
-	// size keeps small bodies in memory while they are sealed.
+	// Size is the body's exact length, or 0 if unknown, as in
+	// EncryptOptions; a known size keeps small bodies in memory while they
+	// are sealed. A body of another length fails with ErrInvalid.
 	Size int64
 	// Update, if not zero, is the record to write a new version of; the
 	// caller must own it or hold write in its ACL.
-	Update [32]byte
+	Update RecordID
 }
 
 // Put encrypts body on this device and stores it as a new record, or as a new
@@ -160,7 +161,7 @@ func (c *Client) streamReceipts(ctx context.Context, method, path string, open f
 // small, in unlinked temporary files otherwise.
 type spoolSealer struct {
 	body io.Reader
-	size int64 // the body's length if known, else -1 or 0
+	size int64 // the body's length if known, else 0
 }
 
 func (s *spoolSealer) seal(ctx context.Context, p *record.SealParams) (*sealedVersion, error) {
@@ -181,6 +182,9 @@ func (s *spoolSealer) seal(ctx context.Context, p *record.SealParams) (*sealedVe
 	closeAll := func() { bodySpool.Close(); leafSpool.Close() }
 	counted := &countingReader{r: s.body}
 	h, err := record.Seal(ctx, p, counted, bodySpool, leafSpool)
+	if err == nil {
+		err = checkSize(s.size, counted.n)
+	}
 	if err != nil {
 		closeAll()
 		return nil, err

@@ -27,7 +27,7 @@ type ShareOptions struct {
 // with the reader, and a grant of the current epoch key wrapped to the
 // reader's X-Wing key, only after the reader's key card verified (Lookup).
 // It returns the reader as verified.
-func (c *Client) Share(ctx context.Context, id [32]byte, handle string, opts *ShareOptions) (_ *Contact, err error) {
+func (c *Client) Share(ctx context.Context, id RecordID, handle string, opts *ShareOptions) (_ *Contact, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ func (c *Client) Share(ctx context.Context, id [32]byte, handle string, opts *Sh
 // new ACL without it, and a new epoch whose key goes to the remaining readers
 // only, so versions written from now on are closed to it. Versions it could
 // read before stay readable to it: it may have kept their keys.
-func (c *Client) Revoke(ctx context.Context, id [32]byte, handle string) (err error) {
+func (c *Client) Revoke(ctx context.Context, id RecordID, handle string) (err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return err
@@ -198,7 +198,7 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 
 // Delete deletes record id (owner only): the server removes its bodies, leaves
 // and grants, and the tombstone goes into this account's chain.
-func (c *Client) Delete(ctx context.Context, id [32]byte) (err error) {
+func (c *Client) Delete(ctx context.Context, id RecordID) (err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return err

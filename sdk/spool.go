@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 )
@@ -47,3 +48,12 @@ func (f *fileSpool) Reader() (io.Reader, error) {
 	return f.File, nil
 }
 func (f *fileSpool) Close() { f.File.Close() }
+
+// checkSize checks a body's length n against its declared size: the exact
+// length, or 0 for unknown (PutOptions.Size, EncryptOptions.Size).
+func checkSize(size int64, n uint64) error {
+	if size < 0 || size > 0 && uint64(size) != n {
+		return fmt.Errorf("%w: the input is %d bytes, declared %d (0 means unknown)", ErrInvalid, n, size)
+	}
+	return nil
+}

@@ -307,8 +307,8 @@ func receiptsOf(body io.Reader) ([]api.Receipt, error) {
 }
 
 // receiptHeader decodes the Blindvault-Receipt header of a body read.
-func receiptHeader(resp *Response) ([]api.Receipt, error) {
-	raw, err := base64.StdEncoding.DecodeString(resp.header("Blindvault-Receipt"))
+func receiptHeader(resp *response) ([]api.Receipt, error) {
+	raw, err := base64.StdEncoding.DecodeString(resp.Get("Blindvault-Receipt"))
 	if err != nil || len(raw) == 0 {
 		return nil, fmt.Errorf("%w: the read has no receipt", CheckNotLogged)
 	}

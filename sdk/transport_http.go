@@ -5,13 +5,16 @@ package sdk
 import (
 	"context"
 	"fmt"
+	"github.com/blindvault/blindvault/internal/bridge"
 	"net/http"
 	"strings"
 )
 
-// NewHTTPTransport returns a Transport that sends requests to the server at
-// baseURL with client (http.DefaultClient if nil).
-func NewHTTPTransport(baseURL string, client *http.Client) Transport {
+// NewHTTPTransport returns a transport for Config.Transport (or
+// Witness.Transport) that sends requests to the server at baseURL with client
+// (http.DefaultClient if nil): a proxy, TLS settings or timeouts of the
+// caller's.
+func NewHTTPTransport(baseURL string, client *http.Client) bridge.Transport {
 	if client == nil {
 		client = http.DefaultClient
 	}
@@ -23,7 +26,7 @@ type httpTransport struct {
 	client *http.Client
 }
 
-func (t *httpTransport) RoundTrip(ctx context.Context, req *Request) (*Response, error) {
+func (t *httpTransport) RoundTrip(ctx context.Context, req *request) (*response, error) {
 	r, err := http.NewRequestWithContext(ctx, req.Method, t.base+req.Path, req.Body)
 	if err != nil {
 		return nil, err
@@ -44,10 +47,10 @@ func (t *httpTransport) RoundTrip(ctx context.Context, req *Request) (*Response,
 			h[k] = v[0]
 		}
 	}
-	return &Response{Status: resp.StatusCode, Header: h, Body: resp.Body}, nil
+	return &response{Status: resp.StatusCode, Header: h, Body: resp.Body}, nil
 }
 
 // defaultTransport is the transport Connect uses when none is configured.
-func defaultTransport(baseURL string) (Transport, error) {
+func defaultTransport(baseURL string) (transport, error) {
 	return NewHTTPTransport(baseURL, nil), nil
 }

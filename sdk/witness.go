@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/blindvault/blindvault/internal/auditlog"
+	"github.com/blindvault/blindvault/internal/bridge"
 )
 
 // Witness is a transparency-log witness (c2sp.org/tlog-witness) the client
@@ -22,7 +23,7 @@ type Witness struct {
 	URL string // the witness's submission prefix
 	Key string // its cosignature/v1 verifier key (name+hash+base64)
 	// Transport reaches URL; nil means net/http (not in the browser).
-	Transport Transport
+	Transport bridge.Transport
 }
 
 // errWitnessAhead means a witness has cosigned a larger tree than the one
@@ -96,7 +97,7 @@ func (c *Client) cosign(ctx context.Context, w Witness, cp auditlog.Checkpoint, 
 			}
 		}
 		body := auditlog.WitnessRequest(size, proof, signed)
-		resp, err := t.RoundTrip(ctx, &Request{Method: "POST", Path: "/add-checkpoint", Body: bytes.NewReader(body),
+		resp, err := t.RoundTrip(ctx, &request{Method: "POST", Path: "/add-checkpoint", Body: bytes.NewReader(body),
 			ContentLength: int64(len(body)), Header: map[string]string{"Content-Type": "text/plain"}})
 		if err != nil {
 			return nil, fmt.Errorf("witness %s: %w", w.URL, err)

@@ -9,6 +9,7 @@ import (
 	"math"
 	"syscall/js"
 
+	"github.com/blindvault/blindvault/internal/bridge"
 	"github.com/blindvault/blindvault/sdk"
 )
 
@@ -262,7 +263,7 @@ type jsSealer struct{ seal js.Value }
 // 16 GiB body.
 const maxLeaves = 32 << 20
 
-func (s jsSealer) SealBody(ctx context.Context, keys *sdk.BodyKeys) (*sdk.SealedBody, error) {
+func (s jsSealer) SealBody(ctx context.Context, keys *bridge.BodyKeys) (*bridge.SealedBody, error) {
 	v, err := await(ctx, s.seal.Invoke(keysToJS(keys)))
 	if err != nil {
 		return nil, err
@@ -279,7 +280,7 @@ func (s jsSealer) SealBody(ctx context.Context, keys *sdk.BodyKeys) (*sdk.Sealed
 	if !blob.InstanceOf(js.Global().Get("Blob")) || uint64(blob.Get("size").Float()) != ctLen {
 		return nil, fmt.Errorf("%w: the sealer's ciphertext is not a Blob of %d bytes", errArgument, ctLen)
 	}
-	return &sdk.SealedBody{Length: length, CiphertextLen: ctLen, Leaves: leaves,
+	return &bridge.SealedBody{Length: length, CiphertextLen: ctLen, Leaves: leaves,
 		Ciphertext: func() (io.Reader, error) { return &blobBody{blob}, nil }}, nil
 }
 
@@ -296,7 +297,7 @@ func uintFromJS(v js.Value, what string) (uint64, error) {
 
 // keysToJS copies body keys straight into JavaScript memory, where the body
 // engine imports the AES key and zeroes its copy.
-func keysToJS(k *sdk.BodyKeys) js.Value {
+func keysToJS(k *bridge.BodyKeys) js.Value {
 	o := jsObject.New()
 	o.Set("aeadKey", bytesToJS(k.AEADKey[:]))
 	o.Set("baseNonce", bytesToJS(k.BaseNonce[:]))
@@ -338,7 +339,7 @@ func cardOf(k *sdk.KeyCard) *cardJSON {
 		return nil
 	}
 	fp := k.Fingerprint()
-	return &cardJSON{k.Handle(), k.AccountIDString(), fp.String(), hex.EncodeToString(fp[:])}
+	return &cardJSON{k.Handle(), k.AccountID().String(), fp.String(), hex.EncodeToString(fp[:])}
 }
 
 type stateJSON struct {
@@ -391,7 +392,7 @@ type recordInfoJSON struct {
 }
 
 func infoOf(c *sdk.Client, r *sdk.RecordInfo) recordInfoJSON {
-	out := recordInfoJSON{ID: r.ID(), Version: r.Version, Title: r.Title, Type: r.Type, Tags: r.Tags, Length: r.Length,
+	out := recordInfoJSON{ID: r.RecordID.String(), Version: r.Version, Title: r.Title, Type: r.Type, Tags: r.Tags, Length: r.Length,
 		Created: r.Created.UnixMilli(), Modified: r.Modified.UnixMilli(), Author: cardOf(r.Author),
 		AuthorVerified: r.AuthorVerified, Owner: cardOf(r.Owner), Mine: r.Owner == nil || r.Owner.AccountID() == c.AccountID(),
 		StoredBytes: r.StoredBytes, Epoch: r.Epoch, ACLSeq: r.ACLSeq}

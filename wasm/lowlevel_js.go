@@ -9,6 +9,7 @@ import (
 	"github.com/blindvault/blindvault/internal/cobble"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/internal/grant"
+	"github.com/blindvault/blindvault/internal/padding"
 	"github.com/blindvault/blindvault/sdk"
 	"github.com/blindvault/blindvault/wasm/internal/objects"
 )
@@ -144,7 +145,7 @@ func lowLevelAPI() map[string]any {
 			if err != nil {
 				return nil, err
 			}
-			return float64(sdk.PaddedSize(n)), nil
+			return float64(padding.BodySize(n)), nil
 		}),
 	}
 }

@@ -117,8 +117,8 @@ func TestBrowser_Portal(t *testing.T) {
 		t.Fatal(err)
 	}
 	patient.act("Refreshing", click("refresh"))
-	patient.do(until(fmt.Sprintf(`!!document.querySelector('button[data-open="%s"]')`, info.ID())))
-	patient.act("Opened", chromedp.Click(fmt.Sprintf(`button[data-open="%s"]`, info.ID())))
+	patient.do(until(fmt.Sprintf(`!!document.querySelector('button[data-open="%s"]')`, info.RecordID.String())))
+	patient.act("Opened", chromedp.Click(fmt.Sprintf(`button[data-open="%s"]`, info.RecordID.String())))
 	sum := sha256.Sum256([]byte(letter))
 	if got := patient.eval(`crypto.subtle.digest('SHA-256', new TextEncoder().encode(document.getElementById('viewer-text').textContent))
 		.then((d) => Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join(''))`); got != hex.EncodeToString(sum[:]) {

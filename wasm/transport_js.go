@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall/js"
 
+	"github.com/blindvault/blindvault/internal/bridge"
 	"github.com/blindvault/blindvault/sdk"
 )
 
@@ -21,7 +22,7 @@ type fetchTransport struct {
 // maxGoBody bounds a request body built in Go: JSON calls, and frame heads.
 const maxGoBody = 64 << 20
 
-func (t *fetchTransport) RoundTrip(ctx context.Context, req *sdk.Request) (*sdk.Response, error) {
+func (t *fetchTransport) RoundTrip(ctx context.Context, req *bridge.Request) (*bridge.Response, error) {
 	init := jsObject.New()
 	init.Set("method", req.Method)
 	// Sessions are bearer tokens: no cookies are sent, no redirect is followed
@@ -52,7 +53,7 @@ func (t *fetchTransport) RoundTrip(ctx context.Context, req *sdk.Request) (*sdk.
 	}
 	h := map[string]string{}
 	each := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		k := sdk.CanonicalHeaderKey(arg(args, 1).String())
+		k := bridge.CanonicalHeaderKey(arg(args, 1).String())
 		if _, seen := h[k]; !seen {
 			h[k] = arg(args, 0).String()
 		}
@@ -60,14 +61,14 @@ func (t *fetchTransport) RoundTrip(ctx context.Context, req *sdk.Request) (*sdk.
 	})
 	resp.Get("headers").Call("forEach", each)
 	each.Release()
-	return &sdk.Response{Status: resp.Get("status").Int(), Header: h, Body: &fetchBody{ctx: ctx, resp: resp, stop: stop}}, nil
+	return &bridge.Response{Status: resp.Get("status").Int(), Header: h, Body: &fetchBody{ctx: ctx, resp: resp, stop: stop}}, nil
 }
 
 // requestBody makes a fetch body: a SplicedBody whose tail is a Blob of
 // ciphertext goes as a Blob of both, never through Go; anything else is
 // small and copied.
 func requestBody(r io.Reader) (js.Value, error) {
-	if sb, ok := r.(*sdk.SplicedBody); ok {
+	if sb, ok := r.(*bridge.SplicedBody); ok {
 		if b, ok := sb.Tail.(*blobBody); ok {
 			parts := js.Global().Get("Array").New(bytesToJS(sb.Head), b.blob)
 			return js.Global().Get("Blob").New(parts), nil
@@ -155,6 +156,6 @@ func (b *fetchBody) detach() js.Value {
 	return b.resp
 }
 
-var _ sdk.Transport = (*fetchTransport)(nil)
+var _ bridge.Transport = (*fetchTransport)(nil)
 
 func trimBase(u string) string { return strings.TrimRight(u, "/") }

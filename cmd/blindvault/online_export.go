@@ -38,14 +38,14 @@ func runExport(ctx context.Context, args []string, s stdio) error {
 	}
 	index := make([]recordView, 0, len(recs))
 	for _, r := range recs {
-		dst, commit, abort, err := output(filepath.Join(dir, r.ID()), s.out, 0o600)
+		dst, commit, abort, err := output(filepath.Join(dir, r.RecordID.String()), s.out, 0o600)
 		if err != nil {
 			return err
 		}
 		info, err := c.Get(ctx, r.RecordID, dst)
 		if err != nil {
 			abort()
-			return fmt.Errorf("record %s: %w", r.ID(), friendly(err))
+			return fmt.Errorf("record %s: %w", r.RecordID.String(), friendly(err))
 		}
 		if err := commit(); err != nil {
 			return err

@@ -56,7 +56,7 @@ func runAudit(ctx context.Context, args []string, s stdio) error {
 			if err != nil {
 				return friendly(err)
 			}
-			audits = append(audits, recordAudit{ID: r.ID(), Title: r.Title, Events: evs})
+			audits = append(audits, recordAudit{ID: r.RecordID.String(), Title: r.Title, Events: evs})
 		}
 	}
 	if o.json {

@@ -7,13 +7,14 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/blindvault/blindvault/internal/bridge"
 	"github.com/blindvault/blindvault/sdk"
 )
 
 // progressTransport is the SDK's HTTP transport with progress bars (on a
 // terminal, for large transfers) on record uploads and body downloads.
 type progressTransport struct {
-	inner sdk.Transport
+	inner bridge.Transport
 	// upload and download label the bars; empty means none.
 	upload, download string
 }
@@ -22,7 +23,7 @@ func newProgressTransport(server string) *progressTransport {
 	return &progressTransport{inner: sdk.NewHTTPTransport(server, nil)}
 }
 
-func (t *progressTransport) RoundTrip(ctx context.Context, req *sdk.Request) (*sdk.Response, error) {
+func (t *progressTransport) RoundTrip(ctx context.Context, req *bridge.Request) (*bridge.Response, error) {
 	var up *progress
 	if t.upload != "" && req.Body != nil && req.ContentLength >= progressThreshold {
 		up = startProgress(t.upload, req.ContentLength)

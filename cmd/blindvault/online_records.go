@@ -37,13 +37,13 @@ type recordView struct {
 }
 
 func recordOf(r *sdk.RecordInfo, me [32]byte) recordView {
-	v := recordView{ID: r.ID(), Version: r.Version, Title: r.Title, Type: r.Type, Tags: r.Tags, Size: r.Length,
+	v := recordView{ID: r.RecordID.String(), Version: r.Version, Title: r.Title, Type: r.Type, Tags: r.Tags, Size: r.Length,
 		StoredBytes: r.StoredBytes, Created: r.Created.UTC(), Modified: r.Modified.UTC()}
 	if v.Tags == nil {
 		v.Tags = []string{}
 	}
 	if r.Owner != nil {
-		v.Owner, v.OwnerAccount, v.OwnerFingerprint = r.Owner.Handle(), r.Owner.AccountIDString(), r.Owner.Fingerprint().String()
+		v.Owner, v.OwnerAccount, v.OwnerFingerprint = r.Owner.Handle(), r.Owner.AccountID().String(), r.Owner.Fingerprint().String()
 		v.Shared = r.Owner.AccountID() != me
 	}
 	if r.Author != nil {
@@ -91,7 +91,7 @@ func runPut(ctx context.Context, args []string, s stdio) error {
 	defer c.Logout(context.WithoutCancel(ctx))
 	c.tr.upload = "uploading"
 	body, stop := inputBar("encrypting", size, in)
-	info, err := c.Put(ctx, body, &sdk.PutOptions{Title: *title, Type: *typ, Tags: tags, Size: size, Update: upd})
+	info, err := c.Put(ctx, body, &sdk.PutOptions{Title: *title, Type: *typ, Tags: tags, Size: max(size, 0), Update: upd})
 	stop()
 	if err != nil {
 		return notFoundAs(err, "no record %s of yours to update", *update)
@@ -101,7 +101,7 @@ func runPut(ctx context.Context, args []string, s stdio) error {
 	}
 	fmt.Fprintf(s.err, "Stored %q, version %d: %s encrypted on this device, %s stored.\n",
 		clean(info.Title), info.Version, size64(info.Length), size64(info.StoredBytes))
-	fmt.Fprintln(s.out, info.ID())
+	fmt.Fprintln(s.out, info.RecordID.String())
 	return nil
 }
 

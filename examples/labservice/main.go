@@ -118,7 +118,7 @@ func run(ctx context.Context, serverURL, serviceInvite string) error {
 	if err != nil {
 		return fmt.Errorf("patient put: %w", err)
 	}
-	fmt.Printf("%s created record %s %q (version %d)\n", alice.Handle(), rec.ID(), rec.Title, rec.Version)
+	fmt.Printf("%s created record %s %q (version %d)\n", alice.Handle(), rec.RecordID.String(), rec.Title, rec.Version)
 
 	// 3. She shares it with the lab with write delegation. Share looks the lab
 	// up and verifies its key card first; in real life she would compare the
@@ -141,7 +141,7 @@ func run(ctx context.Context, serverURL, serviceInvite string) error {
 	if err != nil {
 		return fmt.Errorf("service writes version 2 (write delegation): %w", err)
 	}
-	fmt.Printf("%s wrote version %d of %s\n", lab.Handle(), written.Version, written.ID())
+	fmt.Printf("%s wrote version %d of %s\n", lab.Handle(), written.Version, written.RecordID.String())
 
 	// 5. The patient reads her record: the newest version is the lab's.
 	var body bytes.Buffer

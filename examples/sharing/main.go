@@ -137,7 +137,7 @@ func run(ctx context.Context, serverURL, adminInvite string) error {
 		return fmt.Errorf("put: %w", err)
 	}
 	fmt.Printf("4. %s stored record %s (%d bytes, %d on the server after padding)\n",
-		aliceHandle, rec.ID(), rec.Length, rec.StoredBytes)
+		aliceHandle, rec.RecordID.String(), rec.Length, rec.StoredBytes)
 
 	// 5. She shares it with the clinician. Share looks her up and verifies her
 	// key card first; LookupOptions.Role makes it refuse anyone without a
@@ -156,7 +156,7 @@ func run(ctx context.Context, serverURL, adminInvite string) error {
 	}
 	fmt.Printf("6. %s sees %d record(s):\n", drHandle, len(list))
 	for _, r := range list {
-		fmt.Printf("   %s %q (%s) owned by %s\n", r.ID()[:16], r.Title, r.Type, r.Owner.Handle())
+		fmt.Printf("   %s %q (%s) owned by %s\n", r.RecordID.String()[:16], r.Title, r.Type, r.Owner.Handle())
 	}
 	var body bytes.Buffer
 	info, err := dr.Get(ctx, rec.RecordID, &body)

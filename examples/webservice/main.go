@@ -137,7 +137,7 @@ func (s *service) putNote(w http.ResponseWriter, r *http.Request, c *sdk.Client)
 		httpError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, note{ID: info.ID(), Title: info.Title})
+	writeJSON(w, http.StatusCreated, note{ID: info.RecordID.String(), Title: info.Title})
 }
 
 // listNotes lists the user's records; List decrypts and verifies each one's
@@ -151,7 +151,7 @@ func (s *service) listNotes(w http.ResponseWriter, r *http.Request, c *sdk.Clien
 	notes := []note{}
 	for _, info := range list {
 		if info.Type == "note" {
-			notes = append(notes, note{ID: info.ID(), Title: info.Title, Modified: info.Modified})
+			notes = append(notes, note{ID: info.RecordID.String(), Title: info.Title, Modified: info.Modified})
 		}
 	}
 	writeJSON(w, http.StatusOK, notes)
@@ -170,7 +170,7 @@ func (s *service) getNote(w http.ResponseWriter, r *http.Request, c *sdk.Client)
 		httpError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, note{ID: info.ID(), Title: info.Title, Text: body.String(), Modified: info.Modified})
+	writeJSON(w, http.StatusOK, note{ID: info.RecordID.String(), Title: info.Title, Text: body.String(), Modified: info.Modified})
 }
 
 // httpError maps the SDK's typed errors to HTTP statuses.

@@ -1,0 +1,26 @@
+//go:build js
+
+package sdk
+
+import (
+	"context"
+
+	"github.com/blindvault/blindvault/internal/bridge"
+)
+
+// The browser build's bridge: bodies sealed and opened in WebCrypto. Its types
+// are internal, so only this module's wasm package can call it.
+
+// PutSealed is Put with the body sealed by s outside Go: it writes a new
+// record, or a new version of opts.Update, whose header signs the leaves and
+// length s reports. opts.Size is not used.
+func (c *Client) PutSealed(ctx context.Context, s bridge.BodySealer, opts *PutOptions) (*RecordInfo, error) {
+	return c.putSealed(ctx, s, opts)
+}
+
+// GetEncrypted verifies the newest version of record id as Get does, and
+// checks its leaf list against the signed root, but leaves the body encrypted
+// for the caller to open (see bridge.EncryptedBody).
+func (c *Client) GetEncrypted(ctx context.Context, id RecordID) (*RecordInfo, *bridge.EncryptedBody, error) {
+	return c.getEncrypted(ctx, id)
+}
