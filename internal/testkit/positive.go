@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/internal/record"
 )
 
@@ -41,6 +42,19 @@ func (k *kit) positive() {
 	v := k.ok("grants_reversed", "four readers, grants in the reverse of the writer's order (any order is valid)", k.carol, s, body)
 	l := s.layout()
 	slices.Reverse(l.grants)
+	v.File = l.encode()
+	v = k.ok("reader_rights", "the ACL also gives bob write and share: a reader checks only §2.5's rules of the entries' rights", k.bob, s, body)
+	l = s.layout()
+	l.acl = s.aclWith(func(a *format.ACL) {
+		for i := range a.Entries {
+			a.Entries[i].Rights = format.RightsAll
+		}
+	})
+	acl, err := format.ParseACL(l.acl)
+	if err != nil {
+		panic(kitError{err})
+	}
+	l.header = s.headerWith(func(h *format.Header) { h.ACLHash = acl.Hash() })
 	v.File = l.encode()
 	v = k.ok("signer_pinned", "the reader pins the author's card, which is the card in the file", k.bob, s, body)
 	v.Signer = k.alice.name
