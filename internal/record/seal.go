@@ -31,9 +31,9 @@ type SealParams struct {
 
 	// Rand and Time are for deterministic test vectors only (internal/testkit).
 	// Rand, if set, replaces crypto/rand for everything sealing draws, in this
-	// order: the DEK (32 bytes), the body salt (24, Seal only), the DEK-wrap
-	// nonce (12) and the metadata nonce (12). Time, if set, replaces the clock
-	// for the header's created time and metadata dates left zero.
+	// order: the DEK (32 bytes), the body salt (24), the DEK-wrap nonce (12)
+	// and the metadata nonce (12). Time, if set, replaces the clock for the
+	// header's created time and metadata dates left zero.
 	Rand io.Reader
 	Time time.Time
 }

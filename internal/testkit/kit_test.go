@@ -22,7 +22,7 @@ var kitDir = filepath.Join("..", "..", "testdata", "conformance")
 
 // checkedIn returns every file of the kit on disk by its slash path, but the
 // hand-written README.md.
-func checkedIn(t *testing.T) map[string][]byte {
+func checkedIn(t testing.TB) map[string][]byte {
 	t.Helper()
 	files := make(map[string][]byte)
 	err := filepath.WalkDir(kitDir, func(p string, d fs.DirEntry, err error) error {
