@@ -2,6 +2,7 @@ package testkit
 
 import (
 	"bytes"
+	"crypto/ed25519"
 
 	"github.com/blindvault/blindvault/internal/format"
 )
@@ -88,6 +89,11 @@ func (k *kit) objects() {
 		})
 	slot("card_handle", "malformed", "the card's handle ends with a line feed (string rule of §2)",
 		func(l *layout) { l.card = s.cardWith(func(c *format.KeyCard) { c.Handle = "alice\n" }) })
+	slot("card_endorsement", "malformed", "the card has seq 1 and a 64-byte endorsement (only a successor card has one)",
+		func(l *layout) {
+			body := card.Body()
+			l.card = format.SignedForm(body, card.Signature, true, ed25519.Sign(s.owner.priv, format.Message(format.KindKeyCard.Purpose(), body)))
+		})
 	slot("card", "bad-signature", "the card's self signature has one bit changed", func(l *layout) { l.card = flip(l.card, -10) })
 
 	two := k.seal(recipe{label: "two readers", owner: k.alice, readers: []*identity{k.bob}, body: content(1000), meta: fhirMeta})
