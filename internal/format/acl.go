@@ -86,7 +86,7 @@ func (a *ACL) Body() []byte {
 
 // Marshal returns the signed form, or nil if the ACL cannot be encoded.
 func (a *ACL) Marshal() []byte {
-	return signedForm(a.Body(), a.Signature, false, nil)
+	return SignedForm(a.Body(), a.Signature, false, nil)
 }
 
 // Hash returns hash(ACL), which headers sign as acl_hash.

@@ -108,7 +108,7 @@ func TestParseACL_PartialEntry(t *testing.T) {
 			b = append(b, make([]byte, extra)...)
 		}
 		binary.BigEndian.PutUint16(b[n:], uint16(len(b)-n-2))
-		in := signedForm(b, forceSign(priv, KindACL, b), false, nil)
+		in := SignedForm(b, forceSign(priv, KindACL, b), false, nil)
 		if _, err := ParseACL(in); !errors.Is(err, ErrMalformed) {
 			t.Errorf("ParseACL(entries of %d bytes) = %v, want ErrMalformed", len(b)-n-2, err)
 		}

@@ -37,7 +37,7 @@ func (a *Auth) Body() []byte {
 
 // Marshal returns the signed form, or nil if the object cannot be encoded.
 func (a *Auth) Marshal() []byte {
-	return signedForm(a.Body(), a.Signature, false, nil)
+	return SignedForm(a.Body(), a.Signature, false, nil)
 }
 
 // Hash returns hash(auth).

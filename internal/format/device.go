@@ -39,7 +39,7 @@ func (d *DeviceCert) Body() []byte {
 
 // Marshal returns the signed form.
 func (d *DeviceCert) Marshal() []byte {
-	return signedForm(d.Body(), d.Signature, false, nil)
+	return SignedForm(d.Body(), d.Signature, false, nil)
 }
 
 // Hash returns hash(certificate).
@@ -123,7 +123,7 @@ func (r *DeviceRevocation) Body() []byte {
 
 // Marshal returns the signed form.
 func (r *DeviceRevocation) Marshal() []byte {
-	return signedForm(r.Body(), r.Signature, false, nil)
+	return SignedForm(r.Body(), r.Signature, false, nil)
 }
 
 // Hash returns hash(revocation).

@@ -344,7 +344,7 @@ func TestParseAccountEntry_AttestationWeakIssuer(t *testing.T) {
 	e, priv := newEntryWith(t, EventAttestation)
 	att := withKey(t, codecNamed("RoleAttestation"), smallOrderKeys()[2])
 	e.Attestation = att
-	signed := signedForm(e.Body(), forceSign(priv, KindAccountEntry, e.Body()), false, nil)
+	signed := SignedForm(e.Body(), forceSign(priv, KindAccountEntry, e.Body()), false, nil)
 	if _, err := ParseAccountEntry(signed); !errors.Is(err, ErrMalformed) {
 		t.Errorf("ParseAccountEntry(attestation with a small-order issuer_pk) = %v, want ErrMalformed", err)
 	}

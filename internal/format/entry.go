@@ -99,7 +99,7 @@ func (e *AccountEntry) Body() []byte {
 
 // Marshal returns the signed form, or nil if the entry cannot be encoded.
 func (e *AccountEntry) Marshal() []byte {
-	return signedForm(e.Body(), e.Signature, false, nil)
+	return SignedForm(e.Body(), e.Signature, false, nil)
 }
 
 // Hash returns hash(entry), which the next entry names as PrevHash.

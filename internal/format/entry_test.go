@@ -22,7 +22,7 @@ func entryWith(e *AccountEntry, priv []byte, f func(e *AccountEntry)) []byte {
 	x.Attestation = bytes.Clone(e.Attestation)
 	f(&x)
 	body := x.Body()
-	return signedForm(body, forceSign(priv, KindAccountEntry, body), false, nil)
+	return SignedForm(body, forceSign(priv, KindAccountEntry, body), false, nil)
 }
 
 // nextEntry returns the entry after prev in alice's chain, with event ev.
@@ -196,7 +196,7 @@ func TestAccountEntry_Verify_ChangedField(t *testing.T) {
 				t.Errorf("AccountEntry.Verify() after changing %s = %v, want ErrBadSignature", tc.name, err)
 			}
 			// The same holds for the parsed form of the changed entry.
-			if p, err := ParseAccountEntry(signedForm(e.Body(), e.Signature, false, nil)); err == nil {
+			if p, err := ParseAccountEntry(SignedForm(e.Body(), e.Signature, false, nil)); err == nil {
 				if err := p.Verify(); !errors.Is(err, ErrBadSignature) {
 					t.Errorf("ParseAccountEntry(changed %s).Verify() = %v, want ErrBadSignature", tc.name, err)
 				}
@@ -241,7 +241,7 @@ func TestParseAccountEntry_Constraints(t *testing.T) {
 		{"attestationUnknownRole", EventAttestation, func(e *AccountEntry) {
 			r := *role
 			r.Role = "doctor"
-			e.Attestation = signedForm(r.Body(), forceSign(testEd25519("admin"), KindRole, r.Body()), false, nil)
+			e.Attestation = SignedForm(r.Body(), forceSign(testEd25519("admin"), KindRole, r.Body()), false, nil)
 		}, ErrMalformed},
 		{"attestationOtherKind", EventAttestation, func(e *AccountEntry) { e.Attestation = otherKind.Marshal() }, ErrMalformed},
 		{"attestationOver1KiB", EventAttestation, func(e *AccountEntry) { e.Attestation = make([]byte, 1100) }, ErrMalformed},
@@ -282,7 +282,7 @@ func TestParseAccountEntry_UnknownEvent(t *testing.T) {
 		for _, rest := range [][]byte{nil, body[entryFixedSize:], make([]byte, 200)} {
 			b := append(bytes.Clone(body[:entryFixedSize]), rest...)
 			b[entryFixedSize-1] = ev
-			in := signedForm(b, forceSign(priv, KindAccountEntry, b), false, nil)
+			in := SignedForm(b, forceSign(priv, KindAccountEntry, b), false, nil)
 			if _, err := ParseAccountEntry(in); !errors.Is(err, ErrUnknownEvent) {
 				t.Errorf("ParseAccountEntry(event %d, %d bytes after it) = %v, want ErrUnknownEvent", ev, len(rest), err)
 			}
@@ -312,7 +312,7 @@ func TestParseAccountEntry_TruncatedBody(t *testing.T) {
 			e, priv := newEntryWith(t, ev)
 			body := e.Body()
 			for n := 4; n < len(body); n++ {
-				in := signedForm(body[:n], forceSign(priv, KindAccountEntry, body[:n]), false, nil)
+				in := SignedForm(body[:n], forceSign(priv, KindAccountEntry, body[:n]), false, nil)
 				if _, err := ParseAccountEntry(in); !errors.Is(err, ErrMalformed) {
 					t.Fatalf("ParseAccountEntry(body cut to %d of %d bytes) = %v, want ErrMalformed", n, len(body), err)
 				}
@@ -329,7 +329,7 @@ func TestParseAccountEntry_TrailingData(t *testing.T) {
 				t.Errorf("ParseAccountEntry(signed ‖ 00) = %v, want ErrTrailingData", err)
 			}
 			body := append(e.Body(), 0)
-			in := signedForm(body, forceSign(priv, KindAccountEntry, body), false, nil)
+			in := SignedForm(body, forceSign(priv, KindAccountEntry, body), false, nil)
 			if _, err := ParseAccountEntry(in); !errors.Is(err, ErrTrailingData) {
 				t.Errorf("ParseAccountEntry(body ‖ 00) = %v, want ErrTrailingData", err)
 			}

@@ -42,7 +42,7 @@ func (g *Grant) Body() []byte {
 
 // Marshal returns the signed form, or nil if the grant cannot be encoded.
 func (g *Grant) Marshal() []byte {
-	return signedForm(g.Body(), g.Signature, false, nil)
+	return SignedForm(g.Body(), g.Signature, false, nil)
 }
 
 // Hash returns hash(grant).

@@ -83,7 +83,7 @@ func (h *Header) Body() []byte {
 
 // Marshal returns the signed form, or nil if the header cannot be encoded.
 func (h *Header) Marshal() []byte {
-	return signedForm(h.Body(), h.Signature, false, nil)
+	return SignedForm(h.Body(), h.Signature, false, nil)
 }
 
 // Hash returns hash(header), which the next version names as PrevHeaderHash.

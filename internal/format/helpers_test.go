@@ -277,7 +277,7 @@ type codec struct {
 // resign encodes body with a valid signature by priv, so that parse errors come
 // from the body and not from the signature.
 func (c codec) resign(priv ed25519.PrivateKey, body []byte) []byte {
-	return signedForm(body, forceSign(priv, c.kind, body), c.endorsed, nil)
+	return SignedForm(body, forceSign(priv, c.kind, body), c.endorsed, nil)
 }
 
 func validOf[T interface {

@@ -48,7 +48,7 @@ func (c *KeyCard) Body() []byte {
 // Marshal returns the signed form u24<body> ‖ u8<signature> ‖ u8<endorsement>,
 // or nil if the card cannot be encoded.
 func (c *KeyCard) Marshal() []byte {
-	return signedForm(c.Body(), c.Signature, true, c.Endorsement)
+	return SignedForm(c.Body(), c.Signature, true, c.Endorsement)
 }
 
 // Hash returns hash(card), which the successor names as its PrevCardHash.

@@ -17,7 +17,7 @@ func cardWith(t *testing.T, mutate func(c *KeyCard), endorsement []byte) []byte 
 	c, priv := newCard(t)
 	mutate(c)
 	body := c.Body()
-	return signedForm(body, forceSign(priv, KindKeyCard, body), true, endorsement)
+	return SignedForm(body, forceSign(priv, KindKeyCard, body), true, endorsement)
 }
 
 func TestParseKeyCard_Constraints(t *testing.T) {
@@ -67,7 +67,7 @@ func TestParseKeyCard_XWingKeyTruncated(t *testing.T) {
 	c, priv := newCard(t)
 	body := c.Body()
 	cut := body[:4+32+1+len(c.Handle)+32+100]
-	in := signedForm(cut, forceSign(priv, KindKeyCard, cut), true, nil)
+	in := SignedForm(cut, forceSign(priv, KindKeyCard, cut), true, nil)
 	if _, err := ParseKeyCard(in); !errors.Is(err, ErrMalformed) {
 		t.Errorf("ParseKeyCard(truncated xwing_pk) = %v, want ErrMalformed", err)
 	}

@@ -43,7 +43,7 @@ func (r *RoleAttestation) Body() []byte {
 
 // Marshal returns the signed form, or nil if the attestation cannot be encoded.
 func (r *RoleAttestation) Marshal() []byte {
-	return signedForm(r.Body(), r.Signature, false, nil)
+	return SignedForm(r.Body(), r.Signature, false, nil)
 }
 
 // Hash returns hash(attestation).

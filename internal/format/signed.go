@@ -155,8 +155,11 @@ func finish(b *cryptobyte.Builder) []byte {
 	return out
 }
 
-// signedForm encodes u24<body> ‖ u8<sig>, and u8<endorsement> for key cards.
-func signedForm(body, sig []byte, endorsed bool, endorsement []byte) []byte {
+// SignedForm encodes u24<body> ‖ u8<sig>, and u8<endorsement> for key cards,
+// without any check (nil for a nil body). The objects' Sign methods use it after
+// their checks; test vector generators use it to build invalid objects whose
+// signatures are good.
+func SignedForm(body, sig []byte, endorsed bool, endorsement []byte) []byte {
 	if body == nil {
 		return nil
 	}

@@ -177,7 +177,7 @@ func TestParse_SignatureLength(t *testing.T) {
 			_, body, priv := c.valid(t)
 			sig := forceSign(priv, c.kind, body)
 			for _, s := range [][]byte{nil, sig[:63], append(bytes.Clone(sig), 0)} {
-				in := signedForm(body, s, c.endorsed, nil)
+				in := SignedForm(body, s, c.endorsed, nil)
 				if _, err := c.parse(in); !errors.Is(err, ErrMalformed) {
 					t.Errorf("Parse%s(%d-byte signature) = %v, want ErrMalformed", c.name, len(s), err)
 				}

@@ -16,6 +16,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/cloudflare/circl/hpke"
@@ -122,6 +123,13 @@ func privateKey(seed []byte) (kem.PrivateKey, error) {
 // recipientPK and returns the encapsulation (1120 bytes) and ciphertext (48
 // bytes) to put in a format.Grant.
 func Seal(recipientPK []byte, recordID [32]byte, epoch uint32, epochKey []byte) (enc, ct []byte, err error) {
+	return SealWith(nil, recipientPK, recordID, epoch, epochKey)
+}
+
+// SealWith is [Seal] with the encapsulation randomness read from rnd (64
+// bytes), for deterministic test vectors only (internal/testkit); nil means
+// crypto/rand.
+func SealWith(rnd io.Reader, recipientPK []byte, recordID [32]byte, epoch uint32, epochKey []byte) (enc, ct []byte, err error) {
 	if len(epochKey) != EpochKeySize {
 		return nil, nil, fmt.Errorf("grant: epoch key is %d bytes, want %d", len(epochKey), EpochKeySize)
 	}
@@ -139,7 +147,7 @@ func Seal(recipientPK []byte, recordID [32]byte, epoch uint32, epochKey []byte) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("grant: seal: %w", err)
 	}
-	enc, sealer, err := sender.Setup(nil) // nil: crypto/rand
+	enc, sealer, err := sender.Setup(rnd) // nil: crypto/rand
 	if err != nil {
 		return nil, nil, fmt.Errorf("grant: seal: %w", err)
 	}

@@ -1,9 +1,6 @@
 package record
 
-import (
-	"crypto/rand"
-	"errors"
-)
+import "errors"
 
 // ErrUnwrap means a wrapped DEK did not open under the epoch key for this version.
 var ErrUnwrap = errors.New("DEK does not unwrap under the epoch key")
@@ -11,10 +8,11 @@ var ErrUnwrap = errors.New("DEK does not unwrap under the epoch key")
 const wrappedDEKSize = nonceSize + 32 + 16
 
 // wrapDEK seals a version's DEK under the epoch key, bound to the version's context,
-// so a wrapped DEK cannot be moved to another record or version.
-func wrapDEK(epochKey, dek, bodyCtx []byte) []byte {
+// so a wrapped DEK cannot be moved to another record or version. The nonce is random
+// (drawn by the caller): an epoch key wraps many DEKs.
+func wrapDEK(epochKey, dek, bodyCtx []byte, nonce [nonceSize]byte) []byte {
 	out := make([]byte, nonceSize, wrappedDEKSize)
-	rand.Read(out)
+	copy(out, nonce[:])
 	return gcm(epochKey).Seal(out, out[:nonceSize], dek, bodyCtx)
 }
 

@@ -1,7 +1,6 @@
 package record
 
 import (
-	"crypto/rand"
 	"fmt"
 
 	"github.com/blindvault/blindvault/internal/cobble"
@@ -32,7 +31,10 @@ func SealExternal(p *SealParams) (*External, error) {
 		return nil, err
 	}
 	e := &External{s: s}
-	rand.Read(e.Salt[:])
+	if err := s.draw(e.Salt[:]); err != nil {
+		s.close()
+		return nil, err
+	}
 	if e.Keys, err = cobble.DeriveRaw(s.dek, e.Salt[:], s.ctx); err != nil {
 		s.close()
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
-	"crypto/rand"
 	"crypto/sha512"
 	"errors"
 	"fmt"
@@ -119,8 +118,8 @@ func fromUnix(s uint64) time.Time {
 	return time.Unix(int64(s), 0).UTC()
 }
 
-// sealMeta encrypts m into a fixed bucket.
-func sealMeta(dek, bodyCtx []byte, m *Meta) ([]byte, error) {
+// sealMeta encrypts m into a fixed bucket under a random nonce drawn by the caller.
+func sealMeta(dek, bodyCtx []byte, nonce [nonceSize]byte, m *Meta) ([]byte, error) {
 	if err := m.Check(); err != nil {
 		return nil, err
 	}
@@ -133,7 +132,7 @@ func sealMeta(dek, bodyCtx []byte, m *Meta) ([]byte, error) {
 	padded[0], padded[1] = byte(len(inner)>>8), byte(len(inner))
 	copy(padded[2:], inner)
 	out := make([]byte, nonceSize, nonceSize+bucket+16)
-	rand.Read(out)
+	copy(out, nonce[:])
 	return gcm(metaKey(dek, bodyCtx)).Seal(out, out[:nonceSize], padded, bodyCtx), nil
 }
 

@@ -122,7 +122,7 @@ func TestUnlock_CommitmentMismatch(t *testing.T) {
 	other := make([]byte, 32)
 	rand.Read(other)
 	h := *s.h
-	h.WrappedDEK = wrapDEK(s.epochKey, other, format.BodyContext(h.RecordID, h.Version, h.Owner))
+	h.WrappedDEK = wrapDEK(s.epochKey, other, format.BodyContext(h.RecordID, h.Version, h.Owner), [nonceSize]byte{})
 	if err := h.Sign(alice.sign); err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestUnlock_LengthBeyondBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, l := range []uint64{4097, 1 << 40, math.MaxUint64 - 1<<57 + 2, math.MaxUint64} {
-		sealed, err := sealMeta(u.dek, u.ctx, &Meta{Length: l})
+		sealed, err := sealMeta(u.dek, u.ctx, [nonceSize]byte{}, &Meta{Length: l})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +239,7 @@ func TestMeta_Buckets(t *testing.T) {
 		title  string
 		bucket int
 	}{{"", 512}, {strings.Repeat("t", 600), 2048}} {
-		sm, err := sealMeta(dek, ctx, &Meta{Title: c.title})
+		sm, err := sealMeta(dek, ctx, [nonceSize]byte{}, &Meta{Title: c.title})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -250,7 +250,7 @@ func TestMeta_Buckets(t *testing.T) {
 			t.Errorf("openMeta(wrong context) error = %v, want ErrMetaOpen", err)
 		}
 	}
-	if _, err := sealMeta(dek, ctx, &Meta{Type: "has space"}); !errors.Is(err, ErrMetaInvalid) {
+	if _, err := sealMeta(dek, ctx, [nonceSize]byte{}, &Meta{Type: "has space"}); !errors.Is(err, ErrMetaInvalid) {
 		t.Errorf("sealMeta(bad type) error = %v, want ErrMetaInvalid", err)
 	}
 }
@@ -370,7 +370,7 @@ func TestVerifyHeader_DeviceSigned_Backdated_ErrSigner(t *testing.T) {
 func FuzzOpenMeta(f *testing.F) {
 	dek := make([]byte, 32)
 	ctx := []byte("ctx")
-	sm, _ := sealMeta(dek, ctx, &Meta{Title: "seed", Tags: []string{"a"}})
+	sm, _ := sealMeta(dek, ctx, [nonceSize]byte{}, &Meta{Title: "seed", Tags: []string{"a"}})
 	f.Add(sm)
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, in []byte) {

@@ -28,6 +28,14 @@ type SealParams struct {
 	Signer         ed25519.PrivateKey
 	Meta           Meta // Length is filled in from the body
 	Workers        int  // 0: all cores
+
+	// Rand and Time are for deterministic test vectors only (internal/testkit).
+	// Rand, if set, replaces crypto/rand for everything sealing draws, in this
+	// order: the DEK (32 bytes), the body salt (24), the DEK-wrap nonce (12)
+	// and the metadata nonce (12). Time, if set, replaces the clock for the
+	// header's created time and metadata dates left zero.
+	Rand io.Reader
+	Time time.Time
 }
 
 // Seal pads and encrypts body, writing its ciphertext to bodyOut and its leaf list to
@@ -38,8 +46,12 @@ func Seal(ctx context.Context, p *SealParams, body io.Reader, bodyOut, leavesOut
 		return nil, err
 	}
 	defer s.close()
+	var salt [cobble.SaltSize]byte
+	if err := s.draw(salt[:]); err != nil {
+		return nil, err
+	}
 	padded := padding.NewReader(body)
-	sum, err := cobble.Seal(ctx, bodyOut, leavesOut, padded, s.dek, s.ctx, &cobble.SealOptions{Workers: p.Workers})
+	sum, err := cobble.Seal(ctx, bodyOut, leavesOut, padded, s.dek, s.ctx, &cobble.SealOptions{Salt: &salt, Workers: p.Workers})
 	if err != nil {
 		return nil, fmt.Errorf("sealing body: %w", err)
 	}
@@ -60,12 +72,34 @@ func newSealing(p *SealParams) (*sealing, error) {
 	if p.ACL == nil || len(p.EpochKey) != 32 || p.Version == 0 {
 		return nil, fmt.Errorf("record: incomplete seal parameters")
 	}
-	dek := make([]byte, 32)
-	rand.Read(dek)
-	return &sealing{p: p, dek: dek, ctx: format.BodyContext(p.RecordID, p.Version, p.Owner)}, nil
+	s := &sealing{p: p, dek: make([]byte, 32), ctx: format.BodyContext(p.RecordID, p.Version, p.Owner)}
+	if err := s.draw(s.dek); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 func (s *sealing) close() { clear(s.dek) }
+
+// draw fills b from SealParams.Rand, or from crypto/rand when it is nil.
+func (s *sealing) draw(b []byte) error {
+	if s.p.Rand == nil {
+		rand.Read(b)
+		return nil
+	}
+	if _, err := io.ReadFull(s.p.Rand, b); err != nil {
+		return fmt.Errorf("record: reading randomness: %w", err)
+	}
+	return nil
+}
+
+// now is SealParams.Time, or the clock when it is zero.
+func (s *sealing) now() time.Time {
+	if s.p.Time.IsZero() {
+		return time.Now()
+	}
+	return s.p.Time
+}
 
 // header seals the metadata, with the true body length, and signs the header over
 // the sealed body's summary.
@@ -73,13 +107,21 @@ func (s *sealing) header(sum *cobble.Summary, length uint64) (*format.Header, er
 	p := s.p
 	meta := p.Meta
 	meta.Length = length
+	now := s.now()
 	if meta.Created.IsZero() {
-		meta.Created = time.Now()
+		meta.Created = now
 	}
 	if meta.Modified.IsZero() {
 		meta.Modified = meta.Created
 	}
-	sealedMeta, err := sealMeta(s.dek, s.ctx, &meta)
+	var dekNonce, metaNonce [nonceSize]byte
+	if err := s.draw(dekNonce[:]); err != nil {
+		return nil, err
+	}
+	if err := s.draw(metaNonce[:]); err != nil {
+		return nil, err
+	}
+	sealedMeta, err := sealMeta(s.dek, s.ctx, metaNonce, &meta)
 	if err != nil {
 		return nil, err
 	}
@@ -91,13 +133,13 @@ func (s *sealing) header(sum *cobble.Summary, length uint64) (*format.Header, er
 		ACLHash:        p.ACL.Hash(),
 		Epoch:          p.ACL.Epoch,
 		Author:         p.Author,
-		Created:        uint64(time.Now().Unix()),
+		Created:        uint64(now.Unix()),
 		Salt:           sum.Salt,
 		Commitment:     sum.Commitment,
 		CiphertextLen:  sum.CiphertextLen,
 		ChunkCount:     sum.ChunkCount,
 		Root:           sum.Root,
-		WrappedDEK:     wrapDEK(p.EpochKey, s.dek, s.ctx),
+		WrappedDEK:     wrapDEK(p.EpochKey, s.dek, s.ctx, dekNonce),
 		SealedMeta:     sealedMeta,
 	}
 	copy(h.SignerPK[:], p.Signer.Public().(ed25519.PublicKey))

@@ -28,7 +28,6 @@ import (
 	"github.com/blindvault/blindvault/internal/grant"
 	"github.com/cloudflare/circl/hpke"
 	"github.com/cloudflare/circl/kem/xwing"
-	"golang.org/x/crypto/cryptobyte"
 )
 
 // File is the layout of format-v1.json. Byte strings are lower-case hex.
@@ -182,17 +181,6 @@ func (g *gen) addInvalid(name, typ string, signed []byte, want string) {
 // signature is still good.
 func sign(priv ed25519.PrivateKey, kind format.Kind, body []byte) []byte {
 	return ed25519.Sign(priv, format.Message(kind.Purpose(), body))
-}
-
-// signedForm encodes u24<body> ‖ u8<sig> (‖ u8<endorsement> for key cards).
-func signedForm(body, sig []byte, endorsed bool, endorsement []byte) []byte {
-	var b cryptobyte.Builder
-	b.AddUint24LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(body) })
-	b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(sig) })
-	if endorsed {
-		b.AddUint8LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(endorsement) })
-	}
-	return b.BytesOrPanic() // lengths here are fixed by this file
 }
 
 func (g *gen) file() (*File, error) {
@@ -429,7 +417,7 @@ func (g *gen) invalidEnvelopes(rev *format.DeviceRevocation, alice *key, acl *fo
 	const T = "DeviceRevocation"
 	k := format.KindDeviceRevocation
 	body, signed := rev.Body(), rev.Marshal()
-	resign := func(b []byte) []byte { return signedForm(b, sign(alice.priv, k, b), false, nil) }
+	resign := func(b []byte) []byte { return format.SignedForm(b, sign(alice.priv, k, b), false, nil) }
 	with := func(f func(b []byte)) []byte {
 		b := bytes.Clone(body)
 		f(b)
@@ -441,7 +429,7 @@ func (g *gen) invalidEnvelopes(rev *format.DeviceRevocation, alice *key, acl *fo
 	g.addInvalid("body cut", T, signed[:3+len(body)-1], "ErrMalformed")
 	g.addInvalid("signature cut", T, signed[:len(signed)-1], "ErrMalformed")
 	g.addInvalid("signature missing", T, signed[:3+len(body)], "ErrMalformed")
-	g.addInvalid("signature of 63 bytes", T, signedForm(body, sign(alice.priv, k, body)[:63], false, nil), "ErrMalformed")
+	g.addInvalid("signature of 63 bytes", T, format.SignedForm(body, sign(alice.priv, k, body)[:63], false, nil), "ErrMalformed")
 	g.addInvalid("byte after the signature", T, append(bytes.Clone(signed), 0), "ErrTrailingData")
 	g.addInvalid("byte after the last field of the body", T, resign(append(bytes.Clone(body), 0)), "ErrTrailingData")
 	g.addInvalid("body ends inside a field", T, resign(body[:len(body)-1]), "ErrMalformed")
@@ -465,7 +453,7 @@ func (g *gen) invalidCards(c *format.KeyCard, alice *key) {
 		d.XWingPK = bytes.Clone(c.XWingPK)
 		f(&d)
 		body := d.Body()
-		return signedForm(body, sign(alice.priv, k, body), true, endorsement)
+		return format.SignedForm(body, sign(alice.priv, k, body), true, endorsement)
 	}
 	prev := [32]byte(derive("some previous card"))
 	end := make([]byte, 64)
@@ -487,9 +475,9 @@ func (g *gen) invalidCards(c *format.KeyCard, alice *key) {
 	g.addInvalid("endorsement missing entirely", T, c.Marshal()[:len(c.Marshal())-1], "ErrMalformed")
 	d := *c
 	d.Created++
-	g.addInvalid("self signature does not cover the body", T, signedForm(d.Body(), c.Signature, true, nil), "ErrBadSignature")
+	g.addInvalid("self signature does not cover the body", T, format.SignedForm(d.Body(), c.Signature, true, nil), "ErrBadSignature")
 	g.addInvalid("self signature made for purpose acl", T,
-		signedForm(c.Body(), sign(alice.priv, format.KindACL, c.Body()), true, nil), "ErrBadSignature")
+		format.SignedForm(c.Body(), sign(alice.priv, format.KindACL, c.Body()), true, nil), "ErrBadSignature")
 
 	text := string(format.MarshalKeyCardText(c))
 	for _, tc := range []struct{ name, text, err string }{
@@ -507,7 +495,7 @@ func (g *gen) invalidCards(c *format.KeyCard, alice *key) {
 func (g *gen) invalidOthers(role *format.RoleAttestation, admin *key, cert *format.DeviceCert, alice *key,
 	acl *format.ACL, gr *format.Grant, hdr *format.Header) {
 	re := func(priv ed25519.PrivateKey, k format.Kind, body []byte) []byte {
-		return signedForm(body, sign(priv, k, body), false, nil)
+		return format.SignedForm(body, sign(priv, k, body), false, nil)
 	}
 	roleWith := func(f func(r *format.RoleAttestation)) []byte {
 		r := *role
@@ -587,14 +575,14 @@ func (g *gen) invalidOthers(role *format.RoleAttestation, admin *key, cert *form
 		g.invalid = append(g.invalid, Invalid{Name: name, Type: typ, Signed: hex.EncodeToString(signed),
 			VerifyWith: "alice", Error: "ErrBadSignature"})
 	}
-	bad("ACL signature presented as the header's (same key)", "Header", signedForm(hdr.Body(), acl.Signature, false, nil))
-	bad("header signature presented as the ACL's (same key)", "ACL", signedForm(acl.Body(), hdr.Signature, false, nil))
+	bad("ACL signature presented as the header's (same key)", "Header", format.SignedForm(hdr.Body(), acl.Signature, false, nil))
+	bad("header signature presented as the ACL's (same key)", "ACL", format.SignedForm(acl.Body(), hdr.Signature, false, nil))
 	bump := *cert
 	bump.NotAfter++
-	bad("device certificate changed after signing", "DeviceCert", signedForm(bump.Body(), cert.Signature, false, nil))
+	bad("device certificate changed after signing", "DeviceCert", format.SignedForm(bump.Body(), cert.Signature, false, nil))
 	other := *gr
 	other.Epoch = 2
-	bad("grant changed after signing", "Grant", signedForm(other.Body(), gr.Signature, false, nil))
+	bad("grant changed after signing", "Grant", format.SignedForm(other.Body(), gr.Signature, false, nil))
 	mallory := ed25519.NewKeyFromSeed(derive("mallory ed25519"))
 	bad("grant naming alice's key as signer_pk, signed by another key", "Grant", re(mallory, format.KindGrant, gr.Body()))
 }
@@ -605,7 +593,7 @@ func (g *gen) invalidEntries(entries []*format.AccountEntry, alice *key, adminEn
 	const T = "AccountEntry"
 	k := format.KindAccountEntry
 	re := func(priv ed25519.PrivateKey, body []byte) []byte {
-		return signedForm(body, sign(priv, k, body), false, nil)
+		return format.SignedForm(body, sign(priv, k, body), false, nil)
 	}
 	with := func(e *format.AccountEntry, f func(e *format.AccountEntry)) []byte {
 		x := *e
@@ -642,7 +630,7 @@ func (g *gen) invalidEntries(entries []*format.AccountEntry, alice *key, adminEn
 		{"version event relabelled as a profile event after signing", func() []byte {
 			x := *version
 			x.Event = format.EventProfile
-			return signedForm(x.Body(), version.Signature, false, nil)
+			return format.SignedForm(x.Body(), version.Signature, false, nil)
 		}()},
 	} {
 		g.invalid = append(g.invalid, Invalid{Name: v.name, Type: T, Signed: hex.EncodeToString(v.signed),
@@ -691,13 +679,13 @@ func (g *gen) invalidKeys(card *format.KeyCard, alice *key, role *format.RoleAtt
 	cert *format.DeviceCert, rev *format.DeviceRevocation, gr *format.Grant, hdr *format.Header,
 	entry *format.AccountEntry) {
 	re := func(priv ed25519.PrivateKey, k format.Kind, body []byte) []byte {
-		return signedForm(body, sign(priv, k, body), false, nil)
+		return format.SignedForm(body, sign(priv, k, body), false, nil)
 	}
 	weak := weakKeys()
 	for _, w := range weak {
 		c := *card
 		c.Ed25519PK = w.pk
-		g.addInvalid("ed25519_pk "+w.name, "KeyCard", signedForm(c.Body(), sign(alice.priv, format.KindKeyCard, c.Body()), true, nil), "ErrMalformed")
+		g.addInvalid("ed25519_pk "+w.name, "KeyCard", format.SignedForm(c.Body(), sign(alice.priv, format.KindKeyCard, c.Body()), true, nil), "ErrMalformed")
 	}
 	for _, w := range weak {
 		d := *cert
