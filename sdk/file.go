@@ -272,24 +272,24 @@ type bundle struct {
 func readBundle(r io.Reader) (*bundle, error) {
 	var head [11]byte
 	if _, err := io.ReadFull(r, head[:]); err != nil || !bytes.Equal(head[:8], fileMagic) {
-		return nil, fmt.Errorf("%w: not a blindvault record file", ErrInvalid)
+		return nil, format.ErrNotRecordFile
 	}
 	n := int(head[8])<<16 | int(head[9])<<8 | int(head[10])
 	if n > maxBundle {
-		return nil, fmt.Errorf("%w: bundle of %d bytes", ErrTooLarge, n)
+		return nil, fmt.Errorf("%w: %d bytes", format.ErrBundleTooLarge, n)
 	}
 	raw := make([]byte, n)
 	if _, err := io.ReadFull(r, raw); err != nil {
-		return nil, fmt.Errorf("%w: reading the bundle: %w", CheckTruncated, err)
+		return nil, fmt.Errorf("%w: reading the bundle: %w", cobble.ErrTruncated, err)
 	}
 	s := cryptobyte.String(raw)
 	var cardB, aclB, grantsB, headerB cryptobyte.String
 	if !s.ReadUint16LengthPrefixed(&cardB) || !s.ReadUint16LengthPrefixed(&aclB) ||
 		!s.ReadUint24LengthPrefixed(&grantsB) || !s.ReadUint16LengthPrefixed(&headerB) {
-		return nil, fmt.Errorf("%w: record bundle", ErrInvalid)
+		return nil, fmt.Errorf("%w: record bundle", format.ErrMalformed)
 	}
 	if !s.Empty() {
-		return nil, fmt.Errorf("%w: after the record bundle", ErrInvalid)
+		return nil, fmt.Errorf("%w: after the record bundle", format.ErrTrailingData)
 	}
 	b := new(bundle)
 	var err error
@@ -302,7 +302,7 @@ func readBundle(r io.Reader) (*bundle, error) {
 	for !grantsB.Empty() {
 		var g cryptobyte.String
 		if !grantsB.ReadUint16LengthPrefixed(&g) || len(b.grants) == maxFileGrants {
-			return nil, fmt.Errorf("%w: grant list", ErrInvalid)
+			return nil, fmt.Errorf("%w: grant list", format.ErrMalformed)
 		}
 		pg, err := format.ParseGrant(g)
 		if err != nil {
@@ -315,18 +315,18 @@ func readBundle(r io.Reader) (*bundle, error) {
 	}
 	// Offline files are written by their owner: the card is the owner's and the author's.
 	if b.acl.Owner != b.card.AccountID {
-		return nil, fmt.Errorf("%w: ACL owner is not the author", CheckSigner)
+		return nil, fmt.Errorf("%w: ACL owner is not the author", record.ErrSigner)
 	}
 	// A file holds the first version of a new record: nothing before it could
 	// be checked, so nothing else is accepted.
 	if b.acl.Seq != 1 || b.acl.Epoch != 1 {
-		return nil, fmt.Errorf("%w: ACL seq %d, epoch %d in a record file, want 1 and 1", ErrInvalid, b.acl.Seq, b.acl.Epoch)
+		return nil, fmt.Errorf("%w: ACL seq %d, epoch %d in a record file, want 1 and 1", format.ErrMalformed, b.acl.Seq, b.acl.Epoch)
 	}
 	if err := b.acl.Verify(b.card.Ed25519PK); err != nil {
 		return nil, fmt.Errorf("ACL: %w", err)
 	}
 	if b.header.Version != 1 {
-		return nil, fmt.Errorf("%w: header version %d in a record file, want 1", ErrInvalid, b.header.Version)
+		return nil, fmt.Errorf("%w: header version %d in a record file, want 1", format.ErrMalformed, b.header.Version)
 	}
 	if err := record.VerifyHeader(b.header, b.acl, nil, record.Author{Card: b.card}); err != nil {
 		return nil, fmt.Errorf("header: %w", err)
@@ -438,7 +438,7 @@ func Decrypt(ctx context.Context, dst io.Writer, src io.Reader, id *Identity, op
 		return nil, err
 	}
 	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: after the body", ErrInvalid)
+		return nil, fmt.Errorf("%w: after the body", format.ErrTrailingData)
 	}
 	info.Title, info.Type, info.Tags = u.Meta.Title, u.Meta.Type, u.Meta.Tags
 	info.Length, info.Created = u.Meta.Length, u.Meta.Created

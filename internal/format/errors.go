@@ -27,6 +27,11 @@ var (
 	// ErrBadChain: an object does not follow the one given as its predecessor
 	// (sequence number, identifiers, previous hash or epoch).
 	ErrBadChain = errors.New("format: broken chain")
+	// ErrNotRecordFile: the input does not start with the record-file magic
+	// (format-v1 §6).
+	ErrNotRecordFile = errors.New("format: not a blindvault record file")
+	// ErrBundleTooLarge: a record file's bundle is longer than its bound.
+	ErrBundleTooLarge = errors.New("format: record bundle too large")
 	// ErrUnknownEvent: an account entry's event type is not defined in v1.
 	ErrUnknownEvent = errors.New("format: unknown account-entry event")
 )

@@ -10,10 +10,10 @@ import (
 
 // goErrors maps each error name of format-v1 §7.1 to the Go error a reader
 // returns for it, tested with errors.Is. The internal packages own all but
-// five, which only the record-file reader in package sdk defines.
+// three, which only the SDK's reader names (sdk.Check values and a sentinel).
 var goErrors = map[string]error{
-	"not-record-file":  sdk.ErrNotRecordFile,
-	"bundle-too-large": sdk.ErrTooLarge,
+	"not-record-file":  format.ErrNotRecordFile,
+	"bundle-too-large": format.ErrBundleTooLarge,
 	"truncated":        cobble.ErrTruncated,
 	"object-too-large": format.ErrTooLarge,
 	"unknown-version":  format.ErrUnknownVersion,
@@ -24,8 +24,8 @@ var goErrors = map[string]error{
 	"bad-signature":    format.ErrBadSignature,
 	"signer":           record.ErrSigner,
 	"wrong-acl":        record.ErrWrongACL,
-	"grant":            sdk.ErrGrant,
-	"signer-mismatch":  sdk.ErrSignerMismatch,
+	"grant":            sdk.CheckGrant,
+	"signer-mismatch":  sdk.CheckSignerMismatch,
 	"layout":           record.ErrLayout,
 	"not-recipient":    sdk.ErrNotRecipient,
 	"grant-open":       grant.ErrOpen,
