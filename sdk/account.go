@@ -44,8 +44,11 @@ type Registration struct {
 // Register creates an identity and an account on the server: a key card, this
 // device's certificate, and the two-key backup of the identity
 // (docs/spec/client-v1.md §2, docs/spec/backup-v1.md).
-func (c *Client) Register(ctx context.Context, opts RegisterOptions) (_ *Registration, err error) {
+func (c *Client) Register(ctx context.Context, opts *RegisterOptions) (_ *Registration, err error) {
 	defer c.begin(&err)()
+	if opts == nil || opts.Handle == "" {
+		return nil, fmt.Errorf("%w: register needs a handle", ErrInvalid)
+	}
 	if c.id != nil {
 		return nil, ErrProfileExists
 	}
@@ -130,8 +133,11 @@ type LoginOptions struct {
 // only to a device that proves the passphrase (an OPRF evaluation, Argon2id,
 // and a signature with the derived auth key) or the recovery code, the backup
 // opens on the device, and the device certifies a key of its own.
-func (c *Client) Login(ctx context.Context, opts LoginOptions) (_ *Contact, err error) {
+func (c *Client) Login(ctx context.Context, opts *LoginOptions) (_ *Contact, err error) {
 	defer c.begin(&err)()
+	if opts == nil || opts.Handle == "" {
+		return nil, fmt.Errorf("%w: login needs a handle", ErrInvalid)
+	}
 	if c.id != nil {
 		return nil, ErrProfileExists
 	}

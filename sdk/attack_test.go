@@ -479,7 +479,7 @@ func newPatient(t *testing.T) (*servertest.Server, *proxy, *sdk.Client) {
 func login(t testing.TB, srv *servertest.Server, p *proxy, handle, pass string) (*sdk.Client, error) {
 	t.Helper()
 	dev := connectVia(t, srv, p)
-	_, err := dev.Login(t.Context(), sdk.LoginOptions{Handle: handle, Passphrase: []byte(pass)})
+	_, err := dev.Login(t.Context(), &sdk.LoginOptions{Handle: handle, Passphrase: []byte(pass)})
 	return dev, err
 }
 

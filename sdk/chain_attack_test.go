@@ -94,7 +94,7 @@ func TestClient_WrongRecoveryCode(t *testing.T) {
 	code := make([]byte, 16)
 	rand.Read(code)
 	phone := newClient(t, srv, nil)
-	_, err := phone.Login(t.Context(), sdk.LoginOptions{Handle: "alice", RecoveryCode: backup.FormatRecoveryCode(code),
+	_, err := phone.Login(t.Context(), &sdk.LoginOptions{Handle: "alice", RecoveryCode: backup.FormatRecoveryCode(code),
 		Passphrase: []byte("a new local passphrase 77")})
 	if !errors.Is(err, sdk.ErrWrongRecoveryCode) {
 		t.Fatalf("Login with another recovery code: %v, want ErrWrongRecoveryCode", err)

@@ -42,7 +42,7 @@ func newClient(t testing.TB, srv *servertest.Server, storage sdk.Storage) *sdk.C
 
 func register(t testing.TB, c *sdk.Client, handle, role, invite, pass string) *sdk.Registration {
 	t.Helper()
-	opts := sdk.RegisterOptions{Handle: handle, Role: role, Invite: invite}
+	opts := &sdk.RegisterOptions{Handle: handle, Role: role, Invite: invite}
 	if pass != "" {
 		opts.Passphrase = []byte(pass)
 	}
@@ -174,13 +174,13 @@ func TestClient_LoginOnNewDevice(t *testing.T) {
 	}
 
 	wrong := newClient(t, w.srv, nil)
-	if _, err := wrong.Login(ctx, sdk.LoginOptions{Handle: "alice", Passphrase: []byte("not the passphrase at all 9")}); !errors.Is(err, sdk.ErrWrongPassphrase) {
+	if _, err := wrong.Login(ctx, &sdk.LoginOptions{Handle: "alice", Passphrase: []byte("not the passphrase at all 9")}); !errors.Is(err, sdk.ErrWrongPassphrase) {
 		t.Fatalf("Login with a wrong passphrase: %v, want ErrWrongPassphrase", err)
 	}
 
 	dir := sdk.DirStorage(t.TempDir())
 	laptop := newClient(t, w.srv, dir)
-	if _, err := laptop.Login(ctx, sdk.LoginOptions{Handle: "alice", Passphrase: []byte(patientPass)}); err != nil {
+	if _, err := laptop.Login(ctx, &sdk.LoginOptions{Handle: "alice", Passphrase: []byte(patientPass)}); err != nil {
 		t.Fatalf("Login: %v", err)
 	}
 	got, _, err := get(t, laptop, rec.RecordID)
@@ -208,7 +208,7 @@ func TestClient_RecoveryCodeAndServiceAccount(t *testing.T) {
 	c := newClient(t, w.srv, nil)
 	reg := register(t, c, "bob", "", "", "bob's long passphrase, 2026")
 	phone := newClient(t, w.srv, nil)
-	if _, err := phone.Login(ctx, sdk.LoginOptions{Handle: "bob", RecoveryCode: reg.RecoveryCode, Passphrase: []byte("a new local passphrase 77")}); err != nil {
+	if _, err := phone.Login(ctx, &sdk.LoginOptions{Handle: "bob", RecoveryCode: reg.RecoveryCode, Passphrase: []byte("a new local passphrase 77")}); err != nil {
 		t.Fatalf("Login with the recovery code: %v", err)
 	}
 
@@ -230,7 +230,7 @@ func TestClient_RecoveryCodeAndServiceAccount(t *testing.T) {
 func TestClient_WeakPassphraseRefused(t *testing.T) {
 	srv := servertest.Start(t, server.Config{})
 	c := newClient(t, srv, nil)
-	_, err := c.Register(context.Background(), sdk.RegisterOptions{Handle: "weak", Passphrase: []byte("password")})
+	_, err := c.Register(context.Background(), &sdk.RegisterOptions{Handle: "weak", Passphrase: []byte("password")})
 	if !errors.Is(err, sdk.ErrWeakPassphrase) {
 		t.Fatalf("Register with a weak passphrase: %v, want ErrWeakPassphrase", err)
 	}

@@ -34,7 +34,7 @@ func TestLog_EveryOperationOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	laptop := newClient(t, w.srv, nil)
-	if _, err := laptop.Login(ctx, sdk.LoginOptions{Handle: "alice", Passphrase: []byte(patientPass)}); err != nil {
+	if _, err := laptop.Login(ctx, &sdk.LoginOptions{Handle: "alice", Passphrase: []byte(patientPass)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := laptop.VerifyLog(ctx); err != nil {

@@ -61,7 +61,7 @@ func TestClient_AccessorsRace(t *testing.T) {
 
 	other := newClient(t, srv, nil)
 	run(other, func() {
-		if _, err := other.Login(ctx, sdk.LoginOptions{Handle: "alice", Passphrase: []byte(patientPass)}); err != nil {
+		if _, err := other.Login(ctx, &sdk.LoginOptions{Handle: "alice", Passphrase: []byte(patientPass)}); err != nil {
 			t.Errorf("Login: %v", err)
 		}
 	})

@@ -76,7 +76,7 @@ func newClientObject(c *sdk.Client) js.Value {
 		if in.Passphrase != "" {
 			ro.Passphrase = []byte(in.Passphrase)
 		}
-		reg, err := c.Register(ctx, ro)
+		reg, err := c.Register(ctx, &ro)
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +96,7 @@ func newClientObject(c *sdk.Client) js.Value {
 		if in.Passphrase != "" {
 			lo.Passphrase = []byte(in.Passphrase)
 		}
-		return contactResult(c.Login(ctx, lo))
+		return contactResult(c.Login(ctx, &lo))
 	})
 	add("put", func(ctx context.Context, args []js.Value) (any, error) {
 		var in struct {

@@ -44,7 +44,7 @@ func TestBrowser_Portal(t *testing.T) {
 	marker := "bv-plaintext-marker-" + hex.EncodeToString(random(8))
 
 	admin := goClient(t, s)
-	if _, err := admin.Register(ctx, sdk.RegisterOptions{Handle: "admin", Role: "admin", Invite: s.AdminInvite,
+	if _, err := admin.Register(ctx, &sdk.RegisterOptions{Handle: "admin", Role: "admin", Invite: s.AdminInvite,
 		Passphrase: []byte("the admin's passphrase for tests 1")}); err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestBrowser_Portal(t *testing.T) {
 	// Interop: the Go SDK, on a new device of the patient, opens what the
 	// page sealed, and the page opens what Go sealed.
 	goPatient := goClient(t, s)
-	if _, err := goPatient.Login(ctx, sdk.LoginOptions{Handle: "ana", Passphrase: []byte(patientPass)}); err != nil {
+	if _, err := goPatient.Login(ctx, &sdk.LoginOptions{Handle: "ana", Passphrase: []byte(patientPass)}); err != nil {
 		t.Fatal(err)
 	}
 	for id, want := range map[string][]byte{fileID: file, fhirID: []byte(fhir)} {

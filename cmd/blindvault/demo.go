@@ -81,7 +81,7 @@ func (d *demo) run() error {
 	}
 	adminPass := make([]byte, 24)
 	rand.Read(adminPass)
-	if _, err := admin.Register(ctx, sdk.RegisterOptions{Handle: "clinic-admin", Role: "admin",
+	if _, err := admin.Register(ctx, &sdk.RegisterOptions{Handle: "clinic-admin", Role: "admin",
 		Invite: d.srv.AdminInvite, Passphrase: []byte(base64.StdEncoding.EncodeToString(adminPass))}); err != nil {
 		return fmt.Errorf("admin: %w", err)
 	}
@@ -93,7 +93,7 @@ func (d *demo) run() error {
 	if err != nil {
 		return err
 	}
-	if _, err := jones.Register(ctx, sdk.RegisterOptions{Handle: "dr-jones", Role: "clinician", Invite: invite,
+	if _, err := jones.Register(ctx, &sdk.RegisterOptions{Handle: "dr-jones", Role: "clinician", Invite: invite,
 		Passphrase: []byte(demoClinicianPass)}); err != nil {
 		return fmt.Errorf("dr-jones: %w", err)
 	}
@@ -107,7 +107,7 @@ func (d *demo) run() error {
 	if err != nil {
 		return err
 	}
-	reg, err := alice.Register(ctx, sdk.RegisterOptions{Handle: "alice", Passphrase: []byte(demoPatientPass)})
+	reg, err := alice.Register(ctx, &sdk.RegisterOptions{Handle: "alice", Passphrase: []byte(demoPatientPass)})
 	if err != nil {
 		return fmt.Errorf("alice: %w", err)
 	}
@@ -196,7 +196,7 @@ func (d *demo) run() error {
 	if err != nil {
 		return err
 	}
-	if _, err := laptop.Login(ctx, sdk.LoginOptions{Handle: "alice", Passphrase: []byte(demoPatientPass)}); err != nil {
+	if _, err := laptop.Login(ctx, &sdk.LoginOptions{Handle: "alice", Passphrase: []byte(demoPatientPass)}); err != nil {
 		return err
 	}
 	mine, err := laptop.List(ctx)

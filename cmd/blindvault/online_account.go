@@ -102,7 +102,7 @@ func runRegister(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return friendly(err)
 	}
-	reg, err := c.Register(ctx, sdk.RegisterOptions{Handle: *ef.name, Role: *role, Invite: *invite, Passphrase: pass})
+	reg, err := c.Register(ctx, &sdk.RegisterOptions{Handle: *ef.name, Role: *role, Invite: *invite, Passphrase: pass})
 	if err != nil {
 		return friendly(err)
 	}
@@ -172,7 +172,7 @@ func runLogin(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return friendly(err)
 	}
-	if _, err := c.Login(ctx, sdk.LoginOptions{Handle: *ef.name, Passphrase: pass, RecoveryCode: *code}); err != nil {
+	if _, err := c.Login(ctx, &sdk.LoginOptions{Handle: *ef.name, Passphrase: pass, RecoveryCode: *code}); err != nil {
 		// Every wrong guess here was checked by the server, which counts it
 		// toward its lockout; the SDK reports any refused backup release as a
 		// wrong passphrase.

@@ -73,7 +73,7 @@ func run(ctx context.Context, serverURL, serviceInvite string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := admin.Register(ctx, sdk.RegisterOptions{Handle: "admin", Role: "admin",
+		if _, err := admin.Register(ctx, &sdk.RegisterOptions{Handle: "admin", Role: "admin",
 			Invite: srv.AdminInvite, Passphrase: []byte("admin passphrase for the clinic 1")}); err != nil {
 			return fmt.Errorf("register admin: %w", err)
 		}
@@ -97,7 +97,7 @@ func run(ctx context.Context, serverURL, serviceInvite string) error {
 	if err != nil {
 		return err
 	}
-	labReg, err := lab.Register(ctx, sdk.RegisterOptions{Handle: labHandle, Role: "service", Invite: serviceInvite})
+	labReg, err := lab.Register(ctx, &sdk.RegisterOptions{Handle: labHandle, Role: "service", Invite: serviceInvite})
 	if err != nil {
 		return fmt.Errorf("register service: %w", err)
 	}
@@ -108,7 +108,7 @@ func run(ctx context.Context, serverURL, serviceInvite string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := alice.Register(ctx, sdk.RegisterOptions{Handle: aliceHandle,
+	if _, err := alice.Register(ctx, &sdk.RegisterOptions{Handle: aliceHandle,
 		Passphrase: []byte("correct horse battery staple 42")}); err != nil {
 		return fmt.Errorf("register patient: %w", err)
 	}

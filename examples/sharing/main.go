@@ -84,7 +84,7 @@ func run(ctx context.Context, serverURL, adminInvite string) error {
 	if err != nil {
 		return err
 	}
-	adminReg, err := admin.Register(ctx, sdk.RegisterOptions{Handle: adminHandle, Role: "admin",
+	adminReg, err := admin.Register(ctx, &sdk.RegisterOptions{Handle: adminHandle, Role: "admin",
 		Invite: adminInvite, Passphrase: []byte("admin passphrase for the clinic 1")})
 	if err != nil {
 		return fmt.Errorf("register admin: %w", err)
@@ -102,7 +102,7 @@ func run(ctx context.Context, serverURL, adminInvite string) error {
 	if err != nil {
 		return err
 	}
-	drReg, err := dr.Register(ctx, sdk.RegisterOptions{Handle: drHandle, Role: "clinician",
+	drReg, err := dr.Register(ctx, &sdk.RegisterOptions{Handle: drHandle, Role: "clinician",
 		Invite: drInvite, Passphrase: []byte("tricky clinician passphrase 7")})
 	if err != nil {
 		return fmt.Errorf("register clinician: %w", err)
@@ -121,7 +121,7 @@ func run(ctx context.Context, serverURL, adminInvite string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := alice.Register(ctx, sdk.RegisterOptions{Handle: aliceHandle,
+	if _, err := alice.Register(ctx, &sdk.RegisterOptions{Handle: aliceHandle,
 		Passphrase: []byte("correct horse battery staple 42")}); err != nil {
 		return fmt.Errorf("register patient: %w", err)
 	}

@@ -96,7 +96,7 @@ func (s *service) createUser(w http.ResponseWriter, r *http.Request) {
 	// this process. Use sdk.DirStorage(dir) to keep it across restarts.
 	c, err := sdk.Connect(r.Context(), sdk.Config{Server: s.vaultURL, Storage: &sdk.MemoryStorage{}})
 	if err == nil {
-		_, err = c.Register(r.Context(), sdk.RegisterOptions{Handle: req.Name + s.suffix, Passphrase: []byte(req.Passphrase)})
+		_, err = c.Register(r.Context(), &sdk.RegisterOptions{Handle: req.Name + s.suffix, Passphrase: []byte(req.Passphrase)})
 	}
 	if err != nil {
 		httpError(w, err)
