@@ -128,6 +128,9 @@ func (c *Client) checkOwnEntries(ctx context.Context, es []*auditlog.Entry) erro
 	if own == nil {
 		own = &chainState{}
 	}
+	if err := c.prefetchSalts(ctx, es, own); err != nil {
+		return err
+	}
 	for _, e := range es {
 		if e.Type == auditlog.GrantCreated {
 			if r := own.Records[hex.EncodeToString(e.Subject[:])]; r != nil && r.Owner == c.prof.Account {
@@ -271,6 +274,38 @@ func (c *Client) Audit(ctx context.Context, id RecordID) (_ []AuditEvent, err er
 		out = append(out, ev)
 	})
 	return out, err
+}
+
+// prefetchSalts fetches the log salts that checking es will need, a hundred
+// records per request, so that a new device's first look at the log does not
+// cost a request per record.
+func (c *Client) prefetchSalts(ctx context.Context, es []*auditlog.Entry, own *chainState) error {
+	var need []string
+	seen := map[string]bool{}
+	for _, e := range es {
+		key := hex.EncodeToString(e.Subject[:])
+		if r := own.Records[key]; e.Type == auditlog.GrantCreated && r != nil && r.Owner == c.prof.Account &&
+			c.prof.Salts[key] == nil && !seen[key] {
+			seen[key] = true
+			need = append(need, key)
+		}
+	}
+	for len(need) > 0 {
+		batch := need[:min(len(need), api.MaxViews)]
+		need = need[len(batch):]
+		var page api.Views
+		if err := c.call(ctx, "POST", "/v1/records/views", api.ViewsRequest{IDs: batch}, &page); err != nil {
+			return err
+		}
+		for _, v := range page.Records {
+			// A salt only names people in entries: a wrong one makes the
+			// grant check below fail, it cannot make it pass.
+			if seen[v.ID] && len(v.LogSalt) == auditlog.SaltSize {
+				c.prof.Salts[v.ID] = v.LogSalt
+			}
+		}
+	}
+	return nil
 }
 
 // logSalt returns the salt that names people in a record's log entries, from

@@ -51,6 +51,12 @@ func (c *Client) fetch(ctx context.Context, id [32]byte, n uint64) (*version, er
 		}
 		return nil, err
 	}
+	return c.fetched(ctx, id, n, &view)
+}
+
+// fetched verifies and unlocks the server's view of version n of record id
+// (0: the head), as fetch or a list's views request got it.
+func (c *Client) fetched(ctx context.Context, id [32]byte, n uint64, view *api.Record) (*version, error) {
 	owner, err := ParseRecordID(view.Owner)
 	if err != nil || view.ID != hex.EncodeToString(id[:]) {
 		return nil, fmt.Errorf("%w: asked for record %x", CheckWrongRecord, id[:4])
@@ -69,7 +75,7 @@ func (c *Client) fetch(ctx context.Context, id [32]byte, n uint64) (*version, er
 		return nil, fmt.Errorf("%w: record %x was deleted, the server still serves it", CheckRollback, id[:4])
 	}
 	v := &version{id: id, owner: owner, epochs: map[uint32][]byte{}}
-	if err := c.verifyVersion(ctx, v, &view, n, floor); err != nil {
+	if err := c.verifyVersion(ctx, v, view, n, floor); err != nil {
 		v.close()
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -15,6 +16,10 @@ import (
 // version of each, with their metadata decrypted and verified. A list that
 // leaves out a record this account's chain holds, or a share the owner never
 // revoked, is CheckRollback. Revoked shares are left out.
+//
+// A record listed before is not fetched again while its head and its owner's
+// chain show the version and ACL this device verified (recordindex.go); the
+// others are fetched a hundred per request.
 func (c *Client) List(ctx context.Context) (_ []*RecordInfo, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
@@ -32,26 +37,26 @@ func (c *Client) List(ctx context.Context) (_ []*RecordInfo, err error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids [][32]byte
+	listed := map[string]api.Head{}
 	for key, r := range st.Records {
 		if r.Owner != c.prof.Account {
 			continue // a delegate's write to another owner's record
 		}
-		h, listed := own[key]
+		h, ok := own[key]
 		switch {
 		case r.Deleted:
 			continue
-		case !listed || h.Deleted != nil:
+		case !ok || h.Deleted != nil:
 			return nil, fmt.Errorf("%w: the list leaves out record %s, which this account's chain holds", CheckRollback, key[:8])
 		case h.Version < r.Version:
 			return nil, fmt.Errorf("%w: the list shows version %d of record %s, the chain %d", CheckRollback, h.Version, key[:8], r.Version)
 		}
 		if !r.Profile {
-			ids = append(ids, mustID(key))
+			listed[key] = h
 		}
 	}
 	for key := range c.prof.Shared {
-		if _, listed := shared[key]; listed {
+		if _, ok := shared[key]; ok {
 			continue
 		}
 		err := c.explainMissing(ctx, mustID(key), ErrNotFound)
@@ -64,7 +69,7 @@ func (c *Client) List(ctx context.Context) (_ []*RecordInfo, err error) {
 	var owners [][32]byte
 	for key, h := range shared {
 		if h.Deleted == nil {
-			ids = append(ids, mustID(key))
+			listed[key] = h
 			if owner, err := ParseRecordID(h.Owner); err == nil {
 				owners = append(owners, owner)
 			}
@@ -75,17 +80,84 @@ func (c *Client) List(ctx context.Context) (_ []*RecordInfo, err error) {
 	if err := c.follow(ctx, owners...); err != nil {
 		return nil, err
 	}
-	out := make([]*RecordInfo, 0, len(ids))
-	for _, id := range ids {
-		v, err := c.fetch(ctx, id, 0)
-		if err != nil {
-			return nil, fmt.Errorf("record %x: %w", id[:4], err)
-		}
-		out = append(out, v.info())
-		v.close()
+	idx := c.loadIndex(ctx)
+	out, stale, err := c.listIndexed(ctx, idx, listed)
+	if err != nil {
+		return nil, err
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Modified.After(out[j].Modified) })
+	fetched, err := c.fetchViews(ctx, idx, stale)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, fetched...)
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].Modified.Equal(out[j].Modified) {
+			return out[i].Modified.After(out[j].Modified)
+		}
+		return bytes.Compare(out[i].RecordID[:], out[j].RecordID[:]) < 0
+	})
+	if err := c.saveIndex(ctx, idx); err != nil {
+		return nil, err
+	}
 	return out, c.saveProfile(ctx)
+}
+
+// listIndexed returns the listings the index still holds as current, and the
+// ids of the records to fetch.
+func (c *Client) listIndexed(ctx context.Context, idx *recordIndex, listed map[string]api.Head) ([]*RecordInfo, [][32]byte, error) {
+	var out []*RecordInfo
+	var stale [][32]byte
+	for key, h := range listed {
+		owner, err := ParseRecordID(h.Owner)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: record %s has owner %q", ErrInvalid, key[:8], h.Owner)
+		}
+		st, err := c.chainOf(ctx, owner)
+		if err != nil {
+			return nil, nil, err
+		}
+		if info, ok := idx.current(key, h, st.Records[key]); ok {
+			out = append(out, info)
+		} else {
+			stale = append(stale, mustID(key))
+		}
+	}
+	return out, stale, nil
+}
+
+// fetchViews fetches, verifies and indexes records, api.MaxViews per request.
+func (c *Client) fetchViews(ctx context.Context, idx *recordIndex, ids [][32]byte) ([]*RecordInfo, error) {
+	var out []*RecordInfo
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), api.MaxViews)]
+		ids = ids[len(batch):]
+		req := api.ViewsRequest{IDs: make([]string, len(batch))}
+		for i, id := range batch {
+			req.IDs[i] = hex.EncodeToString(id[:])
+		}
+		var page api.Views
+		if err := c.call(ctx, "POST", "/v1/records/views", req, &page); err != nil {
+			return nil, err
+		}
+		views := make(map[string]*api.Record, len(page.Records))
+		for i := range page.Records {
+			views[page.Records[i].ID] = &page.Records[i]
+		}
+		for i, id := range batch {
+			view, ok := views[req.IDs[i]]
+			if !ok {
+				return nil, c.explainMissing(ctx, id, fmt.Errorf("record %x: %w", id[:4], ErrNotFound))
+			}
+			v, err := c.fetched(ctx, id, 0, view)
+			if err != nil {
+				return nil, fmt.Errorf("record %x: %w", id[:4], err)
+			}
+			idx.put(v)
+			out = append(out, v.info())
+			v.close()
+		}
+	}
+	return out, nil
 }
 
 // heads reads every page of a record list, keyed by record id.

@@ -22,6 +22,7 @@ import (
 // needs a session, and every record route checks access with recordAccess.
 func (s *Server) recordRoutes(r *mux.Router) {
 	r.HandleFunc("/records", s.authed(s.listRecords)).Methods(http.MethodGet)
+	r.HandleFunc("/records/views", s.authed(s.recordViews)).Methods(http.MethodPost)
 	r.HandleFunc("/records/{id}", s.authed(s.getRecord)).Methods(http.MethodGet)
 	r.HandleFunc("/records/{id}", s.authed(s.deleteRecord)).Methods(http.MethodDelete)
 	r.HandleFunc("/records/{id}/versions/{version}", s.authed(s.putVersion)).Methods(http.MethodPut)
@@ -111,13 +112,6 @@ func (s *Server) getRecord(w http.ResponseWriter, r *http.Request, c *Caller) er
 	if err != nil {
 		return err
 	}
-	if h.IsDeleted() {
-		writeJSON(w, http.StatusOK, api.Record{
-			ID: id.String(), Owner: h.Owner.String(), Version: h.Version, HeaderHash: h.HeaderHash.String(),
-			ACLSeq: h.ACLSeq, Deleted: true, Grants: [][]byte{}, LogSalt: s.logSalt(id),
-		})
-		return nil
-	}
 	return s.writeVersion(w, r, c, h, h.Version)
 }
 
@@ -147,18 +141,34 @@ func (s *Server) readableVersion(r *http.Request, c *Caller) (store.Head, uint64
 }
 
 func (s *Server) writeVersion(w http.ResponseWriter, r *http.Request, c *Caller, h store.Head, version uint64) error {
-	ctx := r.Context()
-	v, err := s.store.Version(ctx, h.Record, version)
+	view, err := s.versionView(r.Context(), c, h, version)
 	if err != nil {
 		return err
+	}
+	writeJSON(w, http.StatusOK, view)
+	return nil
+}
+
+// versionView is one version's header with the current ACL and the
+// caller's grants; a deleted record's view is its tombstone.
+func (s *Server) versionView(ctx context.Context, c *Caller, h store.Head, version uint64) (api.Record, error) {
+	if h.IsDeleted() {
+		return api.Record{
+			ID: h.Record.String(), Owner: h.Owner.String(), Version: h.Version, HeaderHash: h.HeaderHash.String(),
+			ACLSeq: h.ACLSeq, Deleted: true, Grants: [][]byte{}, LogSalt: s.logSalt(h.Record),
+		}, nil
+	}
+	v, err := s.store.Version(ctx, h.Record, version)
+	if err != nil {
+		return api.Record{}, err
 	}
 	acl, err := s.store.ACL(ctx, h.Record, 0)
 	if err != nil {
-		return err
+		return api.Record{}, err
 	}
 	gs, err := s.store.GrantsFor(ctx, h.Record, c.Account.ID)
 	if err != nil {
-		return err
+		return api.Record{}, err
 	}
 	view := api.Record{
 		ID: h.Record.String(), Owner: h.Owner.String(), Version: v.Version, HeaderHash: v.HeaderHash.String(),
@@ -171,8 +181,7 @@ func (s *Server) writeVersion(w http.ResponseWriter, r *http.Request, c *Caller,
 	for _, g := range gs {
 		view.Grants = append(view.Grants, g.Signed)
 	}
-	writeJSON(w, http.StatusOK, view)
-	return nil
+	return view, nil
 }
 
 // getLeaves returns one version's leaf list, 32 bytes a chunk.

@@ -67,6 +67,23 @@ type Record struct {
 	LogSalt []byte `json:"log_salt,omitempty"`
 }
 
+// MaxViews bounds the records of one views request.
+const MaxViews = 100
+
+// ViewsRequest asks for the views of up to MaxViews records in one request
+// (POST /v1/records/views): a list's records that changed since a device's
+// last look.
+type ViewsRequest struct {
+	IDs []string `json:"ids"`
+}
+
+// Views answers a ViewsRequest: the view of every record asked for that the
+// caller may read, as GET /v1/records/{id} gives it, in the order asked.
+// Records the caller may not read (or that do not exist) are left out.
+type Views struct {
+	Records []Record `json:"records"`
+}
+
 // Head is a record in a list (GET /v1/records, /v1/shared).
 type Head struct {
 	ID         string     `json:"id"`

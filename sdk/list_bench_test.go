@@ -1,0 +1,89 @@
+//go:build !js
+
+package sdk_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	"github.com/blindvault/blindvault/sdk"
+	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/servertest"
+)
+
+// listSizes are the patients' record counts BenchmarkList measures, e.g.
+// -list-sizes=100,1000 (writing the records is not timed, but takes a
+// while: about 0.1 s a record here).
+var listSizes = flag.String("list-sizes", "100", "comma-separated record counts for BenchmarkList")
+
+// countingTransport counts the requests a client makes and the bytes it reads.
+type countingTransport struct {
+	requests, bytes atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.requests.Add(1)
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if err == nil && resp.ContentLength > 0 {
+		c.bytes.Add(resp.ContentLength)
+	}
+	return resp, err
+}
+
+// BenchmarkList is a patient's list in a new run of the client (a fresh
+// Connect, as each CLI command is): cold, with no record index on the device,
+// and warm, with the index of the run before and nothing changed.
+func BenchmarkList(b *testing.B) {
+	var sizes []int
+	for _, f := range bytes.Split([]byte(*listSizes), []byte(",")) {
+		var n int
+		if _, err := fmt.Sscan(string(f), &n); err != nil || n <= 0 {
+			b.Fatalf("-list-sizes: %q", f)
+		}
+		sizes = append(sizes, n)
+	}
+	for _, n := range sizes {
+		srv := servertest.Start(b, server.Config{})
+		counter := &countingTransport{}
+		alice, cfg := reopenablePatient(b, srv, sdk.NewHTTPTransport(srv.URL, &http.Client{Transport: counter}))
+		for i := range n {
+			if _, err := alice.Put(b.Context(), bytes.NewReader(fmt.Appendf(nil, "glucose %d mg/dL", 70+i%90)),
+				&sdk.PutOptions{Title: fmt.Sprintf("glucose %d", i), Type: "Observation"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := alice.List(b.Context()); err != nil { // the log and chain synced, as on any used device
+			b.Fatal(err)
+		}
+		for _, warm := range []bool{false, true} {
+			b.Run(fmt.Sprintf("records=%d/warm=%v", n, warm), func(b *testing.B) {
+				var requests, read int64
+				for b.Loop() {
+					b.StopTimer()
+					if !warm {
+						if err := cfg.Storage.Save(b.Context(), "records.sealed", nil); err != nil {
+							b.Fatal(err)
+						}
+					}
+					next, err := sdk.Connect(b.Context(), cfg)
+					if err != nil {
+						b.Fatal(err)
+					}
+					r0, by0 := counter.requests.Load(), counter.bytes.Load()
+					b.StartTimer()
+					list, err := next.List(b.Context())
+					if err != nil || len(list) != n {
+						b.Fatalf("List = %d records, %v", len(list), err)
+					}
+					requests, read = counter.requests.Load()-r0, counter.bytes.Load()-by0
+				}
+				b.ReportMetric(float64(requests), "requests/op")
+				b.ReportMetric(float64(read)/float64(n), "bytes-read/record")
+			})
+		}
+	}
+}

@@ -1,0 +1,136 @@
+//go:build !js
+
+package sdk_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/blindvault/blindvault/sdk"
+)
+
+// countRequests counts the requests since mark whose method and path start
+// with prefix.
+func countRequests(p *proxy, mark int, prefix string) int {
+	return len(p.since(mark, func(e exchange) bool { return strings.HasPrefix(e.Method+" "+e.Path, prefix) }))
+}
+
+// A list fetches a record again only when it changed: cold, a hundred per
+// request; warm, none; after one update, that one.
+func TestList_IndexFetchesOnlyChanges(t *testing.T) {
+	_, p, alice := newPatient(t)
+	ctx := t.Context()
+	const n = 120
+	var second *sdk.RecordInfo
+	for i := range n {
+		info := put(t, alice, fmt.Appendf(nil, "glucose %d mg/dL", 80+i), fmt.Sprintf("glucose %03d", i))
+		if i == 1 {
+			second = info
+		}
+	}
+	list := func(name string) []*sdk.RecordInfo {
+		t.Helper()
+		got, err := alice.List(ctx)
+		if err != nil || len(got) != n {
+			t.Fatalf("%s List = %d records, %v; want %d", name, len(got), err, n)
+		}
+		return got
+	}
+
+	mark := p.mark()
+	cold := list("cold")
+	// Two requests of views for the list, one for the log salts of the
+	// records' grants (the log entries a first look checks).
+	if views, single := countRequests(p, mark, "POST /v1/records/views"), countRequests(p, mark, "GET /v1/records/"); views != 3 || single != 0 {
+		t.Errorf("cold list of %d records: %d views requests and %d single fetches, want 3 and 0", n, views, single)
+	}
+	mark = p.mark()
+	warm := list("warm")
+	if views := countRequests(p, mark, "POST /v1/records/views"); views != 0 {
+		t.Errorf("warm list: %d views requests, want none", views)
+	}
+	if total := len(p.since(mark, func(exchange) bool { return true })); total > 10 {
+		t.Errorf("warm list of %d records made %d requests, want at most 10", n, total)
+	}
+	titles := func(l []*sdk.RecordInfo) string {
+		var b strings.Builder
+		for _, r := range l {
+			fmt.Fprintf(&b, "%s/%d/%s/%d;", r.RecordID, r.Version, r.Title, r.Length)
+		}
+		return b.String()
+	}
+	if titles(cold) != titles(warm) {
+		t.Errorf("the warm list differs from the cold one")
+	}
+
+	if _, err := alice.Put(ctx, bytes.NewReader([]byte("glucose 99 mg/dL, fasting")), &sdk.PutOptions{Update: second.RecordID, Title: "glucose fasting"}); err != nil {
+		t.Fatal(err)
+	}
+	mark = p.mark()
+	after := list("after an update")
+	if views := countRequests(p, mark, "POST /v1/records/views"); views != 1 {
+		t.Errorf("list after one update: %d views requests, want 1", views)
+	}
+	for _, r := range after {
+		if r.RecordID == second.RecordID && (r.Title != "glucose fasting" || r.Version != 2) {
+			t.Errorf("the updated record lists as %q v%d", r.Title, r.Version)
+		}
+	}
+}
+
+// The index never stands in for the chain: a server that shows a reader an
+// indexed share as unchanged after its owner updated it is caught, on the
+// list and on the views request alike.
+func TestAttack_StaleListOverIndex(t *testing.T) {
+	w := newAttackWorld(t)
+	ctx := t.Context()
+	rec := put(t, w.patient, []byte("HbA1c 6.1%"), "HbA1c")
+	if _, err := w.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := w.clinician.List(ctx); err != nil || len(list) != 1 {
+		t.Fatalf("clinician's List = %d records, %v", len(list), err)
+	}
+	oldShared := w.jones.answer(t, "GET", "/v1/shared")
+	oldViews := w.jones.answer(t, "POST", "/v1/records/views")
+	if _, err := w.patient.Put(ctx, bytes.NewReader([]byte("HbA1c 7.4%: raise metformin")), &sdk.PutOptions{Update: rec.RecordID, Title: "HbA1c"}); err != nil {
+		t.Fatal(err)
+	}
+
+	w.jones.attack(t, "GET", "/v1/shared", replay(oldShared))
+	w.jones.attack(t, "POST", "/v1/records/views", replay(oldViews))
+	list, err := w.clinician.List(ctx)
+	if !errors.Is(err, sdk.CheckRollback) || list != nil {
+		t.Fatalf("clinician's List over a stale head = %d records, %v; want CheckRollback", len(list), err)
+	}
+}
+
+// The index is sealed at rest: the storage never holds a title in the clear,
+// and an index that does not open is rebuilt, not trusted.
+func TestList_IndexSealed(t *testing.T) {
+	srv, _, _ := newPatient(t)
+	storage := &sdk.MemoryStorage{}
+	bob := newClient(t, srv, storage)
+	register(t, bob, "bob", "", "", "bob's long passphrase for tests 3")
+	put(t, bob, []byte("x-ray of the left wrist"), "wrist x-ray confidential")
+	if _, err := bob.List(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := storage.Load(t.Context(), "records.sealed")
+	if err != nil || len(sealed) == 0 {
+		t.Fatalf("no sealed index after a list: %v", err)
+	}
+	if bytes.Contains(sealed, []byte("wrist")) {
+		t.Error("the record index holds a title in the clear")
+	}
+	sealed[len(sealed)-1] ^= 1
+	if err := storage.Save(t.Context(), "records.sealed", sealed); err != nil {
+		t.Fatal(err)
+	}
+	if list, err := bob.List(t.Context()); err != nil || len(list) != 1 || list[0].Title != "wrist x-ray confidential" {
+		t.Fatalf("List over a damaged index = %v, %v", list, err)
+	}
+}
