@@ -41,12 +41,7 @@ func runDemo(ctx context.Context, args []string, s stdio) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "blindvault-demo-*")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	srv, err := local.Start(ctx, dir)
+	srv, err := local.StartTemp(ctx)
 	if err != nil {
 		return err
 	}
