@@ -33,7 +33,7 @@ import (
 	"github.com/blindvault/blindvault/internal/merkle"
 	"github.com/blindvault/blindvault/server"
 	"github.com/blindvault/blindvault/server/servertest"
-	"github.com/blindvault/blindvault/wasm/web"
+	"github.com/blindvault/blindvault/server/web"
 )
 
 // wasmBudget is the size budget of blindvault.wasm with brotli
