@@ -8,7 +8,7 @@ PKGS        := ./...
 # everything the browser build links that has tests. Tests that need a server
 # are built with !js.
 WASM_PKGS   := ./internal/format/... ./internal/cobble ./internal/grant ./internal/merkle ./internal/padding \
-               ./internal/record ./internal/keyfile ./internal/backup ./internal/auditlog ./internal/atomicfile \
+               ./internal/record ./internal/keyfile ./internal/backup ./internal/auditlog ./internal/atomicfile ./internal/storagename \
                ./sdk ./wasm ./wasm/internal/objects
 WASM_EXEC   := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 

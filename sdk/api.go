@@ -9,6 +9,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/blindvault/blindvault/internal/api"
 )
 
 // HTTP statuses the client acts on. net/http is not imported here: it would
@@ -80,9 +82,7 @@ func (c *Client) send(ctx context.Context, req *request) (*response, error) {
 		return resp, nil
 	}
 	defer resp.Body.Close()
-	var body struct {
-		Error struct{ Code, Message string } `json:"error"`
-	}
+	var body api.Error
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	_ = json.Unmarshal(data, &body)
 	ae := &APIError{Status: resp.Status, Code: body.Error.Code, Message: body.Error.Message}

@@ -184,17 +184,13 @@ func (c *Client) checkGrantEntry(ctx context.Context, e *auditlog.Entry) error {
 // ownDevices returns the hashes of the device certificates this account's
 // identity key signed.
 func (c *Client) ownDevices(ctx context.Context) (map[[32]byte]bool, error) {
-	var out struct {
-		Devices []struct {
-			Cert []byte `json:"device_cert"`
-		} `json:"devices"`
-	}
+	var out api.DeviceList
 	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/accounts/%x/devices", c.accountID()), nil, &out); err != nil {
 		return nil, err
 	}
 	hs := map[[32]byte]bool{}
 	for _, d := range out.Devices {
-		cert, err := format.ParseDeviceCert(d.Cert)
+		cert, err := format.ParseDeviceCert(d.DeviceCert)
 		if err == nil && cert.VerifyIssuer(c.id.card.c) == nil {
 			hs[cert.Hash()] = true
 		}

@@ -188,10 +188,8 @@ func (c *Client) startSession(ctx context.Context) error {
 	if err := a.Sign(c.device); err != nil {
 		return err
 	}
-	var s struct {
-		Token string `json:"token"`
-	}
-	if err := c.call(ctx, "POST", "/v1/auth/session", map[string][]byte{"auth": a.Marshal()}, &s); err != nil {
+	var s api.Session
+	if err := c.call(ctx, "POST", "/v1/auth/session", api.SessionRequest{Auth: a.Marshal()}, &s); err != nil {
 		return fmt.Errorf("login: %w", err)
 	}
 	c.token = s.Token
@@ -230,13 +228,8 @@ func (c *Client) Invite(ctx context.Context, role string, ttl time.Duration) (_ 
 	if err := c.ready(); err != nil {
 		return "", err
 	}
-	in := map[string]any{"role": role}
-	if ttl > 0 {
-		in["ttl_seconds"] = int64(ttl / time.Second)
-	}
-	var out struct {
-		Code string `json:"code"`
-	}
+	in := api.InviteRequest{Role: role, TTLSeconds: int64(max(ttl, 0) / time.Second)}
+	var out api.Invite
 	if err := c.call(ctx, "POST", "/v1/admin/invites", in, &out); err != nil {
 		return "", err
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/blindvault/blindvault/internal/atomicfile"
+	"github.com/blindvault/blindvault/internal/storagename"
 )
 
 // Storage keeps a client's profile: a few small named files. DirStorage keeps
@@ -91,16 +92,5 @@ func (m *MemoryStorage) Save(_ context.Context, name string, data []byte) error 
 
 func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
 
-// checkStorageName enforces the Storage contract's names: no path separators,
-// no "..", nothing a directory or a key prefix could misread.
-func checkStorageName(name string) error {
-	ok := name != "" && len(name) <= 64 && name[0] != '.'
-	for i := 0; ok && i < len(name); i++ {
-		c := name[i]
-		ok = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == '-'
-	}
-	if !ok {
-		return fmt.Errorf("profile storage: name %q: %w", name, fs.ErrInvalid)
-	}
-	return nil
-}
+// checkStorageName enforces the Storage contract's names (internal/storagename).
+func checkStorageName(name string) error { return storagename.Check(name) }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gorilla/mux"
 
@@ -43,37 +42,21 @@ func (s *Server) accountRoutes(r *mux.Router) {
 	r.HandleFunc("/devices/{device:"+identHexPattern+"}/revoke", s.authed(s.postRevokeDevice)).Methods(http.MethodPost)
 }
 
-type registerRequest struct {
-	KeyCard    []byte     `json:"key_card"`
-	DeviceCert []byte     `json:"device_cert"`
-	Backup     []byte     `json:"backup"`
-	OPRFSetup  []byte     `json:"oprf_setup"`
-	Role       store.Role `json:"role"`
-	Invite     string     `json:"invite,omitempty"`
-}
-
-type registerResponse struct {
-	AccountID string     `json:"account_id"`
-	Handle    string     `json:"handle"`
-	Role      store.Role `json:"role"`
-	DeviceID  string     `json:"device_id"`
-	Receipts  []Receipt  `json:"receipts"`
-}
-
 // postAccount registers an account: its first key card (self-signed, seq 1),
 // a first device certified by that card, the key-backup blob and the OPRF
 // set-up. Patients may register themselves unless Config.NoPatientSignup;
 // every other role, and patients then, need an invite for that role, which is
 // used up in the same transaction that creates the account.
 func (s *Server) postAccount(w http.ResponseWriter, r *http.Request) error {
-	var req registerRequest
+	var req api.RegisterRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if req.Role == "" {
-		req.Role = store.RolePatient
+	role := store.Role(req.Role)
+	if role == "" {
+		role = store.RolePatient
 	}
-	if !req.Role.Valid() {
+	if !role.Valid() {
 		return identBadRequest("bad_role", "role is not patient, clinician, service or admin")
 	}
 	card, err := format.ParseKeyCard(req.KeyCard)
@@ -106,7 +89,7 @@ func (s *Server) postAccount(w http.ResponseWriter, r *http.Request) error {
 	acct := store.NewAccount{
 		ID:        store.AccountID(card.AccountID),
 		Handle:    card.Handle,
-		Role:      req.Role,
+		Role:      role,
 		KeyCard:   store.KeyCard{Seq: 1, Signed: req.KeyCard, Added: now},
 		Device:    store.Device{ID: store.DeviceID(cert.DevicePK), Cert: req.DeviceCert, Added: now},
 		Backup:    req.Backup,
@@ -120,8 +103,8 @@ func (s *Server) postAccount(w http.ResponseWriter, r *http.Request) error {
 			return errBadInvite
 		}
 		acct.Invite = &h
-	case req.Role != store.RolePatient || s.cfg.NoPatientSignup:
-		return errorf(http.StatusForbidden, "invite_required", "registering as %s needs an invite", req.Role)
+	case role != store.RolePatient || s.cfg.NoPatientSignup:
+		return errorf(http.StatusForbidden, "invite_required", "registering as %s needs an invite", role)
 	}
 	entries := []*auditlog.Entry{s.cardEntry(card), s.deviceEntry(cert)}
 	rcs, err := s.logged(r.Context(), entries, func(ctx context.Context) error { return s.store.CreateAccount(ctx, acct) })
@@ -137,8 +120,8 @@ func (s *Server) postAccount(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return fmt.Errorf("register: %w", err)
 	}
-	writeJSON(w, http.StatusCreated, registerResponse{
-		AccountID: acct.ID.String(), Handle: acct.Handle, Role: acct.Role, DeviceID: acct.Device.ID.String(), Receipts: rcs,
+	writeJSON(w, http.StatusCreated, api.Registered{
+		AccountID: acct.ID.String(), Handle: acct.Handle, Role: string(acct.Role), DeviceID: acct.Device.ID.String(), Receipts: rcs,
 	})
 	return nil
 }
@@ -230,16 +213,8 @@ func (s *Server) getCards(w http.ResponseWriter, r *http.Request, _ *Caller) err
 	if err != nil {
 		return fmt.Errorf("key cards: %w", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"account_id": id.String(), "cards": viewCards(cards)})
+	writeJSON(w, http.StatusOK, api.CardHistory{AccountID: id.String(), Cards: viewCards(cards)})
 	return nil
-}
-
-type deviceView struct {
-	DeviceID   string     `json:"device_id"`
-	DeviceCert []byte     `json:"device_cert"`
-	Added      *time.Time `json:"added,omitempty"`
-	Revocation []byte     `json:"revocation,omitempty"`
-	Revoked    *time.Time `json:"revoked,omitempty"`
 }
 
 // getDevices lists an account's devices, revoked ones with their signed
@@ -254,17 +229,13 @@ func (s *Server) getDevices(w http.ResponseWriter, r *http.Request, _ *Caller) e
 	if err != nil {
 		return fmt.Errorf("devices: %w", err)
 	}
-	out := make([]deviceView, len(devs))
+	out := make([]api.Device, len(devs))
 	for i, d := range devs {
-		out[i] = deviceView{DeviceID: d.ID.String(), DeviceCert: d.Cert, Added: identTime(d.Added),
+		out[i] = api.Device{DeviceID: d.ID.String(), DeviceCert: d.Cert, Added: identTime(d.Added),
 			Revocation: d.Revocation, Revoked: identTime(d.Revoked)}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"account_id": id.String(), "devices": out})
+	writeJSON(w, http.StatusOK, api.DeviceList{AccountID: id.String(), Devices: out})
 	return nil
-}
-
-type cardRequest struct {
-	KeyCard []byte `json:"key_card"`
 }
 
 // putCard stores the successor of the caller's current key card: seq + 1,
@@ -278,7 +249,7 @@ func (s *Server) putCard(w http.ResponseWriter, r *http.Request, c *Caller) erro
 	if id != c.Account.ID {
 		return errForbidden
 	}
-	var req cardRequest
+	var req api.CardRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -302,6 +273,6 @@ func (s *Server) putCard(w http.ResponseWriter, r *http.Request, c *Caller) erro
 	if err != nil {
 		return fmt.Errorf("put card: %w", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"account_id": id.String(), "card_seq": next.Seq, "receipts": rcs})
+	writeJSON(w, http.StatusOK, api.CardReplaced{AccountID: id.String(), CardSeq: next.Seq, Receipts: rcs})
 	return nil
 }

@@ -20,9 +20,9 @@ import (
 func TestPostAccount_PatientSelfSignup(t *testing.T) {
 	ts := newIdentServer(t, Config{}, nil)
 	a := newTestIdentity(t, ts, "alice")
-	var out registerResponse
+	var out api.Registered
 	decodeResponse(t, a.do(t, http.MethodPost, "/v1/accounts", a.registration(t, "")), http.StatusCreated, &out)
-	want := registerResponse{AccountID: a.ID.String(), Handle: "alice", Role: store.RolePatient, DeviceID: a.DeviceID.String()}
+	want := api.Registered{AccountID: a.ID.String(), Handle: "alice", Role: string(store.RolePatient), DeviceID: a.DeviceID.String()}
 	if len(out.Receipts) != 1 {
 		t.Errorf("POST /v1/accounts gave %d receipts, want 1 (the key card's)", len(out.Receipts))
 	}
@@ -336,7 +336,7 @@ func TestPostDevice_Enrol(t *testing.T) {
 	_, phone, _ := ed25519.GenerateKey(rand.Reader)
 	phoneID := store.DeviceID(phone.Public().(ed25519.PublicKey))
 
-	var out enrolResponse
+	var out api.Enrolled
 	decodeResponse(t, a.do(t, http.MethodPost, "/v1/devices", map[string]any{"device_cert": a.deviceCert(t, phone)}), http.StatusCreated, &out)
 	if out.DeviceID != phoneID.String() || out.AccountID != a.ID.String() {
 		t.Errorf("POST /v1/devices = %+v, want the phone of alice", out)
@@ -391,7 +391,7 @@ func TestPostRevokeDevice(t *testing.T) {
 	wantError(t, a.do(t, http.MethodPost, path, map[string]any{"revocation": rev}), http.StatusConflict, "already_revoked")
 
 	var devs struct {
-		Devices []deviceView `json:"devices"`
+		Devices []api.Device `json:"devices"`
 	}
 	decodeResponse(t, a.do(t, http.MethodGet, "/v1/accounts/"+a.ID.String()+"/devices", nil), http.StatusOK, &devs)
 	if len(devs.Devices) != 2 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/server/store"
 )
@@ -49,25 +50,15 @@ const (
 	inviteTTLMax = 90 * 24 * time.Hour
 )
 
-type inviteRequest struct {
-	Role       store.Role `json:"role"`
-	TTLSeconds int64      `json:"ttl_seconds,omitempty"`
-}
-
-type inviteResponse struct {
-	Code    string     `json:"code"`
-	Role    store.Role `json:"role"`
-	Expires time.Time  `json:"expires"`
-}
-
 // postInvite makes a one-time invite for a role. The code is returned once and
 // the store keeps only its HMAC.
 func (s *Server) postInvite(w http.ResponseWriter, r *http.Request, c *Caller) error {
-	var req inviteRequest
+	var req api.InviteRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	if !req.Role.Valid() {
+	role := store.Role(req.Role)
+	if !role.Valid() {
 		return identBadRequest("bad_role", "role is not patient, clinician, service or admin")
 	}
 	ttl := inviteTTL
@@ -79,14 +70,14 @@ func (s *Server) postInvite(w http.ResponseWriter, r *http.Request, c *Caller) e
 	}
 	code, hash := s.newInviteCode()
 	now := s.now()
-	inv := store.Invite{CodeHash: hash, Role: req.Role, Created: now, Expires: now.Add(ttl)}
+	inv := store.Invite{CodeHash: hash, Role: role, Created: now, Expires: now.Add(ttl)}
 	if _, err := s.logged(r.Context(), []*auditlog.Entry{s.adminEntry(c, store.AccountID{}, auditlog.AdminInvite)}, func(ctx context.Context) error {
 		return s.store.PutInvite(ctx, inv)
 	}); err != nil {
 		return fmt.Errorf("invite: %w", err)
 	}
-	s.log.InfoContext(r.Context(), "admin: invite created", "admin", c.Account.ID.String(), "role", string(req.Role))
-	writeJSON(w, http.StatusCreated, inviteResponse{Code: code, Role: req.Role, Expires: inv.Expires.UTC()})
+	s.log.InfoContext(r.Context(), "admin: invite created", "admin", c.Account.ID.String(), "role", req.Role)
+	writeJSON(w, http.StatusCreated, api.Invite{Code: code, Role: req.Role, Expires: inv.Expires.UTC()})
 	return nil
 }
 
@@ -112,7 +103,7 @@ func (s *Server) setStatus(st store.Status) authedHandler {
 			return fmt.Errorf("set status: %w", err)
 		}
 		s.log.InfoContext(r.Context(), "admin: account status", "admin", c.Account.ID.String(), "account", id.String(), "status", string(st))
-		writeJSON(w, http.StatusOK, map[string]any{"account_id": id.String(), "status": st})
+		writeJSON(w, http.StatusOK, api.AccountStatus{AccountID: id.String(), Status: string(st)})
 		return nil
 	}
 }

@@ -28,9 +28,9 @@ func TestPostInvite(t *testing.T) {
 	ts := newIdentServer(t, Config{}, clock)
 	admin := newAdmin(t, ts, "root")
 
-	var inv inviteResponse
+	var inv api.Invite
 	decodeResponse(t, admin.do(t, http.MethodPost, "/v1/admin/invites", map[string]any{"role": "clinician"}), http.StatusCreated, &inv)
-	if inv.Role != store.RoleClinician || len(inv.Code) != 26 || !inv.Expires.Equal(clock.Now().Add(inviteTTL)) {
+	if inv.Role != string(store.RoleClinician) || len(inv.Code) != 26 || !inv.Expires.Equal(clock.Now().Add(inviteTTL)) {
 		t.Errorf("POST /v1/admin/invites = %+v, want a 26-character clinician code for 7 days", inv)
 	}
 	// The store keeps the code's HMAC only.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/server/store"
 )
 
@@ -91,5 +92,5 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", routeName(s.router, r), "err", err)
 		ae = errorf(http.StatusInternalServerError, "internal", "internal error")
 	}
-	writeJSON(w, ae.Status, map[string]any{"error": map[string]string{"code": ae.Code, "message": ae.Message}})
+	writeJSON(w, ae.Status, api.Error{Error: api.ErrorDetail{Code: ae.Code, Message: ae.Message}})
 }

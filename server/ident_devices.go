@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
@@ -17,16 +18,6 @@ import (
 //
 //	POST /v1/devices                   {device_cert}  → 201 {device_id}
 //	POST /v1/devices/{device}/revoke   {revocation}   → 204
-
-type enrolRequest struct {
-	DeviceCert []byte `json:"device_cert"`
-}
-
-type enrolResponse struct {
-	AccountID string    `json:"account_id"`
-	DeviceID  string    `json:"device_id"`
-	Receipts  []Receipt `json:"receipts"`
-}
 
 // postDevice enrols a device. The certificate is the credential: it must be
 // signed by the current identity key of the account it names. A session is
@@ -42,7 +33,7 @@ func (s *Server) postDevice(w http.ResponseWriter, r *http.Request) error {
 		}
 		caller = c
 	}
-	var req enrolRequest
+	var req api.EnrolRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -85,7 +76,7 @@ func (s *Server) postDevice(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return fmt.Errorf("enrol device: %w", err)
 	}
-	writeJSON(w, http.StatusCreated, enrolResponse{AccountID: acctID.String(), DeviceID: dev.ID.String(), Receipts: rcs})
+	writeJSON(w, http.StatusCreated, api.Enrolled{AccountID: acctID.String(), DeviceID: dev.ID.String(), Receipts: rcs})
 	return nil
 }
 
@@ -105,10 +96,6 @@ func checkDeviceCert(cert *format.DeviceCert, card *format.KeyCard, now time.Tim
 	return nil
 }
 
-type revokeRequest struct {
-	Revocation []byte `json:"revocation"`
-}
-
 // postRevokeDevice stores a signed revocation of one of the caller's devices;
 // the store deletes the device's sessions with it. Any device of the account
 // may send it (the signature is the identity key's), including the device
@@ -118,7 +105,7 @@ func (s *Server) postRevokeDevice(w http.ResponseWriter, r *http.Request, c *Cal
 	if err != nil {
 		return err
 	}
-	var req revokeRequest
+	var req api.RevokeDeviceRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -150,6 +137,6 @@ func (s *Server) postRevokeDevice(w http.ResponseWriter, r *http.Request, c *Cal
 	case err != nil:
 		return fmt.Errorf("revoke device: %w", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"device_id": dev.String(), "receipts": rcs})
+	writeJSON(w, http.StatusOK, api.DeviceRevoked{DeviceID: dev.String(), Receipts: rcs})
 	return nil
 }

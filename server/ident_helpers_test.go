@@ -155,7 +155,7 @@ func (a *testAccount) session(t testing.TB, o *format.Auth) *http.Response {
 func (a *testAccount) login(t testing.TB, dev ed25519.PrivateKey) string {
 	t.Helper()
 	nonce := a.challenge(t, store.DeviceID(dev.Public().(ed25519.PublicKey)))
-	var out sessionResponse
+	var out api.Session
 	decodeResponse(t, a.session(t, a.authObject(t, dev, nonce)), http.StatusCreated, &out)
 	if out.Token == "" {
 		t.Fatal("session token is empty")

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/blindvault/blindvault/internal/api"
 )
 
 // RateLimit is a token bucket: Rate requests per second, bursts of Burst.
@@ -74,8 +76,8 @@ func (l *limiters) allow(key string, now time.Time) (bool, time.Duration) {
 // tooMany answers 429 with Retry-After in whole seconds.
 func tooMany(w http.ResponseWriter, wait time.Duration) {
 	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-	writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": map[string]string{
-		"code": "rate_limited", "message": "too many requests; retry later"}})
+	writeJSON(w, http.StatusTooManyRequests, api.Error{Error: api.ErrorDetail{
+		Code: "rate_limited", Message: "too many requests; retry later"}})
 }
 
 // clientAddr is the address a request is rate-limited by. X-Forwarded-For is

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/blindvault/blindvault/internal/api"
 )
 
 // Bodies are served with single HTTP ranges (RFC 9110 §14). Offsets are plain
@@ -65,6 +67,6 @@ func digits(s string) (int64, bool) {
 // writeRangeError answers 416 for an unsatisfiable range.
 func writeRangeError(w http.ResponseWriter, e *errRange) {
 	w.Header().Set("Content-Range", "bytes */"+strconv.FormatInt(e.size, 10))
-	writeJSON(w, http.StatusRequestedRangeNotSatisfiable, map[string]any{"error": map[string]string{
-		"code": "bad_range", "message": "a single range within the body is required"}})
+	writeJSON(w, http.StatusRequestedRangeNotSatisfiable, api.Error{Error: api.ErrorDetail{
+		Code: "bad_range", Message: "a single range within the body is required"}})
 }

@@ -31,14 +31,6 @@ func (s *Server) recordRoutes(r *mux.Router) {
 	r.HandleFunc("/records/{id}/versions/{version}/body", s.authed(s.getBody)).Methods(http.MethodGet)
 }
 
-// versionResult answers a stored version.
-type versionResult struct {
-	ID         string    `json:"id"`
-	Version    uint64    `json:"version"`
-	HeaderHash string    `json:"header_hash"`
-	Receipts   []Receipt `json:"receipts"`
-}
-
 // putVersion stores a version from a frame and a streamed body (rec_frame.go).
 func (s *Server) putVersion(w http.ResponseWriter, r *http.Request, c *Caller) error {
 	id, err := recordVar(r)
@@ -84,7 +76,7 @@ func (s *Server) putVersion(w http.ResponseWriter, r *http.Request, c *Caller) e
 		}
 		return err
 	}
-	writeJSON(w, http.StatusCreated, versionResult{ID: id.String(), Version: version, HeaderHash: vw.HeaderHash.String(), Receipts: rcs})
+	writeJSON(w, http.StatusCreated, api.VersionStored{ID: id.String(), Version: version, HeaderHash: vw.HeaderHash.String(), Receipts: rcs})
 	return nil
 }
 
@@ -301,7 +293,7 @@ func (s *Server) deleteRecord(w http.ResponseWriter, r *http.Request, c *Caller)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id.String(), "receipts": rcs})
+	writeJSON(w, http.StatusOK, api.RecordDeleted{ID: id.String(), Receipts: rcs})
 	return nil
 }
 

@@ -29,16 +29,11 @@ func (s *Server) sessionRoutes(r *mux.Router) {
 // maxAuthAhead is how far in the future an auth object may expire.
 const maxAuthAhead = 5 * time.Minute
 
-type challengeRequest struct {
-	AccountID string `json:"account_id"`
-	DeviceID  string `json:"device_id"`
-}
-
 // postChallenge issues a nonce for an account and device. It does not look
 // either up: whether they exist is checked when the nonce comes back signed,
 // so the endpoint tells an anonymous caller nothing.
 func (s *Server) postChallenge(w http.ResponseWriter, r *http.Request) error {
-	var req challengeRequest
+	var req api.ChallengeRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -55,16 +50,6 @@ func (s *Server) postChallenge(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-type sessionRequest struct {
-	Auth []byte `json:"auth"`
-}
-
-type sessionResponse struct {
-	Token          string    `json:"token"`
-	IdleExpiry     time.Time `json:"idle_expiry"`
-	AbsoluteExpiry time.Time `json:"absolute_expiry"`
-}
-
 func authFailed(code, msg string) error {
 	return errorf(http.StatusUnauthorized, code, "%s", msg)
 }
@@ -72,7 +57,7 @@ func authFailed(code, msg string) error {
 // postSession checks a signed auth object, in the order of format §2.8, and
 // opens a session for its device.
 func (s *Server) postSession(w http.ResponseWriter, r *http.Request) error {
-	var req sessionRequest
+	var req api.SessionRequest
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
@@ -128,7 +113,7 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return fmt.Errorf("session: %w", err)
 	}
-	writeJSON(w, http.StatusCreated, sessionResponse{
+	writeJSON(w, http.StatusCreated, api.Session{
 		Token: token, IdleExpiry: sess.IdleExpiry.UTC(), AbsoluteExpiry: sess.AbsoluteExpiry.UTC(),
 	})
 	return nil

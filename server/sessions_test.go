@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
 )
@@ -24,7 +25,7 @@ func TestPostSession_Login(t *testing.T) {
 	wantStatus(t, a.do(t, http.MethodPost, "/v1/accounts", a.registration(t, "")), http.StatusCreated)
 
 	nonce := a.challenge(t, a.DeviceID)
-	var out sessionResponse
+	var out api.Session
 	decodeResponse(t, a.session(t, a.authObject(t, a.Device, nonce)), http.StatusCreated, &out)
 	now := clock.Now()
 	if !out.IdleExpiry.Equal(now.Add(ts.cfg.SessionIdle)) || !out.AbsoluteExpiry.Equal(now.Add(ts.cfg.SessionAbsolute)) {

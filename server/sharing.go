@@ -75,16 +75,6 @@ func decodeSharingRequest(w http.ResponseWriter, r *http.Request) (*sharingUpdat
 	return u, nil
 }
 
-// sharingResult answers an ACL update.
-type sharingResult struct {
-	ID       string    `json:"id"`
-	ACLSeq   uint64    `json:"acl_seq"`
-	ACLHash  string    `json:"acl_hash"`
-	Epoch    uint32    `json:"epoch"`
-	Revoked  int       `json:"revoked"` // reader keys whose grants ended
-	Receipts []Receipt `json:"receipts"`
-}
-
 // putACL changes who may read a record; owner only. A new ACL must be the
 // current one's successor (seq + 1, its hash as prev, format-v1 §2.5 epoch
 // rules), signed by the owner. Every grant of a key the new ACL no longer
@@ -154,7 +144,7 @@ func (s *Server) putACL(w http.ResponseWriter, r *http.Request, c *Caller) error
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, sharingResult{
+	writeJSON(w, http.StatusOK, api.SharingResult{
 		ID: id.String(), ACLSeq: target.Seq, ACLHash: store.Hash(target.Hash()).String(), Epoch: target.Epoch, Revoked: len(revoke),
 		Receipts: rcs,
 	})

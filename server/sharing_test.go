@@ -32,7 +32,7 @@ func TestSharing_PutACL_ShareAndRevoke(t *testing.T) {
 
 	// Share with carol: same epoch, one more reader, one grant.
 	acl2 := signedACL(t, f.ID, alice, 2, f.ACL.Hash(), 1, recReader{bob, format.RightRead}, recReader{carol, format.RightRead})
-	var res sharingResult
+	var res api.SharingResult
 	alice.json(t, http.MethodPut, path, api.Sharing{ACL: acl2.Marshal(), Grants: grantsJSON(sealedGrant(t, f.ID, 1, f.EpochKey, alice, carol))}).
 		want(t, "PUT acl sharing with carol", http.StatusOK).decode(t, &res)
 	if res.ACLSeq != 2 || res.Epoch != 1 || res.Revoked != 0 || res.ACLHash != store.Hash(acl2.Hash()).String() {

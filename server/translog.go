@@ -204,7 +204,7 @@ func (s *Server) getLogEntries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"from": from, "entries": es})
+	writeJSON(w, http.StatusOK, api.LogEntries{Entries: es, From: from})
 	return nil
 }
 

@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -33,8 +32,8 @@ import (
 
 	"github.com/blindvault/blindvault/internal/merkle"
 	"github.com/blindvault/blindvault/server"
-	"github.com/blindvault/blindvault/server/store/bolt"
-	"github.com/blindvault/blindvault/wasm/web"
+	"github.com/blindvault/blindvault/server/servertest"
+	"github.com/blindvault/blindvault/server/web"
 )
 
 // wasmBudget is the size budget of blindvault.wasm with brotli
@@ -122,38 +121,8 @@ func startSite(t *testing.T) *site {
 	copyFile(t, filepath.Join(root, "test", "data", "gobench.wasm"), filepath.Join(pkg, "gobench.wasm"))
 	writeWycheproof(t, filepath.Join(root, "test", "data", "wycheproof.json"))
 
-	data := t.TempDir()
-	dbPath := filepath.Join(data, "blindvault.db")
-	st, err := bolt.Open(dbPath, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	origin := "http://" + ln.Addr().String()
-	srv, err := server.New(server.Config{Store: st, Origin: origin,
-		Secrets: server.Secrets{OPRFSeed: random(32), SessionPepper: random(32), InvitePepper: random(32)}})
-	if err == nil {
-		_, err = srv.Bootstrap(t.Context(), data)
-	}
-	var invite []byte
-	if err == nil {
-		invite, err = os.ReadFile(filepath.Join(data, server.BootstrapFile))
-	}
-	if err != nil {
-		ln.Close()
-		st.Close()
-		t.Fatal(err)
-	}
-	hs := &http.Server{Handler: web.Handler(srv.Handler(), root), ReadHeaderTimeout: 10 * time.Second}
-	go hs.Serve(ln)
-	t.Cleanup(func() {
-		hs.Close()
-		st.Close()
-	})
-	return &site{URL: origin, AdminInvite: strings.TrimSpace(string(invite)), DBPath: dbPath}
+	srv := servertest.StartBehind(t, server.Config{}, func(api http.Handler) http.Handler { return web.Handler(api, root) })
+	return &site{URL: srv.URL, AdminInvite: srv.AdminInvite, DBPath: srv.Path}
 }
 
 func random(n int) []byte {

@@ -41,12 +41,7 @@ func runDemo(ctx context.Context, args []string, s stdio) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "blindvault-demo-*")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	srv, err := local.Start(ctx, dir)
+	srv, err := local.StartTemp(ctx)
 	if err != nil {
 		return err
 	}
@@ -59,6 +54,11 @@ type demo struct {
 	ctx context.Context
 	s   stdio
 	srv *local.Server
+
+	// What the steps hand on to later steps.
+	admin, jones, alice *sdk.Client
+	obs, letter         [32]byte // Alice's two records
+	doc                 []byte   // the letter's plaintext
 }
 
 func (d *demo) say(format string, a ...any) { fmt.Fprintf(d.s.out, format+"\n", a...) }
@@ -68,13 +68,35 @@ func (d *demo) client() (*sdk.Client, error) {
 	return sdk.Connect(d.ctx, sdk.Config{Server: d.srv.URL})
 }
 
+// demoSecrets are the plaintexts the side-by-side view searches the server's
+// database file for.
+var demoSecrets = []string{"Alice Example", "Blood pressure", "Discharge", "mmHg"}
+
+// run tells the story, one numbered step after another.
 func (d *demo) run() error {
-	ctx := d.ctx
 	d.say("Blindvault demo: a blind server on %s over %s.", d.srv.URL, d.srv.DBPath)
 	d.say("Records are encrypted and signed on each person's device; the server stores ciphertext.\n")
+	for _, step := range []func() error{
+		d.organisation,   // 1
+		d.patient,        // 2
+		d.upload,         // 3
+		d.share,          // 4
+		d.clinicianReads, // 5
+		d.revoke,         // 6
+		d.audit,          // 7
+		d.newDevice,      // 8 and 9
+	} {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-	// The organisation: its admin, from the server's one-time bootstrap invite,
-	// invites and attests a clinician.
+// organisation: the clinic's admin, from the server's one-time bootstrap
+// invite, invites and attests a clinician.
+func (d *demo) organisation() error {
+	ctx := d.ctx
 	admin, err := d.client()
 	if err != nil {
 		return err
@@ -100,9 +122,15 @@ func (d *demo) run() error {
 	if _, err := admin.Attest(ctx, "dr-jones", "clinician", demoOrg, 365*24*time.Hour); err != nil {
 		return err
 	}
+	d.admin, d.jones = admin, jones
 	d.say("1. %s's admin invites Dr Jones and signs a role attestation for her key.", demoOrg)
 	d.say("   dr-jones  %s  (clinician, by invite)", jones.Card().Fingerprint())
+	return nil
+}
 
+// patient: Alice registers herself and trusts the clinic's admin.
+func (d *demo) patient() error {
+	ctx := d.ctx
 	alice, err := d.client()
 	if err != nil {
 		return err
@@ -111,73 +139,94 @@ func (d *demo) run() error {
 	if err != nil {
 		return fmt.Errorf("alice: %w", err)
 	}
-	if err := alice.TrustOrg(ctx, demoOrg, "clinic-admin", admin.Card().Fingerprint().String()); err != nil {
+	if err := alice.TrustOrg(ctx, demoOrg, "clinic-admin", d.admin.Card().Fingerprint().String()); err != nil {
 		return err
 	}
+	d.alice = alice
 	d.say("2. Alice, a patient, registers herself. Her keys never leave her device unencrypted:")
 	d.say("   alice     %s", reg.Fingerprint)
 	d.say("   recovery code (shown once): %s", reg.RecoveryCode)
 	d.say("   Her key backup needs her passphrase AND the server's OPRF key: a stolen database")
 	d.say("   cannot be brute-forced offline. She trusts %s's admin by fingerprint.\n", demoOrg)
+	return nil
+}
 
-	doc := bytes.Repeat([]byte(demoDocLine), 5<<20/len(demoDocLine))
-	obs, err := alice.Put(ctx, strings.NewReader(observation), &sdk.PutOptions{Title: demoObsTitle,
+// upload: Alice stores an Observation and a letter, then compares what the
+// server holds with what she sees.
+func (d *demo) upload() error {
+	ctx := d.ctx
+	d.doc = bytes.Repeat([]byte(demoDocLine), 5<<20/len(demoDocLine))
+	obs, err := d.alice.Put(ctx, strings.NewReader(observation), &sdk.PutOptions{Title: demoObsTitle,
 		Type: "Observation", Size: int64(len(observation))})
 	if err != nil {
 		return err
 	}
-	letter, err := alice.Put(ctx, bytes.NewReader(doc), &sdk.PutOptions{Title: demoDocTitle,
-		Type: "text/plain", Size: int64(len(doc))})
+	letter, err := d.alice.Put(ctx, bytes.NewReader(d.doc), &sdk.PutOptions{Title: demoDocTitle,
+		Type: "text/plain", Size: int64(len(d.doc))})
 	if err != nil {
 		return err
 	}
+	d.obs, d.letter = obs.RecordID, letter.RecordID
 	d.say("3. Alice uploads a FHIR Observation (%d bytes) and a %.1f MB letter, encrypted on her device.\n",
-		len(observation), float64(len(doc))/1e6)
-	if err := d.sideBySide(alice, "Alice", []string{"Alice Example", "Blood pressure", "Discharge", "mmHg"}); err != nil {
-		return err
-	}
+		len(observation), float64(len(d.doc))/1e6)
+	return d.sideBySide(d.alice, "Alice", demoSecrets)
+}
 
-	for _, id := range [][32]byte{obs.RecordID, letter.RecordID} {
-		ct, err := alice.Share(ctx, id, "dr-jones", nil)
+// share: Alice shares both records with Dr Jones.
+func (d *demo) share() error {
+	for _, id := range [][32]byte{d.obs, d.letter} {
+		ct, err := d.alice.Share(d.ctx, id, "dr-jones", nil)
 		if err != nil {
 			return err
 		}
-		if id == obs.RecordID {
+		if id == d.obs {
 			d.say("4. Alice shares both records with dr-jones: key card %s, %s.", ct.Fingerprint, ct.Status())
 			d.say("   Each record key is wrapped to Dr Jones's X-Wing key (post-quantum hybrid) on Alice's device.\n")
 		}
 	}
+	return nil
+}
 
-	list, err := jones.List(ctx)
+// clinicianReads: Dr Jones lists what was shared and reads the letter.
+func (d *demo) clinicianReads() error {
+	list, err := d.jones.List(d.ctx)
 	if err != nil {
 		return err
 	}
 	var got bytes.Buffer
-	info, err := jones.Get(ctx, letter.RecordID, &got)
+	info, err := d.jones.Get(d.ctx, d.letter, &got)
 	if err != nil {
 		return fmt.Errorf("dr-jones could not read the letter: %w", err)
 	}
-	if !bytes.Equal(got.Bytes(), doc) {
+	if !bytes.Equal(got.Bytes(), d.doc) {
 		return errors.New("dr-jones read different bytes than alice wrote")
 	}
 	d.say("5. Dr Jones lists %d records shared with her and reads the letter: %d bytes, identical,", len(list), info.Length)
 	d.say("   written by %s (verified), checked chunk by chunk before release.\n", info.Author.Handle())
+	return nil
+}
 
-	if err := alice.Revoke(ctx, letter.RecordID, "dr-jones"); err != nil {
+// revoke: Alice revokes the letter and Dr Jones is refused.
+func (d *demo) revoke() error {
+	if err := d.alice.Revoke(d.ctx, d.letter, "dr-jones"); err != nil {
 		return err
 	}
-	_, err = jones.Get(ctx, letter.RecordID, &bytes.Buffer{})
+	_, err := d.jones.Get(d.ctx, d.letter, &bytes.Buffer{})
 	if !errors.Is(err, sdk.ErrRevoked) {
 		return fmt.Errorf("after the revocation dr-jones got %v, want a refusal", err)
 	}
 	d.say("6. Alice revokes the letter. Dr Jones is refused: %v.", err)
 	d.say("   Later versions use a new key that only the remaining readers get.\n")
+	return nil
+}
 
-	evs, err := alice.Audit(ctx, letter.RecordID)
+// audit: Alice reads the letter's history from the verified log.
+func (d *demo) audit() error {
+	evs, err := d.alice.Audit(d.ctx, d.letter)
 	if err != nil {
 		return err
 	}
-	rep, err := alice.VerifyLog(ctx)
+	rep, err := d.alice.VerifyLog(d.ctx)
 	if err != nil {
 		return err
 	}
@@ -191,7 +240,12 @@ func (d *demo) run() error {
 		d.say("%s", line)
 	}
 	d.say("")
+	return nil
+}
 
+// newDevice: Alice logs in on a new laptop, sees her records and deletes one.
+func (d *demo) newDevice() error {
+	ctx := d.ctx
 	laptop, err := d.client()
 	if err != nil {
 		return err
@@ -206,11 +260,11 @@ func (d *demo) run() error {
 	d.say("8. On a new laptop Alice logs in with her passphrase (OPRF + Argon2id, then a signed")
 	d.say("   challenge before the server releases her backup) and sees her %d records.\n", len(mine))
 
-	if err := laptop.Delete(ctx, obs.RecordID); err != nil {
+	if err := laptop.Delete(ctx, d.obs); err != nil {
 		return err
 	}
 	d.say("9. She deletes the Observation; the server keeps only a tombstone.\n")
-	return d.sideBySide(laptop, "Alice", []string{"Alice Example", "Blood pressure", "Discharge", "mmHg"})
+	return d.sideBySide(laptop, "Alice", demoSecrets)
 }
 
 // sideBySide prints what the server holds for c's account next to what c

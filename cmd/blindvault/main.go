@@ -55,13 +55,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 )
 
-// command is one subcommand: its one-line summary and its entry point.
+// command is one subcommand: its name, its one-line summary and its entry point.
 type command struct {
+	name    string
 	summary string
 	run     func(ctx context.Context, args []string, s stdio) error
 }
@@ -69,44 +69,67 @@ type command struct {
 // stdio is where a command writes: results to out, messages to err.
 type stdio struct{ out, err io.Writer }
 
-var commands = map[string]command{
-	"keygen":  {"generate an identity key file", runKeygen},
-	"pubkey":  {"print the key card of an identity", runPubkey},
-	"encrypt": {"encrypt a file to key cards, signed by an identity", runEncrypt},
-	"decrypt": {"decrypt and verify a record file", runDecrypt},
-	"inspect": {"show a record file's signed header as JSON (no secrets)", runInspect},
-	"demo":    {"run the end-to-end demonstration", runDemo},
-	"serve":   {"run the blind storage server", runServe},
+// commandGroup is a heading of the usage text and the commands under it.
+type commandGroup struct {
+	title    string
+	commands []command
+}
 
-	"register":  {"create an account on a server (this profile's identity)", runRegister},
-	"login":     {"log in to an existing account on this device", runLogin},
-	"whoami":    {"show this profile's account", runWhoami},
-	"put":       {"encrypt a file on this device and store it as a record", runPut},
-	"get":       {"fetch, verify and decrypt a record", runGet},
-	"ls":        {"list your records and those shared with you", runLs},
-	"share":     {"give another account access to a record", runShare},
-	"revoke":    {"withdraw an account's access to a record", runRevoke},
-	"rm":        {"delete a record", runRm},
-	"lookup":    {"find and verify an account's key card", runLookup},
-	"trust-org": {"trust an organisation admin's role attestations", runTrustOrg},
-	"admin":     {"admin tasks: invite ROLE, attest NAME", runAdmin},
-	"audit":     {"show who wrote, read, shared or revoked your records, from the verified log", runAudit},
-	"export":    {"decrypt every record you own or read into a new directory", runExport},
-	"log":       {"log verify: read the transparency log since last time, check it against the checkpoints seen and this account's chain against it", runLog},
-	"witness":   {"run a transparency-log witness that cosigns consistent checkpoints", runWitness},
+// commands is the command table, in the order the usage text lists it.
+var commands = []commandGroup{
+	{"Offline, on files", []command{
+		{"keygen", "generate an identity key file", runKeygen},
+		{"pubkey", "print the key card of an identity", runPubkey},
+		{"encrypt", "encrypt a file to key cards, signed by an identity", runEncrypt},
+		{"decrypt", "decrypt and verify a record file", runDecrypt},
+		{"inspect", "show a record file's signed header as JSON (no secrets)", runInspect},
+	}},
+	{"Online, with this profile's account", []command{
+		{"register", "create an account on a server (this profile's identity)", runRegister},
+		{"login", "log in to an existing account on this device", runLogin},
+		{"whoami", "show this profile's account", runWhoami},
+		{"put", "encrypt a file on this device and store it as a record", runPut},
+		{"get", "fetch, verify and decrypt a record", runGet},
+		{"ls", "list your records and those shared with you", runLs},
+		{"share", "give another account access to a record", runShare},
+		{"revoke", "withdraw an account's access to a record", runRevoke},
+		{"rm", "delete a record", runRm},
+		{"lookup", "find and verify an account's key card", runLookup},
+		{"trust-org", "trust an organisation admin's role attestations", runTrustOrg},
+		{"admin", "admin tasks: invite ROLE, attest NAME", runAdmin},
+		{"audit", "show who wrote, read, shared or revoked your records, from the verified log", runAudit},
+		{"export", "decrypt every record you own or read into a new directory", runExport},
+		{"log", "log verify: read the transparency log since last time, check it against the checkpoints seen and this account's chain against it", runLog},
+	}},
+	{"Operators", []command{
+		{"serve", "run the blind storage server", runServe},
+		{"witness", "run a transparency-log witness that cosigns consistent checkpoints", runWitness},
+		{"rotate-master-key", "re-encrypt the server's keyset under a new master key", runRotateMasterKey},
+	}},
+	{"And", []command{
+		{"demo", "run the end-to-end demonstration", runDemo},
+	}},
+}
 
-	"rotate-master-key": {"re-encrypt the server's keyset under a new master key", runRotateMasterKey},
+// lookup finds the command called name.
+func lookup(name string) (command, bool) {
+	for _, g := range commands {
+		for _, c := range g.commands {
+			if c.name == name {
+				return c, true
+			}
+		}
+	}
+	return command{}, false
 }
 
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "Usage: blindvault COMMAND [flags] [args]\n\nCommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-18s %s\n", n, commands[n].summary)
+	fmt.Fprintln(w, "Usage: blindvault COMMAND [flags] [args]")
+	for _, g := range commands {
+		fmt.Fprintf(w, "\n%s:\n", g.title)
+		for _, c := range g.commands {
+			fmt.Fprintf(w, "  %-18s %s\n", c.name, c.summary)
+		}
 	}
 	fmt.Fprintln(w, "\nRun 'blindvault COMMAND -h' for a command's flags.")
 }
@@ -127,25 +150,26 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	cmd, ok := commands[args[0]]
+	cmd, ok := lookup(args[0])
 	if !ok {
 		fmt.Fprintf(stderr, "blindvault: unknown command %q\n\n", args[0])
 		usage(stderr)
 		return 2
 	}
-	if err := cmd.run(ctx, args[1:], stdio{stdout, stderr}); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "blindvault %s: %v\n", args[0], err)
-			return 2
-		}
-		fmt.Fprintf(stderr, "blindvault %s: %v\n", args[0], err)
-		return 1
+	return exitCode(cmd.name, cmd.run(ctx, args[1:], stdio{stdout, stderr}), stderr)
+}
+
+// exitCode reports err of command name on stderr and returns the exit code:
+// 0 for success or -h, 2 for a mistake in the command line, 1 otherwise.
+func exitCode(name string, err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
 	}
-	return 0
+	fmt.Fprintf(stderr, "blindvault %s: %v\n", name, err)
+	if _, ok := errors.AsType[usageError](err); ok {
+		return 2
+	}
+	return 1
 }
 
 // usageError is a mistake in the command line rather than a failure of the work.

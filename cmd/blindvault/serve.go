@@ -17,7 +17,7 @@ import (
 	"github.com/blindvault/blindvault/server"
 	"github.com/blindvault/blindvault/server/secrets"
 	"github.com/blindvault/blindvault/server/store/bolt"
-	"github.com/blindvault/blindvault/wasm/web"
+	"github.com/blindvault/blindvault/server/web"
 )
 
 // serveConfig is what the serve flags say.

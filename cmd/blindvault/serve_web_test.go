@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/blindvault/blindvault/wasm/web"
+	"github.com/blindvault/blindvault/server/web"
 )
 
 func TestServe_WebServesPortalBesideAPI(t *testing.T) {

@@ -26,7 +26,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"os"
 	"time"
 
 	"github.com/blindvault/blindvault/sdk"
@@ -54,12 +53,7 @@ func run(ctx context.Context, serverURL, serviceInvite string) error {
 	// Handles must be unique on a shared server; locally they can be plain.
 	suffix := ""
 	if serverURL == "" {
-		dir, err := os.MkdirTemp("", "blindvault-labservice-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		srv, err := local.Start(ctx, dir)
+		srv, err := local.StartTemp(ctx)
 		if err != nil {
 			return err
 		}

@@ -29,7 +29,6 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"os"
 	"time"
 
 	"github.com/blindvault/blindvault/sdk"
@@ -58,12 +57,7 @@ func main() {
 func run(ctx context.Context, serverURL, adminInvite string) error {
 	suffix := "" // handles must be unique on a shared server
 	if serverURL == "" {
-		dir, err := os.MkdirTemp("", "blindvault-sharing-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		srv, err := local.Start(ctx, dir)
+		srv, err := local.StartTemp(ctx)
 		if err != nil {
 			return err
 		}

@@ -211,12 +211,7 @@ func run(ctx context.Context, serverURL, addr string, serve bool) error {
 	svc := &service{vaultURL: serverURL, users: map[string]*sdk.Client{}}
 	dbPath := ""
 	if serverURL == "" {
-		dir, err := os.MkdirTemp("", "blindvault-webservice-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		srv, err := local.Start(ctx, dir)
+		srv, err := local.StartTemp(ctx)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,8 @@
 // Package api declares the JSON bodies of Blindvault's HTTP API
-// (docs/api/openapi.yaml is the contract), shared by the server, which
-// writes them, and the SDK, which reads them.
+// (docs/api/openapi.yaml is the contract), shared by the server and the SDK:
+// one Go type per body, so that both ends encode it the same way. The types
+// are grouped by API area: accounts.go, devices.go, sessions.go, results.go
+// (answers to writes), errors.go, and this file.
 //
 // Ids and hashes are lowercase hex; signed objects are standard base64
 // (encoding/json's []byte), to be parsed and verified by the client: the

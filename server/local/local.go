@@ -2,6 +2,9 @@
 // on a loopback port over a bbolt file, for demos, examples and development.
 // It serves plain HTTP, which is safe only because it listens on 127.0.0.1;
 // production servers run `blindvault serve` with TLS.
+//
+// It is also the base of package servertest: tests start their servers the
+// same way, through StartConfig.
 package local
 
 import (
@@ -31,58 +34,100 @@ type Server struct {
 	DBPath string
 	Store  *bolt.Store
 
-	hs   *http.Server
-	done chan error
+	hs      *http.Server
+	done    chan error
+	cleanup func() error // removes what Close must remove beyond the store
 }
 
-// Start starts a server over DIR/blindvault.db with fresh random secrets.
+// Start starts a server over DIR/blindvault.db with fresh random secrets and
+// rate limits loose enough for one machine's users sharing one address.
 func Start(ctx context.Context, dir string) (*Server, error) {
+	return StartConfig(ctx, dir, demoConfig(), nil)
+}
+
+// demoConfig sets the rate limits of a demo: one machine's users share one
+// address here, and the per-address and per-account limits are set for a
+// crowd, not for a demo's bursts.
+func demoConfig() server.Config {
+	return server.Config{
+		RateAddress: server.RateLimit{Rate: 1000, Burst: 2000},
+		RateAccount: server.RateLimit{Rate: 500, Burst: 1000},
+	}
+}
+
+// StartConfig starts a server over DIR/blindvault.db with cfg. Its Store,
+// Origin and Secrets are filled in (fresh random secrets); other fields keep
+// their values or the server's defaults. If wrap is not nil, the server's
+// handler is served through it: a test that plays a malicious operator
+// rewrites answers there, and `blindvault serve --web` serves pages beside
+// the API, while the origin stays the server's own URL.
+func StartConfig(ctx context.Context, dir string, cfg server.Config, wrap func(http.Handler) http.Handler) (*Server, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("local server: %w", err)
 	}
 	path := filepath.Join(dir, "blindvault.db")
 	st, err := bolt.Open(path, nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("local server: %w", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		st.Close()
-		return nil, err
+		return nil, fmt.Errorf("local server: %w", err)
 	}
-	origin := "http://" + ln.Addr().String()
-	// One machine's users share one address here: the per-address and
-	// per-account limits are set for a crowd, not for a demo's bursts.
-	srv, err := server.New(server.Config{Store: st, Origin: origin, Secrets: server.Secrets{
-		OPRFSeed: random(), SessionPepper: random(), InvitePepper: random()},
-		RateAddress: server.RateLimit{Rate: 1000, Burst: 2000}, RateAccount: server.RateLimit{Rate: 500, Burst: 1000}})
-	if err == nil {
-		_, err = srv.Bootstrap(ctx, dir)
-	}
-	var invite []byte
-	if err == nil {
-		invite, err = os.ReadFile(filepath.Join(dir, server.BootstrapFile))
-	}
+	cfg.Store = st
+	cfg.Origin = "http://" + ln.Addr().String()
+	cfg.Secrets = server.Secrets{OPRFSeed: random(), SessionPepper: random(), InvitePepper: random()}
+	srv, invite, err := bootstrap(ctx, dir, cfg)
 	if err != nil {
 		ln.Close()
 		st.Close()
 		return nil, fmt.Errorf("local server: %w", err)
 	}
-	s := &Server{URL: origin, AdminInvite: strings.TrimSpace(string(invite)), LogKey: srv.LogVerifierKey(), DBPath: path, Store: st,
-		hs: &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}, done: make(chan error, 1)}
+	h := srv.Handler()
+	if wrap != nil {
+		h = wrap(h)
+	}
+	s := &Server{URL: cfg.Origin, AdminInvite: invite, LogKey: srv.LogVerifierKey(), DBPath: path, Store: st,
+		hs: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, done: make(chan error, 1)}
 	go func() { s.done <- s.hs.Serve(ln) }()
 	return s, nil
 }
 
-// Close stops the server and closes its store.
+// bootstrap creates the server for cfg and its first admin's one-time invite,
+// which it writes to dir and returns.
+func bootstrap(ctx context.Context, dir string, cfg server.Config) (*server.Server, string, error) {
+	srv, err := server.New(cfg)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := srv.Bootstrap(ctx, dir); err != nil {
+		return nil, "", err
+	}
+	invite, err := os.ReadFile(filepath.Join(dir, server.BootstrapFile))
+	if err != nil {
+		return nil, "", err
+	}
+	return srv, strings.TrimSpace(string(invite)), nil
+}
+
+// Close stops the server and closes its store. Requests still running after
+// five seconds have their connections closed.
 func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := s.hs.Shutdown(ctx)
+	if err != nil {
+		s.hs.Close()
+	}
 	if serr := <-s.done; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
 	}
-	return errors.Join(err, s.Store.Close())
+	err = errors.Join(err, s.Store.Close())
+	if s.cleanup != nil {
+		err = errors.Join(err, s.cleanup())
+	}
+	return err
 }
 
 func random() []byte {

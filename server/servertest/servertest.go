@@ -1,18 +1,17 @@
 // Package servertest starts a real Blindvault server for tests outside package
 // server: the whole HTTP API on a loopback listener, over a bbolt file in the
 // test's temporary directory. Tests of clients use it instead of a mock.
+//
+// It starts servers as package local does (local.StartConfig), and stops them
+// when the test ends.
 package servertest
 
 import (
-	"crypto/rand"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/local"
 	"github.com/blindvault/blindvault/server/store/bolt"
 )
 
@@ -33,7 +32,7 @@ type Server struct {
 // or defaults.
 func Start(t testing.TB, cfg server.Config) *Server {
 	t.Helper()
-	return StartBehind(t, cfg, func(h http.Handler) http.Handler { return h })
+	return StartBehind(t, cfg, nil)
 }
 
 // StartBehind is Start with the server's handler wrapped by wrap: a test
@@ -41,41 +40,16 @@ func Start(t testing.TB, cfg server.Config) *Server {
 // there while the server's origin stays its own URL.
 func StartBehind(t testing.TB, cfg server.Config, wrap func(http.Handler) http.Handler) *Server {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "blindvault.db")
-	st, err := bolt.Open(path, nil)
+	ls, err := local.StartConfig(t.Context(), t.TempDir(), cfg, wrap)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewUnstartedServer(nil)
-	cfg.Store = st
-	cfg.Origin = "http://" + ts.Listener.Addr().String()
-	cfg.Secrets = server.Secrets{OPRFSeed: random(), SessionPepper: random(), InvitePepper: random()}
-	srv, err := server.New(cfg)
-	if err != nil {
-		st.Close()
-		t.Fatal(err)
-	}
-	dir := filepath.Dir(path)
-	if _, err := srv.Bootstrap(t.Context(), dir); err != nil {
-		st.Close()
-		t.Fatal(err)
-	}
-	invite, err := os.ReadFile(filepath.Join(dir, server.BootstrapFile))
-	if err != nil {
-		st.Close()
-		t.Fatal(err)
-	}
-	ts.Config.Handler = wrap(srv.Handler())
-	ts.Start()
+	hc := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(func() {
-		ts.Close()
-		st.Close()
+		hc.CloseIdleConnections()
+		if err := ls.Close(); err != nil {
+			t.Logf("servertest: closing the server: %v", err)
+		}
 	})
-	return &Server{URL: ts.URL, HTTP: ts.Client(), Store: st, Path: path, AdminInvite: strings.TrimSpace(string(invite)), LogKey: srv.LogVerifierKey()}
-}
-
-func random() []byte {
-	k := make([]byte, 32)
-	rand.Read(k)
-	return k
+	return &Server{URL: ls.URL, HTTP: hc, Store: ls.Store, Path: ls.DBPath, AdminInvite: ls.AdminInvite, LogKey: ls.LogKey}
 }
