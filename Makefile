@@ -4,7 +4,7 @@ STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FUZZTIME    ?= 30s
 BENCHTIME   ?= 1s
 PKGS        := ./...
-# Packages whose tests also run compiled to WebAssembly, under Node (BRIEF §7):
+# Packages whose tests also run compiled to WebAssembly, under Node (wasm/README.md):
 # everything the browser build links that has tests. Tests that need a server
 # are built with !js.
 WASM_PKGS   := ./internal/format/... ./internal/cobble ./internal/grant ./internal/merkle ./internal/padding \

@@ -86,12 +86,37 @@ func (c *Client) fetched(ctx context.Context, id [32]byte, n uint64, view *api.R
 	return v, nil
 }
 
+// verifyVersion checks a version's view in the order of client-v1 §5: the
+// ACL in force against the floor, the header against what was asked and the
+// floor, the write authority of its author, its grants, and then unlocks it.
 func (c *Client) verifyVersion(ctx context.Context, v *version, view *api.Record, n uint64, floor *floor) error {
 	ownerCards, err := c.cards(ctx, v.owner)
 	if err != nil {
 		return err
 	}
 	v.ownerKC = ownerCards[len(ownerCards)-1]
+	if err := c.verifyACL(v, view, ownerCards, floor); err != nil {
+		return err
+	}
+	if err := verifyHeader(v, view, n, floor); err != nil {
+		return err
+	}
+	hdrACL, err := c.aclByHash(ctx, v, v.header.ACLHash, ownerCards)
+	if err != nil {
+		return err
+	}
+	if err := c.verifyAuthor(ctx, v, hdrACL, ownerCards); err != nil {
+		return err
+	}
+	if err := c.openGrants(ctx, v, view.Grants, hdrACL); err != nil {
+		return err
+	}
+	return c.unlock(ctx, v, hdrACL)
+}
+
+// verifyACL parses the ACL in force and checks it against the floor.
+func (c *Client) verifyACL(v *version, view *api.Record, ownerCards []*KeyCard, floor *floor) error {
+	var err error
 	if v.acl, err = parseACL(view.ACL, v.id, ownerCards); err != nil {
 		return err
 	}
@@ -101,6 +126,12 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *api.Record
 	case v.acl.Seq == floor.hashedACL && floor.aclHash != "" && !sameHash(floor.aclHash, v.acl.Hash()):
 		return fmt.Errorf("%w: two ACLs of seq %d for record %x", CheckEquivocation, v.acl.Seq, v.id[:4])
 	}
+	return nil
+}
+
+// verifyHeader parses the header and checks it is the one asked for, not
+// below the floor, and not another header of a version already seen.
+func verifyHeader(v *version, view *api.Record, n uint64, floor *floor) error {
 	h, err := format.ParseHeader(view.Header)
 	if err != nil {
 		return fmt.Errorf("record header: %w", err)
@@ -114,15 +145,17 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *api.Record
 		return fmt.Errorf("%w: two headers for version %d of record %x", CheckEquivocation, h.Version, v.id[:4])
 	}
 	v.header = h
-	hdrACL, err := c.aclByHash(ctx, v, h.ACLHash, ownerCards)
-	if err != nil {
-		return err
-	}
-	// Write authority is judged by the ACL in force when the version was
-	// written, which is the one its header signs: a delegate may write from
-	// the ACL that gave it write on. That ACL may not be older than the one
-	// the previous version signed, or a revoked writer could sign against a
-	// stale ACL (docs/decisions.md, "Write authority").
+	return nil
+}
+
+// verifyAuthor checks the header's signer and its write authority. Write
+// authority is judged by the ACL in force when the version was written, which
+// is the one its header signs (hdrACL): a delegate may write from the ACL that
+// gave it write on. That ACL may not be older than the one the previous
+// version signed, or a revoked writer could sign against a stale ACL
+// (docs/decisions.md, "Write authority").
+func (c *Client) verifyAuthor(ctx context.Context, v *version, hdrACL *format.ACL, ownerCards []*KeyCard) error {
+	h := v.header
 	var prevACL *format.ACL
 	if h.Version > 1 {
 		prevACL = hdrACL
@@ -149,12 +182,13 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *api.Record
 		return err
 	}
 	v.author = author
-	if err := record.VerifyHeader(h, hdrACL, prevACL, record.Author{Card: author.c}); err != nil {
-		return err
-	}
-	if err := c.openGrants(ctx, v, view.Grants, hdrACL); err != nil {
-		return err
-	}
+	return record.VerifyHeader(h, hdrACL, prevACL, record.Author{Card: author.c})
+}
+
+// unlock opens the version with the key of its epoch from this account's
+// grants, or says why it holds none: a withheld grant or no share at all.
+func (c *Client) unlock(ctx context.Context, v *version, hdrACL *format.ACL) error {
+	h := v.header
 	key, ok := v.epochs[h.Epoch]
 	if !ok {
 		// Every reader of an ACL holds a grant of its epoch: a reader of the
@@ -169,6 +203,7 @@ func (c *Client) verifyVersion(ctx context.Context, v *version, view *api.Record
 		}
 		return fmt.Errorf("%w: epoch %d of record %x", ErrNotRecipient, h.Epoch, v.id[:4])
 	}
+	var err error
 	if v.unlocked, err = record.Unlock(h, key); err != nil {
 		return err
 	}
