@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"sync/atomic"
 	"testing"
@@ -28,10 +29,22 @@ type countingTransport struct {
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.requests.Add(1)
 	resp, err := http.DefaultTransport.RoundTrip(r)
-	if err == nil && resp.ContentLength > 0 {
-		c.bytes.Add(resp.ContentLength)
+	if err == nil {
+		resp.Body = &countingBody{ReadCloser: resp.Body, n: &c.bytes}
 	}
 	return resp, err
+}
+
+// countingBody counts the bytes read from a response body.
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
 }
 
 // BenchmarkList is a patient's list in a new run of the client (a fresh

@@ -30,6 +30,8 @@ const recordIndexFile = "records.sealed"
 type recordIndex struct {
 	Records map[string]*indexedRecord `json:"records"` // by record id, hex
 	Cards   map[string][]byte         `json:"cards"`   // key cards by fingerprint, hex
+
+	parsed map[string]*KeyCard // Cards, parsed and verified once per run
 }
 
 // indexedRecord is a verified record's listing: its RecordInfo and what it
@@ -141,16 +143,27 @@ func (idx *recordIndex) current(id string, h api.Head, chain *chainRecord) (*Rec
 		Owner: owner, StoredBytes: e.Stored, Epoch: e.Epoch, ACLSeq: e.ACLSeq}, true
 }
 
-// card returns an indexed key card by fingerprint.
+// card returns an indexed key card by fingerprint, parsed and verified once
+// per run.
 func (idx *recordIndex) card(fp string) (*KeyCard, bool) {
+	if k, ok := idx.parsed[fp]; ok {
+		return k, true
+	}
 	raw, ok := idx.Cards[fp]
 	if !ok {
 		return nil, false
 	}
 	k, err := ParseKeyCard(raw)
-	if got := k.Fingerprint(); err != nil || hex.EncodeToString(got[:]) != fp {
+	if err != nil {
 		return nil, false
 	}
+	if got := k.Fingerprint(); hex.EncodeToString(got[:]) != fp {
+		return nil, false
+	}
+	if idx.parsed == nil {
+		idx.parsed = map[string]*KeyCard{}
+	}
+	idx.parsed[fp] = k
 	return k, true
 }
 
