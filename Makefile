@@ -12,12 +12,16 @@ WASM_PKGS   := ./internal/format/... ./internal/cobble ./internal/grant ./intern
                ./sdk ./wasm ./wasm/internal/objects
 WASM_EXEC   := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 
-.PHONY: test test-wasm lint bench fuzz soak demo wasm portal wasm-figures
+.PHONY: deps test test-wasm lint bench fuzz soak demo wasm portal wasm-figures
 
 # The browser tests in ./wasm run headless Chromium and need chromium, brotli
-# and node (.ci/run installs them).
-test: test-wasm
+# and node; the storage tests need PostgreSQL and versitygw. deps installs
+# whatever of them is missing.
+test: deps test-wasm
 	$(GO) test -race -timeout 30m $(PKGS)
+
+deps:
+	bash .ci/deps
 
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -exec "$(WASM_EXEC)" $(WASM_PKGS)
