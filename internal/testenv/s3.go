@@ -27,13 +27,13 @@ const VersityVersion = "v1.8.0"
 // S3 is a versitygw server over a temporary directory (its posix backend),
 // on a loopback port, with one root user.
 type S3 struct {
-	Endpoint          string // http://127.0.0.1:PORT
-	Access, Secret    string
-	cmd               *exec.Cmd
-	buckets           atomic.Int64
-	dir               string
-	out               bytes.Buffer
-	exitDone          chan struct{}
+	Endpoint       string // http://127.0.0.1:PORT
+	Access, Secret string
+	cmd            *exec.Cmd
+	buckets        atomic.Int64
+	dir            string
+	out            bytes.Buffer
+	exitDone       chan struct{}
 }
 
 // versitygwPath finds the binary on PATH or in GOPATH/bin.

@@ -27,8 +27,6 @@ func (s *Store) AppendChain(ctx context.Context, entries ...store.ChainEntry) er
 	return nil
 }
 
-func checkChainEntries(entries []store.ChainEntry) error { return check.ChainEntries(entries) }
-
 func chainSize(entries []store.ChainEntry) int {
 	n := 0
 	for _, e := range entries {

@@ -2,9 +2,6 @@ package bolt
 
 import "github.com/blindvault/blindvault/server/store/internal/check"
 
-// maxValue bounds any one opaque field a caller passes (check.MaxValue).
-const maxValue = check.MaxValue
-
 func invalid(format string, args ...any) error { return check.Invalid(format, args...) }
 
 func checkValue(what string, v []byte, required bool) error { return check.Value(what, v, required) }
