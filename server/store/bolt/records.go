@@ -62,15 +62,8 @@ func checkVersion(tx *bbolt.Tx, v store.VersionWrite) (store.Head, error) {
 		return store.Head{}, err
 	}
 	h.Record = v.Record
-	switch {
-	case h.IsDeleted():
-		return store.Head{}, fmt.Errorf("record %s is deleted: %w", v.Record, store.ErrConflict)
-	case h.Owner != v.Owner:
-		return store.Head{}, fmt.Errorf("record %s has another owner: %w", v.Record, store.ErrConflict)
-	case h.HeaderHash != v.PrevHash:
-		return store.Head{}, fmt.Errorf("record %s head is version %d: %w", v.Record, h.Version, store.ErrConflict)
-	case v.Version != h.Version+1:
-		return store.Head{}, invalid("version %d after head %d", v.Version, h.Version)
+	if err := check.Successor(h, v); err != nil {
+		return store.Head{}, err
 	}
 	return h, nil
 }

@@ -157,3 +157,19 @@ func Append(entries []store.ChainEntry) error {
 	}
 	return err
 }
+
+// Successor checks that v may follow the record's current head h: the
+// compare-and-swap every backend makes, under its own lock.
+func Successor(h store.Head, v store.VersionWrite) error {
+	switch {
+	case h.IsDeleted():
+		return fmt.Errorf("record %s is deleted: %w", v.Record, store.ErrConflict)
+	case h.Owner != v.Owner:
+		return fmt.Errorf("record %s has another owner: %w", v.Record, store.ErrConflict)
+	case h.HeaderHash != v.PrevHash:
+		return fmt.Errorf("record %s head is version %d: %w", v.Record, h.Version, store.ErrConflict)
+	case v.Version != h.Version+1:
+		return Invalid("version %d after head %d", v.Version, h.Version)
+	}
+	return nil
+}
