@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,6 +42,59 @@ type PostgresOptions struct {
 // root, it runs the server as the postgres user, as PostgreSQL requires.
 func StartPostgres(t testing.TB, opts *PostgresOptions) *Postgres {
 	t.Helper()
+	p, err := startPostgres(opts)
+	if p != nil {
+		t.Cleanup(func() {
+			if err := p.stop(t.Failed()); err != nil {
+				t.Errorf("postgres: %v", err)
+			}
+		})
+	}
+	if err != nil {
+		unavailable(t, "postgres: %v", err)
+	}
+	return p
+}
+
+var shared struct {
+	sync.Mutex
+	pg  *Postgres
+	err error
+}
+
+// SharedPostgres returns the test binary's one fsync-less cluster, started on
+// first use; the package's TestMain must run Main, which stops it. Tests
+// that share it take a database each (NewDatabase).
+func SharedPostgres(t testing.TB) *Postgres {
+	t.Helper()
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.pg == nil && shared.err == nil {
+		shared.pg, shared.err = startPostgres(&PostgresOptions{NoFsync: true})
+	}
+	if shared.err != nil {
+		unavailable(t, "postgres: %v", shared.err)
+	}
+	return shared.pg
+}
+
+// Main runs the tests and then stops the shared cluster, if one started.
+func Main(m *testing.M) int {
+	code := m.Run()
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.pg != nil {
+		if err := shared.pg.stop(code != 0); err != nil {
+			fmt.Fprintf(os.Stderr, "postgres: %v\n", err)
+			code = 1
+		}
+	}
+	return code
+}
+
+// startPostgres starts a cluster; it returns the cluster even when it fails
+// to start, so that its directory is removed.
+func startPostgres(opts *PostgresOptions) (*Postgres, error) {
 	if opts == nil {
 		opts = &PostgresOptions{}
 	}
@@ -49,23 +103,19 @@ func StartPostgres(t testing.TB, opts *PostgresOptions) *Postgres {
 		bin = PostgresBin
 	}
 	if _, err := os.Stat(filepath.Join(bin, "initdb")); err != nil {
-		unavailable(t, "PostgreSQL is not installed: %v", err)
+		return nil, fmt.Errorf("not installed: %w", err)
 	}
 	// Not t.TempDir: its path is too long for a Unix socket and its mode
 	// keeps the postgres user out.
 	dir, err := os.MkdirTemp("", "bvpg")
 	if err != nil {
-		t.Fatalf("postgres: %v", err)
+		return nil, err
 	}
 	p := &Postgres{dir: dir, bin: bin}
-	t.Cleanup(func() { p.stop(t) })
 	if err := p.init(opts); err != nil {
-		unavailable(t, "postgres: %v", err)
+		return p, err
 	}
-	if err := p.start(); err != nil {
-		unavailable(t, "postgres: %v", err)
-	}
-	return p
+	return p, p.start()
 }
 
 // run runs a PostgreSQL program, as the postgres user when we are root.
@@ -139,18 +189,20 @@ func (p *Postgres) Restart(t testing.TB) {
 	}
 }
 
-func (p *Postgres) stop(t testing.TB) {
-	if _, err := os.Stat(filepath.Join(p.dataDir(), "postmaster.pid")); err == nil {
-		if err := p.run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", p.dataDir()); err != nil {
-			t.Errorf("postgres stop: %v", err)
-		}
+// stop stops the server and deletes the cluster; failed prints the end of
+// the server's log first.
+func (p *Postgres) stop(failed bool) error {
+	var err error
+	if _, serr := os.Stat(filepath.Join(p.dataDir(), "postmaster.pid")); serr == nil {
+		err = p.run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", p.dataDir())
 	}
-	if t.Failed() {
-		if log, err := os.ReadFile(filepath.Join(p.dir, "server.log")); err == nil && len(log) > 0 {
-			t.Logf("postgres server log (last 4 KiB):\n%s", log[max(0, len(log)-4096):])
+	if failed {
+		if log, rerr := os.ReadFile(filepath.Join(p.dir, "server.log")); rerr == nil && len(log) > 0 {
+			fmt.Fprintf(os.Stderr, "postgres server log (last 4 KiB):\n%s\n", log[max(0, len(log)-4096):])
 		}
 	}
 	os.RemoveAll(p.dir)
+	return err
 }
 
 // URL returns the connection URL of a database of the cluster.
@@ -170,6 +222,20 @@ func (p *Postgres) NewDatabase(t testing.TB) string {
 		t.Fatalf("create database: %v", err)
 	}
 	return p.URL(name)
+}
+
+// NewSchema creates an empty schema in the postgres database and returns a
+// URL whose connections use it (search_path): an empty store for a fraction
+// of what a new database costs.
+func (p *Postgres) NewSchema(t testing.TB) string {
+	t.Helper()
+	name := fmt.Sprintf("s%d", p.dbs.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := p.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	return p.URL("postgres") + "&search_path=" + name
 }
 
 // Exec runs SQL in the postgres database through psql.

@@ -37,7 +37,7 @@ func s3Blobs(t *testing.T, srv *testenv.S3) (*s3blob.Store, string) {
 }
 
 func TestStore_Conformance_S3(t *testing.T) {
-	pg := testenv.StartPostgres(t, &testenv.PostgresOptions{NoFsync: true})
+	pg := testenv.SharedPostgres(t)
 	srv := testenv.StartS3(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
 		b, _ := s3Blobs(t, srv)
@@ -60,7 +60,7 @@ func objects(t *testing.T, srv *testenv.S3, bucket string) []string {
 }
 
 func TestStore_S3_InterruptedUploadLeavesNothing(t *testing.T) {
-	pg := testenv.StartPostgres(t, &testenv.PostgresOptions{NoFsync: true})
+	pg := testenv.SharedPostgres(t)
 	srv := testenv.StartS3(t)
 	b, bucket := s3Blobs(t, srv)
 	s := openDB(t, pg, &postgres.Options{Blobs: b})
@@ -92,7 +92,7 @@ func TestStore_S3_InterruptedUploadLeavesNothing(t *testing.T) {
 }
 
 func TestStore_S3_SweepRemovesOrphans(t *testing.T) {
-	pg := testenv.StartPostgres(t, &testenv.PostgresOptions{NoFsync: true})
+	pg := testenv.SharedPostgres(t)
 	srv := testenv.StartS3(t)
 	b, bucket := s3Blobs(t, srv)
 	s := openDB(t, pg, &postgres.Options{Blobs: b, UploadLifetime: time.Minute})

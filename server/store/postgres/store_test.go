@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/blindvault/blindvault/internal/testenv"
@@ -13,7 +14,7 @@ import (
 // openDB opens a store on a new database of pg.
 func openDB(t *testing.T, pg *testenv.Postgres, opts *postgres.Options) *postgres.Store {
 	t.Helper()
-	s, err := postgres.Open(context.Background(), pg.NewDatabase(t), opts)
+	s, err := postgres.Open(context.Background(), pg.NewSchema(t), opts)
 	if err != nil {
 		t.Fatalf("Open() = %v", err)
 	}
@@ -21,6 +22,8 @@ func openDB(t *testing.T, pg *testenv.Postgres, opts *postgres.Options) *postgre
 }
 
 func TestStore_Conformance(t *testing.T) {
-	pg := testenv.StartPostgres(t, &testenv.PostgresOptions{NoFsync: true})
+	pg := testenv.SharedPostgres(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return openDB(t, pg, nil) })
 }
+
+func TestMain(m *testing.M) { os.Exit(testenv.Main(m)) }
