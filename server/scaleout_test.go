@@ -275,4 +275,3 @@ func scaleoutPut(w scaleoutWrite) (int, error) {
 	}
 	return resp.StatusCode, nil
 }
-
