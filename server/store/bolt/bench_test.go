@@ -11,7 +11,6 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,43 +20,12 @@ import (
 
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/bolt"
+	"github.com/blindvault/blindvault/server/store/internal/storebench"
 )
 
 // Run with: go test -run '^$' -bench . -benchtime 2000x ./server/store/bolt/
 // The raw commit rate is the baseline that group commit is measured against;
 // all of them fsync on the same disk (t.TempDir).
-
-// latencies collects one duration per operation and reports throughput and
-// percentiles.
-type latencies struct {
-	mu    sync.Mutex
-	d     []time.Duration
-	start time.Time
-}
-
-func newLatencies(n int) *latencies {
-	return &latencies{d: make([]time.Duration, 0, n), start: time.Now()}
-}
-
-func (l *latencies) add(d time.Duration) {
-	l.mu.Lock()
-	l.d = append(l.d, d)
-	l.mu.Unlock()
-}
-
-func (l *latencies) report(b *testing.B) {
-	elapsed := time.Since(l.start)
-	slices.Sort(l.d)
-	if len(l.d) == 0 {
-		return
-	}
-	pct := func(p float64) float64 {
-		return float64(l.d[min(len(l.d)-1, int(p*float64(len(l.d))))].Microseconds()) / 1000
-	}
-	b.ReportMetric(float64(len(l.d))/elapsed.Seconds(), "ops/s")
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
-}
 
 // BenchmarkRawCommit is plain bbolt: one Update, so one fsync, per 4 KiB put.
 func BenchmarkRawCommit(b *testing.B) {
@@ -68,7 +36,7 @@ func BenchmarkRawCommit(b *testing.B) {
 	defer db.Close()
 	value := make([]byte, 4096)
 	b.ResetTimer()
-	l := newLatencies(b.N)
+	l := storebench.NewLatencies(b.N)
 	for i := range b.N {
 		t := time.Now()
 		err := db.Update(func(tx *bbolt.Tx) error {
@@ -81,9 +49,9 @@ func BenchmarkRawCommit(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		l.add(time.Since(t))
+		l.Add(time.Since(t))
 	}
-	l.report(b)
+	l.Report(b)
 }
 
 // BenchmarkDiskPages measures what this disk charges for a commit's page
@@ -148,7 +116,7 @@ func BenchmarkPutVersionSmall(b *testing.B) {
 			var next atomic.Int64
 			b.ResetTimer()
 			before := s.CommitStats()
-			l := newLatencies(b.N)
+			l := storebench.NewLatencies(b.N)
 			var wg sync.WaitGroup
 			for range writers {
 				wg.Go(func() {
@@ -163,12 +131,12 @@ func BenchmarkPutVersionSmall(b *testing.B) {
 							b.Error(err)
 							return
 						}
-						l.add(time.Since(t))
+						l.Add(time.Since(t))
 					}
 				})
 			}
 			wg.Wait()
-			l.report(b)
+			l.Report(b)
 			st := s.CommitStats()
 			if c := st.Commits - before.Commits; c > 0 {
 				b.ReportMetric(float64(st.Writes-before.Writes)/float64(c), "writes/commit")

@@ -21,7 +21,7 @@ import (
 
 // s3Blobs returns a blob store on a new bucket of srv, with 5 MiB parts so
 // that the suite's larger bodies are multipart uploads.
-func s3Blobs(t *testing.T, srv *testenv.S3) (*s3blob.Store, string) {
+func s3Blobs(t testing.TB, srv *testenv.S3) (*s3blob.Store, string) {
 	t.Helper()
 	bucket := srv.NewBucket(t)
 	c, err := s3blob.ParseURL(srv.URL(bucket))
@@ -37,6 +37,7 @@ func s3Blobs(t *testing.T, srv *testenv.S3) (*s3blob.Store, string) {
 }
 
 func TestStore_Conformance_S3(t *testing.T) {
+	t.Parallel()
 	pg := testenv.SharedPostgres(t)
 	srv := testenv.StartS3(t)
 	storetest.Run(t, func(t *testing.T) store.Store {
@@ -60,6 +61,7 @@ func objects(t *testing.T, srv *testenv.S3, bucket string) []string {
 }
 
 func TestStore_S3_InterruptedUploadLeavesNothing(t *testing.T) {
+	t.Parallel()
 	pg := testenv.SharedPostgres(t)
 	srv := testenv.StartS3(t)
 	b, bucket := s3Blobs(t, srv)
@@ -92,6 +94,7 @@ func TestStore_S3_InterruptedUploadLeavesNothing(t *testing.T) {
 }
 
 func TestStore_S3_SweepRemovesOrphans(t *testing.T) {
+	t.Parallel()
 	pg := testenv.SharedPostgres(t)
 	srv := testenv.StartS3(t)
 	b, bucket := s3Blobs(t, srv)

@@ -22,6 +22,7 @@ func openDB(t *testing.T, pg *testenv.Postgres, opts *postgres.Options) *postgre
 }
 
 func TestStore_Conformance(t *testing.T) {
+	t.Parallel()
 	pg := testenv.SharedPostgres(t)
 	storetest.Run(t, func(t *testing.T) store.Store { return openDB(t, pg, nil) })
 }

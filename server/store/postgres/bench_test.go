@@ -1,0 +1,147 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/blindvault/blindvault/internal/testenv"
+	"github.com/blindvault/blindvault/server/store"
+	"github.com/blindvault/blindvault/server/store/internal/storebench"
+	"github.com/blindvault/blindvault/server/store/postgres"
+)
+
+// Run with: go test -run '^$' -bench . -benchtime 3000x ./server/store/postgres/
+// Each benchmark starts its own durable cluster (fsync on, synchronous
+// commit): a write is acknowledged once its commit is flushed, as with bbolt
+// (docs/benchmarks.md puts the two side by side).
+
+// BenchmarkPutVersionSmall writes new records with 4 KiB bodies from
+// concurrent writers, each write logging one entry as the server's do.
+// stores=2 splits the writers over two Stores (two connection pools) on one
+// database, as two servers would.
+func BenchmarkPutVersionSmall(b *testing.B) {
+	pg := testenv.StartPostgres(b, nil)
+	for _, stores := range []int{1, 2} {
+		for _, writers := range []int{1, 8, 64} {
+			if stores == 2 && writers == 1 {
+				continue
+			}
+			b.Run(fmt.Sprintf("stores=%d/writers=%d", stores, writers), func(b *testing.B) {
+				url := pg.NewDatabase(b)
+				var ss []*postgres.Store
+				for range stores {
+					ss = append(ss, benchOpen(b, url, nil))
+				}
+				owner := benchAccount(b, ss[0])
+				body := make([]byte, 4096)
+				rand.Read(body)
+				header := make([]byte, 600)
+				var next atomic.Int64
+				b.ResetTimer()
+				l := storebench.NewLatencies(b.N)
+				var wg sync.WaitGroup
+				for w := range writers {
+					s := ss[w%stores]
+					wg.Go(func() {
+						for {
+							i := next.Add(1)
+							if i > int64(b.N) {
+								return
+							}
+							v := benchWrite(owner, i, header, int64(len(body)))
+							ctx := store.WithLog(context.Background(), &store.LogBatch{Entries: [][]byte{header[:200]}})
+							t := time.Now()
+							if err := s.PutVersion(ctx, v, bytes.NewReader(body)); err != nil {
+								b.Error(err)
+								return
+							}
+							l.Add(time.Since(t))
+						}
+					})
+				}
+				wg.Wait()
+				l.Report(b)
+			})
+		}
+	}
+}
+
+// BenchmarkBody writes and reads one 64 MiB body per operation, kept in the
+// database (bytea chunks) or in versitygw (S3, 8 MiB parts).
+func BenchmarkBody(b *testing.B) {
+	const size = 64 << 20
+	body := make([]byte, size)
+	rand.Read(body)
+	pg := testenv.StartPostgres(b, nil)
+	for _, where := range []string{"postgres", "s3"} {
+		b.Run(where, func(b *testing.B) {
+			var opts *postgres.Options
+			if where == "s3" {
+				blobs, _ := s3Blobs(b, testenv.StartS3(b))
+				opts = &postgres.Options{Blobs: blobs}
+			}
+			s := benchOpen(b, pg.NewDatabase(b), opts)
+			owner := benchAccount(b, s)
+			header := make([]byte, 600)
+			var n int64
+			b.Run("write", func(b *testing.B) {
+				b.SetBytes(size)
+				for range b.N {
+					n++
+					if err := s.PutVersion(context.Background(), benchWrite(owner, 1e9+n, header, size), bytes.NewReader(body)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			w := benchWrite(owner, 2e9, header, size)
+			if err := s.PutVersion(context.Background(), w, bytes.NewReader(body)); err != nil {
+				b.Fatal(err)
+			}
+			b.Run("read", func(b *testing.B) {
+				b.SetBytes(size)
+				for range b.N {
+					r, err := s.OpenBody(context.Background(), w.Record, 1, 0, size)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if n, err := io.Copy(io.Discard, r); err != nil || n != size {
+						b.Fatalf("read %d, %v", n, err)
+					}
+					r.Close()
+				}
+			})
+		})
+	}
+}
+
+func benchOpen(b *testing.B, url string, opts *postgres.Options) *postgres.Store {
+	b.Helper()
+	s, err := postgres.Open(context.Background(), url, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func benchAccount(b *testing.B, s store.Store) store.AccountID {
+	b.Helper()
+	return newAccount(b, s).ID
+}
+
+func benchWrite(owner store.AccountID, i int64, header []byte, size int64) store.VersionWrite {
+	rec := store.RecordID(sha256.Sum256(binary.BigEndian.AppendUint64(nil, uint64(i))))
+	return store.VersionWrite{
+		Record: rec, Owner: owner, Author: owner, Version: 1, HeaderHash: store.Hash(rec),
+		Header: header, Leaves: make([]byte, 32), BodySize: size, Created: time.Now(),
+	}
+}
