@@ -14,7 +14,7 @@ func (s *Store) CreateAccount(ctx context.Context, a store.NewAccount) error {
 	if err := check.NewAccount(a); err != nil {
 		return fmt.Errorf("create account: %w", err)
 	}
-	return s.write(ctx, "create account", func(tx pgx.Tx) error {
+	return s.write(ctx, "create account", func(ctx context.Context, tx pgx.Tx) error {
 		role := a.Role
 		if a.Invite != nil {
 			// Locks the invite: of two registrations with one code, one
@@ -81,7 +81,7 @@ func (s *Store) SetAccountStatus(ctx context.Context, id store.AccountID, st sto
 	if !st.Valid() {
 		return check.Invalid("set account status: status %q", st)
 	}
-	return s.write(ctx, "set account status", func(tx pgx.Tx) error {
+	return s.write(ctx, "set account status", func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE accounts SET status = $2 WHERE id = $1`, id[:], string(st))
 		if err != nil {
 			return err
@@ -100,7 +100,7 @@ func (s *Store) UpdateKeyCard(ctx context.Context, id store.AccountID, card stor
 	if err := check.Value("key card", card.Signed, true); err != nil {
 		return fmt.Errorf("update key card: %w", err)
 	}
-	return s.write(ctx, "update key card", func(tx pgx.Tx) error {
+	return s.write(ctx, "update key card", func(ctx context.Context, tx pgx.Tx) error {
 		var cur int64
 		err := tx.QueryRow(ctx, `SELECT card_seq FROM accounts WHERE id = $1 FOR UPDATE`, id[:]).Scan(&cur)
 		if err != nil {
@@ -157,7 +157,7 @@ func (s *Store) Backup(ctx context.Context, id store.AccountID) ([]byte, error) 
 
 func (s *Store) UpdateLockout(ctx context.Context, id store.AccountID, fn func(store.Lockout) (store.Lockout, error)) (store.Lockout, error) {
 	var out store.Lockout
-	err := s.write(ctx, "update lockout", func(tx pgx.Tx) error {
+	err := s.write(ctx, "update lockout", func(ctx context.Context, tx pgx.Tx) error {
 		var failures, until int64
 		err := tx.QueryRow(ctx, `SELECT lockout_failures, lockout_until FROM accounts WHERE id = $1 FOR UPDATE`, id[:]).Scan(&failures, &until)
 		if err != nil {

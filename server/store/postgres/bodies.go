@@ -114,7 +114,7 @@ func (l *limitReader) Read(p []byte) (int, error) {
 // stage records the upload, then writes the body.
 func (s *Store) stage(ctx context.Context, up *upload, r *limitReader) error {
 	expires := time.Now().Add(s.opts.UploadLifetime)
-	err := s.unlogged(ctx, "stage body", func(tx pgx.Tx) error {
+	err := s.unlogged(ctx, "stage body", func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO uploads (body, expires) VALUES ($1, $2)`, up.id, ts(expires))
 		return err
 	})
@@ -126,7 +126,7 @@ func (s *Store) stage(ctx context.Context, up *upload, r *limitReader) error {
 		up.blob = true
 		_, err = s.blobs.Put(ctx, blobKey(up.id), r)
 	} else {
-		err = s.unlogged(ctx, "stage body", func(tx pgx.Tx) error { return s.writeChunks(ctx, tx, up.id, r) })
+		err = s.unlogged(ctx, "stage body", func(ctx context.Context, tx pgx.Tx) error { return s.writeChunks(ctx, tx, up.id, r) })
 	}
 	if err != nil {
 		return fmt.Errorf("stage body: %w", err)
@@ -185,7 +185,7 @@ func (s *Store) discard(ctx context.Context, up *upload) {
 			return
 		}
 	}
-	s.unlogged(ctx, "discard body", func(tx pgx.Tx) error {
+	s.unlogged(ctx, "discard body", func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM body_chunks WHERE body = $1`, up.id); err != nil {
 			return err
 		}

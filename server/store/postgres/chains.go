@@ -14,7 +14,7 @@ func (s *Store) AppendChain(ctx context.Context, entries ...store.ChainEntry) er
 	if err := check.Append(entries); err != nil {
 		return fmt.Errorf("append chain: %w", err)
 	}
-	return s.write(ctx, "append chain", func(tx pgx.Tx) error { return appendChain(ctx, tx, entries) })
+	return s.write(ctx, "append chain", func(ctx context.Context, tx pgx.Tx) error { return appendChain(ctx, tx, entries) })
 }
 
 // appendChain appends entries, each extending its account's chain by one,
@@ -23,17 +23,19 @@ func (s *Store) AppendChain(ctx context.Context, entries ...store.ChainEntry) er
 // got there first makes it match nothing.
 func appendChain(ctx context.Context, tx pgx.Tx, entries []store.ChainEntry) error {
 	for _, e := range entries {
-		var cur int64
-		err := tx.QueryRow(ctx, `UPDATE accounts SET chain_seq = chain_seq + 1 WHERE id = $1 RETURNING chain_seq - 1`, e.Account[:]).Scan(&cur)
+		tag, err := tx.Exec(ctx, `WITH a AS (UPDATE accounts SET chain_seq = $2 WHERE id = $1 AND chain_seq = $2 - 1 RETURNING id)
+			INSERT INTO chains (account, seq, entry) SELECT id, $2, $3 FROM a`, e.Account[:], int64(e.Seq), e.Entry)
 		if err != nil {
-			return fmt.Errorf("chain: account %s: %w", e.Account, mapErr(err))
-		}
-		if e.Seq != uint64(cur)+1 {
-			return fmt.Errorf("chain of %s at seq %d, entry has %d: %w", e.Account, cur, e.Seq, store.ErrConflict)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO chains (account, seq, entry) VALUES ($1, $2, $3)`, e.Account[:], int64(e.Seq), e.Entry); err != nil {
 			return err
 		}
+		if tag.RowsAffected() == 1 {
+			continue
+		}
+		var cur int64
+		if err := tx.QueryRow(ctx, `SELECT chain_seq FROM accounts WHERE id = $1`, e.Account[:]).Scan(&cur); err != nil {
+			return fmt.Errorf("chain: account %s: %w", e.Account, mapErr(err))
+		}
+		return fmt.Errorf("chain of %s at seq %d, entry has %d: %w", e.Account, cur, e.Seq, store.ErrConflict)
 	}
 	return nil
 }

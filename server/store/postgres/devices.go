@@ -16,7 +16,7 @@ func (s *Store) AddDevice(ctx context.Context, id store.AccountID, d store.Devic
 	if err := errors.Join(check.ID("device id", d.ID.IsZero()), check.Value("device cert", d.Cert, true)); err != nil {
 		return fmt.Errorf("add device: %w", err)
 	}
-	return s.write(ctx, "add device", func(tx pgx.Tx) error {
+	return s.write(ctx, "add device", func(ctx context.Context, tx pgx.Tx) error {
 		if err := accountExists(ctx, tx, id); err != nil {
 			return err
 		}
@@ -66,7 +66,7 @@ func (s *Store) RevokeDevice(ctx context.Context, id store.AccountID, dev store.
 	if err := check.Value("revocation", revocation, true); err != nil {
 		return fmt.Errorf("revoke device: %w", err)
 	}
-	return s.write(ctx, "revoke device", func(tx pgx.Tx) error {
+	return s.write(ctx, "revoke device", func(ctx context.Context, tx pgx.Tx) error {
 		d, err := scanDevice(tx.QueryRow(ctx, `SELECT `+deviceColumns+` WHERE account = $1 AND id = $2 FOR UPDATE`, id[:], dev[:]))
 		if err != nil {
 			return fmt.Errorf("device %s: %w", dev, err)

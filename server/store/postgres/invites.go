@@ -15,7 +15,7 @@ func (s *Store) PutInvite(ctx context.Context, inv store.Invite) error {
 	if !inv.Role.Valid() {
 		return check.Invalid("put invite: role %q", inv.Role)
 	}
-	return s.write(ctx, "put invite", func(tx pgx.Tx) error {
+	return s.write(ctx, "put invite", func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `INSERT INTO invites (code_hash, role, created, expires) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
 			inv.CodeHash[:], string(inv.Role), ts(inv.Created), ts(inv.Expires))
 		if err == nil && tag.RowsAffected() == 0 {
@@ -27,7 +27,7 @@ func (s *Store) PutInvite(ctx context.Context, inv store.Invite) error {
 
 func (s *Store) ConsumeInvite(ctx context.Context, codeHash store.Hash, now time.Time) (store.Invite, error) {
 	inv := store.Invite{CodeHash: codeHash}
-	err := s.write(ctx, "consume invite", func(tx pgx.Tx) error {
+	err := s.write(ctx, "consume invite", func(ctx context.Context, tx pgx.Tx) error {
 		// The delete locks the row: of concurrent consumers, the others
 		// wait and then find nothing. An expired invite is left for Sweep.
 		var role string

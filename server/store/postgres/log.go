@@ -17,15 +17,17 @@ import (
 // order, and a write and its entries commit together or not at all.
 
 // appendLog appends entries and their tree hashes in tx and returns the
-// index of the first. It holds log_head's lock until tx ends.
+// index of the first. Its update of log_head takes the row's lock, held
+// until tx ends: appends of all processes are one sequence.
 func appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int64, error) {
 	var first int64
-	if err := tx.QueryRow(ctx, `SELECT size FROM log_head FOR UPDATE`).Scan(&first); err != nil {
+	err := tx.QueryRow(ctx, `UPDATE log_head SET size = size + $1 RETURNING size - $1`, int64(len(entries))).Scan(&first)
+	if err != nil {
 		return 0, fmt.Errorf("log head: %w", err)
 	}
 	hr := &txHashes{ctx: ctx, q: tx, fresh: map[int64]tlog.Hash{}}
 	var idx, hidx []int64
-	var data, hashes [][]byte
+	var hashes [][]byte
 	for i, e := range entries {
 		n := first + int64(i)
 		hs, err := tlog.StoredHashes(n, e, hr)
@@ -38,15 +40,11 @@ func appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int64, error) 
 			hidx = append(hidx, base+int64(j))
 			hashes = append(hashes, h[:])
 		}
-		idx, data = append(idx, n), append(data, e)
+		idx = append(idx, n)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, idx, data); err != nil {
-		return 0, err
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($1::bigint[], $2::bytea[])`, hidx, hashes); err != nil {
-		return 0, err
-	}
-	if _, err := tx.Exec(ctx, `UPDATE log_head SET size = $1`, first+int64(len(entries))); err != nil {
+	_, err = tx.Exec(ctx, `WITH e AS (INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[]))
+		INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($3::bigint[], $4::bytea[])`, idx, entries, hidx, hashes)
+	if err != nil {
 		return 0, err
 	}
 	return first, nil
@@ -100,7 +98,7 @@ func (h *txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 // AppendLog implements store.Log.
 func (s *Store) AppendLog(ctx context.Context, entries ...[]byte) (int64, error) {
 	b := &store.LogBatch{Entries: entries}
-	err := s.writeLog(ctx, "append log", b, func(pgx.Tx) error { return nil })
+	err := s.writeLog(ctx, "append log", b, func(context.Context, pgx.Tx) error { return nil })
 	return b.First, err
 }
 

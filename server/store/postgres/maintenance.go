@@ -14,7 +14,7 @@ import (
 
 func (s *Store) Sweep(ctx context.Context, now time.Time) (store.SweepStats, error) {
 	var st store.SweepStats
-	err := s.unlogged(ctx, "sweep", func(tx pgx.Tx) error {
+	err := s.unlogged(ctx, "sweep", func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE idle <= $1 OR absolute <= $1`, ts(now))
 		if err != nil {
 			return err
@@ -30,7 +30,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (store.SweepStats, err
 	// An abandoned upload's row goes first: the version that would link it
 	// then finds it gone, and its body is an orphan deleted below.
 	var blobs []string
-	err = s.unlogged(ctx, "sweep uploads", func(tx pgx.Tx) error {
+	err = s.unlogged(ctx, "sweep uploads", func(ctx context.Context, tx pgx.Tx) error {
 		rows, _ := tx.Query(ctx, `DELETE FROM uploads WHERE expires <= $1 RETURNING body`, ts(now))
 		ids, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
 		if err != nil {

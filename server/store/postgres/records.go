@@ -19,10 +19,7 @@ func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Re
 	// Fail before a long upload if the write is already stale; the check
 	// that counts is repeated, under a row lock, in the transaction that
 	// links the body.
-	err := s.read(ctx, "put version", func(tx pgx.Tx) error {
-		_, err := checkVersion(ctx, tx, v, false)
-		return err
-	})
+	_, err := get(ctx, s, "put version", func(q querier) (store.Head, error) { return checkVersion(ctx, q, v, false) })
 	if err != nil {
 		return err
 	}
@@ -30,7 +27,7 @@ func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Re
 	if err != nil {
 		return fmt.Errorf("put version: %w", err)
 	}
-	err = s.write(ctx, "put version", func(tx pgx.Tx) error { return s.putVersion(ctx, tx, v, up) })
+	err = s.write(ctx, "put version", func(ctx context.Context, tx pgx.Tx) error { return s.putVersion(ctx, tx, v, up) })
 	if err != nil {
 		s.discard(ctx, up)
 		return err
@@ -76,20 +73,32 @@ func checkVersion(ctx context.Context, q querier, v store.VersionWrite, lock boo
 }
 
 func (s *Store) putVersion(ctx context.Context, tx pgx.Tx, v store.VersionWrite, up *upload) error {
-	h, err := checkVersion(ctx, tx, v, true)
-	if err != nil {
-		return err
-	}
-	if h.Version == 0 {
-		// A concurrent creator of the same record inserted first (and
-		// this insert waited for it to commit): a conflict.
-		tag, err := tx.Exec(ctx, `INSERT INTO heads (record, owner, version, header_hash, created, updated) VALUES ($1, $2, 0, $3, $4, $4)
-			ON CONFLICT DO NOTHING`, v.Record[:], v.Owner[:], make([]byte, 32), ts(v.Created))
+	var h store.Head
+	if v.Version == 1 {
+		// A new record: the insert is the compare-and-swap. It waits for a
+		// concurrent creator of the same record, then finds its row: a
+		// conflict, as is any record with this id, deleted or not. The
+		// foreign key makes an unknown owner ErrNotFound.
+		var aclSeq int64
+		if v.Sharing.ACL != nil {
+			if v.Sharing.ACL.Seq != 1 {
+				return fmt.Errorf("acl seq %d of a new record: %w", v.Sharing.ACL.Seq, store.ErrConflict)
+			}
+			aclSeq = 1
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO heads (record, owner, version, header_hash, acl_seq, created, updated) VALUES ($1, $2, 1, $3, $4, $5, $5)
+			ON CONFLICT DO NOTHING`, v.Record[:], v.Owner[:], v.HeaderHash[:], aclSeq, ts(v.Created))
 		if err != nil {
-			return err
+			return fmt.Errorf("owner: %w", mapErr(err))
 		}
 		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("record %s created meanwhile: %w", v.Record, store.ErrConflict)
+			return fmt.Errorf("record %s exists: %w", v.Record, store.ErrConflict)
+		}
+		h = store.Head{Record: v.Record, Owner: v.Owner, Created: v.Created}
+	} else {
+		var err error
+		if h, err = checkVersion(ctx, tx, v, true); err != nil {
+			return err
 		}
 	}
 	if err := s.linkBody(ctx, tx, up); err != nil {
@@ -105,8 +114,10 @@ func (s *Store) putVersion(ctx context.Context, tx pgx.Tx, v store.VersionWrite,
 	if err := applySharing(ctx, tx, &h, v.Sharing, v.Created); err != nil {
 		return err
 	}
-	if err := updateHead(ctx, tx, h); err != nil {
-		return err
+	if v.Version > 1 { // a new record's row is already as it should be
+		if err := updateHead(ctx, tx, h); err != nil {
+			return err
+		}
 	}
 	return appendChain(ctx, tx, v.Chain)
 }
@@ -201,7 +212,7 @@ func (s *Store) DeleteRecord(ctx context.Context, d store.Deletion) error {
 		return fmt.Errorf("delete record: %w", err)
 	}
 	var blobs []string
-	err := s.write(ctx, "delete record", func(tx pgx.Tx) error {
+	err := s.write(ctx, "delete record", func(ctx context.Context, tx pgx.Tx) error {
 		h, err := ownedHead(ctx, tx, d.Record, d.Owner)
 		if err != nil {
 			return err

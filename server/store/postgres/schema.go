@@ -61,7 +61,7 @@ var migrations = []string{
 	);
 	CREATE TABLE heads (
 		record      bytea PRIMARY KEY,
-		owner       bytea NOT NULL,
+		owner       bytea NOT NULL REFERENCES accounts,
 		version     bigint NOT NULL,
 		header_hash bytea NOT NULL,
 		acl_seq     bigint NOT NULL DEFAULT 0,
@@ -107,7 +107,7 @@ var migrations = []string{
 		record    bytea NOT NULL,
 		epoch     bigint NOT NULL,
 		recipient bytea NOT NULL,
-		account   bytea NOT NULL,
+		account   bytea NOT NULL REFERENCES accounts,
 		signed    bytea NOT NULL,
 		created   bigint NOT NULL,
 		revoked   bigint NOT NULL DEFAULT 0,

@@ -27,7 +27,7 @@ func (s *Store) PutSecret(ctx context.Context, name string, value []byte) error 
 	if err := check.Value("secret", value, true); err != nil {
 		return fmt.Errorf("put secret: %w", err)
 	}
-	return s.write(ctx, fmt.Sprintf("put secret %q", name), func(tx pgx.Tx) error {
+	return s.write(ctx, fmt.Sprintf("put secret %q", name), func(ctx context.Context, tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, []byte(name), value)
 		return err
 	})

@@ -16,7 +16,7 @@ func (s *Store) PutSession(ctx context.Context, x store.Session) error {
 	if err := errors.Join(check.ID("account", x.Account.IsZero()), check.ID("device", x.Device.IsZero())); err != nil {
 		return fmt.Errorf("put session: %w", err)
 	}
-	return s.write(ctx, "put session", func(tx pgx.Tx) error {
+	return s.write(ctx, "put session", func(ctx context.Context, tx pgx.Tx) error {
 		// FOR SHARE holds the account and device rows until commit: a
 		// suspension or revocation (which lock them for update and delete
 		// the sessions) is ordered wholly before or after this session.
@@ -65,7 +65,7 @@ func (s *Store) Session(ctx context.Context, tokenHash store.Hash) (store.Sessio
 }
 
 func (s *Store) TouchSession(ctx context.Context, tokenHash store.Hash, idleExpiry time.Time) error {
-	return s.write(ctx, "touch session", func(tx pgx.Tx) error {
+	return s.write(ctx, "touch session", func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE sessions SET idle = least($2, absolute) WHERE token_hash = $1`, tokenHash[:], ts(idleExpiry))
 		if err == nil && tag.RowsAffected() == 0 {
 			err = store.ErrNotFound
@@ -75,7 +75,7 @@ func (s *Store) TouchSession(ctx context.Context, tokenHash store.Hash, idleExpi
 }
 
 func (s *Store) DeleteSession(ctx context.Context, tokenHash store.Hash) error {
-	return s.write(ctx, "delete session", func(tx pgx.Tx) error {
+	return s.write(ctx, "delete session", func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash[:])
 		if err == nil && tag.RowsAffected() == 0 {
 			err = store.ErrNotFound

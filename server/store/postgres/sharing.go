@@ -16,7 +16,7 @@ func (s *Store) UpdateSharing(ctx context.Context, sw store.SharingWrite) error 
 	if err := check.SharingWrite(sw); err != nil {
 		return fmt.Errorf("update sharing: %w", err)
 	}
-	return s.write(ctx, "update sharing", func(tx pgx.Tx) error {
+	return s.write(ctx, "update sharing", func(ctx context.Context, tx pgx.Tx) error {
 		h, err := ownedHead(ctx, tx, sw.Record, sw.Owner)
 		if err != nil {
 			return err
@@ -31,17 +31,13 @@ func (s *Store) UpdateSharing(ctx context.Context, sw store.SharingWrite) error 
 	})
 }
 
-// applySharing checks a sharing change against the locked head h, then
+// applySharing checks a sharing change against the locked head h (the
+// foreign key of grants checks their accounts), then
 // revokes, stores the ACL and stores the grants, each replacing any grant
 // of the same epoch and recipient.
 func applySharing(ctx context.Context, tx pgx.Tx, h *store.Head, sh store.Sharing, at time.Time) error {
 	if sh.ACL != nil && sh.ACL.Seq != h.ACLSeq+1 {
 		return fmt.Errorf("acl seq %d, current %d: %w", sh.ACL.Seq, h.ACLSeq, store.ErrConflict)
-	}
-	for _, g := range sh.Grants {
-		if err := accountExists(ctx, tx, g.Account); err != nil {
-			return fmt.Errorf("grant: %w", err)
-		}
 	}
 	if len(sh.Revoke) > 0 {
 		keys := make([][]byte, len(sh.Revoke))
@@ -65,7 +61,7 @@ func applySharing(ctx context.Context, tx pgx.Tx, h *store.Head, sh store.Sharin
 			ON CONFLICT (record, epoch, recipient) DO UPDATE SET account = excluded.account, signed = excluded.signed,
 			created = excluded.created, revoked = 0`,
 			h.Record[:], int64(g.Epoch), g.Recipient[:], g.Account[:], g.Signed, ts(g.Created)); err != nil {
-			return err
+			return fmt.Errorf("grant: %w", mapErr(err)) // the foreign key: an unknown account
 		}
 	}
 	return nil

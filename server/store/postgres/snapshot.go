@@ -153,7 +153,7 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 	if err := sr.magic(); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	err = s.unlogged(ctx, "restore", func(tx pgx.Tx) error {
+	err = s.unlogged(ctx, "restore", func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `TRUNCATE `+joinTables()); err != nil {
 			return err
 		}

@@ -38,6 +38,9 @@ type Options struct {
 	UploadLifetime time.Duration
 	// MaxConns bounds the connection pool. Default 32.
 	MaxConns int32
+	// Committers is how many group commits may run at once, each on a
+	// connection of its own. Default 4.
+	Committers int
 }
 
 func (o *Options) withDefaults() Options {
@@ -60,6 +63,9 @@ func (o *Options) withDefaults() Options {
 	if r.MaxConns <= 0 {
 		r.MaxConns = 32
 	}
+	if r.Committers <= 0 {
+		r.Committers = 4
+	}
 	return r
 }
 
@@ -69,6 +75,7 @@ type Store struct {
 	pool   *pgxpool.Pool
 	opts   Options
 	blobs  blob.Store // where bodies outside the database go; nil if none
+	c      *committer
 	closed atomic.Bool
 	// mu is held shared by every call in flight and exclusively by Close,
 	// which so waits for them.
@@ -99,7 +106,20 @@ func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open: schema: %w", err)
 	}
-	return &Store{pool: pool, opts: o, blobs: o.Blobs}, nil
+	s := &Store{pool: pool, opts: o, blobs: o.Blobs}
+	s.c = newCommitter(s, o.Committers)
+	return s, nil
+}
+
+// CommitStats reports, since Open, how many transactions the group commits
+// ran (Commits), how many writes they carried (Writes) and how long they
+// took (Busy, summed over the committers). PageWrites is not counted.
+func (s *Store) CommitStats() store.CommitStats {
+	return store.CommitStats{
+		Commits: s.c.commits.Load(),
+		Writes:  s.c.writes.Load(),
+		Busy:    time.Duration(s.c.busy.Load()),
+	}
 }
 
 // Close waits for calls in flight and closes the connections. Open body
@@ -109,6 +129,7 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.mu.Lock()
+	s.c.close()
 	s.pool.Close()
 	s.mu.Unlock()
 	return nil
@@ -141,41 +162,59 @@ const maxAttempts = 8
 // write runs fn in a read-committed transaction and commits it, with the
 // log entries ctx carries (store.WithLog) appended last, so that the change
 // and its entries commit together. Compare-and-swap happens in fn, under
-// row locks. A deadlock or serialization failure runs fn again.
-func (s *Store) write(ctx context.Context, what string, fn func(tx pgx.Tx) error) error {
+// row locks. fn runs in the next group commit (commit.go), under a context
+// of its own: it must use that one, not the caller's.
+func (s *Store) write(ctx context.Context, what string, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	return s.writeLog(ctx, what, store.LogBatchFrom(ctx), fn)
 }
 
-// unlogged runs fn like write, with no log entries whatever ctx carries.
-func (s *Store) unlogged(ctx context.Context, what string, fn func(tx pgx.Tx) error) error {
-	return s.writeLog(ctx, what, nil, fn)
-}
-
-func (s *Store) writeLog(ctx context.Context, what string, b *store.LogBatch, fn func(tx pgx.Tx) error) error {
+// writeLog is write with the log entries of b.
+func (s *Store) writeLog(ctx context.Context, what string, b *store.LogBatch, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	leave, err := s.enter(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer leave()
-	for attempt := 1; ; attempt++ {
-		err = s.tryWrite(ctx, b, fn)
-		if err == nil || !retryable(err) || attempt == maxAttempts {
-			break
-		}
-	}
-	if err != nil {
+	if err := s.c.do(ctx, b, fn); err != nil {
 		return fmt.Errorf("%s: %w", what, mapErr(err))
 	}
 	return nil
 }
 
-func (s *Store) tryWrite(ctx context.Context, b *store.LogBatch, fn func(tx pgx.Tx) error) error {
+// unlogged runs fn in a transaction of its own, not in a group commit, with
+// no log entries whatever ctx carries: for work that is not a change a
+// client sees (staging a body, sweeping), or that is long.
+func (s *Store) unlogged(ctx context.Context, what string, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	leave, err := s.enter(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer leave()
+	if err := s.direct(ctx, nil, fn); err != nil {
+		return fmt.Errorf("%s: %w", what, mapErr(err))
+	}
+	return nil
+}
+
+// direct runs fn and appends b's entries in one transaction of its own,
+// again after a deadlock or serialization failure.
+func (s *Store) direct(ctx context.Context, b *store.LogBatch, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = s.tryWrite(ctx, b, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			return err
+		}
+	}
+}
+
+func (s *Store) tryWrite(ctx context.Context, b *store.LogBatch, fn func(ctx context.Context, tx pgx.Tx) error) error {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(tx); err != nil {
+	if err := fn(ctx, tx); err != nil {
 		return err
 	}
 	if b != nil && len(b.Entries) > 0 {
@@ -223,8 +262,8 @@ func retryable(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
-// mapErr turns "no rows" into store.ErrNotFound and a unique violation into
-// store.ErrExists. Other errors (a lost
+// mapErr turns "no rows" and a foreign-key violation into store.ErrNotFound
+// and a unique violation into store.ErrExists. Other errors (a lost
 // connection, a server restarting) pass through wrapped: the write did not
 // happen, or, if the connection broke during COMMIT, may have; the caller
 // retries either way and a compare-and-swap write then tells which.
@@ -235,6 +274,8 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w", store.ErrNotFound)
 	case errors.As(err, &pe) && pe.Code == "23505":
 		return fmt.Errorf("%s: %w", pe.ConstraintName, store.ErrExists)
+	case errors.As(err, &pe) && pe.Code == "23503": // a foreign key: an unknown account
+		return fmt.Errorf("%s: %w", pe.ConstraintName, store.ErrNotFound)
 	}
 	return err
 }
