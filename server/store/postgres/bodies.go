@@ -155,15 +155,12 @@ func (s *Store) writeChunks(ctx context.Context, tx pgx.Tx, id []byte, r io.Read
 	}
 }
 
-// linkBody, in the version's transaction, writes an inline body or claims a
-// staged one: its uploads row must still be there (Sweep may have given up
-// on a slow upload).
+// linkBody, in the version's transaction, claims a staged body: its uploads
+// row must still be there (Sweep may have given up on a slow upload). An
+// inline body is written with the version's row instead.
 func (s *Store) linkBody(ctx context.Context, tx pgx.Tx, up *upload) error {
 	if !up.staged {
-		if len(up.inline) == 0 {
-			return nil
-		}
-		return s.writeChunks(ctx, tx, up.id, bytes.NewReader(up.inline))
+		return nil
 	}
 	tag, err := tx.Exec(ctx, `DELETE FROM uploads WHERE body = $1`, up.id)
 	if err == nil && tag.RowsAffected() == 0 {

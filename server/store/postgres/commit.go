@@ -136,11 +136,18 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 	defer tx.Rollback(ctx)
 	var entries [][]byte
 	var logged []*request
+	// A lone write needs no savepoint: if it fails, nothing commits.
+	alone := len(batch) == 1
 	for _, r := range batch {
-		if _, err := tx.Exec(ctx, `SAVEPOINT w`); err != nil {
-			return err
+		if !alone {
+			if _, err := tx.Exec(ctx, `SAVEPOINT w`); err != nil {
+				return err
+			}
 		}
 		if r.err = r.fn(ctx, tx); r.err != nil {
+			if alone {
+				return nil
+			}
 			if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
 				return errors.Join(r.err, err)
 			}

@@ -17,11 +17,13 @@ func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Re
 		return fmt.Errorf("put version: %w", err)
 	}
 	// Fail before a long upload if the write is already stale; the check
-	// that counts is repeated, under a row lock, in the transaction that
-	// links the body.
-	_, err := get(ctx, s, "put version", func(q querier) (store.Head, error) { return checkVersion(ctx, q, v, false) })
-	if err != nil {
-		return err
+	// that counts is made, under a row lock, in the transaction that links
+	// the body. A small body is no long upload.
+	if v.BodySize < 0 || v.BodySize > s.opts.InlineMax {
+		_, err := get(ctx, s, "put version", func(q querier) (store.Head, error) { return checkVersion(ctx, q, v, false) })
+		if err != nil {
+			return err
+		}
 	}
 	up, err := s.receive(ctx, body, v.BodySize)
 	if err != nil {
@@ -104,10 +106,17 @@ func (s *Store) putVersion(ctx context.Context, tx pgx.Tx, v store.VersionWrite,
 	if err := s.linkBody(ctx, tx, up); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO versions (record, version, header_hash, prev_hash, author, header, leaves,
-		body_size, body_id, body_blob, body_chunk, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-		v.Record[:], int64(v.Version), v.HeaderHash[:], v.PrevHash[:], v.Author[:], v.Header, nonNil(v.Leaves),
-		up.size, up.id, up.blob, s.opts.ChunkSize, ts(v.Created)); err != nil {
+	insert := `INSERT INTO versions (record, version, header_hash, prev_hash, author, header, leaves,
+		body_size, body_id, body_blob, body_chunk, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+	args := []any{v.Record[:], int64(v.Version), v.HeaderHash[:], v.PrevHash[:], v.Author[:], v.Header, nonNil(v.Leaves),
+		up.size, up.id, up.blob, s.opts.ChunkSize, ts(v.Created)}
+	if len(up.inline) > 0 {
+		// An inline body is one chunk (InlineMax ≤ ChunkSize), written by
+		// the same statement.
+		insert = `WITH c AS (INSERT INTO body_chunks (body, n, data) VALUES ($9, 0, $13)) ` + insert
+		args = append(args, up.inline)
+	}
+	if _, err := tx.Exec(ctx, insert, args...); err != nil {
 		return err
 	}
 	h.Version, h.HeaderHash, h.Updated = v.Version, v.HeaderHash, v.Created
