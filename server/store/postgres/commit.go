@@ -12,12 +12,13 @@ import (
 	"github.com/blindvault/blindvault/server/store"
 )
 
-// Group commit. Writes are not run by their callers: they queue for a few
-// committer goroutines, each of which takes what is queued (up to maxBatch
-// writes) and runs it in one transaction, each write inside its own
-// savepoint, then appends all their log entries and commits once. A write
+// Group commit. Writes are not run by their callers: they queue for the
+// committer goroutines (Options.Committers, one by default), each of which
+// takes what is queued (up to maxBatch writes) and runs it in one
+// transaction, each write inside its own savepoint, then appends all their log entries and commits once. A write
 // that fails rolls back to its savepoint and fails alone; one that lost a
-// deadlock runs again on its own after the batch. So concurrent writes share
+// deadlock (or whose batch lost one) runs again on its own after the batch.
+// Any other failure of the batch as a whole is every write's error. So concurrent writes share
 // one commit (one WAL flush) and one turn at the log_head lock, which is what
 // bounds the rate of logged writes across all processes.
 
@@ -107,8 +108,13 @@ func (c *committer) run(batch []*request) {
 		err := c.tryBatch(ctx, live)
 		for _, r := range live {
 			switch {
+			case err != nil && retryable(err):
+				again = append(again, r) // the batch lost a deadlock: nothing committed
 			case err != nil:
-				again = append(again, r) // the batch failed as a whole
+				// A lost connection, a server restarting: the caller gets
+				// the error (if it came with COMMIT, the batch may have
+				// committed; a retried compare-and-swap write tells).
+				r.done <- err
 			case r.err != nil && retryable(r.err):
 				again = append(again, r)
 			default:

@@ -24,10 +24,14 @@
 // # Durability and group commit
 //
 // A write returns once PostgreSQL has committed it, which with the default
-// synchronous_commit=on means flushed to its write-ahead log. PostgreSQL
-// flushes concurrent commits together; log appends, though, are ordered by
-// the log_head lock, held through each commit's flush, so logged writes
-// commit one after another (docs/benchmarks.md measures what that costs).
+// synchronous_commit=on means flushed to its write-ahead log. The log_head
+// lock is held through each commit's flush, so transactions that log commit
+// one after another, across all processes. Writes are therefore grouped, as
+// bbolt's are: they queue for a committer goroutine that runs everything
+// queued (up to 64 writes) in one transaction, each write in a savepoint of
+// its own so that it fails alone, appends all their entries with one turn
+// at the lock, and commits once. [Store.CommitStats] tells how many writes
+// shared each commit. Bodies are staged outside the group commit.
 //
 // # Bodies
 //

@@ -38,8 +38,11 @@ type Options struct {
 	UploadLifetime time.Duration
 	// MaxConns bounds the connection pool. Default 32.
 	MaxConns int32
-	// Committers is how many group commits may run at once, each on a
-	// connection of its own. Default 4.
+	// Committers is how many group commits of this Store may run at
+	// once, each on a connection of its own. Default 1: logged writes take
+	// turns at one lock anyway, and one committer makes the largest
+	// batches (docs/benchmarks.md). More may help where each statement's
+	// round trip to the database is long.
 	Committers int
 }
 
@@ -64,7 +67,7 @@ func (o *Options) withDefaults() Options {
 		r.MaxConns = 32
 	}
 	if r.Committers <= 0 {
-		r.Committers = 4
+		r.Committers = 1
 	}
 	return r
 }
