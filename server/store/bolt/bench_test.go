@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"io"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
@@ -147,39 +145,8 @@ func BenchmarkPutVersionSmall(b *testing.B) {
 
 // BenchmarkBody writes and reads one large body per operation.
 func BenchmarkBody(b *testing.B) {
-	const size = 256 << 20
-	body := make([]byte, size)
-	rand.Read(body)
 	s, owner := benchStore(b)
-	header := make([]byte, 600)
-	var n int64
-	b.Run("write", func(b *testing.B) {
-		b.SetBytes(size)
-		for range b.N {
-			n++
-			w := benchWrite(owner, 1e9+n, header, size)
-			if err := s.PutVersion(context.Background(), w, bytes.NewReader(body)); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	w := benchWrite(owner, 2e9, header, size)
-	if err := s.PutVersion(context.Background(), w, bytes.NewReader(body)); err != nil {
-		b.Fatal(err)
-	}
-	b.Run("read", func(b *testing.B) {
-		b.SetBytes(size)
-		for range b.N {
-			r, err := s.OpenBody(context.Background(), w.Record, 1, 0, size)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if n, err := io.Copy(io.Discard, r); err != nil || n != size {
-				b.Fatalf("read %d, %v", n, err)
-			}
-			r.Close()
-		}
-	})
+	storebench.Body(b, s, owner, 256<<20)
 }
 
 func benchStore(b *testing.B) (*bolt.Store, store.AccountID) {
@@ -201,10 +168,4 @@ func benchStore(b *testing.B) (*bolt.Store, store.AccountID) {
 	return s, owner
 }
 
-func benchWrite(owner store.AccountID, i int64, header []byte, size int64) store.VersionWrite {
-	rec := store.RecordID(sha256.Sum256(binary.BigEndian.AppendUint64(nil, uint64(i))))
-	return store.VersionWrite{
-		Record: rec, Owner: owner, Author: owner, Version: 1, HeaderHash: store.Hash(rec),
-		Header: header, Leaves: make([]byte, 32), BodySize: size, Created: time.Now(),
-	}
-}
+var benchWrite = storebench.Write

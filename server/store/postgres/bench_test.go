@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
-	"io"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -94,8 +91,6 @@ func BenchmarkPutVersionSmall(b *testing.B) {
 // database (bytea chunks) or in versitygw (S3, 8 MiB parts).
 func BenchmarkBody(b *testing.B) {
 	const size = 64 << 20
-	body := make([]byte, size)
-	rand.Read(body)
 	pg := testenv.StartPostgres(b, nil)
 	for _, where := range []string{"postgres", "s3"} {
 		b.Run(where, func(b *testing.B) {
@@ -105,35 +100,7 @@ func BenchmarkBody(b *testing.B) {
 				opts = &postgres.Options{Blobs: blobs}
 			}
 			s := benchOpen(b, pg.NewDatabase(b), opts)
-			owner := benchAccount(b, s)
-			header := make([]byte, 600)
-			var n int64
-			b.Run("write", func(b *testing.B) {
-				b.SetBytes(size)
-				for range b.N {
-					n++
-					if err := s.PutVersion(context.Background(), benchWrite(owner, 1e9+n, header, size), bytes.NewReader(body)); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-			w := benchWrite(owner, 2e9, header, size)
-			if err := s.PutVersion(context.Background(), w, bytes.NewReader(body)); err != nil {
-				b.Fatal(err)
-			}
-			b.Run("read", func(b *testing.B) {
-				b.SetBytes(size)
-				for range b.N {
-					r, err := s.OpenBody(context.Background(), w.Record, 1, 0, size)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if n, err := io.Copy(io.Discard, r); err != nil || n != size {
-						b.Fatalf("read %d, %v", n, err)
-					}
-					r.Close()
-				}
-			})
+			storebench.Body(b, s, benchAccount(b, s), size)
 		})
 	}
 }
@@ -153,13 +120,7 @@ func benchAccount(b *testing.B, s store.Store) store.AccountID {
 	return newAccount(b, s).ID
 }
 
-func benchWrite(owner store.AccountID, i int64, header []byte, size int64) store.VersionWrite {
-	rec := store.RecordID(sha256.Sum256(binary.BigEndian.AppendUint64(nil, uint64(i))))
-	return store.VersionWrite{
-		Record: rec, Owner: owner, Author: owner, Version: 1, HeaderHash: store.Hash(rec),
-		Header: header, Leaves: make([]byte, 32), BodySize: size, Created: time.Now(),
-	}
-}
+var benchWrite = storebench.Write
 
 // BenchmarkRawCommit is plain PostgreSQL: one INSERT of 4 KiB, one commit
 // (so one WAL flush) per operation, from one connection: the baseline the
