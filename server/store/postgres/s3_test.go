@@ -134,3 +134,33 @@ func TestStore_S3_SweepRemovesOrphans(t *testing.T) {
 		t.Fatalf("body after Sweep = %q", got)
 	}
 }
+
+// With S3 gone, a write whose body goes there fails with an error and leaves
+// nothing a client can see; writes that need no S3 go on.
+func TestStore_S3_Unreachable(t *testing.T) {
+	t.Parallel()
+	pg := testenv.SharedPostgres(t)
+	srv := testenv.StartS3(t)
+	b, _ := s3Blobs(t, srv)
+	s := openDB(t, pg, &postgres.Options{Blobs: b})
+	defer s.Close()
+	ctx := context.Background()
+	a := newAccount(t, s)
+	srv.Stop()
+	body := bytes.Repeat([]byte("y"), 100<<10)
+	w := versionWrite(a, 1, body)
+	c, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := s.PutVersion(c, w, bytes.NewReader(body)); err == nil {
+		t.Fatalf("PutVersion() with S3 down = nil, want an error")
+	}
+	if _, err := s.Head(ctx, w.Record); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("Head() after a failed write = %v, want ErrNotFound", err)
+	}
+	if err := s.PutSecret(ctx, "x", []byte("y")); err != nil {
+		t.Fatalf("PutSecret() with S3 down = %v", err)
+	}
+	if err := s.Check(ctx); err != nil {
+		t.Fatalf("Check() = %v", err)
+	}
+}
