@@ -31,7 +31,7 @@ const maxFrame = 1 << 20
 
 func (s *Store) Snapshot(ctx context.Context, w io.Writer) (int64, error) {
 	sw := &snapWriter{w: bufio.NewWriterSize(w, 256<<10), h: sha256.New()}
-	var blobs []string
+	var blobs []snapBlob
 	err := s.read(ctx, "snapshot", func(tx pgx.Tx) error {
 		sw.raw([]byte(snapshotMagic + strconv.Itoa(len(migrations)) + "\n"))
 		for _, t := range tables {
@@ -50,11 +50,13 @@ func (s *Store) Snapshot(ctx context.Context, w io.Writer) (int64, error) {
 				return err
 			}
 		}
-		rows, _ := tx.Query(ctx, `SELECT body_id FROM versions WHERE body_blob ORDER BY body_id`)
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
-		for _, id := range ids {
-			blobs = append(blobs, blobKey(id))
-		}
+		rows, _ := tx.Query(ctx, `SELECT body_id, body_size FROM versions WHERE body_blob ORDER BY body_id`)
+		var id []byte
+		var size int64
+		_, err := pgx.ForEachRow(rows, []any{&id, &size}, func() error {
+			blobs = append(blobs, snapBlob{blobKey(id), size})
+			return nil
+		})
 		return err
 	})
 	if err != nil {
@@ -63,8 +65,8 @@ func (s *Store) Snapshot(ctx context.Context, w io.Writer) (int64, error) {
 	// Bodies in the blob store are never rewritten: reading them after the
 	// database snapshot gives the bodies it names (unless one was deleted
 	// meanwhile, which fails the snapshot).
-	for _, key := range blobs {
-		if err := s.snapshotBlob(ctx, sw, key); err != nil {
+	for _, b := range blobs {
+		if err := s.snapshotBlob(ctx, sw, b); err != nil {
 			return sw.n, fmt.Errorf("snapshot: %w", err)
 		}
 	}
@@ -79,14 +81,20 @@ func (s *Store) Snapshot(ctx context.Context, w io.Writer) (int64, error) {
 	return sw.n, nil
 }
 
-func (s *Store) snapshotBlob(ctx context.Context, sw *snapWriter, key string) error {
-	sw.header('B', key)
-	rc, err := s.blobs.Open(ctx, key, 0, 1<<62)
+// snapBlob is a body in the blob store that a snapshot copies.
+type snapBlob struct {
+	key  string
+	size int64
+}
+
+func (s *Store) snapshotBlob(ctx context.Context, sw *snapWriter, b snapBlob) error {
+	sw.header('B', b.key)
+	rc, err := s.blobs.Open(ctx, b.key, 0, b.size)
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	if _, err := io.Copy(sw, rc); err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+	if _, err := io.Copy(sw, rc); err != nil {
 		return err
 	}
 	return sw.end()
