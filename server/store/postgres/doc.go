@@ -13,8 +13,9 @@
 // sessions, invites, lockouts, record heads, versions, ACLs, grants, account
 // chains, sealed secrets and the transparency log. Compare-and-swap holds
 // across processes: a write locks the rows it checks (the record's head, the
-// account whose chain or key card it extends) with SELECT … FOR UPDATE or a
-// conditional UPDATE, in a read-committed transaction, so a concurrent write
+// account whose chain or key card it extends) with SELECT … FOR UPDATE, a
+// conditional UPDATE or, for a new record, INSERT … ON CONFLICT DO NOTHING,
+// in a read-committed transaction, so a concurrent write
 // of the same row waits and then sees the new state. The log has one
 // sequence and one tree: a write locks the one log_head row as the last step
 // before COMMIT, appends its entries and their tree hashes, and commits them
