@@ -108,7 +108,7 @@ func startSite(t *testing.T) *site {
 	t.Helper()
 	pkg := built(t)
 	root := t.TempDir()
-	for _, f := range []string{"index.html", "app.mjs", "style.css"} {
+	for _, f := range []string{"index.html", "app.mjs", "fhir.mjs", "style.css"} {
 		copyFile(t, filepath.Join(root, f), filepath.Join("..", "examples", "browser", f))
 	}
 	for _, f := range []string{"blindvault.mjs", "blindvault.d.ts", "body.mjs", "worker.mjs", "package.json", "wasm_exec.js", "blindvault.wasm"} {

@@ -41,7 +41,18 @@ func newJSError(code, msg string) js.Value {
 	return e
 }
 
-func toJSError(err error) js.Value { return newJSError(errorCode(err), err.Error()) }
+// toJSError makes err a BlindvaultError for JavaScript: its code, the SDK's
+// words for a person when a check failed (explanation), and whether the
+// server misbehaved.
+func toJSError(err error) js.Value {
+	e := newJSError(errorCode(err), err.Error())
+	var check sdk.Check
+	if errors.As(err, &check) {
+		e.Set("explanation", check.Explain())
+	}
+	e.Set("serverMisbehaved", sdk.ServerMisbehaved(err))
+	return e
+}
 
 // fromJSError turns a rejection reason into a Go error, keeping its code.
 func fromJSError(v js.Value) error {

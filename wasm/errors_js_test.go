@@ -38,8 +38,12 @@ func TestCodedError_RoundTrip(t *testing.T) {
 		t.Errorf("fromJSError(TRUNCATED) = %v (code %s), want it to be sdk.CheckTruncated", e, errorCode(e))
 	}
 	v := toJSError(fmt.Errorf("get: %w", sdk.ErrRevoked))
-	if v.Get("code").String() != "REVOKED" || v.Get("name").String() != "BlindvaultError" {
+	if v.Get("code").String() != "REVOKED" || v.Get("name").String() != "BlindvaultError" || v.Get("serverMisbehaved").Bool() {
 		t.Errorf("toJSError(ErrRevoked) = code %s name %s", v.Get("code"), v.Get("name"))
+	}
+	v = toJSError(fmt.Errorf("get: %w", sdk.CheckRollback))
+	if v.Get("explanation").String() != sdk.CheckRollback.Explain() || !v.Get("serverMisbehaved").Bool() {
+		t.Errorf("toJSError(CheckRollback) = explanation %q, serverMisbehaved %v", v.Get("explanation"), v.Get("serverMisbehaved"))
 	}
 }
 

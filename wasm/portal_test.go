@@ -62,13 +62,22 @@ func TestBrowser_Portal(t *testing.T) {
 		click("register"))
 	clinician.act("Account created", clinician.set("register-handle", "dr-lee"), clinician.set("register-passphrase", clinicianPass),
 		clinician.set("register-role", "clinician"), clinician.set("register-invite", invite), click("register"))
-	if code := patient.text("recovery-code"); len(code) < 20 {
-		t.Errorf("recovery code shown = %q", code)
+	// The recovery code is shown once, in a dialog that stays until the
+	// patient says it is written down, and then leaves the page.
+	for _, p := range []*page{patient, clinician} {
+		if code := p.text("recovery-code"); len(code) < 20 || p.eval(`String(document.getElementById('recovery').open && document.getElementById('recovery-done').disabled)`) != "true" {
+			t.Errorf("[%s] recovery code shown = %q, or the dialog lets it go unconfirmed", p.name, code)
+		}
+		p.do(click("recovery-saved"), click("recovery-done"))
+		if code := p.text("recovery-code"); code != "" || p.eval(`String(document.getElementById('recovery').open)`) != "false" {
+			t.Errorf("[%s] after Done the recovery code is still on the page: %q", p.name, code)
+		}
 	}
 	drLeeFP := clinician.text("me-fingerprint")
 
 	// Uploads, encrypted in the page: a FHIR resource and a 3 MiB file.
-	fhir := fmt.Sprintf(`{"resourceType":"Observation","status":"final","code":{"text":"Blood pressure"},"note":[{"text":%q}]}`, marker)
+	fhir := fmt.Sprintf(`{"resourceType":"Observation","status":"final","code":{"text":"Blood pressure"},`+
+		`"valueQuantity":{"value":128,"unit":"mmHg"},"referenceRange":[{"high":{"value":120,"unit":"mmHg"}}],"note":[{"text":%q}]}`, marker)
 	patient.act("Uploaded", patient.set("upload-fhir", fhir), click("upload"))
 	fhirID := patient.eval(`document.getElementById('status').dataset.recordId`)
 	file := append([]byte(marker), random(3<<20+123)...)
@@ -92,6 +101,10 @@ func TestBrowser_Portal(t *testing.T) {
 	clinician.act("Opened", chromedp.Click(fmt.Sprintf(`button[data-open="%s"]`, fhirID)))
 	if got := clinician.text("viewer-text"); got != fhir {
 		t.Errorf("clinician read %q, want %q", got, fhir)
+	}
+	// The Observation is shown in words, the raw JSON a click away.
+	if got := clinician.text("viewer-summary"); got != "ObservationBlood pressureValue128 mmHgReference rangeat most 120 mmHgStatusfinal" {
+		t.Errorf("the clinician sees the Observation as %q", got)
 	}
 
 	// Interop: the Go SDK, on a new device of the patient, opens what the
@@ -128,13 +141,22 @@ func TestBrowser_Portal(t *testing.T) {
 	// The patient reads who read the record: the clinician's read is in the
 	// verified log.
 	patient.act("Access history", chromedp.Click(fmt.Sprintf(`button[data-history="%s"]`, fhirID)))
-	if got := patient.eval(`Array.from(document.querySelectorAll('#history-events tbody tr'), (r) => r.cells[1].textContent + ' by ' + r.cells[2].textContent).join('; ')`); !strings.Contains(got, "body read by dr-lee") {
-		t.Errorf("access history = %q, want the clinician's read", got)
+	events := patient.eval(`Array.from(document.querySelectorAll('#history-events tbody tr'), (r) => r.cells[1].textContent).join('; ')`)
+	for _, want := range []string{"dr-lee opened it", "You shared it with dr-lee", "You created it"} {
+		if !strings.Contains(events, want) {
+			t.Errorf("access history = %q, want %q", events, want)
+		}
+	}
+	if strings.Contains(events, "shared it with you") || strings.Contains(events, "ACL") {
+		t.Errorf("access history = %q: the owner's own grants and ACL changes are bookkeeping, not news", events)
 	}
 
 	// Revoke, and the clinician is refused.
 	patient.act("Revoked dr-lee", patient.set("revoke-record", fhirID), patient.set("revoke-handle", "dr-lee"), click("revoke"))
 	clinician.act("ERROR REVOKED", chromedp.Click(fmt.Sprintf(`button[data-open="%s"]`, fhirID)))
+	if got := clinician.text("status"); got != "The owner of this record stopped sharing it with you." {
+		t.Errorf("the clinician reads %q for a revoked record, want it in words", got)
+	}
 
 	// The patient unlocks again after a reload, and signs in on the
 	// clinician's browser as a new device (after it forgets dr-lee).
@@ -148,6 +170,15 @@ func TestBrowser_Portal(t *testing.T) {
 	got := clinician.act("Signed in on this device", clinician.set("login-handle", "ana"), clinician.set("login-passphrase", patientPass), click("login"))
 	t.Logf("portal: %s", got)
 	clinician.do(until(`document.getElementById('records').dataset.count === '3'`))
+
+	// Deleting asks first: one click asks, the second deletes.
+	deleteFile := chromedp.Click(fmt.Sprintf(`button[data-delete="%s"]`, fileID))
+	patient.act(`Delete "`, deleteFile)
+	if n := patient.eval(`document.getElementById('records').dataset.count`); n != "3" {
+		t.Fatalf("one click on Delete left %s records, want 3", n)
+	}
+	patient.act("Record deleted", deleteFile)
+	patient.do(until(`document.getElementById('records').dataset.count === '2'`))
 
 	// The server is blind: no plaintext in its database.
 	db, err := os.ReadFile(s.DBPath)

@@ -2,6 +2,7 @@
 // blindvault.mjs (Go in WebAssembly for keys and checks, WebCrypto for bodies)
 // before it is uploaded; the server sees ciphertext only.
 import { Client, load } from './blindvault/blindvault.mjs';
+import { describe, parse } from './fhir.mjs';
 
 const $ = (id) => document.getElementById(id);
 let client = null;
@@ -14,9 +15,34 @@ function say(text) {
   delete $('status').dataset.code;
 }
 
+// What an error means, in a patient's words; a failed check brings its own
+// (e.explanation, from the SDK). The code stays in data-code for programs.
+const words = {
+  WRONG_PASSPHRASE: 'That passphrase does not unlock this account.',
+  WRONG_RECOVERY_CODE: 'That recovery code does not open this account.',
+  WEAK_PASSPHRASE: 'Choose a longer passphrase: at least 12 characters, not one repeated.',
+  NOT_FOUND: 'No such record or account, or it is not shared with you.',
+  REVOKED: 'The owner of this record stopped sharing it with you.',
+  DELETED: 'The owner deleted this record.',
+  NOT_RECIPIENT: 'This record was not shared with you.',
+  FORBIDDEN: 'You are not allowed to do that.',
+  CONFLICT: 'Someone changed this at the same time. Try again.',
+  RATE_LIMITED: 'Too many attempts. Wait a while and try again.',
+  UNREACHABLE: 'The server cannot be reached. Check your connection and try again.',
+  PROFILE_EXISTS: 'This browser already holds an account. Forget it first to use another.',
+  TOO_LARGE: 'That is larger than this server accepts.',
+  INVALID: 'That is not a valid file or value.',
+};
+
 function fail(e) {
   const code = e?.code ?? 'ERROR';
-  $('status').textContent = `${code}: ${e?.message ?? e}`;
+  const plain = e?.explanation ? e.explanation[0].toUpperCase() + e.explanation.slice(1) : words[code];
+  let text = plain ?? `Something went wrong (${e?.message ?? e}).`;
+  if (e?.serverMisbehaved) {
+    text = `Security warning: ${text} Nothing from that answer was used, and your records on this device are unchanged.`;
+  }
+  $('status').textContent = text;
+  $('status').title = `code ${code}: ${e?.message ?? e}`;
   $('status').dataset.code = code;
 }
 
@@ -71,8 +97,7 @@ $('register-form').addEventListener('submit', (ev) => {
       role: $('register-role').value,
       invite: $('register-invite').value.trim() || undefined,
     });
-    $('recovery-code').textContent = reg.recoveryCode;
-    $('recovery').hidden = false;
+    showRecoveryCode(reg.recoveryCode);
     $('register-passphrase').value = '';
     await enter();
     say(`Account created. Your fingerprint is ${reg.fingerprint}.`);
@@ -101,6 +126,21 @@ $('unlock-form').addEventListener('submit', (ev) => {
     await enter();
     say(`Welcome back, ${client.account.handle}.`);
   });
+});
+
+// The recovery code is shown once, in a dialog that stays until the patient
+// says it is written down; then it leaves the page.
+function showRecoveryCode(code) {
+  $('recovery-code').textContent = code;
+  $('recovery-saved').checked = false;
+  $('recovery-done').disabled = true;
+  $('recovery').showModal();
+}
+$('recovery-saved').addEventListener('change', () => { $('recovery-done').disabled = !$('recovery-saved').checked; });
+$('recovery').addEventListener('cancel', (ev) => ev.preventDefault());
+$('recovery-done').addEventListener('click', () => {
+  $('recovery-code').textContent = '';
+  $('recovery').close();
 });
 
 $('forget').addEventListener('click', async () => {
@@ -133,6 +173,25 @@ function button(label, data, onClick) {
   return b;
 }
 
+// confirmButton is a button for a destructive action: the first click asks
+// (question), a second one within five seconds acts.
+function confirmButton(label, question, data, onConfirm) {
+  let armed = null;
+  const b = button(label, data, () => {
+    if (armed) {
+      clearTimeout(armed);
+      armed = null;
+      b.textContent = label;
+      onConfirm();
+      return;
+    }
+    b.textContent = 'Yes, delete';
+    say(`${question} Click "Yes, delete" to confirm.`);
+    armed = setTimeout(() => { armed = null; b.textContent = label; }, 5000);
+  });
+  return b;
+}
+
 function fillSelect(select, items) {
   select.replaceChildren(...items.map((r) => {
     const o = document.createElement('option');
@@ -157,7 +216,7 @@ async function refresh() {
     const actions = row.insertCell();
     actions.append(button('Open', { open: r.id }, () => busy('Decrypting…', () => open(r.id))));
     actions.append(button('History', { history: r.id }, () => busy('Reading the log…', () => history(r))));
-    if (r.mine) actions.append(button('Delete', { delete: r.id }, () => busy('Deleting…', () => remove(r.id))));
+    if (r.mine) actions.append(confirmButton('Delete', `Delete "${r.title || 'this record'}" for good?`, { delete: r.id }, () => busy('Deleting…', () => remove(r.id))));
   }
   const mine = records.filter((r) => r.mine);
   fillSelect($('share-record'), mine);
@@ -174,20 +233,51 @@ async function open(id) {
   const textual = /json|^text\/|^[A-Z][A-Za-z]+$/.test(info.type) || info.type === '';
   const text = $('viewer-text');
   const link = $('viewer-download');
+  const summary = $('viewer-summary');
+  summary.replaceChildren();
+  let blob;
   if (textual) {
     text.textContent = await d.text();
-    link.hidden = true;
+    blob = new Blob([text.textContent], { type: /json/.test(info.type) || describe(parse(text.textContent)) ? 'application/json' : 'text/plain' });
+    const rows = describe(parse(text.textContent));
+    for (const [label, value] of rows ?? []) {
+      const dt = document.createElement('dt');
+      dt.textContent = label;
+      const dd = document.createElement('dd');
+      dd.textContent = value;
+      summary.append(dt, dd);
+    }
+    summary.hidden = !rows;
+    $('viewer-raw').open = !rows;
   } else {
-    const blob = await d.blob();
+    blob = await d.blob();
     text.textContent = '';
-    if (link.href) URL.revokeObjectURL(link.href);
-    link.href = URL.createObjectURL(blob);
-    link.download = info.title || 'record';
-    link.hidden = false;
+    summary.hidden = true;
   }
+  // Every record can be downloaded, decrypted, from this page.
+  if (link.href) URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(blob);
+  link.download = info.title || 'record';
+  link.hidden = false;
   $('viewer').dataset.id = id;
   $('viewer').hidden = false;
   say(`Opened "${info.title}": every chunk checked against the signed header.`);
+}
+
+// saying puts a verified log event in a patient's words; null leaves it out
+// (the owner's own key to each new epoch of their record is bookkeeping).
+function saying(e, me) {
+  const who = e.who === me ? 'You' : e.who;
+  const whom = e.whom === me ? 'you' : e.whom;
+  switch (e.action) {
+    case 'version written': return e.version > 1 ? `${who} wrote version ${e.version}` : `${who} created it`;
+    case 'body read': return `${who} opened it`;
+    case 'grant created': return e.who === e.whom ? null : `${who} shared it with ${whom}`;
+    case 'grant revoked': return `${who} stopped sharing it with ${whom}`;
+    case 'ACL changed': return null; // said by the grant it comes with
+    case 'record deleted': return `${who} deleted it`;
+    default: return `${who}: ${e.action}`;
+  }
 }
 
 async function history(r) {
@@ -195,11 +285,12 @@ async function history(r) {
   const body = $('history-events').tBodies[0];
   body.replaceChildren();
   for (const e of events) {
+    const what = saying(e, client.account.handle);
+    if (what === null) continue;
     const row = body.insertRow();
+    row.dataset.action = e.action;
     cell(row, e.time.toLocaleString());
-    cell(row, e.action);
-    cell(row, e.who);
-    cell(row, e.whom ?? '');
+    cell(row, what);
     cell(row, e.version ? String(e.version) : '');
   }
   $('history-title').textContent = r.title || '(untitled)';
@@ -226,7 +317,11 @@ $('upload-form').addEventListener('submit', (ev) => {
     const fhir = $('upload-fhir').value.trim();
     let title = $('upload-title').value.trim() || undefined;
     let info;
-    if (file) {
+    // A FHIR resource uploaded as a file is recognised as one.
+    const fromFile = file && file.size <= 5 << 20 && /json$/i.test(file.type || file.name) ? parse(await file.text()) : null;
+    if (fromFile) {
+      info = await client.put(await file.text(), { title: title ?? file.name, type: fromFile.resourceType, tags: ['fhir'] });
+    } else if (file) {
       info = await client.put(file, { title });
     } else if (fhir) {
       let resource;

@@ -22,6 +22,10 @@ export type ErrorCode =
 export class BlindvaultError extends Error {
   readonly name: 'BlindvaultError';
   readonly code: ErrorCode;
+  /** For a failed check: what failed, in words for the person using the app (docs/errors.md). */
+  readonly explanation?: string;
+  /** True when the server (or something on the way) answered falsely; nothing of that answer was used. */
+  readonly serverMisbehaved?: boolean;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown });
 }
 

@@ -55,7 +55,12 @@ async function boot({ wasm, workers, workerURL } = {}) {
 
 function asError(e) {
   if (e instanceof BlindvaultError) return e;
-  if (e && typeof e.code === 'string') return new BlindvaultError(e.code, e.message);
+  if (e && typeof e.code === 'string') {
+    const err = new BlindvaultError(e.code, e.message);
+    if (typeof e.explanation === 'string') err.explanation = e.explanation;
+    err.serverMisbehaved = e.serverMisbehaved === true;
+    return err;
+  }
   return new BlindvaultError('ERROR', String(e?.message ?? e), { cause: e });
 }
 
