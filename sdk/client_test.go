@@ -7,6 +7,8 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -233,5 +235,51 @@ func TestClient_WeakPassphraseRefused(t *testing.T) {
 	_, err := c.Register(context.Background(), &sdk.RegisterOptions{Handle: "weak", Passphrase: []byte("password")})
 	if !errors.Is(err, sdk.ErrWeakPassphrase) {
 		t.Fatalf("Register with a weak passphrase: %v, want ErrWeakPassphrase", err)
+	}
+}
+
+// Readers says who can read a record now, by the names this device verified,
+// and follows a share and a revocation.
+func TestClient_Readers(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	rec := put(t, w.patient, []byte("ECG: sinus rhythm"), "ECG")
+	names := func(c *sdk.Client) string {
+		t.Helper()
+		rs, err := c.Readers(ctx, rec.RecordID)
+		if err != nil {
+			t.Fatalf("Readers: %v", err)
+		}
+		var out []string
+		for _, r := range rs {
+			name := "?" + r.KeyID[:8]
+			if r.Contact != nil {
+				name = r.Contact.Handle
+			}
+			if r.Owner {
+				name += " (owner)"
+			}
+			out = append(out, name)
+		}
+		slices.Sort(out)
+		return strings.Join(out, ", ")
+	}
+	if got := names(w.patient); got != "alice (owner)" {
+		t.Errorf("readers before sharing = %q", got)
+	}
+	if _, err := w.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(w.patient); got != "alice (owner), dr-jones" {
+		t.Errorf("readers after sharing = %q", got)
+	}
+	if got := names(w.clinician); !strings.Contains(got, "dr-jones") {
+		t.Errorf("the clinician sees the readers as %q, want itself named", got)
+	}
+	if err := w.patient.Revoke(ctx, rec.RecordID, "dr-jones"); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(w.patient); got != "alice (owner)" {
+		t.Errorf("readers after revoking = %q", got)
 	}
 }

@@ -142,29 +142,17 @@ func (v *version) nextACL(epoch uint32) *format.ACL {
 // and those of the contacts it pinned when it shared (or synced from its other
 // devices).
 func (c *Client) readerCards(ctx context.Context, acl *format.ACL) ([]*KeyCard, error) {
-	byKey := map[[32]byte]*KeyCard{format.KeyID(c.id.card.c.XWingPK): c.id.card}
-	var out []*KeyCard
+	known, err := c.knownCards(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*KeyCard, 0, len(acl.Entries))
 	for _, e := range acl.Entries {
-		if kc, ok := byKey[e.Reader]; ok {
-			out = append(out, kc)
-			continue
-		}
-		found := false
-		for acct := range c.prof.Pins {
-			cards, err := c.cards(ctx, mustID(acct))
-			if err != nil {
-				return nil, err
-			}
-			kc := cards[len(cards)-1]
-			byKey[format.KeyID(kc.c.XWingPK)] = kc
-			if format.KeyID(kc.c.XWingPK) == e.Reader {
-				out, found = append(out, kc), true
-				break
-			}
-		}
-		if !found {
+		kc, ok := known[e.Reader]
+		if !ok {
 			return nil, fmt.Errorf("%w: a reader of the ACL is no contact this device knows", CheckKeyUnverified)
 		}
+		out = append(out, kc)
 	}
 	return out, nil
 }

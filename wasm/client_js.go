@@ -232,6 +232,28 @@ func newClientObject(c *sdk.Client) js.Value {
 		}
 		return toJSON(evs)
 	})
+	add("readers", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := recordID(arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		rs, err := c.Readers(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]readerJSON, len(rs))
+		for i, r := range rs {
+			out[i] = readerJSON{KeyID: r.KeyID, Owner: r.Owner, Write: r.Write}
+			if ct := r.Contact; ct != nil {
+				out[i].Contact = &contactJSON{cardJSON: cardOf(ct.Card), Status: ct.Status()}
+				out[i].Contact.Handle = ct.Handle
+				if a := ct.Attestation; a != nil {
+					out[i].Contact.Attestation = &attestationJSON{a.Role, a.Org, a.NotAfter.UnixMilli()}
+				}
+			}
+		}
+		return toJSON(out)
+	})
 	add("logout", func(ctx context.Context, _ []js.Value) (any, error) { return nil, c.Logout(ctx) })
 	var release js.Func
 	release = js.FuncOf(func(js.Value, []js.Value) any {
@@ -352,6 +374,14 @@ type contactJSON struct {
 	FirstUse    bool             `json:"firstUse"`
 	Status      string           `json:"status"`
 	Attestation *attestationJSON `json:"attestation"`
+}
+
+// readerJSON is an sdk.Reader: a reader of a record's ACL in force.
+type readerJSON struct {
+	Contact *contactJSON `json:"contact"`
+	KeyID   string       `json:"keyId"`
+	Owner   bool         `json:"owner"`
+	Write   bool         `json:"write"`
 }
 
 type attestationJSON struct {

@@ -151,8 +151,17 @@ func TestBrowser_Portal(t *testing.T) {
 		t.Errorf("access history = %q: the owner's own grants and ACL changes are bookkeeping, not news", events)
 	}
 
-	// Revoke, and the clinician is refused.
-	patient.act("Revoked dr-lee", patient.set("revoke-record", fhirID), patient.set("revoke-handle", "dr-lee"), click("revoke"))
+	// Who can read it now, and revoke from there (asked first).
+	patient.act("2 people can read", chromedp.Click(fmt.Sprintf(`button[data-readers="%s"]`, fhirID)))
+	if got := patient.eval(`Array.from(document.querySelectorAll('#readers-list tbody tr'), (r) => r.cells[0].textContent + ':' + r.cells[1].textContent + ':' + r.cells[3].textContent).join('; ')`); !strings.Contains(got, "ana (you):") || !strings.Contains(got, "dr-lee:"+drLeeFP+":read") {
+		t.Errorf("readers = %q, want ana and dr-lee with the fingerprint compared at sharing", got)
+	}
+	revokeLee := chromedp.Click(`#readers-list button[data-revoke="dr-lee"]`)
+	patient.act("Stop sharing", revokeLee)
+	patient.act("You stopped sharing", revokeLee)
+	if got := patient.eval(`String(document.querySelectorAll('#readers-list tbody tr').length)`); got != "1" {
+		t.Errorf("after the revoke %s readers are listed, want 1", got)
+	}
 	clinician.act("ERROR REVOKED", chromedp.Click(fmt.Sprintf(`button[data-open="%s"]`, fhirID)))
 	if got := clinician.text("status"); got != "The owner of this record stopped sharing it with you." {
 		t.Errorf("the clinician reads %q for a revoked record, want it in words", got)

@@ -93,6 +93,7 @@ var commands = []commandGroup{
 		{"ls", "list your records and those shared with you", runLs},
 		{"share", "give another account access to a record", runShare},
 		{"revoke", "withdraw an account's access to a record", runRevoke},
+		{"readers", "show who can read a record now", runReaders},
 		{"rm", "delete a record", runRm},
 		{"lookup", "find and verify an account's key card", runLookup},
 		{"trust-org", "trust an organisation admin's role attestations", runTrustOrg},

@@ -175,7 +175,7 @@ function button(label, data, onClick) {
 
 // confirmButton is a button for a destructive action: the first click asks
 // (question), a second one within five seconds acts.
-function confirmButton(label, question, data, onConfirm) {
+function confirmButton(label, question, data, onConfirm, yes = 'Yes, delete') {
   let armed = null;
   const b = button(label, data, () => {
     if (armed) {
@@ -185,8 +185,8 @@ function confirmButton(label, question, data, onConfirm) {
       onConfirm();
       return;
     }
-    b.textContent = 'Yes, delete';
-    say(`${question} Click "Yes, delete" to confirm.`);
+    b.textContent = yes;
+    say(`${question} Click "${yes}" to confirm.`);
     armed = setTimeout(() => { armed = null; b.textContent = label; }, 5000);
   });
   return b;
@@ -215,6 +215,7 @@ async function refresh() {
     cell(row, r.modified.toLocaleString());
     const actions = row.insertCell();
     actions.append(button('Open', { open: r.id }, () => busy('Decrypting…', () => open(r.id))));
+    actions.append(button('Readers', { readers: r.id }, () => busy('Checking who can read it…', () => showReaders(r))));
     actions.append(button('History', { history: r.id }, () => busy('Reading the log…', () => history(r))));
     if (r.mine) actions.append(confirmButton('Delete', `Delete "${r.title || 'this record'}" for good?`, { delete: r.id }, () => busy('Deleting…', () => remove(r.id))));
   }
@@ -262,6 +263,37 @@ async function open(id) {
   $('viewer').dataset.id = id;
   $('viewer').hidden = false;
   say(`Opened "${info.title}": every chunk checked against the signed header.`);
+}
+
+// showReaders lists who can read record r now; its owner can revoke each
+// reader from there.
+async function showReaders(r) {
+  const readers = await client.readers(r.id);
+  const body = $('readers-list').tBodies[0];
+  body.replaceChildren();
+  for (const x of readers) {
+    const row = body.insertRow();
+    const me = x.contact?.handle === client.account.handle;
+    row.dataset.reader = x.contact?.handle ?? x.keyId;
+    cell(row, x.contact ? (me ? `${x.contact.handle} (you)` : x.contact.handle) : 'someone this device cannot name');
+    cell(row, x.contact?.fingerprint ?? `key ${x.keyId.slice(0, 16)}…`);
+    cell(row, x.contact?.attestation ? `${x.contact.attestation.role} of ${x.contact.attestation.org}` : 'not attested');
+    cell(row, x.owner ? 'owns it' : x.write ? 'read and write' : 'read');
+    const actions = row.insertCell();
+    if (r.mine && !x.owner && x.contact) {
+      const handle = x.contact.handle;
+      actions.append(confirmButton('Revoke', `Stop sharing "${r.title}" with ${handle}?`, { revoke: handle },
+        () => busy(`Revoking ${handle}'s access…`, async () => {
+          await client.revoke(r.id, handle);
+          await showReaders(r);
+          say(`You stopped sharing "${r.title}" with ${handle}: versions written from now on are closed to them.`);
+        }), 'Yes, revoke'));
+    }
+  }
+  $('readers-title').textContent = `"${r.title || '(untitled)'}"`;
+  $('readers').dataset.id = r.id;
+  $('readers').hidden = false;
+  say(`${readers.length === 1 ? 'Only you' : `${readers.length} people`} can read "${r.title}".`);
 }
 
 // saying puts a verified log event in a patient's words; null leaves it out

@@ -91,6 +91,13 @@ export interface Contact extends Card {
   attestation: { role: string; org: string; notAfter: Date } | null;
 }
 
+export interface Reader {
+  contact: Contact | null;
+  keyId: string;
+  owner: boolean;
+  write: boolean;
+}
+
 export interface Registration {
   accountId: string;
   fingerprint: string;
@@ -203,6 +210,8 @@ export class Client {
   revoke(id: string, handle: string): Promise<void>;
   /** Deletes record id (owner only). */
   delete(id: string): Promise<void>;
+  /** Who can read record id now: its ACL in force, verified, each reader named by the card this device verified (contact null if it cannot name one). */
+  readers(id: string): Promise<Reader[]>;
   /** The verified access history of record id (owned or read): the log is checked first. */
   audit(id: string): Promise<AuditEvent[]>;
   /** Ends the session; the profile stays. */

@@ -304,6 +304,11 @@ export class Client {
     await call(this.#go.delete(id));
   }
 
+  async readers(id) {
+    return JSON.parse(await call(this.#go.readers(id))).map((r) => (
+      r.contact?.attestation ? { ...r, contact: { ...r.contact, attestation: { ...r.contact.attestation, notAfter: new Date(r.contact.attestation.notAfter) } } } : r));
+  }
+
   async audit(id) {
     return JSON.parse(await call(this.#go.audit(id))).map((e) => ({ ...e, time: new Date(e.time) }));
   }

@@ -1,0 +1,67 @@
+package sdk
+
+import (
+	"context"
+	"encoding/hex"
+
+	"github.com/blindvault/blindvault/internal/format"
+)
+
+// Reader is one reader of a record's ACL in force, as this device verified it.
+type Reader struct {
+	// Contact is the reader's verified account: this one, or a contact this
+	// device pinned. It is nil for a reader this device cannot name (a
+	// clinician looking at who else reads a patient's record); KeyID then
+	// identifies the key.
+	Contact *Contact
+	KeyID   string // hex of the reader's key id (format-v1 §2.5)
+	Owner   bool   // the record's owner (every right)
+	Write   bool   // may write new versions
+}
+
+// Readers returns who can read record id now: the entries of the ACL in
+// force, verified as Get verifies the record (signatures, the owner's chain,
+// the floor), each named by the key card this device verified for it.
+func (c *Client) Readers(ctx context.Context, id RecordID) (_ []Reader, err error) {
+	defer c.begin(&err)()
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
+	v, err := c.fetch(ctx, id, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer v.close()
+	known, err := c.knownCards(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Reader, 0, len(v.acl.Entries))
+	for _, e := range v.acl.Entries {
+		r := Reader{KeyID: hex.EncodeToString(e.Reader[:]), Owner: e.Rights == format.RightsAll,
+			Write: e.Rights.Has(format.RightWrite)}
+		if kc, ok := known[e.Reader]; ok {
+			r.Contact = &Contact{Handle: kc.Handle(), AccountID: kc.AccountID(), Card: kc, Fingerprint: kc.Fingerprint()}
+			if r.Contact.Attestation, err = c.attestation(ctx, kc.Fingerprint()); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, r)
+	}
+	return out, c.saveProfile(ctx)
+}
+
+// knownCards returns the newest verified card of this account and of every
+// pinned contact, by key id.
+func (c *Client) knownCards(ctx context.Context) (map[[32]byte]*KeyCard, error) {
+	out := map[[32]byte]*KeyCard{format.KeyID(c.id.card.c.XWingPK): c.id.card}
+	for acct := range c.prof.Pins {
+		cards, err := c.cards(ctx, mustID(acct))
+		if err != nil {
+			return nil, err
+		}
+		kc := cards[len(cards)-1]
+		out[format.KeyID(kc.c.XWingPK)] = kc
+	}
+	return out, nil
+}
