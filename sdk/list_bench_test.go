@@ -47,9 +47,10 @@ func (b *countingBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// BenchmarkList is a patient's list in a new run of the client (a fresh
-// Connect, as each CLI command is): cold, with no record index on the device,
-// and warm, with the index of the run before and nothing changed.
+// BenchmarkList is a list in a new run of the client (a fresh Connect, as
+// each CLI command is), by a patient of their records and by a clinician they
+// shared them all with: cold, with no record index on the device, and warm,
+// with the index of the run before and nothing changed.
 func BenchmarkList(b *testing.B) {
 	var sizes []int
 	for _, f := range bytes.Split([]byte(*listSizes), []byte(",")) {
@@ -60,43 +61,74 @@ func BenchmarkList(b *testing.B) {
 		sizes = append(sizes, n)
 	}
 	for _, n := range sizes {
-		srv := servertest.Start(b, server.Config{})
-		counter := &countingTransport{}
-		alice, cfg := reopenablePatient(b, srv, sdk.NewHTTPTransport(srv.URL, &http.Client{Transport: counter}))
-		for i := range n {
-			if _, err := alice.Put(b.Context(), bytes.NewReader(fmt.Appendf(nil, "glucose %d mg/dL", 70+i%90)),
-				&sdk.PutOptions{Title: fmt.Sprintf("glucose %d", i), Type: "Observation"}); err != nil {
+		for _, who := range []string{"patient", "clinician"} {
+			benchmarkList(b, n, who)
+		}
+	}
+}
+
+// benchmarkList is BenchmarkList for n records of one patient, listed by the
+// patient or by a clinician they were all shared with.
+func benchmarkList(b *testing.B, n int, who string) {
+	srv := servertest.Start(b, server.Config{})
+	counter := &countingTransport{}
+	configs := map[string]sdk.Config{}
+	w := setUpWorld(b, srv, func(handle string) *sdk.Client {
+		cfg := sdk.Config{Server: srv.URL, Storage: &sdk.MemoryStorage{},
+			Transport: sdk.NewHTTPTransport(srv.URL, &http.Client{Transport: counter})}
+		configs[handle] = cfg
+		c, err := sdk.Connect(b.Context(), cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return c
+	})
+	lister, cfg := w.patient, configs["alice"]
+	if who == "clinician" {
+		lister, cfg = w.clinician, configs["dr-jones"]
+		cfg.Passphrase = func() ([]byte, error) { return []byte(clinicianPass), nil }
+	} else {
+		cfg.Passphrase = func() ([]byte, error) { return []byte(patientPass), nil }
+	}
+	for i := range n {
+		info, err := w.patient.Put(b.Context(), bytes.NewReader(fmt.Appendf(nil, "glucose %d mg/dL", 70+i%90)),
+			&sdk.PutOptions{Title: fmt.Sprintf("glucose %d", i), Type: "Observation"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if who == "clinician" {
+			if _, err := w.patient.Share(b.Context(), info.RecordID, "dr-jones", nil); err != nil {
 				b.Fatal(err)
 			}
 		}
-		if _, err := alice.List(b.Context()); err != nil { // the log and chain synced, as on any used device
-			b.Fatal(err)
-		}
-		for _, warm := range []bool{false, true} {
-			b.Run(fmt.Sprintf("records=%d/warm=%v", n, warm), func(b *testing.B) {
-				var requests, read int64
-				for b.Loop() {
-					b.StopTimer()
-					if !warm {
-						if err := cfg.Storage.Save(b.Context(), "records.sealed", nil); err != nil {
-							b.Fatal(err)
-						}
-					}
-					next, err := sdk.Connect(b.Context(), cfg)
-					if err != nil {
+	}
+	if _, err := lister.List(b.Context()); err != nil { // the log and chains synced, as on any used device
+		b.Fatal(err)
+	}
+	for _, warm := range []bool{false, true} {
+		b.Run(fmt.Sprintf("records=%d/%s/warm=%v", n, who, warm), func(b *testing.B) {
+			var requests, read int64
+			for b.Loop() {
+				b.StopTimer()
+				if !warm {
+					if err := cfg.Storage.Save(b.Context(), "records.sealed", nil); err != nil {
 						b.Fatal(err)
 					}
-					r0, by0 := counter.requests.Load(), counter.bytes.Load()
-					b.StartTimer()
-					list, err := next.List(b.Context())
-					if err != nil || len(list) != n {
-						b.Fatalf("List = %d records, %v", len(list), err)
-					}
-					requests, read = counter.requests.Load()-r0, counter.bytes.Load()-by0
 				}
-				b.ReportMetric(float64(requests), "requests/op")
-				b.ReportMetric(float64(read)/float64(n), "bytes-read/record")
-			})
-		}
+				next, err := sdk.Connect(b.Context(), cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r0, by0 := counter.requests.Load(), counter.bytes.Load()
+				b.StartTimer()
+				list, err := next.List(b.Context())
+				if err != nil || len(list) != n {
+					b.Fatalf("List = %d records, %v", len(list), err)
+				}
+				requests, read = counter.requests.Load()-r0, counter.bytes.Load()-by0
+			}
+			b.ReportMetric(float64(requests), "requests/op")
+			b.ReportMetric(float64(read)/float64(n), "bytes-read/record")
+		})
 	}
 }

@@ -27,6 +27,9 @@ type version struct {
 	ownerKC  *KeyCard
 	epochs   map[uint32][]byte // epoch keys from this account's grants
 	unlocked *record.Unlocked
+	// priorACLs are the view's ACLs before the current one, newest first,
+	// not yet verified (api.Record.PriorACLs).
+	priorACLs [][]byte
 }
 
 func (v *version) close() {
@@ -74,7 +77,7 @@ func (c *Client) fetched(ctx context.Context, id [32]byte, n uint64, view *api.R
 	if floor.deleted {
 		return nil, fmt.Errorf("%w: record %x was deleted, the server still serves it", CheckRollback, id[:4])
 	}
-	v := &version{id: id, owner: owner, epochs: map[uint32][]byte{}}
+	v := &version{id: id, owner: owner, epochs: map[uint32][]byte{}, priorACLs: view.PriorACLs}
 	if err := c.verifyVersion(ctx, v, view, n, floor); err != nil {
 		v.close()
 		return nil, err
@@ -235,13 +238,11 @@ func (c *Client) aclByHash(ctx context.Context, v *version, hash [32]byte, owner
 		if cur.Seq == 1 {
 			return nil, fmt.Errorf("%w: the header signs an ACL the record never had", CheckWrongACL)
 		}
-		var out struct {
-			ACL []byte `json:"acl"`
-		}
-		if err := c.call(ctx, "GET", fmt.Sprintf("/v1/records/%x/acl?seq=%d", v.id, cur.Seq-1), nil, &out); err != nil {
+		raw, err := c.priorACL(ctx, v, cur.Seq-1)
+		if err != nil {
 			return nil, err
 		}
-		prev, err := parseACL(out.ACL, v.id, ownerCards)
+		prev, err := parseACL(raw, v.id, ownerCards)
 		if err != nil {
 			return nil, err
 		}
@@ -251,6 +252,20 @@ func (c *Client) aclByHash(ctx context.Context, v *version, hash [32]byte, owner
 		cur = prev
 	}
 	return cur, nil
+}
+
+// priorACL returns the signed ACL seq of v's record: from the view's prior
+// ACLs when it brought that one, else from the server. Either way the caller
+// verifies it against its successor.
+func (c *Client) priorACL(ctx context.Context, v *version, seq uint64) ([]byte, error) {
+	if i := int(v.acl.Seq - 1 - seq); v.acl.Seq > seq && i < len(v.priorACLs) {
+		return v.priorACLs[i], nil
+	}
+	var out api.ACL
+	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/records/%x/acl?seq=%d", v.id, seq), nil, &out); err != nil {
+		return nil, err
+	}
+	return out.ACL, nil
 }
 
 // author returns the card of h's author whose identity key is h's signer_pk:

@@ -4,8 +4,10 @@ package sdk_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 
@@ -133,4 +135,65 @@ func TestList_IndexSealed(t *testing.T) {
 	if list, err := bob.List(t.Context()); err != nil || len(list) != 1 || list[0].Title != "wrist x-ray confidential" {
 		t.Fatalf("List over a damaged index = %v, %v", list, err)
 	}
+}
+
+// A reader's cold list judges each version's write authority from the prior
+// ACLs its view brings, not with a request per record; prior ACLs the server
+// swapped for another record's are refused.
+func TestList_PriorACLsInViews(t *testing.T) {
+	w := newAttackWorld(t)
+	ctx := t.Context()
+	var recs []*sdk.RecordInfo
+	for i := range 3 {
+		rec := put(t, w.patient, fmt.Appendf(nil, "lab result %d", i), fmt.Sprintf("lab %d", i))
+		if _, err := w.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, rec)
+	}
+	mark := w.jones.mark()
+	if list, err := w.clinician.List(ctx); err != nil || len(list) != 3 {
+		t.Fatalf("clinician's List = %d records, %v", len(list), err)
+	}
+	if n := countRequests(w.jones, mark, "GET /v1/records/"); n != 0 {
+		t.Errorf("the clinician's cold list made %d single-record requests, want 0", n)
+	}
+
+	// Another record's first ACL in place of this one's: signed by the owner,
+	// but not the predecessor of this record's ACL.
+	other := put(t, w.patient, []byte("not shared"), "private")
+	if _, err := w.patient.Share(ctx, other.RecordID, "dr-jones", nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.clinician.Get(ctx, other.RecordID, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var otherView map[string]json.RawMessage
+	if err := json.Unmarshal(w.jones.answer(t, "GET", recordPath(other.RecordID)), &otherView); err != nil {
+		t.Fatal(err)
+	}
+	otherPrior := otherView["prior_acls"]
+	if len(otherPrior) < 4 {
+		t.Fatalf("the view of a shared record brings no prior ACLs: %s", otherPrior)
+	}
+	w.jones.attack(t, "POST", "/v1/records/views", editJSON(t, func(m map[string]json.RawMessage) {
+		var rs []map[string]json.RawMessage
+		if err := json.Unmarshal(m["records"], &rs); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			r["prior_acls"] = otherPrior
+		}
+		m["records"] = toJSON(rs)
+	}))
+	fresh := connectVia(t, w.srv, w.jones)
+	if _, err := fresh.Login(ctx, &sdk.LoginOptions{Handle: "dr-jones", Passphrase: []byte(clinicianPass)}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := fresh.List(ctx)
+	var check sdk.Check
+	if err == nil || !errors.As(err, &check) || list != nil {
+		t.Fatalf("List over swapped prior ACLs = %d records, %v; want a failed check", len(list), err)
+	}
+	t.Logf("refused: %v", err)
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -173,7 +174,27 @@ func (s *Server) versionView(ctx context.Context, c *Caller, h store.Head, versi
 	for _, g := range gs {
 		view.Grants = append(view.Grants, g.Signed)
 	}
+	if view.PriorACLs, err = s.priorACLs(ctx, h.Record, acl, v.Created); err != nil {
+		return api.Record{}, err
+	}
 	return view, nil
+}
+
+// priorACLs returns the ACLs before cur, newest first, back to the one in
+// force at written (the newest created by then), at most api.MaxPriorACLs.
+func (s *Server) priorACLs(ctx context.Context, id store.RecordID, cur store.ACL, written time.Time) ([][]byte, error) {
+	var out [][]byte
+	// An ACL created after the version was written was not in force for it:
+	// the reader needs its predecessor too.
+	for seq := cur.Seq - 1; seq >= 1 && cur.Created.After(written) && len(out) < api.MaxPriorACLs; seq-- {
+		prev, err := s.store.ACL(ctx, id, seq)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, prev.Signed)
+		cur = prev
+	}
+	return out, nil
 }
 
 // getLeaves returns one version's leaf list, 32 bytes a chunk.

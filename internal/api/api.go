@@ -67,7 +67,16 @@ type Record struct {
 	// LogSalt names people in the record's log entries; only those who may
 	// read the record see it.
 	LogSalt []byte `json:"log_salt,omitempty"`
+	// PriorACLs are the ACLs before the current one, newest first, back to
+	// the one in force when this version was written (at most MaxPriorACLs):
+	// what a reader needs to judge the version's write authority without a
+	// request per ACL. They are signed; the client checks each against its
+	// successor.
+	PriorACLs [][]byte `json:"prior_acls,omitempty"`
 }
+
+// MaxPriorACLs bounds Record.PriorACLs; a client fetches older ones itself.
+const MaxPriorACLs = 8
 
 // MaxViews bounds the records of one views request.
 const MaxViews = 100
