@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"testing"
 
@@ -17,6 +18,29 @@ type testServer struct {
 	Path  string // the bbolt file
 	Store *bolt.Store
 	HTTP  *http.Client
+}
+
+// loopback trusts the test's own connections to name a client address in
+// X-Forwarded-For, so that a test can play several clients (see from).
+var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+
+// from returns ts with a client whose requests claim to come from addr; the
+// server believes it only if it was started with TrustedProxies: loopback.
+func (ts *testServer) from(addr string) *testServer {
+	c := *ts
+	c.HTTP = &http.Client{Transport: forwardedFor{addr, ts.HTTP.Transport}}
+	return &c
+}
+
+type forwardedFor struct {
+	addr string
+	next http.RoundTripper
+}
+
+func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.addr)
+	return f.next.RoundTrip(r)
 }
 
 // newTestServer starts a server for one test; cfg fields left zero get defaults,
