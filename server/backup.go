@@ -49,6 +49,7 @@ type backupAPI struct {
 
 func (s *Server) backupRoutes(r *mux.Router) {
 	b := &backupAPI{s: s, nonces: newBackupNonces(), guesses: newBackupGuesses()}
+	s.backup = b
 	r.HandleFunc("/backup/{account}/oprf-key", s.public(b.oprfKey)).Methods(http.MethodGet)
 	r.HandleFunc("/backup/{account}/evaluate", s.public(b.evaluate)).Methods(http.MethodPost)
 	r.HandleFunc("/backup/{account}/challenge", s.public(b.challenge)).Methods(http.MethodPost)
@@ -148,8 +149,10 @@ func (b *backupAPI) challenge(w http.ResponseWriter, r *http.Request) error {
 
 // POST /v1/backup/{account}/release: the backup blob, for a signature by one
 // of the account's backup auth keys over the release message
-// (backupwire.ReleaseMessage) with a nonce from /challenge. The nonce is used
-// up by any attempt.
+// (backupwire.ReleaseMessage) with a nonce from /challenge, and, with the
+// passphrase key, a current one-time code if the account has a second factor
+// (mfa.go). The nonce is used up by any attempt. The answer carries a ticket
+// for enrolling the new device (mfa_tickets.go).
 //
 // A bad signature or an unknown, used or expired nonce is a failure: 401,
 // counted for the address and the account and logged with the account id
@@ -188,6 +191,17 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 		}
 		return b.releaseFailed(w, r, id, k, reason)
 	}
+	if passphrase {
+		// The passphrase is right; a second factor, if enrolled, must be too.
+		// The recovery code needs none: it is the way out of a lost factor.
+		if err := b.s.requireSecondFactor(ctx, id, k, req.OTP); err != nil {
+			var l *lockedError
+			if errors.As(err, &l) {
+				return backupRefuse(w, now, l.until)
+			}
+			return err
+		}
+	}
 	update := backupReset
 	if passphrase {
 		update = backupRefund(b.guesses.take(k))
@@ -204,7 +218,7 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b.s.log.InfoContext(ctx, "backup released", "account", id.String(), "recovery_code", recovery)
-	writeJSON(w, http.StatusOK, api.Released{Backup: blob})
+	writeJSON(w, http.StatusOK, api.Released{Backup: blob, EnrolTicket: b.s.mfa.tickets.issue(id, now)})
 	return nil
 }
 

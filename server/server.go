@@ -29,6 +29,10 @@ type Config struct {
 	SessionIdle, SessionAbsolute time.Duration
 	// Secrets are the server's own secrets, decrypted at start-up.
 	Secrets Secrets
+	// Sealer seals per-account secrets (TOTP second factors) in the store's
+	// secrets bucket; *secrets.Box is one. Nil turns second factors off:
+	// enrolment answers 501.
+	Sealer Sealer
 	// RateAddress and RateAccount limit requests per client address and per
 	// account (defaults 50/s burst 100, and 20/s burst 60); a negative Rate
 	// turns the limit off.
@@ -77,6 +81,8 @@ type Server struct {
 	anonLimit    *limiters   // anonymous backup requests, per account and address
 	unknownEvals *limiters   // evaluations for unregistered ids, per address
 	challenges   *challenges // session nonces (ident_challenge.go)
+	mfa          *mfaState   // second factors (mfa.go)
+	backup       *backupAPI  // backup routes and their challenges (backup.go)
 	checkpoints  *checkpoints
 	// noLog turns the transparency log off, for the benchmark that measures
 	// what it costs; nothing else sets it.
@@ -140,7 +146,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, metrics: newMetrics(),
 		addrLimit: newLimiters(cfg.RateAddress), accountLimit: newLimiters(cfg.RateAccount),
 		anonLimit: newLimiters(cfg.RateAnonymous), unknownEvals: newLimiters(cfg.RateUnknownEvaluations),
-		checkpoints: &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}}
+		checkpoints: &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}, mfa: newMFAState()}
 	s.metrics.watchCommits(cfg.Store)
 	s.router = s.routes()
 	s.handler = s.observe(s.router)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/rand"
+	"github.com/blindvault/blindvault/server/secrets"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -54,6 +55,13 @@ func newTestServer(t testing.TB, cfg Config) *testServer {
 	}
 	cfg.Store = st
 	cfg.Secrets = Secrets{OPRFSeed: randomKey(), SessionPepper: randomKey(), InvitePepper: randomKey()}
+	if cfg.Sealer == nil {
+		box, err := secrets.Open(t.Context(), st, randomKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Sealer = box
+	}
 	ts := httptest.NewUnstartedServer(nil)
 	cfg.Origin = "http://" + ts.Listener.Addr().String()
 	srv, err := New(cfg)

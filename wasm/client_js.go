@@ -88,11 +88,11 @@ func newClientObject(c *sdk.Client) js.Value {
 		}{hex.EncodeToString(reg.AccountID[:]), reg.Fingerprint.String(), hex.EncodeToString(reg.Fingerprint[:]), reg.RecoveryCode})
 	})
 	add("login", func(ctx context.Context, args []js.Value) (any, error) {
-		var in struct{ Handle, Passphrase, RecoveryCode string }
+		var in struct{ Handle, Passphrase, RecoveryCode, OTP string }
 		if err := fromJSON(arg(args, 0), &in); err != nil {
 			return nil, err
 		}
-		lo := sdk.LoginOptions{Handle: in.Handle, RecoveryCode: in.RecoveryCode}
+		lo := sdk.LoginOptions{Handle: in.Handle, RecoveryCode: in.RecoveryCode, OTP: in.OTP}
 		if in.Passphrase != "" {
 			lo.Passphrase = []byte(in.Passphrase)
 		}

@@ -111,7 +111,7 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 	if err != nil {
 		return err
 	}
-	secrets, err := loadServerSecrets(ctx, st, masterKey)
+	secrets, sealer, err := loadServerSecrets(ctx, st, masterKey)
 	clear(masterKey)
 	if err != nil {
 		return err
@@ -131,7 +131,7 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 		return err
 	}
 	srv, err := server.New(server.Config{Store: st, Origin: origin, Logger: log, MaxBody: c.maxBody,
-		NoPatientSignup: c.noPatientSignup, Secrets: secrets, TrustedProxies: proxies,
+		NoPatientSignup: c.noPatientSignup, Secrets: secrets, Sealer: sealer, TrustedProxies: proxies,
 		LogSigner: logSigner, LogVerifierKey: logKey, LogOrigin: logSigner.Name()})
 	if err != nil {
 		ln.Close()

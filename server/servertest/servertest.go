@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/secrets"
 	"github.com/blindvault/blindvault/server/store/bolt"
 )
 
@@ -50,6 +51,14 @@ func StartBehind(t testing.TB, cfg server.Config, wrap func(http.Handler) http.H
 	cfg.Store = st
 	cfg.Origin = "http://" + ts.Listener.Addr().String()
 	cfg.Secrets = server.Secrets{OPRFSeed: random(), SessionPepper: random(), InvitePepper: random()}
+	if cfg.Sealer == nil {
+		box, err := secrets.Open(t.Context(), st, random())
+		if err != nil {
+			st.Close()
+			t.Fatal(err)
+		}
+		cfg.Sealer = box
+	}
 	srv, err := server.New(cfg)
 	if err != nil {
 		st.Close()

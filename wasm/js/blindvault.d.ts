@@ -12,7 +12,7 @@ export type ErrorCode =
   | 'COMMITMENT' | 'UNWRAP' | 'LEAF_MISMATCH' | 'CHUNK_AUTH' | 'TRUNCATED' | 'LAYOUT' | 'PADDING' | 'META'
   | 'BAD_SIGNATURE' | 'INVALID' | 'UNSUPPORTED' | 'TOO_LARGE'
   // Accounts and the server.
-  | 'WRONG_PASSPHRASE' | 'WRONG_RECOVERY_CODE' | 'WEAK_PASSPHRASE' | 'WEAK_PARAMS' | 'EXCESSIVE_PARAMS'
+  | 'WRONG_PASSPHRASE' | 'WRONG_RECOVERY_CODE' | 'SECOND_FACTOR' | 'WEAK_PASSPHRASE' | 'WEAK_PARAMS' | 'EXCESSIVE_PARAMS'
   | 'NO_PROFILE' | 'PROFILE_EXISTS' | 'RATE_LIMITED' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'UNREACHABLE'
   // The caller.
   | 'ABORTED' | 'INVALID_ARGUMENT'
@@ -180,7 +180,7 @@ export class Client {
    */
   register(options: { handle: string; passphrase?: string; role?: string; invite?: string }): Promise<Registration>;
   /** Restores the account on this device: OPRF, Argon2id, then the backup opens here. */
-  login(options: { handle: string; passphrase?: string; recoveryCode?: string }): Promise<Contact>;
+  login(options: { handle: string; passphrase?: string; recoveryCode?: string; otp?: string }): Promise<Contact>;
   /** Encrypts body in this page and stores it as a new record, or a new version. */
   put(body: Body, options?: PutOptions): Promise<RecordInfo>;
   /** Verifies the newest version of record id and opens its body. */

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+)
+
+// TestOnline_MFA enrols a TOTP factor through the built binary and logs in on
+// a new device with it, without it (refused, with the way out named), and
+// with the recovery code.
+func TestOnline_MFA(t *testing.T) {
+	bin := buildCLI(t)
+	url, _ := startServeBinary(t, bin)
+	r := newRunner(t, bin)
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	pass := "correct horse battery staple 42"
+	if err := os.WriteFile(p("pass"), []byte(pass+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r.secrets = append(r.secrets, pass)
+	var reg accountView
+	r.mustJSON(&reg, "register", "--server", url, "--name", "alice", "--home", p("laptop"), "--passphrase-file", p("pass"))
+	home := []string{"--home", p("laptop"), "--passphrase-file", p("pass")}
+
+	if out := r.must(append([]string{"mfa", "ls"}, home...)...); !strings.Contains(out, "No second factor") {
+		t.Fatalf("mfa ls before enrolment = %q", out)
+	}
+	code, out, errs := r.run(nil, append([]string{"mfa", "enroll", "totp"}, home...)...)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	uri := lines[len(lines)-1]
+	key, err := otp.NewKeyFromURL(uri)
+	if code != 0 || err != nil || key.Type() != "totp" || !strings.Contains(errs, "recovery code still restores") {
+		t.Fatalf("mfa enroll totp: exit %d, last line %q (%v), stderr %q", code, uri, err, errs)
+	}
+	r.secrets = append(r.secrets, key.Secret())
+	now := time.Now()
+	first, _ := totp.GenerateCode(key.Secret(), now)
+	if out := r.must(append([]string{"mfa", "confirm", first}, home...)...); !strings.Contains(out, "Second factor on") {
+		t.Fatalf("mfa confirm = %q", out)
+	}
+	if out := r.must(append([]string{"mfa", "ls"}, home...)...); !strings.Contains(out, "totp") || !strings.Contains(out, " on") {
+		t.Fatalf("mfa ls after confirmation = %q", out)
+	}
+
+	login := func(dev string, extra ...string) (int, string) {
+		args := append([]string{"login", "--server", url, "--name", "alice", "--home", p(dev), "--passphrase-file", p("pass")}, extra...)
+		code, _, errs := r.run(nil, args...)
+		return code, errs
+	}
+	if code, errs := login("phone"); code == 0 || !strings.Contains(errs, "--otp") || !strings.Contains(errs, "--recovery-code") {
+		t.Fatalf("login without --otp: exit %d, %q; want refused, naming --otp and --recovery-code", code, errs)
+	}
+	if code, errs := login("phone", "--otp", first); code == 0 || !strings.Contains(errs, "already used") {
+		t.Fatalf("login with the used code: exit %d, %q; want refused", code, errs)
+	}
+	next, _ := totp.GenerateCode(key.Secret(), now.Add(30*time.Second))
+	if code, errs := login("phone", "--otp", next); code != 0 {
+		t.Fatalf("login --otp with a current code: exit %d, %s", code, errs)
+	}
+	if code, errs := login("tablet", "--recovery-code", reg.RecoveryCode); code != 0 {
+		t.Fatalf("login --recovery-code with a second factor on: exit %d, %s", code, errs)
+	}
+}
