@@ -240,12 +240,14 @@ type deviceView struct {
 	Added      *time.Time `json:"added,omitempty"`
 	Revocation []byte     `json:"revocation,omitempty"`
 	Revoked    *time.Time `json:"revoked,omitempty"`
+	// LastSeen (the device's last login) is shown to the account itself only.
+	LastSeen *time.Time `json:"last_seen,omitempty"`
 }
 
 // getDevices lists an account's devices, revoked ones with their signed
 // revocations. Device keys only sign sessions: a record header signed by one
 // is refused (format-v1 §2.7), so readers do not need these to verify records.
-func (s *Server) getDevices(w http.ResponseWriter, r *http.Request, _ *Caller) error {
+func (s *Server) getDevices(w http.ResponseWriter, r *http.Request, c *Caller) error {
 	id, err := identPathAccount(r)
 	if err != nil {
 		return err
@@ -258,6 +260,9 @@ func (s *Server) getDevices(w http.ResponseWriter, r *http.Request, _ *Caller) e
 	for i, d := range devs {
 		out[i] = deviceView{DeviceID: d.ID.String(), DeviceCert: d.Cert, Added: identTime(d.Added),
 			Revocation: d.Revocation, Revoked: identTime(d.Revoked)}
+		if c.Account.ID == id {
+			out[i].LastSeen = identTime(d.LastSeen)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"account_id": id.String(), "devices": out})
 	return nil

@@ -91,6 +91,7 @@ var commands = map[string]command{
 	"trust-org": {"trust an organisation admin's role attestations", runTrustOrg},
 	"admin":     {"admin tasks: invite ROLE, attest NAME", runAdmin},
 	"mfa":       {"second factor: enroll totp, confirm CODE, ls, remove CODE", runMFA},
+	"devices":   {"list this account's devices; devices revoke NAME ends one", runDevices},
 	"audit":     {"show who wrote, read, shared or revoked your records, from the verified log", runAudit},
 	"export":    {"decrypt every record you own or read into a new directory", runExport},
 	"log":       {"log verify: read the transparency log since last time, check it against the checkpoints seen and this account's chain against it", runLog},

@@ -11,10 +11,10 @@ import (
 	"github.com/pquerna/otp/totp"
 )
 
-// TestOnline_MFA enrols a TOTP factor through the built binary and logs in on
-// a new device with it, without it (refused, with the way out named), and
-// with the recovery code.
-func TestOnline_MFA(t *testing.T) {
+// TestOnline_MFAAndDevices enrols a TOTP factor through the built binary and
+// logs in on a new device with it, without it (refused, with the way out
+// named), and with the recovery code; then lists the devices and revokes one.
+func TestOnline_MFAAndDevices(t *testing.T) {
 	bin := buildCLI(t)
 	url, _ := startServeBinary(t, bin)
 	r := newRunner(t, bin)
@@ -66,5 +66,42 @@ func TestOnline_MFA(t *testing.T) {
 	}
 	if code, errs := login("tablet", "--recovery-code", reg.RecoveryCode); code != 0 {
 		t.Fatalf("login --recovery-code with a second factor on: exit %d, %s", code, errs)
+	}
+
+	// The laptop sees three devices and ends the phone's.
+	var devs struct{ Devices []deviceView }
+	r.mustJSON(&devs, append([]string{"devices"}, home...)...)
+	if len(devs.Devices) != 3 {
+		t.Fatalf("devices --json = %+v, want 3", devs)
+	}
+	phoneHome := []string{"--home", p("phone"), "--passphrase-file", p("pass")}
+	for _, d := range devs.Devices {
+		if d.LastSeen == nil || !d.Certified || d.ID[:8] != d.Name {
+			t.Fatalf("device %+v: want seen, certified, named by its id", d)
+		}
+	}
+	out = r.must(append([]string{"devices"}, home...)...)
+	if !strings.Contains(out, "(this device)") || !strings.Contains(out, "LAST SEEN") {
+		t.Fatalf("devices = %q", out)
+	}
+	// The phone's device key is in its profile.
+	profile, err := os.ReadFile(filepath.Join(p("phone"), "profile.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	phone := ""
+	for _, d := range devs.Devices {
+		if strings.Contains(string(profile), d.ID) {
+			phone = d.Name
+		}
+	}
+	if out := r.must(append([]string{"devices", "revoke", phone}, home...)...); !strings.Contains(out, "Revoked device "+phone) {
+		t.Fatalf("devices revoke %s = %q", phone, out)
+	}
+	if code, _, errs := r.run(nil, append([]string{"ls"}, phoneHome...)...); code == 0 {
+		t.Fatalf("ls on the revoked phone: exit 0, want refused (%s)", errs)
+	}
+	if code, _, errs := r.run(nil, append([]string{"devices", "revoke", phone}, home...)...); code == 0 || !strings.Contains(errs, "already revoked") {
+		t.Fatalf("devices revoke (again): exit %d, %q", code, errs)
 	}
 }

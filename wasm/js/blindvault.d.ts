@@ -118,6 +118,21 @@ export interface RecordInfo {
 }
 
 /** One logged action on a record, from the verified transparency log. */
+export interface Device {
+  /** The first 8 hex digits of id: what revokeDevice takes. */
+  name: string;
+  /** The device's Ed25519 public key, hex. */
+  id: string;
+  enrolled: Date;
+  /** Its last login, as the server saw it. */
+  lastSeen?: Date;
+  revoked?: Date;
+  /** The device this page runs on. */
+  current: boolean;
+  /** False if this account's identity key did not certify it: the server added it. */
+  certified: boolean;
+}
+
 export interface AuditEvent {
   /** The entry's index in the log. */
   index: number;
@@ -197,6 +212,10 @@ export class Client {
   delete(id: string): Promise<void>;
   /** The verified access history of record id (owned or read): the log is checked first. */
   audit(id: string): Promise<AuditEvent[]>;
+  /** This account's devices, revoked ones included, each checked against the identity key. */
+  devices(): Promise<Device[]>;
+  /** Ends device name (or a longer prefix of its id): its sessions end at once. */
+  revokeDevice(name: string): Promise<void>;
   /** Ends the session; the profile stays. */
   logout(): Promise<void>;
   /** Releases the client; it cannot be used afterwards. */
