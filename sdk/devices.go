@@ -45,6 +45,13 @@ func (c *Client) Devices(ctx context.Context) (_ []Device, err error) {
 }
 
 func (c *Client) devices(ctx context.Context) ([]Device, error) {
+	devs, _, err := c.deviceCerts(ctx)
+	return devs, err
+}
+
+// deviceCerts returns the devices and the hashes of their certificates (what
+// DeviceCertified log entries name).
+func (c *Client) deviceCerts(ctx context.Context) ([]Device, map[[32]byte]*Device, error) {
 	var out struct {
 		Devices []struct {
 			ID       string     `json:"device_id"`
@@ -55,15 +62,17 @@ func (c *Client) devices(ctx context.Context) ([]Device, error) {
 		} `json:"devices"`
 	}
 	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/accounts/%x/devices", c.accountID()), nil, &out); err != nil {
-		return nil, fmt.Errorf("devices: %w", err)
+		return nil, nil, fmt.Errorf("devices: %w", err)
 	}
 	me := c.device.Public().(ed25519.PublicKey)
 	devs := make([]Device, 0, len(out.Devices))
+	hashes := make([][32]byte, 0, len(out.Devices))
 	for _, d := range out.Devices {
 		cert, err := format.ParseDeviceCert(d.Cert)
 		if err != nil || hex.EncodeToString(cert.DevicePK[:]) != d.ID {
-			return nil, fmt.Errorf("devices: %w: a device certificate does not parse or names another key", CheckWrongRecord)
+			return nil, nil, fmt.Errorf("devices: %w: a device certificate does not parse or names another key", CheckWrongRecord)
 		}
+		hashes = append(hashes, cert.Hash())
 		dev := Device{ID: cert.DevicePK, Name: d.ID[:deviceNameLen], Enrolled: time.Unix(int64(cert.Created), 0).UTC(),
 			Current: bytes.Equal(cert.DevicePK[:], me), Certified: cert.AccountID == c.accountID() && cert.VerifyIssuer(c.id.card.c) == nil}
 		if d.LastSeen != nil {
@@ -74,7 +83,11 @@ func (c *Client) devices(ctx context.Context) ([]Device, error) {
 		}
 		devs = append(devs, dev)
 	}
-	return devs, nil
+	byHash := make(map[[32]byte]*Device, len(devs))
+	for i := range devs {
+		byHash[hashes[i]] = &devs[i]
+	}
+	return devs, byHash, nil
 }
 
 // RevokeDevice ends one of this account's devices, named by its Name (or a

@@ -92,6 +92,7 @@ var commands = map[string]command{
 	"admin":     {"admin tasks: invite ROLE, attest NAME", runAdmin},
 	"mfa":       {"second factor: enroll totp, confirm CODE, ls, remove CODE", runMFA},
 	"devices":   {"list this account's devices; devices revoke NAME ends one", runDevices},
+	"alerts":    {"what the verified log shows since the last look: bulk reads, guesses, new devices", runAlerts},
 	"audit":     {"show who wrote, read, shared or revoked your records, from the verified log", runAudit},
 	"export":    {"decrypt every record you own or read into a new directory", runExport},
 	"log":       {"log verify: read the transparency log since last time, check it against the checkpoints seen and this account's chain against it", runLog},

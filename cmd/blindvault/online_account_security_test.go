@@ -104,4 +104,21 @@ func TestOnline_MFAAndDevices(t *testing.T) {
 	if code, _, errs := r.run(nil, append([]string{"devices", "revoke", phone}, home...)...); code == 0 || !strings.Contains(errs, "already revoked") {
 		t.Fatalf("devices revoke (again): exit %d, %q", code, errs)
 	}
+
+	// The laptop's alerts name the new devices and the factor's enrolment,
+	// once.
+	var alerts struct {
+		Alerts []struct{ Kind, Who, Message string }
+	}
+	r.mustJSON(&alerts, append([]string{"alerts"}, home...)...)
+	kinds := map[string]int{}
+	for _, a := range alerts.Alerts {
+		kinds[a.Kind]++
+	}
+	if kinds["new-device"] != 2 || kinds["second-factor-change"] != 1 {
+		t.Fatalf("alerts --json = %+v, want two new devices and one second-factor change", alerts)
+	}
+	if out := r.must(append([]string{"alerts"}, home...)...); !strings.Contains(out, "No alerts since the last look") {
+		t.Fatalf("alerts (again) = %q", out)
+	}
 }
