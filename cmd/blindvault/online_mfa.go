@@ -63,7 +63,12 @@ func mfaEnroll(ctx context.Context, args []string, s stdio) error {
 	if o.json {
 		return printJSON(s.out, map[string]string{"uri": e.URI, "secret": e.Secret})
 	}
-	fmt.Fprintf(s.err, "Add this to your authenticator app (scan the URI as a QR code, or type the secret %s),\n"+
+	if stderrIsTerminal() {
+		if code := qrText(e.URI); code != "" {
+			fmt.Fprint(s.err, code)
+		}
+	}
+	fmt.Fprintf(s.err, "Add this to your authenticator app (scan the QR code or the URI, or type the secret %s),\n"+
 		"then turn it on with: blindvault mfa confirm CODE\n"+
 		"Until then nothing changes. The URI is shown only now; it holds the secret.\n%s\n", e.Secret, recoveryNote)
 	fmt.Fprintln(s.out, e.URI)
