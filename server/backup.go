@@ -117,6 +117,7 @@ func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	b.guesses.fail(k, now)
+	b.s.metrics.guesses.WithLabelValues("oprf_evaluation", "counted").Inc()
 	evaluated, proof, err := b.s.oprfEvaluate(id, blinded)
 	if err != nil {
 		return err
@@ -218,6 +219,7 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	b.s.log.InfoContext(ctx, "backup released", "account", id.String(), "recovery_code", recovery)
+	b.s.metrics.guesses.WithLabelValues("backup_release", "released").Inc()
 	writeJSON(w, http.StatusOK, api.Released{Backup: blob, EnrolTicket: b.s.mfa.tickets.issue(id, now)})
 	return nil
 }
@@ -241,6 +243,7 @@ func (b *backupAPI) releaseFailed(w http.ResponseWriter, r *http.Request, id sto
 		return err
 	}
 	b.guesses.fail(k, now)
+	b.s.metrics.guesses.WithLabelValues("backup_release", "failed").Inc()
 	args := []any{"account", id.String(), "reason", reason, "failures", lo.Failures}
 	if lo.Until.After(now) {
 		args = append(args, "locked_seconds", int(lo.Until.Sub(now).Seconds()))

@@ -3,8 +3,10 @@ package server
 import (
 	"bytes"
 	"crypto/rand"
+	"io"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,6 +87,21 @@ func TestBackup_AccountLockout_RecoveryStillWorks(t *testing.T) {
 	}
 	if got := evaluate("198.51.100.0"); got != http.StatusOK {
 		t.Fatalf("evaluation after a recovery-code release = %d, want 200 (counts forgotten)", got)
+	}
+	// Operators see the attempts in /metrics.
+	resp, err := ts.HTTP.Get(ts.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, series := range []string{
+		`blindvault_auth_attempts_total{kind="oprf_evaluation",outcome="counted"} 21`,
+		`blindvault_auth_attempts_total{kind="backup_release",outcome="released"} 1`,
+	} {
+		if !strings.Contains(string(body), series) {
+			t.Errorf("/metrics lacks %s", series)
+		}
 	}
 }
 

@@ -90,10 +90,12 @@ func (s *Server) checkCode(ctx context.Context, id store.AccountID, k guessKey, 
 			return rec, err
 		}
 		s.log.WarnContext(ctx, "second factor refused", "account", id.String(), "failures", rec.failures)
+		s.metrics.guesses.WithLabelValues("second_factor", "failed").Inc()
 		return rec, errSecondFactorFailed
 	}
 	rec.lastStep, rec.failures, rec.until = step, 0, time.Time{}
 	s.mfa.guesses.take(k)
+	s.metrics.guesses.WithLabelValues("second_factor", "accepted").Inc()
 	return rec, nil
 }
 
