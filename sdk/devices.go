@@ -61,7 +61,7 @@ func (c *Client) deviceCerts(ctx context.Context) ([]Device, map[[32]byte]*Devic
 			LastSeen *time.Time `json:"last_seen"`
 		} `json:"devices"`
 	}
-	if err := c.call(ctx, "GET", fmt.Sprintf("/v1/accounts/%x/devices", c.accountID()), nil, &out); err != nil {
+	if err := c.call(ctx, "GET", "/v1/devices", nil, &out); err != nil {
 		return nil, nil, fmt.Errorf("devices: %w", err)
 	}
 	me := c.device.Public().(ed25519.PublicKey)

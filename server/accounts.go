@@ -40,6 +40,7 @@ func (s *Server) accountRoutes(r *mux.Router) {
 	// Public: a new device knows only its handle until the backup is released.
 	r.HandleFunc("/directory/{handle}", s.public(s.getDirectory)).Methods(http.MethodGet)
 	r.HandleFunc("/devices", s.public(s.postDevice)).Methods(http.MethodPost)
+	r.HandleFunc("/devices", s.authed(s.getOwnDevices)).Methods(http.MethodGet)
 	r.HandleFunc("/devices/{device:"+identHexPattern+"}/revoke", s.authed(s.postRevokeDevice)).Methods(http.MethodPost)
 }
 
@@ -240,18 +241,30 @@ type deviceView struct {
 	Added      *time.Time `json:"added,omitempty"`
 	Revocation []byte     `json:"revocation,omitempty"`
 	Revoked    *time.Time `json:"revoked,omitempty"`
-	// LastSeen (the device's last login) is shown to the account itself only.
+	// LastSeen (the device's last login) is shown to the account itself
+	// only, on GET /v1/devices.
 	LastSeen *time.Time `json:"last_seen,omitempty"`
 }
 
 // getDevices lists an account's devices, revoked ones with their signed
 // revocations. Device keys only sign sessions: a record header signed by one
 // is refused (format-v1 §2.7), so readers do not need these to verify records.
-func (s *Server) getDevices(w http.ResponseWriter, r *http.Request, c *Caller) error {
+func (s *Server) getDevices(w http.ResponseWriter, r *http.Request, _ *Caller) error {
 	id, err := identPathAccount(r)
 	if err != nil {
 		return err
 	}
+	return s.writeDevices(w, r, id, false)
+}
+
+// getOwnDevices lists the caller's own devices, with when each last logged
+// in: GET /v1/devices. Only the account sees that; the public list above is
+// the same for everyone.
+func (s *Server) getOwnDevices(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	return s.writeDevices(w, r, c.Account.ID, true)
+}
+
+func (s *Server) writeDevices(w http.ResponseWriter, r *http.Request, id store.AccountID, lastSeen bool) error {
 	devs, err := s.store.Devices(r.Context(), id)
 	if err != nil {
 		return fmt.Errorf("devices: %w", err)
@@ -260,7 +273,7 @@ func (s *Server) getDevices(w http.ResponseWriter, r *http.Request, c *Caller) e
 	for i, d := range devs {
 		out[i] = deviceView{DeviceID: d.ID.String(), DeviceCert: d.Cert, Added: identTime(d.Added),
 			Revocation: d.Revocation, Revoked: identTime(d.Revoked)}
-		if c.Account.ID == id {
+		if lastSeen {
 			out[i].LastSeen = identTime(d.LastSeen)
 		}
 	}

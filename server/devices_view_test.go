@@ -5,8 +5,9 @@ import (
 	"testing"
 )
 
-// A device's last login is the account's own business: the directory shows
-// other accounts the certificates, not when each device was used.
+// A device's last login is the account's own business: the public list of an
+// account's devices is the same for everyone (ident_idor_test.go) and shows
+// no last login; GET /v1/devices shows the caller its own.
 func TestGetDevices_LastSeenOnlyToTheAccount(t *testing.T) {
 	ts := newIdentServer(t, Config{}, nil)
 	alice := registerAndLogin(t, ts, "alice", "patient", "")
@@ -17,7 +18,7 @@ func TestGetDevices_LastSeenOnlyToTheAccount(t *testing.T) {
 		} `json:"devices"`
 	}
 	var own, other view
-	decodeResponse(t, alice.do(t, http.MethodGet, "/v1/accounts/"+alice.ID.String()+"/devices", nil), http.StatusOK, &own)
+	decodeResponse(t, alice.do(t, http.MethodGet, "/v1/devices", nil), http.StatusOK, &own)
 	decodeResponse(t, bob.do(t, http.MethodGet, "/v1/accounts/"+alice.ID.String()+"/devices", nil), http.StatusOK, &other)
 	if len(own.Devices) != 1 || own.Devices[0].LastSeen == nil {
 		t.Fatalf("own devices = %+v, want one with last_seen", own)
