@@ -125,8 +125,13 @@ type LoginOptions struct {
 	// keys in this device's profile.
 	Passphrase []byte
 	// RecoveryCode, if set, opens the backup instead of the passphrase, which
-	// then only protects this device's profile.
+	// then only protects this device's profile. It needs no second factor: it
+	// is the way back in when the authenticator is lost.
 	RecoveryCode string
+	// OTP is a current code from the account's TOTP authenticator, needed
+	// with the passphrase once the account has a second factor
+	// (EnrollTOTP); without it Login fails with ErrSecondFactor.
+	OTP string
 }
 
 // Login restores the account on a new device: the server releases the backup
@@ -176,7 +181,11 @@ func (c *Client) Login(ctx context.Context, opts *LoginOptions) (_ *Contact, err
 		return nil, err
 	}
 	defer clear(slotKey)
-	blob, err := c.releaseBackup(ctx, acct, auth)
+	otp := opts.OTP
+	if opts.RecoveryCode != "" {
+		otp = ""
+	}
+	rel, err := c.releaseBackup(ctx, acct, auth, otp)
 	if errors.Is(err, ErrWrongPassphrase) && opts.RecoveryCode != "" {
 		return nil, fmt.Errorf("%w (the server counts this failure toward its lockout)", ErrWrongRecoveryCode)
 	}
@@ -185,9 +194,9 @@ func (c *Client) Login(ctx context.Context, opts *LoginOptions) (_ *Contact, err
 	}
 	var secret []byte
 	if opts.RecoveryCode != "" {
-		secret, err = backup.OpenWithRecoveryCode(blob, acct, opts.RecoveryCode)
+		secret, err = backup.OpenWithRecoveryCode(rel.Backup, acct, opts.RecoveryCode)
 	} else {
-		secret, err = backup.Open(blob, acct, slotKey)
+		secret, err = backup.Open(rel.Backup, acct, slotKey)
 	}
 	if err != nil {
 		return nil, err // the boundary names it (errors.go)
@@ -205,7 +214,8 @@ func (c *Client) Login(ctx context.Context, opts *LoginOptions) (_ *Contact, err
 	if err != nil {
 		return nil, err
 	}
-	if err := c.call(ctx, "POST", "/v1/devices", map[string][]byte{"device_cert": cert.Marshal()}, nil); err != nil {
+	enrol := map[string][]byte{"device_cert": cert.Marshal(), "enrol_ticket": rel.EnrolTicket}
+	if err := c.call(ctx, "POST", "/v1/devices", enrol, nil); err != nil {
 		return nil, fmt.Errorf("enrol device: %w", err)
 	}
 	c.id, c.device = id, dev
@@ -230,8 +240,8 @@ func (c *Client) Login(ctx context.Context, opts *LoginOptions) (_ *Contact, err
 }
 
 // releaseBackup asks the server for the backup blob with a signature by a
-// backup auth key over its nonce.
-func (c *Client) releaseBackup(ctx context.Context, acct [32]byte, auth ed25519.PrivateKey) ([]byte, error) {
+// backup auth key over its nonce, and the one-time code if any.
+func (c *Client) releaseBackup(ctx context.Context, acct [32]byte, auth ed25519.PrivateKey, otp string) (*api.Released, error) {
 	var ch api.Challenge
 	if err := c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/challenge", acct), nil, &ch); err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
@@ -241,8 +251,14 @@ func (c *Client) releaseBackup(ctx context.Context, acct [32]byte, auth ed25519.
 	}
 	var out api.Released
 	err := c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/release", acct), api.ReleaseRequest{
-		Nonce: ch.Nonce, Signature: backup.SignRelease(auth, acct, [32]byte(ch.Nonce)),
+		Nonce: ch.Nonce, Signature: backup.SignRelease(auth, acct, [32]byte(ch.Nonce)), OTP: otp,
 	}, &out)
+	if isCode(err, "second_factor_required") {
+		return nil, fmt.Errorf("%w: the passphrase is right; give the code from the authenticator (or log in with the recovery code)", ErrSecondFactor)
+	}
+	if isCode(err, "second_factor_failed") {
+		return nil, fmt.Errorf("%w: the code is wrong or was already used; wait for the next one (failed codes count toward a lockout)", ErrSecondFactor)
+	}
 	if isStatus(err, statusUnauthorized) {
 		// The auth key derived from this passphrase is not the account's.
 		return nil, fmt.Errorf("%w (the server counts this failure toward its lockout)", ErrWrongPassphrase)
@@ -250,7 +266,7 @@ func (c *Client) releaseBackup(ctx context.Context, acct [32]byte, auth ed25519.
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
-	return out.Backup, nil
+	return &out, nil
 }
 
 // backupSecret is what the backup holds: the identity's key history, each as

@@ -65,6 +65,12 @@ func isStatus(err error, status int) bool {
 	return errors.As(err, &e) && e.Status == status
 }
 
+// isCode reports whether err is an APIError with the given error code.
+func isCode(err error, code string) bool {
+	var e *APIError
+	return errors.As(err, &e) && e.Code == code
+}
+
 // send makes one request with the session token, if any, and turns an error
 // status into an *APIError. The caller closes the body of a success.
 func (c *Client) send(ctx context.Context, req *request) (*response, error) {

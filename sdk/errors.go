@@ -33,6 +33,10 @@ var (
 	ErrWrongPassphrase = errors.New("wrong passphrase")
 	// ErrWrongRecoveryCode means a recovery code does not open the backup.
 	ErrWrongRecoveryCode = errors.New("wrong recovery code")
+	// ErrSecondFactor means the account has a second factor and the server
+	// needs a current one-time code (LoginOptions.OTP), or refused the one
+	// given as wrong or already used. The recovery code needs none.
+	ErrSecondFactor = errors.New("a current one-time code from the account's second factor is needed")
 	// ErrWeakPassphrase means a new passphrase is too short or repetitive.
 	ErrWeakPassphrase = keyfile.ErrWeakPassphrase
 
@@ -70,6 +74,7 @@ var sentinelCodes = []struct {
 	{ErrNotRecipient, "NOT_RECIPIENT"},
 	{ErrWrongPassphrase, "WRONG_PASSPHRASE"},
 	{ErrWrongRecoveryCode, "WRONG_RECOVERY_CODE"},
+	{ErrSecondFactor, "SECOND_FACTOR"},
 	{ErrWeakPassphrase, "WEAK_PASSPHRASE"},
 	{ErrNoProfile, "NO_PROFILE"},
 	{ErrProfileExists, "PROFILE_EXISTS"},

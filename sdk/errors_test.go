@@ -80,7 +80,7 @@ func errorVarName(err error) string {
 	for name, e := range map[string]error{
 		"ErrInvalid": ErrInvalid, "ErrUnsupported": ErrUnsupported, "ErrTooLarge": ErrTooLarge,
 		"ErrNotRecipient": ErrNotRecipient, "ErrWrongPassphrase": ErrWrongPassphrase,
-		"ErrWrongRecoveryCode": ErrWrongRecoveryCode, "ErrWeakPassphrase": ErrWeakPassphrase,
+		"ErrWrongRecoveryCode": ErrWrongRecoveryCode, "ErrWeakPassphrase": ErrWeakPassphrase, "ErrSecondFactor": ErrSecondFactor,
 		"ErrNotFound": ErrNotFound, "ErrRevoked": ErrRevoked, "ErrDeleted": ErrDeleted,
 		"ErrForbidden": ErrForbidden, "ErrConflict": ErrConflict, "ErrRateLimited": ErrRateLimited,
 		"ErrUnreachable": ErrUnreachable, "ErrNoProfile": ErrNoProfile, "ErrProfileExists": ErrProfileExists,

@@ -49,6 +49,8 @@ type profile struct {
 	LogIndex *logIndex `json:"log_index,omitempty"`
 	// Salts are the log salts of records this account read (for audits).
 	Salts map[string][]byte `json:"salts"`
+	// AlertsFrom is the first log index Alerts has not looked at yet.
+	AlertsFrom int64 `json:"alerts_from,omitempty"`
 }
 
 // pin is a contact's handle and the fingerprint of its newest verified card.

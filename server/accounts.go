@@ -39,6 +39,7 @@ func (s *Server) accountRoutes(r *mux.Router) {
 	// Public: a new device knows only its handle until the backup is released.
 	r.HandleFunc("/directory/{handle}", s.public(s.getDirectory)).Methods(http.MethodGet)
 	r.HandleFunc("/devices", s.public(s.postDevice)).Methods(http.MethodPost)
+	r.HandleFunc("/devices", s.authed(s.getOwnDevices)).Methods(http.MethodGet)
 	r.HandleFunc("/devices/{device:"+identHexPattern+"}/revoke", s.authed(s.postRevokeDevice)).Methods(http.MethodPost)
 }
 
@@ -225,6 +226,17 @@ func (s *Server) getDevices(w http.ResponseWriter, r *http.Request, _ *Caller) e
 	if err != nil {
 		return err
 	}
+	return s.writeDevices(w, r, id, false)
+}
+
+// getOwnDevices lists the caller's own devices, with when each last logged
+// in: GET /v1/devices. Only the account sees that; the public list above is
+// the same for everyone.
+func (s *Server) getOwnDevices(w http.ResponseWriter, r *http.Request, c *Caller) error {
+	return s.writeDevices(w, r, c.Account.ID, true)
+}
+
+func (s *Server) writeDevices(w http.ResponseWriter, r *http.Request, id store.AccountID, lastSeen bool) error {
 	devs, err := s.store.Devices(r.Context(), id)
 	if err != nil {
 		return fmt.Errorf("devices: %w", err)
@@ -233,6 +245,9 @@ func (s *Server) getDevices(w http.ResponseWriter, r *http.Request, _ *Caller) e
 	for i, d := range devs {
 		out[i] = api.Device{DeviceID: d.ID.String(), DeviceCert: d.Cert, Added: identTime(d.Added),
 			Revocation: d.Revocation, Revoked: identTime(d.Revoked)}
+		if lastSeen {
+			out[i].LastSeen = identTime(d.LastSeen)
+		}
 	}
 	writeJSON(w, http.StatusOK, api.DeviceList{AccountID: id.String(), Devices: out})
 	return nil

@@ -11,8 +11,14 @@ package server
 // outside its backups (package secrets). Without the seed no one can compute
 // the VOPRF, so no one can derive k from a guessed passphrase and test it
 // against the backup blob or the backup auth key; each guess has to be an
-// online evaluation here, and every evaluation counts against the account's
-// rate limit and growing lockout (backup_lockout.go).
+// online evaluation here, and every evaluation counts in the growing lockouts
+// of the account and of the client's address (backup_lockout.go,
+// backup_guesses.go).
+//
+// These routes are anonymous, and an account id is public (the directory
+// gives it), so nothing here may spend what the owner needs: they are
+// rate-limited per (account, address), never from the account's own
+// allowance, and a recovery-code release works while guessing is locked.
 
 import (
 	"bytes"
@@ -36,12 +42,14 @@ import (
 // backupAPI serves the backup routes; it owns the outstanding release
 // challenges.
 type backupAPI struct {
-	s      *Server
-	nonces *backupNonces
+	s       *Server
+	nonces  *backupNonces
+	guesses *backupGuesses
 }
 
 func (s *Server) backupRoutes(r *mux.Router) {
-	b := &backupAPI{s: s, nonces: newBackupNonces()}
+	b := &backupAPI{s: s, nonces: newBackupNonces(), guesses: newBackupGuesses()}
+	s.backup = b
 	r.HandleFunc("/backup/{account}/oprf-key", s.public(b.oprfKey)).Methods(http.MethodGet)
 	r.HandleFunc("/backup/{account}/evaluate", s.public(b.evaluate)).Methods(http.MethodPost)
 	r.HandleFunc("/backup/{account}/challenge", s.public(b.challenge)).Methods(http.MethodPost)
@@ -52,7 +60,7 @@ func (s *Server) backupRoutes(r *mux.Router) {
 // derived for any id, registered or not: a client needs it before it
 // registers, and binds it into its backup KDF.
 func (b *backupAPI) oprfKey(w http.ResponseWriter, r *http.Request) error {
-	id, err := b.account(r)
+	id, _, err := b.account(r)
 	if err != nil {
 		return err
 	}
@@ -65,12 +73,14 @@ func (b *backupAPI) oprfKey(w http.ResponseWriter, r *http.Request) error {
 }
 
 // POST /v1/backup/{account}/evaluate: one VOPRF evaluation with its DLEQ
-// proof. For a registered account each evaluation is an online passphrase
-// guess, so it counts one failure in the lockout (a later successful release
-// resets it) and is refused while the account is locked. An unregistered id
-// is evaluated without counting: a client evaluates before it registers.
+// proof. Each evaluation is an online passphrase guess: it counts one failure
+// for the client's address (for any id) and for a registered account (a later
+// successful release from that address takes the address's count off the
+// account's), and is refused while either is locked. Evaluations for ids that
+// are not registered are also limited per address: a client evaluates once
+// before it registers.
 func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
-	id, err := b.account(r)
+	id, k, err := b.account(r)
 	if err != nil {
 		return err
 	}
@@ -83,6 +93,9 @@ func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx, now := r.Context(), b.s.now()
+	if until, ok := b.guesses.locked(k, now); ok {
+		return backupRefuse(w, now, until)
+	}
 	// The evaluation is logged with its lockout count, for registered accounts.
 	guess := &store.LogBatch{Entries: [][]byte{b.s.entry(auditlog.OPRFEvaluated, id).Marshal()}}
 	lo, err := b.s.store.UpdateLockout(store.WithLog(ctx, guess), id, backupFailure(now))
@@ -91,7 +104,10 @@ func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
 	case errors.As(err, &locked):
 		return backupRefuse(w, now, locked.until)
 	case isNotFound(err):
-		// Not registered: nothing to guess.
+		if ok, wait := b.s.unknownEvals.allow(k.addr, now); !ok {
+			b.s.metrics.limited.WithLabelValues("unknown_evaluation").Inc()
+			return &rateLimited{wait: wait}
+		}
 	case err != nil:
 		return err
 	default:
@@ -100,6 +116,8 @@ func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
 			b.s.log.WarnContext(ctx, "backup locked", "account", id.String(), "failures", lo.Failures, "seconds", int(lo.Until.Sub(now).Seconds()))
 		}
 	}
+	b.guesses.fail(k, now)
+	b.s.metrics.guesses.WithLabelValues("oprf_evaluation", "counted").Inc()
 	evaluated, proof, err := b.s.oprfEvaluate(id, blinded)
 	if err != nil {
 		return err
@@ -111,7 +129,7 @@ func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
 // POST /v1/backup/{account}/challenge: a single-use nonce for a release,
 // valid for 60 seconds. The body is empty or {}.
 func (b *backupAPI) challenge(w http.ResponseWriter, r *http.Request) error {
-	id, err := b.account(r)
+	id, k, err := b.account(r)
 	if err != nil {
 		return err
 	}
@@ -122,7 +140,7 @@ func (b *backupAPI) challenge(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := b.s.now()
-	nonce, exp, ok := b.nonces.issue(id, now)
+	nonce, exp, ok := b.nonces.issue(id, k.addr, now)
 	if !ok {
 		return &rateLimited{wait: backupNonceTTL}
 	}
@@ -130,13 +148,20 @@ func (b *backupAPI) challenge(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// POST /v1/backup/{account}/release: the backup blob, for a signature by the
-// account's backup auth key over the release message (backupwire.ReleaseMessage)
-// with a nonce from /challenge. A bad signature and an unknown, used or
-// expired nonce are failures: 401, counted in the lockout and logged with the
-// account id only. The nonce is used up by any attempt.
+// POST /v1/backup/{account}/release: the backup blob, for a signature by one
+// of the account's backup auth keys over the release message
+// (backupwire.ReleaseMessage) with a nonce from /challenge, and, with the
+// passphrase key, a current one-time code if the account has a second factor
+// (mfa.go). The nonce is used up by any attempt. The answer carries a ticket
+// for enrolling the new device (mfa_tickets.go).
+//
+// A bad signature or an unknown, used or expired nonce is a failure: 401,
+// counted for the address and the account and logged with the account id
+// only, or 429 while either is locked. A good signature releases the blob
+// even while locked: the recovery-code key is 128 bits, not guessable online,
+// and the passphrase key can only come from an evaluation that was counted.
 func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
-	id, err := b.account(r)
+	id, k, err := b.account(r)
 	if err != nil {
 		return err
 	}
@@ -157,19 +182,58 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 	}
 	msg := backupwire.ReleaseMessage(id, [backupwire.NonceSize]byte(req.Nonce))
 	ctx, now := r.Context(), b.s.now()
-	reason := ""
-	switch {
-	case !b.nonces.take(id, req.Nonce, now):
-		reason = "unknown, used or expired nonce"
-	case !ed25519.Verify(passAuth, msg, req.Signature) && !ed25519.Verify(recAuth, msg, req.Signature):
-		reason = "bad signature"
+	nonceOK := b.nonces.take(id, req.Nonce, now)
+	recovery := nonceOK && ed25519.Verify(recAuth, msg, req.Signature)
+	passphrase := nonceOK && !recovery && ed25519.Verify(passAuth, msg, req.Signature)
+	if !recovery && !passphrase {
+		reason := "bad signature"
+		if !nonceOK {
+			reason = "unknown, used or expired nonce"
+		}
+		return b.releaseFailed(w, r, id, k, reason)
 	}
-	update, outcome := backupSuccess(now), b.s.entry(auditlog.BackupRelease, id)
+	if passphrase {
+		// The passphrase is right; a second factor, if enrolled, must be too.
+		// The recovery code needs none: it is the way out of a lost factor.
+		if err := b.s.requireSecondFactor(ctx, id, k, req.OTP); err != nil {
+			var l *lockedError
+			if errors.As(err, &l) {
+				return backupRefuse(w, now, l.until)
+			}
+			return err
+		}
+	}
+	update := backupReset
+	if passphrase {
+		update = backupRefund(b.guesses.take(k))
+	} else {
+		b.guesses.forgetAccount(id)
+	}
+	outcome := b.s.entry(auditlog.BackupRelease, id)
 	outcome.Number = 1
-	if reason != "" {
-		update, outcome.Number = backupFailure(now), 0
+	if _, err := b.s.store.UpdateLockout(store.WithLog(ctx, &store.LogBatch{Entries: [][]byte{outcome.Marshal()}}), id, update); err != nil {
+		return err
 	}
-	lo, err := b.s.store.UpdateLockout(store.WithLog(ctx, &store.LogBatch{Entries: [][]byte{outcome.Marshal()}}), id, update)
+	blob, err := b.s.store.Backup(ctx, id)
+	if err != nil {
+		return err
+	}
+	b.s.log.InfoContext(ctx, "backup released", "account", id.String(), "recovery_code", recovery)
+	b.s.metrics.guesses.WithLabelValues("backup_release", "released").Inc()
+	writeJSON(w, http.StatusOK, api.Released{Backup: blob, EnrolTicket: b.s.mfa.tickets.issue(id, now)})
+	return nil
+}
+
+// releaseFailed counts a failed release for the address and the account,
+// logs it and answers 401, or 429 if either is locked (then nothing counts).
+func (b *backupAPI) releaseFailed(w http.ResponseWriter, r *http.Request, id store.AccountID, k guessKey, reason string) error {
+	ctx, now := r.Context(), b.s.now()
+	if until, ok := b.guesses.locked(k, now); ok {
+		b.s.log.WarnContext(ctx, "backup release refused: address locked", "account", id.String())
+		return backupRefuse(w, now, until)
+	}
+	outcome := b.s.entry(auditlog.BackupRelease, id)
+	lo, err := b.s.store.UpdateLockout(store.WithLog(ctx, &store.LogBatch{Entries: [][]byte{outcome.Marshal()}}), id, backupFailure(now))
 	var locked *backupLocked
 	if errors.As(err, &locked) {
 		b.s.log.WarnContext(ctx, "backup release refused: locked", "account", id.String())
@@ -178,37 +242,34 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if reason != "" {
-		args := []any{"account", id.String(), "reason", reason, "failures", lo.Failures}
-		if lo.Until.After(now) {
-			args = append(args, "locked_seconds", int(lo.Until.Sub(now).Seconds()))
-		}
-		b.s.log.WarnContext(ctx, "backup release failed", args...)
-		return errorf(http.StatusUnauthorized, "backup_auth_failed", "the backup release was not authorized: %s", reason)
+	b.guesses.fail(k, now)
+	b.s.metrics.guesses.WithLabelValues("backup_release", "failed").Inc()
+	args := []any{"account", id.String(), "reason", reason, "failures", lo.Failures}
+	if lo.Until.After(now) {
+		args = append(args, "locked_seconds", int(lo.Until.Sub(now).Seconds()))
 	}
-	blob, err := b.s.store.Backup(ctx, id)
-	if err != nil {
-		return err
-	}
-	b.s.log.InfoContext(ctx, "backup released", "account", id.String())
-	writeJSON(w, http.StatusOK, api.Released{Backup: blob})
-	return nil
+	b.s.log.WarnContext(ctx, "backup release failed", args...)
+	return errorf(http.StatusUnauthorized, "backup_auth_failed", "the backup release was not authorized: %s", reason)
 }
 
-// account applies the per-account rate limit and returns the route's
-// {account}: 64 lowercase hex digits, not all zero.
-func (b *backupAPI) account(r *http.Request) (store.AccountID, error) {
+// account returns the route's {account} (64 lowercase hex digits, not all
+// zero) with the client's address, and applies the anonymous rate limit of
+// that pair. The account's own allowance, which its sessions spend, is not
+// touched.
+func (b *backupAPI) account(r *http.Request) (store.AccountID, guessKey, error) {
 	id, err := accountVar(r)
 	if err != nil {
-		return id, err
+		return id, guessKey{}, err
 	}
 	if id.IsZero() {
-		return id, errorf(http.StatusBadRequest, "bad_id", "account id is zero")
+		return id, guessKey{}, errorf(http.StatusBadRequest, "bad_id", "account id is zero")
 	}
-	if ok, wait := b.s.accountLimit.allow(id.String(), b.s.now()); !ok {
-		return id, &rateLimited{wait: wait}
+	k := guessKey{account: id, addr: clientKey(r, b.s.cfg.TrustedProxies)}
+	if ok, wait := b.s.anonLimit.allow(id.String()+" "+k.addr, b.s.now()); !ok {
+		b.s.metrics.limited.WithLabelValues("anonymous").Inc()
+		return id, k, &rateLimited{wait: wait}
 	}
-	return id, nil
+	return id, k, nil
 }
 
 // activeAccount returns a registered account that is not suspended.

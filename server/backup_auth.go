@@ -19,45 +19,61 @@ const (
 	backupNonceSize           = backupwire.NonceSize
 	backupNonceTTL            = 60 * time.Second
 	backupMaxNonces           = 100_000 // in all
-	backupMaxNoncesPerAccount = 8       // outstanding at once
+	backupMaxNoncesPerAddress = 32      // outstanding at once, from one address
+	// backupMaxNoncesPerPair bounds the challenges one address holds for one
+	// account. There is no bound per account: anyone could fill it and stop
+	// the owner's release.
+	backupMaxNoncesPerPair = 4
 )
 
 type backupNonce struct {
 	account store.AccountID
+	addr    string
 	expires time.Time
 }
 
-// backupNonces holds outstanding challenges, bounded in all and per account.
+// backupNonces holds outstanding challenges, bounded in all, per address and
+// per (account, address).
 type backupNonces struct {
-	mu        sync.Mutex
-	byNonce   map[[backupNonceSize]byte]backupNonce
-	byAccount map[store.AccountID]int
-	swept     time.Time
+	mu      sync.Mutex
+	byNonce map[[backupNonceSize]byte]backupNonce
+	byPair  map[guessKey]int
+	byAddr  map[string]int
+	swept   time.Time
 }
 
 func newBackupNonces() *backupNonces {
 	return &backupNonces{
-		byNonce:   map[[backupNonceSize]byte]backupNonce{},
-		byAccount: map[store.AccountID]int{},
+		byNonce: map[[backupNonceSize]byte]backupNonce{},
+		byPair:  map[guessKey]int{},
+		byAddr:  map[string]int{},
 	}
 }
 
-// issue returns a fresh nonce for the account and its expiry, or false when
-// too many are outstanding.
-func (n *backupNonces) issue(id store.AccountID, now time.Time) ([]byte, time.Time, bool) {
+// issue returns a fresh nonce for the account, asked for from addr, and its
+// expiry, or false when too many are outstanding.
+func (n *backupNonces) issue(id store.AccountID, addr string, now time.Time) ([]byte, time.Time, bool) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if len(n.byNonce) >= backupMaxNonces || now.Sub(n.swept) > backupNonceTTL || n.byAccount[id] >= backupMaxNoncesPerAccount {
+	pair := guessKey{id, addr}
+	full := func() bool {
+		return len(n.byNonce) >= backupMaxNonces || n.byAddr[addr] >= backupMaxNoncesPerAddress || n.byPair[pair] >= backupMaxNoncesPerPair
+	}
+	// Expired nonces are swept every quarter TTL, and whenever the whole map
+	// is full; a sweep per refused request would let one address make every
+	// request walk the map.
+	if len(n.byNonce) >= backupMaxNonces || now.Sub(n.swept) > backupNonceTTL/4 {
 		n.sweep(now)
 	}
-	if len(n.byNonce) >= backupMaxNonces || n.byAccount[id] >= backupMaxNoncesPerAccount {
+	if full() {
 		return nil, time.Time{}, false
 	}
 	var k [backupNonceSize]byte
 	rand.Read(k[:])
 	exp := now.Add(backupNonceTTL)
-	n.byNonce[k] = backupNonce{account: id, expires: exp}
-	n.byAccount[id]++
+	n.byNonce[k] = backupNonce{account: id, addr: addr, expires: exp}
+	n.byPair[pair]++
+	n.byAddr[addr]++
 	return k[:], exp, true
 }
 
@@ -81,8 +97,12 @@ func (n *backupNonces) take(id store.AccountID, nonce []byte, now time.Time) boo
 
 func (n *backupNonces) remove(k [backupNonceSize]byte, e backupNonce) {
 	delete(n.byNonce, k)
-	if n.byAccount[e.account]--; n.byAccount[e.account] <= 0 {
-		delete(n.byAccount, e.account)
+	pair := guessKey{e.account, e.addr}
+	if n.byPair[pair]--; n.byPair[pair] <= 0 {
+		delete(n.byPair, pair)
+	}
+	if n.byAddr[e.addr]--; n.byAddr[e.addr] <= 0 {
+		delete(n.byAddr, e.addr)
 	}
 }
 

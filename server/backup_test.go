@@ -302,10 +302,15 @@ func TestBackup_Release_SignedChallenge(t *testing.T) {
 	if resp, _ := backupReleaseNonce(t, ts, a.id, a.auth, ch.Nonce); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("POST release (expired nonce) = %d, want 401", resp.StatusCode)
 	}
-	if got := backupLockout(t, ts, a.id); got.Failures != 5 || !got.Until.Equal(clk.Now().Add(time.Minute)) {
-		t.Fatalf("lockout after 5 failed releases = %+v, want 5 failures, locked 1 min", got)
+	// Five failures lock this address out of the account for a minute; the
+	// account itself is below its own threshold.
+	if got := backupLockout(t, ts, a.id); got.Failures != 5 || !got.Until.IsZero() {
+		t.Fatalf("account lockout after 5 failed releases = %+v, want 5 failures, unlocked", got)
 	}
-	// Once the lock ends, a success resets the count.
+	if resp, _ := backupRelease(t, ts, a.id, nil); resp.StatusCode != http.StatusTooManyRequests || retryAfter(t, resp) != 60 {
+		t.Fatalf("POST release (6th failure) = %d, want 429 Retry-After 60", resp.StatusCode)
+	}
+	// A success from this address takes its failures off the account's count.
 	clk.Add(time.Minute)
 	if resp, _ := backupRelease(t, ts, a.id, a.auth); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST release (good signature) = %d, want 200", resp.StatusCode)
@@ -359,8 +364,8 @@ func TestBackup_Release_GrowingLockout(t *testing.T) {
 			secrets = append(secrets, base64.StdEncoding.EncodeToString(b), hex.EncodeToString(b))
 		}
 	}
-	// Locked for a minute: even a good signature is refused.
-	resp, _ := backupRelease(t, ts, a.id, a.auth)
+	// The address is locked for a minute: guesses are refused and not counted.
+	resp, _ := backupRelease(t, ts, a.id, nil)
 	if resp.StatusCode != http.StatusTooManyRequests || retryAfter(t, resp) != 60 {
 		t.Fatalf("POST release after 5 failures = %d Retry-After %q, want 429 60", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
@@ -375,7 +380,7 @@ func TestBackup_Release_GrowingLockout(t *testing.T) {
 	if resp, _ := backupRelease(t, ts, a.id, nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("POST release (6th failure) = %d, want 401", resp.StatusCode)
 	}
-	if resp, _ := backupRelease(t, ts, a.id, a.auth); resp.StatusCode != http.StatusTooManyRequests || retryAfter(t, resp) != 120 {
+	if resp, _ := backupRelease(t, ts, a.id, nil); resp.StatusCode != http.StatusTooManyRequests || retryAfter(t, resp) != 120 {
 		t.Fatalf("POST release after 6 failures = %d Retry-After %q, want 429 120", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
 	// An evaluation is a guess too: it counts, and locks for twice as long.
@@ -383,14 +388,17 @@ func TestBackup_Release_GrowingLockout(t *testing.T) {
 	if resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "evaluate"), api.EvaluateRequest{Blinded: blinded}, nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST evaluate after the lock = %d, want 200", resp.StatusCode)
 	}
-	if got := backupLockout(t, ts, a.id); got.Failures != 7 || !got.Until.Equal(clk.Now().Add(4*time.Minute)) {
-		t.Fatalf("lockout after an evaluation = %+v, want 7 failures, locked 4 min", got)
+	if resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "evaluate"), api.EvaluateRequest{Blinded: blinded}, nil); resp.StatusCode != http.StatusTooManyRequests || retryAfter(t, resp) != 240 {
+		t.Fatalf("POST evaluate after 7 failures = %d Retry-After %q, want 429 240", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
-	clk.Add(4*time.Minute + time.Second)
+	if got := backupLockout(t, ts, a.id); got.Failures != 7 || !got.Until.IsZero() {
+		t.Fatalf("account lockout after 7 failures from one address = %+v, want 7 failures, unlocked", got)
+	}
 
-	// A success resets everything.
+	// A good signature is not a guess: it releases the blob even while the
+	// address is locked, and takes the address's failures off the account.
 	if resp, blob := backupRelease(t, ts, a.id, a.auth); resp.StatusCode != http.StatusOK || !bytes.Equal(blob, a.blob) {
-		t.Fatalf("POST release after the lock = %d, want 200 and the blob", resp.StatusCode)
+		t.Fatalf("POST release (good signature, address locked) = %d, want 200 and the blob", resp.StatusCode)
 	}
 	if resp, _ := backupRelease(t, ts, a.id, nil); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("POST release (bad, after reset) = %d, want 401", resp.StatusCode)
@@ -414,10 +422,10 @@ func TestBackup_Release_GrowingLockout(t *testing.T) {
 	}
 }
 
-func TestBackup_Challenge_BoundedPerAccount(t *testing.T) {
-	ts := newTestServer(t, Config{})
+func TestBackup_Challenge_BoundedPerAddress(t *testing.T) {
+	ts := newTestServer(t, Config{TrustedProxies: loopback})
 	a := registerBackupAccount(t, ts)
-	for i := range backupMaxNoncesPerAccount {
+	for i := range backupMaxNoncesPerPair {
 		if resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "challenge"), nil, nil); resp.StatusCode != http.StatusOK {
 			t.Fatalf("POST challenge %d = %d, want 200", i+1, resp.StatusCode)
 		}
@@ -425,6 +433,24 @@ func TestBackup_Challenge_BoundedPerAccount(t *testing.T) {
 	resp := backupCall(t, ts, http.MethodPost, backupPath(a.id, "challenge"), nil, nil)
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("POST challenge over the limit = %d Retry-After %q, want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// The challenges one address holds do not stop another's.
+	if resp := backupCall(t, ts.from("198.51.100.7"), http.MethodPost, backupPath(a.id, "challenge"), nil, nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST challenge from another address = %d, want 200", resp.StatusCode)
+	}
+	// One address holds at most backupMaxNoncesPerAddress in all.
+	other := ts.from("203.0.113.5")
+	held := 0
+	for range backupMaxNoncesPerAddress/backupMaxNoncesPerPair + 1 {
+		b := registerBackupAccount(t, ts)
+		for range backupMaxNoncesPerPair {
+			if resp := backupCall(t, other, http.MethodPost, backupPath(b.id, "challenge"), nil, nil); resp.StatusCode == http.StatusOK {
+				held++
+			}
+		}
+	}
+	if held != backupMaxNoncesPerAddress {
+		t.Fatalf("one address holds %d challenges, want %d", held, backupMaxNoncesPerAddress)
 	}
 	// A body other than empty or {} is refused.
 	req, _ := http.NewRequest(http.MethodPost, ts.URL+backupPath(a.id, "challenge"), strings.NewReader(`{"x":1}`))
@@ -456,9 +482,15 @@ func TestBackupLockFor_Schedule(t *testing.T) {
 		{0, 0}, {4, 0}, {5, time.Minute}, {6, 2 * time.Minute}, {7, 4 * time.Minute},
 		{15, 1024 * time.Minute}, {16, 24 * time.Hour}, {1000, 24 * time.Hour}, {math.MaxUint32, 24 * time.Hour},
 	} {
-		if got := backupLockFor(c.failures); got != c.want {
-			t.Errorf("backupLockFor(%d) = %v, want %v", c.failures, got, c.want)
+		if got := backupLockFor(c.failures, 5); got != c.want {
+			t.Errorf("backupLockFor(%d, 5) = %v, want %v", c.failures, got, c.want)
 		}
+	}
+	if got := backupLockFor(backupAccountFreeFailures-1, backupAccountFreeFailures); got != 0 {
+		t.Errorf("backupLockFor(%d, %d) = %v, want 0", backupAccountFreeFailures-1, backupAccountFreeFailures, got)
+	}
+	if got := backupLockFor(backupAccountFreeFailures, backupAccountFreeFailures); got != time.Minute {
+		t.Errorf("backupLockFor(%d, %d) = %v, want 1m", backupAccountFreeFailures, backupAccountFreeFailures, got)
 	}
 }
 
@@ -531,6 +563,7 @@ func newBackupFuzzServer(f *testing.F) (*Server, *bolt.Store) {
 		Store: st, Origin: "http://127.0.0.1",
 		Secrets:     Secrets{OPRFSeed: randomKey(), SessionPepper: randomKey(), InvitePepper: randomKey()},
 		RateAddress: RateLimit{Rate: -1}, RateAccount: RateLimit{Rate: -1},
+		RateAnonymous: RateLimit{Rate: -1}, RateUnknownEvaluations: RateLimit{Rate: -1},
 	})
 	if err != nil {
 		f.Fatal(err)

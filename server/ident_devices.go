@@ -23,7 +23,9 @@ import (
 // signed by the current identity key of the account it names. A session is
 // optional, because a device restored from the key backup holds the identity
 // key but has no enrolled device key to log in with yet; when a session is
-// sent it must be valid and of the account the certificate names.
+// sent it must be valid and of the account the certificate names. Without a
+// session, an account with a second factor also needs the enrolment ticket
+// of a backup release (mfa_tickets.go).
 func (s *Server) postDevice(w http.ResponseWriter, r *http.Request) error {
 	var caller *Caller
 	if r.Header.Get("Authorization") != "" {
@@ -59,6 +61,14 @@ func (s *Server) postDevice(w http.ResponseWriter, r *http.Request) error {
 		}
 		if acct.Status != store.StatusActive {
 			return errorf(http.StatusForbidden, "suspended", "the account is suspended")
+		}
+		mfa, err := s.hasSecondFactor(ctx, acctID)
+		if err != nil {
+			return fmt.Errorf("enrol device: %w", err)
+		}
+		if mfa && !s.mfa.tickets.take(acctID, req.EnrolTicket, now) {
+			return errorf(http.StatusUnauthorized, "second_factor_required",
+				"this account has a second factor: enrol with the ticket of a backup release that checked it, or from a logged-in device")
 		}
 	}
 	card, err := parseStoredCard(acct)

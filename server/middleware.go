@@ -20,6 +20,9 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	limited  *prometheus.CounterVec
+	// guesses counts what the lockouts count: backup passphrase attempts and
+	// second-factor codes, by outcome (docs/alerts.md).
+	guesses *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -35,8 +38,12 @@ func newMetrics() *metrics {
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "blindvault_rate_limited_total", Help: "Requests refused by a rate limit.",
 		}, []string{"by"}),
+		guesses: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "blindvault_auth_attempts_total",
+			Help: "Backup passphrase evaluations, backup releases and second-factor codes, by outcome.",
+		}, []string{"kind", "outcome"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.limited,
+	m.reg.MustRegister(m.requests, m.latency, m.limited, m.guesses,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -112,7 +119,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				panic(p) // net/http closes the connection: a broken stream stays broken
 			}
 		}()
-		if ok, wait := s.addrLimit.allow(clientAddr(r, s.cfg.TrustedProxies), s.now()); !ok {
+		if ok, wait := s.addrLimit.allow(clientKey(r, s.cfg.TrustedProxies), s.now()); !ok {
 			route = routeName(s.router, r) // refused before the router ran
 			s.metrics.limited.WithLabelValues("address").Inc()
 			tooMany(sw, wait)

@@ -80,6 +80,29 @@ func tooMany(w http.ResponseWriter, wait time.Duration) {
 		Code: "rate_limited", Message: "too many requests; retry later"}})
 }
 
+// clientKey is the key a request's address is rate-limited and counted by:
+// the client address (clientAddr), with IPv6 addresses cut to their /64,
+// since one IPv6 subscriber usually holds a whole /64 and could otherwise
+// take a fresh bucket for every request.
+func clientKey(r *http.Request, trusted []netip.Prefix) string {
+	return addrKey(clientAddr(r, trusted))
+}
+
+// addrKey maps an address to its rate-limit key: an IPv4 address (or an
+// IPv4-mapped IPv6 one) as itself, any other IPv6 address as its /64 prefix.
+// Anything that does not parse is its own key.
+func addrKey(host string) string {
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	return netip.PrefixFrom(a.WithZone(""), 64).Masked().String()
+}
+
 // clientAddr is the address a request is rate-limited by. X-Forwarded-For is
 // believed only from a configured trusted proxy, and then only its rightmost
 // entry that is not itself a trusted proxy: a client cannot forge its way to a

@@ -13,6 +13,7 @@ func (s *Server) routes() *mux.Router {
 	s.sharingRoutes(v1) // sharing.go: ACLs, grants, shared with me
 	s.chainRoutes(v1)   // chains.go: account chains
 	s.backupRoutes(v1)  // backup.go: OPRF, backup release
+	s.mfaRoutes(v1)     // mfa.go: second factors
 	s.logRoutes(v1)     // translog.go: checkpoints, entries, proofs
 	s.opsRoutes(r)      // ops.go: health, readiness, metrics
 	r.Use(noteRoute)

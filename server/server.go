@@ -29,10 +29,24 @@ type Config struct {
 	SessionIdle, SessionAbsolute time.Duration
 	// Secrets are the server's own secrets, decrypted at start-up.
 	Secrets Secrets
+	// Sealer seals per-account secrets (TOTP second factors) in the store's
+	// secrets bucket; *secrets.Box is one. Nil turns second factors off:
+	// enrolment answers 501.
+	Sealer Sealer
 	// RateAddress and RateAccount limit requests per client address and per
 	// account (defaults 50/s burst 100, and 20/s burst 60); a negative Rate
 	// turns the limit off.
 	RateAddress, RateAccount RateLimit
+	// RateAnonymous limits the anonymous backup requests (oprf-key,
+	// evaluate, challenge, release) per account and client address together
+	// (default 2/s burst 20). They never spend an account's own allowance
+	// (RateAccount), so no one can slow the owner's requests by naming the
+	// owner's account.
+	RateAnonymous RateLimit
+	// RateUnknownEvaluations limits, per client address, OPRF evaluations
+	// for ids that are not registered (default one every 10 s, burst 20): a
+	// client evaluates once before it registers.
+	RateUnknownEvaluations RateLimit
 	// TrustedProxies may set X-Forwarded-For; no one else can.
 	TrustedProxies []netip.Prefix
 	// Now is the clock (default time.Now).
@@ -64,7 +78,11 @@ type Server struct {
 	metrics      *metrics
 	addrLimit    *limiters
 	accountLimit *limiters
+	anonLimit    *limiters   // anonymous backup requests, per account and address
+	unknownEvals *limiters   // evaluations for unregistered ids, per address
 	challenges   *challenges // session nonces (ident_challenge.go)
+	mfa          *mfaState   // second factors (mfa.go)
+	backup       *backupAPI  // backup routes and their challenges (backup.go)
 	checkpoints  *checkpoints
 	// noLog turns the transparency log off, for the benchmark that measures
 	// what it costs; nothing else sets it.
@@ -103,6 +121,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RateAccount == (RateLimit{}) {
 		cfg.RateAccount = RateLimit{Rate: 20, Burst: 60}
 	}
+	if cfg.RateAnonymous == (RateLimit{}) {
+		cfg.RateAnonymous = RateLimit{Rate: 2, Burst: 20}
+	}
+	if cfg.RateUnknownEvaluations == (RateLimit{}) {
+		cfg.RateUnknownEvaluations = RateLimit{Rate: 0.1, Burst: 20}
+	}
 	if cfg.LogOrigin == "" {
 		cfg.LogOrigin = LogOrigin(cfg.Origin)
 	}
@@ -121,7 +145,8 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, metrics: newMetrics(),
 		addrLimit: newLimiters(cfg.RateAddress), accountLimit: newLimiters(cfg.RateAccount),
-		checkpoints: &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}}
+		anonLimit: newLimiters(cfg.RateAnonymous), unknownEvals: newLimiters(cfg.RateUnknownEvaluations),
+		checkpoints: &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}, mfa: newMFAState()}
 	s.metrics.watchCommits(cfg.Store)
 	s.router = s.routes()
 	s.handler = s.observe(s.router)

@@ -2,8 +2,10 @@ package server
 
 import (
 	"crypto/rand"
+	"github.com/blindvault/blindvault/server/secrets"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"testing"
 
@@ -19,6 +21,29 @@ type testServer struct {
 	HTTP  *http.Client
 }
 
+// loopback trusts the test's own connections to name a client address in
+// X-Forwarded-For, so that a test can play several clients (see from).
+var loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+
+// from returns ts with a client whose requests claim to come from addr; the
+// server believes it only if it was started with TrustedProxies: loopback.
+func (ts *testServer) from(addr string) *testServer {
+	c := *ts
+	c.HTTP = &http.Client{Transport: forwardedFor{addr, ts.HTTP.Transport}}
+	return &c
+}
+
+type forwardedFor struct {
+	addr string
+	next http.RoundTripper
+}
+
+func (f forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.addr)
+	return f.next.RoundTrip(r)
+}
+
 // newTestServer starts a server for one test; cfg fields left zero get defaults,
 // Store, Origin and Secrets are filled in.
 func newTestServer(t testing.TB, cfg Config) *testServer {
@@ -30,6 +55,13 @@ func newTestServer(t testing.TB, cfg Config) *testServer {
 	}
 	cfg.Store = st
 	cfg.Secrets = Secrets{OPRFSeed: randomKey(), SessionPepper: randomKey(), InvitePepper: randomKey()}
+	if cfg.Sealer == nil {
+		box, err := secrets.Open(t.Context(), st, randomKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Sealer = box
+	}
 	ts := httptest.NewUnstartedServer(nil)
 	cfg.Origin = "http://" + ts.Listener.Addr().String()
 	srv, err := New(cfg)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"syscall/js"
+	"time"
 
 	"github.com/blindvault/blindvault/internal/bridge"
 	"github.com/blindvault/blindvault/sdk"
@@ -88,11 +89,11 @@ func newClientObject(c *sdk.Client) js.Value {
 		}{hex.EncodeToString(reg.AccountID[:]), reg.Fingerprint.String(), hex.EncodeToString(reg.Fingerprint[:]), reg.RecoveryCode})
 	})
 	add("login", func(ctx context.Context, args []js.Value) (any, error) {
-		var in struct{ Handle, Passphrase, RecoveryCode string }
+		var in struct{ Handle, Passphrase, RecoveryCode, OTP string }
 		if err := fromJSON(arg(args, 0), &in); err != nil {
 			return nil, err
 		}
-		lo := sdk.LoginOptions{Handle: in.Handle, RecoveryCode: in.RecoveryCode}
+		lo := sdk.LoginOptions{Handle: in.Handle, RecoveryCode: in.RecoveryCode, OTP: in.OTP}
 		if in.Passphrase != "" {
 			lo.Passphrase = []byte(in.Passphrase)
 		}
@@ -253,6 +254,39 @@ func newClientObject(c *sdk.Client) js.Value {
 			}
 		}
 		return toJSON(out)
+	})
+	add("devices", func(ctx context.Context, _ []js.Value) (any, error) {
+		devs, err := c.Devices(ctx)
+		if err != nil {
+			return nil, err
+		}
+		type deviceJSON struct {
+			Name      string     `json:"name"`
+			ID        string     `json:"id"`
+			Enrolled  time.Time  `json:"enrolled"`
+			LastSeen  *time.Time `json:"lastSeen,omitempty"`
+			Revoked   *time.Time `json:"revoked,omitempty"`
+			Current   bool       `json:"current"`
+			Certified bool       `json:"certified"`
+		}
+		opt := func(t time.Time) *time.Time {
+			if t.IsZero() {
+				return nil
+			}
+			return &t
+		}
+		out := make([]deviceJSON, len(devs))
+		for i, d := range devs {
+			out[i] = deviceJSON{d.Name, hex.EncodeToString(d.ID[:]), d.Enrolled, opt(d.LastSeen), opt(d.Revoked), d.Current, d.Certified}
+		}
+		return toJSON(out)
+	})
+	add("revokeDevice", func(ctx context.Context, args []js.Value) (any, error) {
+		name, err := str(arg(args, 0), "name")
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.RevokeDevice(ctx, name)
 	})
 	add("logout", func(ctx context.Context, _ []js.Value) (any, error) { return nil, c.Logout(ctx) })
 	var release js.Func

@@ -136,3 +136,5 @@ func confirmPassphrase(file string) ([]byte, error) {
 
 // stdoutIsTerminal guards against spraying binary ciphertext onto a terminal.
 func stdoutIsTerminal() bool { return term.IsTerminal(int(os.Stdout.Fd())) }
+
+func stderrIsTerminal() bool { return term.IsTerminal(int(os.Stderr.Fd())) }

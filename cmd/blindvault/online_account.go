@@ -127,12 +127,13 @@ func runLogin(ctx context.Context, args []string, s stdio) error {
 	code := fs.String("recovery-code", "", "log in with the recovery `code` instead of the passphrase")
 	codeFile := fs.String("recovery-code-file", "", "read the recovery code from this `file`")
 	noPass := fs.Bool("no-passphrase", false, "with the recovery code of a service account: keep its keys unencrypted (mode 0600)")
+	otp := fs.String("otp", "", "a current `code` from the account's authenticator, if it has a second factor (not needed with --recovery-code)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 || *ef.server == "" || *ef.name == "" {
-		return usagef("usage: blindvault login --server URL --name NAME [--passphrase-file F | --recovery-code CODE]")
+		return usagef("usage: blindvault login --server URL --name NAME [--passphrase-file F [--otp CODE] | --recovery-code CODE]")
 	}
 	if *codeFile != "" {
 		if *code != "" {
@@ -172,7 +173,7 @@ func runLogin(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return friendly(err)
 	}
-	if _, err := c.Login(ctx, &sdk.LoginOptions{Handle: *ef.name, Passphrase: pass, RecoveryCode: *code}); err != nil {
+	if _, err := c.Login(ctx, &sdk.LoginOptions{Handle: *ef.name, Passphrase: pass, RecoveryCode: *code, OTP: *otp}); err != nil {
 		// Every wrong guess here was checked by the server, which counts it
 		// toward its lockout; the SDK reports any refused backup release as a
 		// wrong passphrase.
@@ -181,6 +182,12 @@ func runLogin(ctx context.Context, args []string, s stdio) error {
 			return &cliError{msg: "wrong recovery code (failed attempts count toward the server's lockout)", err: err}
 		case errors.Is(err, sdk.ErrWrongPassphrase):
 			return &cliError{msg: "wrong passphrase (failed attempts count toward the server's lockout)", err: err}
+		case errors.Is(err, sdk.ErrSecondFactor) && *otp == "":
+			return &cliError{msg: "this account has a second factor: give a current code with --otp CODE, " +
+				"or log in with --recovery-code if the authenticator is lost", err: err}
+		case errors.Is(err, sdk.ErrSecondFactor):
+			return &cliError{msg: "the one-time code is wrong or was already used: wait for the next one and try again " +
+				"(wrong codes count toward a lockout), or log in with --recovery-code if the authenticator is lost", err: err}
 		}
 		return noAccount(err, *ef.name, base)
 	}

@@ -114,9 +114,10 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 	if err != nil {
 		return err
 	}
+	var sealer *secrets.Box // declared before the variable that shadows the package
 	var secrets server.Secrets
 	err = exclusive(ctx, st, func() (err error) {
-		secrets, err = loadServerSecrets(ctx, st, masterKey)
+		secrets, sealer, err = loadServerSecrets(ctx, st, masterKey)
 		return err
 	})
 	clear(masterKey)
@@ -142,7 +143,7 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 		return err
 	}
 	srv, err := server.New(server.Config{Store: st, Origin: origin, Logger: log, MaxBody: c.maxBody,
-		NoPatientSignup: c.noPatientSignup, Secrets: secrets, TrustedProxies: proxies,
+		NoPatientSignup: c.noPatientSignup, Secrets: secrets, Sealer: sealer, TrustedProxies: proxies,
 		LogSigner: logSigner, LogVerifierKey: logKey, LogOrigin: logSigner.Name()})
 	if err != nil {
 		ln.Close()

@@ -13,17 +13,18 @@ import (
 )
 
 // loadServerSecrets opens the server's secrets, sealed in the store under a
-// keyset that the master key encrypts, creating them on first start.
-func loadServerSecrets(ctx context.Context, st store.Secrets, masterKey []byte) (server.Secrets, error) {
+// keyset that the master key encrypts, creating them on first start. The box
+// it returns seals per-account secrets (second factors) the same way.
+func loadServerSecrets(ctx context.Context, st store.Secrets, masterKey []byte) (server.Secrets, *secrets.Box, error) {
 	box, err := secrets.Open(ctx, st, masterKey)
 	if err != nil {
-		return server.Secrets{}, err
+		return server.Secrets{}, nil, err
 	}
 	s, err := secrets.LoadOrCreate(ctx, st, box)
 	if err != nil {
-		return server.Secrets{}, err
+		return server.Secrets{}, nil, err
 	}
-	return server.Secrets{OPRFSeed: s.OPRFSeed, SessionPepper: s.SessionPepper, InvitePepper: s.InvitePepper}, nil
+	return server.Secrets{OPRFSeed: s.OPRFSeed, SessionPepper: s.SessionPepper, InvitePepper: s.InvitePepper}, box, nil
 }
 
 // runRotateMasterKey re-encrypts the server's keyset under a new master key. The

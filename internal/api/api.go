@@ -193,11 +193,46 @@ type Challenge struct {
 type ReleaseRequest struct {
 	Nonce     []byte `json:"nonce"`     // 32 bytes from /challenge
 	Signature []byte `json:"signature"` // 64-byte Ed25519 signature
+	// OTP is a current TOTP code, needed with the passphrase key's
+	// signature once the account has a second factor.
+	OTP string `json:"otp,omitempty"`
 }
 
-// Released answers a release: the backup blob.
+// Released answers a release: the backup blob, and a single-use ticket with
+// which the new device enrols (POST /v1/devices) within five minutes.
 type Released struct {
-	Backup []byte `json:"backup"`
+	Backup      []byte `json:"backup"`
+	EnrolTicket []byte `json:"enrol_ticket,omitempty"`
+}
+
+// Factor is one second factor of an account (GET /v1/mfa).
+type Factor struct {
+	Kind      string    `json:"kind"` // "totp"
+	Created   time.Time `json:"created"`
+	Confirmed bool      `json:"confirmed"` // false until a code from it was checked
+}
+
+// Factors lists an account's second factors.
+type Factors struct {
+	Factors []Factor `json:"factors"`
+}
+
+// TOTPEnrolment answers POST /v1/mfa/totp: the new secret, shown once.
+type TOTPEnrolment struct {
+	URI    string `json:"uri"`    // otpauth://totp/…
+	Secret string `json:"secret"` // base32, for typing in by hand
+	Period int    `json:"period"` // seconds
+	Digits int    `json:"digits"`
+}
+
+// CodeRequest carries a one-time code (confirm or remove a factor). Removal
+// may prove the recovery code instead: Nonce from POST
+// /v1/backup/{a}/challenge and Signature by the recovery auth key over the
+// release message, as a release would.
+type CodeRequest struct {
+	Code      string `json:"code,omitempty"`
+	Nonce     []byte `json:"nonce,omitempty"`
+	Signature []byte `json:"signature,omitempty"`
 }
 
 // LogKey is the log's origin and note verifier key (GET /v1/log/key). Its

@@ -10,6 +10,9 @@ type Device struct {
 	Added      *time.Time `json:"added,omitempty"`
 	Revocation []byte     `json:"revocation,omitempty"`
 	Revoked    *time.Time `json:"revoked,omitempty"`
+	// LastSeen (the device's last login) is shown to the account itself
+	// only, on GET /v1/devices.
+	LastSeen *time.Time `json:"last_seen,omitempty"`
 }
 
 // DeviceList is an account's devices (GET /v1/accounts/{id}/devices). Its
@@ -23,6 +26,9 @@ type DeviceList struct {
 // by the account's current identity key.
 type EnrolRequest struct {
 	DeviceCert []byte `json:"device_cert"`
+	// EnrolTicket is the ticket of a backup release: without a session, an
+	// account with a second factor enrols a device only with one.
+	EnrolTicket []byte `json:"enrol_ticket,omitempty"`
 }
 
 // Enrolled answers an enrolment.

@@ -28,6 +28,15 @@ const (
 	OPRFEvaluated   Type = 12 // Subject account (an online passphrase guess)
 	BackupRelease   Type = 13 // Subject account; Number 1 released, 0 refused
 	AdminAction     Type = 14 // Subject target account or zero; Actor the admin's account; Number an AdminOp
+	SecondFactor    Type = 15 // Subject account; Number a SecondFactorOp
+)
+
+// SecondFactorOp is the Number of a SecondFactor entry.
+const (
+	SecondFactorEnrolled uint64 = iota + 1 // a TOTP factor confirmed
+	SecondFactorRemoved                    // the factor removed
+	SecondFactorPassed                     // a code accepted at a backup release
+	SecondFactorFailed                     // a wrong, replayed or missing code refused
 )
 
 // AdminOp is the Number of an AdminAction entry.
@@ -44,7 +53,7 @@ var typeNames = map[Type]string{
 	DeviceRevoked: "device revoked", ACLChanged: "ACL changed", ChainEntry: "account-chain entry",
 	GrantCreated: "grant created", GrantRevoked: "grant revoked", VersionWritten: "version written",
 	BodyRead: "body read", RecordDeleted: "record deleted", OPRFEvaluated: "backup OPRF evaluated",
-	BackupRelease: "backup release", AdminAction: "admin action",
+	BackupRelease: "backup release", AdminAction: "admin action", SecondFactor: "second factor",
 }
 
 func (t Type) String() string {

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/secrets"
 	"github.com/blindvault/blindvault/server/store/bolt"
 )
 
@@ -78,6 +79,15 @@ func StartConfig(ctx context.Context, dir string, cfg server.Config, wrap func(h
 	cfg.Store = st
 	cfg.Origin = "http://" + ln.Addr().String()
 	cfg.Secrets = server.Secrets{OPRFSeed: random(), SessionPepper: random(), InvitePepper: random()}
+	if cfg.Sealer == nil {
+		// What the server seals (second-factor secrets) is sealed under a
+		// master key that lives as long as this server.
+		if cfg.Sealer, err = secrets.Open(ctx, st, random()); err != nil {
+			ln.Close()
+			st.Close()
+			return nil, fmt.Errorf("local server: %w", err)
+		}
+	}
 	srv, invite, err := bootstrap(ctx, dir, cfg)
 	if err != nil {
 		ln.Close()

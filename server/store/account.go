@@ -53,6 +53,9 @@ type Device struct {
 	Added      time.Time
 	Revocation []byte    // empty while the device is valid
 	Revoked    time.Time // zero while the device is valid
+	// LastSeen is when the device last opened a session (PutSession sets it
+	// to the session's Created); zero if it never did.
+	LastSeen time.Time
 }
 
 // IsRevoked reports whether the device was revoked.

@@ -24,9 +24,10 @@ func (s Session) Expired(now time.Time) bool {
 // Sessions stores sessions. Expired sessions are returned like live ones until
 // Sweep removes them; callers check Expired.
 type Sessions interface {
-	// PutSession stores a new session. ErrNotFound if the account or device
-	// is unknown; ErrConflict if the device is revoked or the account is
-	// suspended; ErrExists if the token hash is taken.
+	// PutSession stores a new session and sets its device's LastSeen to the
+	// session's Created. ErrNotFound if the account or device is unknown;
+	// ErrConflict if the device is revoked or the account is suspended;
+	// ErrExists if the token hash is taken.
 	PutSession(ctx context.Context, s Session) error
 	// Session returns a session by token hash.
 	Session(ctx context.Context, tokenHash Hash) (Session, error)

@@ -12,7 +12,7 @@ export type ErrorCode =
   | 'COMMITMENT' | 'UNWRAP' | 'LEAF_MISMATCH' | 'CHUNK_AUTH' | 'TRUNCATED' | 'LAYOUT' | 'PADDING' | 'META'
   | 'BAD_SIGNATURE' | 'INVALID' | 'UNSUPPORTED' | 'TOO_LARGE'
   // Accounts and the server.
-  | 'WRONG_PASSPHRASE' | 'WRONG_RECOVERY_CODE' | 'WEAK_PASSPHRASE' | 'WEAK_PARAMS' | 'EXCESSIVE_PARAMS'
+  | 'WRONG_PASSPHRASE' | 'WRONG_RECOVERY_CODE' | 'SECOND_FACTOR' | 'WEAK_PASSPHRASE' | 'WEAK_PARAMS' | 'EXCESSIVE_PARAMS'
   | 'NO_PROFILE' | 'PROFILE_EXISTS' | 'RATE_LIMITED' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'UNREACHABLE'
   // The caller.
   | 'ABORTED' | 'INVALID_ARGUMENT'
@@ -131,6 +131,21 @@ export interface RecordInfo {
 }
 
 /** One logged action on a record, from the verified transparency log. */
+export interface Device {
+  /** The first 8 hex digits of id: what revokeDevice takes. */
+  name: string;
+  /** The device's Ed25519 public key, hex. */
+  id: string;
+  enrolled: Date;
+  /** Its last login, as the server saw it. */
+  lastSeen?: Date;
+  revoked?: Date;
+  /** The device this page runs on. */
+  current: boolean;
+  /** False if this account's identity key did not certify it: the server added it. */
+  certified: boolean;
+}
+
 export interface AuditEvent {
   /** The entry's index in the log. */
   index: number;
@@ -195,7 +210,7 @@ export class Client {
    */
   register(options: { handle: string; passphrase?: string; role?: string; invite?: string }): Promise<Registration>;
   /** Restores the account on this device: OPRF, Argon2id, then the backup opens here. */
-  login(options: { handle: string; passphrase?: string; recoveryCode?: string }): Promise<Contact>;
+  login(options: { handle: string; passphrase?: string; recoveryCode?: string; otp?: string }): Promise<Contact>;
   /** Encrypts body in this page and stores it as a new record, or a new version. */
   put(body: Body, options?: PutOptions): Promise<RecordInfo>;
   /** Verifies the newest version of record id and opens its body. */
@@ -214,6 +229,10 @@ export class Client {
   readers(id: string): Promise<Reader[]>;
   /** The verified access history of record id (owned or read): the log is checked first. */
   audit(id: string): Promise<AuditEvent[]>;
+  /** This account's devices, revoked ones included, each checked against the identity key. */
+  devices(): Promise<Device[]>;
+  /** Ends device name (or a longer prefix of its id): its sessions end at once. */
+  revokeDevice(name: string): Promise<void>;
   /** Ends the session; the profile stays. */
   logout(): Promise<void>;
   /** Releases the client; it cannot be used afterwards. */

@@ -313,6 +313,19 @@ export class Client {
     return JSON.parse(await call(this.#go.audit(id))).map((e) => ({ ...e, time: new Date(e.time) }));
   }
 
+  async devices() {
+    return JSON.parse(await call(this.#go.devices())).map((d) => ({
+      ...d,
+      enrolled: new Date(d.enrolled),
+      lastSeen: d.lastSeen ? new Date(d.lastSeen) : undefined,
+      revoked: d.revoked ? new Date(d.revoked) : undefined,
+    }));
+  }
+
+  async revokeDevice(name) {
+    await call(this.#go.revokeDevice(name));
+  }
+
   async logout() {
     await call(this.#go.logout());
   }

@@ -177,8 +177,14 @@ func decodeCard(v []byte) (store.KeyCard, error) {
 	return c, nil
 }
 
+// encodeDevice writes LastSeen last, and only when set, so that a device
+// written before it existed still decodes.
 func encodeDevice(d store.Device) []byte {
-	return enc{tagDevice}.time(d.Added).time(d.Revoked).bytes32(d.Cert).bytes32(d.Revocation)
+	e := enc{tagDevice}.time(d.Added).time(d.Revoked).bytes32(d.Cert).bytes32(d.Revocation)
+	if d.LastSeen.IsZero() {
+		return e
+	}
+	return e.time(d.LastSeen)
 }
 
 // decodeDevice leaves ID to the caller.
@@ -186,7 +192,10 @@ func decodeDevice(v []byte) (store.Device, error) {
 	var d store.Device
 	s, ok := open(v, tagDevice)
 	if !ok || !readTime(&s, &d.Added) || !readTime(&s, &d.Revoked) ||
-		!readBytes32(&s, &d.Cert) || !readBytes32(&s, &d.Revocation) || !s.Empty() {
+		!readBytes32(&s, &d.Cert) || !readBytes32(&s, &d.Revocation) {
+		return store.Device{}, corrupt("device")
+	}
+	if !s.Empty() && (!readTime(&s, &d.LastSeen) || d.LastSeen.IsZero() || !s.Empty()) {
 		return store.Device{}, corrupt("device")
 	}
 	return d, nil

@@ -47,6 +47,7 @@ func FuzzDecodeDevice(f *testing.F) {
 	fuzzRoundTrip(f, [][]byte{
 		encodeDevice(store.Device{Cert: []byte("cert"), Added: fuzzTime}),
 		encodeDevice(store.Device{Cert: []byte("cert"), Added: fuzzTime, Revocation: []byte("rev"), Revoked: fuzzTime}),
+		encodeDevice(store.Device{Cert: []byte("cert"), Added: fuzzTime, LastSeen: fuzzTime}),
 	}, decodeDevice, encodeDevice)
 }
 

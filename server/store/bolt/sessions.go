@@ -36,9 +36,11 @@ func (s *Store) PutSession(ctx context.Context, x store.Session) error {
 		if w.get(bSessions, x.TokenHash[:]) != nil {
 			return fmt.Errorf("session: %w", store.ErrExists)
 		}
+		d.LastSeen = x.Created
 		return errors.Join(
 			w.put(bSessions, key(x.TokenHash[:]), v),
 			w.put(bDevSess, key(x.Account[:], x.Device[:], x.TokenHash[:]), present),
+			w.put(bDevices, key(x.Account[:], x.Device[:]), encodeDevice(d)),
 		)
 	})
 	if err != nil {

@@ -200,8 +200,14 @@ func testDevices(t *testing.T, open opener) {
 	}
 	sess1, sess2 := session(a), session(a)
 	sess2.Device = d2.ID
+	if d, _ := s.Device(ctx, a.ID, d2.ID); !d.LastSeen.IsZero() {
+		t.Fatalf("Device().LastSeen before any session = %v, want zero", d.LastSeen)
+	}
 	ok(t, "PutSession(device 1)", s.PutSession(ctx, sess1))
 	ok(t, "PutSession(device 2)", s.PutSession(ctx, sess2))
+	if d, _ := s.Device(ctx, a.ID, d2.ID); !d.LastSeen.Equal(sess2.Created) || string(d.Cert) != "cert 2" {
+		t.Fatalf("Device() after PutSession = %+v, want LastSeen %v", d, sess2.Created)
+	}
 	ok(t, "RevokeDevice()", s.RevokeDevice(ctx, a.ID, d2.ID, []byte("revocation"), t0.Add(time.Hour)))
 	got, err := s.Device(ctx, a.ID, d2.ID)
 	ok(t, "Device()", err)
