@@ -29,7 +29,7 @@
 //	blindvault admin attest NAME --role R [--org ORG] [--valid D]
 //	blindvault audit [ID] [--witness URL=KEY]
 //	blindvault log verify [--witness URL=KEY]
-//	blindvault export DIR
+//	blindvault export DIR | --fhir FILE
 //
 // Operators also run:
 //
@@ -98,7 +98,7 @@ var commands = []commandGroup{
 		{"trust-org", "trust an organisation admin's role attestations", runTrustOrg},
 		{"admin", "admin tasks: invite ROLE, attest NAME", runAdmin},
 		{"audit", "show who wrote, read, shared or revoked your records, from the verified log", runAudit},
-		{"export", "decrypt every record you own or read into a new directory", runExport},
+		{"export", "decrypt every record you own or read into a new directory, or --fhir FILE: one FHIR R4 Bundle", runExport},
 		{"log", "log verify: read the transparency log since last time, check it against the checkpoints seen and this account's chain against it", runLog},
 	}},
 	{"Operators", []command{
