@@ -1,3 +1,9 @@
+//go:build !js
+
+// Not in the browser build yet: linked there, FHIR export and import add
+// ~37 KB (brotli) to blindvault.wasm, which no page uses until the portal
+// offers them; the portal drops this constraint.
+
 package sdk
 
 import (

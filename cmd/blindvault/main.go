@@ -30,6 +30,7 @@
 //	blindvault audit [ID] [--witness URL=KEY]
 //	blindvault log verify [--witness URL=KEY]
 //	blindvault export DIR | --fhir FILE
+//	blindvault import BUNDLE.json
 //
 // Operators also run:
 //
@@ -99,6 +100,7 @@ var commands = []commandGroup{
 		{"admin", "admin tasks: invite ROLE, attest NAME", runAdmin},
 		{"audit", "show who wrote, read, shared or revoked your records, from the verified log", runAudit},
 		{"export", "decrypt every record you own or read into a new directory, or --fhir FILE: one FHIR R4 Bundle", runExport},
+		{"import", "store the resources of a FHIR R4 Bundle as your records (skips those imported before)", runImport},
 		{"log", "log verify: read the transparency log since last time, check it against the checkpoints seen and this account's chain against it", runLog},
 	}},
 	{"Operators", []command{

@@ -145,3 +145,57 @@ func TestExport_FHIR_ValidR4WithProvenance(t *testing.T) {
 		t.Errorf("export --fhir changed an existing file")
 	}
 }
+
+func TestImport_FHIR_RoundTripAndRefusals(t *testing.T) {
+	f := newFHIRPeople(t)
+	f.putFile(t, f.pat, "obs.json", fhirObs, "--type", "Observation", "--title", "HbA1c")
+	f.putFile(t, f.pat, "note.txt", fhirNote, "--type", "text/plain", "--title", "visit note", "--tag", "gp")
+	f.r.must(f.as(f.pat, "export", "--fhir", f.p("alice.json"))...)
+
+	// Another patient imports alice's bundle: two records, then none again.
+	bob := f.account(t, "bob", "bob's own long passphrase 314")
+	f.r.must(append([]string{"register", "--server", f.url, "--name", "bob"}, bob...)...)
+	var res struct {
+		Imported []recordView
+		Skipped  int
+	}
+	f.r.mustJSON(&res, f.as(bob, "import", f.p("alice.json"))...)
+	if len(res.Imported) != 2 || res.Skipped != 0 {
+		t.Fatalf("import --json = %+v, want 2 imported", res)
+	}
+	out := f.r.must(f.as(bob, "import", f.p("alice.json"))...)
+	if !strings.Contains(out, "Imported 0 records; 2 already here, skipped.") {
+		t.Fatalf("second import printed %q", out)
+	}
+	f.r.must(f.as(bob, "export", "--fhir", f.p("bob.json"))...)
+	_, bobData := readBundle(t, f.p("bob.json"))
+	if err := fhirtest.Validate(bobData); err != nil {
+		t.Fatalf("bob's export is not R4: %v", err)
+	}
+	if got := f.r.must(f.as(bob, "get", res.Imported[0].ID)...); got != string(fhirObs) && got != string(fhirNote) {
+		t.Fatalf("imported record reads %q", got)
+	}
+
+	// Hostile or wrong bundles: exit 1, a clear reason, nothing written.
+	deep := `{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Basic","extension":` +
+		strings.Repeat("[", 200) + strings.Repeat("]", 200) + `}}]}`
+	for _, tc := range []struct{ name, doc, want string }{
+		{"not a bundle", `{"resourceType":"Patient","id":"p1"}`, "not a FHIR Bundle"},
+		{"wrong resourceType", `{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient"}},{"resource":{"resourceType":"Spaceship"}}]}`, "not an R4 resource type"},
+		{"deep nesting", deep, "nested deeper than 32"},
+		{"huge string", `{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Basic","id":"` + strings.Repeat("x", 2<<20) + `"}}]}`, "limit"},
+	} {
+		if err := os.WriteFile(f.p("bad.json"), []byte(tc.doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errs := f.r.run(nil, f.as(bob, "import", f.p("bad.json"))...)
+		if code != 1 || !strings.Contains(errs, tc.want) {
+			t.Errorf("%s: import exit %d, %q; want 1 and %q", tc.name, code, errs, tc.want)
+		}
+	}
+	var list []recordView
+	f.r.mustJSON(&list, f.as(bob, "ls")...)
+	if len(list) != 2 {
+		t.Fatalf("after refused imports bob has %d records, want 2", len(list))
+	}
+}

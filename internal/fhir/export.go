@@ -174,7 +174,7 @@ func documentReference(r *Record, id, binaryID string) fhir.DocumentReference {
 		d.Date = ptr(instant(r.Modified))
 	}
 	for _, t := range r.Tags {
-		if strings.TrimSpace(t) != "" {
+		if strings.TrimSpace(t) != "" && !strings.HasPrefix(t, DigestTagPrefix) {
 			d.Category = append(d.Category, fhir.CodeableConcept{Text: ptr(t)})
 		}
 	}

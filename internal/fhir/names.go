@@ -20,6 +20,11 @@ const (
 	// author's key card pinned and its write authority checked.
 	ExtVerified = "urn:blindvault:v1:signatures-verified"
 
+	// DigestTagPrefix starts the record tag an import adds to find the
+	// resource again (the SDK's ImportTagPrefix). Such tags are bookkeeping:
+	// an export leaves them out and an import drops them.
+	DigestTagPrefix = "fhir-sha256:"
+
 	// participantTypes is HL7's code system for Provenance.agent.type.
 	participantTypes = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 )

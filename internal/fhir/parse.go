@@ -20,6 +20,7 @@ type Entry struct {
 	Body []byte
 	// Type is the record type: the resource type, or for a Binary its
 	// contentType (or the type its Blindvault DocumentReference names).
+	// Type, Title and Tags fit a record's limits, with room for one more tag.
 	Type  string
 	Title string
 	Tags  []string
@@ -90,6 +91,7 @@ func Parse(r io.Reader, limits *Limits) ([]Entry, error) {
 		}
 		if !seen[e.Digest] {
 			seen[e.Digest] = true
+			e.fit()
 			out = append(out, e)
 		}
 	}
