@@ -24,7 +24,8 @@ import (
 // dates, tags). Each record gets a Provenance that names its author by key
 // fingerprint, the version, and that every signature verified: each body is
 // fetched and verified as Get verifies it, and a record that fails stops the
-// export with Get's error. Bodies are held in memory one at a time.
+// export with Get's error; what was written to w is then an incomplete bundle
+// to discard. Bodies are held in memory one at a time.
 func (c *Client) ExportFHIR(ctx context.Context, w io.Writer) (_ int, err error) {
 	// One operation: the log and the chains are read once, not once a record.
 	defer c.begin(&err)()

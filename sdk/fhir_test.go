@@ -142,3 +142,52 @@ func resourcesOf(t *testing.T, bundle []byte) string {
 	sortStrings(out)
 	return strings.Join(out, "\n")
 }
+
+// flipBodies corrupts one byte of every record body the server sends once
+// armed: a body read that fails its checks.
+type flipBodies struct{ armed atomic.Bool }
+
+func (f *flipBodies) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.armed.Load() && strings.HasSuffix(r.URL.Path, "/body") {
+			w = &flipWriter{ResponseWriter: w}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+type flipWriter struct {
+	http.ResponseWriter
+	done bool
+}
+
+func (w *flipWriter) Write(p []byte) (int, error) {
+	if !w.done && len(p) > 100 {
+		p = bytes.Clone(p)
+		p[100] ^= 1
+		w.done = true
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// An export states that every signature verified: a body that fails its
+// checks stops the export with the check, not a bundle that says otherwise.
+func TestClient_ExportFHIR_StopsOnFailedCheck(t *testing.T) {
+	flip := &flipBodies{}
+	srv := servertest.StartBehind(t, server.Config{}, flip.wrap)
+	alice := newClient(t, srv, nil)
+	register(t, alice, "alice", "", "", patientPass)
+	if _, err := alice.Put(t.Context(), strings.NewReader(strings.Repeat("lab result ", 100)), &sdk.PutOptions{Type: "text/plain"}); err != nil {
+		t.Fatal(err)
+	}
+	flip.armed.Store(true)
+	var out bytes.Buffer
+	n, err := alice.ExportFHIR(t.Context(), &out)
+	var check sdk.Check
+	if err == nil || !errors.As(err, &check) || n != 0 {
+		t.Fatalf("ExportFHIR of a tampered body = %d records, %v; want a failed check", n, err)
+	}
+	if strings.Contains(out.String(), "lab result") {
+		t.Fatalf("ExportFHIR wrote plaintext of a body that failed its checks")
+	}
+}

@@ -19,7 +19,7 @@ func testRecords() []*Record {
 		{ID: [32]byte{1}, Version: 1, Type: "Observation", Title: "glucose",
 			Body:    []byte(`{"resourceType":"Observation","id":"glu-1","status":"final","code":{"text":"glucose"},"valueQuantity":{"value":5.4,"unit":"mmol/L"}}`),
 			Created: t0, Modified: t0, Author: alice, Verified: true},
-		{ID: [32]byte{2}, Version: 3, Type: "application/pdf", Title: "discharge letter", Tags: []string{"hospital", " ", "2026"},
+		{ID: [32]byte{2}, Version: 3, Type: "application/pdf", Title: "discharge letter", Tags: []string{"hospital", " ", "2026", DigestTagPrefix + "bookkeeping"},
 			Body: []byte("%PDF-1.7 not really"), Created: t0, Modified: t0.Add(time.Hour), Author: clin, Verified: true},
 		{ID: [32]byte{3}, Version: 1, Type: "note", Title: "", Body: []byte("{\"not\": \"fhir\"}"), Created: t0, Modified: t0, Author: alice, Verified: true},
 		{ID: [32]byte{4}, Version: 2, Type: "text/plain; charset=utf-8", Title: "empty", Body: nil, Author: alice, Verified: true},
