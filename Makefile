@@ -12,7 +12,7 @@ WASM_PKGS   := ./internal/format/... ./internal/cobble ./internal/grant ./intern
                ./sdk ./wasm ./wasm/internal/objects
 WASM_EXEC   := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 
-.PHONY: deps test test-wasm lint bench bench-store fuzz soak demo wasm portal wasm-figures
+.PHONY: deps test test-wasm lint bench bench-store fuzz soak demo wasm portal wasm-figures fhir-schema-check
 
 # The browser tests in ./wasm run headless Chromium and need chromium, brotli
 # and node; the storage tests need PostgreSQL and versitygw. deps installs
@@ -79,3 +79,9 @@ soak:
 
 demo:
 	$(GO) run ./cmd/blindvault demo
+
+# Fetch HL7's FHIR R4 JSON schema from npm again and check the vendored copy the
+# FHIR tests validate against (internal/fhir/fhirtest/README.md). Tests need no
+# network: the schema is vendored.
+fhir-schema-check:
+	sh internal/fhir/fhirtest/fetch-schema.sh

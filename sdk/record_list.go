@@ -22,6 +22,11 @@ import (
 // others are fetched a hundred per request.
 func (c *Client) List(ctx context.Context) (_ []*RecordInfo, err error) {
 	defer c.begin(&err)()
+	return c.list(ctx)
+}
+
+// list is List inside an operation that has begun.
+func (c *Client) list(ctx context.Context) ([]*RecordInfo, error) {
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
@@ -128,6 +133,18 @@ func (c *Client) listIndexed(ctx context.Context, idx *recordIndex, listed map[s
 // fetchViews fetches, verifies and indexes records, api.MaxViews per request.
 func (c *Client) fetchViews(ctx context.Context, idx *recordIndex, ids [][32]byte) ([]*RecordInfo, error) {
 	var out []*RecordInfo
+	err := c.eachView(ctx, ids, func(v *version) error {
+		idx.put(v)
+		out = append(out, v.info())
+		return nil
+	})
+	return out, err
+}
+
+// eachView fetches the heads of records ids, api.MaxViews per request, and
+// calls fn with each one verified and unlocked, in order; the version is
+// closed when fn returns.
+func (c *Client) eachView(ctx context.Context, ids [][32]byte, fn func(v *version) error) error {
 	for len(ids) > 0 {
 		batch := ids[:min(len(ids), api.MaxViews)]
 		ids = ids[len(batch):]
@@ -137,7 +154,7 @@ func (c *Client) fetchViews(ctx context.Context, idx *recordIndex, ids [][32]byt
 		}
 		var page api.Views
 		if err := c.call(ctx, "POST", "/v1/records/views", req, &page); err != nil {
-			return nil, err
+			return err
 		}
 		views := make(map[string]*api.Record, len(page.Records))
 		for i := range page.Records {
@@ -146,18 +163,20 @@ func (c *Client) fetchViews(ctx context.Context, idx *recordIndex, ids [][32]byt
 		for i, id := range batch {
 			view, ok := views[req.IDs[i]]
 			if !ok {
-				return nil, c.explainMissing(ctx, id, fmt.Errorf("record %x: %w", id[:4], ErrNotFound))
+				return c.explainMissing(ctx, id, fmt.Errorf("record %x: %w", id[:4], ErrNotFound))
 			}
 			v, err := c.fetched(ctx, id, 0, view)
 			if err != nil {
-				return nil, fmt.Errorf("record %x: %w", id[:4], err)
+				return fmt.Errorf("record %x: %w", id[:4], err)
 			}
-			idx.put(v)
-			out = append(out, v.info())
+			err = fn(v)
 			v.close()
+			if err != nil {
+				return err
+			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // heads reads every page of a record list, keyed by record id.

@@ -29,7 +29,8 @@
 //	blindvault admin attest NAME --role R [--org ORG] [--valid D]
 //	blindvault audit [ID] [--witness URL=KEY]
 //	blindvault log verify [--witness URL=KEY]
-//	blindvault export DIR
+//	blindvault export DIR | --fhir FILE
+//	blindvault import BUNDLE.json
 //
 // Operators also run:
 //
@@ -102,7 +103,8 @@ var commands = []commandGroup{
 		{"devices", "list this account's devices; devices revoke NAME ends one", runDevices},
 		{"alerts", "what the verified log shows since the last look: bulk reads, guesses, new devices", runAlerts},
 		{"audit", "show who wrote, read, shared or revoked your records, from the verified log", runAudit},
-		{"export", "decrypt every record you own or read into a new directory", runExport},
+		{"export", "decrypt every record you own or read into a new directory, or --fhir FILE: one FHIR R4 Bundle", runExport},
+		{"import", "store the resources of a FHIR R4 Bundle as your records (skips those imported before)", runImport},
 		{"log", "log verify: read the transparency log since last time, check it against the checkpoints seen and this account's chain against it", runLog},
 	}},
 	{"Operators", []command{

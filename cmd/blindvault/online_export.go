@@ -11,13 +11,21 @@ import (
 
 // runExport decrypts every record this account owns or reads into a new
 // directory: one file per record, named by its id, and index.json describing
-// them. The patient's copy of everything, verified as get verifies it.
+// them; or, with --fhir FILE, into one FHIR R4 Bundle. The patient's copy of
+// everything, verified as get verifies it.
 func runExport(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
+	fhirOut := fs.String("fhir", "", "write one HL7 FHIR R4 Bundle to `FILE` (- for stdout) instead of a directory")
 	pos, c, err := start(ctx, fs, o, args, func(pos []string) error {
+		if *fhirOut != "" {
+			if len(pos) != 0 {
+				return usagef("usage: blindvault export --fhir FILE (no directory with --fhir)")
+			}
+			return nil
+		}
 		if len(pos) != 1 {
-			return usagef("usage: blindvault export DIR (DIR must not exist)")
+			return usagef("usage: blindvault export DIR | --fhir FILE (DIR must not exist)")
 		}
 		if _, err := os.Stat(pos[0]); err == nil {
 			return usagef("%s exists: export writes a new directory", pos[0])
@@ -27,8 +35,11 @@ func runExport(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return err
 	}
-	dir := pos[0]
 	defer c.Logout(context.WithoutCancel(ctx))
+	if *fhirOut != "" {
+		return exportFHIR(ctx, c, *fhirOut, o.json, s)
+	}
+	dir := pos[0]
 	recs, err := c.List(ctx)
 	if err != nil {
 		return friendly(err)
@@ -63,5 +74,30 @@ func runExport(ctx context.Context, args []string, s stdio) error {
 		return printJSON(s.out, index)
 	}
 	fmt.Fprintf(s.out, "Exported %d records to %s (index.json lists them).\n", len(index), dir)
+	return nil
+}
+
+// exportFHIR writes the bundle to path, which appears only once the whole
+// export has verified.
+func exportFHIR(ctx context.Context, c *session, path string, asJSON bool, s stdio) error {
+	dst, commit, abort, err := output(path, s.out, 0o600)
+	if err != nil {
+		return err
+	}
+	n, err := c.ExportFHIR(ctx, dst)
+	if err != nil {
+		abort()
+		return friendly(err)
+	}
+	if err := commit(); err != nil {
+		return err
+	}
+	switch {
+	case path == "-":
+	case asJSON:
+		return printJSON(s.out, map[string]any{"records": n, "file": path})
+	default:
+		fmt.Fprintf(s.out, "Exported %d records to %s (an HL7 FHIR R4 Bundle).\n", n, path)
+	}
 	return nil
 }
