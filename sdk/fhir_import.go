@@ -81,7 +81,7 @@ func (c *Client) ImportFHIR(ctx context.Context, r io.Reader) (*ImportResult, er
 		puts[i] = &PutOptions{Title: e.Title, Type: e.Type, Tags: append(e.Tags[:len(e.Tags):len(e.Tags)], tag), Size: int64(len(e.Body))}
 		meta := record.Meta{Title: puts[i].Title, Type: puts[i].Type, Tags: puts[i].Tags}
 		if err := meta.Check(); err != nil { // before anything is written
-			return nil, checked(fmt.Errorf("import: entry %d (%s): %w", i, e.ResourceType, err), false)
+			return nil, checked(fmt.Errorf("import: resource %d of %d (%s): %w", i+1, len(entries), e.ResourceType, err), false)
 		}
 		todo = append(todo, i)
 	}
@@ -89,7 +89,7 @@ func (c *Client) ImportFHIR(ctx context.Context, r io.Reader) (*ImportResult, er
 		e := entries[i]
 		info, err := c.Put(ctx, bytes.NewReader(e.Body), puts[i])
 		if err != nil {
-			return nil, c.undoImport(ctx, res.Imported, fmt.Errorf("import: entry %d (%s): %w", i, e.ResourceType, err))
+			return nil, c.undoImport(ctx, res.Imported, fmt.Errorf("import: resource %d of %d (%s): %w", i+1, len(entries), e.ResourceType, err))
 		}
 		res.Imported = append(res.Imported, info)
 	}
