@@ -12,12 +12,16 @@ WASM_PKGS   := ./internal/format/... ./internal/cobble ./internal/grant ./intern
                ./sdk ./wasm ./wasm/internal/objects
 WASM_EXEC   := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 
-.PHONY: test test-wasm lint bench fuzz soak demo wasm portal wasm-figures
+.PHONY: deps test test-wasm lint bench bench-store fuzz soak demo wasm portal wasm-figures
 
 # The browser tests in ./wasm run headless Chromium and need chromium, brotli
-# and node (.ci/run installs them).
-test: test-wasm
+# and node; the storage tests need PostgreSQL and versitygw. deps installs
+# whatever of them is missing.
+test: deps test-wasm
 	$(GO) test -race -timeout 30m $(PKGS)
+
+deps:
+	bash .ci/deps
 
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -exec "$(WASM_EXEC)" $(WASM_PKGS)
@@ -49,6 +53,15 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./internal/cobble ./internal/record
 	cd bench && $(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./...
+
+# Storage side by side (docs/benchmarks.md): bbolt, then PostgreSQL (+S3, each
+# benchmark on a private cluster and versitygw), twice, alternating.
+bench-store: deps
+	for round in 1 2; do \
+	  $(GO) test -run '^$$' -bench 'RawCommit|PutVersionSmall' -benchtime 3000x ./server/store/bolt/ && \
+	  $(GO) test -run '^$$' -bench 'RawCommit|PutVersionSmall' -benchtime 3000x ./server/store/postgres/ || exit 1; \
+	done
+	$(GO) test -run '^$$' -bench Body -benchtime 3x ./server/store/bolt/ ./server/store/postgres/
 
 # Every fuzz target in the module, FUZZTIME each (CI runs a short variant).
 fuzz:

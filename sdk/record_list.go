@@ -96,9 +96,9 @@ func (c *Client) List(ctx context.Context) (_ []*RecordInfo, err error) {
 		}
 		return bytes.Compare(out[i].RecordID[:], out[j].RecordID[:]) < 0
 	})
-	if err := c.saveIndex(ctx, idx); err != nil {
-		return nil, err
-	}
+	// The index is a cache: a storage that cannot hold it (a browser's quota,
+	// say) makes the next list cold, not this one fail.
+	_ = c.saveIndex(ctx, idx)
 	return out, c.saveProfile(ctx)
 }
 

@@ -167,9 +167,9 @@ var listeningRE = regexp.MustCompile(`listening on (http://127\.0\.0\.1:[0-9]+)`
 
 // startServeChild starts the server on data and waits for its URL. The child
 // is killed when the test ends, whatever happens.
-func startServeChild(t *testing.T, bin, data string) *serveChild {
+func startServeChild(t *testing.T, bin, data string, args ...string) *serveChild {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--insecure-http")
+	cmd := exec.Command(bin, append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--insecure-http"}, args...)...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, secrets.MasterKeyEnv+"=") {
 			cmd.Env = append(cmd.Env, kv) // the master key is the file beside data

@@ -16,13 +16,13 @@ import (
 
 	"github.com/blindvault/blindvault/server"
 	"github.com/blindvault/blindvault/server/secrets"
-	"github.com/blindvault/blindvault/server/store/bolt"
 	"github.com/blindvault/blindvault/server/web"
 )
 
 // serveConfig is what the serve flags say.
 type serveConfig struct {
 	data, addr, origin       string
+	store, blobs, logKeyFile string
 	tlsCert, tlsKey          string
 	devTLS, insecureHTTP     bool
 	masterKeyFile            string
@@ -45,6 +45,9 @@ func runServe(ctx context.Context, args []string, s stdio) error {
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key `file` (PEM)")
 	fs.BoolVar(&c.devTLS, "dev-tls", false, "serve TLS with a fresh self-signed certificate and print its fingerprint")
 	fs.BoolVar(&c.insecureHTTP, "insecure-http", false, "serve plain HTTP (only on a loopback address)")
+	fs.StringVar(&c.store, "store", "", "storage `URL`: postgres://USER@HOST/DB for PostgreSQL, shared by any number of servers (default: $"+storeEnv+", or bbolt in DATA/blindvault.db)")
+	fs.StringVar(&c.blobs, "blobs", "", "with --store postgres: keep bodies in an S3-compatible bucket, s3://BUCKET[/PREFIX]?endpoint=URL&region=R (default: $"+blobsEnv+"; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+	fs.StringVar(&c.logKeyFile, "log-key-file", "", "transparency log signing key `file` (default DATA/log-key, created on first start); every server over one store needs the same one")
 	fs.StringVar(&c.masterKeyFile, "master-key-file", "", "master key `file` (default: $BLINDVAULT_MASTER_KEY, or DATA.master-key created on first start)")
 	fs.Int64Var(&c.maxBody, "max-body", 1<<30, "largest record body in `bytes`")
 	fs.BoolVar(&c.noPatientSignup, "no-patient-signup", false, "refuse self-registration of patients")
@@ -102,7 +105,7 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(s.err, nil))
-	st, err := bolt.Open(filepath.Join(c.data, "blindvault.db"), &bolt.Options{MaxBodySize: c.maxBody})
+	st, err := openStore(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -111,7 +114,11 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 	if err != nil {
 		return err
 	}
-	secrets, err := loadServerSecrets(ctx, st, masterKey)
+	var secrets server.Secrets
+	err = exclusive(ctx, st, func() (err error) {
+		secrets, err = loadServerSecrets(ctx, st, masterKey)
+		return err
+	})
 	clear(masterKey)
 	if err != nil {
 		return err
@@ -125,7 +132,11 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 	if origin == "" {
 		origin = scheme + "://" + ln.Addr().String()
 	}
-	logSigner, logKey, err := loadLogKey(c.data, server.LogOrigin(origin))
+	logKeyFile := c.logKeyFile
+	if logKeyFile == "" {
+		logKeyFile = filepath.Join(c.data, logKeyFileName)
+	}
+	logSigner, logKey, err := loadLogKey(logKeyFile, server.LogOrigin(origin))
 	if err != nil {
 		ln.Close()
 		return err
@@ -137,7 +148,15 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 		ln.Close()
 		return err
 	}
-	if created, err := srv.Bootstrap(ctx, c.data); err != nil {
+	var created bool
+	err = exclusive(ctx, st, func() (err error) {
+		if err := checkLogKey(ctx, st, logKey); err != nil {
+			return err
+		}
+		created, err = srv.Bootstrap(ctx, c.data)
+		return err
+	})
+	if err != nil {
 		ln.Close()
 		return err
 	} else if created {

@@ -6,22 +6,22 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"golang.org/x/mod/sumdb/note"
 )
 
-// logKeyFile is where the transparency log's signing key lives: a file of
-// its own (mode 0600) in the data directory, apart from the master key and
-// the store, so that a store backup never holds it.
-const logKeyFile = "log-key"
+// logKeyFileName is where the transparency log's signing key lives by
+// default: a file of its own (mode 0600) in the data directory, apart from the
+// master key and the store, so that a store backup never holds it. Servers
+// sharing a store share the file (--log-key-file): their checkpoints of one
+// size are then the same bytes, Ed25519 signatures being deterministic.
+const logKeyFileName = "log-key"
 
-// loadLogKey reads DATA/log-key, or makes one named origin on first start,
+// loadLogKey reads the key file at path, or makes one named origin on first start,
 // and returns the signer and its verifier key. The key's name is the log's
 // origin from then on, even if the server's address changes: clients pin it.
-func loadLogKey(data, origin string) (note.Signer, string, error) {
-	path := filepath.Join(data, logKeyFile)
+func loadLogKey(path, origin string) (note.Signer, string, error) {
 	text, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		skey, vkey, err := note.GenerateKey(rand.Reader, origin)

@@ -6,12 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/blindvault/blindvault/server"
 	"github.com/blindvault/blindvault/server/secrets"
 	"github.com/blindvault/blindvault/server/store"
-	"github.com/blindvault/blindvault/server/store/bolt"
 )
 
 // loadServerSecrets opens the server's secrets, sealed in the store under a
@@ -29,10 +27,12 @@ func loadServerSecrets(ctx context.Context, st store.Secrets, masterKey []byte) 
 }
 
 // runRotateMasterKey re-encrypts the server's keyset under a new master key. The
-// server must be stopped (bbolt allows one process).
+// server must be stopped (bbolt allows one process; with PostgreSQL, every
+// server over the store, which would go on with the old key).
 func runRotateMasterKey(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("rotate-master-key", flag.ContinueOnError)
 	data := fs.String("data", "", "the server's data `directory`")
+	storeURL := fs.String("store", "", "the store's `URL` when it is not bbolt in DATA: postgres://… (default: $"+storeEnv+")")
 	oldFile := fs.String("master-key-file", "", "the current master key `file` (default: $BLINDVAULT_MASTER_KEY, or DATA.master-key)")
 	newFile := fs.String("new-master-key-file", "", "`file` to create with the new master key (mode 0600)")
 	pos, err := parseFlags(fs, args)
@@ -40,7 +40,7 @@ func runRotateMasterKey(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	if len(pos) != 0 || *data == "" || *newFile == "" {
-		return usagef("usage: blindvault rotate-master-key --data DIR [--master-key-file OLD] --new-master-key-file NEW")
+		return usagef("usage: blindvault rotate-master-key --data DIR [--store URL] [--master-key-file OLD] --new-master-key-file NEW")
 	}
 	oldPath, _ := masterKeyFile(*data, *oldFile)
 	oldKey, err := secrets.LoadMasterKey(oldPath, nil)
@@ -54,7 +54,7 @@ func runRotateMasterKey(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return err
 	}
-	st, err := bolt.Open(filepath.Join(*data, "blindvault.db"), nil)
+	st, err := openStore(ctx, serveConfig{data: *data, store: *storeURL})
 	if err != nil {
 		os.Remove(*newFile)
 		return err

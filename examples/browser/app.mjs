@@ -103,8 +103,8 @@ $('unlock-form').addEventListener('submit', (ev) => {
   });
 });
 
-$('forget').addEventListener('click', () => {
-  localStorage.clear();
+$('forget').addEventListener('click', async () => {
+  await Client.forget();
   location.reload();
 });
 

@@ -45,9 +45,11 @@ export interface ProfileStore {
   /** Resolves to null for a file never saved. */
   load(name: string): Promise<Uint8Array | null>;
   save(name: string, data: Uint8Array): Promise<void>;
+  /** Removes every file (optional; Client.forget needs it). */
+  clear?(): Promise<void>;
 }
 
-/** A store in localStorage, one per server. The keys in it are encrypted under the passphrase. */
+/** A store in IndexedDB, one per server (a profile kept in localStorage by an older version is still read). The keys in it are encrypted under the passphrase, the record index under the keys. */
 export function localStore(server: string): ProfileStore;
 /** A store that lasts as long as the page. */
 export function memoryStore(): ProfileStore;
@@ -170,6 +172,8 @@ export class Download {
 
 export class Client {
   static connect(options?: ConnectOptions): Promise<Client>;
+  /** Forgets the profile kept for server in storage (keys, verified state, record index); the account stays on the server. */
+  static forget(options?: { server?: string; storage?: 'local' | 'memory' | ProfileStore }): Promise<void>;
   /** Whether storage holds an account for server, so that connect needs its passphrase. */
   static hasProfile(options?: { server?: string; storage?: 'local' | 'memory' | ProfileStore }): Promise<boolean>;
   /** This account, or null before register or login. */

@@ -74,26 +74,49 @@ function toSource(body) {
 
 // ---- profile storage -------------------------------------------------------
 
-function toBase64(b) {
-  let s = '';
-  for (let i = 0; i < b.length; i += 0x8000) s += String.fromCharCode(...b.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
 function fromBase64(s) {
   return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 }
 
-/** A profile store in localStorage, one per server. */
+/**
+ * A profile store in the browser's IndexedDB, one per server: its quota holds
+ * the record index of a lifetime of records, which localStorage's ~5 MB does
+ * not. A profile an older version kept in localStorage is still read.
+ */
 export function localStore(server) {
   const prefix = `blindvault:${server}:`;
+  let db;
+  const open = () => db ??= new Promise((resolve, reject) => {
+    const req = globalThis.indexedDB.open('blindvault', 1);
+    req.onupgradeneeded = () => req.result.createObjectStore('files');
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+  const run = async (mode, op) => {
+    const tx = (await open()).transaction('files', mode);
+    const req = op(tx.objectStore('files'));
+    return new Promise((resolve, reject) => {
+      tx.oncomplete = () => resolve(req.result);
+      tx.onerror = tx.onabort = () => reject(tx.error);
+    });
+  };
   return {
     async load(name) {
-      const v = globalThis.localStorage.getItem(prefix + name);
-      return v === null ? null : fromBase64(v);
+      const v = await run('readonly', (s) => s.get(prefix + name));
+      if (v !== undefined) return new Uint8Array(v);
+      const old = globalThis.localStorage?.getItem(prefix + name);
+      return old == null ? null : fromBase64(old);
     },
     async save(name, data) {
-      globalThis.localStorage.setItem(prefix + name, toBase64(data));
+      await run('readwrite', (s) => s.put(data.slice(), prefix + name));
+      globalThis.localStorage?.removeItem(prefix + name);
+    },
+    /** Removes every file of this server's profile. */
+    async clear() {
+      await run('readwrite', (s) => s.delete(IDBKeyRange.bound(prefix, prefix + '\uffff')));
+      for (const k of Object.keys(globalThis.localStorage ?? {})) {
+        if (k.startsWith(prefix)) globalThis.localStorage.removeItem(k);
+      }
     },
   };
 }
@@ -104,6 +127,7 @@ export function memoryStore() {
   return {
     async load(name) { return files.has(name) ? files.get(name).slice() : null; },
     async save(name, data) { files.set(name, data.slice()); },
+    async clear() { files.clear(); },
   };
 }
 
@@ -189,6 +213,17 @@ export class Client {
     const c = new Client(go);
     await c.#refresh();
     return c;
+  }
+
+  /**
+   * Forgets the profile kept for server on this browser: its keys, its
+   * memory of what it verified, and its record index. The account itself
+   * stays on the server; sign in again with the passphrase.
+   */
+  static async forget({ server, storage = 'local' } = {}) {
+    const store = toStorage(storage, serverURL(server));
+    if (typeof store.clear !== 'function') throw new BlindvaultError('INVALID_ARGUMENT', 'this storage cannot be cleared');
+    await store.clear();
   }
 
   /** Whether storage holds an account for server (then connect needs its passphrase). */

@@ -10,28 +10,12 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"github.com/blindvault/blindvault/server/store"
+	"github.com/blindvault/blindvault/server/store/internal/check"
 )
 
 func (s *Store) CreateAccount(ctx context.Context, a store.NewAccount) error {
-	switch {
-	case a.ID.IsZero():
-		return invalid("create account: id is zero")
-	case len(a.Handle) == 0 || len(a.Handle) > 255:
-		return invalid("create account: handle is %d bytes", len(a.Handle))
-	case !a.Role.Valid():
-		return invalid("create account: role %q", a.Role)
-	case a.KeyCard.Seq == 0:
-		return invalid("create account: key card seq 0")
-	case a.Device.ID.IsZero():
-		return invalid("create account: device id is zero")
-	}
-	for _, f := range []struct {
-		name string
-		v    []byte
-	}{{"key card", a.KeyCard.Signed}, {"device cert", a.Device.Cert}, {"backup", a.Backup}, {"oprf setup", a.OPRFSetup}} {
-		if err := checkValue(f.name, f.v, true); err != nil {
-			return fmt.Errorf("create account: %w", err)
-		}
+	if err := check.NewAccount(a); err != nil {
+		return fmt.Errorf("create account: %w", err)
 	}
 	rec := encodeAccount(accountRec{
 		Handle: a.Handle, Role: a.Role, Status: store.StatusActive,

@@ -4,14 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
-	"io"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,43 +18,12 @@ import (
 
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/bolt"
+	"github.com/blindvault/blindvault/server/store/internal/storebench"
 )
 
 // Run with: go test -run '^$' -bench . -benchtime 2000x ./server/store/bolt/
 // The raw commit rate is the baseline that group commit is measured against;
 // all of them fsync on the same disk (t.TempDir).
-
-// latencies collects one duration per operation and reports throughput and
-// percentiles.
-type latencies struct {
-	mu    sync.Mutex
-	d     []time.Duration
-	start time.Time
-}
-
-func newLatencies(n int) *latencies {
-	return &latencies{d: make([]time.Duration, 0, n), start: time.Now()}
-}
-
-func (l *latencies) add(d time.Duration) {
-	l.mu.Lock()
-	l.d = append(l.d, d)
-	l.mu.Unlock()
-}
-
-func (l *latencies) report(b *testing.B) {
-	elapsed := time.Since(l.start)
-	slices.Sort(l.d)
-	if len(l.d) == 0 {
-		return
-	}
-	pct := func(p float64) float64 {
-		return float64(l.d[min(len(l.d)-1, int(p*float64(len(l.d))))].Microseconds()) / 1000
-	}
-	b.ReportMetric(float64(len(l.d))/elapsed.Seconds(), "ops/s")
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
-}
 
 // BenchmarkRawCommit is plain bbolt: one Update, so one fsync, per 4 KiB put.
 func BenchmarkRawCommit(b *testing.B) {
@@ -68,7 +34,7 @@ func BenchmarkRawCommit(b *testing.B) {
 	defer db.Close()
 	value := make([]byte, 4096)
 	b.ResetTimer()
-	l := newLatencies(b.N)
+	l := storebench.NewLatencies(b.N)
 	for i := range b.N {
 		t := time.Now()
 		err := db.Update(func(tx *bbolt.Tx) error {
@@ -81,9 +47,9 @@ func BenchmarkRawCommit(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		l.add(time.Since(t))
+		l.Add(time.Since(t))
 	}
-	l.report(b)
+	l.Report(b)
 }
 
 // BenchmarkDiskPages measures what this disk charges for a commit's page
@@ -148,7 +114,7 @@ func BenchmarkPutVersionSmall(b *testing.B) {
 			var next atomic.Int64
 			b.ResetTimer()
 			before := s.CommitStats()
-			l := newLatencies(b.N)
+			l := storebench.NewLatencies(b.N)
 			var wg sync.WaitGroup
 			for range writers {
 				wg.Go(func() {
@@ -163,12 +129,12 @@ func BenchmarkPutVersionSmall(b *testing.B) {
 							b.Error(err)
 							return
 						}
-						l.add(time.Since(t))
+						l.Add(time.Since(t))
 					}
 				})
 			}
 			wg.Wait()
-			l.report(b)
+			l.Report(b)
 			st := s.CommitStats()
 			if c := st.Commits - before.Commits; c > 0 {
 				b.ReportMetric(float64(st.Writes-before.Writes)/float64(c), "writes/commit")
@@ -179,39 +145,8 @@ func BenchmarkPutVersionSmall(b *testing.B) {
 
 // BenchmarkBody writes and reads one large body per operation.
 func BenchmarkBody(b *testing.B) {
-	const size = 256 << 20
-	body := make([]byte, size)
-	rand.Read(body)
 	s, owner := benchStore(b)
-	header := make([]byte, 600)
-	var n int64
-	b.Run("write", func(b *testing.B) {
-		b.SetBytes(size)
-		for range b.N {
-			n++
-			w := benchWrite(owner, 1e9+n, header, size)
-			if err := s.PutVersion(context.Background(), w, bytes.NewReader(body)); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	w := benchWrite(owner, 2e9, header, size)
-	if err := s.PutVersion(context.Background(), w, bytes.NewReader(body)); err != nil {
-		b.Fatal(err)
-	}
-	b.Run("read", func(b *testing.B) {
-		b.SetBytes(size)
-		for range b.N {
-			r, err := s.OpenBody(context.Background(), w.Record, 1, 0, size)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if n, err := io.Copy(io.Discard, r); err != nil || n != size {
-				b.Fatalf("read %d, %v", n, err)
-			}
-			r.Close()
-		}
-	})
+	storebench.Body(b, s, owner, 256<<20)
 }
 
 func benchStore(b *testing.B) (*bolt.Store, store.AccountID) {
@@ -233,10 +168,4 @@ func benchStore(b *testing.B) (*bolt.Store, store.AccountID) {
 	return s, owner
 }
 
-func benchWrite(owner store.AccountID, i int64, header []byte, size int64) store.VersionWrite {
-	rec := store.RecordID(sha256.Sum256(binary.BigEndian.AppendUint64(nil, uint64(i))))
-	return store.VersionWrite{
-		Record: rec, Owner: owner, Author: owner, Version: 1, HeaderHash: store.Hash(rec),
-		Header: header, Leaves: make([]byte, 32), BodySize: size, Created: time.Now(),
-	}
-}
+var benchWrite = storebench.Write

@@ -3,23 +3,19 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 
 	bbolt "go.etcd.io/bbolt"
 
 	"github.com/blindvault/blindvault/server/store"
+	"github.com/blindvault/blindvault/server/store/internal/check"
 )
 
 func (s *Store) AppendChain(ctx context.Context, entries ...store.ChainEntry) error {
-	err := checkChainEntries(entries)
-	if err == nil && len(entries) == 0 {
-		err = invalid("no entries")
-	}
-	if err != nil {
+	if err := check.Append(entries); err != nil {
 		return fmt.Errorf("append chain: %w", err)
 	}
-	err = s.update(ctx, chainSize(entries), func(w *writeTx) error {
+	err := s.update(ctx, chainSize(entries), func(w *writeTx) error {
 		if err := checkChain(w.tx, entries); err != nil {
 			return err
 		}
@@ -29,17 +25,6 @@ func (s *Store) AppendChain(ctx context.Context, entries ...store.ChainEntry) er
 		return fmt.Errorf("append chain: %w", err)
 	}
 	return nil
-}
-
-func checkChainEntries(entries []store.ChainEntry) error {
-	var errs []error
-	for _, e := range entries {
-		errs = append(errs, checkID("chain account", e.Account.IsZero()), checkValue("chain entry", e.Entry, true))
-		if e.Seq == 0 {
-			errs = append(errs, invalid("chain seq 0"))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 func chainSize(entries []store.ChainEntry) int {

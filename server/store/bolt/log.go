@@ -9,6 +9,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/blindvault/blindvault/server/store"
+	"github.com/blindvault/blindvault/server/store/internal/check"
 )
 
 // The log's entries are keyed by index and its tree's stored hashes by tlog
@@ -108,48 +109,29 @@ func (s *Store) LogView(ctx context.Context, fn func(size int64, hashes tlog.Has
 // log checks the transparency log: entries keyed 0..n-1 without a gap, and
 // every stored tree hash equal to the hash recomputed from the entries.
 func (c *checker) log() {
-	var tree memHashes
-	next := int64(0)
+	var tree check.LogTree
 	c.each(bLog, func(k, v []byte) {
-		if len(k) != 8 || int64(binary.BigEndian.Uint64(k)) != next {
-			c.fail("log entry %x: expected index %d", k, next)
+		if len(k) != 8 || int64(binary.BigEndian.Uint64(k)) != tree.Entries() {
+			c.fail("log entry %x: expected index %d", k, tree.Entries())
 			return
 		}
-		hs, err := tlog.StoredHashes(next, v, &tree)
-		if err != nil {
-			c.fail("log entry %d: %w", next, err)
-			return
+		if err := tree.Add(v); err != nil {
+			c.fail("%w", err)
 		}
-		tree = append(tree, hs...)
-		next++
 	})
 	n := int64(0)
 	c.each(bLogHashes, func(k, v []byte) {
 		switch {
 		case len(k) != 8 || int64(binary.BigEndian.Uint64(k)) != n:
 			c.fail("log hash %x: expected index %d", k, n)
-		case n >= int64(len(tree)):
+		case n >= tree.Hashes():
 			c.fail("log hash %d: no entry it belongs to", n)
-		case string(v) != string(tree[n][:]):
+		case !tree.Matches(n, v):
 			c.fail("log hash %d: does not match the entries", n)
 		}
 		n++
 	})
-	if n != int64(len(tree)) {
-		c.fail("log: %d tree hashes stored, %d expected from %d entries", n, len(tree), next)
+	if n != tree.Hashes() {
+		c.fail("log: %d tree hashes stored, %d expected from %d entries", n, tree.Hashes(), tree.Entries())
 	}
-}
-
-// memHashes is a tree's stored hashes in memory, in storage order.
-type memHashes []tlog.Hash
-
-func (m *memHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
-	out := make([]tlog.Hash, len(indexes))
-	for i, x := range indexes {
-		if x < 0 || x >= int64(len(*m)) {
-			return nil, fmt.Errorf("log hash %d not yet computed", x)
-		}
-		out[i] = (*m)[x]
-	}
-	return out, nil
 }

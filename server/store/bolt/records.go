@@ -10,6 +10,7 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"github.com/blindvault/blindvault/server/store"
+	"github.com/blindvault/blindvault/server/store/internal/check"
 )
 
 func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Reader) error {
@@ -41,32 +42,7 @@ func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Re
 }
 
 // checkVersionWrite checks what can be checked without the stored state.
-func checkVersionWrite(v store.VersionWrite) error {
-	err := errors.Join(
-		checkID("record", v.Record.IsZero()),
-		checkID("owner", v.Owner.IsZero()),
-		checkID("author", v.Author.IsZero()),
-		checkValue("header", v.Header, true),
-		checkValue("leaves", v.Leaves, false),
-		checkSharing(v.Sharing),
-		checkChainEntries(v.Chain),
-	)
-	switch {
-	case err != nil:
-		return err
-	case v.Version == 0:
-		return invalid("version 0")
-	case (v.Version == 1) != v.PrevHash.IsZero():
-		return invalid("version %d with previous hash %s", v.Version, v.PrevHash)
-	case len(v.Sharing.Revoke) > 0 && v.Created.IsZero():
-		return invalid("revocation time is zero")
-	case v.HeaderHash.IsZero():
-		return invalid("header hash is zero")
-	case len(v.Leaves)%32 != 0:
-		return invalid("leaf list of %d bytes", len(v.Leaves))
-	}
-	return nil
-}
+func checkVersionWrite(v store.VersionWrite) error { return check.VersionWrite(v) }
 
 // checkVersion is the compare-and-swap: it returns the head the version will
 // replace (with Record and Owner set, and Version 0, for a new record).
@@ -86,15 +62,8 @@ func checkVersion(tx *bbolt.Tx, v store.VersionWrite) (store.Head, error) {
 		return store.Head{}, err
 	}
 	h.Record = v.Record
-	switch {
-	case h.IsDeleted():
-		return store.Head{}, fmt.Errorf("record %s is deleted: %w", v.Record, store.ErrConflict)
-	case h.Owner != v.Owner:
-		return store.Head{}, fmt.Errorf("record %s has another owner: %w", v.Record, store.ErrConflict)
-	case h.HeaderHash != v.PrevHash:
-		return store.Head{}, fmt.Errorf("record %s head is version %d: %w", v.Record, h.Version, store.ErrConflict)
-	case v.Version != h.Version+1:
-		return store.Head{}, invalid("version %d after head %d", v.Version, h.Version)
+	if err := check.Successor(h, v); err != nil {
+		return store.Head{}, err
 	}
 	return h, nil
 }
@@ -270,14 +239,10 @@ func (s *Store) listHeads(ctx context.Context, index []byte, acct store.AccountI
 }
 
 func (s *Store) DeleteRecord(ctx context.Context, d store.Deletion) error {
-	err := errors.Join(checkID("record", d.Record.IsZero()), checkChainEntries(d.Chain))
-	if err == nil && d.Deleted.IsZero() {
-		err = invalid("deletion time is zero")
-	}
-	if err != nil {
+	if err := check.Deletion(d); err != nil {
 		return fmt.Errorf("delete record: %w", err)
 	}
-	err = s.update(ctx, size()+chainSize(d.Chain), func(w *writeTx) error {
+	err := s.update(ctx, size()+chainSize(d.Chain), func(w *writeTx) error {
 		h, err := ownedHead(w.tx, d.Record, d.Owner)
 		if err != nil {
 			return err

@@ -7,14 +7,10 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"github.com/blindvault/blindvault/server/store"
+	"github.com/blindvault/blindvault/server/store/internal/check"
 )
 
-func checkSecretName(name string) error {
-	if len(name) == 0 || len(name) > store.MaxSecretName {
-		return invalid("secret name of %d bytes", len(name))
-	}
-	return nil
-}
+func checkSecretName(name string) error { return check.SecretName(name) }
 
 func (s *Store) Secret(ctx context.Context, name string) ([]byte, error) {
 	if err := checkSecretName(name); err != nil {

@@ -10,20 +10,14 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"github.com/blindvault/blindvault/server/store"
+	"github.com/blindvault/blindvault/server/store/internal/check"
 )
 
 func (s *Store) UpdateSharing(ctx context.Context, sw store.SharingWrite) error {
-	err := errors.Join(checkID("record", sw.Record.IsZero()), checkSharing(sw.Sharing), checkChainEntries(sw.Chain))
-	if err == nil && sw.Sharing.IsZero() && len(sw.Chain) == 0 {
-		err = invalid("nothing to change")
-	}
-	if err == nil && len(sw.Sharing.Revoke) > 0 && sw.Time.IsZero() {
-		err = invalid("revocation time is zero")
-	}
-	if err != nil {
+	if err := check.SharingWrite(sw); err != nil {
 		return fmt.Errorf("update sharing: %w", err)
 	}
-	err = s.update(ctx, sharingSize(sw.Sharing)+chainSize(sw.Chain), func(w *writeTx) error {
+	err := s.update(ctx, sharingSize(sw.Sharing)+chainSize(sw.Chain), func(w *writeTx) error {
 		h, err := ownedHead(w.tx, sw.Record, sw.Owner)
 		if err != nil {
 			return err
@@ -40,25 +34,6 @@ func (s *Store) UpdateSharing(ctx context.Context, sw store.SharingWrite) error 
 		return fmt.Errorf("update sharing: %w", err)
 	}
 	return nil
-}
-
-// checkSharing checks a sharing change without the stored state.
-func checkSharing(sh store.Sharing) error {
-	var errs []error
-	if sh.ACL != nil {
-		errs = append(errs, checkValue("acl", sh.ACL.Signed, true))
-		if sh.ACL.Seq == 0 {
-			errs = append(errs, invalid("acl seq 0"))
-		}
-	}
-	for _, g := range sh.Grants {
-		errs = append(errs, checkValue("grant", g.Signed, true),
-			checkID("grant recipient", g.Recipient.IsZero()), checkID("grant account", g.Account.IsZero()))
-	}
-	for _, k := range sh.Revoke {
-		errs = append(errs, checkID("revoked key", k.IsZero()))
-	}
-	return errors.Join(errs...)
 }
 
 func sharingSize(sh store.Sharing) int {

@@ -1,0 +1,250 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// PostgresBin is where Debian's PostgreSQL 15 keeps initdb and pg_ctl;
+// $BLINDVAULT_PG_BIN overrides it.
+const PostgresBin = "/usr/lib/postgresql/15/bin"
+
+// Postgres is a private PostgreSQL cluster: one data directory, one
+// superuser ("postgres", trust authentication on loopback), one server
+// listening on 127.0.0.1 and on a Unix socket in its own directory.
+type Postgres struct {
+	Port int
+	dir  string // holds data/, the socket and the server log
+	bin  string
+	dbs  atomic.Int64
+}
+
+// PostgresOptions tune a cluster. The zero value is a durable cluster.
+type PostgresOptions struct {
+	// NoFsync turns fsync off: faster, and lost on a machine crash, which
+	// tests that do not crash the machine never see.
+	NoFsync bool
+}
+
+// StartPostgres starts a cluster that t's cleanup stops and deletes. As
+// root, it runs the server as the postgres user, as PostgreSQL requires.
+func StartPostgres(t testing.TB, opts *PostgresOptions) *Postgres {
+	t.Helper()
+	p, err := startPostgres(opts)
+	if p != nil {
+		t.Cleanup(func() {
+			if err := p.stop(t.Failed()); err != nil {
+				t.Errorf("postgres: %v", err)
+			}
+		})
+	}
+	if err != nil {
+		unavailable(t, "postgres: %v", err)
+	}
+	return p
+}
+
+var shared struct {
+	sync.Mutex
+	pg  *Postgres
+	err error
+}
+
+// SharedPostgres returns the test binary's one fsync-less cluster, started on
+// first use; the package's TestMain must run Main, which stops it. Tests
+// that share it take a database each (NewDatabase).
+func SharedPostgres(t testing.TB) *Postgres {
+	t.Helper()
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.pg == nil && shared.err == nil {
+		shared.pg, shared.err = startPostgres(&PostgresOptions{NoFsync: true})
+	}
+	if shared.err != nil {
+		unavailable(t, "postgres: %v", shared.err)
+	}
+	return shared.pg
+}
+
+// Main runs the tests and then stops the shared cluster, if one started.
+func Main(m *testing.M) int {
+	code := m.Run()
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.pg != nil {
+		if err := shared.pg.stop(code != 0); err != nil {
+			fmt.Fprintf(os.Stderr, "postgres: %v\n", err)
+			code = 1
+		}
+	}
+	return code
+}
+
+// startPostgres starts a cluster; it returns the cluster even when it fails
+// to start, so that its directory is removed.
+func startPostgres(opts *PostgresOptions) (*Postgres, error) {
+	if opts == nil {
+		opts = &PostgresOptions{}
+	}
+	bin := os.Getenv("BLINDVAULT_PG_BIN")
+	if bin == "" {
+		bin = PostgresBin
+	}
+	if _, err := os.Stat(filepath.Join(bin, "initdb")); err != nil {
+		return nil, fmt.Errorf("not installed: %w", err)
+	}
+	// Not t.TempDir: its path is too long for a Unix socket and its mode
+	// keeps the postgres user out.
+	dir, err := os.MkdirTemp("", "bvpg")
+	if err != nil {
+		return nil, err
+	}
+	p := &Postgres{dir: dir, bin: bin}
+	if err := p.init(opts); err != nil {
+		return p, err
+	}
+	return p, p.start()
+}
+
+// run runs a PostgreSQL program, as the postgres user when we are root.
+func (p *Postgres) run(name string, args ...string) error {
+	cmd := exec.Command(filepath.Join(p.bin, name), args...)
+	if os.Geteuid() == 0 {
+		cmd = exec.Command("runuser", append([]string{"-u", "postgres", "--", filepath.Join(p.bin, name)}, args...)...)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w: %s", name, err, strings.TrimSpace(out.String()))
+	}
+	return nil
+}
+
+func (p *Postgres) dataDir() string { return filepath.Join(p.dir, "data") }
+
+func (p *Postgres) init(opts *PostgresOptions) error {
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return err
+		}
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		if err := os.Chmod(p.dir, 0o755); err != nil {
+			return err
+		}
+		if err := os.Chown(p.dir, uid, gid); err != nil {
+			return err
+		}
+	}
+	if err := p.run("initdb", "-D", p.dataDir(), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C"); err != nil {
+		return err
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	p.Port = port
+	conf := fmt.Sprintf("listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\n"+
+		"max_connections = 200\nshared_buffers = 128MB\nlogging_collector = off\n", port, p.dir)
+	if opts.NoFsync {
+		conf += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+	}
+	f, err := os.OpenFile(filepath.Join(p.dataDir(), "postgresql.conf"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(conf)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (p *Postgres) start() error {
+	return p.run("pg_ctl", "start", "-w", "-t", "60", "-D", p.dataDir(), "-l", filepath.Join(p.dir, "server.log"))
+}
+
+// Restart stops the server at once (as a crash would) and starts it again
+// on the same port.
+func (p *Postgres) Restart(t testing.TB) {
+	t.Helper()
+	if err := p.run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", p.dataDir()); err != nil {
+		t.Fatalf("postgres restart: %v", err)
+	}
+	if err := p.start(); err != nil {
+		t.Fatalf("postgres restart: %v", err)
+	}
+}
+
+// stop stops the server and deletes the cluster; failed prints the end of
+// the server's log first.
+func (p *Postgres) stop(failed bool) error {
+	var err error
+	if _, serr := os.Stat(filepath.Join(p.dataDir(), "postmaster.pid")); serr == nil {
+		err = p.run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", p.dataDir())
+	}
+	if failed {
+		if log, rerr := os.ReadFile(filepath.Join(p.dir, "server.log")); rerr == nil && len(log) > 0 {
+			fmt.Fprintf(os.Stderr, "postgres server log (last 4 KiB):\n%s\n", log[max(0, len(log)-4096):])
+		}
+	}
+	os.RemoveAll(p.dir)
+	return err
+}
+
+// URL returns the connection URL of a database of the cluster.
+func (p *Postgres) URL(db string) string {
+	u := url.URL{Scheme: "postgres", User: url.User("postgres"), Host: fmt.Sprintf("127.0.0.1:%d", p.Port), Path: "/" + db}
+	u.RawQuery = "sslmode=disable"
+	return u.String()
+}
+
+// NewDatabase creates an empty database and returns its URL.
+func (p *Postgres) NewDatabase(t testing.TB) string {
+	t.Helper()
+	name := fmt.Sprintf("t%d", p.dbs.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := p.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	return p.URL(name)
+}
+
+// NewSchema creates an empty schema in the postgres database and returns a
+// URL whose connections use it (search_path): an empty store for a fraction
+// of what a new database costs.
+func (p *Postgres) NewSchema(t testing.TB) string {
+	t.Helper()
+	name := fmt.Sprintf("s%d", p.dbs.Add(1))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := p.Exec(ctx, "CREATE SCHEMA "+name); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	return p.URL("postgres") + "&search_path=" + name
+}
+
+// Exec runs SQL in the postgres database through psql.
+func (p *Postgres) Exec(ctx context.Context, sql string) error {
+	cmd := exec.CommandContext(ctx, filepath.Join(p.bin, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+		"-h", p.dir, "-p", strconv.Itoa(p.Port), "-U", "postgres", "-d", "postgres", "-c", sql)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("psql: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}

@@ -1,0 +1,135 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/blindvault/blindvault/server/store"
+)
+
+// The log's entries are rows keyed by index and its tree's stored hashes
+// rows keyed by tlog storage index. One row, log_head, holds the size: a
+// write locks it (FOR UPDATE) as its last step before COMMIT, so that the
+// writes of every process append to one sequence and one tree, in commit
+// order, and a write and its entries commit together or not at all.
+
+// appendLog appends entries and their tree hashes in tx and returns the
+// index of the first. Its update of log_head takes the row's lock, held
+// until tx ends: appends of all processes are one sequence.
+func appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int64, error) {
+	var first int64
+	err := tx.QueryRow(ctx, `UPDATE log_head SET size = size + $1 RETURNING size - $1`, int64(len(entries))).Scan(&first)
+	if err != nil {
+		return 0, fmt.Errorf("log head: %w", err)
+	}
+	hr := &txHashes{ctx: ctx, q: tx, fresh: map[int64]tlog.Hash{}}
+	var idx, hidx []int64
+	var hashes [][]byte
+	for i, e := range entries {
+		n := first + int64(i)
+		hs, err := tlog.StoredHashes(n, e, hr)
+		if err != nil {
+			return 0, err
+		}
+		base := tlog.StoredHashIndex(0, n)
+		for j, h := range hs {
+			hr.fresh[base+int64(j)] = h
+			hidx = append(hidx, base+int64(j))
+			hashes = append(hashes, h[:])
+		}
+		idx = append(idx, n)
+	}
+	_, err = tx.Exec(ctx, `WITH e AS (INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[]))
+		INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($3::bigint[], $4::bytea[])`, idx, entries, hidx, hashes)
+	if err != nil {
+		return 0, err
+	}
+	return first, nil
+}
+
+// txHashes reads stored hashes in a transaction; fresh holds the ones this
+// append computed and has not written yet.
+type txHashes struct {
+	ctx   context.Context
+	q     querier
+	fresh map[int64]tlog.Hash
+}
+
+func (h *txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	var ask []int64
+	for i, x := range indexes {
+		if v, ok := h.fresh[x]; ok {
+			out[i] = v
+		} else {
+			ask = append(ask, x)
+		}
+	}
+	if len(ask) == 0 {
+		return out, nil
+	}
+	rows, _ := h.q.Query(h.ctx, `SELECT idx, hash FROM log_hashes WHERE idx = ANY($1)`, ask)
+	got := map[int64][]byte{}
+	var x int64
+	var v []byte
+	_, err := pgx.ForEachRow(rows, []any{&x, &v}, func() error {
+		got[x] = v
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("log hashes: %w", err)
+	}
+	for i, x := range indexes {
+		if _, ok := h.fresh[x]; ok {
+			continue
+		}
+		v, ok := got[x]
+		if !ok || len(v) != tlog.HashSize {
+			return nil, fmt.Errorf("log hash %d missing: %w", x, errCorrupt)
+		}
+		out[i] = tlog.Hash(v)
+	}
+	return out, nil
+}
+
+// AppendLog implements store.Log.
+func (s *Store) AppendLog(ctx context.Context, entries ...[]byte) (int64, error) {
+	b := &store.LogBatch{Entries: entries}
+	err := s.writeLog(ctx, "append log", b, func(context.Context, pgx.Tx) error { return nil })
+	return b.First, err
+}
+
+// LogEntries implements store.Log.
+func (s *Store) LogEntries(ctx context.Context, from int64, n int) ([][]byte, error) {
+	if from < 0 {
+		return nil, fmt.Errorf("log index %d: %w", from, store.ErrInvalid)
+	}
+	if n <= 0 || n > store.MaxList {
+		n = store.MaxList
+	}
+	return get(ctx, s, "log entries", func(q querier) ([][]byte, error) {
+		rows, _ := q.Query(ctx, `SELECT entry FROM log_entries WHERE idx >= $1 ORDER BY idx LIMIT $2`, from, n)
+		return pgx.CollectRows(rows, pgx.RowTo[[]byte])
+	})
+}
+
+// LogView implements store.Log: the size and the hashes come from one
+// repeatable-read snapshot.
+func (s *Store) LogView(ctx context.Context, fn func(size int64, hashes tlog.HashReader) error) error {
+	leave, err := s.enter(ctx)
+	if err != nil {
+		return fmt.Errorf("log view: %w", err)
+	}
+	defer leave()
+	// fn's own errors come back as they are: the server answers with them.
+	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var size int64
+		if err := tx.QueryRow(ctx, `SELECT size FROM log_head`).Scan(&size); err != nil {
+			return fmt.Errorf("log view: %w", err)
+		}
+		return fn(size, &txHashes{ctx: ctx, q: tx})
+	})
+}

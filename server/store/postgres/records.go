@@ -1,0 +1,274 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/blindvault/blindvault/server/store"
+	"github.com/blindvault/blindvault/server/store/internal/check"
+)
+
+func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Reader) error {
+	if err := check.VersionWrite(v); err != nil {
+		return fmt.Errorf("put version: %w", err)
+	}
+	// Fail before a long upload if the write is already stale; the check
+	// that counts is made, under a row lock, in the transaction that links
+	// the body. A small body is no long upload.
+	if v.BodySize < 0 || v.BodySize > s.opts.InlineMax {
+		_, err := get(ctx, s, "put version", func(q querier) (store.Head, error) { return checkVersion(ctx, q, v, false) })
+		if err != nil {
+			return err
+		}
+	}
+	up, err := s.receive(ctx, body, v.BodySize)
+	if err != nil {
+		return fmt.Errorf("put version: %w", err)
+	}
+	err = s.write(ctx, "put version", func(ctx context.Context, tx pgx.Tx) error { return s.putVersion(ctx, tx, v, up) })
+	if err != nil {
+		s.discard(ctx, up)
+		return err
+	}
+	return nil
+}
+
+const headColumns = `record, owner, version, header_hash, acl_seq, created, updated, deleted FROM heads`
+
+func scanHead(row pgx.Row) (store.Head, error) {
+	var h store.Head
+	var rec, owner, hash []byte
+	var version, aclSeq, created, updated, deleted int64
+	if err := row.Scan(&rec, &owner, &version, &hash, &aclSeq, &created, &updated, &deleted); err != nil {
+		return store.Head{}, mapErr(err)
+	}
+	h.Version, h.ACLSeq = uint64(version), uint64(aclSeq)
+	h.Created, h.Updated, h.Deleted = fromTS(created), fromTS(updated), fromTS(deleted)
+	return h, errors.Join(id32(&h.Record, rec), id32(&h.Owner, owner), id32(&h.HeaderHash, hash))
+}
+
+// checkVersion is the compare-and-swap: it returns the head the version will
+// replace (Version 0 for a new record), locking it if lock is set.
+func checkVersion(ctx context.Context, q querier, v store.VersionWrite, lock bool) (store.Head, error) {
+	sql := `SELECT ` + headColumns + ` WHERE record = $1`
+	if lock {
+		sql += ` FOR UPDATE`
+	}
+	h, err := scanHead(q.QueryRow(ctx, sql, v.Record[:]))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if v.Version != 1 {
+			return store.Head{}, fmt.Errorf("record %s does not exist: %w", v.Record, store.ErrConflict)
+		}
+		if err := accountExists(ctx, q, v.Owner); err != nil {
+			return store.Head{}, fmt.Errorf("owner: %w", err)
+		}
+		return store.Head{Record: v.Record, Owner: v.Owner, Created: v.Created}, nil
+	case err != nil:
+		return store.Head{}, err
+	}
+	return h, check.Successor(h, v)
+}
+
+func (s *Store) putVersion(ctx context.Context, tx pgx.Tx, v store.VersionWrite, up *upload) error {
+	var h store.Head
+	if v.Version == 1 {
+		// A new record: the insert is the compare-and-swap. It waits for a
+		// concurrent creator of the same record, then finds its row: a
+		// conflict, as is any record with this id, deleted or not. The
+		// foreign key makes an unknown owner ErrNotFound.
+		var aclSeq int64
+		if v.Sharing.ACL != nil {
+			if v.Sharing.ACL.Seq != 1 {
+				return fmt.Errorf("acl seq %d of a new record: %w", v.Sharing.ACL.Seq, store.ErrConflict)
+			}
+			aclSeq = 1
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO heads (record, owner, version, header_hash, acl_seq, created, updated) VALUES ($1, $2, 1, $3, $4, $5, $5)
+			ON CONFLICT DO NOTHING`, v.Record[:], v.Owner[:], v.HeaderHash[:], aclSeq, ts(v.Created))
+		if err != nil {
+			return fmt.Errorf("owner: %w", mapErr(err))
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("record %s exists: %w", v.Record, store.ErrConflict)
+		}
+		h = store.Head{Record: v.Record, Owner: v.Owner, Created: v.Created}
+	} else {
+		var err error
+		if h, err = checkVersion(ctx, tx, v, true); err != nil {
+			return err
+		}
+	}
+	if err := s.linkBody(ctx, tx, up); err != nil {
+		return err
+	}
+	insert := `INSERT INTO versions (record, version, header_hash, prev_hash, author, header, leaves,
+		body_size, body_id, body_blob, body_chunk, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+	args := []any{v.Record[:], int64(v.Version), v.HeaderHash[:], v.PrevHash[:], v.Author[:], v.Header, nonNil(v.Leaves),
+		up.size, up.id, up.blob, s.opts.ChunkSize, ts(v.Created)}
+	if len(up.inline) > 0 {
+		// An inline body is one chunk (InlineMax ≤ ChunkSize), written by
+		// the same statement.
+		insert = `WITH c AS (INSERT INTO body_chunks (body, n, data) VALUES ($9, 0, $13)) ` + insert
+		args = append(args, up.inline)
+	}
+	if _, err := tx.Exec(ctx, insert, args...); err != nil {
+		return err
+	}
+	h.Version, h.HeaderHash, h.Updated = v.Version, v.HeaderHash, v.Created
+	if err := applySharing(ctx, tx, &h, v.Sharing, v.Created); err != nil {
+		return err
+	}
+	if v.Version > 1 { // a new record's row is already as it should be
+		if err := updateHead(ctx, tx, h); err != nil {
+			return err
+		}
+	}
+	return appendChain(ctx, tx, v.Chain)
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+func updateHead(ctx context.Context, tx pgx.Tx, h store.Head) error {
+	_, err := tx.Exec(ctx, `UPDATE heads SET version = $2, header_hash = $3, acl_seq = $4, updated = $5, deleted = $6 WHERE record = $1`,
+		h.Record[:], int64(h.Version), h.HeaderHash[:], int64(h.ACLSeq), ts(h.Updated), ts(h.Deleted))
+	return err
+}
+
+func (s *Store) Head(ctx context.Context, id store.RecordID) (store.Head, error) {
+	return get(ctx, s, "head", func(q querier) (store.Head, error) {
+		h, err := scanHead(q.QueryRow(ctx, `SELECT `+headColumns+` WHERE record = $1`, id[:]))
+		if err != nil {
+			return store.Head{}, fmt.Errorf("record %s: %w", id, err)
+		}
+		return h, nil
+	})
+}
+
+// ownedHead locks and returns the head of a live record that owner owns: a
+// deleted record is not found, another owner's is a conflict.
+func ownedHead(ctx context.Context, tx pgx.Tx, id store.RecordID, owner store.AccountID) (store.Head, error) {
+	h, err := scanHead(tx.QueryRow(ctx, `SELECT `+headColumns+` WHERE record = $1 FOR UPDATE`, id[:]))
+	switch {
+	case err != nil:
+		return store.Head{}, fmt.Errorf("record %s: %w", id, err)
+	case h.IsDeleted():
+		return store.Head{}, fmt.Errorf("record %s is deleted: %w", id, store.ErrNotFound)
+	case h.Owner != owner:
+		return store.Head{}, fmt.Errorf("record %s has another owner: %w", id, store.ErrConflict)
+	}
+	return h, nil
+}
+
+func (s *Store) Version(ctx context.Context, id store.RecordID, version uint64) (store.Version, error) {
+	return get(ctx, s, "version", func(q querier) (store.Version, error) {
+		out := store.Version{Record: id, Version: version}
+		var hash, prev, author []byte
+		var created int64
+		err := q.QueryRow(ctx, `SELECT header_hash, prev_hash, author, header, length(leaves), body_size, created
+			FROM versions WHERE record = $1 AND version = $2`, id[:], int64(min(version, 1<<63-1))).
+			Scan(&hash, &prev, &author, &out.Header, &out.LeavesSize, &out.BodySize, &created)
+		if err != nil {
+			return store.Version{}, fmt.Errorf("record %s version %d: %w", id, version, mapErr(err))
+		}
+		out.Created = fromTS(created)
+		return out, errors.Join(id32(&out.HeaderHash, hash), id32(&out.PrevHash, prev), id32(&out.Author, author))
+	})
+}
+
+func (s *Store) Leaves(ctx context.Context, id store.RecordID, version uint64) ([]byte, error) {
+	return get(ctx, s, "leaves", func(q querier) ([]byte, error) {
+		var leaves []byte
+		err := q.QueryRow(ctx, `SELECT leaves FROM versions WHERE record = $1 AND version = $2`, id[:], int64(min(version, 1<<63-1))).Scan(&leaves)
+		if err != nil {
+			return nil, fmt.Errorf("record %s version %d: %w", id, version, mapErr(err))
+		}
+		return leaves, nil
+	})
+}
+
+func (s *Store) OwnedRecords(ctx context.Context, owner store.AccountID, after store.RecordID, limit int) ([]store.Head, error) {
+	return s.listHeads(ctx, "owned records", `SELECT `+headColumns+` WHERE owner = $1 AND record > $2 ORDER BY record LIMIT $3`, owner, after, limit)
+}
+
+func (s *Store) SharedRecords(ctx context.Context, id store.AccountID, after store.RecordID, limit int) ([]store.Head, error) {
+	return s.listHeads(ctx, "shared records", `SELECT `+headColumns+` WHERE record IN
+		(SELECT record FROM grants WHERE account = $1 AND revoked = 0 AND record > $2)
+		AND owner <> $1 AND record > $2 ORDER BY record LIMIT $3`, id, after, limit)
+}
+
+func (s *Store) listHeads(ctx context.Context, what, sql string, acct store.AccountID, after store.RecordID, limit int) ([]store.Head, error) {
+	if limit <= 0 || limit > store.MaxList {
+		limit = store.MaxList
+	}
+	return get(ctx, s, what, func(q querier) ([]store.Head, error) {
+		rows, _ := q.Query(ctx, sql, acct[:], after[:], limit)
+		return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Head, error) { return scanHead(r) })
+	})
+}
+
+func (s *Store) DeleteRecord(ctx context.Context, d store.Deletion) error {
+	if err := check.Deletion(d); err != nil {
+		return fmt.Errorf("delete record: %w", err)
+	}
+	var blobs []string
+	err := s.write(ctx, "delete record", func(ctx context.Context, tx pgx.Tx) error {
+		h, err := ownedHead(ctx, tx, d.Record, d.Owner)
+		if err != nil {
+			return err
+		}
+		if err := appendChain(ctx, tx, d.Chain); err != nil {
+			return err
+		}
+		if blobs, err = purgeRecord(ctx, tx, d.Record); err != nil {
+			return err
+		}
+		h.Deleted = d.Deleted
+		return updateHead(ctx, tx, h)
+	})
+	if err != nil {
+		return err
+	}
+	s.deleteBlobs(ctx, blobs)
+	return nil
+}
+
+// purgeRecord deletes every version, ACL and grant of a record, and the
+// bodies kept in the database; it returns the keys of the bodies kept in
+// the blob store, for the caller to delete once this has committed.
+func purgeRecord(ctx context.Context, tx pgx.Tx, id store.RecordID) ([]string, error) {
+	rows, _ := tx.Query(ctx, `DELETE FROM versions WHERE record = $1 RETURNING body_id, body_blob`, id[:])
+	var inDB [][]byte
+	var blobs []string
+	var body []byte
+	var isBlob bool
+	_, err := pgx.ForEachRow(rows, []any{&body, &isBlob}, func() error {
+		if isBlob {
+			blobs = append(blobs, blobKey(body))
+		} else {
+			inDB = append(inDB, body)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, sql := range []string{`DELETE FROM grants WHERE record = $1`, `DELETE FROM acls WHERE record = $1`} {
+		if _, err := tx.Exec(ctx, sql, id[:]); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM body_chunks WHERE body = ANY($1)`, inDB); err != nil {
+		return nil, err
+	}
+	return blobs, nil
+}
