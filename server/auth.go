@@ -81,6 +81,9 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 		return nil, &rateLimited{wait}
 	}
 	dev, err := s.store.Device(ctx, sess.Account, sess.Device)
+	if err != nil && !isNotFound(err) {
+		return nil, err // the store failed: not the caller's fault
+	}
 	if err != nil || dev.IsRevoked() {
 		return nil, errUnauthenticated
 	}
