@@ -76,7 +76,7 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 	if acct.Status != store.StatusActive {
 		return nil, errUnauthenticated
 	}
-	if ok, wait := s.accountLimit.allow(acct.ID.String(), now); !ok {
+	if ok, wait := s.accountLimit.allow(ctx, acct.ID.String(), now); !ok {
 		s.metrics.limited.WithLabelValues("account").Inc()
 		return nil, &rateLimited{wait}
 	}

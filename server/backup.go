@@ -205,7 +205,7 @@ func (b *backupAPI) account(r *http.Request) (store.AccountID, error) {
 	if id.IsZero() {
 		return id, errorf(http.StatusBadRequest, "bad_id", "account id is zero")
 	}
-	if ok, wait := b.s.accountLimit.allow(id.String(), b.s.now()); !ok {
+	if ok, wait := b.s.accountLimit.allow(r.Context(), id.String(), b.s.now()); !ok {
 		return id, &rateLimited{wait: wait}
 	}
 	return id, nil

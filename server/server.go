@@ -31,7 +31,8 @@ type Config struct {
 	Secrets Secrets
 	// RateAddress and RateAccount limit requests per client address and per
 	// account (defaults 50/s burst 100, and 20/s burst 60); a negative Rate
-	// turns the limit off.
+	// turns the limit off. A Store that is a store.RateLimiter keeps the
+	// buckets, so that they hold across the servers sharing it.
 	RateAddress, RateAccount RateLimit
 	// TrustedProxies may set X-Forwarded-For; no one else can.
 	TrustedProxies []netip.Prefix
@@ -120,8 +121,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: the log key's name is not the log origin")
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, metrics: newMetrics(),
-		addrLimit: newLimiters(cfg.RateAddress), accountLimit: newLimiters(cfg.RateAccount),
-		checkpoints: &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}}
+		addrLimit:    sharedLimiters(cfg.RateAddress, cfg.Store, "addr:", cfg.Logger),
+		accountLimit: sharedLimiters(cfg.RateAccount, cfg.Store, "account:", cfg.Logger),
+		checkpoints:  &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}}
 	s.metrics.watchCommits(cfg.Store)
 	s.router = s.routes()
 	s.handler = s.observe(s.router)
