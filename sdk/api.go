@@ -25,19 +25,21 @@ const (
 	statusConflict        = 409
 	statusPrecondition    = 412
 	statusTooManyRequests = 429
+	statusUnavailable     = 503
 )
 
 // maxAPIResponse bounds a JSON answer (a page of 1000 chain entries is ~6 MB).
 const maxAPIResponse = 32 << 20
 
 // APIError is an error answer of the server. errors.Is matches it against
-// ErrNotFound (404), ErrForbidden (401, 403), ErrConflict (409, 412) and
-// ErrRateLimited (429).
+// ErrNotFound (404), ErrForbidden (401, 403), ErrConflict (409, 412),
+// ErrRateLimited (429) and ErrUnreachable (503: the server is up but its
+// storage is not; a write that got it may have been stored).
 type APIError struct {
 	Status  int
 	Code    string
 	Message string
-	// RetryAfter is the wait a 429 asks for (zero if it names none).
+	// RetryAfter is the wait a 429 or a 503 asks for (zero if it names none).
 	RetryAfter time.Duration
 }
 
@@ -55,6 +57,8 @@ func (e *APIError) Is(target error) bool {
 		return e.Status == statusConflict || e.Status == statusPrecondition
 	case ErrRateLimited:
 		return e.Status == statusTooManyRequests
+	case ErrUnreachable:
+		return e.Status == statusUnavailable
 	}
 	return false
 }
@@ -103,10 +107,17 @@ func (c *Client) send(ctx context.Context, req *request) (*response, error) {
 // ErrRateLimited.
 const maxRateWait = 5 * time.Second
 
-// waitRateLimit reports whether err is a 429 worth waiting out, and waits.
-func waitRateLimit(ctx context.Context, err error, attempt int) bool {
+// waitRetry reports whether err is worth waiting out, and waits: a 429, or
+// a 503 (storage unavailable) to a read. A write that got a 503 may have been
+// stored, so it is the caller's to retry (ErrUnreachable), as after a lost
+// connection.
+func waitRetry(ctx context.Context, method string, err error, attempt int) bool {
 	var ae *APIError
-	if !errors.As(err, &ae) || ae.Status != statusTooManyRequests || ae.RetryAfter > maxRateWait || attempt >= 3 {
+	if !errors.As(err, &ae) || ae.RetryAfter > maxRateWait || attempt >= 3 {
+		return false
+	}
+	read := method == "GET" || method == "HEAD"
+	if ae.Status != statusTooManyRequests && (ae.Status != statusUnavailable || !read) {
 		return false
 	}
 	wait := max(ae.RetryAfter, 100*time.Millisecond)
@@ -148,8 +159,8 @@ func (c *Client) call(ctx context.Context, method, path string, in, out any) err
 }
 
 // stream sends a request whose body comes from open (called again on a retry)
-// and returns the answer for the caller to read. It waits out a rate limit
-// (up to a bound) and, if the session has lapsed, logs the device in again
+// and returns the answer for the caller to read. It waits out a rate limit,
+// and a read's 503, (up to a bound) and, if the session has lapsed, logs the device in again
 // once.
 func (c *Client) stream(ctx context.Context, method, path string, header map[string]string, open func() (io.Reader, int64, error)) (*response, error) {
 	for attempt := 0; ; attempt++ {
@@ -165,7 +176,7 @@ func (c *Client) stream(ctx context.Context, method, path string, header map[str
 			req.Body, req.ContentLength = body, n
 		}
 		resp, err := c.send(ctx, req)
-		if err != nil && waitRateLimit(ctx, err, attempt) {
+		if err != nil && waitRetry(ctx, method, err, attempt) {
 			continue
 		}
 		if err != nil && attempt == 0 && c.token != "" && isStatus(err, statusUnauthorized) {

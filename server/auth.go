@@ -76,11 +76,14 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 	if acct.Status != store.StatusActive {
 		return nil, errUnauthenticated
 	}
-	if ok, wait := s.accountLimit.allow(acct.ID.String(), now); !ok {
+	if ok, wait := s.accountLimit.allow(ctx, acct.ID.String(), now); !ok {
 		s.metrics.limited.WithLabelValues("account").Inc()
 		return nil, &rateLimited{wait}
 	}
 	dev, err := s.store.Device(ctx, sess.Account, sess.Device)
+	if err != nil && !isNotFound(err) {
+		return nil, err // the store failed: not the caller's fault
+	}
 	if err != nil || dev.IsRevoked() {
 		return nil, errUnauthenticated
 	}

@@ -104,7 +104,7 @@ func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
 	case errors.As(err, &locked):
 		return backupRefuse(w, now, locked.until)
 	case isNotFound(err):
-		if ok, wait := b.s.unknownEvals.allow(k.addr, now); !ok {
+		if ok, wait := b.s.unknownEvals.allow(ctx, k.addr, now); !ok {
 			b.s.metrics.limited.WithLabelValues("unknown_evaluation").Inc()
 			return &rateLimited{wait: wait}
 		}
@@ -265,7 +265,7 @@ func (b *backupAPI) account(r *http.Request) (store.AccountID, guessKey, error) 
 		return id, guessKey{}, errorf(http.StatusBadRequest, "bad_id", "account id is zero")
 	}
 	k := guessKey{account: id, addr: clientKey(r, b.s.cfg.TrustedProxies)}
-	if ok, wait := b.s.anonLimit.allow(id.String()+" "+k.addr, b.s.now()); !ok {
+	if ok, wait := b.s.anonLimit.allow(r.Context(), id.String()+" "+k.addr, b.s.now()); !ok {
 		b.s.metrics.limited.WithLabelValues("anonymous").Inc()
 		return id, k, &rateLimited{wait: wait}
 	}

@@ -68,7 +68,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // writeError maps err to a status and a JSON body {"error": {"code", "message"}}.
-// Store errors become their HTTP meaning; anything unknown is a 500 whose detail
+// Store errors become their HTTP meaning (an unreachable database or bucket is
+// 503 with Retry-After, which clients may retry); anything unknown is a 500 whose detail
 // goes to the log, not to the client.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
@@ -88,6 +89,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		ae = errorf(http.StatusRequestEntityTooLarge, "too_large", "body over the limit")
 	case errors.Is(err, store.ErrInvalid):
 		ae = errorf(http.StatusBadRequest, "invalid", "invalid request")
+	case errors.Is(err, store.ErrUnavailable):
+		s.log.WarnContext(r.Context(), "store unavailable", "method", r.Method, "route", routeName(s.router, r), "err", err)
+		unavailable(w)
+		return
 	default:
 		s.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "route", routeName(s.router, r), "err", err)
 		ae = errorf(http.StatusInternalServerError, "internal", "internal error")

@@ -119,7 +119,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				panic(p) // net/http closes the connection: a broken stream stays broken
 			}
 		}()
-		if ok, wait := s.addrLimit.allow(clientKey(r, s.cfg.TrustedProxies), s.now()); !ok {
+		if ok, wait := s.addrLimit.allow(r.Context(), clientKey(r, s.cfg.TrustedProxies), s.now()); !ok {
 			route = routeName(s.router, r) // refused before the router ran
 			s.metrics.limited.WithLabelValues("address").Inc()
 			tooMany(sw, wait)

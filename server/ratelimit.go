@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/blindvault/blindvault/internal/api"
+	"github.com/blindvault/blindvault/server/store"
 )
 
 // RateLimit is a token bucket: Rate requests per second, bursts of Burst.
@@ -22,12 +25,19 @@ type RateLimit struct {
 }
 
 // limiters keeps one token bucket per key (an address or an account), dropping
-// buckets idle long enough to be full again so memory stays bounded.
+// buckets idle long enough to be full again so memory stays bounded. With a
+// shared store (store.RateLimiter), the buckets are the store's, under
+// prefix+key, and hold across servers; the memory buckets then only stand in
+// while the store fails.
 type limiters struct {
 	mu      sync.Mutex
 	limit   RateLimit
 	buckets map[string]*bucket
 	swept   time.Time
+
+	shared store.RateLimiter // nil: memory only
+	prefix string            // of the shared buckets' keys: "addr:", "account:"
+	log    *slog.Logger
 }
 
 type bucket struct {
@@ -43,11 +53,34 @@ func newLimiters(l RateLimit) *limiters {
 	return &limiters{limit: l, buckets: map[string]*bucket{}}
 }
 
-// allow takes one token for key, or returns how long to wait for one.
-func (l *limiters) allow(key string, now time.Time) (bool, time.Duration) {
+// sharedLimiters is newLimiters over the buckets of shared, when it is one.
+func sharedLimiters(l RateLimit, st store.Store, prefix string, log *slog.Logger) *limiters {
+	lim := newLimiters(l)
+	lim.shared, _ = st.(store.RateLimiter)
+	lim.prefix, lim.log = prefix, log
+	return lim
+}
+
+// allow takes one token for key, or returns how long to wait for one. The
+// shared buckets keep the store's time, the memory ones now. If the shared
+// buckets cannot be reached, the memory ones decide: the request
+// is limited per process until they are back.
+func (l *limiters) allow(ctx context.Context, key string, now time.Time) (bool, time.Duration) {
 	if l == nil || l.limit.Rate <= 0 {
 		return true, 0
 	}
+	if l.shared != nil {
+		ok, wait, err := l.shared.TakeToken(ctx, l.prefix+key, l.limit.Rate, l.limit.Burst)
+		if err == nil {
+			return ok, wait
+		}
+		l.log.WarnContext(ctx, "shared rate limit failed; limiting in memory", "err", err)
+	}
+	return l.allowLocal(key, now)
+}
+
+// allowLocal is allow on the memory buckets.
+func (l *limiters) allowLocal(key string, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	idle := time.Duration(float64(l.limit.Burst)/l.limit.Rate*float64(time.Second)) + time.Minute

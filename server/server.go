@@ -35,7 +35,8 @@ type Config struct {
 	Sealer Sealer
 	// RateAddress and RateAccount limit requests per client address and per
 	// account (defaults 50/s burst 100, and 20/s burst 60); a negative Rate
-	// turns the limit off.
+	// turns the limit off. A Store that is a store.RateLimiter keeps the
+	// buckets, so that they hold across the servers sharing it.
 	RateAddress, RateAccount RateLimit
 	// RateAnonymous limits the anonymous backup requests (oprf-key,
 	// evaluate, challenge, release) per account and client address together
@@ -144,9 +145,11 @@ func New(cfg Config) (*Server, error) {
 		return nil, errors.New("server: the log key's name is not the log origin")
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, metrics: newMetrics(),
-		addrLimit: newLimiters(cfg.RateAddress), accountLimit: newLimiters(cfg.RateAccount),
-		anonLimit: newLimiters(cfg.RateAnonymous), unknownEvals: newLimiters(cfg.RateUnknownEvaluations),
-		checkpoints: &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}, mfa: newMFAState()}
+		addrLimit:    sharedLimiters(cfg.RateAddress, cfg.Store, "addr:", cfg.Logger),
+		accountLimit: sharedLimiters(cfg.RateAccount, cfg.Store, "account:", cfg.Logger),
+		anonLimit:    sharedLimiters(cfg.RateAnonymous, cfg.Store, "anon:", cfg.Logger),
+		unknownEvals: sharedLimiters(cfg.RateUnknownEvaluations, cfg.Store, "unknown:", cfg.Logger),
+		checkpoints:  &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}, mfa: newMFAState()}
 	s.metrics.watchCommits(cfg.Store)
 	s.router = s.routes()
 	s.handler = s.observe(s.router)

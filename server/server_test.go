@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/bolt"
 )
 
@@ -53,8 +54,20 @@ func newTestServer(t testing.TB, cfg Config) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ts := serveTest(t, cfg, st)
+	ts.Path, ts.Store = path, st
+	return ts
+}
+
+// serveTest starts a server over st on loopback, closing st when the test
+// ends. cfg's Secrets and Origin are kept if set (servers that share them are
+// one server to clients), else made up.
+func serveTest(t testing.TB, cfg Config, st store.Store) *testServer {
+	t.Helper()
 	cfg.Store = st
-	cfg.Secrets = Secrets{OPRFSeed: randomKey(), SessionPepper: randomKey(), InvitePepper: randomKey()}
+	if cfg.Secrets.OPRFSeed == nil {
+		cfg.Secrets = Secrets{OPRFSeed: randomKey(), SessionPepper: randomKey(), InvitePepper: randomKey()}
+	}
 	if cfg.Sealer == nil {
 		box, err := secrets.Open(t.Context(), st, randomKey())
 		if err != nil {
@@ -63,9 +76,12 @@ func newTestServer(t testing.TB, cfg Config) *testServer {
 		cfg.Sealer = box
 	}
 	ts := httptest.NewUnstartedServer(nil)
-	cfg.Origin = "http://" + ts.Listener.Addr().String()
+	if cfg.Origin == "" {
+		cfg.Origin = "http://" + ts.Listener.Addr().String()
+	}
 	srv, err := New(cfg)
 	if err != nil {
+		st.Close()
 		t.Fatal(err)
 	}
 	ts.Config.Handler = srv.Handler()
@@ -74,7 +90,7 @@ func newTestServer(t testing.TB, cfg Config) *testServer {
 		ts.Close()
 		st.Close()
 	})
-	return &testServer{Server: srv, URL: ts.URL, Path: path, Store: st, HTTP: ts.Client()}
+	return &testServer{Server: srv, URL: ts.URL, HTTP: ts.Client()}
 }
 
 func randomKey() []byte {

@@ -352,6 +352,9 @@ func friendly(err error) error {
 		return say("the record was deleted by its owner")
 	case errors.Is(err, sdk.ErrNotRecipient):
 		return say("this account holds no key for the record's current version: it was not shared with you, or your access was revoked")
+	case isAPI && ae.Status == 503:
+		return &cliError{msg: fmt.Sprintf("the server failed (%s): its storage is unavailable just now", apiMessage(ae)), err: err,
+			next: "What to do: try again in a minute. If you were saving a change, check whether it was saved before making it again."}
 	case errors.Is(err, sdk.ErrUnreachable):
 		var ue *url.Error
 		why := err

@@ -181,11 +181,23 @@ func (p *Postgres) start() error {
 // on the same port.
 func (p *Postgres) Restart(t testing.TB) {
 	t.Helper()
+	p.Stop(t)
+	p.Start(t)
+}
+
+// Stop stops the server at once, as a crash would; Start starts it again.
+func (p *Postgres) Stop(t testing.TB) {
+	t.Helper()
 	if err := p.run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", p.dataDir()); err != nil {
-		t.Fatalf("postgres restart: %v", err)
+		t.Fatalf("postgres stop: %v", err)
 	}
+}
+
+// Start starts a server that Stop stopped, on the same port.
+func (p *Postgres) Start(t testing.TB) {
+	t.Helper()
 	if err := p.start(); err != nil {
-		t.Fatalf("postgres restart: %v", err)
+		t.Fatalf("postgres start: %v", err)
 	}
 }
 

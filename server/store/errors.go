@@ -20,3 +20,10 @@ var (
 	// ErrClosed: the store is closed.
 	ErrClosed = errors.New("store: closed")
 )
+
+// ErrUnavailable: the store's backing service (a database, a bucket) cannot
+// be reached or is restarting. Nothing was changed, or, if the connection
+// broke while committing, the change may have been made: the caller retries
+// later, and a compare-and-swap write then tells which. The API answers 503
+// with Retry-After.
+var ErrUnavailable = errors.New("store: unavailable")

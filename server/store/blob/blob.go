@@ -18,6 +18,10 @@ import (
 // ErrNotFound: no object has the key.
 var ErrNotFound = errors.New("blob: not found")
 
+// ErrUnavailable: the blob service cannot be reached or answers that it is
+// unavailable (a network failure, a 5xx status) after the client's own retries.
+var ErrUnavailable = errors.New("blob: unavailable")
+
 // Store keeps objects. Methods are safe for concurrent use.
 type Store interface {
 	// Put stores everything r yields under key, all or nothing, and

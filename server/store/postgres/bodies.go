@@ -108,8 +108,18 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	if l.left -= int64(n); l.left < 0 {
 		return n, fmt.Errorf("body over the limit: %w", l.over)
 	}
+	if err != nil && err != io.EOF {
+		err = &bodyReadError{err}
+	}
 	return n, err
 }
+
+// bodyReadError is a failure to read the caller's body (a client that went
+// away), which says nothing of the database's or the bucket's health.
+type bodyReadError struct{ err error }
+
+func (e *bodyReadError) Error() string { return "read body: " + e.err.Error() }
+func (e *bodyReadError) Unwrap() error { return e.err }
 
 // stage records the upload, then writes the body.
 func (s *Store) stage(ctx context.Context, up *upload, r *limitReader) error {
@@ -129,7 +139,7 @@ func (s *Store) stage(ctx context.Context, up *upload, r *limitReader) error {
 		err = s.unlogged(ctx, "stage body", func(ctx context.Context, tx pgx.Tx) error { return s.writeChunks(ctx, tx, up.id, r) })
 	}
 	if err != nil {
-		return fmt.Errorf("stage body: %w", err)
+		return fmt.Errorf("stage body: %w", mapErr(err))
 	}
 	up.size = r.n
 	return nil
@@ -230,7 +240,7 @@ func (s *Store) OpenBody(ctx context.Context, id store.RecordID, version uint64,
 		}
 		rc, err := s.blobs.Open(ctx, blobKey(l.body), offset, length)
 		if err != nil {
-			return nil, fmt.Errorf("open body: %w", err)
+			return nil, fmt.Errorf("open body: %w", mapErr(err))
 		}
 		return &blobReader{s: s, rc: rc}, nil
 	}

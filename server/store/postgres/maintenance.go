@@ -21,7 +21,12 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (store.SweepStats, err
 		}
 		st.Sessions = int(tag.RowsAffected())
 		tag, err = tx.Exec(ctx, `DELETE FROM invites WHERE expires <= $1`, ts(now))
+		if err != nil {
+			return err
+		}
 		st.Invites = int(tag.RowsAffected())
+		// Rate-limit buckets that are full again hold nothing a new one lacks.
+		_, err = tx.Exec(ctx, `DELETE FROM rate_limits WHERE tat <= $1`, now.UnixMicro())
 		return err
 	})
 	if err != nil {

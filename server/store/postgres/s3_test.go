@@ -135,7 +135,7 @@ func TestStore_S3_SweepRemovesOrphans(t *testing.T) {
 	}
 }
 
-// With S3 gone, a write whose body goes there fails with an error and leaves
+// With S3 gone, a write whose body goes there fails with ErrUnavailable and leaves
 // nothing a client can see; writes that need no S3 go on.
 func TestStore_S3_Unreachable(t *testing.T) {
 	t.Parallel()
@@ -151,8 +151,8 @@ func TestStore_S3_Unreachable(t *testing.T) {
 	w := versionWrite(a, 1, body)
 	c, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	if err := s.PutVersion(c, w, bytes.NewReader(body)); err == nil {
-		t.Fatalf("PutVersion() with S3 down = nil, want an error")
+	if err := s.PutVersion(c, w, bytes.NewReader(body)); !errors.Is(err, store.ErrUnavailable) {
+		t.Fatalf("PutVersion() with S3 down = %v, want ErrUnavailable (a 503)", err)
 	}
 	if _, err := s.Head(ctx, w.Record); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Head() after a failed write = %v, want ErrNotFound", err)

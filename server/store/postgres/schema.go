@@ -137,6 +137,14 @@ var migrations = []string{
 		idx  bigint PRIMARY KEY,
 		hash bytea NOT NULL
 	);`,
+	// Rate-limit buckets shared by every server (ratelimit.go). Unlogged:
+	// no WAL and no flush per request; a database crash empties it, which
+	// refills every bucket once.
+	`CREATE UNLOGGED TABLE rate_limits (
+		key  text PRIMARY KEY,
+		tat  bigint NOT NULL,
+		wait bigint NOT NULL
+	);`,
 }
 
 // tables lists every table holding data, parents first, as snapshots copy them.

@@ -265,14 +265,19 @@ func retryable(err error) bool {
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
-// mapErr turns "no rows" and a foreign-key violation into store.ErrNotFound
-// and a unique violation into store.ErrExists. Other errors (a lost
-// connection, a server restarting) pass through wrapped: the write did not
-// happen, or, if the connection broke during COMMIT, may have; the caller
-// retries either way and a compare-and-swap write then tells which.
+// mapErr turns "no rows" and a foreign-key violation into store.ErrNotFound,
+// a unique violation into store.ErrExists, and a lost connection or a
+// server restarting (or an unreachable blob store) into
+// store.ErrUnavailable: the write did not happen, or, if the connection
+// broke during COMMIT, may have; the caller retries either way and a
+// compare-and-swap write then tells which. Other errors pass through.
 func mapErr(err error) error {
 	var pe *pgconn.PgError
 	switch {
+	case err == nil, errors.Is(err, store.ErrUnavailable):
+		return err
+	case unavailable(err):
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	case errors.Is(err, pgx.ErrNoRows):
 		return fmt.Errorf("%w", store.ErrNotFound)
 	case errors.As(err, &pe) && pe.Code == "23505":

@@ -128,7 +128,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader) (int64, error)
 			Bucket: aws.String(s.bucket), Key: s.key(key), Body: bytes.NewReader(buf[:n]), ContentLength: aws.Int64(int64(n)),
 		})
 		if err != nil {
-			return 0, fmt.Errorf("s3 put: %w", err)
+			return 0, failed("s3 put", err)
 		}
 		return int64(n), nil
 	}
@@ -150,7 +150,7 @@ func fill(r io.Reader, buf []byte) (int, bool, error) {
 func (s *Store) putMultipart(ctx context.Context, key string, buf []byte, n int, r io.Reader) (total int64, err error) {
 	up, err := s.client.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String(s.bucket), Key: s.key(key)})
 	if err != nil {
-		return 0, fmt.Errorf("s3 create multipart upload: %w", err)
+		return 0, failed("s3 create multipart upload", err)
 	}
 	defer func() {
 		if err != nil {
@@ -168,7 +168,7 @@ func (s *Store) putMultipart(ctx context.Context, key string, buf []byte, n int,
 			Body: bytes.NewReader(buf[:n]), ContentLength: aws.Int64(int64(n)),
 		})
 		if err != nil {
-			return 0, fmt.Errorf("s3 upload part %d: %w", num, err)
+			return 0, failed(fmt.Sprintf("s3 upload part %d", num), err)
 		}
 		parts = append(parts, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(num)})
 		total += int64(n)
@@ -187,7 +187,7 @@ func (s *Store) putMultipart(ctx context.Context, key string, buf []byte, n int,
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
 	})
 	if err != nil {
-		return 0, fmt.Errorf("s3 complete multipart upload: %w", err)
+		return 0, failed("s3 complete multipart upload", err)
 	}
 	return total, nil
 }
@@ -205,7 +205,7 @@ func (s *Store) Open(ctx context.Context, key string, offset, length int64) (io.
 		if errors.As(err, &nsk) {
 			return nil, fmt.Errorf("s3 get: %w", blob.ErrNotFound)
 		}
-		return nil, fmt.Errorf("s3 get: %w", err)
+		return nil, failed("s3 get", err)
 	}
 	return &exactReader{rc: out.Body, left: length}, nil
 }
@@ -248,7 +248,7 @@ func (s *Store) Delete(ctx context.Context, keys ...string) error {
 		}
 		out, err := s.client.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(s.bucket), Delete: &types.Delete{Objects: objs, Quiet: aws.Bool(true)}})
 		if err != nil {
-			return fmt.Errorf("s3 delete: %w", err)
+			return failed("s3 delete", err)
 		}
 		for _, e := range out.Errors {
 			if aws.ToString(e.Code) != "NoSuchKey" {
@@ -268,7 +268,7 @@ func (s *Store) List(ctx context.Context, prefix string, olderThan time.Time, fn
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return fmt.Errorf("s3 list: %w", err)
+			return failed("s3 list", err)
 		}
 		for _, o := range page.Contents {
 			if err := fn(strings.TrimPrefix(aws.ToString(o.Key), s.prefix), aws.ToTime(o.LastModified)); err != nil {
@@ -289,12 +289,12 @@ func (s *Store) abortStale(ctx context.Context, prefix string, olderThan time.Ti
 			if errors.As(err, &ae) && ae.ErrorCode() == "NotImplemented" {
 				return nil
 			}
-			return fmt.Errorf("s3 list multipart uploads: %w", err)
+			return failed("s3 list multipart uploads", err)
 		}
 		for _, u := range out.Uploads {
 			if aws.ToTime(u.Initiated).Before(olderThan) {
 				if _, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: u.Key, UploadId: u.UploadId}); err != nil {
-					return fmt.Errorf("s3 abort multipart upload: %w", err)
+					return failed("s3 abort multipart upload", err)
 				}
 			}
 		}

@@ -1,0 +1,110 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/blindvault/blindvault/internal/testenv"
+	"github.com/blindvault/blindvault/server/store"
+	"github.com/blindvault/blindvault/server/store/postgres"
+)
+
+// Two Stores on one database (two servers) take from one bucket per key:
+// together they get one burst, then one token per interval.
+func TestStore_RateLimitShared(t *testing.T) {
+	t.Parallel()
+	pg := testenv.SharedPostgres(t)
+	url := pg.NewSchema(t)
+	ctx := context.Background()
+	var ss [2]*postgres.Store
+	for i := range ss {
+		s, err := postgres.Open(ctx, url, nil)
+		if err != nil {
+			t.Fatalf("Open() = %v", err)
+		}
+		defer s.Close()
+		ss[i] = s
+	}
+	const rate, burst, interval = 0.5, 5, 2 * time.Second // a token every 2 s
+	take := func(i int, key string) (bool, time.Duration) {
+		t.Helper()
+		ok, wait, err := ss[i%2].TakeToken(ctx, key, rate, burst)
+		if err != nil {
+			t.Fatalf("TakeToken() = %v", err)
+		}
+		return ok, wait
+	}
+	for i := range burst {
+		if ok, _ := take(i, "account:alice"); !ok {
+			t.Fatalf("token %d of the burst refused", i)
+		}
+	}
+	var wait time.Duration
+	for i := range 2 {
+		var ok bool
+		if ok, wait = take(i, "account:alice"); ok || wait <= 0 || wait > interval {
+			t.Fatalf("a token past the burst through store %d = %v, wait %v; want refused, wait at most %v", i, ok, wait, interval)
+		}
+	}
+	if ok, _ := take(0, "account:bob"); !ok {
+		t.Fatalf("another key's bucket is not its own")
+	}
+	time.Sleep(wait)
+	if ok, wait := take(1, "account:alice"); !ok {
+		t.Fatalf("a token refused once one is due (wait %v more)", wait)
+	}
+	if ok, _ := take(0, "account:alice"); ok {
+		t.Fatalf("a second token in one interval was taken")
+	}
+	// A full bucket again holds nothing worth keeping: Sweep drops it.
+	if _, err := ss[0].Sweep(ctx, time.Now().Add(time.Hour)); err != nil {
+		t.Fatalf("Sweep() = %v", err)
+	}
+	if ok, _ := take(0, "account:alice"); !ok {
+		t.Fatalf("a token refused after Sweep")
+	}
+	if _, _, err := ss[0].TakeToken(ctx, "k", 0, 1); !errors.Is(err, store.ErrInvalid) {
+		t.Fatalf("TakeToken(rate 0) = %v, want ErrInvalid", err)
+	}
+}
+
+// BenchmarkTakeToken measures the statement each rate-limited request costs
+// (docs/benchmarks.md): one UPSERT on an unlogged table, from 1 and 64
+// concurrent callers, over distinct keys (addresses) or one (an account).
+func BenchmarkTakeToken(b *testing.B) {
+	pg := testenv.StartPostgres(b, nil) // durable, as the write benchmarks
+	s := benchOpen(b, pg.NewDatabase(b), nil)
+	for _, keys := range []string{"distinct", "one"} {
+		for _, callers := range []int{1, 64} {
+			b.Run(fmt.Sprintf("keys=%s/callers=%d", keys, callers), func(b *testing.B) {
+				var next atomic.Int64
+				b.ResetTimer()
+				var wg sync.WaitGroup
+				for range callers {
+					wg.Go(func() {
+						for {
+							i := next.Add(1)
+							if i > int64(b.N) {
+								return
+							}
+							key := "account:one"
+							if keys == "distinct" {
+								key = fmt.Sprintf("addr:%d", i)
+							}
+							if _, _, err := s.TakeToken(context.Background(), key, 1e6, 1e6); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+			})
+		}
+	}
+}
