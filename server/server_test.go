@@ -62,6 +62,9 @@ func newTestServer(t testing.TB, cfg Config) *testServer {
 // serveTest starts a server over st on loopback, closing st when the test
 // ends. cfg's Secrets and Origin are kept if set (servers that share them are
 // one server to clients), else made up.
+// testMasterKey is the master key of every test server's secrets.
+var testMasterKey = randomKey()
+
 func serveTest(t testing.TB, cfg Config, st store.Store) *testServer {
 	t.Helper()
 	cfg.Store = st
@@ -69,7 +72,9 @@ func serveTest(t testing.TB, cfg Config, st store.Store) *testServer {
 		cfg.Secrets = Secrets{OPRFSeed: randomKey(), SessionPepper: randomKey(), InvitePepper: randomKey()}
 	}
 	if cfg.Sealer == nil {
-		box, err := secrets.Open(t.Context(), st, randomKey())
+		// One master key for the test binary: servers sharing a store (as
+		// with PostgreSQL) open its keyset with the same key, as in production.
+		box, err := secrets.Open(t.Context(), st, testMasterKey)
 		if err != nil {
 			t.Fatal(err)
 		}

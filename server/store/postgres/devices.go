@@ -29,16 +29,16 @@ func (s *Store) AddDevice(ctx context.Context, id store.AccountID, d store.Devic
 	})
 }
 
-const deviceColumns = `id, cert, added, revocation, revoked FROM devices`
+const deviceColumns = `id, cert, added, revocation, revoked, last_seen FROM devices`
 
 func scanDevice(row pgx.Row) (store.Device, error) {
 	var d store.Device
 	var id []byte
-	var added, revoked int64
-	if err := row.Scan(&id, &d.Cert, &added, &d.Revocation, &revoked); err != nil {
+	var added, revoked, lastSeen int64
+	if err := row.Scan(&id, &d.Cert, &added, &d.Revocation, &revoked, &lastSeen); err != nil {
 		return store.Device{}, mapErr(err)
 	}
-	d.Added, d.Revoked = fromTS(added), fromTS(revoked)
+	d.Added, d.Revoked, d.LastSeen = fromTS(added), fromTS(revoked), fromTS(lastSeen)
 	return d, id32(&d.ID, id)
 }
 

@@ -145,6 +145,9 @@ var migrations = []string{
 		tat  bigint NOT NULL,
 		wait bigint NOT NULL
 	);`,
+	// When each device last opened a session (store.Device.LastSeen; 0:
+	// never), set by PutSession in its transaction.
+	`ALTER TABLE devices ADD COLUMN last_seen bigint NOT NULL DEFAULT 0;`,
 }
 
 // tables lists every table holding data, parents first, as snapshots copy them.

@@ -41,6 +41,11 @@ func (s *Store) PutSession(ctx context.Context, x store.Session) error {
 		if err == nil && tag.RowsAffected() == 0 {
 			err = fmt.Errorf("session: %w", store.ErrExists)
 		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE devices SET last_seen = $3 WHERE account = $1 AND id = $2`,
+			x.Account[:], x.Device[:], ts(x.Created))
 		return err
 	})
 }
