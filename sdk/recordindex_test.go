@@ -143,13 +143,11 @@ func TestList_IndexSealed(t *testing.T) {
 func TestList_PriorACLsInViews(t *testing.T) {
 	w := newAttackWorld(t)
 	ctx := t.Context()
-	var recs []*sdk.RecordInfo
 	for i := range 3 {
 		rec := put(t, w.patient, fmt.Appendf(nil, "lab result %d", i), fmt.Sprintf("lab %d", i))
 		if _, err := w.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
 			t.Fatal(err)
 		}
-		recs = append(recs, rec)
 	}
 	mark := w.jones.mark()
 	if list, err := w.clinician.List(ctx); err != nil || len(list) != 3 {
