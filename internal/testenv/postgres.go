@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,9 +18,30 @@ import (
 	"time"
 )
 
-// PostgresBin is where Debian's PostgreSQL 15 keeps initdb and pg_ctl;
-// $BLINDVAULT_PG_BIN overrides it.
-const PostgresBin = "/usr/lib/postgresql/15/bin"
+// postgresBins is where Debian keeps each installed PostgreSQL's initdb and
+// pg_ctl; the newest is used unless $BLINDVAULT_PG_BIN names another.
+const postgresBins = "/usr/lib/postgresql/*/bin"
+
+// postgresBin returns the directory of initdb and pg_ctl.
+func postgresBin() (string, error) {
+	if bin := os.Getenv("BLINDVAULT_PG_BIN"); bin != "" {
+		return bin, nil
+	}
+	dirs, _ := filepath.Glob(postgresBins)
+	slices.SortFunc(dirs, func(a, b string) int { return versionOf(b) - versionOf(a) })
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "initdb")); err == nil {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("not installed: no %s/initdb (apt-get install postgresql; .ci/deps does)", postgresBins)
+}
+
+// versionOf is the major version in /usr/lib/postgresql/N/bin, or 0.
+func versionOf(dir string) int {
+	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(dir)))
+	return n
+}
 
 // Postgres is a private PostgreSQL cluster: one data directory, one
 // superuser ("postgres", trust authentication on loopback), one server
@@ -98,12 +120,9 @@ func startPostgres(opts *PostgresOptions) (*Postgres, error) {
 	if opts == nil {
 		opts = &PostgresOptions{}
 	}
-	bin := os.Getenv("BLINDVAULT_PG_BIN")
-	if bin == "" {
-		bin = PostgresBin
-	}
-	if _, err := os.Stat(filepath.Join(bin, "initdb")); err != nil {
-		return nil, fmt.Errorf("not installed: %w", err)
+	bin, err := postgresBin()
+	if err != nil {
+		return nil, err
 	}
 	// Not t.TempDir: its path is too long for a Unix socket and its mode
 	// keeps the postgres user out.
