@@ -286,19 +286,15 @@ func (c *Client) prefetchSalts(ctx context.Context, es []*auditlog.Entry, own *c
 			need = append(need, key)
 		}
 	}
-	for len(need) > 0 {
-		batch := need[:min(len(need), api.MaxViews)]
-		need = need[len(batch):]
-		var page api.Views
-		if err := c.call(ctx, "POST", "/v1/records/views", api.ViewsRequest{IDs: batch}, &page); err != nil {
-			return err
-		}
-		for _, v := range page.Records {
-			// A salt only names people in entries: a wrong one makes the
-			// grant check below fail, it cannot make it pass.
-			if seen[v.ID] && len(v.LogSalt) == auditlog.SaltSize {
-				c.prof.Salts[v.ID] = v.LogSalt
-			}
+	views, err := c.views(ctx, need)
+	if err != nil {
+		return err
+	}
+	for id, v := range views {
+		// A salt only names people in entries: a wrong one makes the grant
+		// check below fail, it cannot make it pass.
+		if seen[id] && len(v.LogSalt) == auditlog.SaltSize {
+			c.prof.Salts[id] = v.LogSalt
 		}
 	}
 	return nil

@@ -148,20 +148,16 @@ func (c *Client) eachView(ctx context.Context, ids [][32]byte, fn func(v *versio
 	for len(ids) > 0 {
 		batch := ids[:min(len(ids), api.MaxViews)]
 		ids = ids[len(batch):]
-		req := api.ViewsRequest{IDs: make([]string, len(batch))}
+		keys := make([]string, len(batch))
 		for i, id := range batch {
-			req.IDs[i] = hex.EncodeToString(id[:])
+			keys[i] = hex.EncodeToString(id[:])
 		}
-		var page api.Views
-		if err := c.call(ctx, "POST", "/v1/records/views", req, &page); err != nil {
+		views, err := c.views(ctx, keys)
+		if err != nil {
 			return err
 		}
-		views := make(map[string]*api.Record, len(page.Records))
-		for i := range page.Records {
-			views[page.Records[i].ID] = &page.Records[i]
-		}
 		for i, id := range batch {
-			view, ok := views[req.IDs[i]]
+			view, ok := views[keys[i]]
 			if !ok {
 				return c.explainMissing(ctx, id, fmt.Errorf("record %x: %w", id[:4], ErrNotFound))
 			}
@@ -177,6 +173,24 @@ func (c *Client) eachView(ctx context.Context, ids [][32]byte, fn func(v *versio
 		}
 	}
 	return nil
+}
+
+// views asks for the views of records ids (hex), api.MaxViews per request,
+// and returns those the server gave, by id. None of them is verified yet.
+func (c *Client) views(ctx context.Context, ids []string) (map[string]*api.Record, error) {
+	out := make(map[string]*api.Record, len(ids))
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), api.MaxViews)]
+		ids = ids[len(batch):]
+		var page api.Views
+		if err := c.call(ctx, "POST", "/v1/records/views", api.ViewsRequest{IDs: batch}, &page); err != nil {
+			return nil, err
+		}
+		for i := range page.Records {
+			out[page.Records[i].ID] = &page.Records[i]
+		}
+	}
+	return out, nil
 }
 
 // heads reads every page of a record list, keyed by record id.
