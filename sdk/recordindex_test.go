@@ -4,6 +4,7 @@ package sdk_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -194,4 +195,29 @@ func TestList_PriorACLsInViews(t *testing.T) {
 		t.Fatalf("List over swapped prior ACLs = %d records, %v; want a failed check", len(list), err)
 	}
 	t.Logf("refused: %v", err)
+}
+
+// quotaStorage refuses to save the record index, as a full browser store
+// would.
+type quotaStorage struct{ sdk.MemoryStorage }
+
+func (q *quotaStorage) Save(ctx context.Context, name string, data []byte) error {
+	if name == "records.sealed" {
+		return errors.New("quota exceeded")
+	}
+	return q.MemoryStorage.Save(ctx, name, data)
+}
+
+// A storage that cannot hold the index makes the next list cold; this one
+// still succeeds.
+func TestList_IndexNotSavedIsNotFatal(t *testing.T) {
+	srv, _, _ := newPatient(t)
+	bob := newClient(t, srv, &quotaStorage{})
+	register(t, bob, "bob", "", "", "bob's long passphrase for tests 3")
+	put(t, bob, []byte("allergy list"), "allergies")
+	for range 2 {
+		if list, err := bob.List(t.Context()); err != nil || len(list) != 1 {
+			t.Fatalf("List with a full store = %d records, %v", len(list), err)
+		}
+	}
 }
