@@ -15,7 +15,7 @@ import (
 func (s *Server) sharingRoutes(r *mux.Router) {
 	r.HandleFunc("/records/{id}/acl", s.authed(s.putACL)).Methods(http.MethodPut)
 	r.HandleFunc("/records/{id}/acl", s.authed(s.getACL)).Methods(http.MethodGet)
-	r.HandleFunc("/shared", s.authed(s.listShared)).Methods(http.MethodGet)
+	r.HandleFunc("/shared", s.authed(s.listShared)).Methods(http.MethodGet) // ?via=GROUP: shared with a group
 }
 
 // chainItemOf checks the bounds of an account-chain entry of the caller and
@@ -242,7 +242,19 @@ func (s *Server) listShared(w http.ResponseWriter, r *http.Request, c *Caller) e
 	if err != nil {
 		return err
 	}
-	hs, err := s.store.SharedRecords(r.Context(), c.Account.ID, store.RecordID(after), limit)
+	holder := c.Account.ID
+	if v := r.URL.Query().Get("via"); v != "" {
+		// Records shared with a group the caller may read.
+		group, err := parseID("via", v)
+		if err != nil {
+			return err
+		}
+		if _, _, err := s.recordAccess(r.Context(), c, store.RecordID(group)); err != nil {
+			return err
+		}
+		holder = group
+	}
+	hs, err := s.store.SharedRecords(r.Context(), holder, store.RecordID(after), limit)
 	if err != nil {
 		return err
 	}
