@@ -107,6 +107,9 @@ func (c *Client) putVersion(ctx context.Context, s versionSealer, update [32]byt
 		if err != nil {
 			return nil, err
 		}
+		if head, err = c.followTeams(ctx, head); err != nil {
+			return nil, err
+		}
 		defer head.close()
 		key, ok := head.epochs[head.acl.Epoch]
 		if !ok {

@@ -145,7 +145,7 @@ func (e *AccountEntry) validate() error {
 		if e.Team == nil {
 			return malformed(KindAccountEntry, "team event without a team")
 		}
-		return e.Team.validate()
+		return e.Team.Validate()
 	case EventAttestation:
 		// Only ErrMalformed is wrapped: the attestation's own ErrUnknownKind or
 		// ErrTooLarge would misdescribe an entry whose kind and size are fine.

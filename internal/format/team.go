@@ -71,8 +71,8 @@ func readTeam(s *cryptobyte.String) (*Team, bool) {
 	return t, true
 }
 
-// validate checks the team's field rules, in the order of format-v1 §2.10.
-func (t *Team) validate() error {
+// Validate checks the team's field rules, in the order of format-v1 §2.10.
+func (t *Team) Validate() error {
 	switch {
 	case t.Epoch == 0:
 		return malformed(KindAccountEntry, "team epoch 0")
