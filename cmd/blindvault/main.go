@@ -21,10 +21,12 @@
 //	blindvault get ID [-o OUT]
 //	blindvault ls
 //	blindvault share ID --with NAME [--history] [--write] [--fingerprint FP] [--role R]
-//	blindvault revoke ID --from NAME
+//	blindvault share ID --team ORG/NAME [--history]
+//	blindvault revoke ID --from NAME | --team ORG/NAME
 //	blindvault rm ID
 //	blindvault lookup NAME
 //	blindvault trust-org ORG --admin NAME --fingerprint FP
+//	blindvault team create NAME [--org ORG] [--history] | add TEAM NAME | remove TEAM NAME | ls | show TEAM
 //	blindvault admin invite --role R [--ttl D]
 //	blindvault admin attest NAME --role R [--org ORG] [--valid D]
 //	blindvault audit [ID] [--witness URL=KEY]
@@ -98,6 +100,7 @@ var commands = []commandGroup{
 		{"rm", "delete a record", runRm},
 		{"lookup", "find and verify an account's key card", runLookup},
 		{"trust-org", "trust an organisation admin's role attestations", runTrustOrg},
+		{"team", "care teams: create NAME, add|remove TEAM NAME, ls, show TEAM", runTeam},
 		{"admin", "admin tasks: invite ROLE, attest NAME", runAdmin},
 		{"mfa", "second factor: enroll totp, confirm CODE, ls, remove CODE", runMFA},
 		{"devices", "list this account's devices; devices revoke NAME ends one", runDevices},
