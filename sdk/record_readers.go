@@ -18,8 +18,8 @@ type Reader struct {
 	// device knows (its current key, or an older one until the next write).
 	Team  *Team
 	KeyID string // hex of the reader's key id (format-v1 §2.5)
-	Owner   bool   // the record's owner (every right)
-	Write   bool   // may write new versions
+	Owner bool   // the record's owner (every right)
+	Write bool   // may write new versions
 }
 
 // Readers returns who can read record id now: the entries of the ACL in
