@@ -118,15 +118,16 @@ func newKey() []byte {
 }
 
 // regrant grants key, the epoch key of acl (a new epoch of v's record), to
-// every reader acl lists: this account, the contacts this device verified, and
-// care teams. A team listed by an older key of its own takes its current key
-// here, so that the member a team removed since gets nothing of the new epoch.
+// every reader acl lists: this account, the contacts this device verified,
+// care teams and collections. A group listed by an older key of its own takes
+// its current key here, so that whoever the group dropped since gets nothing
+// of the new epoch.
 func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key []byte) ([]grantItem, error) {
 	known, err := c.knownCards(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var teams []*Team
+	var groups []*groupRef
 	var grants []grantItem
 	for n, e := range acl.Entries {
 		if kc, ok := known[e.Reader]; ok {
@@ -137,22 +138,22 @@ func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key [
 			grants = append(grants, grantItem{kc.c.AccountID, g})
 			continue
 		}
-		if teams == nil {
-			if teams, err = c.pinnedTeams(ctx); err != nil {
+		if groups == nil {
+			if groups, err = c.readerGroups(ctx); err != nil {
 				return nil, err
 			}
 		}
-		i := slices.IndexFunc(teams, func(t *Team) bool { return t.holds(e.Reader) })
+		i := slices.IndexFunc(groups, func(g *groupRef) bool { return g.holds(e.Reader) })
 		if i < 0 {
-			return nil, fmt.Errorf("%w: a reader of the ACL is no contact or team this device knows", CheckKeyUnverified)
+			return nil, fmt.Errorf("%w: a reader of the ACL is no contact, team or collection this device knows", CheckKeyUnverified)
 		}
-		t := teams[i]
-		acl.Entries[n].Reader = format.KeyID(t.pk)
-		g, err := sealGrantTo(c.id, v.id, acl.Epoch, t.pk, "team "+t.Name, key)
+		gr := groups[i]
+		acl.Entries[n].Reader = format.KeyID(gr.pk)
+		g, err := sealGrantTo(c.id, v.id, acl.Epoch, gr.pk, gr.name, key)
 		if err != nil {
 			return nil, err
 		}
-		grants = append(grants, grantItem{t.ID, g})
+		grants = append(grants, grantItem{gr.id, g})
 	}
 	return grants, nil
 }

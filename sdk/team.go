@@ -473,17 +473,7 @@ func (c *Client) ShareWithTeam(ctx context.Context, id RecordID, team string, op
 }
 
 // holds reports whether key is one of the team's keys, of any epoch.
-func (t *Team) holds(key [32]byte) bool {
-	if format.KeyID(t.pk) == key {
-		return true
-	}
-	for _, k := range t.keys {
-		if bytes.Equal(k, key[:]) {
-			return true
-		}
-	}
-	return false
-}
+func (t *Team) holds(key [32]byte) bool { return t.group().holds(key) }
 
 // RevokeTeam withdraws a team's access to record id, as Revoke does for an
 // account: a new ACL without any key of the team, and a new epoch whose key
@@ -514,41 +504,4 @@ func (c *Client) RevokeTeam(ctx context.Context, id RecordID, team string) (err 
 		return err
 	}
 	return c.updateSharing(ctx, v, acl, grants, [][32]byte{t.ID}, nil)
-}
-
-// followTeams moves a record this account owns to the current keys of the
-// teams it is shared with before a new version is written: if the ACL lists a
-// team by an older key (the team removed a member since), a new ACL and epoch
-// replace it, as a revocation does, so that the new version is closed to the
-// removed member. It returns the head to write on, v itself if nothing changed.
-func (c *Client) followTeams(ctx context.Context, v *version) (*version, error) {
-	if v.owner != c.accountID() || len(c.prof.Teams) == 0 {
-		return v, nil
-	}
-	teams, err := c.pinnedTeams(ctx)
-	if err != nil {
-		v.close()
-		return nil, err
-	}
-	stale := false
-	for _, e := range v.acl.Entries {
-		for _, t := range teams {
-			stale = stale || (t.holds(e.Reader) && format.KeyID(t.pk) != e.Reader)
-		}
-	}
-	if !stale {
-		return v, nil
-	}
-	defer v.close()
-	acl := v.nextACL(v.acl.Epoch + 1)
-	key := newKey()
-	defer clear(key)
-	grants, err := c.regrant(ctx, v, acl, key)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.updateSharing(ctx, v, acl, grants, nil, nil); err != nil {
-		return nil, err
-	}
-	return c.fetch(ctx, v.id, 0)
 }
