@@ -272,6 +272,21 @@ func TestOnline_Story(t *testing.T) {
 		t.Fatalf("readers after share --team:\n%s", readers)
 	}
 	r.must(with([]string{"revoke", obsID, "--team", org + "/Cardiology"}, pat)...)
+
+	// A collection of lab results, shared with the team once: a lab result
+	// written later is in it, and the team's member reads it.
+	r.must(with([]string{"collection", "create", "Labs", "--type", "Observation"}, pat)...)
+	r.must(with([]string{"collection", "share", "Labs", "--team", org + "/Cardiology"}, pat)...)
+	out = r.must(with([]string{"put", p("obs.json"), "--type", "Observation", "--title", "HbA1c 2026-12"}, pat)...)
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	resultID := lines[len(lines)-1]
+	if got := r.must(with([]string{"get", resultID}, clin)...); got != string(obs) {
+		t.Fatalf("team member get of a collection record = %q", got)
+	}
+	if ls := r.must(with([]string{"collection", "ls"}, pat)...); !strings.Contains(ls, "Labs") || !strings.Contains(ls, "type Observation") {
+		t.Fatalf("collection ls:\n%s", ls)
+	}
+	r.must(with([]string{"rm", resultID}, pat)...)
 	if code, _, errs := r.run(nil, with([]string{"share", obsID, "--team", "Elsewhere/Cardiology"}, pat)...); code != 1 || !strings.Contains(errs, "trust") {
 		t.Fatalf("share --team of an untrusted organisation: exit %d, %s", code, errs)
 	}
