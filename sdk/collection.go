@@ -184,7 +184,7 @@ func (c *Client) withoutGroup(ctx context.Context, id [32]byte, g *groupRef) err
 	}
 	key := newKey()
 	defer clear(key)
-	grants, err := c.regrant(ctx, v, acl, key)
+	grants, err := c.regrant(ctx, v, acl, key, nil)
 	if err != nil {
 		return err
 	}
@@ -217,12 +217,25 @@ func (c *Client) collectionGroups(ctx context.Context) ([]*groupRef, error) {
 	return out, nil
 }
 
-// ownGroup reads the key record of a group this account owns and derives the
-// group's keys of every epoch.
+// ownGroup reads the key record of a collection this account owns and
+// derives the collection's keys of every epoch. A collection shared with a
+// team that changed its key since first moves to the team's new key (a new
+// epoch of the collection), so that what joins the collection from now on is
+// closed to whoever the team removed.
 func (c *Client) ownGroup(ctx context.Context, id [32]byte, name string) (*groupRef, error) {
 	v, err := c.ownHead(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if len(c.prof.Teams) > 0 {
+		teams, err := c.teamGroups(ctx)
+		if err != nil {
+			v.close()
+			return nil, err
+		}
+		if v, err = c.followGroupsIn(ctx, v, teams); err != nil {
+			return nil, err
+		}
 	}
 	defer v.close()
 	g := &groupRef{id: id, name: name, epoch: v.acl.Epoch}

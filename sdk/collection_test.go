@@ -78,6 +78,22 @@ func TestCollection_ShareOnceReadLater(t *testing.T) {
 	if err != nil || len(cols) != 1 || cols[0].Name != "Labs" || cols[0].Epoch != 2 {
 		t.Fatalf("Collections = %+v, %v", cols, err)
 	}
+	// The team removes its member: the collection moves to the team's new key
+	// as soon as a record joins it, so what joins is closed to the removed one.
+	if _, err := w.admin.RemoveTeamMember(ctx, "Cardiology", "dr-jones"); err != nil {
+		t.Fatalf("RemoveTeamMember: %v", err)
+	}
+	putTyped(t, w.patient, []byte("glucose 7.3"), "Observation")
+	if cols, err := w.patient.Collections(ctx); err != nil || cols[0].Epoch != 3 {
+		t.Fatalf("Collections after the team changed = %+v, %v; want epoch 3", cols, err)
+	}
+	// Added again, to a team that gives no history: what joins from now on.
+	if _, err := w.admin.AddTeamMember(ctx, "Cardiology", "dr-jones", nil); err != nil {
+		t.Fatalf("AddTeamMember: %v", err)
+	}
+	again := putTyped(t, w.patient, []byte("glucose 6.6"), "Observation")
+	mustRead(t, w.clinician, again.RecordID, []byte("glucose 6.6"))
+
 	if err := w.patient.RemoveFromCollection(ctx, "Labs", other.RecordID); err != nil {
 		t.Fatalf("RemoveFromCollection: %v", err)
 	}

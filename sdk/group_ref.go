@@ -30,18 +30,15 @@ func (c *Client) readerGroups(ctx context.Context) ([]*groupRef, error) {
 	if len(c.prof.Teams) == 0 && len(c.prof.Collections) == 0 {
 		return nil, nil
 	}
-	teams, err := c.pinnedTeams(ctx)
+	teams, err := c.teamGroups(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out, err := c.collectionGroups(ctx)
+	cols, err := c.collectionGroups(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, t := range teams {
-		out = append(out, t.group())
-	}
-	return out, nil
+	return append(cols, teams...), nil
 }
 
 // group returns the team as a reader of records.
@@ -70,6 +67,11 @@ func (c *Client) followGroups(ctx context.Context, v *version) (*version, error)
 		v.close()
 		return nil, err
 	}
+	return c.followGroupsIn(ctx, v, groups)
+}
+
+// followGroupsIn is followGroups against the given groups.
+func (c *Client) followGroupsIn(ctx context.Context, v *version, groups []*groupRef) (*version, error) {
 	stale := false
 	for _, e := range v.acl.Entries {
 		for _, g := range groups {
@@ -83,7 +85,7 @@ func (c *Client) followGroups(ctx context.Context, v *version) (*version, error)
 	acl := v.nextACL(v.acl.Epoch + 1)
 	key := newKey()
 	defer clear(key)
-	grants, err := c.regrant(ctx, v, acl, key)
+	grants, err := c.regrant(ctx, v, acl, key, groups)
 	if err != nil {
 		return nil, err
 	}
@@ -91,4 +93,17 @@ func (c *Client) followGroups(ctx context.Context, v *version) (*version, error)
 		return nil, err
 	}
 	return c.fetch(ctx, v.id, 0)
+}
+
+// teamGroups returns the pinned teams as readers of records.
+func (c *Client) teamGroups(ctx context.Context) ([]*groupRef, error) {
+	teams, err := c.pinnedTeams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*groupRef, 0, len(teams))
+	for _, t := range teams {
+		out = append(out, t.group())
+	}
+	return out, nil
 }

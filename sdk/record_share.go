@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
@@ -103,7 +104,7 @@ func (c *Client) Revoke(ctx context.Context, id RecordID, handle string) (err er
 	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return e.Reader == gone })
 	key := newKey()
 	defer clear(key)
-	grants, err := c.regrant(ctx, v, acl, key)
+	grants, err := c.regrant(ctx, v, acl, key, nil)
 	if err != nil {
 		return err
 	}
@@ -122,12 +123,14 @@ func newKey() []byte {
 // care teams and collections. A group listed by an older key of its own takes
 // its current key here, so that whoever the group dropped since gets nothing
 // of the new epoch.
-func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key []byte) ([]grantItem, error) {
+//
+// groups are the groups to look readers up in; nil: readerGroups, when a
+// reader is no contact.
+func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key []byte, groups []*groupRef) ([]grantItem, error) {
 	known, err := c.knownCards(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var groups []*groupRef
 	var grants []grantItem
 	for n, e := range acl.Entries {
 		if kc, ok := known[e.Reader]; ok {
@@ -181,7 +184,7 @@ func (v *version) nextACL(epoch uint32) *format.ACL {
 // appends the change to this account's chain in the same transaction: as an
 // ACL event, or, for a team's key record, as the team's new description
 // (team, which takes acl's epoch).
-func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL, grants []grantItem, revoke [][32]byte, team *format.Team) error {
+func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL, grants []grantItem, revoke [][32]byte, team *format.Team) (err error) {
 	slices.SortFunc(acl.Entries, func(a, b format.ACLEntry) int { return bytes.Compare(a.Reader[:], b.Reader[:]) })
 	if err := acl.Sign(c.id.sign); err != nil {
 		return err
@@ -199,6 +202,13 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 		slices.SortFunc(team.Members, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
 		ev.Event, ev.Team = format.EventTeam, team
 	}
+	if m := v.unlocked.Meta; acl.Epoch > v.acl.Epoch && (m.Type == teamType || m.Type == collectionType) {
+		defer func() {
+			if err == nil {
+				err = c.rewriteKeyRecord(ctx, v)
+			}
+		}()
+	}
 	return c.chainWrite(ctx, ev,
 		func(e *format.AccountEntry) ([]api.Receipt, error) {
 			req.Chain = itemOf(e)
@@ -209,6 +219,17 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 		func(_ *format.AccountEntry, le *auditlog.Entry) bool {
 			return le.Type == auditlog.ACLChanged && le.Subject == v.id && le.Object == ah && le.Number == acl.Seq
 		})
+}
+
+// rewriteKeyRecord writes a new version of a group's key record at its new
+// epoch: a group's members are given the current epoch's key only (unless the
+// group gives its history), and must be able to read its key record's head.
+func (c *Client) rewriteKeyRecord(ctx context.Context, v *version) error {
+	m := *v.unlocked.Meta
+	m.Modified = time.Now()
+	body := []byte(m.Title + "\n")
+	_, err := c.put(ctx, bytes.NewReader(body), int64(len(body)), v.id, m, format.EventVersion)
+	return err
 }
 
 // Delete deletes record id (owner only): the server removes its bodies, leaves

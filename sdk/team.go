@@ -240,7 +240,7 @@ func (c *Client) RemoveTeamMember(ctx context.Context, team, handle string) (_ *
 	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return e.Reader == gone })
 	key := newKey()
 	defer clear(key)
-	grants, err := c.regrant(ctx, v, acl, key)
+	grants, err := c.regrant(ctx, v, acl, key, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -499,7 +499,7 @@ func (c *Client) RevokeTeam(ctx context.Context, id RecordID, team string) (err 
 	}
 	key := newKey()
 	defer clear(key)
-	grants, err := c.regrant(ctx, v, acl, key)
+	grants, err := c.regrant(ctx, v, acl, key, nil)
 	if err != nil {
 		return err
 	}
