@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"path/filepath"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
