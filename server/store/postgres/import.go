@@ -1,10 +1,13 @@
 package postgres
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +21,13 @@ var _ store.Importer = (*Store)(nil)
 // importFlush is how many bytes of rows an import holds before it copies
 // them to the database (COPY FROM, in the tables' order: parents first).
 const importFlush = 32 << 20
+
+// An import uploads bodies of at most importPutMax bytes to the blob store
+// importPuts at a time, from memory; a larger body streams, alone.
+const (
+	importPuts   = 8
+	importPutMax = 4 << 20
+)
 
 // importColumns are the columns an import fills, per table; log_head is
 // updated at the end, and uploads stay empty.
@@ -52,19 +62,25 @@ func (s *Store) Import(ctx context.Context, src store.Exporter) (store.ImportSta
 		return store.ImportStats{}, fmt.Errorf("import: %w", err)
 	}
 	defer leave()
-	im := &importer{s: s, rows: map[string][][]any{}, hashes: map[int64]tlog.Hash{}}
+	im := &importer{s: s, rows: map[string][][]any{}, hashes: map[int64]tlog.Hash{}, puts: make(chan struct{}, importPuts)}
 	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		im.tx = tx
 		if err := checkEmpty(ctx, tx); err != nil {
 			return err
 		}
-		if err := src.Export(ctx, func(it store.Item) error { return im.add(ctx, it) }); err != nil {
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		err := src.Export(ctx, func(it store.Item) error { return im.add(ctx, it) })
+		if err != nil {
+			cancel()
+		}
+		if err := errors.Join(err, im.waitPuts()); err != nil {
 			return err
 		}
 		if err := im.flush(ctx); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE log_head SET size = $1`, im.stats.LogEntries)
+		_, err = tx.Exec(ctx, `UPDATE log_head SET size = $1`, im.stats.LogEntries)
 		return err
 	})
 	if err != nil {
@@ -112,6 +128,11 @@ type importer struct {
 	buffered int
 	stats    store.ImportStats
 	blobKeys []string // written to the blob store, deleted if the import fails
+	// puts bounds the uploads in flight; putErr is the first that failed.
+	puts   chan struct{}
+	putWG  sync.WaitGroup
+	putMu  sync.Mutex
+	putErr error
 	// hashes holds the log tree's stored hashes that later entries need:
 	// the roots of the complete subtrees on the tree's right edge.
 	hashes map[int64]tlog.Hash
@@ -198,14 +219,8 @@ func (im *importer) version(ctx context.Context, it store.VersionItem) error {
 	blob := s.blobs != nil && v.BodySize > s.opts.InlineMax
 	body := io.LimitReader(it.Body, v.BodySize)
 	if blob {
-		key := blobKey(id)
-		im.blobKeys = append(im.blobKeys, key)
-		n, err := s.blobs.Put(ctx, key, body)
-		if err != nil {
-			return fmt.Errorf("record %s version %d: body: %w", v.Record, v.Version, err)
-		}
-		if n != v.BodySize {
-			return fmt.Errorf("record %s version %d: body of %d bytes, want %d: %w", v.Record, v.Version, n, v.BodySize, store.ErrInvalid)
+		if err := im.put(ctx, v, blobKey(id), body); err != nil {
+			return err
 		}
 	} else if err := im.chunks(ctx, v, id, body); err != nil {
 		return err
@@ -213,6 +228,54 @@ func (im *importer) version(ctx context.Context, it store.VersionItem) error {
 	return im.row(ctx, "versions", len(v.Header)+len(it.Leaves),
 		v.Record[:], int64(v.Version), v.HeaderHash[:], v.PrevHash[:], v.Author[:], nonNil(v.Header), nonNil(it.Leaves),
 		v.BodySize, id, blob, s.opts.ChunkSize, ts(v.Created))
+}
+
+// put uploads a body to the blob store: a small one from memory while the
+// import goes on, a large one at once.
+func (im *importer) put(ctx context.Context, v store.Version, key string, body io.Reader) error {
+	im.blobKeys = append(im.blobKeys, key)
+	if err := im.putError(); err != nil {
+		return err
+	}
+	upload := func(r io.Reader) error {
+		n, err := im.s.blobs.Put(ctx, key, r)
+		if err == nil && n != v.BodySize {
+			err = fmt.Errorf("body of %d bytes, want %d: %w", n, v.BodySize, store.ErrInvalid)
+		}
+		if err != nil {
+			return fmt.Errorf("record %s version %d: body: %w", v.Record, v.Version, err)
+		}
+		return nil
+	}
+	if v.BodySize > importPutMax {
+		return upload(body)
+	}
+	buf := make([]byte, v.BodySize)
+	if _, err := io.ReadFull(body, buf); err != nil {
+		return fmt.Errorf("record %s version %d: body: %w", v.Record, v.Version, err)
+	}
+	im.puts <- struct{}{}
+	im.putWG.Go(func() {
+		defer func() { <-im.puts }()
+		if err := upload(bytes.NewReader(buf)); err != nil {
+			im.putMu.Lock()
+			im.putErr = cmp.Or(im.putErr, err)
+			im.putMu.Unlock()
+		}
+	})
+	return nil
+}
+
+func (im *importer) putError() error {
+	im.putMu.Lock()
+	defer im.putMu.Unlock()
+	return im.putErr
+}
+
+// waitPuts waits for the uploads in flight and returns the first error.
+func (im *importer) waitPuts() error {
+	im.putWG.Wait()
+	return im.putError()
 }
 
 // chunks queues a body as ChunkSize chunks.
