@@ -23,13 +23,14 @@ func runMigrate(ctx context.Context, args []string, s stdio) error {
 	from := fs.String("from", "", "the bbolt deployment's data `directory` (what serve --data was); no server may have it open")
 	to := fs.String("to", "", "the target `URL`, postgres://USER@HOST/DB, an empty database (default: $"+storeEnv+")")
 	blobs := fs.String("blobs", "", "keep the bodies in an S3-compatible bucket, s3://BUCKET[/PREFIX]?endpoint=URL&region=R, as serve --blobs (default: $"+blobsEnv+")")
+	check := fs.Bool("check", false, "copy nothing: only prove that the target holds what the source holds")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	target := envDefault(*to, storeEnv)
 	if len(pos) != 0 || *from == "" || !strings.HasPrefix(target, "postgres") {
-		return usagef("usage: blindvault migrate --from DIR --to postgres://… [--blobs s3://BUCKET?endpoint=…]")
+		return usagef("usage: blindvault migrate --from DIR --to postgres://… [--blobs s3://BUCKET?endpoint=…] [--check]")
 	}
 	start := time.Now()
 	src, err := openSource(*from)
@@ -47,24 +48,38 @@ func runMigrate(ctx context.Context, args []string, s stdio) error {
 		return fmt.Errorf("target %s cannot import", redactURL(target))
 	}
 	lister := &accountLister{src: src}
-	stats, err := imp.Import(ctx, lister)
-	if errors.Is(err, store.ErrConflict) {
-		return fmt.Errorf("%w\nmigrate copies into an empty database only, and copies nothing unless it copies everything: a migration cut short left this database empty, so this one holds another deployment (or a server started on it). Use a new database, or drop this one's tables if you know what is in it", err)
+	if *check {
+		err = src.Export(ctx, lister.note)
+	} else {
+		err = copyStore(ctx, lister, imp, s)
 	}
 	if err != nil {
-		return fmt.Errorf("copy: %w (nothing was kept; run migrate again)", err)
+		return err
 	}
-	copied := time.Since(start)
-	fmt.Fprintf(s.err, "Copied %d accounts, %d records (%d versions, %d body bytes), %d log entries in %v; proving the copy…\n",
-		stats.Accounts, stats.Records, stats.Versions, stats.BodyBytes, stats.LogEntries, copied.Round(time.Millisecond))
 	same, err := proveSame(ctx, src, dst, lister.ids)
 	if err != nil {
 		return fmt.Errorf("proof failed, the copy differs from the source (do not serve it): %w", err)
 	}
 	fmt.Fprintf(s.out, "migrated: %d accounts, %d records, %d bodies compared, log of %d entries with root %s, in %v\n",
-		stats.Accounts, same.Records, same.Bodies, same.LogSize, same.LogRoot, time.Since(start).Round(time.Millisecond))
+		len(lister.ids), same.Records, same.Bodies, same.LogSize, same.LogRoot, time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(s.err, "Start the servers with --store on the target (and --blobs if given), the same --origin, master key and log key (copy %s to --log-key-file).\n",
 		filepath.Join(*from, "log-key"))
+	return nil
+}
+
+// copyStore imports src into imp, all of it or nothing.
+func copyStore(ctx context.Context, src store.Exporter, imp store.Importer, s stdio) error {
+	start := time.Now()
+	stats, err := imp.Import(ctx, src)
+	if errors.Is(err, store.ErrConflict) {
+		return fmt.Errorf("%w\nmigrate copies into an empty database only. A migrate cut short while copying left it empty (the copy is one transaction); "+
+			"if this is the copy of a migrate cut short while proving, run migrate --check; else use a new database", err)
+	}
+	if err != nil {
+		return fmt.Errorf("copy: %w (nothing was kept; run migrate again)", err)
+	}
+	fmt.Fprintf(s.err, "Copied %d accounts, %d records (%d versions, %d body bytes), %d log entries in %v; proving the copy…\n",
+		stats.Accounts, stats.Records, stats.Versions, stats.BodyBytes, stats.LogEntries, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -95,9 +110,16 @@ type accountLister struct {
 func (l *accountLister) Export(ctx context.Context, fn func(store.Item) error) error {
 	l.ids = l.ids[:0]
 	return l.src.Export(ctx, func(it store.Item) error {
-		if a, ok := it.(store.AccountItem); ok {
-			l.ids = append(l.ids, a.Account.ID)
+		if err := l.note(it); err != nil {
+			return err
 		}
 		return fn(it)
 	})
+}
+
+func (l *accountLister) note(it store.Item) error {
+	if a, ok := it.(store.AccountItem); ok {
+		l.ids = append(l.ids, a.Account.ID)
+	}
+	return nil
 }

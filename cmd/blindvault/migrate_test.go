@@ -144,6 +144,9 @@ func TestMigrate_ClientsSeeTheSame(t *testing.T) {
 	if code, _, errs := cli(t, "migrate", "--from", data, "--to", db, "--blobs", blobs); code != 1 || !strings.Contains(errs, "empty database") {
 		t.Fatalf("migrate into a database that is not empty: exit %d, %q; want 1, naming an empty database", code, errs)
 	}
+	if code, out, errs := cli(t, "migrate", "--from", data, "--to", db, "--blobs", blobs, "--check"); code != 0 || !strings.Contains(out, "migrated: 3 accounts, ") {
+		t.Fatalf("migrate --check of a good copy: exit %d\n%s%s", code, out, errs)
+	}
 
 	url2, _ := serveUntilStopped(t, "--data", p("data2"), "--addr", addr, "--insecure-http", "--store", db, "--blobs", blobs,
 		"--master-key-file", data+".master-key", "--log-key-file", filepath.Join(data, "log-key"))
@@ -168,10 +171,11 @@ func TestMigrate_ClientsSeeTheSame(t *testing.T) {
 
 // newMigrateSource is a bbolt store with an account and n records of a
 // small body each, each with a log entry.
-func newMigrateSource(t testing.TB, n int) (*bolt.Store, store.AccountID) {
+func newMigrateSource(t testing.TB, n int) (*bolt.Store, string) {
 	t.Helper()
 	ctx := context.Background()
-	src, err := bolt.Open(filepath.Join(t.TempDir(), "blindvault.db"), nil)
+	dir := t.TempDir()
+	src, err := bolt.Open(filepath.Join(dir, "blindvault.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,27 +199,19 @@ func newMigrateSource(t testing.TB, n int) (*bolt.Store, store.AccountID) {
 			t.Fatal(err)
 		}
 	}
-	return src, a.ID
+	return src, dir
 }
 
-// A body changed in the target after the copy fails the proof, which names
-// the version.
+// A body changed in the target after the copy fails the proof: migrate
+// --check exits 1 naming the version.
 func TestMigrate_ProofCatchesACorruptBody(t *testing.T) {
 	ctx := context.Background()
 	pg := testenv.SharedPostgres(t)
-	src, _ := newMigrateSource(t, 3)
+	src, dir := newMigrateSource(t, 3)
+	src.Close()
 	url := pg.NewSchema(t)
-	dst, err := postgres.Open(ctx, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dst.Close()
-	l := &accountLister{src: src}
-	if _, err := dst.Import(ctx, l); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := proveSame(ctx, src, dst, l.ids); err != nil {
-		t.Fatalf("proveSame(a fresh copy) = %v", err)
+	if code, _, errs := cli(t, "migrate", "--from", dir, "--to", url); code != 0 {
+		t.Fatalf("migrate: exit %d, %s", code, errs)
 	}
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -226,8 +222,9 @@ func TestMigrate_ProofCatchesACorruptBody(t *testing.T) {
 		WHERE body = (SELECT body FROM body_chunks LIMIT 1)`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := proveSame(ctx, src, dst, l.ids); err == nil || !strings.Contains(err.Error(), "body hashes to") {
-		t.Fatalf("proveSame(a corrupt body) = %v, want a body mismatch", err)
+	code, _, errs := cli(t, "migrate", "--from", dir, "--to", url, "--check")
+	if code != 1 || !strings.Contains(errs, "proof failed") || !strings.Contains(errs, "version 1: the target's body hashes to") {
+		t.Fatalf("migrate --check of a corrupt copy: exit %d, %q; want 1 and the version named", code, errs)
 	}
 }
 

@@ -163,25 +163,42 @@ func TestStore_Import(t *testing.T) {
 	pg := testenv.SharedPostgres(t)
 	for _, tc := range []struct {
 		name string
-		opts func(t *testing.T) *postgres.Options
+		// opts returns the target's options and a count of its bucket's
+		// objects (-1 without one).
+		opts func(t *testing.T) (*postgres.Options, func() int)
 	}{
-		{"chunks", func(*testing.T) *postgres.Options { return &postgres.Options{ChunkSize: 1000} }},
-		{"s3", func(t *testing.T) *postgres.Options {
-			b, _ := s3Blobs(t, testenv.StartS3(t))
-			return &postgres.Options{Blobs: b}
+		{"chunks", func(*testing.T) (*postgres.Options, func() int) {
+			return &postgres.Options{ChunkSize: 1000}, func() int { return -1 }
+		}},
+		{"s3", func(t *testing.T) (*postgres.Options, func() int) {
+			srv := testenv.StartS3(t)
+			b, bucket := s3Blobs(t, srv)
+			return &postgres.Options{Blobs: b}, func() int { return len(objects(t, srv, bucket)) }
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			src := newImportSource(t)
-			dst := openDB(t, pg, tc.opts(t))
+			opts, objects := tc.opts(t)
+			dst := openDB(t, pg, opts)
 			defer dst.Close()
+			// An import cut short keeps nothing, so it can run again.
+			cut := errors.New("cut short")
+			if _, err := dst.Import(ctx, failAfter{src.st, 20, cut}); !errors.Is(err, cut) {
+				t.Fatalf("Import(an export that fails) = %v, want its error", err)
+			}
+			if n := objects(); n > 0 {
+				t.Errorf("an import cut short left %d objects in the bucket", n)
+			}
 			stats, err := dst.Import(ctx, src.st)
 			if err != nil || stats.Accounts != 2 || stats.Records != 2 || stats.Versions != 3 || stats.LogEntries != 21 {
 				t.Fatalf("Import() = %+v, %v; want 2 accounts, 2 records, 3 versions, 21 log entries", stats, err)
 			}
 			src.same(t, dst)
+			if n := objects(); n != -1 && n != 2 {
+				t.Errorf("the bucket holds %d objects, want the 2 non-empty bodies", n)
+			}
 			if problems := dst.Check(ctx); problems != nil {
 				t.Errorf("Check() after Import = %v", problems)
 			}
@@ -201,4 +218,21 @@ func TestStore_Import(t *testing.T) {
 			}
 		})
 	}
+}
+
+// failAfter exports the first n items of src, then fails with err.
+type failAfter struct {
+	src store.Exporter
+	n   int
+	err error
+}
+
+func (f failAfter) Export(ctx context.Context, fn func(store.Item) error) error {
+	n := 0
+	return f.src.Export(ctx, func(it store.Item) error {
+		if n++; n > f.n {
+			return f.err
+		}
+		return fn(it)
+	})
 }
