@@ -21,7 +21,8 @@ type sameContent struct {
 }
 
 // proveSame checks that dst holds what src holds, as clients see it: the
-// transparency log (its size and root hash), the head of every record the
+// transparency log (its size and root hash), each account (its current key
+// card, chain seq, key backup and devices), the head of every record the
 // accounts own, and each stored version of those records, its header hash
 // and the SHA-256 of its body. A migration runs it after copying.
 func proveSame(ctx context.Context, src, dst store.Store, accounts []store.AccountID) (sameContent, error) {
@@ -31,6 +32,9 @@ func proveSame(ctx context.Context, src, dst store.Store, accounts []store.Accou
 		return c, err
 	}
 	for _, owner := range accounts {
+		if err := sameAccount(ctx, src, dst, owner); err != nil {
+			return c, fmt.Errorf("account %s: %w", owner, err)
+		}
 		var after store.RecordID
 		for {
 			heads, err := src.OwnedRecords(ctx, owner, after, store.MaxList)
@@ -79,6 +83,33 @@ func logRoot(ctx context.Context, st store.Store) (size int64, root tlog.Hash, e
 		return err
 	})
 	return size, root, err
+}
+
+// sameAccount compares what a client logging in reads of an account.
+func sameAccount(ctx context.Context, src, dst store.Store, id store.AccountID) error {
+	for _, get := range []struct {
+		what string
+		fn   func(st store.Store) (any, error)
+	}{
+		{"account", func(st store.Store) (any, error) { return st.Account(ctx, id) }},
+		{"key backup", func(st store.Store) (any, error) { return st.Backup(ctx, id) }},
+		{"devices", func(st store.Store) (any, error) { return st.Devices(ctx, id) }},
+	} {
+		s, err := get.fn(src)
+		if err != nil {
+			return fmt.Errorf("source %s: %w", get.what, err)
+		}
+		d, err := get.fn(dst)
+		if err != nil {
+			return fmt.Errorf("target %s: %w", get.what, err)
+		}
+		// Printed, so that a nil and an empty list compare equal; the
+		// values are public (cards, certificates, a sealed backup).
+		if fmt.Sprintf("%x", s) != fmt.Sprintf("%x", d) {
+			return fmt.Errorf("the target's %s differs from the source's", get.what)
+		}
+	}
+	return nil
 }
 
 // sameRecord compares h with the target's head of the record and every
