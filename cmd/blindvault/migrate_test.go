@@ -169,37 +169,53 @@ func TestMigrate_ClientsSeeTheSame(t *testing.T) {
 	}
 }
 
-// newMigrateSource is a bbolt store with an account and n records of a
-// small body each, each with a log entry.
+// newMigrateSource is a bbolt store in a data directory, with an account
+// and n records of a small body each, each with a log entry.
 func newMigrateSource(t testing.TB, n int) (*bolt.Store, string) {
 	t.Helper()
-	ctx := context.Background()
 	dir := t.TempDir()
 	src, err := bolt.Open(filepath.Join(dir, "blindvault.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { src.Close() })
+	owner := newSourceAccount(t, src)
+	for i := range n {
+		putRecord(t, src, owner, fmt.Appendf(nil, "record %d %s", i, bytes.Repeat([]byte{'x'}, 200)), true)
+	}
+	return src, dir
+}
+
+// newSourceAccount creates an account with one device.
+func newSourceAccount(t testing.TB, st store.Store) store.AccountID {
+	t.Helper()
 	a := store.NewAccount{
 		ID: random32(), Handle: "alice", Role: store.RolePatient,
 		KeyCard: store.KeyCard{Seq: 1, Signed: []byte("card"), Added: time.Now()},
 		Device:  store.Device{ID: random32(), Cert: []byte("cert"), Added: time.Now()},
 		Backup:  []byte("backup"), OPRFSetup: []byte("oprf"), Created: time.Now(),
 	}
-	if err := src.CreateAccount(ctx, a); err != nil {
+	if err := st.CreateAccount(context.Background(), a); err != nil {
 		t.Fatal(err)
 	}
-	for i := range n {
-		body := fmt.Appendf(nil, "record %d %s", i, bytes.Repeat([]byte{'x'}, 200))
-		header := random32()
-		w := store.VersionWrite{Record: random32(), Owner: a.ID, Author: a.ID, Version: 1,
-			HeaderHash: sha256.Sum256(header[:]), Header: header[:], Leaves: make([]byte, 32),
-			BodySize: int64(len(body)), Created: time.Now()}
-		if err := src.PutVersion(store.WithLog(ctx, &store.LogBatch{Entries: [][]byte{header[:]}}), w, bytes.NewReader(body)); err != nil {
-			t.Fatal(err)
-		}
+	return a.ID
+}
+
+// putRecord stores a new record of owner's with body and, if logged, a log
+// entry (its header).
+func putRecord(t testing.TB, st store.Store, owner store.AccountID, body []byte, logged bool) {
+	t.Helper()
+	header := random32()
+	w := store.VersionWrite{Record: random32(), Owner: owner, Author: owner, Version: 1,
+		HeaderHash: sha256.Sum256(header[:]), Header: header[:], Leaves: make([]byte, 32),
+		BodySize: int64(len(body)), Created: time.Now()}
+	ctx := context.Background()
+	if logged {
+		ctx = store.WithLog(ctx, &store.LogBatch{Entries: [][]byte{header[:]}})
 	}
-	return src, dir
+	if err := st.PutVersion(ctx, w, bytes.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // A body changed in the target after the copy fails the proof: migrate
