@@ -76,7 +76,7 @@ func copyStore(ctx context.Context, src store.Exporter, imp store.Importer, s st
 			"if this is the copy of a migrate cut short while proving, run migrate --check; else use a new database", err)
 	}
 	if err != nil {
-		return fmt.Errorf("copy: %w (nothing was kept; run migrate again)", err)
+		return fmt.Errorf("copy: %w (a copy that fails before its commit keeps nothing: run migrate again)", err)
 	}
 	fmt.Fprintf(s.err, "Copied %d accounts, %d records (%d versions, %d body bytes), %d log entries in %v; proving the copy…\n",
 		stats.Accounts, stats.Records, stats.Versions, stats.BodyBytes, stats.LogEntries, time.Since(start).Round(time.Millisecond))

@@ -81,8 +81,14 @@ func (s *Store) Import(ctx context.Context, src store.Exporter) (store.ImportSta
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE log_head SET size = $1`, im.stats.LogEntries)
+		im.committing = err == nil
 		return err
 	})
+	if err != nil && im.committing {
+		// COMMIT failed, or its answer was lost: the rows may be there,
+		// naming the blobs, which therefore stay.
+		return store.ImportStats{}, fmt.Errorf("import: commit: %w", mapErr(err))
+	}
 	if err != nil {
 		if len(im.blobKeys) > 0 {
 			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
@@ -108,7 +114,7 @@ func checkEmpty(ctx context.Context, tx pgx.Tx) error {
 	}
 	for _, t := range tables {
 		var has bool
-		if t == "log_head" || t == "uploads" {
+		if t == "log_head" {
 			continue
 		}
 		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+t+`)`).Scan(&has); err != nil {
@@ -128,6 +134,8 @@ type importer struct {
 	buffered int
 	stats    store.ImportStats
 	blobKeys []string // written to the blob store, deleted if the import fails
+	// committing is set once everything is written and only COMMIT is left.
+	committing bool
 	// puts bounds the uploads in flight; putErr is the first that failed.
 	puts   chan struct{}
 	putWG  sync.WaitGroup
