@@ -29,8 +29,9 @@ type importSource struct {
 
 // newImportSource fills a bbolt store through the Store interface: two
 // accounts (one with a new key card, a revoked device, a lockout and a
-// session), a record of three versions (one body of several chunks, one
-// empty) shared with the other account and then revoked, a deleted record,
+// session), a record of three versions (bodies of several chunks, none, and
+// over 4 MiB, which an import streams to S3 alone) shared with the other
+// account and then revoked, a deleted record,
 // chain entries, an invite, a secret and log entries.
 func newImportSource(t *testing.T) *importSource {
 	t.Helper()
@@ -65,7 +66,7 @@ func newImportSource(t *testing.T) *importSource {
 	must(st.PutInvite(ctx, store.Invite{CodeHash: src.invite, Role: store.RoleClinician, Created: now, Expires: now.Add(time.Hour)}))
 	must(st.PutSecret(ctx, "seed", []byte("sealed")))
 
-	bodies := [][]byte{bytes.Repeat([]byte("a"), 2500), {}, []byte("third")}
+	bodies := [][]byte{bytes.Repeat([]byte("a"), 2500), {}, bytes.Repeat([]byte("large, streamed "), 5<<16+1)}
 	w := versionWrite(alice, 1, bodies[0])
 	w.Sharing = store.Sharing{ACL: &store.ACL{Seq: 1, Hash: random32(), Signed: []byte("acl"), Created: now},
 		Grants: []store.Grant{{Epoch: 1, Recipient: random32(), Account: bob.ID, Signed: []byte("grant"), Created: now}}}
