@@ -31,7 +31,8 @@ type importSource struct {
 // accounts (one with a new key card, a revoked device, a lockout and a
 // session), a record of three versions (bodies of several chunks, none, and
 // over 4 MiB, which an import streams to S3 alone) shared with the other
-// account and then revoked, a deleted record,
+// account and then revoked, a grant to a care team (a group: its key
+// record's id), a deleted record,
 // chain entries, an invite, a secret and log entries.
 func newImportSource(t *testing.T) *importSource {
 	t.Helper()
@@ -80,8 +81,12 @@ func newImportSource(t *testing.T) *importSource {
 		must(st.PutVersion(ctx, next, bytes.NewReader(body)))
 		prev = next.HeaderHash
 	}
+	// A care team's key record, which then holds a grant as a group.
+	team := versionWrite(alice, 1, []byte("team key"))
+	must(st.PutVersion(ctx, team, bytes.NewReader([]byte("team key"))))
 	must(st.UpdateSharing(ctx, store.SharingWrite{Record: w.Record, Owner: alice.ID, Time: now,
-		Sharing: store.Sharing{Revoke: []store.KeyID{w.Sharing.Grants[0].Recipient}}}))
+		Sharing: store.Sharing{Revoke: []store.KeyID{w.Sharing.Grants[0].Recipient},
+			Grants: []store.Grant{{Epoch: 1, Recipient: random32(), Account: store.AccountID(team.Record), Signed: []byte("group grant"), Created: now}}}}))
 	gone := versionWrite(bob, 1, []byte("gone"))
 	must(st.PutVersion(ctx, gone, bytes.NewReader([]byte("gone"))))
 	must(st.DeleteRecord(ctx, store.Deletion{Record: gone.Record, Owner: bob.ID, Deleted: now,
@@ -90,7 +95,7 @@ func newImportSource(t *testing.T) *importSource {
 		_, err := st.AppendLog(ctx, []byte{byte(i)})
 		must(err)
 	}
-	src.records = []store.RecordID{w.Record, gone.Record}
+	src.records = []store.RecordID{w.Record, gone.Record, team.Record}
 	return src
 }
 
@@ -193,12 +198,12 @@ func TestStore_Import(t *testing.T) {
 				t.Errorf("an import cut short left %d objects in the bucket", n)
 			}
 			stats, err := dst.Import(ctx, src.st)
-			if err != nil || stats.Accounts != 2 || stats.Records != 2 || stats.Versions != 3 || stats.LogEntries != 21 {
-				t.Fatalf("Import() = %+v, %v; want 2 accounts, 2 records, 3 versions, 21 log entries", stats, err)
+			if err != nil || stats.Accounts != 2 || stats.Records != 3 || stats.Versions != 4 || stats.LogEntries != 21 {
+				t.Fatalf("Import() = %+v, %v; want 2 accounts, 3 records, 4 versions, 21 log entries", stats, err)
 			}
 			src.same(t, dst)
-			if n := objects(); n != -1 && n != 2 {
-				t.Errorf("the bucket holds %d objects, want the 2 non-empty bodies", n)
+			if n := objects(); n != -1 && n != 3 {
+				t.Errorf("the bucket holds %d objects, want the 3 non-empty bodies", n)
 			}
 			if problems := dst.Check(ctx); problems != nil {
 				t.Errorf("Check() after Import = %v", problems)
