@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -75,11 +76,12 @@ func freeAddr(t *testing.T) string {
 
 // TestMigrate_ClientsSeeTheSame builds a bbolt deployment through a real
 // server and the CLI (an admin, a clinician, a patient with a TOTP second
-// factor, two records, one shared), migrates it into PostgreSQL with bodies
-// in S3, and checks that clients of a server on the copy see the same: the
-// patient logs in on a new device with the passphrase and a TOTP code, reads
-// a record, the clinician reads the shared one, and the patient's log check
-// accepts the new server's checkpoint as consistent with the old one's.
+// factor, two records, one shared with the clinician and one with a care
+// team of theirs), migrates it into PostgreSQL with bodies in S3, and checks
+// that clients of a server on the copy see the same: the patient logs in on
+// a new device with the passphrase and a TOTP code and reads a record, the
+// clinician reads both shared ones, and the patient's log check accepts the
+// new server's checkpoint as consistent with the old one's.
 func TestMigrate_ClientsSeeTheSame(t *testing.T) {
 	pg := testenv.SharedPostgres(t)
 	s3 := testenv.StartS3(t)
@@ -116,6 +118,17 @@ func TestMigrate_ClientsSeeTheSame(t *testing.T) {
 	letterID := lastLine(mustCLI(t, with([]string{"put", p("letter.txt"), "--title", "letter"}, "pat")...))
 	mustCLI(t, with([]string{"share", obsID, "--with", "dr-jones"}, "pat")...)
 	mustCLI(t, with([]string{"get", obsID}, "clin")...)
+	// The letter is shared with a care team the clinician is in, only.
+	var admin accountView
+	if err := json.Unmarshal([]byte(mustCLI(t, with([]string{"whoami", "--json"}, "admin")...)), &admin); err != nil {
+		t.Fatal(err)
+	}
+	org := strings.TrimPrefix(url, "http://")
+	mustCLI(t, with([]string{"trust-org", org, "--admin", "admin", "--fingerprint", admin.Fingerprint}, "pat")...)
+	mustCLI(t, with([]string{"admin", "attest", "dr-jones", "--role", "clinician"}, "admin")...)
+	mustCLI(t, with([]string{"team", "create", "Cardiology", "--org", org}, "admin")...)
+	mustCLI(t, with([]string{"team", "add", "Cardiology", "dr-jones"}, "admin")...)
+	mustCLI(t, with([]string{"share", letterID, "--team", org + "/Cardiology"}, "pat")...)
 
 	uri := lastLine(mustCLI(t, with([]string{"mfa", "enroll", "totp"}, "pat")...))
 	key, err := otp.NewKeyFromURL(uri)
@@ -163,6 +176,9 @@ func TestMigrate_ClientsSeeTheSame(t *testing.T) {
 	}
 	if got := mustCLI(t, with([]string{"get", obsID}, "clin")...); got != string(obs) {
 		t.Fatalf("the clinician's get after the migration = %q", got)
+	}
+	if got := mustCLI(t, with([]string{"get", letterID}, "clin")...); got != string(letter) {
+		t.Fatalf("the clinician's get through the care team after the migration: %d bytes, want %d", len(got), len(letter))
 	}
 	if out := mustCLI(t, with([]string{"log", "verify"}, "pat")...); !strings.Contains(out, "OK") {
 		t.Fatalf("log verify after the migration: %s", out)
