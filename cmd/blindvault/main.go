@@ -38,6 +38,7 @@
 // Operators also run:
 //
 //	blindvault rotate-master-key --data DIR [--master-key-file OLD] --new-master-key-file NEW
+//	blindvault migrate --from DIR --to postgres://… [--blobs s3://BUCKET?endpoint=…]
 //	blindvault witness --data DIR --log-key KEY [--addr HOST:PORT] [--name NAME]
 //
 // Every online command takes --json for machine-readable output; plain output
@@ -116,6 +117,7 @@ var commands = []commandGroup{
 		{"serve", "run the blind storage server", runServe},
 		{"witness", "run a transparency-log witness that cosigns consistent checkpoints", runWitness},
 		{"rotate-master-key", "re-encrypt the server's keyset under a new master key", runRotateMasterKey},
+		{"migrate", "copy a bbolt deployment into PostgreSQL (bodies into S3 with --blobs) and prove the copy", runMigrate},
 	}},
 	{"And", []command{
 		{"demo", "run the end-to-end demonstration", runDemo},
