@@ -18,7 +18,9 @@ import (
 type ShareOptions struct {
 	LookupOptions
 	// History also grants the keys of the record's earlier epochs, so the
-	// reader can open versions written before the last revocation.
+	// reader can open versions written before the last revocation. Without
+	// it the reader gets the current epoch's key, and the newest version's
+	// if that is older: it reads the record as it is now.
 	History bool
 	// Write lets the reader write new versions (write delegation).
 	Write bool
@@ -53,13 +55,7 @@ func (c *Client) Share(ctx context.Context, id RecordID, handle string, opts *Sh
 	acl := v.nextACL(v.acl.Epoch)
 	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return e.Reader == reader })
 	acl.Entries = append(acl.Entries, format.ACLEntry{Reader: reader, Rights: rights})
-	epochs := []uint32{v.acl.Epoch}
-	if opts.History {
-		epochs = epochs[:0]
-		for e := range v.epochs {
-			epochs = append(epochs, e)
-		}
-	}
+	epochs := v.sharedEpochs(opts.History)
 	var grants []grantItem
 	for _, e := range epochs {
 		key, ok := v.epochs[e]
@@ -159,6 +155,24 @@ func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key [
 		grants = append(grants, grantItem{gr.id, g})
 	}
 	return grants, nil
+}
+
+// sharedEpochs returns the epochs whose keys a new reader of v's record is
+// given: the ACL's, and the head version's if it is older (after a revocation
+// and before the next write), so that the reader opens the record as it is
+// now; with history, every epoch this account holds.
+func (v *version) sharedEpochs(history bool) []uint32 {
+	epochs := []uint32{v.acl.Epoch}
+	if history {
+		epochs = epochs[:0]
+		for e := range v.epochs {
+			epochs = append(epochs, e)
+		}
+		slices.Sort(epochs)
+	} else if h := v.header.Epoch; h != v.acl.Epoch {
+		epochs = append(epochs, h)
+	}
+	return epochs
 }
 
 // ownHead fetches the head of a record this account owns.

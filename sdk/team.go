@@ -183,14 +183,7 @@ func (c *Client) AddTeamMember(ctx context.Context, team, handle string, opts *L
 	acl := v.nextACL(v.acl.Epoch)
 	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return e.Reader == reader })
 	acl.Entries = append(acl.Entries, format.ACLEntry{Reader: reader, Rights: format.RightRead})
-	epochs := []uint32{v.acl.Epoch}
-	if t.History {
-		epochs = epochs[:0]
-		for e := range v.epochs {
-			epochs = append(epochs, e)
-		}
-		slices.Sort(epochs)
-	}
+	epochs := v.sharedEpochs(t.History)
 	var grants []grantItem
 	for _, e := range epochs {
 		g, err := sealGrant(c.id, v.id, e, ct.Card, v.epochs[e])
@@ -449,14 +442,7 @@ func (c *Client) ShareWithTeam(ctx context.Context, id RecordID, team string, op
 	acl := v.nextACL(v.acl.Epoch)
 	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return t.holds(e.Reader) })
 	acl.Entries = append(acl.Entries, format.ACLEntry{Reader: reader, Rights: format.RightRead})
-	epochs := []uint32{v.acl.Epoch}
-	if opts.History {
-		epochs = epochs[:0]
-		for e := range v.epochs {
-			epochs = append(epochs, e)
-		}
-		slices.Sort(epochs)
-	}
+	epochs := v.sharedEpochs(opts.History)
 	var grants []grantItem
 	for _, e := range epochs {
 		g, err := sealGrantTo(c.id, v.id, e, t.pk, "team "+t.Name, v.epochs[e])

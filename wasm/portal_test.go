@@ -187,7 +187,7 @@ func TestBrowser_Portal(t *testing.T) {
 	if got := clinician.text("viewer-text"); got != fhir {
 		t.Errorf("team member read %q, want %q", got, fhir)
 	}
-	patient.act("can read", chromedp.Click(fmt.Sprintf(`button[data-readers="%s"]`, fhirID)))
+	patient.act("2 people can read", chromedp.Click(fmt.Sprintf(`button[data-readers="%s"]`, fhirID)))
 	if got := patient.eval(`Array.from(document.querySelectorAll('#readers-list tbody tr'), (r) => r.cells[0].textContent + ':' + r.cells[2].textContent).join('; ')`); !strings.Contains(got, "team Cardiology (dr-lee):verified care team Cardiology of Example Clinic") {
 		t.Errorf("readers = %q, want the team with its member and status", got)
 	}
