@@ -255,7 +255,7 @@ func mustID(key string) [32]byte {
 // reads through (the teams it belongs to or administers, others' collections
 // it reads), as the server lists them for each group.
 func (c *Client) teamHeads(ctx context.Context, shared map[string]api.Head) error {
-	teams, err := c.pinnedTeams(ctx)
+	teams, err := c.pinnedTeams(ctx, false)
 	if err != nil {
 		return err
 	}
