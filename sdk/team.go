@@ -441,25 +441,7 @@ func (c *Client) ShareWithTeam(ctx context.Context, id RecordID, team string, op
 	if err != nil {
 		return nil, err
 	}
-	v, err := c.ownHead(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	defer v.close()
-	reader := format.KeyID(t.pk)
-	acl := v.nextACL(v.acl.Epoch)
-	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return t.holds(e.Reader) })
-	acl.Entries = append(acl.Entries, format.ACLEntry{Reader: reader, Rights: format.RightRead})
-	epochs := v.sharedEpochs(opts.History)
-	var grants []grantItem
-	for _, e := range epochs {
-		g, err := sealGrantTo(c.id, v.id, e, t.pk, "team "+t.Name, v.epochs[e])
-		if err != nil {
-			return nil, err
-		}
-		grants = append(grants, grantItem{t.ID, g})
-	}
-	if err := c.updateSharing(ctx, v, acl, grants, nil, nil); err != nil {
+	if err := c.addToGroup(ctx, id, t.group(), opts.History); err != nil {
 		return nil, err
 	}
 	c.pinTeam(t.ID, t.Admin, t.Name)
@@ -481,21 +463,5 @@ func (c *Client) RevokeTeam(ctx context.Context, id RecordID, team string) (err 
 	if err != nil {
 		return err
 	}
-	v, err := c.ownHead(ctx, id)
-	if err != nil {
-		return err
-	}
-	defer v.close()
-	acl := v.nextACL(v.acl.Epoch + 1)
-	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return t.holds(e.Reader) })
-	if len(acl.Entries) == len(v.acl.Entries) {
-		return fmt.Errorf("record %x is not shared with team %s: %w", id[:4], t.Name, ErrNotFound)
-	}
-	key := newKey()
-	defer clear(key)
-	grants, err := c.regrant(ctx, v, acl, key, nil)
-	if err != nil {
-		return err
-	}
-	return c.updateSharing(ctx, v, acl, grants, [][32]byte{t.ID}, nil)
+	return c.withoutGroup(ctx, id, t.group())
 }
