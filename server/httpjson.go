@@ -33,6 +33,7 @@ var (
 	errUnauthenticated = &apiError{http.StatusUnauthorized, "unauthenticated", "a valid session token is required"}
 	errForbidden       = &apiError{http.StatusForbidden, "forbidden", "not allowed"}
 	errNotFound        = &apiError{http.StatusNotFound, "not_found", "no such object"}
+	errMethod          = &apiError{http.StatusMethodNotAllowed, "method_not_allowed", "the route does not answer this method"}
 )
 
 // rateLimited is a refusal by a rate limit; it becomes 429 with Retry-After.

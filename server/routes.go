@@ -1,6 +1,10 @@
 package server
 
-import "github.com/gorilla/mux"
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
 
 // routes builds the router. Each group lives in the file named after it.
 func (s *Server) routes() *mux.Router {
@@ -15,7 +19,13 @@ func (s *Server) routes() *mux.Router {
 	s.backupRoutes(v1)  // backup.go: OPRF, backup release
 	s.mfaRoutes(v1)     // mfa.go: second factors
 	s.logRoutes(v1)     // translog.go: checkpoints, entries, proofs
+	s.tileRoutes(r)     // translog_tiles.go: the log as c2sp.org/tlog-tiles, under /log
 	s.opsRoutes(r)      // ops.go: health, readiness, metrics
 	r.Use(noteRoute)
+	// Unknown routes and methods answer the JSON error body of every other
+	// error (httpjson.go); mux answers 405 only where a route matches the
+	// path with another method.
+	r.NotFoundHandler = s.public(func(http.ResponseWriter, *http.Request) error { return errNotFound })
+	r.MethodNotAllowedHandler = s.public(func(http.ResponseWriter, *http.Request) error { return errMethod })
 	return r
 }
