@@ -143,6 +143,34 @@ func (c *contract) wrap(next http.Handler) http.Handler {
 	})
 }
 
+// lastToken is the bearer token of the last request that carried one.
+func (c *contract) lastToken() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.token
+}
+
+// send makes a request with an optional bearer token and wants status.
+func send(t *testing.T, srv *servertest.Server, method, path, token string, want int) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := srv.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		t.Errorf("%s %s = %d %s, want %d", method, path, resp.StatusCode, body, want)
+	}
+}
+
 // teeWriter passes an answer through and keeps a copy of its status and
 // (bounded) body.
 type teeWriter struct {
@@ -227,32 +255,68 @@ func TestContract_ClientStoryMatchesOpenAPI(t *testing.T) {
 	if list, err := laptop.List(ctx); err != nil || len(list) != 2 {
 		t.Fatalf("List on the new device = %d, %v", len(list), err)
 	}
+	devs, err := w.patient.Devices(ctx)
+	if err != nil {
+		t.Fatalf("Devices: %v", err)
+	}
+	for _, d := range devs {
+		if !d.Current && d.Revoked.IsZero() {
+			if err := w.patient.RevokeDevice(ctx, d.Name); err != nil {
+				t.Fatalf("RevokeDevice: %v", err)
+			}
+		}
+	}
 	c.check(t, "backup, login, devices")
+
+	// Second factors: enrol, list, and a wrong code refused as the spec says.
+	if _, err := w.clinician.EnrollTOTP(ctx); err != nil {
+		t.Fatalf("EnrollTOTP: %v", err)
+	}
+	if _, err := w.clinician.SecondFactors(ctx); err != nil {
+		t.Fatalf("SecondFactors: %v", err)
+	}
+	if err := w.clinician.ConfirmTOTP(ctx, "000000"); err == nil {
+		t.Errorf("ConfirmTOTP with a wrong code succeeded")
+	}
+	if err := w.clinician.RemoveTOTP(ctx, "000000"); err == nil {
+		t.Errorf("RemoveTOTP of an unconfirmed factor succeeded")
+	}
+	c.check(t, "second factors")
 
 	if err := w.patient.Delete(ctx, other.RecordID); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
 	c.check(t, "delete")
 
-	// A tlog client's reads of the tiled log.
-	for _, path := range []string{"/log/checkpoint", "/log/tile/entries/000.p/1", "/log/tile/0/000.p/1"} {
-		resp, err := srv.HTTP.Get(srv.URL + path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("GET %s = %d", path, resp.StatusCode)
-		}
+	// A tlog client's reads of the tiled log, and an operator's probes.
+	for _, path := range []string{"/log/checkpoint", "/log/tile/entries/000.p/1", "/log/tile/0/000.p/1", "/healthz", "/readyz", "/metrics"} {
+		send(t, srv, "GET", path, "", http.StatusOK)
 	}
-	c.check(t, "tiles")
+	c.check(t, "tiles, probes")
+
+	// The owner reads the ACL; an admin suspends and resumes an account,
+	// snapshots and compacts the store.
+	if _, err := w.patient.List(ctx); err != nil {
+		t.Fatal(err)
+	}
+	send(t, srv, "GET", fmt.Sprintf("/v1/records/%x/acl", rec.RecordID[:]), c.lastToken(), http.StatusOK)
+	if _, err := w.admin.Invite(ctx, "patient", 0); err != nil {
+		t.Fatalf("Invite: %v", err)
+	}
+	admin := c.lastToken()
+	clinician := fmt.Sprintf("%x", w.clinician.AccountID())
+	send(t, srv, "POST", "/v1/admin/accounts/"+clinician+"/suspend", admin, http.StatusOK)
+	send(t, srv, "POST", "/v1/admin/accounts/"+clinician+"/resume", admin, http.StatusOK)
+	send(t, srv, "GET", "/v1/admin/snapshot", admin, http.StatusOK)
+	send(t, srv, "POST", "/v1/admin/compact", admin, http.StatusNoContent)
+	c.check(t, "ACL, admin")
 
 	// The patient's token, from its last request.
 	if _, err := w.patient.List(ctx); err != nil {
 		t.Fatal(err)
 	}
+	token := c.lastToken()
 	c.mu.Lock()
-	token := c.token
 	c.malformed = true
 	c.mu.Unlock()
 	checkMalformed(t, c, srv, token, rec.RecordID)
