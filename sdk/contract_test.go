@@ -153,9 +153,21 @@ func (c *contract) lastToken() string {
 // send makes a request with an optional bearer token and wants status.
 func send(t *testing.T, srv *servertest.Server, method, path, token string, want int) {
 	t.Helper()
-	req, err := http.NewRequest(method, srv.URL+path, nil)
+	if resp, body := do(t, srv, method, path, token, "", nil); resp.StatusCode != want {
+		t.Errorf("%s %s = %d %s, want %d", method, path, resp.StatusCode, body, want)
+	}
+}
+
+// do makes a request with an optional bearer token, Content-Type and body,
+// and returns the answer with its body (at most 1 MiB) read.
+func do(t *testing.T, srv *servertest.Server, method, path, token, ctype string, body []byte) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -164,11 +176,9 @@ func send(t *testing.T, srv *servertest.Server, method, path, token string, want
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
-	resp.Body.Close()
-	if resp.StatusCode != want {
-		t.Errorf("%s %s = %d %s, want %d", method, path, resp.StatusCode, body, want)
-	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp, answer
 }
 
 // teeWriter passes an answer through and keeps a copy of its status and
@@ -395,22 +405,11 @@ func checkMalformed(t *testing.T, c *contract, srv *servertest.Server, token str
 		{"POST", "/v1/records/" + rid + "/acl", true, "application/json", []byte(`{}`), 405},
 	}
 	for _, tc := range cases {
-		req, err := http.NewRequest(tc.method, srv.URL+tc.path, bytes.NewReader(tc.body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tc.ctype != "" {
-			req.Header.Set("Content-Type", tc.ctype)
-		}
+		bearer := ""
 		if tc.auth {
-			req.Header.Set("Authorization", "Bearer "+token)
+			bearer = token
 		}
-		resp, err := srv.HTTP.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		resp.Body.Close()
+		resp, body := do(t, srv, tc.method, tc.path, bearer, tc.ctype, tc.body)
 		name := tc.method + " " + tc.path[:min(len(tc.path), 80)]
 		var e struct {
 			Error struct{ Code, Message string }
@@ -423,13 +422,7 @@ func checkMalformed(t *testing.T, c *contract, srv *servertest.Server, token str
 	}
 	c.check(t, "malformed requests")
 	// Past the end, the entries are an empty list, not null.
-	resp, err := srv.HTTP.Get(srv.URL + "/v1/log/entries?from=999999")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"entries":[]`)) {
+	if resp, body := do(t, srv, "GET", "/v1/log/entries?from=999999", "", "", nil); resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"entries":[]`)) {
 		t.Errorf("GET /v1/log/entries past the end = %d %s, want {\"entries\":[]…}", resp.StatusCode, body)
 	}
 }
