@@ -250,3 +250,23 @@ func TestParseTile_RoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// Whatever parseTile accepts is the canonical c2sp.org/tlog-tiles path of a
+// tile of height 8 within the spec's bounds.
+func FuzzParseTile(f *testing.F) {
+	for _, p := range []string{"tile/0/000", "tile/entries/x001/x234/067", "tile/3/999.p/17", "tile/0/002.p/088", "tile/63/000.p/1", "tile/entries/000.p/255"} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		tl, err := parseTile(path)
+		if err != nil {
+			return
+		}
+		if tl.H != tileHeight || tl.L < -1 || tl.L > 63 || tl.W < 1 || tl.W > 256 || tl.N < 0 {
+			t.Fatalf("parseTile(%q) = %+v, out of bounds", path, tl)
+		}
+		if got := torchwood.TilePath(tl); got != path {
+			t.Fatalf("parseTile(%q) = %+v, which is %q", path, tl, got)
+		}
+	})
+}
