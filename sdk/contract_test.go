@@ -30,7 +30,7 @@ import (
 // spec does not describe, a status an operation does not list, or a body
 // that does not match its schema is a failure.
 type contract struct {
-	t      *testing.T
+	doc    *openapi3.T
 	router routers.Router
 
 	mu        sync.Mutex
@@ -55,7 +55,7 @@ func newContract(t *testing.T) *contract {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &contract{t: t, router: router, seen: map[string]bool{}}
+	return &contract{doc: doc, router: router, seen: map[string]bool{}}
 }
 
 func (c *contract) failf(format string, a ...any) {
@@ -436,6 +436,37 @@ func checkMalformed(t *testing.T, c *contract, srv *servertest.Server, token str
 	// Past the end, the entries are an empty list, not null.
 	if resp, body := do(t, srv, "GET", "/v1/log/entries?from=999999", "", "", nil); resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"entries":[]`)) {
 		t.Errorf("GET /v1/log/entries past the end = %d %s, want {\"entries\":[]…}", resp.StatusCode, body)
+	}
+}
+
+// Every operation has a unique operationId, and every one that takes a body
+// or a session lists the shared answers that apply.
+func TestContract_OperationsNamedWithSharedAnswers(t *testing.T) {
+	c := newContract(t)
+	ids := map[string]string{}
+	for path, item := range c.doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			where := method + " " + path
+			if op.OperationID == "" {
+				t.Errorf("%s has no operationId", where)
+			} else if other, ok := ids[op.OperationID]; ok {
+				t.Errorf("%s and %s are both %s", where, other, op.OperationID)
+			}
+			ids[op.OperationID] = where
+			want := []string{"429"}
+			if op.RequestBody != nil {
+				want = append(want, "400", "413")
+			}
+			authed := op.Security == nil || slices.ContainsFunc(*op.Security, func(r openapi3.SecurityRequirement) bool { return len(r) > 0 })
+			if authed {
+				want = append(want, "401")
+			}
+			for _, code := range want {
+				if op.Responses.Value(code) == nil {
+					t.Errorf("%s (%s) does not list %s", where, op.OperationID, code)
+				}
+			}
+		}
 	}
 }
 
