@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -181,6 +182,41 @@ func do(t *testing.T, srv *servertest.Server, method, path, token, ctype string,
 	return resp, answer
 }
 
+// logBundleSizes logs the size of the story's first entry bundle, as sent
+// and gzipped: a figure for docs/spec/log-v1.md §9.
+func logBundleSizes(t *testing.T, srv *servertest.Server) {
+	t.Helper()
+	_, cp := do(t, srv, "GET", "/log/checkpoint", "", "", nil)
+	lines := strings.SplitN(string(cp), "\n", 3)
+	if len(lines) < 3 {
+		t.Fatalf("checkpoint %q", cp)
+	}
+	size, err := strconv.Atoi(lines[1])
+	if err != nil {
+		t.Fatalf("checkpoint size %q: %v", lines[1], err)
+	}
+	path := "/log/tile/entries/000"
+	if size < 256 {
+		path += fmt.Sprintf(".p/%d", size)
+	}
+	sizes := map[string]int{}
+	for _, enc := range []string{"identity", "gzip"} {
+		req, err := http.NewRequest("GET", srv.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept-Encoding", enc)
+		resp, err := srv.HTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		sizes[enc] = len(b)
+	}
+	t.Logf("entry bundle of %d real entries: %d bytes, %d gzipped", min(size, 256), sizes["identity"], sizes["gzip"])
+}
+
 // teeWriter passes an answer through and keeps a copy of its status and
 // (bounded) body.
 type teeWriter struct {
@@ -303,6 +339,7 @@ func TestContract_ClientStoryMatchesOpenAPI(t *testing.T) {
 		send(t, srv, "GET", path, "", http.StatusOK)
 	}
 	c.check(t, "tiles, probes")
+	logBundleSizes(t, srv)
 
 	// The owner reads the ACL; an admin suspends and resumes an account,
 	// snapshots and compacts the store.

@@ -2,9 +2,12 @@ package server
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -269,4 +272,57 @@ func FuzzParseTile(f *testing.F) {
 			t.Fatalf("parseTile(%q) = %+v, which is %q", path, tl, got)
 		}
 	})
+}
+
+// An entry bundle is gzipped for a client that takes gzip and is the same
+// bytes once inflated; one that asks for identity gets them as they are.
+func TestTiles_EntryBundleGzip(t *testing.T) {
+	ts := newTestServer(t, recConfig())
+	fillLog(t, ts, 256-logSize(t, ts))
+	fetch := func(enc string) (*http.Response, []byte) {
+		req, err := http.NewRequest("GET", ts.URL+"/log/tile/entries/000", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept-Encoding", enc) // set by hand: the transport leaves the body as sent
+		resp, err := ts.HTTP.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp, body
+	}
+	plainResp, plain := fetch("identity")
+	zResp, z := fetch("br;q=1, gzip;q=0.5")
+	if plainResp.Header.Get("Content-Encoding") != "" || zResp.Header.Get("Content-Encoding") != "gzip" || zResp.Header.Get("Vary") != "Accept-Encoding" {
+		t.Fatalf("Content-Encoding %q and %q, Vary %q", plainResp.Header.Get("Content-Encoding"), zResp.Header.Get("Content-Encoding"), zResp.Header.Get("Vary"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inflated, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(inflated, plain) {
+		t.Fatalf("the gzipped bundle inflates to %d bytes (%v), want the %d of the plain one", len(inflated), err, len(plain))
+	}
+	t.Logf("a bundle of 256 entries: %d bytes, %d gzipped", len(plain), len(z))
+}
+
+func TestAcceptsGzip(t *testing.T) {
+	for v, want := range map[string]bool{
+		"": false, "gzip": true, "GZIP": true, "deflate, gzip": true, "gzip;q=0": false, "gzip; q=0.000": false,
+		"gzip;q=0.1": true, "identity": false, "br, gzipx": false, "x-gzip": false,
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		if v != "" {
+			r.Header.Set("Accept-Encoding", v)
+		}
+		if got := acceptsGzip(r); got != want {
+			t.Errorf("acceptsGzip(%q) = %v, want %v", v, got, want)
+		}
+	}
 }
