@@ -90,8 +90,10 @@ func (s *Server) getTile(w http.ResponseWriter, r *http.Request) error {
 			return nil // read below, outside the view; the log only grows
 		}
 		var err error
-		data, err = tlog.ReadTileData(t, hr)
-		return err
+		if data, err = tlog.ReadTileData(t, hr); err != nil {
+			return fmt.Errorf("tile %d/%d: %w", t.L, t.N, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
