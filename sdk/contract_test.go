@@ -182,6 +182,57 @@ func do(t *testing.T, srv *servertest.Server, method, path, token, ctype string,
 	return resp, answer
 }
 
+// sweepPathParams sends every operation with path parameters twice, with
+// every parameter malformed ("XYZ") and then well formed but naming nothing,
+// with the patient's session and a small body of the operation's media type.
+// Nothing exists under those ids, so nothing changes; every answer must be
+// one the operation lists (the contract checks it), never a 5xx.
+func sweepPathParams(t *testing.T, c *contract, srv *servertest.Server, token string) {
+	t.Helper()
+	paths := c.doc.Paths.InMatchingOrder()
+	for _, path := range paths {
+		item := c.doc.Paths.Value(path)
+		for method, op := range item.Operations() {
+			params := append(openapi3.Parameters{}, item.Parameters...)
+			params = append(params, op.Parameters...)
+			for _, malformed := range []bool{true, false} {
+				p := path
+				for _, ref := range params {
+					prm := ref.Value
+					if prm.In != openapi3.ParameterInPath {
+						continue
+					}
+					v := "XYZ"
+					if !malformed {
+						switch sch := prm.Schema.Value; {
+						case sch.Pattern == "^[0-9a-f]{64}$":
+							v = strings.Repeat("cd", 32)
+						case sch.Type.Is("integer"):
+							v = "254"
+						default:
+							v = "999"
+						}
+					}
+					p = strings.ReplaceAll(p, "{"+prm.Name+"}", v)
+				}
+				if p == path {
+					break // no path parameters
+				}
+				ctype, body := "", []byte(nil)
+				if op.RequestBody != nil {
+					ctype, body = "application/octet-stream", []byte("not a frame!!")
+					if op.RequestBody.Value.Content.Get("application/json") != nil {
+						ctype, body = "application/json", []byte(`{}`)
+					}
+				}
+				if resp, answer := do(t, srv, method, p, token, ctype, body); resp.StatusCode >= 500 {
+					t.Errorf("%s %s = %d %s", method, p, resp.StatusCode, answer)
+				}
+			}
+		}
+	}
+}
+
 // logBundleSizes logs the size of the story's first entry bundle, as sent
 // and gzipped: a figure for docs/spec/log-v1.md §9.
 func logBundleSizes(t *testing.T, srv *servertest.Server) {
@@ -475,6 +526,8 @@ func checkMalformed(t *testing.T, c *contract, srv *servertest.Server, token str
 		}
 	}
 	c.check(t, "malformed requests")
+	sweepPathParams(t, c, srv, token)
+	c.check(t, "malformed and unknown path parameters")
 	// Past the end, the entries are an empty list, not null.
 	if resp, body := do(t, srv, "GET", "/v1/log/entries?from=999999", "", "", nil); resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"entries":[]`)) {
 		t.Errorf("GET /v1/log/entries past the end = %d %s, want {\"entries\":[]…}", resp.StatusCode, body)
