@@ -67,14 +67,9 @@ func TestTiles_TorchwoodClient(t *testing.T) {
 	ts := newTestServer(t, recConfig())
 	ctx := context.Background()
 	var key api.LogKey
-	resp, err := ts.HTTP.Get(ts.URL + "/v1/log/key")
-	if err != nil {
-		t.Fatal(err)
+	if _, body := getBody(t, ts, "/v1/log/key", nil); json.Unmarshal(body, &key) != nil {
+		t.Fatalf("GET /v1/log/key = %q", body)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&key); err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
 	v, err := note.NewVerifier(key.Key)
 	if err != nil {
 		t.Fatal(err)
@@ -151,12 +146,7 @@ func TestTiles_TorchwoodClient(t *testing.T) {
 		t.Fatalf("consistency %d → %d: %v", old.N, cp.N, err)
 	}
 	// The tiled checkpoint is the one /v1/log serves.
-	resp, err = ts.HTTP.Get(ts.URL + "/v1/log/checkpoint")
-	if err != nil {
-		t.Fatal(err)
-	}
-	api1, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_, api1 := getBody(t, ts, "/v1/log/checkpoint", nil)
 	tiled, _ := f.ReadEndpoint(ctx, "checkpoint")
 	if !bytes.Equal(api1, tiled) {
 		t.Fatalf("/v1/log/checkpoint = %q, /log/checkpoint = %q", api1, tiled)
@@ -203,12 +193,7 @@ func TestTiles_PathsAndCaching(t *testing.T) {
 		{"tile/data/000", 404, 0},
 	}
 	for _, c := range cases {
-		resp, err := ts.HTTP.Get(ts.URL + "/log/" + c.path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		resp, body := getBody(t, ts, "/log/"+c.path, nil)
 		cc, ct := resp.Header.Get("Cache-Control"), resp.Header.Get("Content-Type")
 		switch {
 		case resp.StatusCode != c.status:
@@ -231,6 +216,28 @@ func TestTiles_PathsAndCaching(t *testing.T) {
 			}
 		}
 	}
+}
+
+// getBody is get (limits_test.go) with the answer's body read.
+func getBody(t *testing.T, ts *testServer, path string, hdr map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, ts.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := ts.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, body
 }
 
 // logSize is the test server's log size.
@@ -279,25 +286,9 @@ func FuzzParseTile(f *testing.F) {
 func TestTiles_EntryBundleGzip(t *testing.T) {
 	ts := newTestServer(t, recConfig())
 	fillLog(t, ts, 256-logSize(t, ts))
-	fetch := func(enc string) (*http.Response, []byte) {
-		req, err := http.NewRequest("GET", ts.URL+"/log/tile/entries/000", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Accept-Encoding", enc) // set by hand: the transport leaves the body as sent
-		resp, err := ts.HTTP.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return resp, body
-	}
-	plainResp, plain := fetch("identity")
-	zResp, z := fetch("br;q=1, gzip;q=0.5")
+	// Accept-Encoding set by hand: the transport then leaves the body as sent.
+	plainResp, plain := getBody(t, ts, "/log/tile/entries/000", map[string]string{"Accept-Encoding": "identity"})
+	zResp, z := getBody(t, ts, "/log/tile/entries/000", map[string]string{"Accept-Encoding": "br;q=1, gzip;q=0.5"})
 	if plainResp.Header.Get("Content-Encoding") != "" || zResp.Header.Get("Content-Encoding") != "gzip" || zResp.Header.Get("Vary") != "Accept-Encoding" {
 		t.Fatalf("Content-Encoding %q and %q, Vary %q", plainResp.Header.Get("Content-Encoding"), zResp.Header.Get("Content-Encoding"), zResp.Header.Get("Vary"))
 	}
