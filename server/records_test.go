@@ -453,10 +453,11 @@ func TestRecords_PutVersion_Oversize(t *testing.T) {
 		t.Fatalf("a refused frame stored the record")
 	}
 
-	// JSON bodies over 64 KiB, and an oversized tombstone entry.
+	// JSON bodies over their bounds (64 KiB, 4 MiB for an ACL update), and an
+	// oversized tombstone entry.
 	alice.put(t, f.V1).want(t, "PUT v1", http.StatusCreated)
 	huge := bytes.Repeat([]byte{'a'}, maxJSON)
-	alice.json(t, http.MethodPut, recordPath(f.ID)+"/acl", api.Sharing{ACL: huge}).want(t, "PUT acl over 64 KiB", http.StatusRequestEntityTooLarge)
+	alice.json(t, http.MethodPut, recordPath(f.ID)+"/acl", api.Sharing{ACL: bytes.Repeat([]byte{'a'}, maxSharingJSON)}).want(t, "PUT acl over 4 MiB", http.StatusRequestEntityTooLarge)
 	alice.json(t, http.MethodPost, "/v1/chains/"+alice.ID.String(), api.ChainItem{Seq: 1, Entry: huge}).want(t, "POST chain over 64 KiB", http.StatusRequestEntityTooLarge)
 	alice.send(t, http.MethodDelete, recordPath(f.ID), "application/octet-stream", bytes.NewReader(make([]byte, maxChainItem+1))).want(t, "DELETE with a large entry", http.StatusRequestEntityTooLarge)
 	if h, _ := storedHead(t, ts, f.ID); h.ACLSeq != 1 || h.IsDeleted() {
