@@ -305,6 +305,9 @@ func backupEmptyBody(w http.ResponseWriter, r *http.Request) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
+	if err := requireJSON(r); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var v struct{}
