@@ -18,14 +18,18 @@ import (
 // seal or open, write, and the move into place.
 func BenchmarkCLI_FileToFile(b *testing.B) {
 	dir := b.TempDir()
-	bin := func(name, pkg string) string {
+	// blindvault is built in its own module (the parent directory), age as
+	// this module's tool.
+	bin := func(name, pkg, moduleDir string) string {
 		out := filepath.Join(dir, name)
-		if msg, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+		cmd := exec.Command("go", "build", "-o", out, pkg)
+		cmd.Dir = moduleDir
+		if msg, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("go build %s: %v\n%s", pkg, err, msg)
 		}
 		return out
 	}
-	bv, ageBin := bin("blindvault", "github.com/blindvault/blindvault/cmd/blindvault"), bin("age", "filippo.io/age/cmd/age")
+	bv, ageBin := bin("blindvault", "./cmd/blindvault", ".."), bin("age", "filippo.io/age/cmd/age", ".")
 	in := filepath.Join(dir, "input")
 	if err := os.WriteFile(in, input, 0o600); err != nil {
 		b.Fatal(err)
