@@ -129,6 +129,9 @@ func (c *Client) addToGroup(ctx context.Context, id [32]byte, g *groupRef, histo
 	if id == g.id {
 		return fmt.Errorf("%w: a group cannot read its own key record", ErrInvalid)
 	}
+	if err := c.checkRestricted(id, g.name, false); err != nil {
+		return err
+	}
 	v, err := c.ownHead(ctx, id)
 	if err != nil {
 		return err

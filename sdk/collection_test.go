@@ -101,3 +101,52 @@ func TestCollection_ShareOnceReadLater(t *testing.T) {
 		t.Fatalf("member Get after RemoveFromCollection = %v, want ErrRevoked", err)
 	}
 }
+
+func TestRestrict_NoGroupShare(t *testing.T) {
+	w := newTeamWorld(t, nil)
+	ctx := t.Context()
+	if _, err := w.patient.CreateCollection(ctx, "Labs", &sdk.CollectionOptions{Type: "Observation"}); err != nil {
+		t.Fatalf("CreateCollection: %v", err)
+	}
+	rec := putTyped(t, w.patient, []byte("HIV test"), "Observation")
+	if _, err := w.patient.ShareWithTeam(ctx, rec.RecordID, org+"/Cardiology", nil); err != nil {
+		t.Fatalf("ShareWithTeam: %v", err)
+	}
+	mustRead(t, w.clinician, rec.RecordID, []byte("HIV test"))
+
+	// Restricting takes it out of the collection and the team share at once.
+	if err := w.patient.Restrict(ctx, rec.RecordID); err != nil {
+		t.Fatalf("Restrict: %v", err)
+	}
+	readers, err := w.patient.Readers(ctx, rec.RecordID)
+	if err != nil || len(readers) != 1 {
+		t.Fatalf("Readers after Restrict = %d, %v; want the patient alone", len(readers), err)
+	}
+	if _, _, err := get(t, w.clinician, rec.RecordID); !errors.Is(err, sdk.ErrRevoked) && !errors.Is(err, sdk.ErrNotFound) {
+		t.Fatalf("team member Get after Restrict = %v, want ErrRevoked", err)
+	}
+	// No group share takes it back, by hand or by team; a person only with
+	// the user's explicit confirmation.
+	if err := w.patient.AddToCollection(ctx, "Labs", rec.RecordID); !errors.Is(err, sdk.ErrRestricted) {
+		t.Fatalf("AddToCollection(restricted) = %v, want ErrRestricted", err)
+	}
+	if _, err := w.patient.ShareWithTeam(ctx, rec.RecordID, org+"/Cardiology", nil); !errors.Is(err, sdk.ErrRestricted) {
+		t.Fatalf("ShareWithTeam(restricted) = %v, want ErrRestricted", err)
+	}
+	if _, err := w.patient.Share(ctx, rec.RecordID, "nurse-kim", nil); !errors.Is(err, sdk.ErrRestricted) {
+		t.Fatalf("Share(restricted) without confirmation = %v, want ErrRestricted", err)
+	}
+	if _, err := w.patient.Share(ctx, rec.RecordID, "nurse-kim", &sdk.ShareOptions{ConfirmRestricted: true}); err != nil {
+		t.Fatalf("Share(restricted, confirmed): %v", err)
+	}
+	mustRead(t, w.nurse, rec.RecordID, []byte("HIV test"))
+	if !w.patient.Restricted(rec.RecordID) {
+		t.Errorf("Restricted = false after Restrict")
+	}
+	if err := w.patient.Unrestrict(ctx, rec.RecordID); err != nil || w.patient.Restricted(rec.RecordID) {
+		t.Fatalf("Unrestrict: %v", err)
+	}
+	if err := w.patient.AddToCollection(ctx, "Labs", rec.RecordID); err != nil {
+		t.Fatalf("AddToCollection after Unrestrict: %v", err)
+	}
+}

@@ -61,6 +61,10 @@ var (
 	ErrNoProfile = errors.New("no account on this device: register or log in first")
 	// ErrProfileExists means the profile already holds an account.
 	ErrProfileExists = errors.New("this profile already holds an account")
+	// ErrRestricted means the record is restricted by its owner (Restrict): it
+	// joins no collection or team share, and a share with a person needs
+	// ShareOptions.ConfirmRestricted.
+	ErrRestricted = errors.New("the record is restricted")
 )
 
 // sentinelCodes gives every sentinel its stable code, in the order ErrorCode
@@ -78,6 +82,7 @@ var sentinelCodes = []struct {
 	{ErrWeakPassphrase, "WEAK_PASSPHRASE"},
 	{ErrNoProfile, "NO_PROFILE"},
 	{ErrProfileExists, "PROFILE_EXISTS"},
+	{ErrRestricted, "RESTRICTED"},
 	{ErrRateLimited, "RATE_LIMITED"},
 	{ErrNotFound, "NOT_FOUND"},
 	{ErrForbidden, "FORBIDDEN"},

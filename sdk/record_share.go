@@ -24,6 +24,10 @@ type ShareOptions struct {
 	History bool
 	// Write lets the reader write new versions (write delegation).
 	Write bool
+	// ConfirmRestricted is the user's explicit confirmation that a restricted
+	// record (Restrict) is to be shared with this person; without it Share
+	// fails with ErrRestricted. Groups are never given restricted records.
+	ConfirmRestricted bool
 }
 
 // Share gives the account named handle read access to record id: a new ACL
@@ -37,6 +41,9 @@ func (c *Client) Share(ctx context.Context, id RecordID, handle string, opts *Sh
 	}
 	if opts == nil {
 		opts = &ShareOptions{}
+	}
+	if err := c.checkRestricted(id, handle, opts.ConfirmRestricted); err != nil {
+		return nil, err
 	}
 	ct, err := c.lookup(ctx, handle, &opts.LookupOptions)
 	if err != nil {

@@ -28,6 +28,7 @@
 //	blindvault trust-org ORG --admin NAME --fingerprint FP
 //	blindvault team create NAME [--org ORG] [--history] | add TEAM NAME | remove TEAM NAME | ls | show TEAM
 //	blindvault collection create NAME [--type T] [--tag T] | add NAME ID… | share NAME --with NAME|--team TEAM | ls
+//	blindvault restrict ID… | unrestrict ID…
 //	blindvault admin invite --role R [--ttl D]
 //	blindvault admin attest NAME --role R [--org ORG] [--valid D]
 //	blindvault audit [ID] [--witness URL=KEY]
@@ -104,6 +105,8 @@ var commands = []commandGroup{
 		{"trust-org", "trust an organisation admin's role attestations", runTrustOrg},
 		{"team", "care teams: create NAME, add|remove TEAM NAME, ls, show TEAM", runTeam},
 		{"collection", "collections of your records: create, add, remove, share, revoke, ls", runCollection},
+		{"restrict", "restrict records: out of every collection and team share, and kept out", runRestrict},
+		{"unrestrict", "lift the restriction of records", runUnrestrict},
 		{"admin", "admin tasks: invite ROLE, attest NAME", runAdmin},
 		{"mfa", "second factor: enroll totp, confirm CODE, ls, remove CODE", runMFA},
 		{"devices", "list this account's devices; devices revoke NAME ends one", runDevices},

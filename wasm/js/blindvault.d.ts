@@ -13,7 +13,7 @@ export type ErrorCode =
   | 'BAD_SIGNATURE' | 'INVALID' | 'UNSUPPORTED' | 'TOO_LARGE'
   // Accounts and the server.
   | 'WRONG_PASSPHRASE' | 'WRONG_RECOVERY_CODE' | 'SECOND_FACTOR' | 'WEAK_PASSPHRASE' | 'WEAK_PARAMS' | 'EXCESSIVE_PARAMS'
-  | 'NO_PROFILE' | 'PROFILE_EXISTS' | 'RATE_LIMITED' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'UNREACHABLE'
+  | 'NO_PROFILE' | 'PROFILE_EXISTS' | 'RESTRICTED' | 'RATE_LIMITED' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'UNREACHABLE'
   // The caller.
   | 'ABORTED' | 'INVALID_ARGUMENT'
   // Anything else; INTERNAL is a bug in blindvault.wasm, caught before it crossed.
