@@ -360,7 +360,7 @@ func BenchmarkServer_RequireSecondFactor(b *testing.B) {
 	for b.Loop() {
 		clk.Add(totpPeriod * time.Second)
 		code, _ := totp.GenerateCode(rec.base32Secret(), clk.Now())
-		if err := ts.requireSecondFactor(b.Context(), id, k, code); err != nil {
+		if err := ts.requireSecondFactor(b.Context(), id, k, code, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
