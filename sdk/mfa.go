@@ -46,7 +46,11 @@ func (c *Client) EnrollTOTP(ctx context.Context) (_ *TOTPEnrolment, err error) {
 		return nil, err
 	}
 	var out api.TOTPEnrolment
-	if err := c.call(ctx, "POST", "/v1/mfa/totp", nil, &out); err != nil {
+	err = c.call(ctx, "POST", "/v1/mfa/totp", nil, &out)
+	if isCode(err, "second_factor_required") {
+		return nil, fmt.Errorf("%w: the account has a passkey, which the server wants proved before a TOTP factor is added", ErrSecondFactor)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("enrol totp: %w", err)
 	}
 	return &TOTPEnrolment{URI: out.URI, Secret: out.Secret}, nil

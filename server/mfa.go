@@ -191,7 +191,8 @@ func factorsOf(rec *totpRecord) api.Factors {
 // confirmed. It replaces a pending one; a confirmed one must be removed
 // first.
 func (s *Server) postTOTP(w http.ResponseWriter, r *http.Request, c *Caller) error {
-	if err := backupEmptyBody(w, r); err != nil {
+	var proof api.PasskeyRequest
+	if err := optionalJSON(w, r, &proof); err != nil {
 		return err
 	}
 	if s.cfg.Sealer == nil {
@@ -206,6 +207,11 @@ func (s *Server) postTOTP(w http.ResponseWriter, r *http.Request, c *Caller) err
 	}
 	if old != nil && old.confirmed {
 		return errorf(http.StatusConflict, "second_factor_exists", "a TOTP factor is already enrolled: remove it first")
+	}
+	// With a passkey on the account, a stolen session alone must not add a
+	// factor of its own: prove the passkey (or the recovery code) first.
+	if err := s.proveFactor(w, r, c, &proof, false); err != nil {
+		return err
 	}
 	rec := newTOTPRecord(s.now())
 	uri, err := rec.uri(s.totpIssuer(), c.Account.Handle)

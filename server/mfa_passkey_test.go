@@ -288,11 +288,20 @@ func TestMFA_Passkey_AddAndRemoveNeedAFactor(t *testing.T) {
 
 	second := webauthntest.NewPasskey(testWebOrigin)
 	wantError(t, m.enrolPasskey(t, second, api.PasskeyRequest{}), http.StatusBadRequest, "second_factor_required")
+	// Nor can it add a TOTP factor beside the passkey.
+	wantError(t, m.do(t, http.MethodPost, "/v1/mfa/totp", nil), http.StatusBadRequest, "second_factor_required")
+	wantStatus(t, m.do(t, http.MethodPost, "/v1/mfa/totp", api.PasskeyRequest{Assertion: m.sessionAssertion(t, key)}), http.StatusCreated)
 	wantStatus(t, m.enrolPasskey(t, second, api.PasskeyRequest{Assertion: m.sessionAssertion(t, key)}), http.StatusCreated)
+	var all api.Factors
+	decodeResponse(t, m.do(t, http.MethodGet, "/v1/mfa", nil), http.StatusOK, &all)
 	var fs api.Factors
-	decodeResponse(t, m.do(t, http.MethodGet, "/v1/mfa", nil), http.StatusOK, &fs)
-	if len(fs.Factors) != 2 {
-		t.Fatalf("GET /v1/mfa = %+v, want two passkeys", fs)
+	for _, f := range all.Factors {
+		if f.Kind == "passkey" {
+			fs.Factors = append(fs.Factors, f)
+		}
+	}
+	if len(fs.Factors) != 2 || len(all.Factors) != 3 {
+		t.Fatalf("GET /v1/mfa = %+v, want two passkeys and a pending TOTP factor", all)
 	}
 	id := fs.Factors[0].ID
 	wantError(t, m.do(t, http.MethodPost, "/v1/mfa/passkey/remove", api.PasskeyRequest{ID: id}), http.StatusBadRequest, "second_factor_required")
@@ -305,12 +314,13 @@ func TestMFA_Passkey_AddAndRemoveNeedAFactor(t *testing.T) {
 	backupCall(t, ts, http.MethodPost, backupPath(m.ID, "challenge"), nil, &ch)
 	wantStatus(t, m.do(t, http.MethodPost, "/v1/mfa/passkey/remove", api.PasskeyRequest{ID: fs.Factors[1].ID,
 		Nonce: ch.Nonce, Signature: ed25519.Sign(m.recovery, testReleaseMessage(m.ID, ch.Nonce))}), http.StatusNoContent)
-	decodeResponse(t, m.do(t, http.MethodGet, "/v1/mfa", nil), http.StatusOK, &fs)
-	if len(fs.Factors) != 0 {
-		t.Fatalf("GET /v1/mfa after removal = %+v, want none", fs)
+	var left api.Factors
+	decodeResponse(t, m.do(t, http.MethodGet, "/v1/mfa", nil), http.StatusOK, &left)
+	if len(left.Factors) != 1 || left.Factors[0].Kind != "totp" || left.Factors[0].Confirmed {
+		t.Fatalf("GET /v1/mfa after removal = %+v, want only the pending TOTP factor", left)
 	}
 	if resp, _ := m.release(t, ts, m.BackupAuth, ""); resp.StatusCode != http.StatusOK {
-		t.Fatalf("release with no factor left = %d, want 200", resp.StatusCode)
+		t.Fatalf("release with no confirmed factor left = %d, want 200", resp.StatusCode)
 	}
 }
 
