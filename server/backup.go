@@ -295,6 +295,13 @@ func backupRefuse(w http.ResponseWriter, now, until time.Time) error {
 
 // backupEmptyBody accepts an empty body or an empty JSON object.
 func backupEmptyBody(w http.ResponseWriter, r *http.Request) error {
+	var v struct{}
+	return optionalJSON(w, r, &v)
+}
+
+// optionalJSON reads an empty body (leaving v as it is) or one JSON object
+// of at most maxJSON bytes into v, refusing unknown fields and trailing data.
+func optionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSON))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -308,8 +315,7 @@ func backupEmptyBody(w http.ResponseWriter, r *http.Request) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	var v struct{}
-	if err := dec.Decode(&v); err != nil {
+	if err := dec.Decode(v); err != nil {
 		return errorf(http.StatusBadRequest, "bad_json", "%v", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"sync"
@@ -621,29 +620,4 @@ func (b *backupAPI) verifyRelease(acct store.Account, nonce, sig []byte) bool {
 	}
 	msg := backupwire.ReleaseMessage(acct.ID, [backupwire.NonceSize]byte(nonce))
 	return b.nonces.take(acct.ID, nonce, b.s.now()) && (ed25519.Verify(passAuth, msg, sig) || ed25519.Verify(recAuth, msg, sig))
-}
-
-// optionalJSON reads an empty body (leaving v as it is) or one JSON object
-// of at most maxJSON bytes into v.
-func optionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSON))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errorf(http.StatusRequestEntityTooLarge, "too_large", "JSON body over %d bytes", maxJSON)
-		}
-		return errorf(http.StatusBadRequest, "bad_json", "%v", err)
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errorf(http.StatusBadRequest, "bad_json", "%v", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errorf(http.StatusBadRequest, "bad_json", "data after the JSON object")
-	}
-	return nil
 }

@@ -40,12 +40,7 @@ func (m *mfaAccount) enrolPasskey(t *testing.T, key *webauthntest.Passkey, proof
 // passkeyOptions asks for release options with a passphrase signature.
 func (m *mfaAccount) passkeyOptions(t *testing.T, ts *testServer, key ed25519.PrivateKey) (*http.Response, []byte) {
 	t.Helper()
-	var ch api.Challenge
-	if resp := backupCall(t, ts, http.MethodPost, backupPath(m.ID, "challenge"), nil, &ch); resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST challenge = %d, want 200", resp.StatusCode)
-	}
-	resp := ts.request(t, "", http.MethodPost, backupPath(m.ID, "passkey"),
-		api.ReleaseRequest{Nonce: ch.Nonce, Signature: ed25519.Sign(key, testReleaseMessage(m.ID, ch.Nonce))})
+	resp := ts.request(t, "", http.MethodPost, backupPath(m.ID, "passkey"), m.signedRelease(t, ts, key))
 	if resp.StatusCode != http.StatusOK {
 		return resp, nil
 	}
@@ -71,17 +66,9 @@ func (m *mfaAccount) assertion(t *testing.T, ts *testServer, key *webauthntest.P
 // releaseWith asks for the backup with the passphrase and a passkey assertion.
 func (m *mfaAccount) releaseWith(t *testing.T, ts *testServer, assertion []byte) (*http.Response, api.Released) {
 	t.Helper()
-	var ch api.Challenge
-	if resp := backupCall(t, ts, http.MethodPost, backupPath(m.ID, "challenge"), nil, &ch); resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST challenge = %d, want 200", resp.StatusCode)
-	}
-	var out api.Released
-	resp := ts.request(t, "", http.MethodPost, backupPath(m.ID, "release"),
-		api.ReleaseRequest{Nonce: ch.Nonce, Signature: ed25519.Sign(m.BackupAuth, testReleaseMessage(m.ID, ch.Nonce)), Passkey: assertion})
-	if resp.StatusCode == http.StatusOK {
-		decodeResponse(t, resp, http.StatusOK, &out)
-	}
-	return resp, out
+	req := m.signedRelease(t, ts, m.BackupAuth)
+	req.Passkey = assertion
+	return m.releaseRequest(t, ts, req)
 }
 
 func TestMFA_Passkey_GatesReleaseAndDeviceEnrolment(t *testing.T) {
