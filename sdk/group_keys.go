@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/blindvault/blindvault/internal/format"
@@ -37,8 +38,8 @@ func (c *Client) groupKey(ctx context.Context, group [32]byte, want [32]byte) (*
 		return nil, fmt.Errorf("group %x: %w", group[:4], err)
 	}
 	defer v.close()
-	if m := v.unlocked.Meta; m.Type == teamType {
-		c.pinTeam(group, v.owner, m.Title) // lists go through it from now on
+	if m := v.unlocked.Meta; m.Type == teamType || m.Type == collectionType {
+		c.pinGroup(group, v.owner, m.Type, m.Title) // lists go through it from now on
 	}
 	if c.groupKeys == nil {
 		c.groupKeys = map[[32]byte]*grant.PrivateKey{}
@@ -71,4 +72,22 @@ func (c *Client) grantKey(ctx context.Context, g *format.Grant, via *[32]byte) (
 		return nil, fmt.Errorf("%w: grant for another record or reader", CheckGrant)
 	}
 	return c.groupKey(ctx, *via, g.Recipient)
+}
+
+// pinGroup remembers a group whose key record this account read: a team, or
+// another account's collection.
+func (c *Client) pinGroup(id, owner [32]byte, typ, name string) {
+	switch {
+	case typ == teamType:
+		c.pinTeam(id, owner, name)
+	case typ == collectionType && owner != c.accountID():
+		key := hex.EncodeToString(id[:])
+		if c.prof.SharedCollections[key] != "" {
+			return
+		}
+		if c.prof.SharedCollections == nil {
+			c.prof.SharedCollections = map[string]string{}
+		}
+		c.prof.SharedCollections[key] = hex.EncodeToString(owner[:])
+	}
 }

@@ -52,6 +52,11 @@ type profile struct {
 	// Teams are the care teams this account administers, belongs to or
 	// shared with, by key record id.
 	Teams map[string]*teamPin `json:"teams,omitempty"`
+	// Collections are this account's collections, by key record id.
+	Collections map[string]*collectionPin `json:"collections,omitempty"`
+	// SharedCollections are other accounts' collections this account reads
+	// (itself, or through a team), by key record id: their owners' ids.
+	SharedCollections map[string]string `json:"shared_collections,omitempty"`
 	// AlertsFrom is the first log index Alerts has not looked at yet.
 	AlertsFrom int64 `json:"alerts_from,omitempty"`
 }

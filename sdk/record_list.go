@@ -100,17 +100,17 @@ func (c *Client) list(ctx context.Context) ([]*RecordInfo, error) {
 		return nil, err
 	}
 	out = append(out, fetched...)
-	// Teams' key records are not records to show: they make this account a
-	// member, whose team's records a second look lists.
-	pinned := len(c.prof.Teams)
+	// Groups' key records (teams, collections) are not records to show: they
+	// let this account read the group's records, which a second look lists.
+	pinned := len(c.prof.Teams) + len(c.prof.SharedCollections)
 	out = slices.DeleteFunc(out, func(r *RecordInfo) bool {
-		if r.Type == teamType && r.Owner != nil {
-			c.pinTeam(r.RecordID, r.Owner.AccountID(), r.Title)
-			return true
+		if r.Owner == nil || (r.Type != teamType && r.Type != collectionType) {
+			return false
 		}
-		return false
+		c.pinGroup(r.RecordID, r.Owner.AccountID(), r.Type, r.Title)
+		return true
 	})
-	if len(c.prof.Teams) > pinned {
+	if len(c.prof.Teams)+len(c.prof.SharedCollections) > pinned {
 		_ = c.saveIndex(ctx, idx)
 		return c.list(ctx)
 	}
@@ -251,18 +251,25 @@ func mustID(key string) [32]byte {
 	return [32]byte(b)
 }
 
-// teamHeads adds to shared the records shared with the teams this account
-// belongs to or administers, as the server lists them for each team.
+// teamHeads adds to shared the records shared with the groups this account
+// reads through (the teams it belongs to or administers, others' collections
+// it reads), as the server lists them for each group.
 func (c *Client) teamHeads(ctx context.Context, shared map[string]api.Head) error {
-	teams, err := c.pinnedTeams(ctx)
+	teams, err := c.pinnedTeams(ctx, false)
 	if err != nil {
 		return err
 	}
+	var via []string
 	for _, t := range teams {
-		if t.Admin != c.accountID() && !slices.Contains(t.Members, c.accountID()) {
-			continue // a team this account shares with, not one it reads through
+		if t.Admin == c.accountID() || slices.Contains(t.Members, c.accountID()) {
+			via = append(via, t.ID.String()) // not a team this account only shares with
 		}
-		hs, err := c.heads(ctx, "/v1/shared?via="+t.ID.String())
+	}
+	for key := range c.prof.SharedCollections {
+		via = append(via, key)
+	}
+	for _, group := range via {
+		hs, err := c.heads(ctx, "/v1/shared?via="+group)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
@@ -17,7 +18,9 @@ import (
 type ShareOptions struct {
 	LookupOptions
 	// History also grants the keys of the record's earlier epochs, so the
-	// reader can open versions written before the last revocation.
+	// reader can open versions written before the last revocation. Without
+	// it the reader gets the current epoch's key, and the newest version's
+	// if that is older: it reads the record as it is now.
 	History bool
 	// Write lets the reader write new versions (write delegation).
 	Write bool
@@ -52,13 +55,7 @@ func (c *Client) Share(ctx context.Context, id RecordID, handle string, opts *Sh
 	acl := v.nextACL(v.acl.Epoch)
 	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return e.Reader == reader })
 	acl.Entries = append(acl.Entries, format.ACLEntry{Reader: reader, Rights: rights})
-	epochs := []uint32{v.acl.Epoch}
-	if opts.History {
-		epochs = epochs[:0]
-		for e := range v.epochs {
-			epochs = append(epochs, e)
-		}
-	}
+	epochs := v.sharedEpochs(opts.History)
 	var grants []grantItem
 	for _, e := range epochs {
 		key, ok := v.epochs[e]
@@ -103,7 +100,7 @@ func (c *Client) Revoke(ctx context.Context, id RecordID, handle string) (err er
 	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return e.Reader == gone })
 	key := newKey()
 	defer clear(key)
-	grants, err := c.regrant(ctx, v, acl, key)
+	grants, err := c.regrant(ctx, v, acl, key, nil)
 	if err != nil {
 		return err
 	}
@@ -118,15 +115,18 @@ func newKey() []byte {
 }
 
 // regrant grants key, the epoch key of acl (a new epoch of v's record), to
-// every reader acl lists: this account, the contacts this device verified, and
-// care teams. A team listed by an older key of its own takes its current key
-// here, so that the member a team removed since gets nothing of the new epoch.
-func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key []byte) ([]grantItem, error) {
+// every reader acl lists: this account, the contacts this device verified,
+// care teams and collections. A group listed by an older key of its own takes
+// its current key here, so that whoever the group dropped since gets nothing
+// of the new epoch.
+//
+// groups are the groups to look readers up in; nil: readerGroups, when a
+// reader is no contact.
+func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key []byte, groups []*groupRef) ([]grantItem, error) {
 	known, err := c.knownCards(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var teams []*Team
 	var grants []grantItem
 	for n, e := range acl.Entries {
 		if kc, ok := known[e.Reader]; ok {
@@ -137,24 +137,42 @@ func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key [
 			grants = append(grants, grantItem{kc.c.AccountID, g})
 			continue
 		}
-		if teams == nil {
-			if teams, err = c.pinnedTeams(ctx); err != nil {
+		if groups == nil {
+			if groups, err = c.readerGroups(ctx); err != nil {
 				return nil, err
 			}
 		}
-		i := slices.IndexFunc(teams, func(t *Team) bool { return t.holds(e.Reader) })
+		i := slices.IndexFunc(groups, func(g *groupRef) bool { return g.holds(e.Reader) })
 		if i < 0 {
-			return nil, fmt.Errorf("%w: a reader of the ACL is no contact or team this device knows", CheckKeyUnverified)
+			return nil, fmt.Errorf("%w: a reader of the ACL is no contact, team or collection this device knows", CheckKeyUnverified)
 		}
-		t := teams[i]
-		acl.Entries[n].Reader = format.KeyID(t.pk)
-		g, err := sealGrantTo(c.id, v.id, acl.Epoch, t.pk, "team "+t.Name, key)
+		gr := groups[i]
+		acl.Entries[n].Reader = format.KeyID(gr.pk)
+		g, err := sealGrantTo(c.id, v.id, acl.Epoch, gr.pk, gr.name, key)
 		if err != nil {
 			return nil, err
 		}
-		grants = append(grants, grantItem{t.ID, g})
+		grants = append(grants, grantItem{gr.id, g})
 	}
 	return grants, nil
+}
+
+// sharedEpochs returns the epochs whose keys a new reader of v's record is
+// given: the ACL's, and the head version's if it is older (after a revocation
+// and before the next write), so that the reader opens the record as it is
+// now; with history, every epoch this account holds.
+func (v *version) sharedEpochs(history bool) []uint32 {
+	epochs := []uint32{v.acl.Epoch}
+	if history {
+		epochs = epochs[:0]
+		for e := range v.epochs {
+			epochs = append(epochs, e)
+		}
+		slices.Sort(epochs)
+	} else if h := v.header.Epoch; h != v.acl.Epoch {
+		epochs = append(epochs, h)
+	}
+	return epochs
 }
 
 // ownHead fetches the head of a record this account owns.
@@ -180,7 +198,7 @@ func (v *version) nextACL(epoch uint32) *format.ACL {
 // appends the change to this account's chain in the same transaction: as an
 // ACL event, or, for a team's key record, as the team's new description
 // (team, which takes acl's epoch).
-func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL, grants []grantItem, revoke [][32]byte, team *format.Team) error {
+func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL, grants []grantItem, revoke [][32]byte, team *format.Team) (err error) {
 	slices.SortFunc(acl.Entries, func(a, b format.ACLEntry) int { return bytes.Compare(a.Reader[:], b.Reader[:]) })
 	if err := acl.Sign(c.id.sign); err != nil {
 		return err
@@ -198,6 +216,13 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 		slices.SortFunc(team.Members, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
 		ev.Event, ev.Team = format.EventTeam, team
 	}
+	if m := v.unlocked.Meta; acl.Epoch > v.acl.Epoch && (m.Type == teamType || m.Type == collectionType) {
+		defer func() {
+			if err == nil {
+				err = c.rewriteKeyRecord(ctx, v)
+			}
+		}()
+	}
 	return c.chainWrite(ctx, ev,
 		func(e *format.AccountEntry) ([]api.Receipt, error) {
 			req.Chain = itemOf(e)
@@ -208,6 +233,17 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 		func(_ *format.AccountEntry, le *auditlog.Entry) bool {
 			return le.Type == auditlog.ACLChanged && le.Subject == v.id && le.Object == ah && le.Number == acl.Seq
 		})
+}
+
+// rewriteKeyRecord writes a new version of a group's key record at its new
+// epoch: a group's members are given the current epoch's key only (unless the
+// group gives its history), and must be able to read its key record's head.
+func (c *Client) rewriteKeyRecord(ctx context.Context, v *version) error {
+	m := *v.unlocked.Meta
+	m.Modified = time.Now()
+	body := []byte(m.Title + "\n")
+	_, err := c.put(ctx, bytes.NewReader(body), int64(len(body)), v.id, m, format.EventVersion)
+	return err
 }
 
 // Delete deletes record id (owner only): the server removes its bodies, leaves
