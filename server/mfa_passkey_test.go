@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
@@ -8,13 +9,18 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-webauthn/webauthn/protocol"
+	"github.com/go-webauthn/webauthn/webauthn"
+
 	"github.com/blindvault/blindvault/internal/api"
+	"github.com/blindvault/blindvault/internal/testenv"
 	"github.com/blindvault/blindvault/internal/webauthntest"
+	"github.com/blindvault/blindvault/server/store"
 )
 
 const testWebOrigin = "https://vault.example"
 
-func newPasskeyServer(t *testing.T, clk *testClock, cfg Config) *testServer {
+func newPasskeyServer(t testing.TB, clk *testClock, cfg Config) *testServer {
 	t.Helper()
 	cfg.WebAuthnOrigins = []string{testWebOrigin}
 	return newIdentServer(t, cfg, clk)
@@ -72,8 +78,21 @@ func (m *mfaAccount) releaseWith(t *testing.T, ts *testServer, assertion []byte)
 }
 
 func TestMFA_Passkey_GatesReleaseAndDeviceEnrolment(t *testing.T) {
-	clk := newTestClock()
-	ts := newPasskeyServer(t, clk, Config{})
+	testPasskeyGate(t, newPasskeyServer(t, newTestClock(), Config{}))
+}
+
+// The passkeys live where TOTP does (the store's secrets): PostgreSQL keeps
+// them as bbolt does.
+func TestMFA_Passkey_Postgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short: starts PostgreSQL")
+	}
+	pg := testenv.StartPostgres(t, &testenv.PostgresOptions{NoFsync: true})
+	testPasskeyGate(t, newPostgresTestServer(t, pg.NewDatabase(t), Config{WebAuthnOrigins: []string{testWebOrigin},
+		RateAddress: RateLimit{Rate: -1}, RateAccount: RateLimit{Rate: -1}}))
+}
+
+func testPasskeyGate(t *testing.T, ts *testServer) {
 	m := newMFAAccount(t, ts, "alice")
 	key := webauthntest.NewPasskey(testWebOrigin)
 
@@ -324,3 +343,77 @@ func TestMFA_Passkey_OffWithoutRelyingParty(t *testing.T) {
 }
 
 func first(resp *http.Response, _ api.Released) *http.Response { return resp }
+
+// The assertion parser and checks never panic on attacker input, and nothing
+// but the authenticator's own answer passes.
+func FuzzValidateAssertion(f *testing.F) {
+	ts := newPasskeyServer(f, newTestClock(), Config{})
+	key := webauthntest.NewPasskey(testWebOrigin)
+	id := store.AccountID{1}
+	rec := &passkeyRecord{Version: 1}
+	opts, data, err := ts.mfa.rp.BeginRegistration(passkeyUser{id: id, handle: "alice", rec: rec})
+	if err != nil {
+		f.Fatal(err)
+	}
+	ob, _ := json.Marshal(opts)
+	cb, err := key.Create(ob)
+	if err != nil {
+		f.Fatal(err)
+	}
+	parsed, err := protocol.ParseCredentialCreationResponseBytes(cb)
+	if err != nil {
+		f.Fatal(err)
+	}
+	cred, err := ts.mfa.rp.CreateCredential(passkeyUser{id: id, handle: "alice", rec: rec}, *data, parsed)
+	if err != nil {
+		f.Fatal(err)
+	}
+	rec.Keys = []storedPasskey{{Name: "k", Credential: *cred}}
+	ao, _, err := ts.mfa.rp.BeginLogin(passkeyUser{id: id, handle: "alice", rec: rec})
+	if err != nil {
+		f.Fatal(err)
+	}
+	aob, _ := json.Marshal(ao)
+	good, err := key.Get(aob)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"id":"AA","rawId":"AA","type":"public-key","response":{}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		// Every input gets a fresh challenge of the seed's options, so a
+		// mutation that keeps the challenge reaches the signature check.
+		_, data, err := ts.mfa.rp.BeginLogin(passkeyUser{id: id, handle: "alice", rec: rec}, webauthn.WithChallenge(mustChallenge(t, aob)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts.mfa.ceremonies.put(id, ceremonyBackup, data, ts.now())
+		if _, _, reason := ts.validateAssertion(id, "alice", rec, b, ceremonyBackup, ts.now()); reason == "" && !sameAnswer(b, good) {
+			t.Fatalf("validateAssertion(%q) accepted an answer the authenticator did not give", b)
+		}
+	})
+}
+
+func mustChallenge(t *testing.T, options []byte) []byte {
+	var o struct {
+		PublicKey struct {
+			Challenge protocol.URLEncodedBase64 `json:"challenge"`
+		} `json:"publicKey"`
+	}
+	if err := json.Unmarshal(options, &o); err != nil {
+		t.Fatal(err)
+	}
+	return o.PublicKey.Challenge
+}
+
+// sameAnswer reports whether two assertions carry the same signed bytes (the
+// JSON around them may differ).
+func sameAnswer(a, b []byte) bool {
+	pa, err1 := protocol.ParseCredentialRequestResponseBytes(a)
+	pb, err2 := protocol.ParseCredentialRequestResponseBytes(b)
+	return err1 == nil && err2 == nil && bytes.Equal(pa.RawID, pb.RawID) &&
+		bytes.Equal(pa.Raw.AssertionResponse.AuthenticatorData, pb.Raw.AssertionResponse.AuthenticatorData) &&
+		bytes.Equal(pa.Raw.AssertionResponse.ClientDataJSON, pb.Raw.AssertionResponse.ClientDataJSON) &&
+		bytes.Equal(pa.Raw.AssertionResponse.Signature, pb.Raw.AssertionResponse.Signature)
+}
