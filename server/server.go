@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -59,6 +60,11 @@ type Config struct {
 	LogVerifierKey string
 	// LogOrigin names the log in its checkpoints (default LogOrigin(Origin)).
 	LogOrigin string
+	// WebAuthnOrigins are the web origins passkeys are enrolled and used at
+	// (default Origin); the first one's host name is the WebAuthn relying
+	// party id. With the default, an Origin whose host is an IP address
+	// turns passkeys off (their routes answer 501).
+	WebAuthnOrigins []string
 }
 
 // Secrets are what the server must keep to itself. They are stored encrypted
@@ -144,12 +150,19 @@ func New(cfg Config) (*Server, error) {
 	if cfg.LogSigner.Name() != cfg.LogOrigin {
 		return nil, errors.New("server: the log key's name is not the log origin")
 	}
+	rp, err := newRelyingParty(&cfg)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	if rp == nil {
+		cfg.Logger.Warn("passkeys off: the origin's host is an address, and a WebAuthn relying party needs a host name (serve --webauthn-origin https://HOST)")
+	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, metrics: newMetrics(),
 		addrLimit:    sharedLimiters(cfg.RateAddress, cfg.Store, "addr:", cfg.Logger),
 		accountLimit: sharedLimiters(cfg.RateAccount, cfg.Store, "account:", cfg.Logger),
 		anonLimit:    sharedLimiters(cfg.RateAnonymous, cfg.Store, "anon:", cfg.Logger),
 		unknownEvals: sharedLimiters(cfg.RateUnknownEvaluations, cfg.Store, "unknown:", cfg.Logger),
-		checkpoints:  &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}, mfa: newMFAState()}
+		checkpoints:  &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}, mfa: newMFAState(rp)}
 	s.metrics.watchCommits(cfg.Store)
 	s.router = s.routes()
 	s.handler = s.observe(s.router)

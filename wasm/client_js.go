@@ -93,11 +93,55 @@ func newClientObject(c *sdk.Client) js.Value {
 		if err := fromJSON(arg(args, 0), &in); err != nil {
 			return nil, err
 		}
-		lo := sdk.LoginOptions{Handle: in.Handle, RecoveryCode: in.RecoveryCode, OTP: in.OTP}
+		lo := sdk.LoginOptions{Handle: in.Handle, RecoveryCode: in.RecoveryCode, OTP: in.OTP, Passkey: passkeyFunc(arg(args, 1))}
 		if in.Passphrase != "" {
 			lo.Passphrase = []byte(in.Passphrase)
 		}
 		return contactResult(c.Login(ctx, &lo))
+	})
+	add("secondFactors", func(ctx context.Context, _ []js.Value) (any, error) {
+		fs, err := c.SecondFactors(ctx)
+		if err != nil {
+			return nil, err
+		}
+		type factorJSON struct {
+			Kind      string    `json:"kind"`
+			Created   time.Time `json:"created"`
+			Confirmed bool      `json:"confirmed"`
+			ID        string    `json:"id,omitempty"`
+			Name      string    `json:"name,omitempty"`
+		}
+		out := make([]factorJSON, len(fs))
+		for i, f := range fs {
+			out[i] = factorJSON{f.Kind, f.Created, f.Confirmed, f.ID, f.Name}
+		}
+		return toJSON(out)
+	})
+	// enrollPasskey(name, create, get?, code?) and removePasskey(id, get?,
+	// code?): create and get are async functions from the options' JSON
+	// string to the credential's JSON string (blindvault.mjs wraps
+	// navigator.credentials).
+	add("enrollPasskey", func(ctx context.Context, args []js.Value) (any, error) {
+		name, err := str(arg(args, 0), "name")
+		if err != nil {
+			return nil, err
+		}
+		code, err := str(arg(args, 3), "code")
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.EnrollPasskey(ctx, name, passkeyFunc(arg(args, 1)), passkeyFunc(arg(args, 2)), code)
+	})
+	add("removePasskey", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := str(arg(args, 0), "id")
+		if err != nil {
+			return nil, err
+		}
+		code, err := str(arg(args, 2), "code")
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.RemovePasskey(ctx, id, passkeyFunc(arg(args, 1)), code)
 	})
 	add("put", func(ctx context.Context, args []js.Value) (any, error) {
 		var in struct {
@@ -532,4 +576,20 @@ func infoOf(c *sdk.Client, r *sdk.RecordInfo) recordInfoJSON {
 		out.Tags = []string{}
 	}
 	return out
+}
+
+// passkeyFunc wraps a JavaScript function from the options' JSON string to
+// (a Promise of) the credential's JSON string; nil if fn is not a function.
+func passkeyFunc(fn js.Value) sdk.PasskeyFunc {
+	if fn.Type() != js.TypeFunction {
+		return nil
+	}
+	return func(ctx context.Context, options []byte) ([]byte, error) {
+		v, err := await(ctx, fn.Invoke(string(options)))
+		if err != nil {
+			return nil, err
+		}
+		s, err := str(v, "passkey answer")
+		return []byte(s), err
+	}
 }

@@ -85,10 +85,10 @@ func (r *bvRunner) mustJSON(v any, args ...string) {
 
 // startServeBinary runs "blindvault serve" on a loopback port until the test
 // ends and returns its URL and data directory.
-func startServeBinary(t *testing.T, bin string) (string, string) {
+func startServeBinary(t *testing.T, bin string, extra ...string) (string, string) {
 	t.Helper()
 	data := filepath.Join(t.TempDir(), "data")
-	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--insecure-http")
+	cmd := exec.Command(bin, append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--insecure-http"}, extra...)...)
 	var errb syncBuffer
 	cmd.Stdout, cmd.Stderr = &errb, &errb
 	if err := cmd.Start(); err != nil {

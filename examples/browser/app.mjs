@@ -1,7 +1,7 @@
 // The patient portal: everything is encrypted and verified in this page by
 // blindvault.mjs (Go in WebAssembly for keys and checks, WebCrypto for bodies)
 // before it is uploaded; the server sees ciphertext only.
-import { Client, load } from './blindvault/blindvault.mjs';
+import { Client, load, passkeys } from './blindvault/blindvault.mjs';
 import { describe, parse } from './fhir.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -32,6 +32,7 @@ const words = {
   PROFILE_EXISTS: 'This browser already holds an account. Forget it first to use another.',
   TOO_LARGE: 'That is larger than this server accepts.',
   INVALID: 'That is not a valid file or value.',
+  SECOND_FACTOR: 'This needs your second factor (your passkey, or a code from your authenticator app). Without it, sign in with your recovery code.',
 };
 
 function fail(e) {
@@ -86,6 +87,8 @@ async function enter() {
   $('me-fingerprint').textContent = a.fingerprint;
   show('app-view');
   await refresh();
+  // The security section is not worth failing the sign-in for.
+  await refreshFactors().catch((e) => console.warn('second factors:', e));
 }
 
 $('register-form').addEventListener('submit', (ev) => {
@@ -108,7 +111,15 @@ $('login-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   busy('Proving your passphrase to the server (OPRF, Argon2id)…', async () => {
     const t0 = performance.now();
-    await client.login({ handle: $('login-handle').value.trim(), passphrase: $('login-passphrase').value });
+    await client.login({
+      handle: $('login-handle').value.trim(),
+      passphrase: $('login-passphrase').value,
+      // Asked only if the account has a passkey.
+      passkey: async (options) => {
+        say('Your passphrase is right. Now confirm with your passkey…');
+        return passkeys.get(options);
+      },
+    });
     const seconds = ((performance.now() - t0) / 1000).toFixed(2);
     $('login-passphrase').value = '';
     await enter();
@@ -153,6 +164,44 @@ $('logout').addEventListener('click', () => {
     await client.logout();
     client.close();
     location.reload();
+  });
+});
+
+// ---- second factors --------------------------------------------------------
+
+let factors = [];
+
+async function refreshFactors() {
+  factors = await client.secondFactors();
+  const body = $('factors').tBodies[0];
+  body.replaceChildren();
+  for (const f of factors) {
+    const row = body.insertRow();
+    cell(row, f.kind === 'passkey' ? 'Passkey' : 'Authenticator app (TOTP)');
+    cell(row, f.name ?? '');
+    cell(row, f.created.toLocaleString());
+    const actions = row.insertCell();
+    if (f.kind === 'passkey') {
+      actions.append(confirmButton('Remove', `Remove the passkey "${f.name}"?`, { removePasskey: f.id },
+        () => busy('Confirm with a passkey…', async () => {
+          await client.removePasskey(f.id, { get: passkeys.get });
+          await refreshFactors();
+          say(`Passkey "${f.name}" removed.`);
+        }), 'Yes, remove'));
+    }
+  }
+  $('factors').dataset.count = String(factors.length);
+}
+
+$('passkey-add').addEventListener('click', () => {
+  busy('Making a passkey: follow your browser…', async () => {
+    const name = $('passkey-name').value.trim() || 'Passkey';
+    // Once the account has a passkey, adding another needs one of them.
+    const has = factors.some((f) => f.kind === 'passkey');
+    await client.enrollPasskey(name, { create: passkeys.create, get: has ? passkeys.get : undefined });
+    $('passkey-name').value = '';
+    await refreshFactors();
+    say(`Passkey "${name}" added. A new device now needs your passphrase and a passkey.`);
   });
 });
 

@@ -57,7 +57,8 @@ func demoConfig() server.Config {
 }
 
 // StartConfig starts a server over DIR/blindvault.db with cfg. Its Store,
-// Origin and Secrets are filled in (fresh random secrets); other fields keep
+// Origin and Secrets are filled in (fresh random secrets; an Origin of
+// "http://localhost" becomes http://localhost:PORT); other fields keep
 // their values or the server's defaults. If wrap is not nil, the server's
 // handler is served through it: a test that plays a malicious operator
 // rewrites answers there, and `blindvault serve --web` serves pages beside
@@ -77,7 +78,13 @@ func StartConfig(ctx context.Context, dir string, cfg server.Config, wrap func(h
 		return nil, fmt.Errorf("local server: %w", err)
 	}
 	cfg.Store = st
-	cfg.Origin = "http://" + ln.Addr().String()
+	origin := "http://" + ln.Addr().String()
+	if cfg.Origin == "http://localhost" {
+		// A host name, for a test that needs one (WebAuthn refuses IP
+		// addresses): localhost resolves to the loopback listener.
+		origin = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	}
+	cfg.Origin = origin
 	cfg.Secrets = server.Secrets{OPRFSeed: random(), SessionPepper: random(), InvitePepper: random()}
 	if cfg.Sealer == nil {
 		// What the server seals (second-factor secrets) is sealed under a

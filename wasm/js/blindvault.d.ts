@@ -229,7 +229,14 @@ export class Client {
    */
   register(options: { handle: string; passphrase?: string; role?: string; invite?: string }): Promise<Registration>;
   /** Restores the account on this device: OPRF, Argon2id, then the backup opens here. */
-  login(options: { handle: string; passphrase?: string; recoveryCode?: string; otp?: string }): Promise<Contact>;
+  /** options.passkey answers the server's passkey challenge when the account has a passkey (passkeys.get). */
+  login(options: { handle: string; passphrase?: string; recoveryCode?: string; otp?: string; passkey?: Ceremony }): Promise<Contact>;
+  /** The account's second factors. */
+  secondFactors(): Promise<SecondFactor[]>;
+  /** Enrols a passkey; once the account has a factor, prove it with get (a passkey) or code (TOTP or recovery code). */
+  enrollPasskey(name: string, options?: { create?: Ceremony; get?: Ceremony; code?: string }): Promise<void>;
+  /** Removes a passkey, proved by get (any enrolled passkey) or code (TOTP or recovery code). */
+  removePasskey(id: string, options: { get?: Ceremony; code?: string }): Promise<void>;
   /** Encrypts body in this page and stores it as a new record, or a new version. */
   put(body: Body, options?: PutOptions): Promise<RecordInfo>;
   /** Verifies the newest version of record id and opens its body. */
@@ -311,3 +318,19 @@ export const cobblestone: {
   /** Checks the commitment, then resolves to the plaintext stream, released in order as chunks pass. */
   open(key: Uint8Array, context: Uint8Array, ciphertext: ReadableStream<Uint8Array> | Blob | Uint8Array): Promise<ReadableStream<Uint8Array>>;
 };
+
+/** A WebAuthn ceremony: the server's options ({publicKey: …}, JSON form) to the credential's toJSON(). */
+export type Ceremony = (options: { publicKey: object }) => Promise<object>;
+
+/** One second factor of the account. */
+export interface SecondFactor {
+  kind: 'totp' | 'passkey';
+  created: Date;
+  confirmed: boolean;
+  /** A passkey's credential id (base64url), for removePasskey. */
+  id?: string;
+  name?: string;
+}
+
+/** navigator.credentials.create and get, taking and giving the JSON forms. */
+export const passkeys: { create: Ceremony; get: Ceremony };
