@@ -148,11 +148,19 @@ var migrations = []string{
 	// When each device last opened a session (store.Device.LastSeen; 0:
 	// never), set by PutSession in its transaction.
 	`ALTER TABLE devices ADD COLUMN last_seen bigint NOT NULL DEFAULT 0;`,
+	// Account deletions (deletions.go): no foreign key, the row outlives
+	// the account as its tombstone.
+	`CREATE TABLE account_deletions (
+		account   bytea PRIMARY KEY,
+		requested bigint NOT NULL,
+		due       bigint NOT NULL,
+		purged    bigint NOT NULL DEFAULT 0
+	);`,
 }
 
 // tables lists every table holding data, parents first, as snapshots copy them.
 var tables = []string{"accounts", "cards", "devices", "sessions", "invites", "heads", "versions",
-	"body_chunks", "uploads", "acls", "grants", "chains", "secrets", "log_head", "log_entries", "log_hashes"}
+	"body_chunks", "uploads", "acls", "grants", "chains", "secrets", "log_head", "log_entries", "log_hashes", "account_deletions"}
 
 // schemaLock is the advisory lock key that serializes migrations of one
 // database across processes ("bvschema").
