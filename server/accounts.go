@@ -165,9 +165,12 @@ func viewCards(cards []store.KeyCard) []api.Card {
 	return out
 }
 
-func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, _ *Caller) error {
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *Caller) error {
 	id, err := identPathAccount(r)
 	if err != nil {
+		return err
+	}
+	if err := s.deletedAccount(r.Context(), c, id); err != nil {
 		return err
 	}
 	a, err := s.store.Account(r.Context(), id)
@@ -187,6 +190,9 @@ func (s *Server) getDirectory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
 	}
+	if err := s.deletedAccount(r.Context(), nil, a.ID); err != nil {
+		return err
+	}
 	cards, err := s.store.KeyCards(r.Context(), a.ID, 1)
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
@@ -197,9 +203,12 @@ func (s *Server) getDirectory(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) getCards(w http.ResponseWriter, r *http.Request, _ *Caller) error {
+func (s *Server) getCards(w http.ResponseWriter, r *http.Request, c *Caller) error {
 	id, err := identPathAccount(r)
 	if err != nil {
+		return err
+	}
+	if err := s.deletedAccount(r.Context(), c, id); err != nil {
 		return err
 	}
 	from := uint64(1)

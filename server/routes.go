@@ -16,6 +16,8 @@ func (s *Server) routes() *mux.Router {
 	s.mfaRoutes(v1)     // mfa.go: second factors
 	s.logRoutes(v1)     // translog.go: checkpoints, entries, proofs
 	s.opsRoutes(r)      // ops.go: health, readiness, metrics
+
+	s.deletionRoutes(v1) // account_deletion.go: account deletion
 	r.Use(noteRoute)
 	return r
 }
