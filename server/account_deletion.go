@@ -32,7 +32,11 @@ import (
 //
 // Other clients learn of a deletion from the key directory and the chain
 // API, which answer 404 with the code "account_deleted" for an account whose
-// deletion is pending or done (to everyone but its owner).
+// deletion is pending or done (to everyone but its owner). The lookup by
+// handle still answers while the deletion is pending, with the status
+// "deleting", because the owner signs in again by handle to cancel (the
+// SDK's Lookup reports it as not found); once the account is purged its
+// handle is free.
 func (s *Server) deletionRoutes(r *mux.Router) {
 	r.HandleFunc("/account/deletion", s.authed(s.getDeletion)).Methods(http.MethodGet)
 	r.HandleFunc("/account/deletion", s.authed(s.postDeletion)).Methods(http.MethodPost)
@@ -192,6 +196,22 @@ func (s *Server) PurgeDeletedAccounts(ctx context.Context) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// StatusDeleting is the status the directory shows for an account whose
+// deletion is pending.
+const StatusDeleting = "deleting"
+
+// deletingStatus sets v's status to StatusDeleting if the account's deletion
+// is pending.
+func (s *Server) deletingStatus(ctx context.Context, v *api.Account, id store.AccountID) error {
+	switch _, err := s.store.AccountDeletion(ctx, id); {
+	case err == nil:
+		v.Status = StatusDeleting
+	case !isNotFound(err):
+		return fmt.Errorf("account deletion: %w", err)
+	}
+	return nil
 }
 
 // deletedAccount answers errAccountDeleted if the account's deletion is

@@ -169,7 +169,11 @@ func testDeletionPurge(t *testing.T, ts *testServer, clock *testClock) traces {
 	bob.get(t, versionPath(recs[0], 1)).want(t, "reader GET", http.StatusNotFound)
 	wantCode(t, bob.get(t, "/v1/chains/"+alice.ID.String()), "reader GET alice's chain", http.StatusNotFound, "account_deleted")
 	wantCode(t, bob.get(t, "/v1/accounts/"+alice.ID.String()+"/cards"), "reader GET alice's cards", http.StatusNotFound, "account_deleted")
-	wantCode(t, bob.get(t, "/v1/directory/alice"), "directory lookup of alice", http.StatusNotFound, "account_deleted")
+	var dir api.Account
+	bob.get(t, "/v1/directory/alice").want(t, "directory lookup of alice", http.StatusOK).decode(t, &dir)
+	if dir.Status != StatusDeleting {
+		t.Fatalf("directory status of alice while her deletion is pending = %q, want %q", dir.Status, StatusDeleting)
+	}
 	var shared api.RecordList
 	bob.get(t, "/v1/shared").want(t, "GET shared", http.StatusOK).decode(t, &shared)
 	if len(shared.Records) != 0 {

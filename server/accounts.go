@@ -190,15 +190,15 @@ func (s *Server) getDirectory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
 	}
-	if err := s.deletedAccount(r.Context(), nil, a.ID); err != nil {
-		return err
-	}
 	cards, err := s.store.KeyCards(r.Context(), a.ID, 1)
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
 	}
 	v := viewAccount(a)
 	v.Cards = viewCards(cards)
+	if err := s.deletingStatus(r.Context(), &v, a.ID); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }
