@@ -176,6 +176,7 @@ func (s *Server) PurgeDeletedAccounts(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("purge deleted accounts: %w", err)
 	}
 	n := 0
+	var errs []error // one account that fails does not hold up the others
 	for _, d := range due {
 		p := store.AccountPurge{Account: d.Account, Purged: s.now(), Secrets: accountSecretNames(d.Account)}
 		var st store.PurgeStats
@@ -184,7 +185,8 @@ func (s *Server) PurgeDeletedAccounts(ctx context.Context) (int, error) {
 			return err
 		})
 		if err != nil {
-			return n, fmt.Errorf("purge account %s: %w", d.Account, err)
+			errs = append(errs, fmt.Errorf("purge account %s: %w", d.Account, err))
+			continue
 		}
 		n++
 		s.log.InfoContext(ctx, "account purged", "account", d.Account.String(), "records", st.Records,
@@ -192,10 +194,10 @@ func (s *Server) PurgeDeletedAccounts(ctx context.Context) (int, error) {
 	}
 	if n > 0 {
 		if err := s.compact(ctx); err != nil {
-			return n, fmt.Errorf("purge deleted accounts: %w", err)
+			errs = append(errs, fmt.Errorf("purge deleted accounts: %w", err))
 		}
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
 
 // StatusDeleting is the status the directory shows for an account whose

@@ -172,13 +172,11 @@ func (s *Store) PurgeAccount(ctx context.Context, p store.AccountPurge) (store.P
 	err := s.update(ctx, size(), func(w *writeTx) error {
 		st = store.PurgeStats{}
 		d, err := getDeletion(w.tx, p.Account)
-		switch {
-		case err != nil:
+		if err != nil {
 			return err
-		case d.IsPurged():
-			return fmt.Errorf("account %s already purged: %w", p.Account, store.ErrConflict)
-		case p.Purged.Before(d.Due):
-			return fmt.Errorf("account %s is due for purge at %s: %w", p.Account, d.Due, store.ErrConflict)
+		}
+		if err := check.Purgeable(d, p); err != nil {
+			return err
 		}
 		if err := purgeAccount(w, p, &st); err != nil {
 			return err

@@ -124,13 +124,11 @@ func (s *Store) PurgeAccount(ctx context.Context, p store.AccountPurge) (store.P
 	err = s.direct(ctx, store.LogBatchFrom(ctx), func(ctx context.Context, tx pgx.Tx) (err error) {
 		st, blobs = store.PurgeStats{}, nil
 		d, err := scanDeletion(p.Account, tx.QueryRow(ctx, `SELECT requested, due, purged FROM account_deletions WHERE account = $1 FOR UPDATE`, p.Account[:]))
-		switch {
-		case err != nil:
+		if err != nil {
 			return err
-		case d.IsPurged():
-			return fmt.Errorf("account %s already purged: %w", p.Account, store.ErrConflict)
-		case p.Purged.Before(d.Due):
-			return fmt.Errorf("account %s is due for purge at %s: %w", p.Account, d.Due, store.ErrConflict)
+		}
+		if err := check.Purgeable(d, p); err != nil {
+			return err
 		}
 		if err := lockAccount(ctx, tx, p.Account); err != nil {
 			return err

@@ -1,6 +1,10 @@
 package check
 
-import "github.com/blindvault/blindvault/server/store"
+import (
+	"fmt"
+
+	"github.com/blindvault/blindvault/server/store"
+)
 
 // AccountDeletion checks a deletion to schedule.
 func AccountDeletion(d store.AccountDeletion) error {
@@ -19,6 +23,17 @@ func AccountPurge(p store.AccountPurge) error {
 		if err := SecretName(n); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// Purgeable checks that the deletion d may be purged by p: pending, and due.
+func Purgeable(d store.AccountDeletion, p store.AccountPurge) error {
+	switch {
+	case d.IsPurged():
+		return fmt.Errorf("account %s already purged: %w", p.Account, store.ErrConflict)
+	case p.Purged.Before(d.Due):
+		return fmt.Errorf("account %s is due for purge at %s: %w", p.Account, d.Due, store.ErrConflict)
 	}
 	return nil
 }
