@@ -195,6 +195,20 @@ func TestClient_CancelAccountDeletion_RestoresEverything(t *testing.T) {
 	if _, err := w.clinician.Lookup(ctx, "alice", nil); err != nil {
 		t.Fatalf("Lookup(alice) after the cancel = %v", err)
 	}
+	// Her devices see both steps, from the verified log.
+	as, err := again.Alerts(ctx, &sdk.AlertOptions{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, a := range as {
+		if a.Kind == sdk.AlertDeletion {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("Alerts() = %+v: %d account-deletion alerts, want 2 (scheduled, cancelled)", as, n)
+	}
 }
 
 // TestClient_DeleteAccount_NeedsSecondFactor: with a TOTP factor, neither a
