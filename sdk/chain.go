@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/blindvault/blindvault/internal/api"
@@ -27,6 +28,14 @@ type chainState struct {
 	Head         string                  `json:"head,omitempty"` // hash of entry Seq, hex
 	Records      map[string]*chainRecord `json:"records"`
 	Attestations [][]byte                `json:"attestations,omitempty"` // signed role attestations
+	// Teams are the care teams this account administers, by key record id.
+	Teams map[string]*chainTeam `json:"teams,omitempty"`
+}
+
+// chainTeam is a team as its admin's chain describes it.
+type chainTeam struct {
+	Entry []byte   `json:"entry"` // the newest EventTeam entry, signed
+	Keys  []string `json:"keys"`  // KeyIDs of the team's keys, oldest first, hex
 }
 
 // chainRecord is a record as its chain entries describe it.
@@ -115,6 +124,12 @@ func (c *Client) readChain(ctx context.Context, account [32]byte, st *chainState
 		next.Records[k] = &r
 	}
 	next.Attestations = append([][]byte(nil), st.Attestations...)
+	next.Teams = make(map[string]*chainTeam, len(st.Teams))
+	for k, v := range st.Teams {
+		t := *v
+		t.Keys = slices.Clone(v.Keys)
+		next.Teams[k] = &t
+	}
 	var signers map[[32]byte]uint64
 	for {
 		var page api.ChainPage
@@ -206,11 +221,14 @@ func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers ma
 		}
 		r.Owner, r.Version, r.HeaderHash = hex.EncodeToString(e.Owner[:]), e.Number, hex.EncodeToString(e.Object[:])
 		r.Profile = e.Event == format.EventProfile
-	case format.EventACL:
+	case format.EventACL, format.EventTeam:
 		if e.Number <= r.ACLSeq {
 			return fmt.Errorf("%w: entry %d repeats ACL %d", CheckChain, e.Seq, e.Number)
 		}
 		r.ACLSeq, r.ACLHash = e.Number, hex.EncodeToString(e.Object[:])
+		if e.Event == format.EventTeam {
+			st.addTeam(id, e)
+		}
 	case format.EventTombstone:
 		r.Deleted = true
 	case format.EventAttestation:
@@ -219,6 +237,23 @@ func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers ma
 	h := e.Hash()
 	st.Seq, st.Head = e.Seq, hex.EncodeToString(h[:])
 	return nil
+}
+
+// addTeam folds a team's new description into st.
+func (st *chainState) addTeam(id string, e *format.AccountEntry) {
+	if st.Teams == nil {
+		st.Teams = map[string]*chainTeam{}
+	}
+	t := st.Teams[id]
+	if t == nil {
+		t = &chainTeam{}
+		st.Teams[id] = t
+	}
+	t.Entry = e.Marshal()
+	k := format.KeyID(e.Team.XWingPK)
+	if key := hex.EncodeToString(k[:]); !slices.Contains(t.Keys, key) {
+		t.Keys = append(t.Keys, key)
+	}
 }
 
 func signsUpTo(signers map[[32]byte]uint64, pk [32]byte, seq uint64) bool {

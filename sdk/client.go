@@ -13,6 +13,7 @@ import (
 	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/bridge"
 	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/grant"
 )
 
 // Config says where a Client keeps its profile and which server it talks to.
@@ -64,9 +65,11 @@ type Client struct {
 	device     ed25519.PrivateKey
 	token      string
 	cardCache  map[[32]byte][]*KeyCard
-	fresh      map[[32]byte]*chainState // chains synced in this operation
-	logSynced  bool                     // the log index was synced in this operation
-	verifiedCP *verifiedCheckpoint      // the stored checkpoint, as last opened
+	fresh      map[[32]byte]*chainState       // chains synced in this operation
+	logSynced  bool                           // the log index was synced in this operation
+	verifiedCP *verifiedCheckpoint            // the stored checkpoint, as last opened
+	groupKeys  map[[32]byte]*grant.PrivateKey // group keys derived in this operation, by KeyID
+	groupDepth int                            // groups being followed to open a grant (group_keys.go)
 	// profileDirty: pins or organisations changed since the profile record
 	// was last written.
 	profileDirty bool

@@ -216,11 +216,20 @@ func writeHead(w io.Writer, prefix []byte, h *format.Header) error {
 
 // sealGrant wraps the epoch key to one reader and signs the grant as author.
 func sealGrant(author *Identity, recordID [32]byte, epoch uint32, to *KeyCard, epochKey []byte) (*format.Grant, error) {
-	enc, ct, err := grant.Seal(to.c.XWingPK, recordID, epoch, epochKey)
-	if err != nil {
-		return nil, fmt.Errorf("wrapping the key to %s: %w", to.c.Handle, err)
+	return sealGrantTo(author, recordID, epoch, to.c.XWingPK, to.c.Handle, epochKey)
+}
+
+// sealGrantTo is sealGrant to an X-Wing public key: a card's, or a group's;
+// name says whose in errors.
+func sealGrantTo(author *Identity, recordID [32]byte, epoch uint32, pk []byte, name string, epochKey []byte) (*format.Grant, error) {
+	if epochKey == nil {
+		return nil, fmt.Errorf("%w: no key for epoch %d of record %x", CheckMissingGrant, epoch, recordID[:4])
 	}
-	g := &format.Grant{RecordID: recordID, Epoch: epoch, Recipient: format.KeyID(to.c.XWingPK),
+	enc, ct, err := grant.Seal(pk, recordID, epoch, epochKey)
+	if err != nil {
+		return nil, fmt.Errorf("wrapping the key to %s: %w", name, err)
+	}
+	g := &format.Grant{RecordID: recordID, Epoch: epoch, Recipient: format.KeyID(pk),
 		Granter: author.card.c.AccountID, SignerPK: author.card.c.Ed25519PK, Enc: enc, CT: ct}
 	if err := g.Sign(author.sign); err != nil {
 		return nil, err

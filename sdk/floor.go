@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 
 	"github.com/blindvault/blindvault/internal/auditlog"
@@ -40,7 +41,7 @@ func (c *Client) chainOf(ctx context.Context, account [32]byte) (*chainState, er
 // model: every failed check there is on the server's answers.
 func (c *Client) begin(err *error) func() {
 	c.mu.Lock()
-	c.fresh, c.logSynced = nil, false
+	c.fresh, c.logSynced, c.groupKeys = nil, false, nil
 	return func() {
 		*err = checked(*err, true)
 		c.mu.Unlock()
@@ -76,9 +77,14 @@ func (c *Client) raiseFloor(ctx context.Context, v *version) error {
 		s = &sharedRecord{Owner: hex.EncodeToString(v.owner[:])}
 		c.prof.Shared[key] = s
 	}
-	if s.Version >= v.header.Version && s.ACLSeq >= v.acl.Seq {
+	via := ""
+	if v.via != nil {
+		via = hex.EncodeToString(v.via[:])
+	}
+	if s.Version >= v.header.Version && s.ACLSeq >= v.acl.Seq && s.Via == via {
 		return nil
 	}
+	s.Via = via
 	s.Version, s.ACLSeq = max(s.Version, v.header.Version), max(s.ACLSeq, v.acl.Seq)
 	return c.saveProfile(ctx)
 }
@@ -113,6 +119,9 @@ func (c *Client) explainMissing(ctx context.Context, id [32]byte, notFound error
 	if err != nil {
 		return err
 	}
+	if s.Via != "" {
+		return c.explainMissingVia(ctx, id, s, st.Records[key])
+	}
 	switch r := st.Records[key]; {
 	case r != nil && r.Deleted:
 		return ErrDeleted
@@ -144,4 +153,28 @@ func (c *Client) revokedInLog(ctx context.Context, id [32]byte) (bool, error) {
 		revoked = revoked || (e.Type == auditlog.GrantRevoked && e.Subject == id && e.Peer == me)
 	})
 	return revoked, err
+}
+
+// explainMissingVia explains a record this account read through a team that
+// the server no longer serves: the team dropped this account (the team's own
+// record is revoked or gone), or the owner changed the record's ACL since,
+// which for a team this client cannot tell from another change; anything else
+// is the server hiding it.
+func (c *Client) explainMissingVia(ctx context.Context, id [32]byte, s *sharedRecord, r *chainRecord) error {
+	switch {
+	case r != nil && r.Deleted:
+		return ErrDeleted
+	case r != nil && r.ACLSeq > s.ACLSeq:
+		return fmt.Errorf("record %x: %w", id[:4], ErrRevoked)
+	}
+	group := mustID(s.Via)
+	v, err := c.fetch(ctx, group, 0)
+	if err != nil {
+		if errors.Is(err, ErrRevoked) || errors.Is(err, ErrDeleted) {
+			return fmt.Errorf("record %x: %w", id[:4], ErrRevoked)
+		}
+		return err
+	}
+	v.close()
+	return fmt.Errorf("%w: record %x was shared with a team of this account and its owner's chain shows no change since", CheckRollback, id[:4])
 }

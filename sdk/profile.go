@@ -49,6 +49,14 @@ type profile struct {
 	LogIndex *logIndex `json:"log_index,omitempty"`
 	// Salts are the log salts of records this account read (for audits).
 	Salts map[string][]byte `json:"salts"`
+	// Teams are the care teams this account administers, belongs to or
+	// shared with, by key record id.
+	Teams map[string]*teamPin `json:"teams,omitempty"`
+	// Collections are this account's collections, by key record id.
+	Collections map[string]*collectionPin `json:"collections,omitempty"`
+	// SharedCollections are other accounts' collections this account reads
+	// (itself, or through a team), by key record id: their owners' ids.
+	SharedCollections map[string]string `json:"shared_collections,omitempty"`
 	// AlertsFrom is the first log index Alerts has not looked at yet.
 	AlertsFrom int64 `json:"alerts_from,omitempty"`
 }
@@ -72,6 +80,9 @@ type sharedRecord struct {
 	Owner   string `json:"owner"`
 	Version uint64 `json:"version"`
 	ACLSeq  uint64 `json:"acl_seq"`
+	// Via is the group (a care team) this account read the record through,
+	// hex; empty for a record shared with the account itself.
+	Via string `json:"via,omitempty"`
 }
 
 func newProfile() *profile {

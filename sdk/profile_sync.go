@@ -20,8 +20,10 @@ const profileType = "application/vnd.blindvault.profile+json"
 
 // syncedProfile is the profile record's plaintext.
 type syncedProfile struct {
-	Pins map[string]*pin    `json:"pins"`
-	Orgs map[string]*orgPin `json:"orgs"`
+	Pins        map[string]*pin           `json:"pins"`
+	Orgs        map[string]*orgPin        `json:"orgs"`
+	Teams       map[string]*teamPin       `json:"teams,omitempty"`
+	Collections map[string]*collectionPin `json:"collections,omitempty"`
 }
 
 // profileRecord returns the id of this account's profile record, if any.
@@ -44,7 +46,7 @@ func (c *Client) pushProfile(ctx context.Context) error {
 	if !c.profileDirty {
 		return nil
 	}
-	data, err := json.Marshal(syncedProfile{Pins: c.prof.Pins, Orgs: c.prof.Orgs})
+	data, err := json.Marshal(syncedProfile{Pins: c.prof.Pins, Orgs: c.prof.Orgs, Teams: c.prof.Teams, Collections: c.prof.Collections})
 	if err != nil {
 		return err
 	}
@@ -91,5 +93,21 @@ func (c *Client) pullProfile(ctx context.Context) error {
 			c.prof.Orgs[k] = o
 		}
 	}
+	c.prof.Teams = mergeNew(c.prof.Teams, sp.Teams)
+	c.prof.Collections = mergeNew(c.prof.Collections, sp.Collections)
 	return c.saveProfile(ctx)
+}
+
+// mergeNew adds to m the entries of from it does not hold: what this device
+// holds wins.
+func mergeNew[V any](m, from map[string]*V) map[string]*V {
+	for k, v := range from {
+		if _, ok := m[k]; !ok && v != nil {
+			if m == nil {
+				m = map[string]*V{}
+			}
+			m[k] = v
+		}
+	}
+	return m
 }

@@ -30,6 +30,9 @@ type version struct {
 	// priorACLs are the view's ACLs before the current one, newest first,
 	// not yet verified (api.Record.PriorACLs).
 	priorACLs [][]byte
+	// via is the group this account reads the record through, if the
+	// server said so (api.Record.Via); nil for its own grants.
+	via *[32]byte
 }
 
 func (v *version) close() {
@@ -78,6 +81,13 @@ func (c *Client) fetched(ctx context.Context, id [32]byte, n uint64, view *api.R
 		return nil, fmt.Errorf("%w: record %x was deleted, the server still serves it", CheckRollback, id[:4])
 	}
 	v := &version{id: id, owner: owner, epochs: map[uint32][]byte{}, priorACLs: view.PriorACLs}
+	if view.Via != "" {
+		g, err := ParseRecordID(view.Via)
+		if err != nil || g == RecordID(id) {
+			return nil, fmt.Errorf("%w: record %x served through group %q", CheckGrant, id[:4], view.Via)
+		}
+		v.via = (*[32]byte)(&g)
+	}
 	if err := c.verifyVersion(ctx, v, view, n, floor); err != nil {
 		v.close()
 		return nil, err
@@ -288,21 +298,25 @@ func (c *Client) author(ctx context.Context, h *format.Header) (*KeyCard, error)
 }
 
 // openGrants verifies this account's grants for v's record and opens each: a
-// grant must be signed by the owner or by a reader holding share in the ACL.
+// grant must be signed by the owner or by a reader holding share in the ACL,
+// and be to this account's key or, read through a group, to the group's.
 func (c *Client) openGrants(ctx context.Context, v *version, raw [][]byte, hdrACL *format.ACL) error {
-	me := format.KeyID(c.id.card.c.XWingPK)
 	for _, b := range raw {
 		g, err := format.ParseGrant(b)
 		if err != nil {
 			return fmt.Errorf("%w: %w", CheckGrant, err)
 		}
-		if g.RecordID != v.id || g.Recipient != me {
+		if g.RecordID != v.id {
 			return fmt.Errorf("%w: grant for another record or reader", CheckGrant)
 		}
 		if err := c.checkGranter(ctx, g, v, hdrACL); err != nil {
 			return err
 		}
-		key, err := c.id.xkey.Open(g.RecordID, g.Epoch, g.Enc, g.CT)
+		xkey, err := c.grantKey(ctx, g, v.via)
+		if err != nil {
+			return err
+		}
+		key, err := xkey.Open(g.RecordID, g.Epoch, g.Enc, g.CT)
 		if err != nil {
 			return fmt.Errorf("%w: %w", CheckGrant, err)
 		}

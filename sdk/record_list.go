@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/blindvault/blindvault/internal/api"
 )
@@ -36,6 +38,9 @@ func (c *Client) list(ctx context.Context) ([]*RecordInfo, error) {
 	}
 	shared, err := c.heads(ctx, "/v1/shared")
 	if err != nil {
+		return nil, err
+	}
+	if err := c.teamHeads(ctx, shared); err != nil {
 		return nil, err
 	}
 	st, err := c.chainOf(ctx, c.accountID())
@@ -95,6 +100,20 @@ func (c *Client) list(ctx context.Context) ([]*RecordInfo, error) {
 		return nil, err
 	}
 	out = append(out, fetched...)
+	// Groups' key records (teams, collections) are not records to show: they
+	// let this account read the group's records, which a second look lists.
+	pinned := len(c.prof.Teams) + len(c.prof.SharedCollections)
+	out = slices.DeleteFunc(out, func(r *RecordInfo) bool {
+		if r.Owner == nil || (r.Type != teamType && r.Type != collectionType) {
+			return false
+		}
+		c.pinGroup(r.RecordID, r.Owner.AccountID(), r.Type, r.Title)
+		return true
+	})
+	if len(c.prof.Teams)+len(c.prof.SharedCollections) > pinned {
+		_ = c.saveIndex(ctx, idx)
+		return c.list(ctx)
+	}
 	sort.Slice(out, func(i, j int) bool {
 		if !out[i].Modified.Equal(out[j].Modified) {
 			return out[i].Modified.After(out[j].Modified)
@@ -200,6 +219,9 @@ func (c *Client) heads(ctx context.Context, path string) (map[string]api.Head, e
 	for {
 		var page api.RecordList
 		q := path + "?limit=1000"
+		if strings.Contains(path, "?") {
+			q = path + "&limit=1000"
+		}
 		if after != "" {
 			q += "&after=" + url.QueryEscape(after)
 		}
@@ -227,4 +249,35 @@ func mustID(key string) [32]byte {
 		return [32]byte{}
 	}
 	return [32]byte(b)
+}
+
+// teamHeads adds to shared the records shared with the groups this account
+// reads through (the teams it belongs to or administers, others' collections
+// it reads), as the server lists them for each group.
+func (c *Client) teamHeads(ctx context.Context, shared map[string]api.Head) error {
+	teams, err := c.pinnedTeams(ctx)
+	if err != nil {
+		return err
+	}
+	var via []string
+	for _, t := range teams {
+		if t.Admin == c.accountID() || slices.Contains(t.Members, c.accountID()) {
+			via = append(via, t.ID.String()) // not a team this account only shares with
+		}
+	}
+	for key := range c.prof.SharedCollections {
+		via = append(via, key)
+	}
+	for _, group := range via {
+		hs, err := c.heads(ctx, "/v1/shared?via="+group)
+		if err != nil {
+			return err
+		}
+		for key, h := range hs {
+			if _, ok := shared[key]; !ok && h.Owner != c.prof.Account {
+				shared[key] = h
+			}
+		}
+	}
+	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -93,18 +94,38 @@ func (c *Client) putVersion(ctx context.Context, s versionSealer, update [32]byt
 		a := &format.ACL{Owner: me, Seq: 1, Epoch: 1, Entries: []format.ACLEntry{
 			{Reader: format.KeyID(c.id.card.c.XWingPK), Rights: format.RightsAll}}}
 		rand.Read(a.RecordID[:])
-		if err := a.Sign(c.id.sign); err != nil {
-			return nil, err
-		}
 		g, err := sealGrant(c.id, a.RecordID, 1, c.id.card, epochKey)
 		if err != nil {
 			return nil, err
 		}
-		acl, grants = a.Marshal(), []grantItem{{me, g}}
+		grants = []grantItem{{me, g}}
+		if event == format.EventVersion && meta.Type != teamType && meta.Type != collectionType {
+			// A record joins the collections whose rule it matches as it is written.
+			joined, err := c.joinByRule(ctx, &meta)
+			if err != nil {
+				return nil, err
+			}
+			for _, col := range joined {
+				a.Entries = append(a.Entries, format.ACLEntry{Reader: format.KeyID(col.pk), Rights: format.RightRead})
+				g, err := sealGrantTo(c.id, a.RecordID, 1, col.pk, col.name, epochKey)
+				if err != nil {
+					return nil, err
+				}
+				grants = append(grants, grantItem{col.id, g})
+			}
+			slices.SortFunc(a.Entries, func(x, y format.ACLEntry) int { return bytes.Compare(x.Reader[:], y.Reader[:]) })
+		}
+		if err := a.Sign(c.id.sign); err != nil {
+			return nil, err
+		}
+		acl = a.Marshal()
 		p.RecordID, p.Owner, p.Version, p.ACL, p.EpochKey = a.RecordID, me, 1, a, epochKey
 	} else {
 		head, err := c.fetch(ctx, update, 0)
 		if err != nil {
+			return nil, err
+		}
+		if head, err = c.followGroups(ctx, head); err != nil {
 			return nil, err
 		}
 		defer head.close()

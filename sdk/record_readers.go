@@ -14,9 +14,12 @@ type Reader struct {
 	// clinician looking at who else reads a patient's record); KeyID then
 	// identifies the key.
 	Contact *Contact
-	KeyID   string // hex of the reader's key id (format-v1 §2.5)
-	Owner   bool   // the record's owner (every right)
-	Write   bool   // may write new versions
+	// Team is the care team whose key this is, if the reader is a team this
+	// device knows (its current key, or an older one until the next write).
+	Team  *Team
+	KeyID string // hex of the reader's key id (format-v1 §2.5)
+	Owner bool   // the record's owner (every right)
+	Write bool   // may write new versions
 }
 
 // Readers returns who can read record id now: the entries of the ACL in
@@ -36,6 +39,12 @@ func (c *Client) Readers(ctx context.Context, id RecordID) (_ []Reader, err erro
 	if err != nil {
 		return nil, err
 	}
+	var teams []*Team
+	if len(c.prof.Teams) > 0 {
+		if teams, err = c.pinnedTeams(ctx); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]Reader, 0, len(v.acl.Entries))
 	for _, e := range v.acl.Entries {
 		r := Reader{KeyID: hex.EncodeToString(e.Reader[:]), Owner: e.Rights == format.RightsAll,
@@ -44,6 +53,11 @@ func (c *Client) Readers(ctx context.Context, id RecordID) (_ []Reader, err erro
 			r.Contact = &Contact{Handle: kc.Handle(), AccountID: kc.AccountID(), Card: kc, Fingerprint: kc.Fingerprint()}
 			if r.Contact.Attestation, err = c.attestation(ctx, kc.Fingerprint()); err != nil {
 				return nil, err
+			}
+		}
+		for _, t := range teams {
+			if t.holds(e.Reader) {
+				r.Team = t
 			}
 		}
 		out = append(out, r)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
@@ -71,7 +72,7 @@ func (c *Client) Share(ctx context.Context, id RecordID, handle string, opts *Sh
 		}
 		grants = append(grants, grantItem{ct.AccountID, g})
 	}
-	if err := c.updateSharing(ctx, v, acl, grants, nil); err != nil {
+	if err := c.updateSharing(ctx, v, acl, grants, nil, nil); err != nil {
 		return nil, err
 	}
 	return ct, c.pushProfile(ctx)
@@ -101,22 +102,63 @@ func (c *Client) Revoke(ctx context.Context, id RecordID, handle string) (err er
 	}
 	acl := v.nextACL(v.acl.Epoch + 1)
 	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return e.Reader == gone })
-	readers, err := c.readerCards(ctx, acl)
+	key := newKey()
+	defer clear(key)
+	grants, err := c.regrant(ctx, v, acl, key, nil)
 	if err != nil {
 		return err
 	}
+	return c.updateSharing(ctx, v, acl, grants, [][32]byte{ct.AccountID}, nil)
+}
+
+// newKey returns a new random 32-byte epoch key.
+func newKey() []byte {
 	key := make([]byte, 32)
 	rand.Read(key)
-	defer clear(key)
-	var grants []grantItem
-	for _, kc := range readers {
-		g, err := sealGrant(c.id, id, acl.Epoch, kc, key)
-		if err != nil {
-			return err
-		}
-		grants = append(grants, grantItem{kc.c.AccountID, g})
+	return key
+}
+
+// regrant grants key, the epoch key of acl (a new epoch of v's record), to
+// every reader acl lists: this account, the contacts this device verified,
+// care teams and collections. A group listed by an older key of its own takes
+// its current key here, so that whoever the group dropped since gets nothing
+// of the new epoch.
+//
+// groups are the groups to look readers up in; nil: readerGroups, when a
+// reader is no contact.
+func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key []byte, groups []*groupRef) ([]grantItem, error) {
+	known, err := c.knownCards(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return c.updateSharing(ctx, v, acl, grants, [][32]byte{ct.AccountID})
+	var grants []grantItem
+	for n, e := range acl.Entries {
+		if kc, ok := known[e.Reader]; ok {
+			g, err := sealGrant(c.id, v.id, acl.Epoch, kc, key)
+			if err != nil {
+				return nil, err
+			}
+			grants = append(grants, grantItem{kc.c.AccountID, g})
+			continue
+		}
+		if groups == nil {
+			if groups, err = c.readerGroups(ctx); err != nil {
+				return nil, err
+			}
+		}
+		i := slices.IndexFunc(groups, func(g *groupRef) bool { return g.holds(e.Reader) })
+		if i < 0 {
+			return nil, fmt.Errorf("%w: a reader of the ACL is no contact, team or collection this device knows", CheckKeyUnverified)
+		}
+		gr := groups[i]
+		acl.Entries[n].Reader = format.KeyID(gr.pk)
+		g, err := sealGrantTo(c.id, v.id, acl.Epoch, gr.pk, gr.name, key)
+		if err != nil {
+			return nil, err
+		}
+		grants = append(grants, grantItem{gr.id, g})
+	}
+	return grants, nil
 }
 
 // ownHead fetches the head of a record this account owns.
@@ -138,28 +180,11 @@ func (v *version) nextACL(epoch uint32) *format.ACL {
 		Entries: slices.Clone(v.acl.Entries)}
 }
 
-// readerCards maps the readers of acl to verified key cards: this account's,
-// and those of the contacts it pinned when it shared (or synced from its other
-// devices).
-func (c *Client) readerCards(ctx context.Context, acl *format.ACL) ([]*KeyCard, error) {
-	known, err := c.knownCards(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]*KeyCard, 0, len(acl.Entries))
-	for _, e := range acl.Entries {
-		kc, ok := known[e.Reader]
-		if !ok {
-			return nil, fmt.Errorf("%w: a reader of the ACL is no contact this device knows", CheckKeyUnverified)
-		}
-		out = append(out, kc)
-	}
-	return out, nil
-}
-
 // updateSharing signs acl, stores it with the grants and revocations, and
-// appends the change to this account's chain in the same transaction.
-func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL, grants []grantItem, revoke [][32]byte) error {
+// appends the change to this account's chain in the same transaction: as an
+// ACL event, or, for a team's key record, as the team's new description
+// (team, which takes acl's epoch).
+func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL, grants []grantItem, revoke [][32]byte, team *format.Team) (err error) {
 	slices.SortFunc(acl.Entries, func(a, b format.ACLEntry) int { return bytes.Compare(a.Reader[:], b.Reader[:]) })
 	if err := acl.Sign(c.id.sign); err != nil {
 		return err
@@ -172,7 +197,19 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 		req.Revoke = append(req.Revoke, api.Revoked{Account: fmt.Sprintf("%x", a)})
 	}
 	ah := acl.Hash()
-	return c.chainWrite(ctx, format.AccountEntry{Event: format.EventACL, Record: v.id, Number: acl.Seq, Object: ah},
+	ev := format.AccountEntry{Event: format.EventACL, Record: v.id, Number: acl.Seq, Object: ah}
+	if team != nil {
+		slices.SortFunc(team.Members, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+		ev.Event, ev.Team = format.EventTeam, team
+	}
+	if m := v.unlocked.Meta; acl.Epoch > v.acl.Epoch && (m.Type == teamType || m.Type == collectionType) {
+		defer func() {
+			if err == nil {
+				err = c.rewriteKeyRecord(ctx, v)
+			}
+		}()
+	}
+	return c.chainWrite(ctx, ev,
 		func(e *format.AccountEntry) ([]api.Receipt, error) {
 			req.Chain = itemOf(e)
 			var out api.Receipts
@@ -182,6 +219,17 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 		func(_ *format.AccountEntry, le *auditlog.Entry) bool {
 			return le.Type == auditlog.ACLChanged && le.Subject == v.id && le.Object == ah && le.Number == acl.Seq
 		})
+}
+
+// rewriteKeyRecord writes a new version of a group's key record at its new
+// epoch: a group's members are given the current epoch's key only (unless the
+// group gives its history), and must be able to read its key record's head.
+func (c *Client) rewriteKeyRecord(ctx context.Context, v *version) error {
+	m := *v.unlocked.Meta
+	m.Modified = time.Now()
+	body := []byte(m.Title + "\n")
+	_, err := c.put(ctx, bytes.NewReader(body), int64(len(body)), v.id, m, format.EventVersion)
+	return err
 }
 
 // Delete deletes record id (owner only): the server removes its bodies, leaves

@@ -45,12 +45,17 @@ func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 // decodeJSON reads one JSON object of at most maxJSON bytes into v, refusing
 // unknown fields and trailing data.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSON))
+	return decodeJSONUpTo(w, r, v, maxJSON)
+}
+
+// decodeJSONUpTo is decodeJSON for a body of at most limit bytes.
+func decodeJSONUpTo(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errorf(http.StatusRequestEntityTooLarge, "too_large", "JSON body over %d bytes", maxJSON)
+			return errorf(http.StatusRequestEntityTooLarge, "too_large", "JSON body over %d bytes", limit)
 		}
 		return errorf(http.StatusBadRequest, "bad_json", "%v", err)
 	}

@@ -7,8 +7,9 @@ import (
 	"github.com/blindvault/blindvault/server/store"
 )
 
-// Every read and write of a record goes through recordAccess. The owner and
-// accounts holding an unrevoked grant may read; to everyone else the record
+// Every read and write of a record goes through recordAccess. The owner,
+// accounts holding an unrevoked grant, and those reading through a group that
+// holds one (rec_groups.go) may read; to everyone else the record
 // does not exist (404, never 403), so that ids do not leak what exists.
 // Admins get no exception: their role gates account management only.
 
@@ -16,7 +17,7 @@ import (
 type role int
 
 const (
-	roleReader role = iota + 1 // holds an unrevoked grant
+	roleReader role = iota + 1 // holds an unrevoked grant, or reads through a group
 	roleOwner
 )
 
@@ -42,7 +43,13 @@ func (s *Server) recordAccess(ctx context.Context, c *Caller, id store.RecordID)
 		return store.Head{}, 0, err
 	}
 	if len(gs) == 0 {
-		return store.Head{}, 0, errNotFound
+		_, ok, err := s.readsVia(ctx, id, c.Account.ID, maxGroupDepth)
+		if err != nil {
+			return store.Head{}, 0, err
+		}
+		if !ok {
+			return store.Head{}, 0, errNotFound
+		}
 	}
 	return h, roleReader, nil
 }

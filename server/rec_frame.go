@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 
+	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
 )
 
@@ -20,7 +21,7 @@ import (
 //	       ‖ u24<chain item, or empty>
 //	       ‖ u32<leaf list>
 //	grant  = u16<[32] recipient account_id ‖ signed grant>
-//	chain  = u64 seq ‖ account-chain entry (1..4096 bytes)
+//	chain  = u64 seq ‖ account-chain entry (1..16384 bytes, format-v1 §2.9)
 //	body   = exactly header.ciphertext_len bytes
 //
 // A grant names its recipient by KeyID only; the account id beside it lets the
@@ -35,7 +36,7 @@ const (
 	maxGrants      = 1024     // as many as an ACL has entries
 	maxGrantItem   = 32 + 4<<10
 	maxGrantsPart  = maxGrants * (2 + maxGrantItem)
-	maxChainEntry  = 4 << 10
+	maxChainEntry  = format.MaxAccountEntrySize
 	maxChainItem   = 8 + maxChainEntry
 	leafSize       = 32
 	bodyChunk      = 16384 // plaintext per chunk, format-v1 §4

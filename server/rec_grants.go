@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -45,12 +46,8 @@ func (gc *grantCheck) verify(ctx context.Context, items []frameGrant) ([]store.G
 		if _, ok := gc.acl.Lookup(g.Recipient); !ok {
 			return nil, errorf(http.StatusBadRequest, "bad_grant", "grant %d is to a key the ACL does not list", i)
 		}
-		recipient, err := gc.cards.get(ctx, it.Account)
-		if err != nil {
+		if err := gc.checkRecipient(ctx, it.Account, store.KeyID(g.Recipient), i); err != nil {
 			return nil, err
-		}
-		if keyID(recipient) != store.KeyID(g.Recipient) {
-			return nil, errorf(http.StatusBadRequest, "bad_grant", "grant %d is not to the current key of account %s", i, it.Account)
 		}
 		if err := gc.checkGranter(ctx, g, i); err != nil {
 			return nil, err
@@ -65,6 +62,35 @@ func (gc *grantCheck) verify(ctx context.Context, items []frameGrant) ([]store.G
 		})
 	}
 	return out, nil
+}
+
+// checkRecipient checks whom grant i is filed under: an account whose current
+// card has the grant's recipient KeyID, or a group (a team or a collection),
+// named by the id of its live key record. A group's key is derived from that
+// record's epoch keys (format-v1 §2.10), which the server never sees, so its
+// KeyID is the clients' to check; the server checks that the group exists and
+// that it is not the record itself.
+func (gc *grantCheck) checkRecipient(ctx context.Context, account store.AccountID, recipient store.KeyID, i int) error {
+	card, err := gc.cards.get(ctx, account)
+	if err == nil {
+		if keyID(card) != recipient {
+			return errorf(http.StatusBadRequest, "bad_grant", "grant %d is not to the current key of account %s", i, account)
+		}
+		return nil
+	}
+	var ae *apiError
+	if !errors.As(err, &ae) || ae.Code != "unknown_account" {
+		return err
+	}
+	group := store.RecordID(account)
+	if group == gc.record {
+		return errorf(http.StatusBadRequest, "bad_grant", "grant %d is filed under its own record", i)
+	}
+	h, herr := gc.cards.st.Head(ctx, group)
+	if errors.Is(herr, store.ErrNotFound) || (herr == nil && h.IsDeleted()) {
+		return err
+	}
+	return herr
 }
 
 // checkGranter checks who signed grant i: the owner, or a share delegate, with

@@ -159,11 +159,11 @@ func (s *Server) versionView(ctx context.Context, c *Caller, h store.Head, versi
 	if err != nil {
 		return api.Record{}, err
 	}
-	gs, err := s.store.GrantsFor(ctx, h.Record, c.Account.ID)
+	gs, via, err := s.grantsOf(ctx, h, c.Account.ID)
 	if err != nil {
 		return api.Record{}, err
 	}
-	view := api.Record{
+	view := api.Record{Via: via,
 		ID: h.Record.String(), Owner: h.Owner.String(), Version: v.Version, HeaderHash: v.HeaderHash.String(),
 		Author: v.Author.String(), ACLSeq: acl.Seq, Header: v.Header, ACL: acl.Signed, Grants: make([][]byte, 0, len(gs)),
 		LogSalt: s.logSalt(h.Record),
@@ -178,6 +178,21 @@ func (s *Server) versionView(ctx context.Context, c *Caller, h store.Head, versi
 		return api.Record{}, err
 	}
 	return view, nil
+}
+
+// grantsOf returns the grants of a record the account opens: its own, or, if
+// it holds none, those of the group it reads through, and that group's id.
+func (s *Server) grantsOf(ctx context.Context, h store.Head, account store.AccountID) ([]store.Grant, string, error) {
+	gs, err := s.store.GrantsFor(ctx, h.Record, account)
+	if err != nil || len(gs) > 0 || h.Owner == account {
+		return gs, "", err
+	}
+	group, ok, err := s.readsVia(ctx, h.Record, account, maxGroupDepth)
+	if err != nil || !ok {
+		return nil, "", err
+	}
+	gs, err = s.store.GrantsFor(ctx, h.Record, group)
+	return gs, group.String(), err
 }
 
 // priorACLs returns the ACLs before cur, newest first, back to the one in

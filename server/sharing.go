@@ -15,7 +15,7 @@ import (
 func (s *Server) sharingRoutes(r *mux.Router) {
 	r.HandleFunc("/records/{id}/acl", s.authed(s.putACL)).Methods(http.MethodPut)
 	r.HandleFunc("/records/{id}/acl", s.authed(s.getACL)).Methods(http.MethodGet)
-	r.HandleFunc("/shared", s.authed(s.listShared)).Methods(http.MethodGet)
+	r.HandleFunc("/shared", s.authed(s.listShared)).Methods(http.MethodGet) // ?via=GROUP: shared with a group
 }
 
 // chainItemOf checks the bounds of an account-chain entry of the caller and
@@ -35,10 +35,15 @@ type sharingUpdate struct {
 	Chain  *chainItem
 }
 
+// maxSharingJSON bounds the body of an ACL update: an ACL at its bound and a
+// grant for each of its entries, base64 in JSON, with room to spare. A
+// revocation re-grants every remaining reader (a team of 50: some 90 KB).
+const maxSharingJSON = 4 << 20
+
 // decodeSharingRequest reads and decodes the body of an ACL update.
 func decodeSharingRequest(w http.ResponseWriter, r *http.Request) (*sharingUpdate, error) {
 	var req api.Sharing
-	if err := decodeJSON(w, r, &req); err != nil {
+	if err := decodeJSONUpTo(w, r, &req, maxSharingJSON); err != nil {
 		return nil, err
 	}
 	u := &sharingUpdate{ACL: req.ACL}
@@ -242,7 +247,19 @@ func (s *Server) listShared(w http.ResponseWriter, r *http.Request, c *Caller) e
 	if err != nil {
 		return err
 	}
-	hs, err := s.store.SharedRecords(r.Context(), c.Account.ID, store.RecordID(after), limit)
+	holder := c.Account.ID
+	if v := r.URL.Query().Get("via"); v != "" {
+		// Records shared with a group the caller may read.
+		group, err := parseID("via", v)
+		if err != nil {
+			return err
+		}
+		if _, _, err := s.recordAccess(r.Context(), c, store.RecordID(group)); err != nil {
+			return err
+		}
+		holder = group
+	}
+	hs, err := s.store.SharedRecords(r.Context(), holder, store.RecordID(after), limit)
 	if err != nil {
 		return err
 	}

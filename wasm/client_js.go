@@ -212,6 +212,46 @@ func newClientObject(c *sdk.Client) js.Value {
 		}
 		return nil, c.Revoke(ctx, id, handle)
 	})
+	add("trustOrg", func(ctx context.Context, args []js.Value) (any, error) {
+		var in struct{ Org, Admin, Fingerprint string }
+		if err := fromJSON(arg(args, 0), &in); err != nil {
+			return nil, err
+		}
+		return nil, c.TrustOrg(ctx, in.Org, in.Admin, in.Fingerprint)
+	})
+	add("lookupTeam", func(ctx context.Context, args []js.Value) (any, error) {
+		ref, err := str(arg(args, 0), "team")
+		if err != nil {
+			return nil, err
+		}
+		return teamResult(c.LookupTeam(ctx, ref))
+	})
+	add("shareWithTeam", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := recordID(arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		ref, err := str(arg(args, 1), "team")
+		if err != nil {
+			return nil, err
+		}
+		var in struct{ History bool }
+		if err := fromJSON(arg(args, 2), &in); err != nil {
+			return nil, err
+		}
+		return teamResult(c.ShareWithTeam(ctx, id, ref, &sdk.ShareOptions{History: in.History}))
+	})
+	add("revokeTeam", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := recordID(arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		ref, err := str(arg(args, 1), "team")
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.RevokeTeam(ctx, id, ref)
+	})
 	add("delete", func(ctx context.Context, args []js.Value) (any, error) {
 		id, err := recordID(arg(args, 0))
 		if err != nil {
@@ -245,6 +285,9 @@ func newClientObject(c *sdk.Client) js.Value {
 		out := make([]readerJSON, len(rs))
 		for i, r := range rs {
 			out[i] = readerJSON{KeyID: r.KeyID, Owner: r.Owner, Write: r.Write}
+			if t := r.Team; t != nil {
+				out[i].Team = newTeamJSON(t)
+			}
 			if ct := r.Contact; ct != nil {
 				out[i].Contact = &contactJSON{cardJSON: cardOf(ct.Card), Status: ct.Status()}
 				out[i].Contact.Handle = ct.Handle
@@ -419,6 +462,7 @@ type contactJSON struct {
 // readerJSON is an sdk.Reader: a reader of a record's ACL in force.
 type readerJSON struct {
 	Contact *contactJSON `json:"contact"`
+	Team    *teamJSON    `json:"team,omitempty"`
 	KeyID   string       `json:"keyId"`
 	Owner   bool         `json:"owner"`
 	Write   bool         `json:"write"`
@@ -428,6 +472,30 @@ type attestationJSON struct {
 	Role     string `json:"role"`
 	Org      string `json:"org"`
 	NotAfter int64  `json:"notAfter"`
+}
+
+// teamJSON is a care team as the client verified it.
+type teamJSON struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Org      string   `json:"org"`
+	Admin    string   `json:"admin"`
+	Verified bool     `json:"verified"`
+	History  bool     `json:"history"`
+	Members  []string `json:"members"`
+	Status   string   `json:"status"`
+}
+
+func newTeamJSON(t *sdk.Team) *teamJSON {
+	return &teamJSON{ID: t.ID.String(), Name: t.Name, Org: t.Org, Admin: t.AdminHandle, Verified: t.Verified,
+		History: t.History, Members: append([]string{}, t.MemberHandles...), Status: t.Status()}
+}
+
+func teamResult(t *sdk.Team, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return toJSON(newTeamJSON(t))
 }
 
 func contactResult(ct *sdk.Contact, err error) (any, error) {

@@ -21,10 +21,13 @@
 //	blindvault get ID [-o OUT]
 //	blindvault ls
 //	blindvault share ID --with NAME [--history] [--write] [--fingerprint FP] [--role R]
-//	blindvault revoke ID --from NAME
+//	blindvault share ID --team ORG/NAME [--history]
+//	blindvault revoke ID --from NAME | --team ORG/NAME
 //	blindvault rm ID
 //	blindvault lookup NAME
 //	blindvault trust-org ORG --admin NAME --fingerprint FP
+//	blindvault team create NAME [--org ORG] [--history] | add TEAM NAME | remove TEAM NAME | ls | show TEAM
+//	blindvault collection create NAME [--type T] [--tag T] | add NAME ID… | share NAME --with NAME|--team TEAM | ls
 //	blindvault admin invite --role R [--ttl D]
 //	blindvault admin attest NAME --role R [--org ORG] [--valid D]
 //	blindvault audit [ID] [--witness URL=KEY]
@@ -35,6 +38,7 @@
 // Operators also run:
 //
 //	blindvault rotate-master-key --data DIR [--master-key-file OLD] --new-master-key-file NEW
+//	blindvault migrate --from DIR --to postgres://… [--blobs s3://BUCKET?endpoint=…]
 //	blindvault witness --data DIR --log-key KEY [--addr HOST:PORT] [--name NAME]
 //
 // Every online command takes --json for machine-readable output; plain output
@@ -98,6 +102,8 @@ var commands = []commandGroup{
 		{"rm", "delete a record", runRm},
 		{"lookup", "find and verify an account's key card", runLookup},
 		{"trust-org", "trust an organisation admin's role attestations", runTrustOrg},
+		{"team", "care teams: create NAME, add|remove TEAM NAME, ls, show TEAM", runTeam},
+		{"collection", "collections of your records: create, add, remove, share, revoke, ls", runCollection},
 		{"admin", "admin tasks: invite ROLE, attest NAME", runAdmin},
 		{"mfa", "second factor: enroll totp, confirm CODE, ls, remove CODE", runMFA},
 		{"devices", "list this account's devices; devices revoke NAME ends one", runDevices},
@@ -112,6 +118,7 @@ var commands = []commandGroup{
 		{"serve", "run the blind storage server", runServe},
 		{"witness", "run a transparency-log witness that cosigns consistent checkpoints", runWitness},
 		{"rotate-master-key", "re-encrypt the server's keyset under a new master key", runRotateMasterKey},
+		{"migrate", "copy a bbolt deployment into PostgreSQL (bodies into S3 with --blobs) and prove the copy", runMigrate},
 	}},
 	{"And", []command{
 		{"demo", "run the end-to-end demonstration", runDemo},

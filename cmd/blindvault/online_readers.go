@@ -12,6 +12,7 @@ type readerView struct {
 	Handle      string `json:"handle,omitempty"`
 	Fingerprint string `json:"fingerprint,omitempty"`
 	KeyID       string `json:"key_id"`
+	Team        string `json:"team,omitempty"` // a care team's id
 	Status      string `json:"status,omitempty"`
 	Rights      string `json:"rights"`
 }
@@ -48,6 +49,9 @@ func runReaders(ctx context.Context, args []string, s stdio) error {
 		}
 		if ct := r.Contact; ct != nil {
 			v.Handle, v.Fingerprint, v.Status = ct.Handle, ct.Fingerprint.String(), ct.Status()
+		}
+		if t := r.Team; t != nil {
+			v.Handle, v.Team, v.Fingerprint, v.Status = "team "+t.Name, t.ID.String(), "key "+v.KeyID[:16]+"…", t.Status()
 		}
 		views[i] = v
 	}

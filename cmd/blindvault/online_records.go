@@ -244,14 +244,15 @@ func runShare(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("share", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
 	with := fs.String("with", "", "the `handle` of the account to share with")
+	team := fs.String("team", "", "share with a care `team` instead: ORG/NAME, or a team you know")
 	history := fs.Bool("history", false, "also give the keys of versions written before the last revocation")
 	write := fs.Bool("write", false, "also let the reader write new versions")
 	fp := fs.String("fingerprint", "", "require the reader's `fingerprint`, compared out of band")
 	role := fs.String("role", "", "require a verified attestation of this `role`, such as clinician")
 	var id [32]byte
 	pos, c, err := start(ctx, fs, o, args, func(pos []string) (err error) {
-		if len(pos) != 1 || *with == "" {
-			return usagef("usage: blindvault share ID --with NAME [--history] [--write] [--fingerprint FP] [--role ROLE]")
+		if len(pos) != 1 || (*with == "") == (*team == "") || (*team != "" && *write) {
+			return usagef("usage: blindvault share ID (--with NAME [--write] [--fingerprint FP] [--role ROLE] | --team TEAM) [--history]")
 		}
 		id, err = recordID(pos[0])
 		return err
@@ -260,6 +261,21 @@ func runShare(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
+	if *team != "" {
+		t, err := c.ShareWithTeam(ctx, id, *team, &sdk.ShareOptions{History: *history})
+		if err != nil {
+			return notFoundAs(err, "no team %q known to this device, or no record %s of yours", clean(*team), pos[0])
+		}
+		if o.json {
+			return printJSON(s.out, map[string]any{"record": hex.EncodeToString(id[:]), "team": newTeamView(t), "history": *history})
+		}
+		fmt.Fprintf(s.out, "Shared %s with team %s.\nStatus:  %s\nMembers: %s\n", pos[0], clean(t.Name), clean(t.Status()),
+			clean(strings.Join(t.MemberHandles, ", ")))
+		if !t.Verified {
+			fmt.Fprintf(s.err, "Note: no organisation you trust (blindvault trust-org) vouches for this team's admin.\n")
+		}
+		return nil
+	}
 	ct, err := c.Share(ctx, id, *with, &sdk.ShareOptions{LookupOptions: sdk.LookupOptions{Fingerprint: *fp, Role: *role},
 		History: *history, Write: *write})
 	if err != nil {
@@ -287,10 +303,11 @@ func runRevoke(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("revoke", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
 	from := fs.String("from", "", "the `handle` of the account to revoke")
+	team := fs.String("team", "", "revoke a care `team` instead: ORG/NAME, or a team you know")
 	var id [32]byte
 	pos, c, err := start(ctx, fs, o, args, func(pos []string) (err error) {
-		if len(pos) != 1 || *from == "" {
-			return usagef("usage: blindvault revoke ID --from NAME")
+		if len(pos) != 1 || (*from == "") == (*team == "") {
+			return usagef("usage: blindvault revoke ID (--from NAME | --team TEAM)")
 		}
 		id, err = recordID(pos[0])
 		return err
@@ -299,7 +316,12 @@ func runRevoke(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
-	if err := c.Revoke(ctx, id, *from); err != nil {
+	revoke := func() error { return c.Revoke(ctx, id, *from) }
+	if *team != "" {
+		*from = "team " + *team
+		revoke = func() error { return c.RevokeTeam(ctx, id, *team) }
+	}
+	if err := revoke(); err != nil {
 		return revokeFailed(err, pos[0], *from)
 	}
 	if o.json {

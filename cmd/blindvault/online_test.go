@@ -253,6 +253,44 @@ func TestOnline_Story(t *testing.T) {
 		t.Fatalf("readers of the shared record:\n%s", readers)
 	}
 
+	// A care team of the organisation, with the clinician as its member: the
+	// patient shares with the team as verified, and sees it among the readers.
+	r.must(with([]string{"team", "create", "Cardiology", "--org", org}, admin)...)
+	r.must(with([]string{"team", "add", "Cardiology", "dr-jones"}, admin)...)
+	out = r.must(with([]string{"share", obsID, "--team", org + "/Cardiology"}, pat)...)
+	if !strings.Contains(out, "verified care team Cardiology of "+org+", 1 member") || !strings.Contains(out, "dr-jones") {
+		t.Fatalf("share --team:\n%s", out)
+	}
+	var teams struct {
+		Teams []teamView `json:"teams"`
+	}
+	r.mustJSON(&teams, with([]string{"team", "ls"}, clin)...)
+	if len(teams.Teams) != 1 || teams.Teams[0].Name != "Cardiology" || !teams.Teams[0].Verified && teams.Teams[0].Org != org {
+		t.Fatalf("member's team ls --json = %+v", teams)
+	}
+	if readers := r.must(with([]string{"readers", obsID}, pat)...); !strings.Contains(readers, "team Cardiology") {
+		t.Fatalf("readers after share --team:\n%s", readers)
+	}
+	r.must(with([]string{"revoke", obsID, "--team", org + "/Cardiology"}, pat)...)
+
+	// A collection of lab results, shared with the team once: a lab result
+	// written later is in it, and the team's member reads it.
+	r.must(with([]string{"collection", "create", "Labs", "--type", "Observation"}, pat)...)
+	r.must(with([]string{"collection", "share", "Labs", "--team", org + "/Cardiology"}, pat)...)
+	out = r.must(with([]string{"put", p("obs.json"), "--type", "Observation", "--title", "HbA1c 2026-12"}, pat)...)
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	resultID := lines[len(lines)-1]
+	if got := r.must(with([]string{"get", resultID}, clin)...); got != string(obs) {
+		t.Fatalf("team member get of a collection record = %q", got)
+	}
+	if ls := r.must(with([]string{"collection", "ls"}, pat)...); !strings.Contains(ls, "Labs") || !strings.Contains(ls, "type Observation") {
+		t.Fatalf("collection ls:\n%s", ls)
+	}
+	r.must(with([]string{"rm", resultID}, pat)...)
+	if code, _, errs := r.run(nil, with([]string{"share", obsID, "--team", "Elsewhere/Cardiology"}, pat)...); code != 1 || !strings.Contains(errs, "trust") {
+		t.Fatalf("share --team of an untrusted organisation: exit %d, %s", code, errs)
+	}
+
 	// The clinician reads both: same bytes, to a file and to stdout.
 	r.must(with([]string{"get", docID, "-o", p("doc.out")}, clin)...)
 	if got, _ := os.ReadFile(p("doc.out")); !bytes.Equal(got, doc) {

@@ -261,6 +261,7 @@ async function refresh() {
   }
   const mine = records.filter((r) => r.mine);
   fillSelect($('share-record'), mine);
+  fillSelect($('team-record'), mine);
   fillSelect($('revoke-record'), mine);
   $('records').dataset.count = String(records.length);
 }
@@ -313,6 +314,24 @@ async function showReaders(r) {
   body.replaceChildren();
   for (const x of readers) {
     const row = body.insertRow();
+    if (x.team) {
+      row.dataset.reader = `team ${x.team.name}`;
+      cell(row, `team ${x.team.name} (${x.team.members.join(', ') || 'no members yet'})`);
+      cell(row, `key ${x.keyId.slice(0, 16)}…`);
+      cell(row, x.team.status);
+      cell(row, 'read');
+      const actions = row.insertCell();
+      const ref = x.team.verified ? `${x.team.org}/${x.team.name}` : x.team.id;
+      if (r.mine) {
+        actions.append(confirmButton('Revoke', `Stop sharing "${r.title}" with the team ${x.team.name}?`, { revoke: `team ${x.team.name}` },
+          () => busy(`Revoking the team's access…`, async () => {
+            await client.revokeTeam(r.id, ref);
+            await showReaders(r);
+            say(`You stopped sharing "${r.title}" with the team ${x.team.name}: versions written from now on are closed to it.`);
+          }), 'Yes, revoke'));
+      }
+      continue;
+    }
     const me = x.contact?.handle === client.account.handle;
     row.dataset.reader = x.contact?.handle ?? x.keyId;
     cell(row, x.contact ? (me ? `${x.contact.handle} (you)` : x.contact.handle) : 'someone this device cannot name');
@@ -441,6 +460,41 @@ $('share-confirm').addEventListener('click', () => {
     pending = null;
     $('share-check').hidden = true;
     say(`Shared with ${c.handle} (${c.fingerprint}).`);
+  });
+});
+
+let pendingTeam = null; // the team looked up, waiting for the user's confirmation
+
+$('team-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  busy('Looking up and verifying the team…', async () => {
+    const ref = $('team-name').value.trim();
+    const team = await client.lookupTeam(ref);
+    pendingTeam = { id: $('team-record').value, ref };
+    $('team-status').textContent = team.status;
+    $('team-members').textContent = team.members.join(', ') || 'none yet';
+    $('team-check').hidden = false;
+    say(`Check the team's members before you share.`);
+  });
+});
+
+$('team-confirm').addEventListener('click', () => {
+  if (!pendingTeam) return;
+  const p = pendingTeam;
+  busy('Sharing with the team…', async () => {
+    const team = await client.shareWithTeam(p.id, p.ref);
+    pendingTeam = null;
+    $('team-check').hidden = true;
+    say(`Shared with the team ${team.name} (${team.members.length} ${team.members.length === 1 ? 'member' : 'members'}).`);
+  });
+});
+
+$('trust-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const org = $('trust-org').value.trim();
+  busy(`Checking ${org}'s admin…`, async () => {
+    await client.trustOrg(org, $('trust-admin').value.trim(), $('trust-fingerprint').value.trim());
+    say(`You trust ${org}: its clinicians and care teams show as verified.`);
   });
 });
 

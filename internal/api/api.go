@@ -73,6 +73,10 @@ type Record struct {
 	// request per ACL. They are signed; the client checks each against its
 	// successor.
 	PriorACLs [][]byte `json:"prior_acls,omitempty"`
+	// Via is set when the caller reads the record through a group (a care
+	// team or a collection): Grants are then the group's, and Via is the id of
+	// the group's key record, whose epoch keys open them.
+	Via string `json:"via,omitempty"`
 }
 
 // MaxPriorACLs bounds Record.PriorACLs; a client fetches older ones itself.

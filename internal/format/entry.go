@@ -25,6 +25,10 @@ const (
 	// EventAttestation: the account, an organisation admin, published
 	// Attestation, signed with its identity key.
 	EventAttestation Event = 5
+	// EventTeam: the account, admin of the care team whose key record is
+	// Record, made ACL seq Number (hashing to Object) of that record, and
+	// describes the team from that ACL on (Team; team.go).
+	EventTeam Event = 6
 )
 
 func (e Event) String() string {
@@ -39,13 +43,15 @@ func (e Event) String() string {
 		return "profile"
 	case EventAttestation:
 		return "attestation"
+	case EventTeam:
+		return "team"
 	}
 	return fmt.Sprintf("event %d", uint8(e))
 }
 
 // MaxAccountEntrySize bounds an entry's signed form; the server stores at most
-// this much per entry.
-const MaxAccountEntrySize = 4096
+// this much per entry. The largest entry is a team's with MaxTeamMembers.
+const MaxAccountEntrySize = 16384
 
 // AccountEntry is one entry of an account chain: a hash-chained, owner-signed
 // statement of what the account did (§2.9). Which fields an entry carries
@@ -58,11 +64,12 @@ type AccountEntry struct {
 	SignerPK [32]byte // an identity key of the account
 	Event    Event
 
-	Record      [32]byte // EventVersion, EventACL, EventTombstone, EventProfile
+	Record      [32]byte // EventVersion, EventACL, EventTombstone, EventProfile, EventTeam
 	Owner       [32]byte // EventVersion, EventProfile: the record's owner
 	Number      uint64   // a version (EventVersion, EventProfile, EventTombstone) or an ACL seq
 	Object      [32]byte // a header hash (EventVersion, EventProfile) or an ACL hash
 	Attestation []byte   // EventAttestation: a signed role attestation
+	Team        *Team    // EventTeam
 
 	Signature []byte
 }
@@ -86,6 +93,14 @@ func (e *AccountEntry) Body() []byte {
 		b.AddBytes(e.Record[:])
 		b.AddUint64(e.Number)
 		b.AddBytes(e.Object[:])
+	case EventTeam:
+		if e.Team == nil {
+			return nil
+		}
+		b.AddBytes(e.Record[:])
+		b.AddUint64(e.Number)
+		b.AddBytes(e.Object[:])
+		e.Team.add(b)
 	case EventTombstone:
 		b.AddBytes(e.Record[:])
 		b.AddUint64(e.Number)
@@ -123,6 +138,14 @@ func (e *AccountEntry) validate() error {
 		if e.Number == 0 {
 			return malformed(KindAccountEntry, "ACL seq 0")
 		}
+	case EventTeam:
+		if e.Number == 0 {
+			return malformed(KindAccountEntry, "ACL seq 0")
+		}
+		if e.Team == nil {
+			return malformed(KindAccountEntry, "team event without a team")
+		}
+		return e.Team.Validate()
 	case EventAttestation:
 		// Only ErrMalformed is wrapped: the attestation's own ErrUnknownKind or
 		// ErrTooLarge would misdescribe an entry whose kind and size are fine.
@@ -195,6 +218,11 @@ func ParseAccountEntry(b []byte) (*AccountEntry, error) {
 		ok = s.CopyBytes(e.Record[:]) && s.CopyBytes(e.Owner[:]) && s.ReadUint64(&e.Number) && s.CopyBytes(e.Object[:])
 	case EventACL:
 		ok = s.CopyBytes(e.Record[:]) && s.ReadUint64(&e.Number) && s.CopyBytes(e.Object[:])
+	case EventTeam:
+		ok = s.CopyBytes(e.Record[:]) && s.ReadUint64(&e.Number) && s.CopyBytes(e.Object[:])
+		if ok {
+			e.Team, ok = readTeam(s)
+		}
 	case EventTombstone:
 		ok = s.CopyBytes(e.Record[:]) && s.ReadUint64(&e.Number)
 	case EventAttestation:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -18,11 +19,22 @@ const entryFixedSize = 4 + 32 + 8 + 32 + 8 + 32 + 1
 // entryWith returns e's signed form after f changed a copy of it, signed by priv
 // without any check, so that parse errors come from the field rules.
 func entryWith(e *AccountEntry, priv []byte, f func(e *AccountEntry)) []byte {
-	x := *e
-	x.Attestation = bytes.Clone(e.Attestation)
+	x := cloneEntry(e)
 	f(&x)
 	body := x.Body()
 	return SignedForm(body, forceSign(priv, KindAccountEntry, body), false, nil)
+}
+
+// cloneEntry copies e deeply enough for a test to change any field.
+func cloneEntry(e *AccountEntry) AccountEntry {
+	x := *e
+	x.Attestation = bytes.Clone(e.Attestation)
+	if e.Team != nil {
+		t := *e.Team
+		t.Members = slices.Clone(e.Team.Members)
+		x.Team = &t
+	}
+	return x
 }
 
 // nextEntry returns the entry after prev in alice's chain, with event ev.
@@ -64,6 +76,21 @@ func TestAccountEntry_Body_Layout(t *testing.T) {
 			case EventAttestation:
 				want = binary.BigEndian.AppendUint16(want, uint16(len(e.Attestation)))
 				want = append(want, e.Attestation...)
+			case EventTeam:
+				want = append(want, e.Record[:]...)
+				want = binary.BigEndian.AppendUint64(want, e.Number)
+				want = append(want, e.Object[:]...)
+				want = binary.BigEndian.AppendUint32(want, e.Team.Epoch)
+				want = append(want, e.Team.Policy)
+				want = append(want, e.Team.XWingPK...)
+				want = append(want, byte(len(e.Team.Name)))
+				want = append(want, e.Team.Name...)
+				want = append(want, byte(len(e.Team.Org)))
+				want = append(want, e.Team.Org...)
+				want = binary.BigEndian.AppendUint16(want, uint16(32*len(e.Team.Members)))
+				for _, m := range e.Team.Members {
+					want = append(want, m[:]...)
+				}
 			}
 			if got := e.Body(); !bytes.Equal(got, want) {
 				t.Errorf("AccountEntry{%s}.Body() = %x, want %x", ev, got, want)
@@ -245,6 +272,23 @@ func TestParseAccountEntry_Constraints(t *testing.T) {
 		}, ErrMalformed},
 		{"attestationOtherKind", EventAttestation, func(e *AccountEntry) { e.Attestation = otherKind.Marshal() }, ErrMalformed},
 		{"attestationOver1KiB", EventAttestation, func(e *AccountEntry) { e.Attestation = make([]byte, 1100) }, ErrMalformed},
+		{"teamAclSeq0", EventTeam, func(e *AccountEntry) { e.Number = 0 }, ErrMalformed},
+		{"teamEpoch0", EventTeam, func(e *AccountEntry) { e.Team.Epoch = 0 }, ErrMalformed},
+		{"teamNoPolicy", EventTeam, func(e *AccountEntry) { e.Team.Policy = 0 }, nil},
+		{"teamPolicyUndefinedBit", EventTeam, func(e *AccountEntry) { e.Team.Policy = 0x02 }, ErrMalformed},
+		{"teamNameEmpty", EventTeam, func(e *AccountEntry) { e.Team.Name = "" }, ErrMalformed},
+		{"teamNameControl", EventTeam, func(e *AccountEntry) { e.Team.Name = "a\nb" }, ErrMalformed},
+		{"teamName65", EventTeam, func(e *AccountEntry) { e.Team.Name = strings.Repeat("n", 65) }, ErrMalformed},
+		{"teamOrgEmpty", EventTeam, func(e *AccountEntry) { e.Team.Org = "" }, nil},
+		{"teamOrg129", EventTeam, func(e *AccountEntry) { e.Team.Org = strings.Repeat("o", 129) }, ErrMalformed},
+		{"teamNoMembers", EventTeam, func(e *AccountEntry) { e.Team.Members = nil }, nil},
+		{"teamMembersDescending", EventTeam, func(e *AccountEntry) {
+			e.Team.Members[0], e.Team.Members[1] = e.Team.Members[1], e.Team.Members[0]
+		}, ErrMalformed},
+		{"teamMemberTwice", EventTeam, func(e *AccountEntry) { e.Team.Members[1] = e.Team.Members[0] }, ErrMalformed},
+		{"teamMaxMembers", EventTeam, func(e *AccountEntry) { e.Team.Members = ascendingIDs(MaxTeamMembers) }, nil},
+		{"teamTooManyMembers", EventTeam, func(e *AccountEntry) { e.Team.Members = ascendingIDs(MaxTeamMembers + 1) }, ErrMalformed},
+		{"teamBadXWing", EventTeam, func(e *AccountEntry) { e.Team.XWingPK = bytes.Repeat([]byte{0xff}, XWingPublicKeySize) }, ErrMalformed},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -265,7 +309,7 @@ func TestParseAccountEntry_Constraints(t *testing.T) {
 				}
 			}
 			// Sign applies the same rules as the parser.
-			x := *e
+			x := cloneEntry(e)
 			tc.mutate(&x)
 			if err := x.Sign(priv); (err == nil) != (tc.want == nil) {
 				t.Errorf("AccountEntry{%s}.Sign() = %v, want error: %v", tc.name, err, tc.want != nil)
@@ -277,7 +321,7 @@ func TestParseAccountEntry_Constraints(t *testing.T) {
 func TestParseAccountEntry_UnknownEvent(t *testing.T) {
 	e, priv := newEntryWith(t, EventTombstone)
 	body := e.Body()
-	for _, ev := range []byte{0, 6, 9, 255} {
+	for _, ev := range []byte{0, 7, 9, 255} {
 		// Whatever follows the event byte: the parser cannot know its layout.
 		for _, rest := range [][]byte{nil, body[entryFixedSize:], make([]byte, 200)} {
 			b := append(bytes.Clone(body[:entryFixedSize]), rest...)
@@ -338,14 +382,14 @@ func TestParseAccountEntry_TrailingData(t *testing.T) {
 }
 
 func TestParseAccountEntry_TooLarge(t *testing.T) {
-	if MaxAccountEntrySize != 4096 || KindAccountEntry.maxSize() != MaxAccountEntrySize {
-		t.Fatalf("MaxAccountEntrySize = %d, kind bound %d, want 4096", MaxAccountEntrySize, KindAccountEntry.maxSize())
+	if MaxAccountEntrySize != 16384 || KindAccountEntry.maxSize() != MaxAccountEntrySize {
+		t.Fatalf("MaxAccountEntrySize = %d, kind bound %d, want 16384", MaxAccountEntrySize, KindAccountEntry.maxSize())
 	}
 	e, _ := newEntryWith(t, EventAttestation)
 	signed := e.Marshal()
 	big := append(bytes.Clone(signed), make([]byte, MaxAccountEntrySize+1-len(signed))...)
 	if _, err := ParseAccountEntry(big); !errors.Is(err, ErrTooLarge) || !errors.Is(err, ErrMalformed) {
-		t.Errorf("ParseAccountEntry(4097 bytes) = %v, want ErrTooLarge and ErrMalformed", err)
+		t.Errorf("ParseAccountEntry(16385 bytes) = %v, want ErrTooLarge and ErrMalformed", err)
 	}
 	if _, err := ParseAccountEntry(big[:MaxAccountEntrySize]); !errors.Is(err, ErrTrailingData) {
 		t.Errorf("ParseAccountEntry(4096 bytes) = %v, want ErrTrailingData", err)
@@ -424,5 +468,27 @@ func TestEvent_String(t *testing.T) {
 		if got := ev.String(); got != s {
 			t.Errorf("Event(%d).String() = %q, want %q", uint8(ev), got, s)
 		}
+	}
+}
+
+// ascendingIDs returns n distinct account ids in ascending order.
+func ascendingIDs(n int) [][32]byte {
+	out := make([][32]byte, n)
+	for i := range out {
+		binary.BigEndian.PutUint32(out[i][:], uint32(i+1))
+	}
+	return out
+}
+
+// The largest team entry fits the bound with room for the longest name and org.
+func TestAccountEntry_LargestTeamFits(t *testing.T) {
+	e, priv := newEntryWith(t, EventTeam)
+	e.Team.Name, e.Team.Org = strings.Repeat("n", MaxTeamName), strings.Repeat("o", MaxTeamOrg)
+	e.Team.Members = ascendingIDs(MaxTeamMembers)
+	if err := e.Sign(priv); err != nil {
+		t.Fatalf("Sign(largest team) = %v", err)
+	}
+	if n := len(e.Marshal()); n > MaxAccountEntrySize {
+		t.Fatalf("largest team entry is %d bytes, bound %d", n, MaxAccountEntrySize)
 	}
 }

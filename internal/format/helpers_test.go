@@ -216,7 +216,7 @@ func newHeader(t testing.TB) (*Header, ed25519.PrivateKey) {
 }
 
 // entryEvents lists every account-entry event, for tests that cover each.
-var entryEvents = []Event{EventVersion, EventACL, EventTombstone, EventProfile, EventAttestation}
+var entryEvents = []Event{EventVersion, EventACL, EventTombstone, EventProfile, EventAttestation, EventTeam}
 
 // newAccountEntry returns alice's first account-chain entry: she wrote version 1
 // of the test record.
@@ -245,6 +245,13 @@ func newEntryWith(t testing.TB, ev Event) (*AccountEntry, ed25519.PrivateKey) {
 		e.Record, e.Number, e.Object = testID("record"), 1, testID("acl")
 	case EventTombstone:
 		e.Record, e.Number = testID("record"), 1
+	case EventTeam:
+		e.Record, e.Number, e.Object = testID("team"), 1, testID("acl")
+		e.Team = &Team{Epoch: 1, Policy: TeamHistory, XWingPK: testXWing(t, "team"), Name: "Cardiology",
+			Org: "St Example's Hospital", Members: [][32]byte{testID("bob"), testID("carol")}}
+		if bytes.Compare(e.Team.Members[0][:], e.Team.Members[1][:]) > 0 {
+			e.Team.Members[0], e.Team.Members[1] = e.Team.Members[1], e.Team.Members[0]
+		}
 	case EventAttestation:
 		r := &RoleAttestation{
 			SubjectFP: testID("subject"),

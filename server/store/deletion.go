@@ -17,6 +17,10 @@ type AccountDeletion struct {
 	Purged    time.Time // zero while pending
 }
 
+// An AccountDeletion is also an Item (transfer.go): blindvault migrate
+// copies pending deletions and the tombstones of purged accounts.
+func (AccountDeletion) isItem() {}
+
 // IsPurged reports whether the account was purged.
 func (d AccountDeletion) IsPurged() bool { return !d.Purged.IsZero() }
 

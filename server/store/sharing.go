@@ -14,7 +14,9 @@ type ACL struct {
 }
 
 // Grant is an epoch key wrapped to one reader key. Account is the reader's
-// account, kept in plain so that "shared with me" can be listed.
+// account, kept in plain so that "shared with me" can be listed, or a group
+// (a care team): the id of the group's key record, which must be live when
+// the grant is stored.
 type Grant struct {
 	Epoch     uint32
 	Recipient KeyID

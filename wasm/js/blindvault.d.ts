@@ -91,8 +91,27 @@ export interface Contact extends Card {
   attestation: { role: string; org: string; notAfter: Date } | null;
 }
 
+/** A care team as this client verified it from its admin's chain (format-v1 §2.10). */
+export interface Team {
+  id: string;
+  name: string;
+  org: string;
+  /** The admin's handle. */
+  admin: string;
+  /** The organisation is one this client trusts with this admin (trustOrg). */
+  verified: boolean;
+  /** Members added later read what was shared with the team before they joined. */
+  history: boolean;
+  /** The members' handles. */
+  members: string[];
+  /** "verified care team NAME of ORG, N members", or says the organisation is not trusted. */
+  status: string;
+}
+
 export interface Reader {
   contact: Contact | null;
+  /** Set when the reader is a care team this device knows. */
+  team?: Team;
   keyId: string;
   owner: boolean;
   write: boolean;
@@ -223,6 +242,14 @@ export class Client {
   share(id: string, handle: string, options?: ShareOptions): Promise<Contact>;
   /** Withdraws handle's access: versions written from now on are closed to it. */
   revoke(id: string, handle: string): Promise<void>;
+  /** Trusts admin (its card checked against fingerprint, compared out of band) for org's attestations and teams. */
+  trustOrg(org: string, admin: string, fingerprint: string): Promise<void>;
+  /** Finds and verifies a care team: "ORG/NAME" of a trusted organisation, or a team this device knows. */
+  lookupTeam(team: string): Promise<Team>;
+  /** Gives a care team read access to record id: one grant to the team's key, whatever its size. */
+  shareWithTeam(id: string, team: string, options?: { history?: boolean }): Promise<Team>;
+  /** Withdraws a team's access: versions written from now on are closed to it. */
+  revokeTeam(id: string, team: string): Promise<void>;
   /** Deletes record id (owner only). */
   delete(id: string): Promise<void>;
   /** Who can read record id now: its ACL in force, verified, each reader named by the card this device verified (contact null if it cannot name one). */

@@ -300,6 +300,22 @@ export class Client {
     await call(this.#go.revoke(id, handle));
   }
 
+  async trustOrg(org, admin, fingerprint) {
+    await call(this.#go.trustOrg(JSON.stringify({ org, admin, fingerprint })));
+  }
+
+  async lookupTeam(team) {
+    return JSON.parse(await call(this.#go.lookupTeam(team)));
+  }
+
+  async shareWithTeam(id, team, options = {}) {
+    return JSON.parse(await call(this.#go.shareWithTeam(id, team, JSON.stringify(options))));
+  }
+
+  async revokeTeam(id, team) {
+    await call(this.#go.revokeTeam(id, team));
+  }
+
   async delete(id) {
     await call(this.#go.delete(id));
   }

@@ -319,11 +319,19 @@ func (g *gen) file() (*File, error) {
 	}
 	g.addValid("account entry, seq 1, attestation event (admin's chain)", "AccountEntry", format.KindAccountEntry,
 		"admin", adminEntry.Marshal(), adminEntry.Hash())
+	team, err := teamEntry(admin, adminEntry, alice.account)
+	if err != nil {
+		return nil, err
+	}
+	g.addValid("account entry, seq 2, team event (admin's chain): care team \"Cardiology\" with alice as its member; "+
+		"its xwing_pk is the X-Wing key of GroupSeed(epoch key = derive(\"team epoch key\"), record_id, 1) (§2.10)",
+		"AccountEntry", format.KindAccountEntry, "admin", team.Marshal(), team.Hash())
 
 	g.invalidEnvelopes(rev, alice, acl)
 	g.invalidCards(aliceCard, alice)
 	g.invalidOthers(role, admin, cert, alice, acl, gr, hdr)
 	g.invalidEntries(entries, alice, adminEntry, admin, cert)
+	g.invalidTeams(team, admin)
 	g.invalidKeys(aliceCard, alice, role, admin, cert, rev, gr, hdr, entries[0])
 
 	f := &File{
@@ -710,4 +718,49 @@ func (g *gen) invalidKeys(card *format.KeyCard, alice *key, role *format.RoleAtt
 		e.SignerPK = w.pk
 		g.addInvalid("signer_pk "+w.name, "AccountEntry", re(alice.priv, format.KindAccountEntry, e.Body()), "ErrMalformed")
 	}
+}
+
+// teamEntry is the second entry of the admin's chain: the care team
+// "Cardiology" at the first ACL of its key record, whose X-Wing key is derived
+// from a stated epoch key so that a second implementation can check GroupSeed.
+func teamEntry(admin *key, prev *format.AccountEntry, member [32]byte) (*format.AccountEntry, error) {
+	teamID := [32]byte(derive("team key record id"))
+	seed, err := grant.GroupSeed(derive("team epoch key"), teamID, 1)
+	if err != nil {
+		return nil, err
+	}
+	pk, err := grant.XWingPublic(seed)
+	if err != nil {
+		return nil, err
+	}
+	e := &format.AccountEntry{Account: admin.account, Seq: 2, PrevHash: prev.Hash(), Created: prev.Created + 60,
+		SignerPK: admin.pub, Event: format.EventTeam, Record: teamID, Number: 1,
+		Object: [32]byte(derive("team key record ACL placeholder")),
+		Team: &format.Team{Epoch: 1, Policy: format.TeamHistory, XWingPK: pk, Name: "Cardiology",
+			Org: "St Example's Hospital", Members: [][32]byte{member}}}
+	return e, e.Sign(admin.priv)
+}
+
+// invalidTeams breaks the team entry's field rules (§2.10), one at a time,
+// each re-signed so that only the rule fails.
+func (g *gen) invalidTeams(team *format.AccountEntry, admin *key) {
+	const T = "AccountEntry"
+	with := func(f func(t *format.Team)) []byte {
+		x := *team
+		t := *team.Team
+		t.Members = append([][32]byte(nil), team.Team.Members...)
+		x.Team = &t
+		f(&t)
+		body := x.Body()
+		return format.SignedForm(body, ed25519.Sign(admin.priv, format.Message("account-entry", body)), false, nil)
+	}
+	g.addInvalid("team event with epoch 0", T, with(func(t *format.Team) { t.Epoch = 0 }), "ErrMalformed")
+	g.addInvalid("team event with an undefined policy bit", T, with(func(t *format.Team) { t.Policy = 0x03 }), "ErrMalformed")
+	g.addInvalid("team event with an empty name", T, with(func(t *format.Team) { t.Name = "" }), "ErrMalformed")
+	g.addInvalid("team event listing a member twice", T, with(func(t *format.Team) {
+		t.Members = append(t.Members, t.Members[0])
+	}), "ErrMalformed")
+	g.addInvalid("team event whose xwing_pk is not an X-Wing key", T, with(func(t *format.Team) {
+		t.XWingPK = bytes.Repeat([]byte{0xff}, format.XWingPublicKeySize)
+	}), "ErrMalformed")
 }

@@ -5,7 +5,10 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ed25519"
+	"crypto/hkdf"
 	"crypto/hpke"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -222,7 +225,7 @@ func TestVectors_AccountChain(t *testing.T) {
 		accounts[k.Name] = k.AccountID
 	}
 	var chain []*format.AccountEntry
-	var admin *format.AccountEntry
+	var admin, team *format.AccountEntry
 	var role []byte
 	for _, v := range f.Valid {
 		switch v.Type {
@@ -236,9 +239,12 @@ func TestVectors_AccountChain(t *testing.T) {
 			if hex.EncodeToString(e.Account[:]) != accounts[v.Signer] {
 				t.Errorf("%s: account is not %s's account_id", v.Name, v.Signer)
 			}
-			if v.Signer == "alice" {
+			switch {
+			case v.Signer == "alice":
 				chain = append(chain, e)
-			} else {
+			case e.Event == format.EventTeam:
+				team = e
+			default:
 				admin = e
 			}
 		}
@@ -266,6 +272,37 @@ func TestVectors_AccountChain(t *testing.T) {
 	}
 	if err := r.Verify(admin.SignerPK); err != nil {
 		t.Errorf("attestation.Verify(admin entry's signer_pk) = %v, want nil", err)
+	}
+	checkTeamVector(t, team, admin, accounts["alice"])
+}
+
+// checkTeamVector checks the team entry against §2.10 with the standard
+// library's HKDF, not the package under test: it follows the admin's first
+// entry, lists alice, and its key is the X-Wing key of the stated epoch key.
+func checkTeamVector(t *testing.T, team, prev *format.AccountEntry, alice string) {
+	t.Helper()
+	if team == nil {
+		t.Fatal("no team entry in the admin's chain")
+	}
+	if err := team.VerifySuccessor(prev); err != nil {
+		t.Errorf("team entry.VerifySuccessor(admin entry 1) = %v, want nil", err)
+	}
+	if len(team.Team.Members) != 1 || hex.EncodeToString(team.Team.Members[0][:]) != alice {
+		t.Errorf("team members = %x, want alice", team.Team.Members)
+	}
+	info := append([]byte("blindvault.v1 group key"), team.Record[:]...)
+	info = binary.BigEndian.AppendUint32(info, team.Team.Epoch)
+	epochKey := sha256.Sum256([]byte("blindvault.v1 test vector team epoch key"))
+	seed, err := hkdf.Key(sha256.New, epochKey[:], nil, string(info), 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := hpke.MLKEM768X25519().NewPrivateKey(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(k.PublicKey().Bytes(), team.Team.XWingPK) {
+		t.Errorf("team xwing_pk is not the key of HKDF(epoch key, group key info)")
 	}
 }
 

@@ -54,7 +54,11 @@ func checkSharingState(tx *bbolt.Tx, h store.Head, sh store.Sharing) error {
 	}
 	for _, g := range sh.Grants {
 		if _, err := getAccount(tx, g.Account); err != nil {
-			return fmt.Errorf("grant: %w", err)
+			// Or a group: the id of a live record (store.Grant).
+			gh, herr := getHead(tx, store.RecordID(g.Account))
+			if !errors.Is(err, store.ErrNotFound) || herr != nil || gh.IsDeleted() {
+				return fmt.Errorf("grant: %w", err)
+			}
 		}
 	}
 	return nil

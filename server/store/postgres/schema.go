@@ -148,6 +148,9 @@ var migrations = []string{
 	// When each device last opened a session (store.Device.LastSeen; 0:
 	// never), set by PutSession in its transaction.
 	`ALTER TABLE devices ADD COLUMN last_seen bigint NOT NULL DEFAULT 0;`,
+	// A grant may be held by a group (a care team's key record), not only an
+	// account (store.Grant): applySharing checks the holder instead.
+	`ALTER TABLE grants DROP CONSTRAINT grants_account_fkey;`,
 	// Account deletions (deletions.go): no foreign key, the row outlives
 	// the account as its tombstone.
 	`CREATE TABLE account_deletions (

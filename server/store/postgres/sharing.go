@@ -31,8 +31,8 @@ func (s *Store) UpdateSharing(ctx context.Context, sw store.SharingWrite) error 
 	})
 }
 
-// applySharing checks a sharing change against the locked head h (the
-// foreign key of grants checks their accounts), then
+// applySharing checks a sharing change against the locked head h and each
+// grant's holder (an account, or a group: a live record), then
 // revokes, stores the ACL and stores the grants, each replacing any grant
 // of the same epoch and recipient.
 func applySharing(ctx context.Context, tx pgx.Tx, h *store.Head, sh store.Sharing, at time.Time) error {
@@ -57,11 +57,19 @@ func applySharing(ctx context.Context, tx pgx.Tx, h *store.Head, sh store.Sharin
 		h.ACLSeq = sh.ACL.Seq
 	}
 	for _, g := range sh.Grants {
+		var holder bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)
+			OR EXISTS (SELECT 1 FROM heads WHERE record = $1 AND deleted = 0)`, g.Account[:]).Scan(&holder); err != nil {
+			return err
+		}
+		if !holder {
+			return fmt.Errorf("grant: account %s: %w", g.Account, store.ErrNotFound)
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO grants (record, epoch, recipient, account, signed, created) VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (record, epoch, recipient) DO UPDATE SET account = excluded.account, signed = excluded.signed,
 			created = excluded.created, revoked = 0`,
 			h.Record[:], int64(g.Epoch), g.Recipient[:], g.Account[:], g.Signed, ts(g.Created)); err != nil {
-			return fmt.Errorf("grant: %w", mapErr(err)) // the foreign key: an unknown account
+			return fmt.Errorf("grant: %w", mapErr(err))
 		}
 	}
 	return nil

@@ -1,0 +1,109 @@
+package sdk
+
+import (
+	"context"
+	"slices"
+
+	"github.com/blindvault/blindvault/internal/format"
+)
+
+// groupRef is a group (a care team or a collection) as a reader of this
+// account's records: its id (its key record's), its current key, and the
+// KeyIDs of every key of it this client knows, so that an ACL listing an
+// older one can be brought to the current one.
+type groupRef struct {
+	id    [32]byte
+	name  string
+	epoch uint32
+	pk    []byte
+	keys  [][32]byte
+}
+
+// holds reports whether key is one of the group's keys, of any epoch.
+func (g *groupRef) holds(key [32]byte) bool {
+	return format.KeyID(g.pk) == key || slices.Contains(g.keys, key)
+}
+
+// readerGroups returns the groups this account's records may list as
+// readers: the teams it pinned and its own collections.
+func (c *Client) readerGroups(ctx context.Context) ([]*groupRef, error) {
+	if len(c.prof.Teams) == 0 && len(c.prof.Collections) == 0 {
+		return nil, nil
+	}
+	teams, err := c.teamGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := c.collectionGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append(cols, teams...), nil
+}
+
+// group returns the team as a reader of records.
+func (t *Team) group() *groupRef {
+	g := &groupRef{id: t.ID, name: "team " + t.Name, epoch: t.Epoch, pk: t.pk}
+	for _, k := range t.keys {
+		if len(k) == 32 {
+			g.keys = append(g.keys, [32]byte(k))
+		}
+	}
+	return g
+}
+
+// followGroups moves a record this account owns to the current keys of the
+// groups it is shared with before a new version is written: if the ACL lists
+// a group by an older key (a team removed a member, a collection was revoked
+// from someone), a new ACL and epoch replace it, as a revocation does, so that
+// the new version is closed to whoever the group dropped. It returns the head
+// to write on: v itself if nothing changed.
+func (c *Client) followGroups(ctx context.Context, v *version) (*version, error) {
+	if v.owner != c.accountID() {
+		return v, nil
+	}
+	groups, err := c.readerGroups(ctx)
+	if err != nil {
+		v.close()
+		return nil, err
+	}
+	return c.followGroupsIn(ctx, v, groups)
+}
+
+// followGroupsIn is followGroups against the given groups.
+func (c *Client) followGroupsIn(ctx context.Context, v *version, groups []*groupRef) (*version, error) {
+	stale := false
+	for _, e := range v.acl.Entries {
+		for _, g := range groups {
+			stale = stale || (g.holds(e.Reader) && format.KeyID(g.pk) != e.Reader)
+		}
+	}
+	if !stale {
+		return v, nil
+	}
+	defer v.close()
+	acl := v.nextACL(v.acl.Epoch + 1)
+	key := newKey()
+	defer clear(key)
+	grants, err := c.regrant(ctx, v, acl, key, groups)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.updateSharing(ctx, v, acl, grants, nil, nil); err != nil {
+		return nil, err
+	}
+	return c.fetch(ctx, v.id, 0)
+}
+
+// teamGroups returns the pinned teams as readers of records.
+func (c *Client) teamGroups(ctx context.Context) ([]*groupRef, error) {
+	teams, err := c.pinnedTeams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*groupRef, 0, len(teams))
+	for _, t := range teams {
+		out = append(out, t.group())
+	}
+	return out, nil
+}
