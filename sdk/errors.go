@@ -46,7 +46,8 @@ var (
 	// ErrRevoked means the record was shared with this account and the owner
 	// has since revoked the share (or deleted the record).
 	ErrRevoked = errors.New("access was revoked by the owner")
-	// ErrDeleted means the record was deleted by its owner.
+	// ErrDeleted means the record was deleted by its owner, or its owner
+	// deleted their account (the log shows it).
 	ErrDeleted = errors.New("record was deleted")
 	// ErrForbidden means the server refused the operation to this account.
 	ErrForbidden = errors.New("forbidden")

@@ -22,6 +22,8 @@ func (s *Server) routes() *mux.Router {
 	s.logRoutes(v1)     // translog.go: checkpoints, entries, proofs
 	s.tileRoutes(r)     // translog_tiles.go: the log as c2sp.org/tlog-tiles, under /log
 	s.opsRoutes(r)      // ops.go: health, readiness, metrics
+
+	s.deletionRoutes(v1) // account_deletion.go: account deletion
 	r.Use(noteRoute)
 	// Unknown routes and methods answer the JSON error body of every other
 	// error (httpjson.go).

@@ -28,6 +28,11 @@ type Config struct {
 	NoPatientSignup bool
 	// SessionIdle and SessionAbsolute bound sessions (defaults 30 min and 12 h).
 	SessionIdle, SessionAbsolute time.Duration
+	// DeletionRetention is how long a deleted account waits, cancellable by
+	// its owner, before it is purged (account_deletion.go): default
+	// DefaultDeletionRetention, at most MaxDeletionRetention; NoRetention
+	// purges it at the next maintenance run.
+	DeletionRetention time.Duration
 	// Secrets are the server's own secrets, decrypted at start-up.
 	Secrets Secrets
 	// Sealer seals per-account secrets (TOTP second factors) in the store's
@@ -122,6 +127,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	retention, err := deletionRetention(cfg.DeletionRetention)
+	if err != nil {
+		return nil, err
+	}
+	cfg.DeletionRetention = retention
 	if cfg.RateAddress == (RateLimit{}) {
 		cfg.RateAddress = RateLimit{Rate: 50, Burst: 100}
 	}

@@ -376,6 +376,12 @@ func newClientObject(c *sdk.Client) js.Value {
 		return nil, c.RevokeDevice(ctx, name)
 	})
 	add("logout", func(ctx context.Context, _ []js.Value) (any, error) { return nil, c.Logout(ctx) })
+	add("deleteAccount", func(ctx context.Context, args []js.Value) (any, error) {
+		return deletionCall(ctx, args, c.DeleteAccount)
+	})
+	add("cancelAccountDeletion", func(ctx context.Context, args []js.Value) (any, error) {
+		return deletionCall(ctx, args, c.CancelAccountDeletion)
+	})
 	var release js.Func
 	release = js.FuncOf(func(js.Value, []js.Value) any {
 		for _, f := range funcs {

@@ -110,6 +110,7 @@ var commands = []commandGroup{
 		{"admin", "admin tasks: invite ROLE, attest NAME", runAdmin},
 		{"mfa", "second factor: enroll totp, confirm CODE, ls, remove CODE", runMFA},
 		{"devices", "list this account's devices; devices revoke NAME ends one", runDevices},
+		{"account", "account delete: schedule this account's deletion; account restore: cancel it", runAccount},
 		{"alerts", "what the verified log shows since the last look: bulk reads, guesses, new devices", runAlerts},
 		{"audit", "show who wrote, read, shared or revoked your records, from the verified log", runAudit},
 		{"export", "decrypt every record you own or read into a new directory, or --fhir FILE: one FHIR R4 Bundle", runExport},

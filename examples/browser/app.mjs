@@ -205,6 +205,46 @@ $('passkey-add').addEventListener('click', () => {
   });
 });
 
+// Account deletion asks, in a dialog, for the handle typed out (and the
+// authenticator code if the account has one): a click alone deletes nothing.
+$('delete-account-open').addEventListener('click', () => {
+  $('delete-account-handle').value = '';
+  $('delete-account-otp').value = '';
+  $('delete-account').showModal();
+});
+
+$('delete-account').addEventListener('close', () => {
+  if ($('delete-account').returnValue !== 'delete') return;
+  if ($('delete-account-handle').value.trim() !== $('me-handle').textContent) {
+    say('The name typed does not match: nothing was deleted.');
+    return;
+  }
+  const otp = $('delete-account-otp').value.trim();
+  busy('Deleting your account…', async () => {
+    const d = await client.deleteAccount(otp ? { otp } : {});
+    client.close();
+    await Client.forget();
+    client = await Client.connect();
+    show('account-view');
+    say(`Your account is scheduled for deletion on ${d.due.toLocaleString()}. ` +
+      'To restore it before then, sign in again on this page and click "Restore my account".');
+  });
+});
+
+$('restore-account').addEventListener('click', () => {
+  busy('Restoring your account…', async () => {
+    try {
+      await client.cancelAccountDeletion();
+    } catch (e) {
+      if (e.code !== 'SECOND_FACTOR') throw e;
+      const otp = prompt('Code from your authenticator app');
+      if (!otp) return;
+      await client.cancelAccountDeletion({ otp });
+    }
+    say('Your account is restored: your records and shares are as they were.');
+  });
+});
+
 // ---- records ---------------------------------------------------------------
 
 function cell(row, text) {

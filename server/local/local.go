@@ -34,6 +34,9 @@ type Server struct {
 	// DBPath is the bbolt file: what an operator, or a thief, would hold.
 	DBPath string
 	Store  *bolt.Store
+	// API is the server behind URL, for what its maintenance loop would do
+	// (PurgeDeletedAccounts) without waiting for it.
+	API *server.Server
 
 	hs      *http.Server
 	done    chan error
@@ -105,7 +108,7 @@ func StartConfig(ctx context.Context, dir string, cfg server.Config, wrap func(h
 	if wrap != nil {
 		h = wrap(h)
 	}
-	s := &Server{URL: cfg.Origin, AdminInvite: invite, LogKey: srv.LogVerifierKey(), DBPath: path, Store: st,
+	s := &Server{URL: cfg.Origin, AdminInvite: invite, LogKey: srv.LogVerifierKey(), DBPath: path, Store: st, API: srv,
 		hs: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, done: make(chan error, 1)}
 	go func() { s.done <- s.hs.Serve(ln) }()
 	return s, nil

@@ -269,8 +269,24 @@ export class Client {
   revokeDevice(name: string): Promise<void>;
   /** Ends the session; the profile stays. */
   logout(): Promise<void>;
+  /**
+   * Schedules this account's deletion, re-authenticated by a fresh device signature and,
+   * if the account has a second factor, options.otp (else SECOND_FACTOR). At once no one
+   * else reads its records; the server purges everything after its retention window
+   * (`due`). The profile's keys are removed: call Client.forget() to clear the rest.
+   * Until `due`, log in again and call cancelAccountDeletion.
+   */
+  deleteAccount(options?: { otp?: string }): Promise<AccountDeletion>;
+  /** Cancels this account's pending deletion (NOT_FOUND if none), with the same re-authentication. */
+  cancelAccountDeletion(options?: { otp?: string }): Promise<AccountDeletion>;
   /** Releases the client; it cannot be used afterwards. */
   close(): void;
+}
+
+/** A scheduled account deletion: the account is purged at `due` unless cancelled. */
+export interface AccountDeletion {
+  requested: Date;
+  due: Date;
 }
 
 /** Format v1 object types. KeyCardText takes the PEM text form as a string. */

@@ -372,6 +372,14 @@ export class Client {
     await call(this.#go.logout());
   }
 
+  async deleteAccount(options = {}) {
+    return toDeletion(JSON.parse(await call(this.#go.deleteAccount(JSON.stringify(options)))));
+  }
+
+  async cancelAccountDeletion(options = {}) {
+    return toDeletion(JSON.parse(await call(this.#go.cancelAccountDeletion(JSON.stringify(options)))));
+  }
+
   /** Releases the client's Go functions; it cannot be used afterwards. */
   close() {
     this.#go.release?.();
@@ -401,6 +409,10 @@ export const passkeys = {
 function jsonCeremony(fn) {
   if (typeof fn !== 'function') return undefined;
   return async (options) => JSON.stringify(await fn(JSON.parse(options)));
+}
+
+function toDeletion(d) {
+  return { requested: new Date(d.requested), due: new Date(d.due) };
 }
 
 // ---- low level -------------------------------------------------------------
