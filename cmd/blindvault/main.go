@@ -33,7 +33,7 @@
 //	blindvault admin attest NAME --role R [--org ORG] [--valid D]
 //	blindvault audit [ID] [--witness URL=KEY]
 //	blindvault log verify [--witness URL=KEY]
-//	blindvault export DIR | --fhir FILE
+//	blindvault export DIR | --fhir FILE | --pdf FILE
 //	blindvault import BUNDLE.json
 //
 // Operators also run:
@@ -113,7 +113,7 @@ var commands = []commandGroup{
 		{"account", "account delete: schedule this account's deletion; account restore: cancel it", runAccount},
 		{"alerts", "what the verified log shows since the last look: bulk reads, guesses, new devices", runAlerts},
 		{"audit", "show who wrote, read, shared or revoked your records, from the verified log", runAudit},
-		{"export", "decrypt every record you own or read into a new directory, or --fhir FILE: one FHIR R4 Bundle", runExport},
+		{"export", "decrypt every record you own or read into a new directory; --fhir FILE: one FHIR R4 Bundle; --pdf FILE: a printable summary", runExport},
 		{"import", "store the resources of a FHIR R4 Bundle as your records (skips those imported before)", runImport},
 		{"log", "log verify: read the transparency log since last time, check it against the checkpoints seen and this account's chain against it", runLog},
 	}},
