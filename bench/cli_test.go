@@ -61,8 +61,10 @@ func BenchmarkCLI_FileToFile(b *testing.B) {
 		"age":        {ageBin, "-r", id.Recipient().String(), "-o", sealed["age"], in},
 	}
 	open := map[string]func(out string) []string{
-		"blindvault": func(out string) []string { return []string{bv, "decrypt", "-i", bobKey, "-o", out, sealed["blindvault"]} },
-		"age":        func(out string) []string { return []string{ageBin, "-d", "-i", ageKey, "-o", out, sealed["age"]} },
+		"blindvault": func(out string) []string {
+			return []string{bv, "decrypt", "-i", bobKey, "-o", out, sealed["blindvault"]}
+		},
+		"age": func(out string) []string { return []string{ageBin, "-d", "-i", ageKey, "-o", out, sealed["age"]} },
 	}
 	for _, tool := range []string{"blindvault", "age"} {
 		b.Run("seal/"+tool, func(b *testing.B) {
