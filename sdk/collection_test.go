@@ -150,3 +150,60 @@ func TestRestrict_NoGroupShare(t *testing.T) {
 		t.Fatalf("AddToCollection after Unrestrict: %v", err)
 	}
 }
+
+func TestAmendment_RequestAnswerDisagree(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	// The clinician writes a note and shares it with the patient.
+	note := []byte("Allergic to penicillin.")
+	info, err := w.clinician.Put(ctx, bytes.NewReader(note), &sdk.PutOptions{Title: "visit note", Size: int64(len(note))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.clinician.Share(ctx, info.RecordID, "alice", nil); err != nil {
+		t.Fatal(err)
+	}
+	req, err := w.patient.RequestAmendment(ctx, info.RecordID, "It was amoxicillin, not penicillin.")
+	if err != nil {
+		t.Fatalf("RequestAmendment: %v", err)
+	}
+	// The author sees the request; answering "amended" needs the new version first.
+	steps, err := w.clinician.Amendments(ctx, info.RecordID)
+	if err != nil || len(steps) != 1 || steps[0].Kind != sdk.AmendmentRequest || steps[0].By.Handle() != "alice" {
+		t.Fatalf("author's Amendments = %+v, %v", steps, err)
+	}
+	if _, err := w.clinician.AnswerAmendment(ctx, req.ID, sdk.AmendmentAmended, ""); !errors.Is(err, sdk.ErrInvalid) {
+		t.Fatalf("AnswerAmendment(amended) before a new version = %v, want ErrInvalid", err)
+	}
+	fixed := []byte("Allergic to amoxicillin.")
+	if _, err := w.clinician.Put(ctx, bytes.NewReader(fixed), &sdk.PutOptions{Update: info.RecordID, Size: int64(len(fixed))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.clinician.AnswerAmendment(ctx, req.ID, sdk.AmendmentAmended, "Corrected."); err != nil {
+		t.Fatalf("AnswerAmendment: %v", err)
+	}
+	if _, err := w.patient.DisagreeWithAnswer(ctx, req.ID, "The reaction was severe; please say so."); err != nil {
+		t.Fatalf("DisagreeWithAnswer: %v", err)
+	}
+	for _, c := range []*sdk.Client{w.patient, w.clinician} {
+		steps, err := c.Amendments(ctx, info.RecordID)
+		if err != nil || len(steps) != 3 {
+			t.Fatalf("Amendments = %d steps, %v; want request, answer, disagreement", len(steps), err)
+		}
+		if steps[0].Kind != sdk.AmendmentRequest || steps[1].Kind != sdk.AmendmentAnswer || steps[1].Decision != sdk.AmendmentAmended ||
+			steps[1].Version != 2 || steps[1].By.Handle() != "dr-jones" || steps[2].Kind != sdk.AmendmentDisagreement {
+			for _, s := range steps {
+				t.Logf("%s %s v%d by %s at %v", s.Kind, s.Decision, s.Version, s.By.Handle(), s.At)
+			}
+			t.Errorf("Amendments in the wrong order or with wrong fields")
+		}
+	}
+	// The steps are history, not records to list; the admin, a stranger, sees none.
+	list, err := w.patient.List(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("patient List = %d records, %v; want the note alone", len(list), err)
+	}
+	if steps, err := w.admin.Amendments(ctx, info.RecordID); err != nil || len(steps) != 0 {
+		t.Fatalf("a stranger's Amendments = %+v, %v", steps, err)
+	}
+}

@@ -24,7 +24,9 @@ import (
 // others are fetched a hundred per request.
 func (c *Client) List(ctx context.Context) (_ []*RecordInfo, err error) {
 	defer c.begin(&err)()
-	return c.list(ctx)
+	out, err := c.list(ctx)
+	// Amendment steps are a record's history, read with Amendments.
+	return slices.DeleteFunc(out, func(r *RecordInfo) bool { return r.Type == amendmentType }), err
 }
 
 // list is List inside an operation that has begun.

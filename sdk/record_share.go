@@ -49,9 +49,18 @@ func (c *Client) Share(ctx context.Context, id RecordID, handle string, opts *Sh
 	if err != nil {
 		return nil, err
 	}
+	if err := c.shareWith(ctx, id, ct, opts); err != nil {
+		return nil, err
+	}
+	return ct, c.pushProfile(ctx)
+}
+
+// shareWith gives the verified contact ct access to record id, this
+// account's, as opts say.
+func (c *Client) shareWith(ctx context.Context, id [32]byte, ct *Contact, opts *ShareOptions) error {
 	v, err := c.ownHead(ctx, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer v.close()
 	rights := format.RightRead
@@ -67,18 +76,15 @@ func (c *Client) Share(ctx context.Context, id RecordID, handle string, opts *Sh
 	for _, e := range epochs {
 		key, ok := v.epochs[e]
 		if !ok {
-			return nil, fmt.Errorf("%w: no key for epoch %d", CheckMissingGrant, e)
+			return fmt.Errorf("%w: no key for epoch %d", CheckMissingGrant, e)
 		}
 		g, err := sealGrant(c.id, id, e, ct.Card, key)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		grants = append(grants, grantItem{ct.AccountID, g})
 	}
-	if err := c.updateSharing(ctx, v, acl, grants, nil, nil); err != nil {
-		return nil, err
-	}
-	return ct, c.pushProfile(ctx)
+	return c.updateSharing(ctx, v, acl, grants, nil, nil)
 }
 
 // Revoke withdraws the access of the account named handle to record id: a

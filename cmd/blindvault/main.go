@@ -29,6 +29,7 @@
 //	blindvault team create NAME [--org ORG] [--history] | add TEAM NAME | remove TEAM NAME | ls | show TEAM
 //	blindvault collection create NAME [--type T] [--tag T] | add NAME ID… | share NAME --with NAME|--team TEAM | ls
 //	blindvault restrict ID… | unrestrict ID…
+//	blindvault amend request ID --text T | answer REQUEST --amended|--refused | disagree REQUEST --text T | ls ID
 //	blindvault admin invite --role R [--ttl D]
 //	blindvault admin attest NAME --role R [--org ORG] [--valid D]
 //	blindvault audit [ID] [--witness URL=KEY]
@@ -106,6 +107,7 @@ var commands = []commandGroup{
 		{"team", "care teams: create NAME, add|remove TEAM NAME, ls, show TEAM", runTeam},
 		{"collection", "collections of your records: create, add, remove, share, revoke, ls", runCollection},
 		{"restrict", "restrict records: out of every collection and team share, and kept out", runRestrict},
+		{"amend", "the right to correct: request, answer, disagree, ls", runAmend},
 		{"unrestrict", "lift the restriction of records", runUnrestrict},
 		{"admin", "admin tasks: invite ROLE, attest NAME", runAdmin},
 		{"mfa", "second factor: enroll totp, confirm CODE, ls, remove CODE", runMFA},

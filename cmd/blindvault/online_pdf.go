@@ -114,6 +114,10 @@ func writeSummaryPDF(ctx context.Context, c *sdk.Client, w io.Writer, now time.T
 			return 0, fmt.Errorf("history of %s: %w", r.RecordID, err)
 		}
 		heading(10, r.Title)
+		// The owner's own keys and ACL changes are bookkeeping, not news.
+		evs = slices.DeleteFunc(evs, func(e sdk.AuditEvent) bool {
+			return e.Action == "ACL changed" || (e.Action == "grant created" && e.Who == e.Whom)
+		})
 		for _, e := range evs[max(0, len(evs)-pdfHistoryEvents):] {
 			line("", fmt.Sprintf("%s  %s", e.Time.Format("2006-01-02 15:04"), auditWords(e)))
 		}
@@ -128,8 +132,19 @@ func writeSummaryPDF(ctx context.Context, c *sdk.Client, w io.Writer, now time.T
 	return len(recs), nil
 }
 
-// readerNames lists a record's readers as a person would say them.
+// readerNames lists a record's readers as a person would say them, the
+// owner first.
 func readerNames(rs []sdk.Reader) string {
+	rs = slices.Clone(rs)
+	slices.SortStableFunc(rs, func(a, b sdk.Reader) int {
+		switch {
+		case a.Owner == b.Owner:
+			return 0
+		case a.Owner:
+			return -1
+		}
+		return 1
+	})
 	var names []string
 	for _, r := range rs {
 		switch {

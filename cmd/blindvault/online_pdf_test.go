@@ -26,6 +26,22 @@ func TestExport_PDF_Summary(t *testing.T) {
 	f.r.mustJSON(&pat, f.as(f.pat, "whoami")...)
 	f.r.mustJSON(&clin, f.as(f.clin, "whoami")...)
 
+	// The right to correct, through the CLI: the patient asks the clinician
+	// to correct the note; the clinician refuses with a reason; the patient
+	// disagrees; both read the same history.
+	var req struct{ ID string }
+	f.r.mustJSON(&req, f.as(f.pat, "amend", "request", noteID, "--text", "The visit was on Tuesday")...)
+	f.r.must(f.as(f.clin, "amend", "answer", req.ID, "--refused", "--text", "The chart says Monday")...)
+	f.r.must(f.as(f.pat, "amend", "disagree", req.ID, "--text", "I was there on Tuesday")...)
+	for _, who := range [][]string{f.pat, f.clin} {
+		hist := f.r.must(f.as(who, "amend", "ls", noteID)...)
+		for _, want := range []string{"request", "answer (refused)", "The chart says Monday", "disagreement", "I was there on Tuesday"} {
+			if !strings.Contains(hist, want) {
+				t.Errorf("amend ls lacks %q:\n%s", want, hist)
+			}
+		}
+	}
+
 	out := f.r.must(f.as(f.pat, "export", "--pdf", f.p("summary.pdf"))...)
 	if !strings.Contains(out, "summary of 3 records") {
 		t.Fatalf("export --pdf printed %q", out)
