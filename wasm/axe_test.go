@@ -82,6 +82,16 @@ func TestBrowser_PortalAccessible(t *testing.T) {
 
 	p.eval(`document.getElementById('delete-account').close(), ''`)
 
+	// A phone-sized screen: nothing wider than the screen, so nothing scrolls
+	// sideways, in the records view with a record open and its readers shown.
+	p.do(chromedp.EmulateViewport(375, 667, chromedp.EmulateMobile))
+	if got := p.eval(`String(document.documentElement.scrollWidth <= window.innerWidth) + ' ' + document.documentElement.scrollWidth`); !strings.HasPrefix(got, "true") {
+		wide := p.eval(`Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+			.slice(0, 5).map((e) => e.tagName + '#' + e.id + '.' + e.className).join(' ')`)
+		t.Errorf("on a 375 px screen the page is %s px wide: %s", strings.Fields(got)[1], wide)
+	}
+	p.axeCheck("a phone-sized screen", string(axe))
+
 	// The check itself: an image without a text alternative is a critical
 	// violation that axe must report.
 	got := p.eval(`(() => { const i = document.createElement('img'); i.id = 'axe-probe'; i.src = 'data:,';
