@@ -115,6 +115,7 @@ func (c *Client) removeProfile(ctx context.Context) error {
 	}
 	c.id, c.device, c.token = nil, nil, ""
 	c.prof = newProfile()
+	c.profileUnsaved = false // nothing of the account is written back when the operation ends
 	return errors.Join(errs...)
 }
 

@@ -73,6 +73,9 @@ type Client struct {
 	// profileDirty: pins or organisations changed since the profile record
 	// was last written.
 	profileDirty bool
+	// inOperation is set between begin and its end; profileUnsaved says that
+	// the profile changed in it, to be written once when it ends.
+	inOperation, profileUnsaved bool
 }
 
 // Connect opens the profile in cfg.Storage, if there is one, unlocking its keys

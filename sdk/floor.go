@@ -42,7 +42,14 @@ func (c *Client) chainOf(ctx context.Context, account [32]byte) (*chainState, er
 func (c *Client) begin(err *error) func() {
 	c.mu.Lock()
 	c.fresh, c.logSynced, c.groupKeys = nil, false, nil
+	c.inOperation = true
 	return func() {
+		// What the operation verified is saved even when it failed later:
+		// it is this device's floor from now on.
+		c.inOperation = false
+		if serr := c.flushProfile(context.Background()); serr != nil && *err == nil {
+			*err = serr
+		}
 		*err = checked(*err, true)
 		c.mu.Unlock()
 	}

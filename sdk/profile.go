@@ -171,12 +171,34 @@ func orMap[K comparable, V any](m, d map[K]V) map[K]V {
 }
 
 // saveProfile writes profile.json; it is called after every state change.
+//
+// Inside an operation (begin) the profile is written once, when the
+// operation ends, however many records and chains it verified (issue 18:
+// the profile grows with the records, and writing it per record made an
+// operation's cost grow with their square).
 func (c *Client) saveProfile(ctx context.Context) error {
-	data, err := json.MarshalIndent(c.prof, "", "  ")
+	if c.inOperation {
+		c.profileUnsaved = true
+		return nil
+	}
+	c.profileUnsaved = true
+	return c.flushProfile(ctx)
+}
+
+// flushProfile writes the profile if it changed since it was last written.
+func (c *Client) flushProfile(ctx context.Context) error {
+	if !c.profileUnsaved || c.prof == nil {
+		return nil
+	}
+	data, err := json.Marshal(c.prof)
 	if err != nil {
 		return err
 	}
-	return c.storage.Save(ctx, profileFile, data)
+	if err := c.storage.Save(ctx, profileFile, data); err != nil {
+		return err
+	}
+	c.profileUnsaved = false
+	return nil
 }
 
 // keysSecret is u8 version ‖ [32] device seed ‖ u16<identity>, identity as in
