@@ -77,6 +77,10 @@ func TestBrowser_PortalAccessible(t *testing.T) {
 	p.axeCheck("who can read it", string(axe))
 	p.act("Access history", chromedp.Click(fmt.Sprintf(`button[data-history="%s"]`, id)))
 	p.axeCheck("its history", string(axe))
+	p.act("Restricted", chromedp.Click(fmt.Sprintf(`button[data-restrict="%s"]`, id)))
+	if got := p.eval(fmt.Sprintf(`document.querySelector('button[data-restrict="%s"]').textContent`, id)); got != "Lift restriction" {
+		t.Errorf("after Restrict the record's button reads %q, want Lift restriction", got)
+	}
 	p.do(click("delete-account-open"))
 	p.axeCheck("delete-account dialog", string(axe))
 

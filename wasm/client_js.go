@@ -256,6 +256,15 @@ func newClientObject(c *sdk.Client) js.Value {
 		}
 		return nil, c.Revoke(ctx, id, handle)
 	})
+	for name, f := range map[string]func(context.Context, sdk.RecordID) error{"restrict": c.Restrict, "unrestrict": c.Unrestrict} {
+		add(name, func(ctx context.Context, args []js.Value) (any, error) {
+			id, err := recordID(arg(args, 0))
+			if err != nil {
+				return nil, err
+			}
+			return nil, f(ctx, id)
+		})
+	}
 	add("trustOrg", func(ctx context.Context, args []js.Value) (any, error) {
 		var in struct{ Org, Admin, Fingerprint string }
 		if err := fromJSON(arg(args, 0), &in); err != nil {
@@ -568,6 +577,7 @@ type recordInfoJSON struct {
 	AuthorVerified bool      `json:"authorVerified"`
 	Owner          *cardJSON `json:"owner"`
 	Mine           bool      `json:"mine"`
+	Restricted     bool      `json:"restricted"`
 	StoredBytes    uint64    `json:"storedBytes"`
 	Epoch          uint32    `json:"epoch"`
 	ACLSeq         uint64    `json:"aclSeq"`
@@ -578,6 +588,7 @@ func infoOf(c *sdk.Client, r *sdk.RecordInfo) recordInfoJSON {
 		Created: r.Created.UnixMilli(), Modified: r.Modified.UnixMilli(), Author: cardOf(r.Author),
 		AuthorVerified: r.AuthorVerified, Owner: cardOf(r.Owner), Mine: r.Owner == nil || r.Owner.AccountID() == c.AccountID(),
 		StoredBytes: r.StoredBytes, Epoch: r.Epoch, ACLSeq: r.ACLSeq}
+	out.Restricted = out.Mine && c.Restricted(r.RecordID)
 	if out.Tags == nil {
 		out.Tags = []string{}
 	}

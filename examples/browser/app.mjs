@@ -306,6 +306,15 @@ async function refresh() {
     actions.append(button('Open', { open: r.id }, () => busy('Decrypting…', () => open(r.id))));
     actions.append(button('Readers', { readers: r.id }, () => busy('Checking who can read it…', () => showReaders(r))));
     actions.append(button('History', { history: r.id }, () => busy('Reading the log…', () => history(r))));
+    if (r.mine) {
+      const label = r.restricted ? 'Lift restriction' : 'Restrict';
+      actions.append(button(label, { restrict: r.id }, () => busy(r.restricted ? 'Lifting the restriction…' : 'Restricting…', async () => {
+        await (r.restricted ? client.unrestrict(r.id) : client.restrict(r.id));
+        await refresh();
+        say(r.restricted ? `"${r.title}" is no longer restricted; it joins nothing again by itself.`
+          : `Restricted "${r.title}": it left every care team and collection, and no group share will include it.`);
+      })));
+    }
     if (r.mine) actions.append(confirmButton('Delete', `Delete "${r.title || 'this record'}" for good?`, { delete: r.id }, () => busy('Deleting…', () => remove(r.id))));
   }
   const mine = records.filter((r) => r.mine);

@@ -143,6 +143,8 @@ export interface RecordInfo {
   owner: Card | null;
   /** Whether this account owns the record. */
   mine: boolean;
+  /** Restricted by this account (restrict): in no team or collection share. */
+  restricted: boolean;
   /** The padded ciphertext size: all the server learns of the body. */
   storedBytes: number;
   epoch: number;
@@ -249,6 +251,10 @@ export class Client {
   share(id: string, handle: string, options?: ShareOptions): Promise<Contact>;
   /** Withdraws handle's access: versions written from now on are closed to it. */
   revoke(id: string, handle: string): Promise<void>;
+  /** Restricts record id (owned): out of every team and collection share, and kept out; a person share needs confirmation. */
+  restrict(id: string): Promise<void>;
+  /** Lifts the restriction of record id. */
+  unrestrict(id: string): Promise<void>;
   /** Trusts admin (its card checked against fingerprint, compared out of band) for org's attestations and teams. */
   trustOrg(org: string, admin: string, fingerprint: string): Promise<void>;
   /** Finds and verifies a care team: "ORG/NAME" of a trusted organisation, or a team this device knows. */

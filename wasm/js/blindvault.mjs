@@ -326,6 +326,14 @@ export class Client {
     await call(this.#go.revoke(id, handle));
   }
 
+  async restrict(id) {
+    await call(this.#go.restrict(id));
+  }
+
+  async unrestrict(id) {
+    await call(this.#go.unrestrict(id));
+  }
+
   async trustOrg(org, admin, fingerprint) {
     await call(this.#go.trustOrg(JSON.stringify({ org, admin, fingerprint })));
   }
