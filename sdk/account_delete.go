@@ -17,6 +17,9 @@ import (
 // call fails with ErrSecondFactor.
 type DeleteAccountOptions struct {
 	OTP string
+	// Passkey answers a passkey assertion (navigator.credentials.get in a
+	// browser), for an account whose second factor is a passkey.
+	Passkey PasskeyFunc
 }
 
 // AccountDeletion is a scheduled deletion of this account: the server purges
@@ -77,8 +80,16 @@ func (c *Client) deletionCall(ctx context.Context, path string, opts *DeleteAcco
 	if err != nil {
 		return nil, fmt.Errorf("account deletion: %w", err)
 	}
+	req := api.DeletionRequest{Auth: auth, Code: opts.OTP}
+	if opts.Passkey != nil {
+		proof, err := c.factorProof(ctx, opts.Passkey, "")
+		if err != nil {
+			return nil, fmt.Errorf("account deletion: %w", err)
+		}
+		req.Assertion = proof.Assertion
+	}
 	var out api.Deletion
-	err = c.call(ctx, "POST", path, api.DeletionRequest{Auth: auth, Code: opts.OTP}, &out)
+	err = c.call(ctx, "POST", path, req, &out)
 	switch {
 	case isCode(err, "second_factor_required"):
 		return nil, fmt.Errorf("%w: give the code from the authenticator", ErrSecondFactor)

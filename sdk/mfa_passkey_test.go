@@ -76,3 +76,26 @@ func TestClient_Passkey_LoginNeedsPasskey(t *testing.T) {
 		t.Fatalf("SecondFactors() after removal = %+v, %v; want none", fs, err)
 	}
 }
+
+// An account whose second factor is a passkey deletes itself with it, and
+// not without it.
+func TestClient_Passkey_DeleteAccount(t *testing.T) {
+	srv := servertest.Start(t, server.Config{WebAuthnOrigins: []string{webOrigin}})
+	ctx := t.Context()
+	alice := newClient(t, srv, nil)
+	register(t, alice, "alice", "", "", patientPass)
+	create, get := softPasskey(webauthntest.NewPasskey(webOrigin))
+	if err := alice.EnrollPasskey(ctx, "laptop", create, nil, ""); err != nil {
+		t.Fatalf("EnrollPasskey() = %v", err)
+	}
+	if _, err := alice.DeleteAccount(ctx, nil); !errors.Is(err, sdk.ErrSecondFactor) {
+		t.Fatalf("DeleteAccount(no proof) = %v, want ErrSecondFactor", err)
+	}
+	_, other := softPasskey(webauthntest.NewPasskey(webOrigin))
+	if _, err := alice.DeleteAccount(ctx, &sdk.DeleteAccountOptions{Passkey: other}); err == nil {
+		t.Fatalf("DeleteAccount(another passkey) succeeded")
+	}
+	if _, err := alice.DeleteAccount(ctx, &sdk.DeleteAccountOptions{Passkey: get}); err != nil {
+		t.Fatalf("DeleteAccount(passkey) = %v", err)
+	}
+}

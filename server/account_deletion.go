@@ -103,13 +103,12 @@ func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request, c *Calle
 	if err := s.redeemAuth(w, a, now); err != nil {
 		return err
 	}
-	id := c.Account.ID
-	// The code of a TOTP factor (a passkey-only account proves its factor
-	// with the recovery code's login first: deletion takes no assertion yet).
-	if err := s.requireSecondFactor(r.Context(), id, guessKey{id, clientKey(r, s.cfg.TrustedProxies)}, req.Code, nil); err != nil {
-		return s.codeError(w, err)
-	}
-	return nil
+	// The second factor as session routes prove it (mfa_passkey.go): a
+	// passkey's answer to a session assertion, or a current code; none is
+	// needed by an account without a factor.
+	s.mfa.mu.Lock()
+	defer s.mfa.mu.Unlock()
+	return s.proveFactor(w, r, c, &api.PasskeyRequest{Assertion: req.Assertion, Code: req.Code}, false)
 }
 
 func (s *Server) deletionEntry(id store.AccountID, op uint64) []*auditlog.Entry {

@@ -14,7 +14,7 @@ func deletionCall(ctx context.Context, args []js.Value, call func(context.Contex
 	if err := fromJSON(arg(args, 0), &in); err != nil {
 		return nil, err
 	}
-	d, err := call(ctx, &sdk.DeleteAccountOptions{OTP: in.OTP})
+	d, err := call(ctx, &sdk.DeleteAccountOptions{OTP: in.OTP, Passkey: passkeyFunc(arg(args, 1))})
 	if err != nil {
 		return nil, err
 	}

@@ -221,7 +221,9 @@ $('delete-account').addEventListener('close', () => {
   }
   const otp = $('delete-account-otp').value.trim();
   busy('Deleting your account…', async () => {
-    const d = await client.deleteAccount(otp ? { otp } : {});
+    // An account whose factor is a passkey proves it with one.
+    const hasPasskey = factors.some((f) => f.kind === 'passkey');
+    const d = await client.deleteAccount(otp ? { otp } : hasPasskey ? { passkey: passkeys.get } : {});
     client.close();
     await Client.forget();
     client = await Client.connect();

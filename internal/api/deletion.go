@@ -1,6 +1,9 @@
 package api
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // DeletionRequest is the body of POST /v1/account/deletion and POST
 // /v1/account/deletion/cancel: re-authentication for the act. Auth is a
@@ -11,6 +14,9 @@ import "time"
 type DeletionRequest struct {
 	Auth []byte `json:"auth"`
 	Code string `json:"code,omitempty"`
+	// Assertion is a passkey's answer (PublicKeyCredential.toJSON()) to the
+	// options of POST /v1/mfa/passkey/assert, instead of Code.
+	Assertion json.RawMessage `json:"assertion,omitempty"`
 }
 
 // Deletion is an account's scheduled deletion: the server purges the

@@ -282,9 +282,9 @@ export class Client {
    * (`due`). The profile's keys are removed: call Client.forget() to clear the rest.
    * Until `due`, log in again and call cancelAccountDeletion.
    */
-  deleteAccount(options?: { otp?: string }): Promise<AccountDeletion>;
+  deleteAccount(options?: { otp?: string; passkey?: (options: any) => Promise<any> }): Promise<AccountDeletion>;
   /** Cancels this account's pending deletion (NOT_FOUND if none), with the same re-authentication. */
-  cancelAccountDeletion(options?: { otp?: string }): Promise<AccountDeletion>;
+  cancelAccountDeletion(options?: { otp?: string; passkey?: (options: any) => Promise<any> }): Promise<AccountDeletion>;
   /** Releases the client; it cannot be used afterwards. */
   close(): void;
 }

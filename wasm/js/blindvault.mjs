@@ -381,11 +381,13 @@ export class Client {
   }
 
   async deleteAccount(options = {}) {
-    return toDeletion(JSON.parse(await call(this.#go.deleteAccount(JSON.stringify(options)))));
+    const { passkey, ...rest } = options;
+    return toDeletion(JSON.parse(await call(this.#go.deleteAccount(JSON.stringify(rest), jsonCeremony(passkey)))));
   }
 
   async cancelAccountDeletion(options = {}) {
-    return toDeletion(JSON.parse(await call(this.#go.cancelAccountDeletion(JSON.stringify(options)))));
+    const { passkey, ...rest } = options;
+    return toDeletion(JSON.parse(await call(this.#go.cancelAccountDeletion(JSON.stringify(rest), jsonCeremony(passkey)))));
   }
 
   /** Releases the client's Go functions; it cannot be used afterwards. */
