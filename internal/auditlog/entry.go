@@ -29,6 +29,11 @@ const (
 	BackupRelease   Type = 13 // Subject account; Number 1 released, 0 refused
 	AdminAction     Type = 14 // Subject target account or zero; Actor the admin's account; Number an AdminOp
 	SecondFactor    Type = 15 // Subject account; Number a SecondFactorOp
+	// EmergencyRequest is an account-chain entry requesting another
+	// account's threshold key (format EventRequest), logged under its own
+	// type so that the owner's devices find it: Subject the requester;
+	// Peer the key's owner; Object chain entry hash; Number chain seq; Sig.
+	EmergencyRequest Type = 16
 )
 
 // SecondFactorOp is the Number of a SecondFactor entry.
@@ -54,6 +59,7 @@ var typeNames = map[Type]string{
 	GrantCreated: "grant created", GrantRevoked: "grant revoked", VersionWritten: "version written",
 	BodyRead: "body read", RecordDeleted: "record deleted", OPRFEvaluated: "backup OPRF evaluated",
 	BackupRelease: "backup release", AdminAction: "admin action", SecondFactor: "second factor",
+	EmergencyRequest: "emergency request",
 }
 
 func (t Type) String() string {

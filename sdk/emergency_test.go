@@ -1,0 +1,207 @@
+//go:build !js
+
+package sdk_test
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/blindvault/blindvault/sdk"
+	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/servertest"
+)
+
+// testClock is a clock the server and the clients share, moved by the test.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// emergencyWorld is the world on a server with a test clock, and three
+// guardians of alice.
+type emergencyWorld struct {
+	*world
+	clock    *testClock
+	guardian []*sdk.Client
+}
+
+var guardianNames = []string{"gwen", "gus", "gina"}
+
+func newEmergencyWorld(t *testing.T) *emergencyWorld {
+	t.Helper()
+	clk := &testClock{t: time.Now()}
+	// The limits refill on the server's clock, which this test moves by hand.
+	srv := servertest.Start(t, server.Config{Now: clk.now, RateAddress: server.RateLimit{Rate: -1}, RateAccount: server.RateLimit{Rate: -1}})
+	connect := func(string) *sdk.Client {
+		c := newClient(t, srv, nil)
+		sdk.SetClock(c, clk.now)
+		return c
+	}
+	w := &emergencyWorld{world: setUpWorld(t, srv, connect), clock: clk}
+	for _, name := range guardianNames {
+		g := connect(name)
+		register(t, g, name, "", "", "guardian passphrase of "+name+" 93")
+		w.guardian = append(w.guardian, g)
+	}
+	return w
+}
+
+func TestEmergency_TwoOfThree(t *testing.T) {
+	w := newEmergencyWorld(t)
+	ctx := t.Context()
+
+	start := time.Now()
+	key, err := w.patient.SetUpEmergency(ctx, guardianNames, 2, 30*time.Second)
+	if err != nil {
+		t.Fatalf("SetUpEmergency: %v", err)
+	}
+	t.Logf("SetUpEmergency(2 of 3) took %v", time.Since(start))
+	if key.K != 2 || key.N != 3 || !key.Emergency || key.Delay != 30*time.Second {
+		t.Fatalf("SetUpEmergency = %+v, want 2 of 3, emergency, 30s", key)
+	}
+	body := []byte(`{"resourceType":"AllergyIntolerance","code":{"text":"penicillin"}}`)
+	rec := put(t, w.patient, body, "allergies")
+	if err := w.patient.ShareWithThreshold(ctx, rec.RecordID, key.ID); err != nil {
+		t.Fatalf("ShareWithThreshold: %v", err)
+	}
+
+	// Before any request the clinician is served nothing.
+	if _, _, err := get(t, w.clinician, rec.RecordID); !errors.Is(err, sdk.ErrNotFound) {
+		t.Fatalf("clinician Get before a request = %v, want ErrNotFound", err)
+	}
+	req, err := w.clinician.RequestEmergency(ctx, "alice")
+	if err != nil {
+		t.Fatalf("RequestEmergency: %v", err)
+	}
+	if req.K != 2 || req.Refused || !req.NotBefore.Equal(req.Logged.Add(30*time.Second)) {
+		t.Fatalf("RequestEmergency = %+v", req)
+	}
+
+	// The owner sees the open request.
+	st, err := w.patient.EmergencyStatus(ctx)
+	if err != nil || len(st) != 1 || st[0].ID != req.ID || st[0].RequesterHandle != "dr-jones" {
+		t.Fatalf("owner EmergencyStatus = %+v, %v; want the request by dr-jones", st, err)
+	}
+
+	// No guardian approves before the delay.
+	if _, err := w.guardian[0].ApproveEmergency(ctx, req.ID); !errors.Is(err, sdk.ErrForbidden) {
+		t.Fatalf("ApproveEmergency before the delay = %v, want ErrForbidden", err)
+	}
+	// The server's clock moves with the clients': sign-in objects the
+	// clients date by the real clock expire after a minute of it.
+	w.clock.advance(31 * time.Second)
+
+	if _, err := w.guardian[0].ApproveEmergency(ctx, req.ID); err != nil {
+		t.Fatalf("ApproveEmergency(gwen): %v", err)
+	}
+	// One guardian alone cannot open.
+	if _, err := w.clinician.OpenEmergency(ctx, req.ID); !errors.Is(err, sdk.ErrForbidden) {
+		t.Fatalf("OpenEmergency with 1 of 2 approvals = %v, want ErrForbidden", err)
+	}
+	if _, _, err := get(t, w.clinician, rec.RecordID); err == nil {
+		t.Fatalf("clinician Get with 1 of 2 approvals = nil error")
+	}
+	if _, err := w.guardian[2].ApproveEmergency(ctx, req.ID); err != nil {
+		t.Fatalf("ApproveEmergency(gina): %v", err)
+	}
+	start = time.Now()
+	ids, err := w.clinician.OpenEmergency(ctx, req.ID)
+	if err != nil {
+		t.Fatalf("OpenEmergency: %v", err)
+	}
+	t.Logf("OpenEmergency(2 approvals) took %v", time.Since(start))
+	if !slices.Contains(ids, rec.RecordID) {
+		t.Fatalf("OpenEmergency = %v, want %v among them", ids, rec.RecordID)
+	}
+	if got, _, err := get(t, w.clinician, rec.RecordID); err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("clinician Get after OpenEmergency = %q, %v", got, err)
+	}
+	st, err = w.clinician.EmergencyStatus(ctx)
+	if err != nil || len(st) != 1 || st[0].Approvals != 2 {
+		t.Fatalf("requester EmergencyStatus = %+v, %v; want 2 approvals", st, err)
+	}
+	// A guardian is no reader of the records.
+	if _, _, err := get(t, w.guardian[1], rec.RecordID); err == nil {
+		t.Fatalf("guardian Get = nil error")
+	}
+}
+
+func TestEmergency_Refused(t *testing.T) {
+	w := newEmergencyWorld(t)
+	ctx := t.Context()
+	if _, err := w.patient.SetUpEmergency(ctx, guardianNames, 2, 20*time.Second); err != nil {
+		t.Fatalf("SetUpEmergency: %v", err)
+	}
+	req, err := w.clinician.RequestEmergency(ctx, "alice")
+	if err != nil {
+		t.Fatalf("RequestEmergency: %v", err)
+	}
+	if err := w.patient.RefuseEmergency(ctx, req.ID); err != nil {
+		t.Fatalf("RefuseEmergency: %v", err)
+	}
+	w.clock.advance(21 * time.Second)
+	for i, g := range w.guardian[:2] {
+		if _, err := g.ApproveEmergency(ctx, req.ID); !errors.Is(err, sdk.ErrRevoked) {
+			t.Fatalf("ApproveEmergency(guardian %d) after a refusal = %v, want ErrRevoked", i, err)
+		}
+	}
+	if _, err := w.clinician.OpenEmergency(ctx, req.ID); !errors.Is(err, sdk.ErrRevoked) {
+		t.Fatalf("OpenEmergency after a refusal = %v, want ErrRevoked", err)
+	}
+	// Only the owner refuses.
+	if err := w.guardian[0].RefuseEmergency(ctx, req.ID); !errors.Is(err, sdk.ErrForbidden) {
+		t.Fatalf("guardian RefuseEmergency = %v, want ErrForbidden", err)
+	}
+}
+
+// TestThreshold_TwoOfTwo: a platform and a customer each hold one share of a
+// key guarding a credential; neither alone opens it.
+func TestThreshold_TwoOfTwo(t *testing.T) {
+	w := newEmergencyWorld(t)
+	ctx := t.Context()
+	platform := w.guardian[0] // gwen plays the platform's service account
+	key, err := w.patient.SetUpThreshold(ctx, []string{"alice", "gwen"}, 2)
+	if err != nil {
+		t.Fatalf("SetUpThreshold: %v", err)
+	}
+	cred := []byte("ehr-api-token: s3cr3t")
+	rec := put(t, w.patient, cred, "EHR credential")
+	if err := w.patient.ShareWithThreshold(ctx, rec.RecordID, key.ID); err != nil {
+		t.Fatalf("ShareWithThreshold: %v", err)
+	}
+	req, err := platform.RequestThreshold(ctx, "alice")
+	if err != nil {
+		t.Fatalf("RequestThreshold: %v", err)
+	}
+	if _, err := platform.ApproveEmergency(ctx, req.ID); err != nil {
+		t.Fatalf("platform ApproveEmergency: %v", err)
+	}
+	if _, err := platform.OpenEmergency(ctx, req.ID); !errors.Is(err, sdk.ErrForbidden) {
+		t.Fatalf("OpenEmergency with the platform's share only = %v, want ErrForbidden", err)
+	}
+	if _, err := w.patient.ApproveEmergency(ctx, req.ID); err != nil {
+		t.Fatalf("customer ApproveEmergency: %v", err)
+	}
+	if _, err := platform.OpenEmergency(ctx, req.ID); err != nil {
+		t.Fatalf("OpenEmergency: %v", err)
+	}
+	if got, _, err := get(t, platform, rec.RecordID); err != nil || !bytes.Equal(got, cred) {
+		t.Fatalf("platform Get = %q, %v", got, err)
+	}
+}
