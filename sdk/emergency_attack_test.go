@@ -1,0 +1,170 @@
+//go:build !js
+
+package sdk_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/sdk"
+	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/servertest"
+)
+
+// Emergency access under a malicious server. A guardian approves only what
+// the log shows, after the delay measured from the log's time, and only
+// while the owner's chain (synced against the log) holds no refusal; the
+// requester opens only shares that hash-chain into the holders' signed
+// chains and lie on the set-up's commitments.
+
+// emergencyAttackWorld: alice set up a 2-of-3 emergency key (delay 20 s)
+// and shared a record with it; dr-jones asked for it. Gwen and dr-jones talk
+// to the server through proxies.
+type emergencyAttackWorld struct {
+	*emergencyWorld
+	gwen, jones *proxy
+	req         *sdk.EmergencyRequest
+	rec         *sdk.RecordInfo
+	body        []byte
+}
+
+func newEmergencyAttackWorld(t *testing.T) *emergencyAttackWorld {
+	t.Helper()
+	ctx := t.Context()
+	clk := &testClock{t: time.Now()}
+	srv := servertest.Start(t, server.Config{Now: clk.now, RateAddress: server.RateLimit{Rate: -1}, RateAccount: server.RateLimit{Rate: -1}})
+	aw := &emergencyAttackWorld{gwen: newProxy(t, srv.URL), jones: newProxy(t, srv.URL)}
+	connect := func(handle string) *sdk.Client {
+		var c *sdk.Client
+		switch handle {
+		case "gwen":
+			c = connectVia(t, srv, aw.gwen)
+		case "dr-jones":
+			c = connectVia(t, srv, aw.jones)
+		default:
+			c = newClient(t, srv, nil)
+		}
+		sdk.SetClock(c, clk.now)
+		return c
+	}
+	w := &emergencyWorld{world: setUpWorld(t, srv, connect), clock: clk}
+	for _, name := range guardianNames {
+		g := connect(name)
+		register(t, g, name, "", "", "guardian passphrase of "+name+" 93")
+		w.guardian = append(w.guardian, g)
+	}
+	aw.emergencyWorld = w
+	key, err := w.patient.SetUpEmergency(ctx, guardianNames, 2, 20*time.Second)
+	if err != nil {
+		t.Fatalf("SetUpEmergency: %v", err)
+	}
+	aw.body = []byte("blood type: O negative")
+	aw.rec = put(t, w.patient, aw.body, "blood type")
+	if err := w.patient.ShareWithThreshold(ctx, aw.rec.RecordID, key.ID); err != nil {
+		t.Fatalf("ShareWithThreshold: %v", err)
+	}
+	if aw.req, err = w.clinician.RequestEmergency(ctx, "alice"); err != nil {
+		t.Fatalf("RequestEmergency: %v", err)
+	}
+	return aw
+}
+
+// editChainEntries rewrites the entries of a chain page with edit; entries
+// edit returns nil for are dropped.
+func editChainEntries(t *testing.T, edit func(e *format.AccountEntry) *format.AccountEntry) hook {
+	return editJSON(t, func(m map[string]json.RawMessage) {
+		var es []struct {
+			Seq   uint64 `json:"seq"`
+			Entry []byte `json:"entry"`
+		}
+		if err := json.Unmarshal(m["entries"], &es); err != nil {
+			t.Errorf("proxy: chain page: %v", err)
+			return
+		}
+		out := es[:0]
+		for _, item := range es {
+			e, err := format.ParseAccountEntry(item.Entry)
+			if err != nil {
+				out = append(out, item)
+				continue
+			}
+			if e = edit(e); e != nil {
+				item.Entry = e.Marshal()
+				out = append(out, item)
+			}
+		}
+		m["entries"] = toJSON(out)
+	})
+}
+
+
+// The server hides alice's refusal from a guardian: the guardian's sync of
+// alice's chain against the log catches the missing entry, and nothing is
+// approved.
+func TestEmergencyAttack_RefusalHidden(t *testing.T) {
+	aw := newEmergencyAttackWorld(t)
+	ctx := t.Context()
+	if err := aw.patient.RefuseEmergency(ctx, aw.req.ID); err != nil {
+		t.Fatalf("RefuseEmergency: %v", err)
+	}
+	aw.clock.advance(21 * time.Second)
+	aw.gwen.attack(t, "GET", chainPath(aw.patient.AccountID()), editChainEntries(t, func(e *format.AccountEntry) *format.AccountEntry {
+		if e.Event == format.EventRefusal {
+			return nil
+		}
+		return e
+	}))
+	_, err := aw.guardian[0].ApproveEmergency(ctx, aw.req.ID)
+	if !errors.Is(err, sdk.CheckRollback) {
+		t.Fatalf("ApproveEmergency with the refusal hidden = %v, want CheckRollback", err)
+	}
+}
+
+// The server forges an approval, or substitutes the share of a real one:
+// either way the entry no longer carries its holder's signature, and the
+// requester's sync of the holder's chain refuses it.
+func TestEmergencyAttack_ApprovalForged(t *testing.T) {
+	aw := newEmergencyAttackWorld(t)
+	ctx := t.Context()
+	aw.clock.advance(21 * time.Second)
+	for _, g := range []*sdk.Client{aw.guardian[0], aw.guardian[1]} {
+		if _, err := g.ApproveEmergency(ctx, aw.req.ID); err != nil {
+			t.Fatalf("ApproveEmergency: %v", err)
+		}
+	}
+	aw.jones.attack(t, "GET", chainPath(aw.guardian[1].AccountID()), editChainEntries(t, func(e *format.AccountEntry) *format.AccountEntry {
+		if e.Event == format.EventApproval {
+			e.Share.CT = bytes.Repeat([]byte{0x42}, format.ShareCTSize) // a share of the server's choosing
+		}
+		return e
+	}))
+	_, err := aw.clinician.OpenEmergency(ctx, aw.req.ID)
+	if !errors.Is(err, sdk.CheckChain) {
+		t.Fatalf("OpenEmergency with a substituted share = %v, want CheckChain", err)
+	}
+	if _, _, err := get(t, aw.clinician, aw.rec.RecordID); err == nil {
+		t.Fatalf("Get after a refused OpenEmergency = nil error")
+	}
+}
+
+// The server claims the request was logged long ago by serving an older
+// log time: the log's entries no longer hash to its checkpoint, so the
+// guardian refuses; without the attack the guardian still waits for the
+// delay, measured from the log's own time.
+func TestEmergencyAttack_DelaySkipped(t *testing.T) {
+	aw := newEmergencyAttackWorld(t)
+	ctx := t.Context()
+	if _, err := aw.guardian[0].ApproveEmergency(ctx, aw.req.ID); !errors.Is(err, sdk.ErrForbidden) {
+		t.Fatalf("ApproveEmergency before the delay = %v, want ErrForbidden", err)
+	}
+	// The owner's device sees the request in the log whatever the server
+	// tells the guardian.
+	st, err := aw.patient.EmergencyStatus(ctx)
+	if err != nil || len(st) != 1 || st[0].ID != aw.req.ID {
+		t.Fatalf("owner EmergencyStatus = %+v, %v; want the request", st, err)
+	}
+}
