@@ -8,7 +8,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
@@ -285,7 +284,7 @@ func (c *Client) ownEntry(ctx context.Context, ev format.AccountEntry) (*format.
 		return nil, err
 	}
 	e := ev
-	e.Account, e.Seq, e.Created = c.accountID(), st.Seq+1, uint64(time.Now().Unix())
+	e.Account, e.Seq, e.Created = c.accountID(), st.Seq+1, uint64(c.clock().Unix())
 	if st.Head != "" {
 		h, _ := hex.DecodeString(st.Head)
 		e.PrevHash = [32]byte(h)

@@ -321,17 +321,29 @@ func (c *Client) request(ctx context.Context, owner string, purpose uint8) (*Eme
 // chain (synced against the log) and must hash to what the log holds, and
 // the log entry must be an emergency request naming the owner, so that the
 // owner's devices see it (Alerts).
+//
+// The returned log entry's Time is when the delay starts: the latest of the
+// log's time for it, the time of any entry logged before it (log times do not
+// go backwards) and the time the requester signed (a server alone cannot
+// backdate a request below what the requester's client wrote).
 func (c *Client) loggedRequest(ctx context.Context, id [32]byte) (*format.AccountEntry, *auditlog.Entry, error) {
 	var le *auditlog.Entry
+	var before uint64 // the latest time of an entry logged before the request
 	for attempt := 0; le == nil && attempt < 2; attempt++ {
 		if attempt > 0 {
 			c.logSynced = false // a request made in this operation: read the log again, once
 		}
+		before = 0
 		err := c.scanLog(ctx, func(_ int64, e *auditlog.Entry) {
-			if le == nil && e.Object == id && (e.Type == auditlog.EmergencyRequest || e.Type == auditlog.ChainEntry) {
+			if le != nil {
+				return
+			}
+			if e.Object == id && (e.Type == auditlog.EmergencyRequest || e.Type == auditlog.ChainEntry) {
 				x := *e
 				le = &x
+				return
 			}
+			before = max(before, e.Time)
 		})
 		if err != nil {
 			return nil, nil, err
@@ -364,6 +376,7 @@ func (c *Client) loggedRequest(ctx context.Context, id [32]byte) (*format.Accoun
 		// owner's devices would not be shown it.
 		return nil, nil, fmt.Errorf("%w: request %x is not logged as a request to its owner", CheckNotLogged, id[:4])
 	}
+	le.Time = max(le.Time, before, e.Created)
 	return e, le, nil
 }
 

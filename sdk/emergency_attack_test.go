@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/sdk"
 	"github.com/blindvault/blindvault/server"
@@ -26,7 +27,7 @@ import (
 // to the server through proxies.
 type emergencyAttackWorld struct {
 	*emergencyWorld
-	gwen, jones *proxy
+	gwen, jones, alice *proxy
 	req         *sdk.EmergencyRequest
 	rec         *sdk.RecordInfo
 	body        []byte
@@ -37,7 +38,7 @@ func newEmergencyAttackWorld(t *testing.T) *emergencyAttackWorld {
 	ctx := t.Context()
 	clk := &testClock{t: time.Now()}
 	srv := servertest.Start(t, server.Config{Now: clk.now, RateAddress: server.RateLimit{Rate: -1}, RateAccount: server.RateLimit{Rate: -1}})
-	aw := &emergencyAttackWorld{gwen: newProxy(t, srv.URL), jones: newProxy(t, srv.URL)}
+	aw := &emergencyAttackWorld{gwen: newProxy(t, srv.URL), jones: newProxy(t, srv.URL), alice: newProxy(t, srv.URL)}
 	connect := func(handle string) *sdk.Client {
 		var c *sdk.Client
 		switch handle {
@@ -45,6 +46,8 @@ func newEmergencyAttackWorld(t *testing.T) *emergencyAttackWorld {
 			c = connectVia(t, srv, aw.gwen)
 		case "dr-jones":
 			c = connectVia(t, srv, aw.jones)
+		case "alice":
+			c = connectVia(t, srv, aw.alice)
 		default:
 			c = newClient(t, srv, nil)
 		}
@@ -151,20 +154,60 @@ func TestEmergencyAttack_ApprovalForged(t *testing.T) {
 	}
 }
 
-// The server claims the request was logged long ago by serving an older
-// log time: the log's entries no longer hash to its checkpoint, so the
-// guardian refuses; without the attack the guardian still waits for the
-// delay, measured from the log's own time.
+// editLogEntries rewrites the emergency requests among the log entries
+// served, as a server that wants to show them otherwise would.
+func editLogEntries(t *testing.T, edit func(e *auditlog.Entry)) hook {
+	return editJSON(t, func(m map[string]json.RawMessage) {
+		var raw [][]byte
+		if err := json.Unmarshal(m["entries"], &raw); err != nil {
+			t.Errorf("proxy: log entries: %v", err)
+			return
+		}
+		for i, b := range raw {
+			if e, err := auditlog.Parse(b); err == nil && e.Type == auditlog.EmergencyRequest {
+				edit(e)
+				raw[i] = e.Marshal()
+			}
+		}
+		m["entries"] = toJSON(raw)
+	})
+}
+
+// The server claims the request was logged long ago (an older log time for
+// it), to get a guardian's approval before the delay: the log's entries no
+// longer hash to its signed checkpoint, and the guardian approves nothing.
+// Unattacked, the guardian still waits for the delay.
 func TestEmergencyAttack_DelaySkipped(t *testing.T) {
 	aw := newEmergencyAttackWorld(t)
 	ctx := t.Context()
 	if _, err := aw.guardian[0].ApproveEmergency(ctx, aw.req.ID); !errors.Is(err, sdk.ErrForbidden) {
 		t.Fatalf("ApproveEmergency before the delay = %v, want ErrForbidden", err)
 	}
-	// The owner's device sees the request in the log whatever the server
-	// tells the guardian.
-	st, err := aw.patient.EmergencyStatus(ctx)
+	aw.gwen.attack(t, "GET", "/v1/log/entries", editLogEntries(t, func(e *auditlog.Entry) { e.Time -= 3600 }))
+	if _, err := aw.guardian[0].ApproveEmergency(ctx, aw.req.ID); !errors.Is(err, sdk.CheckLogMismatch) {
+		t.Fatalf("ApproveEmergency with a backdated log time = %v, want CheckLogMismatch", err)
+	}
+}
+
+// The server hides the request from the owner's devices (shows its log entry
+// as a plain chain entry): the log no longer verifies on the owner's device,
+// and a guardian approves only a request logged as one to its owner.
+func TestEmergencyAttack_HiddenFromOwner(t *testing.T) {
+	aw := newEmergencyAttackWorld(t)
+	ctx := t.Context()
+	// A second device of alice's, unattacked, lists the request.
+	alice2 := newClient(t, aw.srv, nil)
+	if _, err := alice2.Login(ctx, &sdk.LoginOptions{Handle: "alice", Passphrase: []byte(patientPass)}); err != nil {
+		t.Fatalf("Login: %v", err)
+	}
+	st, err := alice2.EmergencyStatus(ctx)
 	if err != nil || len(st) != 1 || st[0].ID != aw.req.ID {
 		t.Fatalf("owner EmergencyStatus = %+v, %v; want the request", st, err)
+	}
+	aw.alice.attack(t, "GET", "/v1/log/entries", editLogEntries(t, func(e *auditlog.Entry) {
+		e.Type, e.Peer = auditlog.ChainEntry, [32]byte{}
+	}))
+	if _, err := aw.patient.EmergencyStatus(ctx); !errors.Is(err, sdk.CheckLogMismatch) {
+		t.Fatalf("owner EmergencyStatus with the request hidden = %v, want CheckLogMismatch", err)
 	}
 }

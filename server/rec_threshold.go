@@ -2,30 +2,47 @@ package server
 
 import (
 	"context"
+	"errors"
 
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/server/store"
 )
 
 // A threshold key (docs/spec/threshold-v1.md) is a group whose key record no
-// one is granted: its key is recovered by a requester from holders' shares.
+// one is granted: its key is recovered by a requester from k holders' shares.
 // The server serves what is shared with it to an account whose recent chain
-// holds a request for it, to the key's owner. This is defence in depth
-// only: it keeps the ciphertext from accounts that never asked, while the
-// k shares (which the server never sees) are what opens anything. The server
-// does not count approvals: a requester with fewer than k holds ciphertext
-// it cannot open.
+// holds a request for it once k of the holders the owner's set-up names have
+// approved that request in their chains. This is defence in depth only: it
+// keeps the ciphertext from accounts that were not approved, while the k
+// shares (which the server never sees) are what opens anything; a server that
+// skips it serves ciphertext no one else can open. Whether the delay passed
+// and the owner refused is the clients' to check: the server does not judge
+// time for them.
 
 // requestWindow bounds how far back in the caller's chain a request is
 // looked for: a request followed by more entries than this is made again.
 const requestWindow = 64
 
+// maxScan bounds the entries of one chain read to find a set-up or an
+// approval.
+const maxScan = 100000
+
+// approvedKey is a request k holders approved, for the cache: approvals are
+// entries of append-only chains, so once true, true for good.
+type approvedKey struct {
+	group   store.RecordID
+	request [32]byte
+}
+
 // requestedGroup reports whether account's newest requestWindow chain
 // entries hold a request for the threshold key whose key record is group,
-// owned by owner.
+// owned by owner, that k of the key's holders approved.
 func (s *Server) requestedGroup(ctx context.Context, group store.RecordID, owner, account store.AccountID) (bool, error) {
 	a, err := s.store.Account(ctx, account)
-	if err != nil || a.ChainSeq == 0 {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && a.ChainSeq == 0) {
+		return false, nil
+	}
+	if err != nil {
 		return false, err
 	}
 	from := uint64(1)
@@ -36,11 +53,69 @@ func (s *Server) requestedGroup(ctx context.Context, group store.RecordID, owner
 	if err != nil {
 		return false, err
 	}
+	var requests [][32]byte
 	for _, c := range es {
 		e, err := format.ParseAccountEntry(c.Entry)
 		if err == nil && e.Event == format.EventRequest && e.Record == [32]byte(group) && e.Owner == [32]byte(owner) {
+			requests = append(requests, e.Hash())
+		}
+	}
+	if len(requests) == 0 {
+		return false, nil
+	}
+	for _, r := range requests {
+		if _, ok := s.approved.Load(approvedKey{group, r}); ok {
+			return true, nil
+		}
+	}
+	var setup *format.Threshold
+	err = s.scanChain(ctx, owner, func(e *format.AccountEntry) {
+		if e.Event == format.EventThreshold && e.Record == [32]byte(group) {
+			setup = e.Threshold
+		}
+	})
+	if err != nil || setup == nil {
+		return false, err
+	}
+	for _, r := range requests {
+		n := 0
+		for _, h := range setup.Holders {
+			found := false
+			err := s.scanChain(ctx, store.AccountID(h.Account), func(e *format.AccountEntry) {
+				found = found || (e.Event == format.EventApproval && e.Object == r && e.Record == [32]byte(group) && e.Share.Index == h.Index)
+			})
+			if err != nil {
+				return false, err
+			}
+			if found {
+				n++
+			}
+		}
+		if n >= int(setup.K) {
+			s.approved.Store(approvedKey{group, r}, true)
 			return true, nil
 		}
 	}
 	return false, nil
+}
+
+// scanChain calls visit on each entry of account's chain that parses, oldest
+// first, up to maxScan entries.
+func (s *Server) scanChain(ctx context.Context, account store.AccountID, visit func(e *format.AccountEntry)) error {
+	for from := uint64(1); from <= maxScan; {
+		es, err := s.store.Chain(ctx, account, from, 1000)
+		if err != nil {
+			return err
+		}
+		for _, c := range es {
+			if e, err := format.ParseAccountEntry(c.Entry); err == nil {
+				visit(e)
+			}
+		}
+		if len(es) < 1000 {
+			return nil
+		}
+		from = es[len(es)-1].Seq + 1
+	}
+	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -85,6 +86,7 @@ type Server struct {
 	mfa          *mfaState   // second factors (mfa.go)
 	backup       *backupAPI  // backup routes and their challenges (backup.go)
 	checkpoints  *checkpoints
+	approved     sync.Map // emergency requests k holders approved (rec_threshold.go)
 	// noLog turns the transparency log off, for the benchmark that measures
 	// what it costs; nothing else sets it.
 	noLog bool
