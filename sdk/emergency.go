@@ -705,3 +705,25 @@ func (st *chainState) addThreshold(id string, e *format.AccountEntry) {
 		st.Approvals[hex.EncodeToString(e.Object[:])] = e.Marshal()
 	}
 }
+
+// requestAlerts adds to alerts a high-severity alert for each request in ids
+// not refused yet: who asked, and by when to refuse it.
+func (c *Client) requestAlerts(ctx context.Context, ids [][32]byte, alerts []Alert) ([]Alert, error) {
+	for _, id := range ids {
+		r, err := c.requestStatus(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if r.Refused {
+			continue
+		}
+		who := r.RequesterHandle
+		if who == "" {
+			who = fmt.Sprintf("account %x", r.Requester[:4])
+		}
+		alerts = append(alerts, Alert{Time: r.Logged, Kind: AlertEmergencyRequest, Who: who, Severity: "high",
+			Message: fmt.Sprintf("an emergency request by %s for your records; refuse it before %s (blindvault emergency refuse %s)",
+				who, r.NotBefore.Format(time.DateTime), r.ID)})
+	}
+	return alerts, nil
+}

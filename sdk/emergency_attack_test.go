@@ -28,9 +28,9 @@ import (
 type emergencyAttackWorld struct {
 	*emergencyWorld
 	gwen, jones, alice *proxy
-	req         *sdk.EmergencyRequest
-	rec         *sdk.RecordInfo
-	body        []byte
+	req                *sdk.EmergencyRequest
+	rec                *sdk.RecordInfo
+	body               []byte
 }
 
 func newEmergencyAttackWorld(t *testing.T) *emergencyAttackWorld {
@@ -103,7 +103,6 @@ func editChainEntries(t *testing.T, edit func(e *format.AccountEntry) *format.Ac
 		m["entries"] = toJSON(out)
 	})
 }
-
 
 // The server hides alice's refusal from a guardian: the guardian's sync of
 // alice's chain against the log catches the missing entry, and nothing is

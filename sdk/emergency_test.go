@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -97,6 +98,16 @@ func TestEmergency_TwoOfThree(t *testing.T) {
 	st, err := w.patient.EmergencyStatus(ctx)
 	if err != nil || len(st) != 1 || st[0].ID != req.ID || st[0].RequesterHandle != "dr-jones" {
 		t.Fatalf("owner EmergencyStatus = %+v, %v; want the request by dr-jones", st, err)
+	}
+
+	// ... and is alerted, at high severity, with the time to refuse by.
+	alerts, err := w.patient.Alerts(ctx, nil)
+	if err != nil {
+		t.Fatalf("Alerts: %v", err)
+	}
+	i := slices.IndexFunc(alerts, func(a sdk.Alert) bool { return a.Kind == sdk.AlertEmergencyRequest })
+	if i < 0 || alerts[i].Severity != "high" || alerts[i].Who != "dr-jones" || !strings.Contains(alerts[i].Message, req.ID) {
+		t.Fatalf("Alerts = %+v, want a high emergency-request alert by dr-jones naming %s", alerts, req.ID)
 	}
 
 	// No guardian approves before the delay.
