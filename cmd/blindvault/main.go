@@ -104,6 +104,7 @@ var commands = []commandGroup{
 		{"trust-org", "trust an organisation admin's role attestations", runTrustOrg},
 		{"team", "care teams: create NAME, add|remove TEAM NAME, ls, show TEAM", runTeam},
 		{"collection", "collections of your records: create, add, remove, share, revoke, ls", runCollection},
+		{"emergency", "emergency access and threshold keys: setup, share, request, approve, refuse, status, open", runEmergency},
 		{"admin", "admin tasks: invite ROLE, attest NAME", runAdmin},
 		{"mfa", "second factor: enroll totp, confirm CODE, ls, remove CODE", runMFA},
 		{"devices", "list this account's devices; devices revoke NAME ends one", runDevices},
