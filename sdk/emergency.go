@@ -129,17 +129,12 @@ func (c *Client) setUpThreshold(ctx context.Context, purpose uint8, handles []st
 			clear(s)
 		}
 	}()
-	seed, err := grant.ThresholdSeed(secret, group)
-	if err != nil {
-		return nil, err
-	}
-	pk, err := grant.XWingPublic(seed)
-	clear(seed)
+	tk, err := grant.NewThresholdKey(secret, group)
 	if err != nil {
 		return nil, err
 	}
 	th := &format.Threshold{Purpose: purpose, K: uint8(k), N: uint8(n), Delay: uint32(delay / time.Second),
-		XWingPK: pk, Commitments: coms}
+		XWingPK: tk.Public(), Commitments: coms}
 	for i, kc := range cards {
 		idx := uint8(i + 1)
 		key := format.KeyID(kc.c.XWingPK)
@@ -423,21 +418,11 @@ func (c *Client) ApproveEmergency(ctx context.Context, id string) (_ *EmergencyR
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
-	rid, err := parseRequestID(id)
+	r, key, err := c.openableRequest(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.requestStatus(ctx, rid)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.openable(r); err != nil {
-		return nil, err
-	}
-	key, err := c.thresholdKey(ctx, r.Owner, r.Key)
-	if err != nil {
-		return nil, err
-	}
+	rid := mustID(r.ID)
 	h := key.setup.Holder(c.accountID())
 	if h == nil {
 		return nil, fmt.Errorf("%w: this account holds no share of key %x", ErrForbidden, r.Key[:4])
@@ -469,16 +454,29 @@ func (c *Client) ApproveEmergency(ctx context.Context, id string) (_ *EmergencyR
 	return r, nil
 }
 
-// openable checks the rules every holder and the requester apply before a
-// share moves: not refused, and the delay passed since the log's time.
-func (c *Client) openable(r *EmergencyRequest) error {
+// openableRequest finds request id (64 hex digits) and its key, checking the
+// rules every holder and the requester apply before a share moves: the owner
+// did not refuse it, and its delay has passed by this client's clock.
+func (c *Client) openableRequest(ctx context.Context, id string) (*EmergencyRequest, *ThresholdKey, error) {
+	rid, err := parseRequestID(id)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := c.requestStatus(ctx, rid)
+	if err != nil {
+		return nil, nil, err
+	}
 	if r.Refused {
-		return fmt.Errorf("%w: the owner refused request %s", ErrRevoked, r.ID[:8])
+		return nil, nil, fmt.Errorf("%w: the owner refused request %s", ErrRevoked, r.ID[:8])
 	}
 	if now := c.clock(); now.Before(r.NotBefore) {
-		return fmt.Errorf("%w: the delay of request %s runs until %s", ErrForbidden, r.ID[:8], r.NotBefore.Format(time.RFC3339))
+		return nil, nil, fmt.Errorf("%w: the delay of request %s runs until %s", ErrForbidden, r.ID[:8], r.NotBefore.Format(time.RFC3339))
 	}
-	return nil
+	key, err := c.thresholdKey(ctx, r.Owner, r.Key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, key, nil
 }
 
 // requesterKey returns the X-Wing key of the requester that the request names,
@@ -593,24 +591,14 @@ func (c *Client) OpenEmergency(ctx context.Context, id string) (_ []RecordID, er
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
-	rid, err := parseRequestID(id)
-	if err != nil {
-		return nil, err
-	}
-	r, err := c.requestStatus(ctx, rid)
+	r, key, err := c.openableRequest(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if r.Requester != c.accountID() {
-		return nil, fmt.Errorf("%w: request %s was made by another account", ErrForbidden, id[:8])
+		return nil, fmt.Errorf("%w: request %s was made by another account", ErrForbidden, r.ID[:8])
 	}
-	if err := c.openable(r); err != nil {
-		return nil, err
-	}
-	key, err := c.thresholdKey(ctx, r.Owner, r.Key)
-	if err != nil {
-		return nil, err
-	}
+	rid := mustID(r.ID)
 	aps, err := c.approvals(ctx, r)
 	if err != nil {
 		return nil, err
@@ -639,13 +627,8 @@ func (c *Client) OpenEmergency(ctx context.Context, id string) (_ []RecordID, er
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", CheckGrant, err)
 	}
-	seed, err := grant.ThresholdSeed(secret, key.ID)
+	k, err := grant.NewThresholdKey(secret, key.ID)
 	clear(secret)
-	if err != nil {
-		return nil, err
-	}
-	k, err := grant.NewPrivateKey(seed)
-	clear(seed)
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/blindvault/blindvault/internal/auditlog"
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/sdk"
-	"github.com/blindvault/blindvault/server"
 	"github.com/blindvault/blindvault/server/servertest"
 )
 
@@ -36,31 +35,16 @@ type emergencyAttackWorld struct {
 func newEmergencyAttackWorld(t *testing.T) *emergencyAttackWorld {
 	t.Helper()
 	ctx := t.Context()
-	clk := &testClock{t: time.Now()}
-	srv := servertest.Start(t, server.Config{Now: clk.now, RateAddress: server.RateLimit{Rate: -1}, RateAccount: server.RateLimit{Rate: -1}})
-	aw := &emergencyAttackWorld{gwen: newProxy(t, srv.URL), jones: newProxy(t, srv.URL), alice: newProxy(t, srv.URL)}
-	connect := func(handle string) *sdk.Client {
-		var c *sdk.Client
-		switch handle {
-		case "gwen":
-			c = connectVia(t, srv, aw.gwen)
-		case "dr-jones":
-			c = connectVia(t, srv, aw.jones)
-		case "alice":
-			c = connectVia(t, srv, aw.alice)
-		default:
-			c = newClient(t, srv, nil)
+	aw := &emergencyAttackWorld{}
+	aw.emergencyWorld = newEmergencyWorldVia(t, func(srv *servertest.Server, handle string) *sdk.Client {
+		p := map[string]**proxy{"gwen": &aw.gwen, "dr-jones": &aw.jones, "alice": &aw.alice}[handle]
+		if p == nil {
+			return nil
 		}
-		sdk.SetClock(c, clk.now)
-		return c
-	}
-	w := &emergencyWorld{world: setUpWorld(t, srv, connect), clock: clk}
-	for _, name := range guardianNames {
-		g := connect(name)
-		register(t, g, name, "", "", "guardian passphrase of "+name+" 93")
-		w.guardian = append(w.guardian, g)
-	}
-	aw.emergencyWorld = w
+		*p = newProxy(t, srv.URL)
+		return connectVia(t, srv, *p)
+	})
+	w := aw.emergencyWorld
 	key, err := w.patient.SetUpEmergency(ctx, guardianNames, 2, 20*time.Second)
 	if err != nil {
 		t.Fatalf("SetUpEmergency: %v", err)

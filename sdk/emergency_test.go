@@ -46,11 +46,24 @@ var guardianNames = []string{"gwen", "gus", "gina"}
 
 func newEmergencyWorld(t *testing.T) *emergencyWorld {
 	t.Helper()
+	return newEmergencyWorldVia(t, nil)
+}
+
+// newEmergencyWorldVia is newEmergencyWorld with the clients that via makes
+// for some handles (nil, or a nil client: a plain one).
+func newEmergencyWorldVia(t *testing.T, via func(srv *servertest.Server, handle string) *sdk.Client) *emergencyWorld {
+	t.Helper()
 	clk := &testClock{t: time.Now()}
 	// The limits refill on the server's clock, which this test moves by hand.
 	srv := servertest.Start(t, server.Config{Now: clk.now, RateAddress: server.RateLimit{Rate: -1}, RateAccount: server.RateLimit{Rate: -1}})
-	connect := func(string) *sdk.Client {
-		c := newClient(t, srv, nil)
+	connect := func(handle string) *sdk.Client {
+		var c *sdk.Client
+		if via != nil {
+			c = via(srv, handle)
+		}
+		if c == nil {
+			c = newClient(t, srv, nil)
+		}
 		sdk.SetClock(c, clk.now)
 		return c
 	}

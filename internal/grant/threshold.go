@@ -67,6 +67,17 @@ func ThresholdSeed(secret []byte, groupID [32]byte) ([]byte, error) {
 	return hkdf.Key(sha256.New, secret, nil, thresholdSeedLabel+string(groupID[:]), SeedSize)
 }
 
+// NewThresholdKey returns the threshold key of a secret's encoding: the
+// X-Wing key of ThresholdSeed(secret, groupID).
+func NewThresholdKey(secret []byte, groupID [32]byte) (*PrivateKey, error) {
+	seed, err := ThresholdSeed(secret, groupID)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(seed)
+	return NewPrivateKey(seed)
+}
+
 // VerifyShare checks share value (of index i) against the set-up's k
 // commitments.
 func VerifyShare(commitments [][]byte, index uint8, value []byte) bool {
