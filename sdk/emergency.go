@@ -59,8 +59,12 @@ type EmergencyRequest struct {
 	Refused         bool
 	Approvals       int // approvals logged by the key's holders
 	K               int
+	// Role is this account's part in it, in EmergencyStatus: "owner",
+	// "requester" or "holder".
+	Role string
 
 	entry *format.AccountEntry
+	key   *ThresholdKey
 }
 
 // SetUpEmergency names guardians for this account's emergency access: any k
@@ -400,7 +404,7 @@ func (c *Client) requestStatus(ctx context.Context, id [32]byte) (*EmergencyRequ
 	}
 	hexID := hex.EncodeToString(id[:])
 	r := &EmergencyRequest{ID: hexID, Requester: e.Account, Owner: e.Owner, Key: e.Record,
-		Logged: time.Unix(int64(le.Time), 0).UTC(), Refused: slices.Contains(ost.Refused, hexID), K: key.K, entry: e}
+		Logged: time.Unix(int64(le.Time), 0).UTC(), Refused: slices.Contains(ost.Refused, hexID), K: key.K, entry: e, key: key}
 	r.NotBefore = r.Logged.Add(key.Delay)
 	if cards, err := c.cards(ctx, e.Account); err == nil && len(cards) > 0 {
 		r.RequesterHandle = cards[len(cards)-1].Handle()
@@ -519,32 +523,62 @@ func (c *Client) RefuseEmergency(ctx context.Context, id string) (err error) {
 	return c.appendEntry(ctx, format.AccountEntry{Event: format.EventRefusal, Record: r.Key, Object: rid})
 }
 
-// EmergencyStatus lists the requests for this account's keys and those this
-// account made, oldest first, from the log.
+// EmergencyStatus lists, oldest first from the log, the requests for this
+// account's keys, those it made, and those for keys it holds a share of (the
+// requests it may approve).
 func (c *Client) EmergencyStatus(ctx context.Context) (_ []*EmergencyRequest, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
 	me := c.accountID()
-	var ids [][32]byte
+	type logged struct{ id, owner, requester [32]byte }
+	var found []logged
 	err = c.scanLog(ctx, func(_ int64, e *auditlog.Entry) {
-		if e.Type == auditlog.EmergencyRequest && (e.Peer == me || e.Subject == me) {
-			ids = append(ids, e.Object)
+		if e.Type == auditlog.EmergencyRequest {
+			found = append(found, logged{e.Object, e.Peer, e.Subject})
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*EmergencyRequest, 0, len(ids))
-	for _, id := range ids {
-		r, err := c.requestStatus(ctx, id)
+	holds := map[[32]byte]bool{} // owners with a key this account holds a share of
+	out := make([]*EmergencyRequest, 0, len(found))
+	for _, f := range found {
+		role := ""
+		switch {
+		case f.owner == me:
+			role = "owner"
+		case f.requester == me:
+			role = "requester"
+		default:
+			h, seen := holds[f.owner]
+			if !seen {
+				ks, err := c.thresholdKeysOf(ctx, f.owner)
+				if err != nil {
+					return nil, err
+				}
+				h = slices.ContainsFunc(ks, func(k *ThresholdKey) bool { return k.setup.Holder(me) != nil })
+				holds[f.owner] = h
+			}
+			if !h {
+				continue
+			}
+			role = "holder"
+		}
+		r, err := c.requestStatus(ctx, f.id)
 		if err != nil {
 			return nil, err
 		}
 		if _, err := c.approvals(ctx, r); err != nil {
 			return nil, err
 		}
+		if role == "holder" {
+			if r.key.setup.Holder(me) == nil {
+				continue // another key of the same owner
+			}
+		}
+		r.Role = role
 		out = append(out, r)
 	}
 	return out, nil

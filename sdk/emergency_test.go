@@ -109,7 +109,7 @@ func TestEmergency_TwoOfThree(t *testing.T) {
 
 	// The owner sees the open request.
 	st, err := w.patient.EmergencyStatus(ctx)
-	if err != nil || len(st) != 1 || st[0].ID != req.ID || st[0].RequesterHandle != "dr-jones" {
+	if err != nil || len(st) != 1 || st[0].ID != req.ID || st[0].RequesterHandle != "dr-jones" || st[0].Role != "owner" {
 		t.Fatalf("owner EmergencyStatus = %+v, %v; want the request by dr-jones", st, err)
 	}
 
@@ -121,6 +121,16 @@ func TestEmergency_TwoOfThree(t *testing.T) {
 	i := slices.IndexFunc(alerts, func(a sdk.Alert) bool { return a.Kind == sdk.AlertEmergencyRequest })
 	if i < 0 || alerts[i].Severity != "high" || alerts[i].Who != "dr-jones" || !strings.Contains(alerts[i].Message, req.ID) {
 		t.Fatalf("Alerts = %+v, want a high emergency-request alert by dr-jones naming %s", alerts, req.ID)
+	}
+
+	// A guardian sees it among the requests it may approve.
+	st, err = w.guardian[1].EmergencyStatus(ctx)
+	if err != nil || len(st) != 1 || st[0].ID != req.ID || st[0].Role != "holder" {
+		t.Fatalf("guardian EmergencyStatus = %+v, %v; want the request, as a holder", st, err)
+	}
+	// An account with no part in it does not.
+	if st, err := w.admin.EmergencyStatus(ctx); err != nil || len(st) != 0 {
+		t.Fatalf("bystander EmergencyStatus = %+v, %v; want nothing", st, err)
 	}
 
 	// No guardian approves before the delay.

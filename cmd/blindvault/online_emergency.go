@@ -35,11 +35,12 @@ type requestView struct {
 	Refused   bool      `json:"refused"`
 	Approvals int       `json:"approvals"`
 	K         int       `json:"k"`
+	Role      string    `json:"role,omitempty"` // yours: owner, requester or holder
 }
 
 func newRequestView(r *sdk.EmergencyRequest) requestView {
 	return requestView{ID: r.ID, Requester: r.RequesterHandle, Owner: r.Owner.String(), Key: r.Key.String(), Logged: r.Logged,
-		NotBefore: r.NotBefore, Refused: r.Refused, Approvals: r.Approvals, K: r.K}
+		NotBefore: r.NotBefore, Refused: r.Refused, Approvals: r.Approvals, K: r.K, Role: r.Role}
 }
 
 func runEmergency(ctx context.Context, args []string, s stdio) error {
@@ -228,13 +229,13 @@ func emergencyStatus(ctx context.Context, args []string, s stdio) error {
 		return printJSON(s.out, views)
 	}
 	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "REQUEST\tBY\tLOGGED\tREFUSE BEFORE\tAPPROVALS\tSTATE")
+	fmt.Fprintln(tw, "REQUEST\tBY\tYOU ARE\tLOGGED\tREFUSE BEFORE\tAPPROVALS\tSTATE")
 	for _, v := range views {
 		state := "open"
 		if v.Refused {
 			state = "refused"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d of %d\t%s\n", v.ID, clean(v.Requester), v.Logged.Local().Format(time.DateTime),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d of %d\t%s\n", v.ID, clean(v.Requester), v.Role, v.Logged.Local().Format(time.DateTime),
 			v.NotBefore.Local().Format(time.DateTime), v.Approvals, v.K, state)
 	}
 	return tw.Flush()

@@ -61,6 +61,9 @@ func TestOnline_Emergency(t *testing.T) {
 	if al := r.must(with([]string{"alerts"}, pat)...); !strings.Contains(al, "emergency request by dr-jones") {
 		t.Fatalf("owner's alerts:\n%s", al)
 	}
+	if st := r.must(with([]string{"emergency", "status"}, gwen)...); !strings.Contains(st, req.ID) || !strings.Contains(st, "holder") {
+		t.Fatalf("guardian's emergency status:\n%s", st)
+	}
 	r.must(with([]string{"emergency", "approve", req.ID}, gwen)...)
 	if code, _, _ := r.run(nil, with([]string{"emergency", "open", req.ID, "--out", p("early")}, clin)...); code == 0 {
 		t.Fatalf("emergency open with 1 of 2 approvals succeeded")
