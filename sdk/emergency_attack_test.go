@@ -194,3 +194,18 @@ func TestEmergencyAttack_HiddenFromOwner(t *testing.T) {
 		t.Fatalf("owner EmergencyStatus with the request hidden = %v, want CheckLogMismatch", err)
 	}
 }
+
+// A requester's client of its own making asks for an ordinary record of the
+// owner as if it were a threshold key: the server serves nothing, since no
+// set-up names it (and nothing would open without the record's grants).
+func TestEmergencyAttack_RequestForOrdinaryRecord(t *testing.T) {
+	w := newEmergencyWorld(t)
+	ctx := t.Context()
+	rec := put(t, w.patient, []byte("not shared with anyone"), "private")
+	if err := sdk.AppendRequest(ctx, w.clinician, rec.RecordID, w.patient.AccountID()); err != nil {
+		t.Fatalf("AppendRequest: %v", err)
+	}
+	if _, _, err := get(t, w.clinician, rec.RecordID); !errors.Is(err, sdk.ErrNotFound) {
+		t.Fatalf("Get of a record named by a forged request = %v, want ErrNotFound", err)
+	}
+}
