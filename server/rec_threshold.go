@@ -34,16 +34,27 @@ type approvedKey struct {
 	request [32]byte
 }
 
-// requestedGroup reports whether account's newest requestWindow chain
-// entries hold a request for the threshold key whose key record is group,
-// owned by owner, that k of the key's holders approved.
-func (s *Server) requestedGroup(ctx context.Context, group store.RecordID, owner, account store.AccountID) (bool, error) {
+// chainRequests are the requests among an account's newest requestWindow
+// chain entries, as of chain seq Seq.
+type chainRequests struct {
+	seq      uint64
+	requests []*format.AccountEntry
+}
+
+// recentRequests returns the requests among account's newest requestWindow
+// chain entries. The answer is kept per account until its chain grows, so a
+// read through a group costs one account lookup for an account that asked for
+// nothing.
+func (s *Server) recentRequests(ctx context.Context, account store.AccountID) ([]*format.AccountEntry, error) {
 	a, err := s.store.Account(ctx, account)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && a.ChainSeq == 0) {
-		return false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return false, err
+		return nil, err
+	}
+	if c, ok := s.requests.Load(account); ok && c.(*chainRequests).seq == a.ChainSeq {
+		return c.(*chainRequests).requests, nil
 	}
 	from := uint64(1)
 	if a.ChainSeq > requestWindow {
@@ -51,12 +62,29 @@ func (s *Server) requestedGroup(ctx context.Context, group store.RecordID, owner
 	}
 	es, err := s.store.Chain(ctx, account, from, requestWindow)
 	if err != nil {
+		return nil, err
+	}
+	c := &chainRequests{seq: a.ChainSeq}
+	for _, item := range es {
+		if e, err := format.ParseAccountEntry(item.Entry); err == nil && e.Event == format.EventRequest {
+			c.requests = append(c.requests, e)
+		}
+	}
+	s.requests.Store(account, c)
+	return c.requests, nil
+}
+
+// requestedGroup reports whether account's newest requestWindow chain
+// entries hold a request for the threshold key whose key record is group,
+// owned by owner, that k of the key's holders approved.
+func (s *Server) requestedGroup(ctx context.Context, group store.RecordID, owner, account store.AccountID) (bool, error) {
+	recent, err := s.recentRequests(ctx, account)
+	if err != nil {
 		return false, err
 	}
 	var requests [][32]byte
-	for _, c := range es {
-		e, err := format.ParseAccountEntry(c.Entry)
-		if err == nil && e.Event == format.EventRequest && e.Record == [32]byte(group) && e.Owner == [32]byte(owner) {
+	for _, e := range recent {
+		if e.Record == [32]byte(group) && e.Owner == [32]byte(owner) {
 			requests = append(requests, e.Hash())
 		}
 	}

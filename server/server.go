@@ -87,6 +87,7 @@ type Server struct {
 	backup       *backupAPI  // backup routes and their challenges (backup.go)
 	checkpoints  *checkpoints
 	approved     sync.Map // emergency requests k holders approved (rec_threshold.go)
+	requests     sync.Map // recent requests by account (rec_threshold.go)
 	// noLog turns the transparency log off, for the benchmark that measures
 	// what it costs; nothing else sets it.
 	noLog bool
