@@ -211,9 +211,17 @@ func (c *Client) thresholdKey(ctx context.Context, owner, group [32]byte) (*Thre
 	return nil, fmt.Errorf("the chain of %x sets up no threshold key %x: %w", owner[:4], group[:4], ErrNotFound)
 }
 
+// name is "emergency key (k of n)" or "threshold key (k of n)".
+func (t *ThresholdKey) name() string {
+	if t.Emergency {
+		return fmt.Sprintf("emergency key (%d of %d)", t.K, t.N)
+	}
+	return fmt.Sprintf("threshold key (%d of %d)", t.K, t.N)
+}
+
 // group returns the threshold key as a reader of records.
 func (t *ThresholdKey) group() *groupRef {
-	return &groupRef{id: t.ID, name: "threshold key " + RecordID(t.ID).String()[:8], epoch: 1, pk: t.pk}
+	return &groupRef{id: t.ID, name: t.name(), epoch: 1, pk: t.pk}
 }
 
 // thresholdGroups returns this account's threshold keys as readers.
@@ -406,9 +414,7 @@ func (c *Client) requestStatus(ctx context.Context, id [32]byte) (*EmergencyRequ
 	r := &EmergencyRequest{ID: hexID, Requester: e.Account, Owner: e.Owner, Key: e.Record,
 		Logged: time.Unix(int64(le.Time), 0).UTC(), Refused: slices.Contains(ost.Refused, hexID), K: key.K, entry: e, key: key}
 	r.NotBefore = r.Logged.Add(key.Delay)
-	if cards, err := c.cards(ctx, e.Account); err == nil && len(cards) > 0 {
-		r.RequesterHandle = cards[len(cards)-1].Handle()
-	}
+	r.RequesterHandle = c.requesterName(ctx, e.Account)
 	return r, nil
 }
 
@@ -735,12 +741,18 @@ func (c *Client) requestAlerts(ctx context.Context, ids [][32]byte, alerts []Ale
 			continue
 		}
 		who := r.RequesterHandle
-		if who == "" {
-			who = fmt.Sprintf("account %x", r.Requester[:4])
-		}
 		alerts = append(alerts, Alert{Time: r.Logged, Kind: AlertEmergencyRequest, Who: who, Severity: "high",
 			Message: fmt.Sprintf("an emergency request by %s for your records; refuse it before %s (blindvault emergency refuse %s)",
 				who, r.NotBefore.Format(time.DateTime), r.ID)})
 	}
 	return alerts, nil
+}
+
+// requesterName is the handle of account from its verified key cards, or its
+// id's first bytes.
+func (c *Client) requesterName(ctx context.Context, account [32]byte) string {
+	if cards, err := c.cards(ctx, account); err == nil && len(cards) > 0 {
+		return cards[len(cards)-1].Handle()
+	}
+	return fmt.Sprintf("account %x", account[:4])
 }

@@ -168,6 +168,18 @@ func TestEmergency_TwoOfThree(t *testing.T) {
 	if got, _, err := get(t, w.clinician, rec.RecordID); err != nil || !bytes.Equal(got, body) {
 		t.Fatalf("clinician Get after OpenEmergency = %q, %v", got, err)
 	}
+	// The patient's audit of the record shows the grant to the key and the
+	// clinician's read.
+	events, err := w.patient.Audit(ctx, rec.RecordID)
+	if err != nil {
+		t.Fatalf("Audit: %v", err)
+	}
+	if !slices.ContainsFunc(events, func(e sdk.AuditEvent) bool { return e.Action == "body read" && e.Who == "dr-jones" }) ||
+		!slices.ContainsFunc(events, func(e sdk.AuditEvent) bool {
+			return e.Action == "grant created" && e.Whom == "emergency key (2 of 3)"
+		}) {
+		t.Fatalf("Audit = %+v, want a grant to the emergency key (2 of 3) and a body read by dr-jones", events)
+	}
 	st, err = w.clinician.EmergencyStatus(ctx)
 	if err != nil || len(st) != 1 || st[0].Approvals != 2 {
 		t.Fatalf("requester EmergencyStatus = %+v, %v; want 2 approvals", st, err)
