@@ -256,7 +256,7 @@ func (c *Client) Audit(ctx context.Context, id RecordID) (_ []AuditEvent, err er
 	}
 	var out []AuditEvent
 	var actors, whoms [][32]byte // out's actors and peers, named once the whole log is read
-	var requesters [][32]byte // accounts that asked for this account's emergency keys
+	var requesters [][32]byte    // accounts that asked for this account's emergency keys
 	err = c.scanLog(ctx, func(i int64, e *auditlog.Entry) {
 		if e.Type == auditlog.EmergencyRequest && e.Peer == c.accountID() {
 			requesters = append(requesters, e.Subject)
