@@ -624,8 +624,9 @@ func (c *Client) approvals(ctx context.Context, r *EmergencyRequest) (map[uint8]
 // OpenEmergency opens request id, made by this account, once approved: it
 // checks the delay and that no refusal is in the owner's chain, opens k
 // approvals from the key's holders, recovers the key and checks it is the
-// set-up's. It returns the records shared with the key, which this client can
-// read from then on (Get), for as long as it runs: the key is not stored.
+// set-up's. It returns the records shared with the key (and those of a
+// collection shared with it), which this client can read from then on (Get),
+// for as long as it runs: the key is not stored.
 func (c *Client) OpenEmergency(ctx context.Context, id string) (_ []RecordID, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
@@ -683,9 +684,21 @@ func (c *Client) OpenEmergency(ctx context.Context, id string) (_ []RecordID, er
 	if err != nil {
 		return nil, err
 	}
+	// A collection shared with the key reaches its records one group further.
+	found := map[string]bool{}
+	for id := range hs {
+		found[id] = true
+		inner, err := c.heads(ctx, "/v1/shared?via="+id)
+		if err != nil {
+			return nil, err
+		}
+		for id := range inner {
+			found[id] = true
+		}
+	}
 	var out []RecordID
-	for key := range hs {
-		out = append(out, RecordID(mustID(key)))
+	for id := range found {
+		out = append(out, RecordID(mustID(id)))
 	}
 	slices.SortFunc(out, func(a, b RecordID) int { return bytes.Compare(a[:], b[:]) })
 	return out, nil

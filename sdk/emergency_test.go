@@ -253,3 +253,43 @@ func TestThreshold_TwoOfTwo(t *testing.T) {
 		t.Fatalf("platform Get = %q, %v", got, err)
 	}
 }
+
+// A collection shared with the emergency key: what joins it later is
+// readable by an approved requester too, through two groups.
+func TestEmergency_Collection(t *testing.T) {
+	w := newEmergencyWorld(t)
+	ctx := t.Context()
+	key, err := w.patient.SetUpEmergency(ctx, guardianNames[:2], 1, 0)
+	if err != nil {
+		t.Fatalf("SetUpEmergency: %v", err)
+	}
+	col, err := w.patient.CreateCollection(ctx, "Allergies", &sdk.CollectionOptions{Tag: "allergy"})
+	if err != nil {
+		t.Fatalf("CreateCollection: %v", err)
+	}
+	if err := w.patient.ShareWithThreshold(ctx, col.ID, key.ID); err != nil {
+		t.Fatalf("ShareWithThreshold(collection): %v", err)
+	}
+	body := []byte("peanuts")
+	rec, err := w.patient.Put(ctx, bytes.NewReader(body), &sdk.PutOptions{Title: "peanut allergy", Tags: []string{"allergy"}, Size: int64(len(body))})
+	if err != nil {
+		t.Fatalf("Put: %v", err)
+	}
+	req, err := w.clinician.RequestEmergency(ctx, "alice")
+	if err != nil {
+		t.Fatalf("RequestEmergency: %v", err)
+	}
+	if _, err := w.guardian[1].ApproveEmergency(ctx, req.ID); err != nil {
+		t.Fatalf("ApproveEmergency: %v", err)
+	}
+	ids, err := w.clinician.OpenEmergency(ctx, req.ID)
+	if err != nil {
+		t.Fatalf("OpenEmergency: %v", err)
+	}
+	if !slices.Contains(ids, rec.RecordID) {
+		t.Fatalf("OpenEmergency = %v, want the collection's record %v among them", ids, rec.RecordID)
+	}
+	if got, _, err := get(t, w.clinician, rec.RecordID); err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("Get through the collection = %q, %v", got, err)
+	}
+}
