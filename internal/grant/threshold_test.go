@@ -65,3 +65,53 @@ func TestThresholdSeed_Label(t *testing.T) {
 		t.Fatalf("ThresholdSeed does not bind the group id")
 	}
 }
+
+// BenchmarkThreshold_SetUp10 is the owner's cryptographic work for a 5-of-10
+// key: split, seed, and ten share seals.
+func BenchmarkThreshold_SetUp10(b *testing.B) {
+	pk, err := XWingPublic(testSeed("holder"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		secret, _, shares, err := Split(5, 10)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := NewThresholdKey(secret, [32]byte{1}); err != nil {
+			b.Fatal(err)
+		}
+		for i, v := range shares {
+			if _, _, err := SealShare(pk, ShareInfo([32]byte{1}, uint8(i+1), [32]byte{2}), v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkThreshold_Recover5 is the requester's: five share checks against
+// the commitments, recovery and the key.
+func BenchmarkThreshold_Recover5(b *testing.B) {
+	_, coms, shares, err := Split(5, 10)
+	if err != nil {
+		b.Fatal(err)
+	}
+	values := map[uint8][]byte{}
+	for i := range 5 {
+		values[uint8(i+1)] = shares[i]
+	}
+	for b.Loop() {
+		for i, v := range values {
+			if !VerifyShare(coms, i, v) {
+				b.Fatal("share does not verify")
+			}
+		}
+		s, err := Recover(5, values)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := NewThresholdKey(s, [32]byte{1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
