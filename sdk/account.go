@@ -132,6 +132,11 @@ type LoginOptions struct {
 	// with the passphrase once the account has a second factor
 	// (EnrollTOTP); without it Login fails with ErrSecondFactor.
 	OTP string
+	// Passkey, if set and OTP is not, answers the server's passkey challenge
+	// when the account has a passkey (EnrollPasskey): in a browser it is
+	// navigator.credentials.get. Without a passkey on the account it is
+	// not called.
+	Passkey PasskeyFunc
 }
 
 // Login restores the account on a new device: the server releases the backup
@@ -181,11 +186,20 @@ func (c *Client) Login(ctx context.Context, opts *LoginOptions) (_ *Contact, err
 		return nil, err
 	}
 	defer clear(slotKey)
-	otp := opts.OTP
+	otp, passkey := opts.OTP, opts.Passkey
+	if opts.RecoveryCode != "" || otp != "" {
+		passkey = nil
+	}
 	if opts.RecoveryCode != "" {
 		otp = ""
 	}
-	rel, err := c.releaseBackup(ctx, acct, auth, otp)
+	var assertion []byte
+	if passkey != nil {
+		if assertion, err = c.passkeyAssertion(ctx, acct, auth, passkey); err != nil {
+			return nil, err
+		}
+	}
+	rel, err := c.releaseBackup(ctx, acct, auth, otp, assertion)
 	if errors.Is(err, ErrWrongPassphrase) && opts.RecoveryCode != "" {
 		return nil, fmt.Errorf("%w (the server counts this failure toward its lockout)", ErrWrongRecoveryCode)
 	}
@@ -241,7 +255,7 @@ func (c *Client) Login(ctx context.Context, opts *LoginOptions) (_ *Contact, err
 
 // releaseBackup asks the server for the backup blob with a signature by a
 // backup auth key over its nonce, and the one-time code if any.
-func (c *Client) releaseBackup(ctx context.Context, acct [32]byte, auth ed25519.PrivateKey, otp string) (*api.Released, error) {
+func (c *Client) releaseBackup(ctx context.Context, acct [32]byte, auth ed25519.PrivateKey, otp string, passkey []byte) (*api.Released, error) {
 	var ch api.Challenge
 	if err := c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/challenge", acct), nil, &ch); err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
@@ -251,10 +265,13 @@ func (c *Client) releaseBackup(ctx context.Context, acct [32]byte, auth ed25519.
 	}
 	var out api.Released
 	err := c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/release", acct), api.ReleaseRequest{
-		Nonce: ch.Nonce, Signature: backup.SignRelease(auth, acct, [32]byte(ch.Nonce)), OTP: otp,
+		Nonce: ch.Nonce, Signature: backup.SignRelease(auth, acct, [32]byte(ch.Nonce)), OTP: otp, Passkey: passkey,
 	}, &out)
 	if isCode(err, "second_factor_required") {
 		return nil, fmt.Errorf("%w: the passphrase is right; give the code from the authenticator (or log in with the recovery code)", ErrSecondFactor)
+	}
+	if isCode(err, "second_factor_failed") && passkey != nil {
+		return nil, fmt.Errorf("%w: the server refused the passkey's answer (refusals count toward a lockout)", ErrSecondFactor)
 	}
 	if isCode(err, "second_factor_failed") {
 		return nil, fmt.Errorf("%w: the code is wrong or was already used; wait for the next one (failed codes count toward a lockout)", ErrSecondFactor)

@@ -81,6 +81,7 @@ const (
 	AlertSecondFactor   = "second-factor-change"
 	AlertNewDevice      = "new-device"
 	AlertNewDeviceReads = "new-device-export"
+	AlertDeletion       = "account-deletion"
 	// AlertEmergencyRequest: someone asked for this account's emergency (or
 	// threshold) key; high severity, with the time to refuse it by.
 	AlertEmergencyRequest = "emergency-request"
@@ -165,6 +166,12 @@ func (c *Client) Alerts(ctx context.Context, opts *AlertOptions) (_ []Alert, err
 			}
 			ev.alerts = append(ev.alerts, Alert{Time: at, Kind: AlertSecondFactor,
 				Message: fmt.Sprintf("a second factor was %s on %s; if it was not you, log in with your recovery code and check your devices", what, at.Format(time.DateTime))})
+		case e.Type == auditlog.AccountDeletion && e.Number != auditlog.AccountDeletionPurged:
+			msg := "a deletion of this account was scheduled on %s; if it was not you, cancel it now (blindvault account restore) and check your devices"
+			if e.Number == auditlog.AccountDeletionCancelled {
+				msg = "a pending deletion of this account was cancelled on %s; if it was not you, check your devices"
+			}
+			ev.alerts = append(ev.alerts, Alert{Time: at, Kind: AlertDeletion, Message: fmt.Sprintf(msg, at.Format(time.DateTime))})
 		case e.Type == auditlog.DeviceCertified:
 			d := certs[e.Object]
 			if d != nil && d.Current {

@@ -245,6 +245,13 @@ func (c *Client) Audit(ctx context.Context, id RecordID) (_ []AuditEvent, err er
 	for acct, p := range c.prof.Pins {
 		names[auditlog.ActorHash(salt, mustID(acct))] = p.Handle
 	}
+	// A grant to a group is filed, and so logged, under the group's id.
+	for id, p := range c.prof.Teams {
+		names[auditlog.ActorHash(salt, mustID(id))] = "team " + p.Name
+	}
+	for id, p := range c.prof.Collections {
+		names[auditlog.ActorHash(salt, mustID(id))] = "collection " + p.Name
+	}
 	name := func(h [32]byte) string {
 		if h == ([32]byte{}) {
 			return ""

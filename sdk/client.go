@@ -179,28 +179,39 @@ func (c *Client) Card() *KeyCard {
 // configured origin, and keeps the session token in memory only.
 func (c *Client) startSession(ctx context.Context) error {
 	c.token = ""
+	auth, err := c.signedAuth(ctx)
+	if err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	var s api.Session
+	if err := c.call(ctx, "POST", "/v1/auth/session", api.SessionRequest{Auth: auth}, &s); err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	c.token = s.Token
+	return nil
+}
+
+// signedAuth is a fresh auth object (format-v1 §2.8) of this device over a
+// new server challenge: what a login sends, and what re-authenticates an act
+// such as deleting the account.
+func (c *Client) signedAuth(ctx context.Context) ([]byte, error) {
 	acct := c.accountID()
 	dev := [32]byte(c.device.Public().(ed25519.PublicKey))
 	var ch api.Challenge
 	if err := c.call(ctx, "POST", "/v1/auth/challenge", map[string]string{
 		"account_id": hex.EncodeToString(acct[:]), "device_id": hex.EncodeToString(dev[:]),
 	}, &ch); err != nil {
-		return fmt.Errorf("login: %w", err)
+		return nil, err
 	}
 	if len(ch.Nonce) != 32 {
-		return fmt.Errorf("login: %w: nonce of %d bytes", ErrInvalid, len(ch.Nonce))
+		return nil, fmt.Errorf("%w: nonce of %d bytes", ErrInvalid, len(ch.Nonce))
 	}
 	a := &format.Auth{Origin: c.origin, AccountID: acct, DevicePK: dev, Nonce: [32]byte(ch.Nonce),
 		Expiry: uint64(time.Now().Add(time.Minute).Unix())}
 	if err := a.Sign(c.device); err != nil {
-		return err
+		return nil, err
 	}
-	var s api.Session
-	if err := c.call(ctx, "POST", "/v1/auth/session", api.SessionRequest{Auth: a.Marshal()}, &s); err != nil {
-		return fmt.Errorf("login: %w", err)
-	}
-	c.token = s.Token
-	return nil
+	return a.Marshal(), nil
 }
 
 // Logout ends the session on the server. The profile stays.

@@ -116,36 +116,35 @@ func (c *Client) AddToCollection(ctx context.Context, collection string, ids ...
 		return err
 	}
 	for _, id := range ids {
-		if err := c.addToGroup(ctx, id, g); err != nil {
+		if err := c.addToGroup(ctx, id, g, true); err != nil {
 			return fmt.Errorf("record %x: %w", id[:4], err)
 		}
 	}
 	return nil
 }
 
-// addToGroup makes group g a reader of record id, if it is not one already.
-func (c *Client) addToGroup(ctx context.Context, id [32]byte, g *groupRef) error {
+// addToGroup makes group g a reader of record id, with the keys of the
+// epochs a new reader gets (version.sharedEpochs).
+func (c *Client) addToGroup(ctx context.Context, id [32]byte, g *groupRef, history bool) error {
 	if id == g.id {
-		return fmt.Errorf("%w: a collection cannot hold its own key record", ErrInvalid)
+		return fmt.Errorf("%w: a group cannot read its own key record", ErrInvalid)
+	}
+	if err := c.checkRestricted(id, g.name, false); err != nil {
+		return err
 	}
 	v, err := c.ownHead(ctx, id)
 	if err != nil {
 		return err
 	}
 	defer v.close()
-	if _, ok := v.acl.Lookup(format.KeyID(g.pk)); ok {
+	if _, ok := v.acl.Lookup(format.KeyID(g.pk)); ok && !history {
 		return nil
 	}
 	acl := v.nextACL(v.acl.Epoch)
 	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return g.holds(e.Reader) })
 	acl.Entries = append(acl.Entries, format.ACLEntry{Reader: format.KeyID(g.pk), Rights: format.RightRead})
-	epochs := make([]uint32, 0, len(v.epochs))
-	for e := range v.epochs {
-		epochs = append(epochs, e)
-	}
-	slices.Sort(epochs)
 	var grants []grantItem
-	for _, e := range epochs {
+	for _, e := range v.sharedEpochs(history) {
 		gr, err := sealGrantTo(c.id, v.id, e, g.pk, g.name, v.epochs[e])
 		if err != nil {
 			return err

@@ -101,3 +101,109 @@ func TestCollection_ShareOnceReadLater(t *testing.T) {
 		t.Fatalf("member Get after RemoveFromCollection = %v, want ErrRevoked", err)
 	}
 }
+
+func TestRestrict_NoGroupShare(t *testing.T) {
+	w := newTeamWorld(t, nil)
+	ctx := t.Context()
+	if _, err := w.patient.CreateCollection(ctx, "Labs", &sdk.CollectionOptions{Type: "Observation"}); err != nil {
+		t.Fatalf("CreateCollection: %v", err)
+	}
+	rec := putTyped(t, w.patient, []byte("HIV test"), "Observation")
+	if _, err := w.patient.ShareWithTeam(ctx, rec.RecordID, org+"/Cardiology", nil); err != nil {
+		t.Fatalf("ShareWithTeam: %v", err)
+	}
+	mustRead(t, w.clinician, rec.RecordID, []byte("HIV test"))
+
+	// Restricting takes it out of the collection and the team share at once.
+	if err := w.patient.Restrict(ctx, rec.RecordID); err != nil {
+		t.Fatalf("Restrict: %v", err)
+	}
+	readers, err := w.patient.Readers(ctx, rec.RecordID)
+	if err != nil || len(readers) != 1 {
+		t.Fatalf("Readers after Restrict = %d, %v; want the patient alone", len(readers), err)
+	}
+	if _, _, err := get(t, w.clinician, rec.RecordID); !errors.Is(err, sdk.ErrRevoked) && !errors.Is(err, sdk.ErrNotFound) {
+		t.Fatalf("team member Get after Restrict = %v, want ErrRevoked", err)
+	}
+	// No group share takes it back, by hand or by team; a person only with
+	// the user's explicit confirmation.
+	if err := w.patient.AddToCollection(ctx, "Labs", rec.RecordID); !errors.Is(err, sdk.ErrRestricted) {
+		t.Fatalf("AddToCollection(restricted) = %v, want ErrRestricted", err)
+	}
+	if _, err := w.patient.ShareWithTeam(ctx, rec.RecordID, org+"/Cardiology", nil); !errors.Is(err, sdk.ErrRestricted) {
+		t.Fatalf("ShareWithTeam(restricted) = %v, want ErrRestricted", err)
+	}
+	if _, err := w.patient.Share(ctx, rec.RecordID, "nurse-kim", nil); !errors.Is(err, sdk.ErrRestricted) {
+		t.Fatalf("Share(restricted) without confirmation = %v, want ErrRestricted", err)
+	}
+	if _, err := w.patient.Share(ctx, rec.RecordID, "nurse-kim", &sdk.ShareOptions{ConfirmRestricted: true}); err != nil {
+		t.Fatalf("Share(restricted, confirmed): %v", err)
+	}
+	mustRead(t, w.nurse, rec.RecordID, []byte("HIV test"))
+	if !w.patient.Restricted(rec.RecordID) {
+		t.Errorf("Restricted = false after Restrict")
+	}
+	if err := w.patient.Unrestrict(ctx, rec.RecordID); err != nil || w.patient.Restricted(rec.RecordID) {
+		t.Fatalf("Unrestrict: %v", err)
+	}
+	if err := w.patient.AddToCollection(ctx, "Labs", rec.RecordID); err != nil {
+		t.Fatalf("AddToCollection after Unrestrict: %v", err)
+	}
+}
+
+func TestAmendment_RequestAnswerDisagree(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	// The clinician writes a note and shares it with the patient.
+	note := []byte("Allergic to penicillin.")
+	info, err := w.clinician.Put(ctx, bytes.NewReader(note), &sdk.PutOptions{Title: "visit note", Size: int64(len(note))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.clinician.Share(ctx, info.RecordID, "alice", nil); err != nil {
+		t.Fatal(err)
+	}
+	req, err := w.patient.RequestAmendment(ctx, info.RecordID, "It was amoxicillin, not penicillin.")
+	if err != nil {
+		t.Fatalf("RequestAmendment: %v", err)
+	}
+	// The author sees the request; answering "amended" needs the new version first.
+	steps, err := w.clinician.Amendments(ctx, info.RecordID)
+	if err != nil || len(steps) != 1 || steps[0].Kind != sdk.AmendmentRequest || steps[0].By.Handle() != "alice" {
+		t.Fatalf("author's Amendments = %+v, %v", steps, err)
+	}
+	if _, err := w.clinician.AnswerAmendment(ctx, req.ID, sdk.AmendmentAmended, ""); !errors.Is(err, sdk.ErrInvalid) {
+		t.Fatalf("AnswerAmendment(amended) before a new version = %v, want ErrInvalid", err)
+	}
+	fixed := []byte("Allergic to amoxicillin.")
+	if _, err := w.clinician.Put(ctx, bytes.NewReader(fixed), &sdk.PutOptions{Update: info.RecordID, Size: int64(len(fixed))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.clinician.AnswerAmendment(ctx, req.ID, sdk.AmendmentAmended, "Corrected."); err != nil {
+		t.Fatalf("AnswerAmendment: %v", err)
+	}
+	if _, err := w.patient.DisagreeWithAnswer(ctx, req.ID, "The reaction was severe; please say so."); err != nil {
+		t.Fatalf("DisagreeWithAnswer: %v", err)
+	}
+	for _, c := range []*sdk.Client{w.patient, w.clinician} {
+		steps, err := c.Amendments(ctx, info.RecordID)
+		if err != nil || len(steps) != 3 {
+			t.Fatalf("Amendments = %d steps, %v; want request, answer, disagreement", len(steps), err)
+		}
+		if steps[0].Kind != sdk.AmendmentRequest || steps[1].Kind != sdk.AmendmentAnswer || steps[1].Decision != sdk.AmendmentAmended ||
+			steps[1].Version != 2 || steps[1].By.Handle() != "dr-jones" || steps[2].Kind != sdk.AmendmentDisagreement {
+			for _, s := range steps {
+				t.Logf("%s %s v%d by %s at %v", s.Kind, s.Decision, s.Version, s.By.Handle(), s.At)
+			}
+			t.Errorf("Amendments in the wrong order or with wrong fields")
+		}
+	}
+	// The steps are history, not records to list; the admin, a stranger, sees none.
+	list, err := w.patient.List(ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("patient List = %d records, %v; want the note alone", len(list), err)
+	}
+	if steps, err := w.admin.Amendments(ctx, info.RecordID); err != nil || len(steps) != 0 {
+		t.Fatalf("a stranger's Amendments = %+v, %v", steps, err)
+	}
+}

@@ -79,6 +79,9 @@ func (c *Client) lookup(ctx context.Context, handle string, opts *LookupOptions)
 	if err := c.call(ctx, "GET", "/v1/directory/"+url.PathEscape(handle), nil, &view); err != nil {
 		return nil, err
 	}
+	if view.Status == statusDeleting {
+		return nil, fmt.Errorf("%w: %q is being deleted by its owner", ErrNotFound, handle)
+	}
 	cards, err := verifiedCards(&view)
 	if err != nil {
 		return nil, err

@@ -238,8 +238,9 @@ func (c *Client) thresholdGroups(ctx context.Context) ([]*groupRef, error) {
 }
 
 // ShareWithThreshold gives the threshold key key (its id) read access to
-// record id (or to a collection's key record): one grant of the record's
-// current epoch key to the threshold key, filed under its id.
+// record id (or to a collection's key record): grants of the record's epoch
+// keys (its whole history: an emergency reader needs the past) to the
+// threshold key, filed under its id. A restricted record is refused.
 func (c *Client) ShareWithThreshold(ctx context.Context, id, key RecordID) (err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
@@ -249,7 +250,7 @@ func (c *Client) ShareWithThreshold(ctx context.Context, id, key RecordID) (err 
 	if err != nil {
 		return err
 	}
-	return c.addToGroup(ctx, id, t.group())
+	return c.addToGroup(ctx, id, t.group(), true)
 }
 
 // RequestEmergency asks for the emergency key of the account named owner:

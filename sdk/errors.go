@@ -46,7 +46,8 @@ var (
 	// ErrRevoked means the record was shared with this account and the owner
 	// has since revoked the share (or deleted the record).
 	ErrRevoked = errors.New("access was revoked by the owner")
-	// ErrDeleted means the record was deleted by its owner.
+	// ErrDeleted means the record was deleted by its owner, or its owner
+	// deleted their account (the log shows it).
 	ErrDeleted = errors.New("record was deleted")
 	// ErrForbidden means the server refused the operation to this account.
 	ErrForbidden = errors.New("forbidden")
@@ -61,6 +62,10 @@ var (
 	ErrNoProfile = errors.New("no account on this device: register or log in first")
 	// ErrProfileExists means the profile already holds an account.
 	ErrProfileExists = errors.New("this profile already holds an account")
+	// ErrRestricted means the record is restricted by its owner (Restrict): it
+	// joins no collection or team share, and a share with a person needs
+	// ShareOptions.ConfirmRestricted.
+	ErrRestricted = errors.New("the record is restricted")
 )
 
 // sentinelCodes gives every sentinel its stable code, in the order ErrorCode
@@ -78,6 +83,7 @@ var sentinelCodes = []struct {
 	{ErrWeakPassphrase, "WEAK_PASSPHRASE"},
 	{ErrNoProfile, "NO_PROFILE"},
 	{ErrProfileExists, "PROFILE_EXISTS"},
+	{ErrRestricted, "RESTRICTED"},
 	{ErrRateLimited, "RATE_LIMITED"},
 	{ErrNotFound, "NOT_FOUND"},
 	{ErrForbidden, "FORBIDDEN"},

@@ -84,6 +84,7 @@ func errorVarName(err error) string {
 		"ErrNotFound": ErrNotFound, "ErrRevoked": ErrRevoked, "ErrDeleted": ErrDeleted,
 		"ErrForbidden": ErrForbidden, "ErrConflict": ErrConflict, "ErrRateLimited": ErrRateLimited,
 		"ErrUnreachable": ErrUnreachable, "ErrNoProfile": ErrNoProfile, "ErrProfileExists": ErrProfileExists,
+		"ErrRestricted": ErrRestricted,
 	} {
 		if e == err {
 			return name

@@ -113,6 +113,9 @@ func (c *Client) explainMissing(ctx context.Context, id [32]byte, notFound error
 		return err
 	}
 	st, err := c.chainOf(ctx, owner)
+	if isCode(err, "account_deleted") {
+		return c.ownerDeleted(ctx, id, owner)
+	}
 	if err != nil {
 		return err
 	}

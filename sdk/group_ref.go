@@ -101,7 +101,7 @@ func (c *Client) followGroupsIn(ctx context.Context, v *version, groups []*group
 
 // teamGroups returns the pinned teams as readers of records.
 func (c *Client) teamGroups(ctx context.Context) ([]*groupRef, error) {
-	teams, err := c.pinnedTeams(ctx)
+	teams, err := c.pinnedTeams(ctx, false)
 	if err != nil {
 		return nil, err
 	}

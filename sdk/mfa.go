@@ -23,9 +23,11 @@ import (
 
 // SecondFactor is one second factor of the account.
 type SecondFactor struct {
-	Kind      string // "totp"
+	Kind      string // "totp" or "passkey"
 	Created   time.Time
-	Confirmed bool // false until ConfirmTOTP
+	Confirmed bool   // false until ConfirmTOTP; a passkey is confirmed when enrolled
+	ID        string // a passkey's credential id (base64url), for RemovePasskey
+	Name      string // a passkey's name
 }
 
 // TOTPEnrolment is a new TOTP secret, shown once: the otpauth:// URI an
@@ -44,7 +46,11 @@ func (c *Client) EnrollTOTP(ctx context.Context) (_ *TOTPEnrolment, err error) {
 		return nil, err
 	}
 	var out api.TOTPEnrolment
-	if err := c.call(ctx, "POST", "/v1/mfa/totp", nil, &out); err != nil {
+	err = c.call(ctx, "POST", "/v1/mfa/totp", nil, &out)
+	if isCode(err, "second_factor_required") {
+		return nil, fmt.Errorf("%w: the account has a passkey, which the server wants proved before a TOTP factor is added", ErrSecondFactor)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("enrol totp: %w", err)
 	}
 	return &TOTPEnrolment{URI: out.URI, Secret: out.Secret}, nil
@@ -68,23 +74,34 @@ func (c *Client) RemoveTOTP(ctx context.Context, code string) (err error) {
 	if err := c.ready(); err != nil {
 		return err
 	}
-	acct := c.accountID()
-	auth, err := backup.RecoveryAuth(acct, code)
+	nonce, sig, err := c.recoveryProof(ctx, code)
 	if err != nil {
 		return err
 	}
-	var ch api.Challenge
-	if err := c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/challenge", acct), nil, &ch); err != nil {
-		return fmt.Errorf("second factor: %w", err)
-	}
-	if len(ch.Nonce) != 32 {
-		return fmt.Errorf("second factor: %w: nonce of %d bytes", ErrInvalid, len(ch.Nonce))
-	}
-	err = c.codeCall(ctx, "/v1/mfa/totp/remove", api.CodeRequest{Nonce: ch.Nonce, Signature: backup.SignRelease(auth, acct, [32]byte(ch.Nonce))})
+	err = c.codeCall(ctx, "/v1/mfa/totp/remove", api.CodeRequest{Nonce: nonce, Signature: sig})
 	if isCode(err, "recovery_proof_failed") {
 		return fmt.Errorf("%w: the server did not accept it", ErrWrongRecoveryCode)
 	}
 	return err
+}
+
+// recoveryProof proves the recovery code to a session route: the recovery
+// auth key's signature over a fresh backup challenge, exactly what would
+// release the backup anyway.
+func (c *Client) recoveryProof(ctx context.Context, code string) (nonce, sig []byte, err error) {
+	acct := c.accountID()
+	auth, err := backup.RecoveryAuth(acct, code)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ch api.Challenge
+	if err := c.call(ctx, "POST", fmt.Sprintf("/v1/backup/%x/challenge", acct), nil, &ch); err != nil {
+		return nil, nil, fmt.Errorf("second factor: %w", err)
+	}
+	if len(ch.Nonce) != 32 {
+		return nil, nil, fmt.Errorf("second factor: %w: nonce of %d bytes", ErrInvalid, len(ch.Nonce))
+	}
+	return ch.Nonce, backup.SignRelease(auth, acct, [32]byte(ch.Nonce)), nil
 }
 
 // isOTP reports whether code looks like a six-digit one-time code.
@@ -130,7 +147,7 @@ func (c *Client) SecondFactors(ctx context.Context) (_ []SecondFactor, err error
 	}
 	fs := make([]SecondFactor, 0, len(out.Factors))
 	for _, f := range out.Factors {
-		fs = append(fs, SecondFactor{Kind: f.Kind, Created: f.Created, Confirmed: f.Confirmed})
+		fs = append(fs, SecondFactor{Kind: f.Kind, Created: f.Created, Confirmed: f.Confirmed, ID: f.ID, Name: f.Name})
 	}
 	return fs, nil
 }

@@ -54,6 +54,9 @@ type profile struct {
 	Teams map[string]*teamPin `json:"teams,omitempty"`
 	// Collections are this account's collections, by key record id.
 	Collections map[string]*collectionPin `json:"collections,omitempty"`
+	// Restricted are the records of this account its owner restricted
+	// (restrict.go), by id.
+	Restricted map[string]bool `json:"restricted,omitempty"`
 	// SharedCollections are other accounts' collections this account reads
 	// (itself, or through a team), by key record id: their owners' ids.
 	SharedCollections map[string]string `json:"shared_collections,omitempty"`

@@ -24,6 +24,7 @@ type syncedProfile struct {
 	Orgs        map[string]*orgPin        `json:"orgs"`
 	Teams       map[string]*teamPin       `json:"teams,omitempty"`
 	Collections map[string]*collectionPin `json:"collections,omitempty"`
+	Restricted  map[string]bool           `json:"restricted,omitempty"`
 }
 
 // profileRecord returns the id of this account's profile record, if any.
@@ -46,7 +47,8 @@ func (c *Client) pushProfile(ctx context.Context) error {
 	if !c.profileDirty {
 		return nil
 	}
-	data, err := json.Marshal(syncedProfile{Pins: c.prof.Pins, Orgs: c.prof.Orgs, Teams: c.prof.Teams, Collections: c.prof.Collections})
+	data, err := json.Marshal(syncedProfile{Pins: c.prof.Pins, Orgs: c.prof.Orgs, Teams: c.prof.Teams, Collections: c.prof.Collections,
+		Restricted: c.prof.Restricted})
 	if err != nil {
 		return err
 	}
@@ -95,6 +97,13 @@ func (c *Client) pullProfile(ctx context.Context) error {
 	}
 	c.prof.Teams = mergeNew(c.prof.Teams, sp.Teams)
 	c.prof.Collections = mergeNew(c.prof.Collections, sp.Collections)
+	for id := range sp.Restricted {
+		// A restriction made on another device holds here too: the safer side.
+		if c.prof.Restricted == nil {
+			c.prof.Restricted = map[string]bool{}
+		}
+		c.prof.Restricted[id] = true
+	}
 	return c.saveProfile(ctx)
 }
 

@@ -24,7 +24,9 @@ import (
 // others are fetched a hundred per request.
 func (c *Client) List(ctx context.Context) (_ []*RecordInfo, err error) {
 	defer c.begin(&err)()
-	return c.list(ctx)
+	out, err := c.list(ctx)
+	// Amendment steps are a record's history, read with Amendments.
+	return slices.DeleteFunc(out, func(r *RecordInfo) bool { return r.Type == amendmentType }), err
 }
 
 // list is List inside an operation that has begun.
@@ -255,7 +257,7 @@ func mustID(key string) [32]byte {
 // reads through (the teams it belongs to or administers, others' collections
 // it reads), as the server lists them for each group.
 func (c *Client) teamHeads(ctx context.Context, shared map[string]api.Head) error {
-	teams, err := c.pinnedTeams(ctx)
+	teams, err := c.pinnedTeams(ctx, false)
 	if err != nil {
 		return err
 	}

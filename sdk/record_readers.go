@@ -41,7 +41,7 @@ func (c *Client) Readers(ctx context.Context, id RecordID) (_ []Reader, err erro
 	}
 	var teams []*Team
 	if len(c.prof.Teams) > 0 {
-		if teams, err = c.pinnedTeams(ctx); err != nil {
+		if teams, err = c.pinnedTeams(ctx, true); err != nil {
 			return nil, err
 		}
 	}

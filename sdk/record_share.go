@@ -18,10 +18,16 @@ import (
 type ShareOptions struct {
 	LookupOptions
 	// History also grants the keys of the record's earlier epochs, so the
-	// reader can open versions written before the last revocation.
+	// reader can open versions written before the last revocation. Without
+	// it the reader gets the current epoch's key, and the newest version's
+	// if that is older: it reads the record as it is now.
 	History bool
 	// Write lets the reader write new versions (write delegation).
 	Write bool
+	// ConfirmRestricted is the user's explicit confirmation that a restricted
+	// record (Restrict) is to be shared with this person; without it Share
+	// fails with ErrRestricted. Groups are never given restricted records.
+	ConfirmRestricted bool
 }
 
 // Share gives the account named handle read access to record id: a new ACL
@@ -36,13 +42,25 @@ func (c *Client) Share(ctx context.Context, id RecordID, handle string, opts *Sh
 	if opts == nil {
 		opts = &ShareOptions{}
 	}
+	if err := c.checkRestricted(id, handle, opts.ConfirmRestricted); err != nil {
+		return nil, err
+	}
 	ct, err := c.lookup(ctx, handle, &opts.LookupOptions)
 	if err != nil {
 		return nil, err
 	}
+	if err := c.shareWith(ctx, id, ct, opts); err != nil {
+		return nil, err
+	}
+	return ct, c.pushProfile(ctx)
+}
+
+// shareWith gives the verified contact ct access to record id, this
+// account's, as opts say.
+func (c *Client) shareWith(ctx context.Context, id [32]byte, ct *Contact, opts *ShareOptions) error {
 	v, err := c.ownHead(ctx, id)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer v.close()
 	rights := format.RightRead
@@ -53,29 +71,20 @@ func (c *Client) Share(ctx context.Context, id RecordID, handle string, opts *Sh
 	acl := v.nextACL(v.acl.Epoch)
 	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return e.Reader == reader })
 	acl.Entries = append(acl.Entries, format.ACLEntry{Reader: reader, Rights: rights})
-	epochs := []uint32{v.acl.Epoch}
-	if opts.History {
-		epochs = epochs[:0]
-		for e := range v.epochs {
-			epochs = append(epochs, e)
-		}
-	}
+	epochs := v.sharedEpochs(opts.History)
 	var grants []grantItem
 	for _, e := range epochs {
 		key, ok := v.epochs[e]
 		if !ok {
-			return nil, fmt.Errorf("%w: no key for epoch %d", CheckMissingGrant, e)
+			return fmt.Errorf("%w: no key for epoch %d", CheckMissingGrant, e)
 		}
 		g, err := sealGrant(c.id, id, e, ct.Card, key)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		grants = append(grants, grantItem{ct.AccountID, g})
 	}
-	if err := c.updateSharing(ctx, v, acl, grants, nil, nil); err != nil {
-		return nil, err
-	}
-	return ct, c.pushProfile(ctx)
+	return c.updateSharing(ctx, v, acl, grants, nil, nil)
 }
 
 // Revoke withdraws the access of the account named handle to record id: a
@@ -159,6 +168,24 @@ func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key [
 		grants = append(grants, grantItem{gr.id, g})
 	}
 	return grants, nil
+}
+
+// sharedEpochs returns the epochs whose keys a new reader of v's record is
+// given: the ACL's, and the head version's if it is older (after a revocation
+// and before the next write), so that the reader opens the record as it is
+// now; with history, every epoch this account holds.
+func (v *version) sharedEpochs(history bool) []uint32 {
+	epochs := []uint32{v.acl.Epoch}
+	if history {
+		epochs = epochs[:0]
+		for e := range v.epochs {
+			epochs = append(epochs, e)
+		}
+		slices.Sort(epochs)
+	} else if h := v.header.Epoch; h != v.acl.Epoch {
+		epochs = append(epochs, h)
+	}
+	return epochs
 }
 
 // ownHead fetches the head of a record this account owns.

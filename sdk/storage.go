@@ -57,6 +57,14 @@ func (d DirStorage) Save(_ context.Context, name string, data []byte) error {
 	return nil
 }
 
+// Remove deletes a profile file; DeleteAccount calls it.
+func (d DirStorage) Remove(_ context.Context, name string) error {
+	if err := checkStorageName(name); err != nil {
+		return err
+	}
+	return os.Remove(filepath.Join(string(d), name))
+}
+
 // MemoryStorage keeps profile files in memory, for programs that keep no state
 // between runs. The zero value is ready to use.
 type MemoryStorage struct {
@@ -87,6 +95,17 @@ func (m *MemoryStorage) Save(_ context.Context, name string, data []byte) error 
 		m.files = map[string][]byte{}
 	}
 	m.files[name] = append([]byte(nil), data...)
+	return nil
+}
+
+// Remove deletes a profile file; DeleteAccount calls it.
+func (m *MemoryStorage) Remove(_ context.Context, name string) error {
+	if err := checkStorageName(name); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.files, name)
 	return nil
 }
 

@@ -124,7 +124,7 @@ func (c *Client) CreateTeam(ctx context.Context, name string, opts *TeamOptions)
 		return nil, err
 	}
 	c.pinTeam(v.id, c.accountID(), name)
-	return c.verifiedTeam(ctx, v.id, c.accountID())
+	return c.verifiedTeam(ctx, v.id, c.accountID(), true)
 }
 
 // teamAt returns the description of the team whose key record is v at acl,
@@ -183,14 +183,7 @@ func (c *Client) AddTeamMember(ctx context.Context, team, handle string, opts *L
 	acl := v.nextACL(v.acl.Epoch)
 	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return e.Reader == reader })
 	acl.Entries = append(acl.Entries, format.ACLEntry{Reader: reader, Rights: format.RightRead})
-	epochs := []uint32{v.acl.Epoch}
-	if t.History {
-		epochs = epochs[:0]
-		for e := range v.epochs {
-			epochs = append(epochs, e)
-		}
-		slices.Sort(epochs)
-	}
+	epochs := v.sharedEpochs(t.History)
 	var grants []grantItem
 	for _, e := range epochs {
 		g, err := sealGrant(c.id, v.id, e, ct.Card, v.epochs[e])
@@ -206,7 +199,7 @@ func (c *Client) AddTeamMember(ctx context.Context, team, handle string, opts *L
 	if err := c.updateSharing(ctx, v, acl, grants, nil, d); err != nil {
 		return nil, err
 	}
-	return c.verifiedTeam(ctx, t.ID, c.accountID())
+	return c.verifiedTeam(ctx, t.ID, c.accountID(), true)
 }
 
 // RemoveTeamMember removes the account named handle from a team this account
@@ -252,7 +245,7 @@ func (c *Client) RemoveTeamMember(ctx context.Context, team, handle string) (_ *
 	if err := c.updateSharing(ctx, v, acl, grants, [][32]byte{ct.AccountID}, d); err != nil {
 		return nil, err
 	}
-	return c.verifiedTeam(ctx, t.ID, c.accountID())
+	return c.verifiedTeam(ctx, t.ID, c.accountID(), true)
 }
 
 // desc returns the team's description as its admin last signed it, for the
@@ -289,7 +282,7 @@ func (c *Client) Teams(ctx context.Context) (_ []*Team, err error) {
 	if _, err := c.list(ctx); err != nil { // finds teams this account was added to
 		return nil, err
 	}
-	pinned, err := c.pinnedTeams(ctx)
+	pinned, err := c.pinnedTeams(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -303,12 +296,12 @@ func (c *Client) Teams(ctx context.Context) (_ []*Team, err error) {
 	return out, nil
 }
 
-// pinnedTeams returns the teams this device pinned, as verified now; a team
-// deleted since is left out.
-func (c *Client) pinnedTeams(ctx context.Context) ([]*Team, error) {
+// pinnedTeams returns the teams this device pinned, as verified now (with
+// names: verifiedTeam); a team deleted since is left out.
+func (c *Client) pinnedTeams(ctx context.Context, names bool) ([]*Team, error) {
 	var out []*Team
 	for key, p := range c.prof.Teams {
-		t, err := c.verifiedTeam(ctx, mustID(key), mustID(p.Admin))
+		t, err := c.verifiedTeam(ctx, mustID(key), mustID(p.Admin), names)
 		if errors.Is(err, ErrDeleted) {
 			continue
 		}
@@ -335,14 +328,14 @@ func (c *Client) team(ctx context.Context, ref string) (*Team, error) {
 		for key, ct := range st.Teams {
 			e, err := format.ParseAccountEntry(ct.Entry)
 			if err == nil && e.Team.Name == name && e.Team.Org == org {
-				return c.verifiedTeam(ctx, mustID(key), admin)
+				return c.verifiedTeam(ctx, mustID(key), admin, true)
 			}
 		}
 		return nil, fmt.Errorf("no team %q of %s: %w", name, org, ErrNotFound)
 	}
 	for key, p := range c.prof.Teams {
 		if key == strings.ToLower(ref) || p.Name == ref {
-			return c.verifiedTeam(ctx, mustID(key), mustID(p.Admin))
+			return c.verifiedTeam(ctx, mustID(key), mustID(p.Admin), true)
 		}
 	}
 	return nil, fmt.Errorf("no team %q known to this device: %w", ref, ErrNotFound)
@@ -357,7 +350,7 @@ func (c *Client) ownTeam(ctx context.Context, ref string) (*Team, error) {
 	for key, ct := range st.Teams {
 		e, err := format.ParseAccountEntry(ct.Entry)
 		if err == nil && (key == strings.ToLower(ref) || e.Team.Name == ref) {
-			return c.verifiedTeam(ctx, mustID(key), c.accountID())
+			return c.verifiedTeam(ctx, mustID(key), c.accountID(), true)
 		}
 	}
 	return nil, fmt.Errorf("this account administers no team %q: %w", ref, ErrNotFound)
@@ -367,7 +360,10 @@ func (c *Client) ownTeam(ctx context.Context, ref string) (*Team, error) {
 // admin describes it: the newest description, which must describe the key
 // record's newest ACL (a description behind the membership, or a deleted
 // team, cannot be shared with).
-func (c *Client) verifiedTeam(ctx context.Context, id, admin [32]byte) (*Team, error) {
+//
+// With names, the admin's and members' handles are filled in from their
+// verified key cards (a read of each card); without, only their ids.
+func (c *Client) verifiedTeam(ctx context.Context, id, admin [32]byte, names bool) (*Team, error) {
 	st, err := c.chainOf(ctx, admin)
 	if err != nil {
 		return nil, err
@@ -396,6 +392,12 @@ func (c *Client) verifiedTeam(ctx context.Context, id, admin [32]byte) (*Team, e
 	if op := c.prof.Orgs[t.Org]; op != nil && op.Admin == hex.EncodeToString(admin[:]) {
 		t.Verified = true
 	}
+	for _, m := range e.Team.Members {
+		t.Members = append(t.Members, m)
+	}
+	if !names {
+		return t, nil
+	}
 	adminCards, err := c.cards(ctx, admin)
 	if err != nil {
 		return nil, err
@@ -406,7 +408,6 @@ func (c *Client) verifiedTeam(ctx context.Context, id, admin [32]byte) (*Team, e
 		if err != nil {
 			return nil, fmt.Errorf("member %x of team %s: %w", m[:4], t.Name, err)
 		}
-		t.Members = append(t.Members, m)
 		t.MemberHandles = append(t.MemberHandles, cards[len(cards)-1].Handle())
 	}
 	return t, nil
@@ -440,32 +441,7 @@ func (c *Client) ShareWithTeam(ctx context.Context, id RecordID, team string, op
 	if err != nil {
 		return nil, err
 	}
-	v, err := c.ownHead(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	defer v.close()
-	reader := format.KeyID(t.pk)
-	acl := v.nextACL(v.acl.Epoch)
-	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return t.holds(e.Reader) })
-	acl.Entries = append(acl.Entries, format.ACLEntry{Reader: reader, Rights: format.RightRead})
-	epochs := []uint32{v.acl.Epoch}
-	if opts.History {
-		epochs = epochs[:0]
-		for e := range v.epochs {
-			epochs = append(epochs, e)
-		}
-		slices.Sort(epochs)
-	}
-	var grants []grantItem
-	for _, e := range epochs {
-		g, err := sealGrantTo(c.id, v.id, e, t.pk, "team "+t.Name, v.epochs[e])
-		if err != nil {
-			return nil, err
-		}
-		grants = append(grants, grantItem{t.ID, g})
-	}
-	if err := c.updateSharing(ctx, v, acl, grants, nil, nil); err != nil {
+	if err := c.addToGroup(ctx, id, t.group(), opts.History); err != nil {
 		return nil, err
 	}
 	c.pinTeam(t.ID, t.Admin, t.Name)
@@ -487,21 +463,5 @@ func (c *Client) RevokeTeam(ctx context.Context, id RecordID, team string) (err 
 	if err != nil {
 		return err
 	}
-	v, err := c.ownHead(ctx, id)
-	if err != nil {
-		return err
-	}
-	defer v.close()
-	acl := v.nextACL(v.acl.Epoch + 1)
-	acl.Entries = slices.DeleteFunc(acl.Entries, func(e format.ACLEntry) bool { return t.holds(e.Reader) })
-	if len(acl.Entries) == len(v.acl.Entries) {
-		return fmt.Errorf("record %x is not shared with team %s: %w", id[:4], t.Name, ErrNotFound)
-	}
-	key := newKey()
-	defer clear(key)
-	grants, err := c.regrant(ctx, v, acl, key, nil)
-	if err != nil {
-		return err
-	}
-	return c.updateSharing(ctx, v, acl, grants, [][32]byte{t.ID}, nil)
+	return c.withoutGroup(ctx, id, t.group())
 }

@@ -64,6 +64,19 @@ func TestTeam_ShareReadAddRemove(t *testing.T) {
 		t.Fatalf("ShareWithTeam: %v", err)
 	}
 
+	// The patient's history names the team.
+	evs, err := w.patient.Audit(ctx, rec.RecordID)
+	if err != nil {
+		t.Fatalf("Audit: %v", err)
+	}
+	named := false
+	for _, e := range evs {
+		named = named || e.Whom == "team Cardiology"
+	}
+	if !named {
+		t.Errorf("Audit = %+v, want a grant to team Cardiology", evs)
+	}
+
 	// The member lists and reads it through the team; the team's key record is
 	// not a record to show.
 	list, err := w.clinician.List(ctx)

@@ -165,9 +165,12 @@ func viewCards(cards []store.KeyCard) []api.Card {
 	return out
 }
 
-func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, _ *Caller) error {
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, c *Caller) error {
 	id, err := identPathAccount(r)
 	if err != nil {
+		return err
+	}
+	if err := s.deletedAccount(r.Context(), c, id); err != nil {
 		return err
 	}
 	a, err := s.store.Account(r.Context(), id)
@@ -193,13 +196,19 @@ func (s *Server) getDirectory(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := viewAccount(a)
 	v.Cards = viewCards(cards)
+	if err := s.deletingStatus(r.Context(), &v, a.ID); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 
-func (s *Server) getCards(w http.ResponseWriter, r *http.Request, _ *Caller) error {
+func (s *Server) getCards(w http.ResponseWriter, r *http.Request, c *Caller) error {
 	id, err := identPathAccount(r)
 	if err != nil {
+		return err
+	}
+	if err := s.deletedAccount(r.Context(), c, id); err != nil {
 		return err
 	}
 	from := uint64(1)

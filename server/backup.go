@@ -54,6 +54,7 @@ func (s *Server) backupRoutes(r *mux.Router) {
 	r.HandleFunc("/backup/{account}/evaluate", s.public(b.evaluate)).Methods(http.MethodPost)
 	r.HandleFunc("/backup/{account}/challenge", s.public(b.challenge)).Methods(http.MethodPost)
 	r.HandleFunc("/backup/{account}/release", s.public(b.release)).Methods(http.MethodPost)
+	r.HandleFunc("/backup/{account}/passkey", s.public(b.passkey)).Methods(http.MethodPost) // mfa_passkey.go
 }
 
 // GET /v1/backup/{account}/oprf-key: the account's OPRF public key. It is
@@ -195,7 +196,7 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 	if passphrase {
 		// The passphrase is right; a second factor, if enrolled, must be too.
 		// The recovery code needs none: it is the way out of a lost factor.
-		if err := b.s.requireSecondFactor(ctx, id, k, req.OTP); err != nil {
+		if err := b.s.requireSecondFactor(ctx, id, k, req.OTP, req.Passkey); err != nil {
 			var l *lockedError
 			if errors.As(err, &l) {
 				return backupRefuse(w, now, l.until)
@@ -294,6 +295,13 @@ func backupRefuse(w http.ResponseWriter, now, until time.Time) error {
 
 // backupEmptyBody accepts an empty body or an empty JSON object.
 func backupEmptyBody(w http.ResponseWriter, r *http.Request) error {
+	var v struct{}
+	return optionalJSON(w, r, &v)
+}
+
+// optionalJSON reads an empty body (leaving v as it is) or one JSON object
+// of at most maxJSON bytes into v, refusing unknown fields and trailing data.
+func optionalJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSON))
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -305,10 +313,12 @@ func backupEmptyBody(w http.ResponseWriter, r *http.Request) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
+	if err := requireJSON(r); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	var v struct{}
-	if err := dec.Decode(&v); err != nil {
+	if err := dec.Decode(v); err != nil {
 		return errorf(http.StatusBadRequest, "bad_json", "%v", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {

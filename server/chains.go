@@ -64,6 +64,9 @@ func (s *Server) readChain(w http.ResponseWriter, r *http.Request, c *Caller) er
 	if err != nil {
 		return err
 	}
+	if err := s.deletedAccount(r.Context(), c, acct); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	from := uint64(1)
 	if v := q.Get("from"); v != "" {

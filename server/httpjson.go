@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"time"
 
@@ -33,6 +34,7 @@ var (
 	errUnauthenticated = &apiError{http.StatusUnauthorized, "unauthenticated", "a valid session token is required"}
 	errForbidden       = &apiError{http.StatusForbidden, "forbidden", "not allowed"}
 	errNotFound        = &apiError{http.StatusNotFound, "not_found", "no such object"}
+	errMethod          = &apiError{http.StatusMethodNotAllowed, "method_not_allowed", "the route does not answer this method"}
 )
 
 // rateLimited is a refusal by a rate limit; it becomes 429 with Retry-After.
@@ -45,17 +47,39 @@ func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
 // decodeJSON reads one JSON object of at most maxJSON bytes into v, refusing
 // unknown fields and trailing data.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSON))
+	return decodeJSONUpTo(w, r, v, maxJSON)
+}
+
+// decodeJSONUpTo is decodeJSON for a body of at most limit bytes.
+func decodeJSONUpTo(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errorf(http.StatusRequestEntityTooLarge, "too_large", "JSON body over %d bytes", maxJSON)
+			return errorf(http.StatusRequestEntityTooLarge, "too_large", "JSON body over %d bytes", limit)
 		}
 		return errorf(http.StatusBadRequest, "bad_json", "%v", err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errorf(http.StatusBadRequest, "bad_json", "data after the JSON object")
+	}
+	return nil
+}
+
+// requireJSON refuses a request body of another media type than
+// application/json with 415. A request without Content-Type is read as JSON,
+// as it always was.
+func requireJSON(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+		return errorf(http.StatusUnsupportedMediaType, "bad_content_type", "the body must be application/json")
 	}
 	return nil
 }

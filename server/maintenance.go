@@ -8,7 +8,8 @@ import (
 )
 
 // Maintain runs until ctx ends: it sweeps expired sessions, invites and abandoned
-// uploads every sweepEvery, and compacts the store every compactEvery (0: never),
+// uploads every sweepEvery, then purges the accounts whose deletion is due
+// (and compacts if it purged any), and compacts the store every compactEvery (0: never),
 // so that deleted records are purged from the file, not just unlinked.
 // Compaction blocks writes while it runs; schedule it for quiet hours.
 func (s *Server) Maintain(ctx context.Context, sweepEvery, compactEvery time.Duration) {
@@ -31,6 +32,9 @@ func (s *Server) Maintain(ctx context.Context, sweepEvery, compactEvery time.Dur
 				continue
 			}
 			s.log.InfoContext(ctx, "swept", "sessions", st.Sessions, "invites", st.Invites, "uploads", st.Uploads)
+			if _, err := s.PurgeDeletedAccounts(ctx); err != nil {
+				s.log.ErrorContext(ctx, "purge of deleted accounts failed", "err", err)
+			}
 		case <-compact:
 			s.compact(ctx)
 		}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-webauthn/webauthn/webauthn"
 	"github.com/gorilla/mux"
 
 	"github.com/blindvault/blindvault/internal/api"
@@ -35,6 +36,10 @@ func (s *Server) mfaRoutes(r *mux.Router) {
 	r.HandleFunc("/mfa/totp", s.authed(s.postTOTP)).Methods(http.MethodPost)
 	r.HandleFunc("/mfa/totp/confirm", s.authed(s.postTOTPConfirm)).Methods(http.MethodPost)
 	r.HandleFunc("/mfa/totp/remove", s.authed(s.postTOTPRemove)).Methods(http.MethodPost)
+	r.HandleFunc("/mfa/passkey/begin", s.authed(s.postPasskeyBegin)).Methods(http.MethodPost)
+	r.HandleFunc("/mfa/passkey/finish", s.authed(s.postPasskeyFinish)).Methods(http.MethodPost)
+	r.HandleFunc("/mfa/passkey/assert", s.authed(s.postPasskeyAssert)).Methods(http.MethodPost)
+	r.HandleFunc("/mfa/passkey/remove", s.authed(s.postPasskeyRemove)).Methods(http.MethodPost)
 }
 
 // totpAccountFreeFailures is how many wrong codes an account takes before
@@ -43,13 +48,16 @@ const totpAccountFreeFailures = 10
 
 // mfaState is the second factors' state in memory.
 type mfaState struct {
-	mu      sync.Mutex     // serializes each read-check-write of a TOTP record
-	guesses *backupGuesses // wrong codes per (account, address)
-	tickets *enrolTickets
+	mu         sync.Mutex     // serializes each read-check-write of a TOTP or passkey record
+	guesses    *backupGuesses // wrong codes and refused assertions per (account, address)
+	tickets    *enrolTickets
+	rp         *webauthn.WebAuthn // nil: passkeys off (mfa_passkey.go)
+	ceremonies *ceremonies
 }
 
-func newMFAState() *mfaState {
-	return &mfaState{guesses: newBackupGuesses(), tickets: newEnrolTickets()}
+func newMFAState(rp *webauthn.WebAuthn) *mfaState {
+	return &mfaState{guesses: newBackupGuesses(), tickets: newEnrolTickets(), rp: rp,
+		ceremonies: &ceremonies{m: map[string]ceremony{}}}
 }
 
 var (
@@ -105,11 +113,22 @@ type lockedError struct{ until time.Time }
 func (e *lockedError) Error() string { return "locked until " + e.until.UTC().Format(time.RFC3339) }
 
 // requireSecondFactor is the release's check: nil if the account has no
-// confirmed factor or the code is good (and then used up).
-func (s *Server) requireSecondFactor(ctx context.Context, id store.AccountID, k guessKey, code string) error {
+// confirmed factor, or the passkey assertion or the code is good (and then
+// used up). Either factor will do.
+func (s *Server) requireSecondFactor(ctx context.Context, id store.AccountID, k guessKey, code string, passkey []byte) error {
 	s.mfa.mu.Lock()
 	defer s.mfa.mu.Unlock()
+	pk, err := s.loadPasskeys(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(passkey) > 0 && len(pk.Keys) > 0 && s.mfa.rp != nil {
+		return s.requirePasskey(ctx, id, k, pk, passkey)
+	}
 	rec, err := s.checkCode(ctx, id, k, code, true)
+	if err == nil && rec == nil && len(pk.Keys) > 0 {
+		return errorf(http.StatusUnauthorized, "second_factor_required", "this account has a passkey: answer the options of POST /v1/backup/{account}/passkey")
+	}
 	if err != nil || rec == nil {
 		return err
 	}
@@ -125,19 +144,39 @@ func (s *Server) storeTOTP(ctx context.Context, id store.AccountID, rec *totpRec
 	return err
 }
 
-// hasSecondFactor reports whether the account has a confirmed factor.
+// hasSecondFactor reports whether the account has a confirmed factor: a
+// TOTP factor or a passkey.
 func (s *Server) hasSecondFactor(ctx context.Context, id store.AccountID) (bool, error) {
 	rec, err := s.loadTOTP(ctx, id)
-	return rec != nil && rec.confirmed, err
+	if err != nil || (rec != nil && rec.confirmed) {
+		return err == nil, err
+	}
+	pk, err := s.loadPasskeys(ctx, id)
+	return err == nil && len(pk.Keys) > 0, err
 }
 
 func (s *Server) getMFA(w http.ResponseWriter, r *http.Request, c *Caller) error {
-	rec, err := s.loadTOTP(r.Context(), c.Account.ID)
+	fs, err := s.factors(r.Context(), c.Account.ID)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, factorsOf(rec))
+	writeJSON(w, http.StatusOK, fs)
 	return nil
+}
+
+// factors lists the account's TOTP factor and passkeys.
+func (s *Server) factors(ctx context.Context, id store.AccountID) (api.Factors, error) {
+	rec, err := s.loadTOTP(ctx, id)
+	if err != nil {
+		return api.Factors{}, err
+	}
+	pk, err := s.loadPasskeys(ctx, id)
+	if err != nil {
+		return api.Factors{}, err
+	}
+	fs := factorsOf(rec)
+	fs.Factors = append(fs.Factors, passkeyFactors(pk)...)
+	return fs, nil
 }
 
 func factorsOf(rec *totpRecord) api.Factors {
@@ -152,7 +191,8 @@ func factorsOf(rec *totpRecord) api.Factors {
 // confirmed. It replaces a pending one; a confirmed one must be removed
 // first.
 func (s *Server) postTOTP(w http.ResponseWriter, r *http.Request, c *Caller) error {
-	if err := backupEmptyBody(w, r); err != nil {
+	var proof api.PasskeyRequest
+	if err := optionalJSON(w, r, &proof); err != nil {
 		return err
 	}
 	if s.cfg.Sealer == nil {
@@ -167,6 +207,11 @@ func (s *Server) postTOTP(w http.ResponseWriter, r *http.Request, c *Caller) err
 	}
 	if old != nil && old.confirmed {
 		return errorf(http.StatusConflict, "second_factor_exists", "a TOTP factor is already enrolled: remove it first")
+	}
+	// With a passkey on the account, a stolen session alone must not add a
+	// factor of its own: prove the passkey (or the recovery code) first.
+	if err := s.proveFactor(w, r, c, &proof, false); err != nil {
+		return err
 	}
 	rec := newTOTPRecord(s.now())
 	uri, err := rec.uri(s.totpIssuer(), c.Account.Handle)

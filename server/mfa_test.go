@@ -146,13 +146,25 @@ func (m *mfaAccount) wrongCode(t *testing.T, at time.Time) string {
 // release asks for the backup with key's signature and code, from ts's client.
 func (m *mfaAccount) release(t *testing.T, ts *testServer, key ed25519.PrivateKey, code string) (*http.Response, api.Released) {
 	t.Helper()
+	req := m.signedRelease(t, ts, key)
+	req.OTP = code
+	return m.releaseRequest(t, ts, req)
+}
+
+// signedRelease is a release request signed by key over a fresh challenge.
+func (m *mfaAccount) signedRelease(t *testing.T, ts *testServer, key ed25519.PrivateKey) api.ReleaseRequest {
+	t.Helper()
 	var ch api.Challenge
 	if resp := backupCall(t, ts, http.MethodPost, backupPath(m.ID, "challenge"), nil, &ch); resp.StatusCode != http.StatusOK {
 		t.Fatalf("POST challenge = %d, want 200", resp.StatusCode)
 	}
+	return api.ReleaseRequest{Nonce: ch.Nonce, Signature: ed25519.Sign(key, testReleaseMessage(m.ID, ch.Nonce))}
+}
+
+func (m *mfaAccount) releaseRequest(t *testing.T, ts *testServer, req api.ReleaseRequest) (*http.Response, api.Released) {
+	t.Helper()
 	var out api.Released
-	resp := ts.request(t, "", http.MethodPost, backupPath(m.ID, "release"),
-		api.ReleaseRequest{Nonce: ch.Nonce, Signature: ed25519.Sign(key, testReleaseMessage(m.ID, ch.Nonce)), OTP: code})
+	resp := ts.request(t, "", http.MethodPost, backupPath(m.ID, "release"), req)
 	if resp.StatusCode == http.StatusOK {
 		decodeResponse(t, resp, http.StatusOK, &out)
 	}
@@ -360,7 +372,7 @@ func BenchmarkServer_RequireSecondFactor(b *testing.B) {
 	for b.Loop() {
 		clk.Add(totpPeriod * time.Second)
 		code, _ := totp.GenerateCode(rec.base32Secret(), clk.Now())
-		if err := ts.requireSecondFactor(b.Context(), id, k, code); err != nil {
+		if err := ts.requireSecondFactor(b.Context(), id, k, code, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -70,44 +70,54 @@ func maxLeavesFor(maxBody int64) int64 {
 	return leafSize * (maxBody/bodyChunk + 2)
 }
 
-// readFrame reads the frame from r, leaving r at the first body byte. A part
-// longer than its bound is 413 before it is read; a short or malformed part is
-// 400.
-func readFrame(r io.Reader, maxLeaves int64) (*versionFrame, error) {
+// readFrame reads the frame from r, a request of size bytes (-1: unknown),
+// leaving r at the first body byte. A part that declares more bytes than the
+// request holds is malformed (400), like a short or malformed part; one that
+// the request could hold but is longer than its bound is 413, before it is
+// read.
+func readFrame(r io.Reader, size, maxLeaves int64) (*versionFrame, error) {
 	var f versionFrame
 	var err error
-	if f.Header, err = readPart(r, 3, maxHeaderPart, "header"); err != nil {
+	in := &frameIn{r: r, left: size}
+	if f.Header, err = in.part(3, maxHeaderPart, "header"); err != nil {
 		return nil, err
 	}
 	if len(f.Header) == 0 {
 		return nil, errorf(http.StatusBadRequest, "bad_frame", "the header is empty")
 	}
-	if f.ACL, err = readPart(r, 3, maxACLPart, "ACL"); err != nil {
+	if f.ACL, err = in.part(3, maxACLPart, "ACL"); err != nil {
 		return nil, err
 	}
-	grants, err := readPart(r, 3, maxGrantsPart, "grant list")
+	grants, err := in.part(3, maxGrantsPart, "grant list")
 	if err != nil {
 		return nil, err
 	}
 	if f.Grants, err = parseGrantItems(grants); err != nil {
 		return nil, err
 	}
-	chain, err := readPart(r, 3, maxChainItem, "chain entry")
+	chain, err := in.part(3, maxChainItem, "chain entry")
 	if err != nil {
 		return nil, err
 	}
 	if f.Chain, err = parseChainItem(chain); err != nil {
 		return nil, err
 	}
-	if f.Leaves, err = readPart(r, 4, maxLeaves, "leaf list"); err != nil {
+	if f.Leaves, err = in.part(4, maxLeaves, "leaf list"); err != nil {
 		return nil, err
 	}
 	return &f, nil
 }
 
-// readPart reads a part prefixed by its length as a big-endian integer of
-// prefix bytes (3 or 4).
-func readPart(r io.Reader, prefix int, limit int64, what string) ([]byte, error) {
+// frameIn reads a frame's parts and counts the request bytes left.
+type frameIn struct {
+	r    io.Reader
+	left int64 // -1: the request's size is unknown
+}
+
+// part reads a part prefixed by its length as a big-endian integer of prefix
+// bytes (3 or 4).
+func (in *frameIn) part(prefix int, limit int64, what string) ([]byte, error) {
+	r := in.r
 	var lb [4]byte
 	if _, err := io.ReadFull(r, lb[:prefix]); err != nil {
 		return nil, frameReadError(err, what)
@@ -115,6 +125,12 @@ func readPart(r io.Reader, prefix int, limit int64, what string) ([]byte, error)
 	var n int64
 	for _, b := range lb[:prefix] {
 		n = n<<8 | int64(b)
+	}
+	if in.left >= 0 {
+		if in.left -= int64(prefix); n > in.left {
+			return nil, errorf(http.StatusBadRequest, "bad_frame", "the %s declares %d bytes, the request holds %d more", what, n, in.left)
+		}
+		in.left -= n
 	}
 	if n > limit {
 		return nil, errorf(http.StatusRequestEntityTooLarge, "too_large", "%s of %d bytes, limit %d", what, n, limit)

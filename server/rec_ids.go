@@ -74,8 +74,8 @@ func pageQuery(q url.Values) (after [32]byte, limit int, err error) {
 	return after, limit, err
 }
 
-// limitQuery reads ?limit=N: 1..maxLimit (more is cut to maxLimit), default
-// defaultLimit.
+// limitQuery reads ?limit=N: 1..maxLimit, default defaultLimit; more is 400,
+// as the API documents the maximum.
 func limitQuery(q url.Values) (int, error) {
 	v := q.Get("limit")
 	if v == "" {
@@ -85,5 +85,8 @@ func limitQuery(q url.Values) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return int(min(n, maxLimit)), nil
+	if n > maxLimit {
+		return 0, errorf(http.StatusBadRequest, "bad_limit", "limit is at most %d", maxLimit)
+	}
+	return int(n), nil
 }

@@ -58,7 +58,7 @@ func (s *Server) putVersion(w http.ResponseWriter, r *http.Request, c *Caller) e
 		in.Reset(nil)
 		frameReaders.Put(in)
 	}()
-	f, err := readFrame(in, maxLeaves)
+	f, err := readFrame(in, r.ContentLength, maxLeaves)
 	if err != nil {
 		return err
 	}

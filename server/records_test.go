@@ -412,16 +412,26 @@ func TestRecords_PutVersion_Oversize(t *testing.T) {
 	padded := append(f.V1.frame(), make([]byte, limit)...)
 	alice.putRaw(t, f.ID, 1, padded).want(t, "PUT a request over the limit", http.StatusRequestEntityTooLarge)
 
+	// A part over its bound is 413 when the request holds the bytes it
+	// declares; declared but absent, it is a malformed frame (400).
 	hdr := f.V1.Header.Marshal()
+	withHdr := append([]byte{0, byte(len(hdr) >> 8), byte(len(hdr))}, hdr...)
+	part := func(before []byte, prefix int, n int64) []byte {
+		out := bytes.Clone(before)
+		for i := prefix - 1; i >= 0; i-- {
+			out = append(out, byte(n>>(8*i)))
+		}
+		return append(out, make([]byte, n)...)
+	}
 	for _, tc := range []struct {
 		name  string
 		frame []byte
 	}{
-		{"a header over 16 KiB", []byte{0xff, 0xff, 0xff}},
-		{"an ACL over 64 KiB", append(append([]byte{0, byte(len(hdr) >> 8), byte(len(hdr))}, hdr...), 0x01, 0x00, 0x01)},
-		{"a grant list over its bound", append(append([]byte{0, byte(len(hdr) >> 8), byte(len(hdr))}, hdr...), 0, 0, 0, 0xff, 0xff, 0xff)},
-		{"a chain entry over 4 KiB", append(append([]byte{0, byte(len(hdr) >> 8), byte(len(hdr))}, hdr...), 0, 0, 0, 0, 0, 0, 0, 0x20, 0x00)},
-		{"a leaf list over its bound", append(append([]byte{0, byte(len(hdr) >> 8), byte(len(hdr))}, hdr...), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff)},
+		{"a header over 16 KiB", part(nil, 3, maxHeaderPart+1)},
+		{"an ACL over 64 KiB", part(withHdr, 3, maxACLPart+1)},
+		{"a grant list over its bound", part(append(bytes.Clone(withHdr), 0, 0, 0), 3, maxGrantsPart+1)},
+		{"a chain entry over 4 KiB", part(append(bytes.Clone(withHdr), 0, 0, 0, 0, 0, 0), 3, maxChainItem+1)},
+		{"a leaf list over its bound", part(append(bytes.Clone(withHdr), 0, 0, 0, 0, 0, 0, 0, 0, 0), 4, maxLeavesFor(cfg.MaxBody)+1)},
 	} {
 		alice.putRaw(t, f.ID, 1, tc.frame).want(t, "PUT "+tc.name, http.StatusRequestEntityTooLarge)
 	}
@@ -429,6 +439,9 @@ func TestRecords_PutVersion_Oversize(t *testing.T) {
 		name  string
 		frame []byte
 	}{
+		{"a 13-byte junk frame", []byte("not a frame!!")},
+		{"a header over 16 KiB, declared only", []byte{0xff, 0xff, 0xff}},
+		{"an ACL over 64 KiB, declared only", append(bytes.Clone(withHdr), 0x01, 0x00, 0x01)},
 		{"an empty request", nil},
 		{"a truncated header", []byte{0, 1, 0, 1}},
 		{"an empty header", make([]byte, 16)},
@@ -440,10 +453,11 @@ func TestRecords_PutVersion_Oversize(t *testing.T) {
 		t.Fatalf("a refused frame stored the record")
 	}
 
-	// JSON bodies over 64 KiB, and an oversized tombstone entry.
+	// JSON bodies over their bounds (64 KiB, 4 MiB for an ACL update), and an
+	// oversized tombstone entry.
 	alice.put(t, f.V1).want(t, "PUT v1", http.StatusCreated)
 	huge := bytes.Repeat([]byte{'a'}, maxJSON)
-	alice.json(t, http.MethodPut, recordPath(f.ID)+"/acl", api.Sharing{ACL: huge}).want(t, "PUT acl over 64 KiB", http.StatusRequestEntityTooLarge)
+	alice.json(t, http.MethodPut, recordPath(f.ID)+"/acl", api.Sharing{ACL: bytes.Repeat([]byte{'a'}, maxSharingJSON)}).want(t, "PUT acl over 4 MiB", http.StatusRequestEntityTooLarge)
 	alice.json(t, http.MethodPost, "/v1/chains/"+alice.ID.String(), api.ChainItem{Seq: 1, Entry: huge}).want(t, "POST chain over 64 KiB", http.StatusRequestEntityTooLarge)
 	alice.send(t, http.MethodDelete, recordPath(f.ID), "application/octet-stream", bytes.NewReader(make([]byte, maxChainItem+1))).want(t, "DELETE with a large entry", http.StatusRequestEntityTooLarge)
 	if h, _ := storedHead(t, ts, f.ID); h.ACLSeq != 1 || h.IsDeleted() {
@@ -468,7 +482,7 @@ func FuzzVersionFrame(f *testing.F) {
 	f.Add(encodeFrame(nil, nil, nil, nil, nil, nil))
 	f.Add([]byte{0xff, 0xff, 0xff, 0})
 	f.Fuzz(func(t *testing.T, frame []byte) {
-		if vf, err := readFrame(bytes.NewReader(frame), maxLeavesFor(1<<20)); err != nil {
+		if vf, err := readFrame(bytes.NewReader(frame), int64(len(frame)), maxLeavesFor(1<<20)); err != nil {
 			var ae *apiError
 			if !asAPIError(err, &ae) || ae.Status >= 500 {
 				t.Fatalf("readFrame = %v, want a 4xx API error", err)

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -28,6 +29,11 @@ type Config struct {
 	NoPatientSignup bool
 	// SessionIdle and SessionAbsolute bound sessions (defaults 30 min and 12 h).
 	SessionIdle, SessionAbsolute time.Duration
+	// DeletionRetention is how long a deleted account waits, cancellable by
+	// its owner, before it is purged (account_deletion.go): default
+	// DefaultDeletionRetention, at most MaxDeletionRetention; NoRetention
+	// purges it at the next maintenance run.
+	DeletionRetention time.Duration
 	// Secrets are the server's own secrets, decrypted at start-up.
 	Secrets Secrets
 	// Sealer seals per-account secrets (TOTP second factors) in the store's
@@ -60,6 +66,11 @@ type Config struct {
 	LogVerifierKey string
 	// LogOrigin names the log in its checkpoints (default LogOrigin(Origin)).
 	LogOrigin string
+	// WebAuthnOrigins are the web origins passkeys are enrolled and used at
+	// (default Origin); the first one's host name is the WebAuthn relying
+	// party id. With the default, an Origin whose host is an IP address
+	// turns passkeys off (their routes answer 501).
+	WebAuthnOrigins []string
 }
 
 // Secrets are what the server must keep to itself. They are stored encrypted
@@ -119,6 +130,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	retention, err := deletionRetention(cfg.DeletionRetention)
+	if err != nil {
+		return nil, err
+	}
+	cfg.DeletionRetention = retention
 	if cfg.RateAddress == (RateLimit{}) {
 		cfg.RateAddress = RateLimit{Rate: 50, Burst: 100}
 	}
@@ -147,12 +163,19 @@ func New(cfg Config) (*Server, error) {
 	if cfg.LogSigner.Name() != cfg.LogOrigin {
 		return nil, errors.New("server: the log key's name is not the log origin")
 	}
+	rp, err := newRelyingParty(&cfg)
+	if err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
+	if rp == nil {
+		cfg.Logger.Warn("passkeys off: the origin's host is an address, and a WebAuthn relying party needs a host name (serve --webauthn-origin https://HOST)")
+	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, metrics: newMetrics(),
 		addrLimit:    sharedLimiters(cfg.RateAddress, cfg.Store, "addr:", cfg.Logger),
 		accountLimit: sharedLimiters(cfg.RateAccount, cfg.Store, "account:", cfg.Logger),
 		anonLimit:    sharedLimiters(cfg.RateAnonymous, cfg.Store, "anon:", cfg.Logger),
 		unknownEvals: sharedLimiters(cfg.RateUnknownEvaluations, cfg.Store, "unknown:", cfg.Logger),
-		checkpoints:  &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}, mfa: newMFAState()}
+		checkpoints:  &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}, mfa: newMFAState(rp)}
 	s.metrics.watchCommits(cfg.Store)
 	s.router = s.routes()
 	s.handler = s.observe(s.router)

@@ -61,29 +61,12 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(w, r, &req); err != nil {
 		return err
 	}
-	a, err := format.ParseAuth(req.Auth)
-	if err != nil {
-		return identBadRequest("bad_auth", "auth object: %v", err)
-	}
 	ctx, now := r.Context(), s.now()
-	if a.Origin != s.cfg.Origin {
-		return authFailed("wrong_origin", "the auth object names another server")
-	}
-	if unix := now.Unix(); a.Expiry <= uint64(max(unix, 0)) {
-		return authFailed("auth_expired", "the auth object has expired")
-	} else if a.Expiry > uint64(unix)+uint64(maxAuthAhead/time.Second) {
-		return authFailed("auth_expiry_too_far", "the auth object expires more than 5 minutes ahead")
-	}
-	acct, dev := store.AccountID(a.AccountID), store.DeviceID(a.DevicePK)
-	if err := s.challenges.check(a.Nonce, acct, dev, now); err != nil {
-		return authFailed("bad_nonce", err.Error())
-	}
-	if err := a.Verify(a.DevicePK); err != nil {
-		return authFailed("bad_signature", "the signature does not verify under the device key")
-	}
-	if err := s.usableDevice(r, acct, dev, now); err != nil {
+	a, err := s.checkAuth(r, req.Auth, now)
+	if err != nil {
 		return err
 	}
+	acct, dev := store.AccountID(a.AccountID), store.DeviceID(a.DevicePK)
 	account, err := s.store.Account(ctx, acct)
 	if err != nil {
 		return fmt.Errorf("session: %w", err)
@@ -91,12 +74,8 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) error {
 	if account.Status != store.StatusActive {
 		return errorf(http.StatusForbidden, "suspended", "the account is suspended")
 	}
-	switch err := s.challenges.redeem(a.Nonce, now); {
-	case errors.Is(err, errNonceUsed):
-		return authFailed("nonce_used", "the challenge was already used")
-	case err != nil:
-		w.Header().Set("Retry-After", "60")
-		return errorf(http.StatusServiceUnavailable, "busy", "%v", err)
+	if err := s.redeemAuth(w, a, now); err != nil {
+		return err
 	}
 	raw, token := newToken()
 	sess := store.Session{
@@ -116,6 +95,47 @@ func (s *Server) postSession(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusCreated, api.Session{
 		Token: token, IdleExpiry: sess.IdleExpiry.UTC(), AbsoluteExpiry: sess.AbsoluteExpiry.UTC(),
 	})
+	return nil
+}
+
+// checkAuth checks a signed auth object in the order of format §2.8: its
+// origin, expiry, nonce and signature, and that its device is usable. The
+// caller redeems the nonce (redeemAuth) once its own checks pass.
+func (s *Server) checkAuth(r *http.Request, raw []byte, now time.Time) (*format.Auth, error) {
+	a, err := format.ParseAuth(raw)
+	if err != nil {
+		return nil, identBadRequest("bad_auth", "auth object: %v", err)
+	}
+	if a.Origin != s.cfg.Origin {
+		return nil, authFailed("wrong_origin", "the auth object names another server")
+	}
+	if unix := now.Unix(); a.Expiry <= uint64(max(unix, 0)) {
+		return nil, authFailed("auth_expired", "the auth object has expired")
+	} else if a.Expiry > uint64(unix)+uint64(maxAuthAhead/time.Second) {
+		return nil, authFailed("auth_expiry_too_far", "the auth object expires more than 5 minutes ahead")
+	}
+	acct, dev := store.AccountID(a.AccountID), store.DeviceID(a.DevicePK)
+	if err := s.challenges.check(a.Nonce, acct, dev, now); err != nil {
+		return nil, authFailed("bad_nonce", err.Error())
+	}
+	if err := a.Verify(a.DevicePK); err != nil {
+		return nil, authFailed("bad_signature", "the signature does not verify under the device key")
+	}
+	if err := s.usableDevice(r, acct, dev, now); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// redeemAuth uses up a checked auth object's nonce.
+func (s *Server) redeemAuth(w http.ResponseWriter, a *format.Auth, now time.Time) error {
+	switch err := s.challenges.redeem(a.Nonce, now); {
+	case errors.Is(err, errNonceUsed):
+		return authFailed("nonce_used", "the challenge was already used")
+	case err != nil:
+		w.Header().Set("Retry-After", "60")
+		return errorf(http.StatusServiceUnavailable, "busy", "%v", err)
+	}
 	return nil
 }
 

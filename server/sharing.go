@@ -35,10 +35,15 @@ type sharingUpdate struct {
 	Chain  *chainItem
 }
 
+// maxSharingJSON bounds the body of an ACL update: an ACL at its bound and a
+// grant for each of its entries, base64 in JSON, with room to spare. A
+// revocation re-grants every remaining reader (a team of 50: some 90 KB).
+const maxSharingJSON = 4 << 20
+
 // decodeSharingRequest reads and decodes the body of an ACL update.
 func decodeSharingRequest(w http.ResponseWriter, r *http.Request) (*sharingUpdate, error) {
 	var req api.Sharing
-	if err := decodeJSON(w, r, &req); err != nil {
+	if err := decodeJSONUpTo(w, r, &req, maxSharingJSON); err != nil {
 		return nil, err
 	}
 	u := &sharingUpdate{ACL: req.ACL}

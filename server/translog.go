@@ -200,9 +200,15 @@ func (s *Server) getLogEntries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	es, err := s.store.LogEntries(r.Context(), from, int(min(max(limit, 1), store.MaxList)))
+	if limit < 1 || limit > store.MaxList {
+		return errorf(http.StatusBadRequest, "bad_limit", "limit is 1 to %d", store.MaxList)
+	}
+	es, err := s.store.LogEntries(r.Context(), from, int(limit))
 	if err != nil {
 		return err
+	}
+	if es == nil {
+		es = [][]byte{} // past the end: an empty list, not null
 	}
 	writeJSON(w, http.StatusOK, api.LogEntries{Entries: es, From: from})
 	return nil

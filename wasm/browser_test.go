@@ -106,6 +106,12 @@ type site struct {
 
 func startSite(t *testing.T) *site {
 	t.Helper()
+	return startSiteWith(t, server.Config{})
+}
+
+// startSiteWith is startSite with cfg (servertest.StartBehind fills in the rest).
+func startSiteWith(t *testing.T, cfg server.Config) *site {
+	t.Helper()
 	pkg := built(t)
 	root := t.TempDir()
 	for _, f := range []string{"index.html", "app.mjs", "fhir.mjs", "style.css"} {
@@ -121,7 +127,7 @@ func startSite(t *testing.T) *site {
 	copyFile(t, filepath.Join(root, "test", "data", "gobench.wasm"), filepath.Join(pkg, "gobench.wasm"))
 	writeWycheproof(t, filepath.Join(root, "test", "data", "wycheproof.json"))
 
-	srv := servertest.StartBehind(t, server.Config{}, func(api http.Handler) http.Handler { return web.Handler(api, root) })
+	srv := servertest.StartBehind(t, cfg, func(api http.Handler) http.Handler { return web.Handler(api, root) })
 	return &site{URL: srv.URL, AdminInvite: srv.AdminInvite, DBPath: srv.Path}
 }
 

@@ -93,11 +93,55 @@ func newClientObject(c *sdk.Client) js.Value {
 		if err := fromJSON(arg(args, 0), &in); err != nil {
 			return nil, err
 		}
-		lo := sdk.LoginOptions{Handle: in.Handle, RecoveryCode: in.RecoveryCode, OTP: in.OTP}
+		lo := sdk.LoginOptions{Handle: in.Handle, RecoveryCode: in.RecoveryCode, OTP: in.OTP, Passkey: passkeyFunc(arg(args, 1))}
 		if in.Passphrase != "" {
 			lo.Passphrase = []byte(in.Passphrase)
 		}
 		return contactResult(c.Login(ctx, &lo))
+	})
+	add("secondFactors", func(ctx context.Context, _ []js.Value) (any, error) {
+		fs, err := c.SecondFactors(ctx)
+		if err != nil {
+			return nil, err
+		}
+		type factorJSON struct {
+			Kind      string    `json:"kind"`
+			Created   time.Time `json:"created"`
+			Confirmed bool      `json:"confirmed"`
+			ID        string    `json:"id,omitempty"`
+			Name      string    `json:"name,omitempty"`
+		}
+		out := make([]factorJSON, len(fs))
+		for i, f := range fs {
+			out[i] = factorJSON{f.Kind, f.Created, f.Confirmed, f.ID, f.Name}
+		}
+		return toJSON(out)
+	})
+	// enrollPasskey(name, create, get?, code?) and removePasskey(id, get?,
+	// code?): create and get are async functions from the options' JSON
+	// string to the credential's JSON string (blindvault.mjs wraps
+	// navigator.credentials).
+	add("enrollPasskey", func(ctx context.Context, args []js.Value) (any, error) {
+		name, err := str(arg(args, 0), "name")
+		if err != nil {
+			return nil, err
+		}
+		code, err := str(arg(args, 3), "code")
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.EnrollPasskey(ctx, name, passkeyFunc(arg(args, 1)), passkeyFunc(arg(args, 2)), code)
+	})
+	add("removePasskey", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := str(arg(args, 0), "id")
+		if err != nil {
+			return nil, err
+		}
+		code, err := str(arg(args, 2), "code")
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.RemovePasskey(ctx, id, passkeyFunc(arg(args, 1)), code)
 	})
 	add("put", func(ctx context.Context, args []js.Value) (any, error) {
 		var in struct {
@@ -212,6 +256,46 @@ func newClientObject(c *sdk.Client) js.Value {
 		}
 		return nil, c.Revoke(ctx, id, handle)
 	})
+	add("trustOrg", func(ctx context.Context, args []js.Value) (any, error) {
+		var in struct{ Org, Admin, Fingerprint string }
+		if err := fromJSON(arg(args, 0), &in); err != nil {
+			return nil, err
+		}
+		return nil, c.TrustOrg(ctx, in.Org, in.Admin, in.Fingerprint)
+	})
+	add("lookupTeam", func(ctx context.Context, args []js.Value) (any, error) {
+		ref, err := str(arg(args, 0), "team")
+		if err != nil {
+			return nil, err
+		}
+		return teamResult(c.LookupTeam(ctx, ref))
+	})
+	add("shareWithTeam", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := recordID(arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		ref, err := str(arg(args, 1), "team")
+		if err != nil {
+			return nil, err
+		}
+		var in struct{ History bool }
+		if err := fromJSON(arg(args, 2), &in); err != nil {
+			return nil, err
+		}
+		return teamResult(c.ShareWithTeam(ctx, id, ref, &sdk.ShareOptions{History: in.History}))
+	})
+	add("revokeTeam", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := recordID(arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		ref, err := str(arg(args, 1), "team")
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.RevokeTeam(ctx, id, ref)
+	})
 	add("delete", func(ctx context.Context, args []js.Value) (any, error) {
 		id, err := recordID(arg(args, 0))
 		if err != nil {
@@ -245,6 +329,9 @@ func newClientObject(c *sdk.Client) js.Value {
 		out := make([]readerJSON, len(rs))
 		for i, r := range rs {
 			out[i] = readerJSON{KeyID: r.KeyID, Owner: r.Owner, Write: r.Write}
+			if t := r.Team; t != nil {
+				out[i].Team = newTeamJSON(t)
+			}
 			if ct := r.Contact; ct != nil {
 				out[i].Contact = &contactJSON{cardJSON: cardOf(ct.Card), Status: ct.Status()}
 				out[i].Contact.Handle = ct.Handle
@@ -289,6 +376,12 @@ func newClientObject(c *sdk.Client) js.Value {
 		return nil, c.RevokeDevice(ctx, name)
 	})
 	add("logout", func(ctx context.Context, _ []js.Value) (any, error) { return nil, c.Logout(ctx) })
+	add("deleteAccount", func(ctx context.Context, args []js.Value) (any, error) {
+		return deletionCall(ctx, args, c.DeleteAccount)
+	})
+	add("cancelAccountDeletion", func(ctx context.Context, args []js.Value) (any, error) {
+		return deletionCall(ctx, args, c.CancelAccountDeletion)
+	})
 	var release js.Func
 	release = js.FuncOf(func(js.Value, []js.Value) any {
 		for _, f := range funcs {
@@ -413,6 +506,7 @@ type contactJSON struct {
 // readerJSON is an sdk.Reader: a reader of a record's ACL in force.
 type readerJSON struct {
 	Contact *contactJSON `json:"contact"`
+	Team    *teamJSON    `json:"team,omitempty"`
 	KeyID   string       `json:"keyId"`
 	Owner   bool         `json:"owner"`
 	Write   bool         `json:"write"`
@@ -422,6 +516,30 @@ type attestationJSON struct {
 	Role     string `json:"role"`
 	Org      string `json:"org"`
 	NotAfter int64  `json:"notAfter"`
+}
+
+// teamJSON is a care team as the client verified it.
+type teamJSON struct {
+	ID       string   `json:"id"`
+	Name     string   `json:"name"`
+	Org      string   `json:"org"`
+	Admin    string   `json:"admin"`
+	Verified bool     `json:"verified"`
+	History  bool     `json:"history"`
+	Members  []string `json:"members"`
+	Status   string   `json:"status"`
+}
+
+func newTeamJSON(t *sdk.Team) *teamJSON {
+	return &teamJSON{ID: t.ID.String(), Name: t.Name, Org: t.Org, Admin: t.AdminHandle, Verified: t.Verified,
+		History: t.History, Members: append([]string{}, t.MemberHandles...), Status: t.Status()}
+}
+
+func teamResult(t *sdk.Team, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return toJSON(newTeamJSON(t))
 }
 
 func contactResult(ct *sdk.Contact, err error) (any, error) {
@@ -464,4 +582,20 @@ func infoOf(c *sdk.Client, r *sdk.RecordInfo) recordInfoJSON {
 		out.Tags = []string{}
 	}
 	return out
+}
+
+// passkeyFunc wraps a JavaScript function from the options' JSON string to
+// (a Promise of) the credential's JSON string; nil if fn is not a function.
+func passkeyFunc(fn js.Value) sdk.PasskeyFunc {
+	if fn.Type() != js.TypeFunction {
+		return nil
+	}
+	return func(ctx context.Context, options []byte) ([]byte, error) {
+		v, err := await(ctx, fn.Invoke(string(options)))
+		if err != nil {
+			return nil, err
+		}
+		s, err := str(v, "passkey answer")
+		return []byte(s), err
+	}
 }

@@ -167,6 +167,34 @@ func TestBrowser_Portal(t *testing.T) {
 		t.Errorf("the clinician reads %q for a revoked record, want it in words", got)
 	}
 
+	// A care team: the clinic's admin puts dr-lee in its team; the patient
+	// trusts the clinic (its admin's fingerprint), checks the team's members,
+	// and shares once with the team; dr-lee reads through the team.
+	if _, err := admin.CreateTeam(ctx, "Cardiology", &sdk.TeamOptions{Org: "Example Clinic"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.AddTeamMember(ctx, "Cardiology", "dr-lee", nil); err != nil {
+		t.Fatal(err)
+	}
+	patient.act("You trust Example Clinic", patient.set("trust-org", "Example Clinic"), patient.set("trust-admin", "admin"),
+		patient.set("trust-fingerprint", admin.Card().Fingerprint().String()), click("trust"))
+	patient.act("Check the team", patient.set("team-record", fhirID), patient.set("team-name", "Example Clinic/Cardiology"), click("team-lookup"))
+	if got, want := patient.text("team-status"), "verified care team Cardiology of Example Clinic, 1 member"; got != want || patient.text("team-members") != "dr-lee" {
+		t.Errorf("team shown to the patient = %q with members %q, want %q with dr-lee", got, patient.text("team-members"), want)
+	}
+	patient.act("Shared with the team Cardiology", click("team-confirm"))
+	clinician.act("Opened", chromedp.Click(fmt.Sprintf(`button[data-open="%s"]`, fhirID)))
+	if got := clinician.text("viewer-text"); got != fhir {
+		t.Errorf("team member read %q, want %q", got, fhir)
+	}
+	patient.act("2 people can read", chromedp.Click(fmt.Sprintf(`button[data-readers="%s"]`, fhirID)))
+	if got := patient.eval(`Array.from(document.querySelectorAll('#readers-list tbody tr'), (r) => r.cells[0].textContent + ':' + r.cells[2].textContent).join('; ')`); !strings.Contains(got, "team Cardiology (dr-lee):verified care team Cardiology of Example Clinic") {
+		t.Errorf("readers = %q, want the team with its member and status", got)
+	}
+	revokeTeam := chromedp.Click(`#readers-list button[data-revoke="team Cardiology"]`)
+	patient.act("Stop sharing", revokeTeam)
+	patient.act("You stopped sharing", revokeTeam)
+
 	// The patient unlocks again after a reload, and signs in on the
 	// clinician's browser as a new device (after it forgets dr-lee).
 	patient.do(chromedp.Reload())

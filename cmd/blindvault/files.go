@@ -13,13 +13,22 @@ import (
 
 // pendingFile is an output that appears under its final name only on Commit, so a
 // failed check never leaves a partial or unverified file behind.
+//
+// Durability is chosen per output (docs/decisions.md): a durable file (a key,
+// an export's index) is fsynced before it takes its name, so a crash leaves
+// either nothing or the whole file; any other output (an encrypted file whose
+// plaintext still exists, a decrypted copy of a ciphertext that still exists)
+// is renamed without an fsync, as age and cp do, and after a crash may be
+// empty or cut short, which its next reader detects: a record file fails its
+// checks, and the source to write it again is still there.
 type pendingFile struct {
 	*os.File
-	final string
+	final   string
+	durable bool
 }
 
 // createPending creates a hidden temporary file beside path.
-func createPending(path string, perm os.FileMode) (*pendingFile, error) {
+func createPending(path string, perm os.FileMode, durable bool) (*pendingFile, error) {
 	if _, err := os.Lstat(path); err == nil {
 		return nil, fmt.Errorf("%s already exists; not overwriting it", path)
 	}
@@ -32,14 +41,16 @@ func createPending(path string, perm os.FileMode) (*pendingFile, error) {
 		os.Remove(f.Name())
 		return nil, err
 	}
-	return &pendingFile{File: f, final: path}, nil
+	return &pendingFile{File: f, final: path, durable: durable}, nil
 }
 
-// Commit syncs the file and moves it into place.
+// Commit moves the file into place, after an fsync if it is durable.
 func (p *pendingFile) Commit() error {
-	if err := p.Sync(); err != nil {
-		p.Abort()
-		return err
+	if p.durable {
+		if err := p.Sync(); err != nil {
+			p.Abort()
+			return err
+		}
 	}
 	if err := p.Close(); err != nil {
 		os.Remove(p.Name())

@@ -28,11 +28,13 @@
 //	blindvault trust-org ORG --admin NAME --fingerprint FP
 //	blindvault team create NAME [--org ORG] [--history] | add TEAM NAME | remove TEAM NAME | ls | show TEAM
 //	blindvault collection create NAME [--type T] [--tag T] | add NAME ID… | share NAME --with NAME|--team TEAM | ls
+//	blindvault restrict ID… | unrestrict ID…
+//	blindvault amend request ID --text T | answer REQUEST --amended|--refused | disagree REQUEST --text T | ls ID
 //	blindvault admin invite --role R [--ttl D]
 //	blindvault admin attest NAME --role R [--org ORG] [--valid D]
 //	blindvault audit [ID] [--witness URL=KEY]
 //	blindvault log verify [--witness URL=KEY]
-//	blindvault export DIR | --fhir FILE
+//	blindvault export DIR | --fhir FILE | --pdf FILE
 //	blindvault import BUNDLE.json
 //
 // Operators also run:
@@ -104,13 +106,17 @@ var commands = []commandGroup{
 		{"trust-org", "trust an organisation admin's role attestations", runTrustOrg},
 		{"team", "care teams: create NAME, add|remove TEAM NAME, ls, show TEAM", runTeam},
 		{"collection", "collections of your records: create, add, remove, share, revoke, ls", runCollection},
+		{"restrict", "restrict records: out of every collection and team share, and kept out", runRestrict},
+		{"amend", "the right to correct: request, answer, disagree, ls", runAmend},
+		{"unrestrict", "lift the restriction of records", runUnrestrict},
 		{"emergency", "emergency access and threshold keys: setup, share, request, approve, refuse, status, open", runEmergency},
 		{"admin", "admin tasks: invite ROLE, attest NAME", runAdmin},
 		{"mfa", "second factor: enroll totp, confirm CODE, ls, remove CODE", runMFA},
 		{"devices", "list this account's devices; devices revoke NAME ends one", runDevices},
+		{"account", "account delete: schedule this account's deletion; account restore: cancel it", runAccount},
 		{"alerts", "what the verified log shows since the last look: bulk reads, guesses, new devices", runAlerts},
 		{"audit", "show who wrote, read, shared or revoked your records, from the verified log", runAudit},
-		{"export", "decrypt every record you own or read into a new directory, or --fhir FILE: one FHIR R4 Bundle", runExport},
+		{"export", "decrypt every record you own or read into a new directory; --fhir FILE: one FHIR R4 Bundle; --pdf FILE: a printable summary", runExport},
 		{"import", "store the resources of a FHIR R4 Bundle as your records (skips those imported before)", runImport},
 		{"log", "log verify: read the transparency log since last time, check it against the checkpoints seen and this account's chain against it", runLog},
 	}},

@@ -94,6 +94,13 @@ func sameAccount(ctx context.Context, src, dst store.Store, id store.AccountID) 
 		{"account", func(st store.Store) (any, error) { return st.Account(ctx, id) }},
 		{"key backup", func(st store.Store) (any, error) { return st.Backup(ctx, id) }},
 		{"devices", func(st store.Store) (any, error) { return st.Devices(ctx, id) }},
+		{"deletion", func(st store.Store) (any, error) {
+			d, err := st.AccountDeletion(ctx, id)
+			if errors.Is(err, store.ErrNotFound) {
+				return "none", nil
+			}
+			return fmt.Sprint(d.Requested.UnixNano(), d.Due.UnixNano(), d.Purged.UnixNano()), err
+		}},
 	} {
 		s, err := get.fn(src)
 		if err != nil {

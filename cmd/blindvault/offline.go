@@ -208,20 +208,23 @@ func first(s []string) string {
 }
 
 // output returns where to write: stdout, or a pending file that appears under its
-// name only on commit.
+// name only on commit. Outputs written here can be written again from their
+// source, so they are not fsynced (pendingFile).
 func output(path string, stdout io.Writer, perm os.FileMode) (io.Writer, func() error, func(), error) {
 	if path == "" || path == "-" {
 		return stdout, func() error { return nil }, func() {}, nil
 	}
-	p, err := createPending(path, perm)
+	p, err := createPending(path, perm, false)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return p, p.Commit, p.Abort, nil
 }
 
+// writeNewFile writes a file that must survive a crash once written (a key,
+// an export's index): fsynced before it takes its name.
 func writeNewFile(path string, data []byte, perm os.FileMode) error {
-	p, err := createPending(path, perm)
+	p, err := createPending(path, perm, true)
 	if err != nil {
 		return err
 	}

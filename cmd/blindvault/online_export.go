@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // runExport decrypts every record this account owns or reads into a new
@@ -17,15 +18,16 @@ func runExport(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
 	fhirOut := fs.String("fhir", "", "write one HL7 FHIR R4 Bundle to `FILE` (- for stdout) instead of a directory")
+	pdfOut := fs.String("pdf", "", "write a printable summary (records, authors, readers, recent history) to `FILE`")
 	pos, c, err := start(ctx, fs, o, args, func(pos []string) error {
-		if *fhirOut != "" {
-			if len(pos) != 0 {
-				return usagef("usage: blindvault export --fhir FILE (no directory with --fhir)")
+		if *fhirOut != "" || *pdfOut != "" {
+			if len(pos) != 0 || (*fhirOut != "" && *pdfOut != "") {
+				return usagef("usage: blindvault export DIR | --fhir FILE | --pdf FILE")
 			}
 			return nil
 		}
 		if len(pos) != 1 {
-			return usagef("usage: blindvault export DIR | --fhir FILE (DIR must not exist)")
+			return usagef("usage: blindvault export DIR | --fhir FILE | --pdf FILE (DIR must not exist)")
 		}
 		if _, err := os.Stat(pos[0]); err == nil {
 			return usagef("%s exists: export writes a new directory", pos[0])
@@ -38,6 +40,9 @@ func runExport(ctx context.Context, args []string, s stdio) error {
 	defer c.Logout(context.WithoutCancel(ctx))
 	if *fhirOut != "" {
 		return exportFHIR(ctx, c, *fhirOut, o.json, s)
+	}
+	if *pdfOut != "" {
+		return exportPDF(ctx, c, *pdfOut, o.json, s)
 	}
 	dir := pos[0]
 	recs, err := c.List(ctx)
@@ -98,6 +103,31 @@ func exportFHIR(ctx context.Context, c *session, path string, asJSON bool, s std
 		return printJSON(s.out, map[string]any{"records": n, "file": path})
 	default:
 		fmt.Fprintf(s.out, "Exported %d records to %s (an HL7 FHIR R4 Bundle).\n", n, path)
+	}
+	return nil
+}
+
+// exportPDF writes the printable summary to path, which appears only once
+// every entry of it has verified.
+func exportPDF(ctx context.Context, c *session, path string, asJSON bool, s stdio) error {
+	dst, commit, abort, err := output(path, s.out, 0o600)
+	if err != nil {
+		return err
+	}
+	n, err := writeSummaryPDF(ctx, c.Client, dst, time.Now())
+	if err != nil {
+		abort()
+		return friendly(err)
+	}
+	if err := commit(); err != nil {
+		return err
+	}
+	switch {
+	case path == "-":
+	case asJSON:
+		return printJSON(s.out, map[string]any{"records": n, "file": path})
+	default:
+		fmt.Fprintf(s.out, "Wrote a summary of %d records to %s.\n", n, path)
 	}
 	return nil
 }

@@ -18,7 +18,14 @@ import (
 //	blindvault mfa ls                 list the account's second factors
 //	blindvault mfa remove CODE        turn it off (needs a current code)
 //	blindvault mfa remove --recovery-code-file F   …or the recovery code, if the authenticator is lost
-const mfaUsage = "usage: blindvault mfa enroll totp | mfa confirm CODE | mfa ls | mfa remove CODE | mfa remove --recovery-code-file F"
+//	blindvault mfa remove passkey ID (CODE | --recovery-code-file F)   remove a passkey
+//
+// Passkeys are made by a browser for the server's web origin, so they are
+// enrolled in the portal; the CLI lists and removes them.
+const mfaUsage = "usage: blindvault mfa enroll totp | mfa confirm CODE | mfa ls | mfa remove CODE | mfa remove --recovery-code-file F | mfa remove passkey ID (CODE | --recovery-code-file F)"
+
+// passkeyPortalNote says where passkeys are enrolled.
+const passkeyPortalNote = "passkeys are enrolled in the browser portal (Security: Add a passkey), where the browser makes them for the server's web origin; the CLI lists them (blindvault mfa ls) and removes them (blindvault mfa remove passkey ID)"
 
 // recoveryNote is what every mfa command says about the way back in.
 const recoveryNote = "Your recovery code still restores the account without the second factor (blindvault login --recovery-code): keep it safe, it is the way back in if the authenticator is lost."
@@ -33,6 +40,9 @@ func runMFA(ctx context.Context, args []string, s stdio) error {
 	case "confirm":
 		return mfaCode(ctx, "confirm", args[1:], s)
 	case "remove":
+		if len(args) > 1 && args[1] == "passkey" {
+			return mfaRemovePasskey(ctx, args[2:], s)
+		}
 		return mfaCode(ctx, "remove", args[1:], s)
 	case "ls":
 		return mfaList(ctx, args[1:], s)
@@ -47,8 +57,11 @@ func mfaEnroll(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("mfa enroll", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
 	_, c, err := start(ctx, fs, o, args, func(pos []string) error {
+		if len(pos) == 1 && pos[0] == "passkey" {
+			return usagef("%s", passkeyPortalNote)
+		}
 		if len(pos) != 1 || pos[0] != "totp" {
-			return usagef("usage: blindvault mfa enroll totp (passkeys are enrolled in the portal)")
+			return usagef("usage: blindvault mfa enroll totp (%s)", passkeyPortalNote)
 		}
 		return nil
 	})
@@ -128,6 +141,8 @@ type factorView struct {
 	Kind      string    `json:"kind"`
 	Created   time.Time `json:"created"`
 	Confirmed bool      `json:"confirmed"`
+	ID        string    `json:"id,omitempty"`   // a passkey's credential id
+	Name      string    `json:"name,omitempty"` // a passkey's name
 }
 
 func mfaList(ctx context.Context, args []string, s stdio) error {
@@ -149,7 +164,7 @@ func mfaList(ctx context.Context, args []string, s stdio) error {
 	}
 	views := make([]factorView, 0, len(factors))
 	for _, f := range factors {
-		views = append(views, factorView{f.Kind, f.Created.UTC(), f.Confirmed})
+		views = append(views, factorView{f.Kind, f.Created.UTC(), f.Confirmed, f.ID, f.Name})
 	}
 	if o.json {
 		return printJSON(s.out, map[string]any{"factors": views})
@@ -163,8 +178,52 @@ func mfaList(ctx context.Context, args []string, s stdio) error {
 		if !v.Confirmed {
 			state = "pending: confirm it with blindvault mfa confirm CODE"
 		}
-		fmt.Fprintf(s.out, "%-6s enrolled %s  %s\n", v.Kind, v.Created.Format(time.DateTime), state)
+		if v.Kind == "passkey" {
+			state = fmt.Sprintf("%q  id %s", v.Name, v.ID)
+		}
+		fmt.Fprintf(s.out, "%-7s enrolled %s  %s\n", v.Kind, v.Created.Format(time.DateTime), state)
 	}
+	return nil
+}
+
+// mfaRemovePasskey removes a passkey, proving a second factor with a TOTP
+// code or the recovery code (a terminal cannot answer a passkey; the
+// portal removes one with a passkey).
+func mfaRemovePasskey(ctx context.Context, args []string, s stdio) error {
+	fs := flag.NewFlagSet("mfa remove passkey", flag.ContinueOnError)
+	o := addOnlineFlags(fs, true)
+	recFile := fs.String("recovery-code-file", "", "prove the recovery code read from this `file` (a lost passkey)")
+	const usage = "usage: blindvault mfa remove passkey ID (CODE | --recovery-code-file F); ID as blindvault mfa ls shows it, CODE a current TOTP code"
+	pos, c, err := start(ctx, fs, o, args, func(pos []string) error {
+		if len(pos) == 2 || (len(pos) == 1 && *recFile != "") {
+			return nil
+		}
+		return usagef(usage)
+	})
+	if err != nil {
+		return err
+	}
+	defer c.Logout(context.WithoutCancel(ctx))
+	var code string
+	if len(pos) == 2 {
+		code = pos[1]
+	} else {
+		b, err := readSmallFile(*recFile)
+		if err != nil {
+			return err
+		}
+		code = strings.TrimSpace(string(b))
+	}
+	if err := c.RemovePasskey(ctx, pos[0], nil, code); err != nil {
+		if errors.Is(err, sdk.ErrNotFound) {
+			return &cliError{msg: "no such passkey: see blindvault mfa ls", err: err}
+		}
+		return mfaFriendly(err)
+	}
+	if o.json {
+		return printJSON(s.out, map[string]any{"kind": "passkey", "id": pos[0], "enabled": false})
+	}
+	fmt.Fprintln(s.out, "Passkey removed.")
 	return nil
 }
 

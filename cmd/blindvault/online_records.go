@@ -249,6 +249,7 @@ func runShare(ctx context.Context, args []string, s stdio) error {
 	write := fs.Bool("write", false, "also let the reader write new versions")
 	fp := fs.String("fingerprint", "", "require the reader's `fingerprint`, compared out of band")
 	role := fs.String("role", "", "require a verified attestation of this `role`, such as clinician")
+	confirm := fs.Bool("confirm-restricted", false, "share a restricted record with this person (restrict)")
 	var id [32]byte
 	pos, c, err := start(ctx, fs, o, args, func(pos []string) (err error) {
 		if len(pos) != 1 || (*with == "") == (*team == "") || (*team != "" && *write) {
@@ -277,7 +278,11 @@ func runShare(ctx context.Context, args []string, s stdio) error {
 		return nil
 	}
 	ct, err := c.Share(ctx, id, *with, &sdk.ShareOptions{LookupOptions: sdk.LookupOptions{Fingerprint: *fp, Role: *role},
-		History: *history, Write: *write})
+		History: *history, Write: *write, ConfirmRestricted: *confirm})
+	if errors.Is(err, sdk.ErrRestricted) {
+		return &cliError{msg: fmt.Sprintf("record %s is restricted: share it with %s only with --confirm-restricted, "+
+			"and never with a team or a collection", pos[0], clean(*with)), err: err}
+	}
 	if err != nil {
 		return notFoundAs(err, "no account named %q, or no record %s of yours", clean(*with), pos[0])
 	}

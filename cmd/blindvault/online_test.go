@@ -85,10 +85,10 @@ func (r *bvRunner) mustJSON(v any, args ...string) {
 
 // startServeBinary runs "blindvault serve" on a loopback port until the test
 // ends and returns its URL and data directory.
-func startServeBinary(t *testing.T, bin string) (string, string) {
+func startServeBinary(t *testing.T, bin string, extra ...string) (string, string) {
 	t.Helper()
 	data := filepath.Join(t.TempDir(), "data")
-	cmd := exec.Command(bin, "serve", "--data", data, "--addr", "127.0.0.1:0", "--insecure-http")
+	cmd := exec.Command(bin, append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0", "--insecure-http"}, extra...)...)
 	var errb syncBuffer
 	cmd.Stdout, cmd.Stderr = &errb, &errb
 	if err := cmd.Start(); err != nil {
@@ -287,6 +287,16 @@ func TestOnline_Story(t *testing.T) {
 		t.Fatalf("collection ls:\n%s", ls)
 	}
 	r.must(with([]string{"rm", resultID}, pat)...)
+
+	// A restricted record joins no collection, and a person only when confirmed.
+	r.must(with([]string{"restrict", obsID}, pat)...)
+	if code, _, errs := r.run(nil, with([]string{"collection", "add", "Labs", obsID}, pat)...); code != 1 || !strings.Contains(errs, "restricted") {
+		t.Fatalf("collection add of a restricted record: exit %d, %s", code, errs)
+	}
+	if code, _, errs := r.run(nil, with([]string{"share", obsID, "--with", "dr-jones"}, pat)...); code != 1 || !strings.Contains(errs, "--confirm-restricted") {
+		t.Fatalf("share of a restricted record: exit %d, %s", code, errs)
+	}
+	r.must(with([]string{"unrestrict", obsID}, pat)...)
 	if code, _, errs := r.run(nil, with([]string{"share", obsID, "--team", "Elsewhere/Cardiology"}, pat)...); code != 1 || !strings.Contains(errs, "trust") {
 		t.Fatalf("share --team of an untrusted organisation: exit %d, %s", code, errs)
 	}

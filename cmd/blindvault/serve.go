@@ -30,9 +30,11 @@ type serveConfig struct {
 	maxBody                  int64
 	noPatientSignup          bool
 	trustedProxies           listFlag
+	webauthnOrigins          listFlag
 	shutdownGrace, idleTime  time.Duration
 	headerTimeout            time.Duration
 	sweepEvery, compactEvery time.Duration
+	deletionRetention        time.Duration
 }
 
 func runServe(ctx context.Context, args []string, s stdio) error {
@@ -54,7 +56,10 @@ func runServe(ctx context.Context, args []string, s stdio) error {
 	fs.DurationVar(&c.headerTimeout, "header-timeout", 10*time.Second, "time a client has to send its request headers")
 	fs.DurationVar(&c.sweepEvery, "sweep-every", 10*time.Minute, "how often expired sessions, invites and abandoned uploads are removed")
 	fs.DurationVar(&c.compactEvery, "compact-every", 24*time.Hour, "how often the database is compacted, purging deleted data (0: never)")
+	fs.DurationVar(&c.deletionRetention, "deletion-retention", server.DefaultDeletionRetention,
+		"how long a deleted account can be restored by its owner before it is purged (at most 2160h, 90 days; 0: purge at the next sweep)")
 	fs.StringVar(&c.web, "web", "", "serve the browser app (the patient portal: examples/browser, after make portal) from `directory` beside the API, under a strict Content-Security-Policy")
+	fs.Var(&c.webauthnOrigins, "webauthn-origin", "web `origin` (https://HOST[:PORT]) where passkeys are enrolled and used (repeatable; default --origin); the first one's host is the WebAuthn relying party id, so it must be a host name, not an address")
 	fs.Var(&c.trustedProxies, "trusted-proxy", "`CIDR` of a reverse proxy allowed to set X-Forwarded-For (repeatable)")
 	c.shutdownGrace, c.idleTime = 30*time.Second, 2*time.Minute
 	pos, err := parseFlags(fs, args)
@@ -144,7 +149,8 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 	}
 	srv, err := server.New(server.Config{Store: st, Origin: origin, Logger: log, MaxBody: c.maxBody,
 		NoPatientSignup: c.noPatientSignup, Secrets: secrets, Sealer: sealer, TrustedProxies: proxies,
-		LogSigner: logSigner, LogVerifierKey: logKey, LogOrigin: logSigner.Name()})
+		LogSigner: logSigner, LogVerifierKey: logKey, LogOrigin: logSigner.Name(), WebAuthnOrigins: c.webauthnOrigins,
+		DeletionRetention: retentionConfig(c.deletionRetention)})
 	if err != nil {
 		ln.Close()
 		return err

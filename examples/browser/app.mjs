@@ -1,7 +1,7 @@
 // The patient portal: everything is encrypted and verified in this page by
 // blindvault.mjs (Go in WebAssembly for keys and checks, WebCrypto for bodies)
 // before it is uploaded; the server sees ciphertext only.
-import { Client, load } from './blindvault/blindvault.mjs';
+import { Client, load, passkeys } from './blindvault/blindvault.mjs';
 import { describe, parse } from './fhir.mjs';
 
 const $ = (id) => document.getElementById(id);
@@ -32,6 +32,7 @@ const words = {
   PROFILE_EXISTS: 'This browser already holds an account. Forget it first to use another.',
   TOO_LARGE: 'That is larger than this server accepts.',
   INVALID: 'That is not a valid file or value.',
+  SECOND_FACTOR: 'This needs your second factor (your passkey, or a code from your authenticator app). Without it, sign in with your recovery code.',
 };
 
 function fail(e) {
@@ -86,6 +87,8 @@ async function enter() {
   $('me-fingerprint').textContent = a.fingerprint;
   show('app-view');
   await refresh();
+  // The security section is not worth failing the sign-in for.
+  await refreshFactors().catch((e) => console.warn('second factors:', e));
 }
 
 $('register-form').addEventListener('submit', (ev) => {
@@ -108,7 +111,15 @@ $('login-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   busy('Proving your passphrase to the server (OPRF, Argon2id)…', async () => {
     const t0 = performance.now();
-    await client.login({ handle: $('login-handle').value.trim(), passphrase: $('login-passphrase').value });
+    await client.login({
+      handle: $('login-handle').value.trim(),
+      passphrase: $('login-passphrase').value,
+      // Asked only if the account has a passkey.
+      passkey: async (options) => {
+        say('Your passphrase is right. Now confirm with your passkey…');
+        return passkeys.get(options);
+      },
+    });
     const seconds = ((performance.now() - t0) / 1000).toFixed(2);
     $('login-passphrase').value = '';
     await enter();
@@ -153,6 +164,84 @@ $('logout').addEventListener('click', () => {
     await client.logout();
     client.close();
     location.reload();
+  });
+});
+
+// ---- second factors --------------------------------------------------------
+
+let factors = [];
+
+async function refreshFactors() {
+  factors = await client.secondFactors();
+  const body = $('factors').tBodies[0];
+  body.replaceChildren();
+  for (const f of factors) {
+    const row = body.insertRow();
+    cell(row, f.kind === 'passkey' ? 'Passkey' : 'Authenticator app (TOTP)');
+    cell(row, f.name ?? '');
+    cell(row, f.created.toLocaleString());
+    const actions = row.insertCell();
+    if (f.kind === 'passkey') {
+      actions.append(confirmButton('Remove', `Remove the passkey "${f.name}"?`, { removePasskey: f.id },
+        () => busy('Confirm with a passkey…', async () => {
+          await client.removePasskey(f.id, { get: passkeys.get });
+          await refreshFactors();
+          say(`Passkey "${f.name}" removed.`);
+        }), 'Yes, remove'));
+    }
+  }
+  $('factors').dataset.count = String(factors.length);
+}
+
+$('passkey-add').addEventListener('click', () => {
+  busy('Making a passkey: follow your browser…', async () => {
+    const name = $('passkey-name').value.trim() || 'Passkey';
+    // Once the account has a passkey, adding another needs one of them.
+    const has = factors.some((f) => f.kind === 'passkey');
+    await client.enrollPasskey(name, { create: passkeys.create, get: has ? passkeys.get : undefined });
+    $('passkey-name').value = '';
+    await refreshFactors();
+    say(`Passkey "${name}" added. A new device now needs your passphrase and a passkey.`);
+  });
+});
+
+// Account deletion asks, in a dialog, for the handle typed out (and the
+// authenticator code if the account has one): a click alone deletes nothing.
+$('delete-account-open').addEventListener('click', () => {
+  $('delete-account-handle').value = '';
+  $('delete-account-otp').value = '';
+  $('delete-account').showModal();
+});
+
+$('delete-account').addEventListener('close', () => {
+  if ($('delete-account').returnValue !== 'delete') return;
+  if ($('delete-account-handle').value.trim() !== $('me-handle').textContent) {
+    say('The name typed does not match: nothing was deleted.');
+    return;
+  }
+  const otp = $('delete-account-otp').value.trim();
+  busy('Deleting your account…', async () => {
+    const d = await client.deleteAccount(otp ? { otp } : {});
+    client.close();
+    await Client.forget();
+    client = await Client.connect();
+    show('account-view');
+    say(`Your account is scheduled for deletion on ${d.due.toLocaleString()}. ` +
+      'To restore it before then, sign in again on this page and click "Restore my account".');
+  });
+});
+
+$('restore-account').addEventListener('click', () => {
+  busy('Restoring your account…', async () => {
+    try {
+      await client.cancelAccountDeletion();
+    } catch (e) {
+      if (e.code !== 'SECOND_FACTOR') throw e;
+      const otp = prompt('Code from your authenticator app');
+      if (!otp) return;
+      await client.cancelAccountDeletion({ otp });
+    }
+    say('Your account is restored: your records and shares are as they were.');
   });
 });
 
@@ -221,6 +310,7 @@ async function refresh() {
   }
   const mine = records.filter((r) => r.mine);
   fillSelect($('share-record'), mine);
+  fillSelect($('team-record'), mine);
   fillSelect($('revoke-record'), mine);
   $('records').dataset.count = String(records.length);
 }
@@ -273,6 +363,24 @@ async function showReaders(r) {
   body.replaceChildren();
   for (const x of readers) {
     const row = body.insertRow();
+    if (x.team) {
+      row.dataset.reader = `team ${x.team.name}`;
+      cell(row, `team ${x.team.name} (${x.team.members.join(', ') || 'no members yet'})`);
+      cell(row, `key ${x.keyId.slice(0, 16)}…`);
+      cell(row, x.team.status);
+      cell(row, 'read');
+      const actions = row.insertCell();
+      const ref = x.team.verified ? `${x.team.org}/${x.team.name}` : x.team.id;
+      if (r.mine) {
+        actions.append(confirmButton('Revoke', `Stop sharing "${r.title}" with the team ${x.team.name}?`, { revoke: `team ${x.team.name}` },
+          () => busy(`Revoking the team's access…`, async () => {
+            await client.revokeTeam(r.id, ref);
+            await showReaders(r);
+            say(`You stopped sharing "${r.title}" with the team ${x.team.name}: versions written from now on are closed to it.`);
+          }), 'Yes, revoke'));
+      }
+      continue;
+    }
     const me = x.contact?.handle === client.account.handle;
     row.dataset.reader = x.contact?.handle ?? x.keyId;
     cell(row, x.contact ? (me ? `${x.contact.handle} (you)` : x.contact.handle) : 'someone this device cannot name');
@@ -401,6 +509,41 @@ $('share-confirm').addEventListener('click', () => {
     pending = null;
     $('share-check').hidden = true;
     say(`Shared with ${c.handle} (${c.fingerprint}).`);
+  });
+});
+
+let pendingTeam = null; // the team looked up, waiting for the user's confirmation
+
+$('team-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  busy('Looking up and verifying the team…', async () => {
+    const ref = $('team-name').value.trim();
+    const team = await client.lookupTeam(ref);
+    pendingTeam = { id: $('team-record').value, ref };
+    $('team-status').textContent = team.status;
+    $('team-members').textContent = team.members.join(', ') || 'none yet';
+    $('team-check').hidden = false;
+    say(`Check the team's members before you share.`);
+  });
+});
+
+$('team-confirm').addEventListener('click', () => {
+  if (!pendingTeam) return;
+  const p = pendingTeam;
+  busy('Sharing with the team…', async () => {
+    const team = await client.shareWithTeam(p.id, p.ref);
+    pendingTeam = null;
+    $('team-check').hidden = true;
+    say(`Shared with the team ${team.name} (${team.members.length} ${team.members.length === 1 ? 'member' : 'members'}).`);
+  });
+});
+
+$('trust-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const org = $('trust-org').value.trim();
+  busy(`Checking ${org}'s admin…`, async () => {
+    await client.trustOrg(org, $('trust-admin').value.trim(), $('trust-fingerprint').value.trim());
+    say(`You trust ${org}: its clinicians and care teams show as verified.`);
   });
 });
 

@@ -14,7 +14,10 @@
 // it changes the server's bytes.
 package api
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Receipt proves that a log entry is in the log: the entry, its index, and its
 // inclusion proof in the tree of the signed checkpoint (docs/spec/log-v1.md §5).
@@ -200,6 +203,9 @@ type ReleaseRequest struct {
 	// OTP is a current TOTP code, needed with the passphrase key's
 	// signature once the account has a second factor.
 	OTP string `json:"otp,omitempty"`
+	// Passkey is a WebAuthn assertion (PublicKeyCredential.toJSON()) for
+	// the options of POST /v1/backup/{a}/passkey: the other second factor.
+	Passkey json.RawMessage `json:"passkey,omitempty"`
 }
 
 // Released answers a release: the backup blob, and a single-use ticket with
@@ -211,9 +217,12 @@ type Released struct {
 
 // Factor is one second factor of an account (GET /v1/mfa).
 type Factor struct {
-	Kind      string    `json:"kind"` // "totp"
+	Kind      string    `json:"kind"` // "totp" or "passkey"
 	Created   time.Time `json:"created"`
 	Confirmed bool      `json:"confirmed"` // false until a code from it was checked
+	// ID (base64url credential id) and Name describe a passkey.
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
 }
 
 // Factors lists an account's second factors.

@@ -29,11 +29,19 @@ const (
 	BackupRelease   Type = 13 // Subject account; Number 1 released, 0 refused
 	AdminAction     Type = 14 // Subject target account or zero; Actor the admin's account; Number an AdminOp
 	SecondFactor    Type = 15 // Subject account; Number a SecondFactorOp
+	AccountDeletion Type = 16 // Subject account; Number an AccountDeletionOp
 	// EmergencyRequest is an account-chain entry requesting another
 	// account's threshold key (format EventRequest), logged under its own
 	// type so that the owner's devices find it: Subject the requester;
 	// Peer the key's owner; Object chain entry hash; Number chain seq; Sig.
-	EmergencyRequest Type = 16
+	EmergencyRequest Type = 17
+)
+
+// AccountDeletionOp is the Number of an AccountDeletion entry.
+const (
+	AccountDeletionScheduled uint64 = iota + 1 // the owner asked, re-authenticated; purge after the retention window
+	AccountDeletionCancelled                   // the owner cancelled inside the window
+	AccountDeletionPurged                      // the server purged the account
 )
 
 // SecondFactorOp is the Number of a SecondFactor entry.
@@ -59,6 +67,7 @@ var typeNames = map[Type]string{
 	GrantCreated: "grant created", GrantRevoked: "grant revoked", VersionWritten: "version written",
 	BodyRead: "body read", RecordDeleted: "record deleted", OPRFEvaluated: "backup OPRF evaluated",
 	BackupRelease: "backup release", AdminAction: "admin action", SecondFactor: "second factor",
+	AccountDeletion:  "account deletion",
 	EmergencyRequest: "emergency request",
 }
 

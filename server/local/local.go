@@ -34,6 +34,9 @@ type Server struct {
 	// DBPath is the bbolt file: what an operator, or a thief, would hold.
 	DBPath string
 	Store  *bolt.Store
+	// API is the server behind URL, for what its maintenance loop would do
+	// (PurgeDeletedAccounts) without waiting for it.
+	API *server.Server
 
 	hs      *http.Server
 	done    chan error
@@ -57,7 +60,8 @@ func demoConfig() server.Config {
 }
 
 // StartConfig starts a server over DIR/blindvault.db with cfg. Its Store,
-// Origin and Secrets are filled in (fresh random secrets); other fields keep
+// Origin and Secrets are filled in (fresh random secrets; an Origin of
+// "http://localhost" becomes http://localhost:PORT); other fields keep
 // their values or the server's defaults. If wrap is not nil, the server's
 // handler is served through it: a test that plays a malicious operator
 // rewrites answers there, and `blindvault serve --web` serves pages beside
@@ -77,7 +81,13 @@ func StartConfig(ctx context.Context, dir string, cfg server.Config, wrap func(h
 		return nil, fmt.Errorf("local server: %w", err)
 	}
 	cfg.Store = st
-	cfg.Origin = "http://" + ln.Addr().String()
+	origin := "http://" + ln.Addr().String()
+	if cfg.Origin == "http://localhost" {
+		// A host name, for a test that needs one (WebAuthn refuses IP
+		// addresses): localhost resolves to the loopback listener.
+		origin = fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
+	}
+	cfg.Origin = origin
 	cfg.Secrets = server.Secrets{OPRFSeed: random(), SessionPepper: random(), InvitePepper: random()}
 	if cfg.Sealer == nil {
 		// What the server seals (second-factor secrets) is sealed under a
@@ -98,7 +108,7 @@ func StartConfig(ctx context.Context, dir string, cfg server.Config, wrap func(h
 	if wrap != nil {
 		h = wrap(h)
 	}
-	s := &Server{URL: cfg.Origin, AdminInvite: invite, LogKey: srv.LogVerifierKey(), DBPath: path, Store: st,
+	s := &Server{URL: cfg.Origin, AdminInvite: invite, LogKey: srv.LogVerifierKey(), DBPath: path, Store: st, API: srv,
 		hs: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}, done: make(chan error, 1)}
 	go func() { s.done <- s.hs.Serve(ln) }()
 	return s, nil

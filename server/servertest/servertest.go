@@ -25,6 +25,8 @@ type Server struct {
 	AdminInvite string
 	// LogKey is the transparency log's verifier key.
 	LogKey string
+	// API is the server itself, for its maintenance (PurgeDeletedAccounts).
+	API *server.Server
 }
 
 // Start starts a server that stops when the test ends. cfg's Store, Origin and
@@ -51,5 +53,5 @@ func StartBehind(t testing.TB, cfg server.Config, wrap func(http.Handler) http.H
 			t.Logf("servertest: closing the server: %v", err)
 		}
 	})
-	return &Server{URL: ls.URL, HTTP: hc, Store: ls.Store, Path: ls.DBPath, AdminInvite: ls.AdminInvite, LogKey: ls.LogKey}
+	return &Server{URL: ls.URL, HTTP: hc, Store: ls.Store, Path: ls.DBPath, AdminInvite: ls.AdminInvite, LogKey: ls.LogKey, API: ls.API}
 }

@@ -15,6 +15,7 @@ type Store interface {
 	Log
 	Secrets
 	Maintenance
+	AccountDeletions
 	// Close waits for queued writes, then releases the storage.
 	io.Closer
 }

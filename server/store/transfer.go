@@ -10,7 +10,7 @@ import (
 // backend (blindvault migrate) with every id, timestamp and sequence number
 // kept. The concrete types are AccountItem, KeyCardItem, DeviceItem,
 // Session, Invite, Head, VersionItem, ACLItem, GrantItem, ChainEntry,
-// SecretItem and LogEntryItem.
+// SecretItem, LogEntryItem and AccountDeletion (deletion.go).
 //
 // Not items: the log's stored hashes (an importer computes them from the
 // entries, so that a copy whose root matches the source's also proves the

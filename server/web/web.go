@@ -23,7 +23,8 @@ const ContentSecurityPolicy = "default-src 'none'; script-src 'self' 'wasm-unsaf
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // Handler serves the files of dir for GET and HEAD, / as index.html, and
-// passes everything under /v1/, and the operational endpoints, to api.
+// passes everything under /v1/ and /log/ (the tiled log), and the
+// operational endpoints, to api.
 // Directory listings, dotfiles and anything outside dir are not served.
 func Handler(api http.Handler, dir string) http.Handler {
 	return HandlerFS(api, os.DirFS(dir))
@@ -34,7 +35,7 @@ func HandlerFS(api http.Handler, fsys fs.FS) http.Handler {
 	files := http.FileServerFS(fsys)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if strings.HasPrefix(p, "/v1/") || p == "/v1" || p == "/healthz" || p == "/readyz" || p == "/metrics" {
+		if strings.HasPrefix(p, "/v1/") || p == "/v1" || strings.HasPrefix(p, "/log/") || p == "/healthz" || p == "/readyz" || p == "/metrics" {
 			api.ServeHTTP(w, r)
 			return
 		}

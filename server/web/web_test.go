@@ -31,6 +31,7 @@ func TestHandler_ServesFilesWithPolicyAndAPI(t *testing.T) {
 		{"GET", "/blindvault.wasm", 200, "\x00asm", "application/wasm", true},
 		{"GET", "/v1/records", 200, "api /v1/records", "", false},
 		{"GET", "/healthz", 200, "api /healthz", "", false},
+		{"GET", "/log/tile/0/000", 200, "api /log/tile/0/000", "", false},
 		{"GET", "/.secret", 404, "", "", true},
 		{"GET", "/sub/", 404, "", "", true},
 		{"GET", "/missing.js", 404, "", "", true},

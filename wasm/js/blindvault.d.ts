@@ -13,7 +13,7 @@ export type ErrorCode =
   | 'BAD_SIGNATURE' | 'INVALID' | 'UNSUPPORTED' | 'TOO_LARGE'
   // Accounts and the server.
   | 'WRONG_PASSPHRASE' | 'WRONG_RECOVERY_CODE' | 'SECOND_FACTOR' | 'WEAK_PASSPHRASE' | 'WEAK_PARAMS' | 'EXCESSIVE_PARAMS'
-  | 'NO_PROFILE' | 'PROFILE_EXISTS' | 'RATE_LIMITED' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'UNREACHABLE'
+  | 'NO_PROFILE' | 'PROFILE_EXISTS' | 'RESTRICTED' | 'RATE_LIMITED' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'UNREACHABLE'
   // The caller.
   | 'ABORTED' | 'INVALID_ARGUMENT'
   // Anything else; INTERNAL is a bug in blindvault.wasm, caught before it crossed.
@@ -91,8 +91,27 @@ export interface Contact extends Card {
   attestation: { role: string; org: string; notAfter: Date } | null;
 }
 
+/** A care team as this client verified it from its admin's chain (format-v1 §2.10). */
+export interface Team {
+  id: string;
+  name: string;
+  org: string;
+  /** The admin's handle. */
+  admin: string;
+  /** The organisation is one this client trusts with this admin (trustOrg). */
+  verified: boolean;
+  /** Members added later read what was shared with the team before they joined. */
+  history: boolean;
+  /** The members' handles. */
+  members: string[];
+  /** "verified care team NAME of ORG, N members", or says the organisation is not trusted. */
+  status: string;
+}
+
 export interface Reader {
   contact: Contact | null;
+  /** Set when the reader is a care team this device knows. */
+  team?: Team;
   keyId: string;
   owner: boolean;
   write: boolean;
@@ -210,7 +229,14 @@ export class Client {
    */
   register(options: { handle: string; passphrase?: string; role?: string; invite?: string }): Promise<Registration>;
   /** Restores the account on this device: OPRF, Argon2id, then the backup opens here. */
-  login(options: { handle: string; passphrase?: string; recoveryCode?: string; otp?: string }): Promise<Contact>;
+  /** options.passkey answers the server's passkey challenge when the account has a passkey (passkeys.get). */
+  login(options: { handle: string; passphrase?: string; recoveryCode?: string; otp?: string; passkey?: Ceremony }): Promise<Contact>;
+  /** The account's second factors. */
+  secondFactors(): Promise<SecondFactor[]>;
+  /** Enrols a passkey; once the account has a factor, prove it with get (a passkey) or code (TOTP or recovery code). */
+  enrollPasskey(name: string, options?: { create?: Ceremony; get?: Ceremony; code?: string }): Promise<void>;
+  /** Removes a passkey, proved by get (any enrolled passkey) or code (TOTP or recovery code). */
+  removePasskey(id: string, options: { get?: Ceremony; code?: string }): Promise<void>;
   /** Encrypts body in this page and stores it as a new record, or a new version. */
   put(body: Body, options?: PutOptions): Promise<RecordInfo>;
   /** Verifies the newest version of record id and opens its body. */
@@ -223,6 +249,14 @@ export class Client {
   share(id: string, handle: string, options?: ShareOptions): Promise<Contact>;
   /** Withdraws handle's access: versions written from now on are closed to it. */
   revoke(id: string, handle: string): Promise<void>;
+  /** Trusts admin (its card checked against fingerprint, compared out of band) for org's attestations and teams. */
+  trustOrg(org: string, admin: string, fingerprint: string): Promise<void>;
+  /** Finds and verifies a care team: "ORG/NAME" of a trusted organisation, or a team this device knows. */
+  lookupTeam(team: string): Promise<Team>;
+  /** Gives a care team read access to record id: one grant to the team's key, whatever its size. */
+  shareWithTeam(id: string, team: string, options?: { history?: boolean }): Promise<Team>;
+  /** Withdraws a team's access: versions written from now on are closed to it. */
+  revokeTeam(id: string, team: string): Promise<void>;
   /** Deletes record id (owner only). */
   delete(id: string): Promise<void>;
   /** Who can read record id now: its ACL in force, verified, each reader named by the card this device verified (contact null if it cannot name one). */
@@ -235,8 +269,24 @@ export class Client {
   revokeDevice(name: string): Promise<void>;
   /** Ends the session; the profile stays. */
   logout(): Promise<void>;
+  /**
+   * Schedules this account's deletion, re-authenticated by a fresh device signature and,
+   * if the account has a second factor, options.otp (else SECOND_FACTOR). At once no one
+   * else reads its records; the server purges everything after its retention window
+   * (`due`). The profile's keys are removed: call Client.forget() to clear the rest.
+   * Until `due`, log in again and call cancelAccountDeletion.
+   */
+  deleteAccount(options?: { otp?: string }): Promise<AccountDeletion>;
+  /** Cancels this account's pending deletion (NOT_FOUND if none), with the same re-authentication. */
+  cancelAccountDeletion(options?: { otp?: string }): Promise<AccountDeletion>;
   /** Releases the client; it cannot be used afterwards. */
   close(): void;
+}
+
+/** A scheduled account deletion: the account is purged at `due` unless cancelled. */
+export interface AccountDeletion {
+  requested: Date;
+  due: Date;
 }
 
 /** Format v1 object types. KeyCardText takes the PEM text form as a string. */
@@ -284,3 +334,19 @@ export const cobblestone: {
   /** Checks the commitment, then resolves to the plaintext stream, released in order as chunks pass. */
   open(key: Uint8Array, context: Uint8Array, ciphertext: ReadableStream<Uint8Array> | Blob | Uint8Array): Promise<ReadableStream<Uint8Array>>;
 };
+
+/** A WebAuthn ceremony: the server's options ({publicKey: …}, JSON form) to the credential's toJSON(). */
+export type Ceremony = (options: { publicKey: object }) => Promise<object>;
+
+/** One second factor of the account. */
+export interface SecondFactor {
+  kind: 'totp' | 'passkey';
+  created: Date;
+  confirmed: boolean;
+  /** A passkey's credential id (base64url), for removePasskey. */
+  id?: string;
+  name?: string;
+}
+
+/** navigator.credentials.create and get, taking and giving the JSON forms. */
+export const passkeys: { create: Ceremony; get: Ceremony };

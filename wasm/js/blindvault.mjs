@@ -253,10 +253,36 @@ export class Client {
     return r;
   }
 
+  /**
+   * Signs in on this device. options.passkey, if given, answers the server's
+   * passkey challenge when the account has a passkey (passkeys.get does it
+   * with navigator.credentials); it is not called otherwise.
+   */
   async login(options) {
-    const r = toContact(JSON.parse(await call(this.#go.login(JSON.stringify(options)))));
+    const { passkey, ...rest } = options;
+    const r = toContact(JSON.parse(await call(this.#go.login(JSON.stringify(rest), jsonCeremony(passkey)))));
     await this.#refresh();
     return r;
+  }
+
+  /** The account's second factors: TOTP and passkeys ({kind, created, confirmed, id, name}). */
+  async secondFactors() {
+    return JSON.parse(await call(this.#go.secondFactors())).map((f) => ({ ...f, created: new Date(f.created) }));
+  }
+
+  /**
+   * Enrols a passkey named name: create makes it (passkeys.create). If the
+   * account already has a second factor, the server wants proof of it: get
+   * answers with an enrolled passkey (passkeys.get), or code is a TOTP code
+   * or the recovery code.
+   */
+  async enrollPasskey(name, { create = passkeys.create, get, code } = {}) {
+    await call(this.#go.enrollPasskey(name, jsonCeremony(create), jsonCeremony(get), code));
+  }
+
+  /** Removes the passkey with id, proved by get (any enrolled passkey) or code (TOTP or recovery code). */
+  async removePasskey(id, { get, code } = {}) {
+    await call(this.#go.removePasskey(id, jsonCeremony(get), code));
   }
 
   async put(body, options = {}) {
@@ -300,6 +326,22 @@ export class Client {
     await call(this.#go.revoke(id, handle));
   }
 
+  async trustOrg(org, admin, fingerprint) {
+    await call(this.#go.trustOrg(JSON.stringify({ org, admin, fingerprint })));
+  }
+
+  async lookupTeam(team) {
+    return JSON.parse(await call(this.#go.lookupTeam(team)));
+  }
+
+  async shareWithTeam(id, team, options = {}) {
+    return JSON.parse(await call(this.#go.shareWithTeam(id, team, JSON.stringify(options))));
+  }
+
+  async revokeTeam(id, team) {
+    await call(this.#go.revokeTeam(id, team));
+  }
+
   async delete(id) {
     await call(this.#go.delete(id));
   }
@@ -330,10 +372,47 @@ export class Client {
     await call(this.#go.logout());
   }
 
+  async deleteAccount(options = {}) {
+    return toDeletion(JSON.parse(await call(this.#go.deleteAccount(JSON.stringify(options)))));
+  }
+
+  async cancelAccountDeletion(options = {}) {
+    return toDeletion(JSON.parse(await call(this.#go.cancelAccountDeletion(JSON.stringify(options)))));
+  }
+
   /** Releases the client's Go functions; it cannot be used afterwards. */
   close() {
     this.#go.release?.();
   }
+}
+
+// ---- passkeys ---------------------------------------------------------------
+
+/**
+ * The browser's WebAuthn ceremonies, for Client.login, enrollPasskey and
+ * removePasskey: each takes the server's options ({publicKey: …} in their
+ * JSON form) and returns the credential's toJSON().
+ */
+export const passkeys = {
+  async create(options) {
+    const publicKey = PublicKeyCredential.parseCreationOptionsFromJSON(options.publicKey);
+    return (await navigator.credentials.create({ publicKey })).toJSON();
+  },
+  async get(options) {
+    const publicKey = PublicKeyCredential.parseRequestOptionsFromJSON(options.publicKey);
+    return (await navigator.credentials.get({ publicKey })).toJSON();
+  },
+};
+
+// jsonCeremony adapts a ceremony (options object → credential object) to the
+// Go side's JSON strings.
+function jsonCeremony(fn) {
+  if (typeof fn !== 'function') return undefined;
+  return async (options) => JSON.stringify(await fn(JSON.parse(options)));
+}
+
+function toDeletion(d) {
+  return { requested: new Date(d.requested), due: new Date(d.due) };
 }
 
 // ---- low level -------------------------------------------------------------

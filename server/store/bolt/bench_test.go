@@ -169,3 +169,10 @@ func benchStore(b *testing.B) (*bolt.Store, store.AccountID) {
 }
 
 var benchWrite = storebench.Write
+
+// BenchmarkPurgeAccount purges an account of 1,000 shared records of 4 KiB
+// and compacts the file (docs/benchmarks.md, account deletion).
+func BenchmarkPurgeAccount(b *testing.B) {
+	s, _ := benchStore(b)
+	storebench.PurgeAccount(b, s, 1000, 4096)
+}

@@ -13,26 +13,27 @@ import (
 // The file holds flat top-level buckets with fixed-width binary keys; ids are
 // 32 bytes, sequence numbers big-endian so that keys sort in number order.
 var (
-	bMeta       = []byte("meta")     // "schema" → schemaVersion
-	bAccounts   = []byte("accounts") // account → accountRec
-	bHandles    = []byte("handles")  // handle → account
-	bCards      = []byte("cards")    // account ‖ u64 seq → KeyCard
-	bDevices    = []byte("devices")  // account ‖ device → Device
-	bBackups    = []byte("backups")  // account → backup blob
-	bLockouts   = []byte("lockouts") // account → Lockout
-	bSessions   = []byte("sessions") // token hash → Session
-	bDevSess    = []byte("devsess")  // account ‖ device ‖ token hash → ""
-	bInvites    = []byte("invites")  // code hash → Invite
-	bRec        = []byte("rec")      // record ‖ space ‖ … → the record's head, versions, ACLs and grants
-	bOwned      = []byte("owned")    // owner ‖ record → ""
-	bBodies     = []byte("bodies")   // body ‖ u32 piece → piece bytes
-	bStaging    = []byte("staging")  // body → stagingRec, until linked
-	bShared     = []byte("shared")   // account ‖ record → ""
-	bChains     = []byte("chains")   // account ‖ u64 seq → entry bytes
-	bSecrets    = []byte("secrets")  // name → value
-	bLog        = []byte("log")      // u64 index → entry bytes
-	bLogHashes  = []byte("loghash")  // u64 tlog storage index → hash
-	allBuckets  = [][]byte{bMeta, bAccounts, bHandles, bCards, bDevices, bBackups, bLockouts, bSessions, bDevSess, bInvites, bRec, bOwned, bBodies, bStaging, bShared, bChains, bSecrets, bLog, bLogHashes}
+	bMeta       = []byte("meta")      // "schema" → schemaVersion
+	bAccounts   = []byte("accounts")  // account → accountRec
+	bHandles    = []byte("handles")   // handle → account
+	bCards      = []byte("cards")     // account ‖ u64 seq → KeyCard
+	bDevices    = []byte("devices")   // account ‖ device → Device
+	bBackups    = []byte("backups")   // account → backup blob
+	bLockouts   = []byte("lockouts")  // account → Lockout
+	bSessions   = []byte("sessions")  // token hash → Session
+	bDevSess    = []byte("devsess")   // account ‖ device ‖ token hash → ""
+	bInvites    = []byte("invites")   // code hash → Invite
+	bRec        = []byte("rec")       // record ‖ space ‖ … → the record's head, versions, ACLs and grants
+	bOwned      = []byte("owned")     // owner ‖ record → ""
+	bBodies     = []byte("bodies")    // body ‖ u32 piece → piece bytes
+	bStaging    = []byte("staging")   // body → stagingRec, until linked
+	bShared     = []byte("shared")    // account ‖ record → ""
+	bChains     = []byte("chains")    // account ‖ u64 seq → entry bytes
+	bSecrets    = []byte("secrets")   // name → value
+	bLog        = []byte("log")       // u64 index → entry bytes
+	bLogHashes  = []byte("loghash")   // u64 tlog storage index → hash
+	bDeletions  = []byte("deletions") // account → deletionRec (deletions.go)
+	allBuckets  = [][]byte{bMeta, bAccounts, bHandles, bCards, bDevices, bBackups, bLockouts, bSessions, bDevSess, bInvites, bRec, bOwned, bBodies, bStaging, bShared, bChains, bSecrets, bLog, bLogHashes, bDeletions}
 	keySchema   = []byte("schema")
 	schemaValue = []byte("blindvault.store.bolt.v2")
 )
@@ -98,7 +99,7 @@ func checkSchema(tx *bbolt.Tx) error {
 
 // initSchema creates the buckets of a new, empty file; a file that holds
 // buckets but no schema is someone else's and is refused. An existing store
-// gains the buckets added since it was written (the log's; rec, which
+// gains the buckets added since it was written (the log's; deletions; rec, which
 // migrateRecords then fills from an older file's record buckets);
 // checkSchema checks it after.
 func initSchema(tx *bbolt.Tx) error {
@@ -116,7 +117,7 @@ func initSchema(tx *bbolt.Tx) error {
 	if err := knownSchema(tx); err != nil {
 		return err
 	}
-	for _, name := range [][]byte{bLog, bLogHashes, bRec} {
+	for _, name := range [][]byte{bLog, bLogHashes, bRec, bDeletions} {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}

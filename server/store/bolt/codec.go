@@ -16,17 +16,18 @@ import (
 // that a changed encoding is detected instead of misread. Opaque blobs (body
 // pieces, backup blobs, chain entries, secrets) are stored as they are.
 const (
-	tagAccount byte = 0x01
-	tagCard    byte = 0x02
-	tagDevice  byte = 0x03
-	tagSession byte = 0x04
-	tagInvite  byte = 0x05
-	tagHead    byte = 0x06
-	tagVersion byte = 0x07
-	tagStaging byte = 0x08
-	tagACL     byte = 0x09
-	tagGrant   byte = 0x0a
-	tagLockout byte = 0x0b
+	tagAccount  byte = 0x01
+	tagCard     byte = 0x02
+	tagDevice   byte = 0x03
+	tagSession  byte = 0x04
+	tagInvite   byte = 0x05
+	tagHead     byte = 0x06
+	tagVersion  byte = 0x07
+	tagStaging  byte = 0x08
+	tagACL      byte = 0x09
+	tagGrant    byte = 0x0a
+	tagLockout  byte = 0x0b
+	tagDeletion byte = 0x0c
 )
 
 // errCorrupt is returned by every decoder; it means the file holds something

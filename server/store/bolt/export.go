@@ -26,7 +26,7 @@ var _ store.Exporter = (*Store)(nil)
 func (s *Store) Export(ctx context.Context, fn func(store.Item) error) error {
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		x := exporter{ctx: ctx, tx: tx, fn: fn}
-		for _, step := range []func() error{x.accounts, x.cards, x.devices, x.sessions, x.invites, x.records, x.chains, x.secrets, x.log} {
+		for _, step := range []func() error{x.accounts, x.cards, x.devices, x.sessions, x.invites, x.records, x.chains, x.secrets, x.deletions, x.log} {
 			if err := step(); err != nil {
 				return err
 			}
@@ -240,6 +240,19 @@ func (x *exporter) chains() error {
 func (x *exporter) secrets() error {
 	return x.each(bSecrets, func(k, v []byte) error {
 		return x.fn(store.SecretItem{Name: string(k), Value: clone(v)})
+	})
+}
+
+func (x *exporter) deletions() error {
+	return x.each(bDeletions, func(k, v []byte) error {
+		if err := keyLen(k, 32); err != nil {
+			return err
+		}
+		d, err := decodeDeletion(store.AccountID(k), v)
+		if err != nil {
+			return err
+		}
+		return x.fn(d)
 	})
 }
 

@@ -150,3 +150,11 @@ func BenchmarkRawCommit(b *testing.B) {
 	}
 	l.Report(b)
 }
+
+// BenchmarkPurgeAccount purges an account of 1,000 shared records of 4 KiB
+// and compacts (VACUUM FULL) the database (docs/benchmarks.md, account
+// deletion).
+func BenchmarkPurgeAccount(b *testing.B) {
+	pg := testenv.SharedPostgres(b)
+	storebench.PurgeAccount(b, benchOpen(b, pg.NewDatabase(b), nil), 1000, 4096)
+}

@@ -32,20 +32,21 @@ const (
 // importColumns are the columns an import fills, per table; log_head is
 // updated at the end, and uploads stay empty.
 var importColumns = map[string][]string{
-	"accounts":    {"id", "handle", "role", "status", "card_seq", "chain_seq", "oprf_setup", "backup", "created", "lockout_failures", "lockout_until"},
-	"cards":       {"account", "seq", "signed", "added"},
-	"devices":     {"account", "id", "cert", "added", "revocation", "revoked", "last_seen"},
-	"sessions":    {"token_hash", "account", "device", "created", "idle", "absolute"},
-	"invites":     {"code_hash", "role", "created", "expires"},
-	"heads":       {"record", "owner", "version", "header_hash", "acl_seq", "created", "updated", "deleted"},
-	"versions":    {"record", "version", "header_hash", "prev_hash", "author", "header", "leaves", "body_size", "body_id", "body_blob", "body_chunk", "created"},
-	"body_chunks": {"body", "n", "data"},
-	"acls":        {"record", "seq", "hash", "signed", "created"},
-	"grants":      {"record", "epoch", "recipient", "account", "signed", "created", "revoked"},
-	"chains":      {"account", "seq", "entry"},
-	"secrets":     {"name", "value"},
-	"log_entries": {"idx", "entry"},
-	"log_hashes":  {"idx", "hash"},
+	"accounts":          {"id", "handle", "role", "status", "card_seq", "chain_seq", "oprf_setup", "backup", "created", "lockout_failures", "lockout_until"},
+	"cards":             {"account", "seq", "signed", "added"},
+	"devices":           {"account", "id", "cert", "added", "revocation", "revoked", "last_seen"},
+	"sessions":          {"token_hash", "account", "device", "created", "idle", "absolute"},
+	"invites":           {"code_hash", "role", "created", "expires"},
+	"heads":             {"record", "owner", "version", "header_hash", "acl_seq", "created", "updated", "deleted"},
+	"versions":          {"record", "version", "header_hash", "prev_hash", "author", "header", "leaves", "body_size", "body_id", "body_blob", "body_chunk", "created"},
+	"body_chunks":       {"body", "n", "data"},
+	"acls":              {"record", "seq", "hash", "signed", "created"},
+	"grants":            {"record", "epoch", "recipient", "account", "signed", "created", "revoked"},
+	"chains":            {"account", "seq", "entry"},
+	"secrets":           {"name", "value"},
+	"log_entries":       {"idx", "entry"},
+	"log_hashes":        {"idx", "hash"},
+	"account_deletions": {"account", "requested", "due", "purged"},
 }
 
 // Import copies a whole deployment in one transaction that first locks
@@ -214,6 +215,8 @@ func (im *importer) add(ctx context.Context, it store.Item) error {
 		return im.row(ctx, "secrets", len(it.Value), []byte(it.Name), nonNil(it.Value))
 	case store.LogEntryItem:
 		return im.logEntry(ctx, it)
+	case store.AccountDeletion:
+		return im.row(ctx, "account_deletions", 0, it.Account[:], ts(it.Requested), ts(it.Due), ts(it.Purged))
 	}
 	return fmt.Errorf("item of type %T: %w", it, store.ErrInvalid)
 }

@@ -151,11 +151,19 @@ var migrations = []string{
 	// A grant may be held by a group (a care team's key record), not only an
 	// account (store.Grant): applySharing checks the holder instead.
 	`ALTER TABLE grants DROP CONSTRAINT grants_account_fkey;`,
+	// Account deletions (deletions.go): no foreign key, the row outlives
+	// the account as its tombstone.
+	`CREATE TABLE account_deletions (
+		account   bytea PRIMARY KEY,
+		requested bigint NOT NULL,
+		due       bigint NOT NULL,
+		purged    bigint NOT NULL DEFAULT 0
+	);`,
 }
 
 // tables lists every table holding data, parents first, as snapshots copy them.
 var tables = []string{"accounts", "cards", "devices", "sessions", "invites", "heads", "versions",
-	"body_chunks", "uploads", "acls", "grants", "chains", "secrets", "log_head", "log_entries", "log_hashes"}
+	"body_chunks", "uploads", "acls", "grants", "chains", "secrets", "log_head", "log_entries", "log_hashes", "account_deletions"}
 
 // schemaLock is the advisory lock key that serializes migrations of one
 // database across processes ("bvschema").

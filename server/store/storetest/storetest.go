@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Secrets", func(t *testing.T) { testSecrets(t, o) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, o) })
 	t.Run("Maintenance", func(t *testing.T) { testMaintenance(t, o) })
+	t.Run("AccountDeletions", func(t *testing.T) { testAccountDeletions(t, o) })
 }
 
 type opener = func(t *testing.T) store.Store

@@ -1,0 +1,137 @@
+//go:build !js
+
+package sdk_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"testing"
+
+	"github.com/blindvault/blindvault/sdk"
+	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/servertest"
+)
+
+// Care teams at clinic size (issue 15): -team-members accounts in the team,
+// -team-records records in a collection shared with it. Setting up is not
+// timed and takes a while (about 0.1 s a record and 0.3 s a member here).
+var (
+	teamMembers = flag.Int("team-members", 50, "members of the team in BenchmarkTeam")
+	teamRecords = flag.Int("team-records", 100, "records in the collection in BenchmarkTeam")
+)
+
+// BenchmarkTeam measures, with one server in the process (so each figure is
+// the client's time plus the server's, on one machine):
+//   - share-collection: sharing a collection of -team-records records with the
+//     team, one grant whatever the records and members;
+//   - add-member and remove-member: one member in or out of the team;
+//   - next-write, and next-write-after-removal: a new version of a record in
+//     the collection, as usual and after the team changed its key (the work a
+//     removal defers to each record's next write: one ACL and grant set more).
+func BenchmarkTeam(b *testing.B) {
+	ctx := b.Context()
+	// Registering the team's members, all from one address, would meet the
+	// limits on unknown accounts' OPRF evaluations: they are off here.
+	off := server.RateLimit{Rate: -1}
+	srv := servertest.Start(b, server.Config{RateAddress: off, RateAccount: off, RateAnonymous: off, RateUnknownEvaluations: off})
+	w := setUpWorld(b, srv, func(string) *sdk.Client { return newClient(b, srv, nil) })
+	if _, err := w.admin.CreateTeam(ctx, "Ward", &sdk.TeamOptions{Org: org}); err != nil {
+		b.Fatal(err)
+	}
+	handles := []string{"dr-jones"}
+	for i := 1; i < *teamMembers+1; i++ { // one more, to add and remove
+		invite, err := w.admin.Invite(ctx, "clinician", 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h := fmt.Sprintf("clin-%03d", i)
+		register(b, newClient(b, srv, nil), h, "clinician", invite, clinicianPass)
+		handles = append(handles, h)
+	}
+	extra := handles[len(handles)-1]
+	for _, h := range handles[:*teamMembers] {
+		if _, err := w.admin.AddTeamMember(ctx, "Ward", h, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	col, err := w.patient.CreateCollection(ctx, "Everything", &sdk.CollectionOptions{Type: "Observation"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var last *sdk.RecordInfo
+	for i := range *teamRecords {
+		body := fmt.Appendf(nil, `{"resourceType":"Observation","id":"%d"}`, i)
+		if last, err = w.patient.Put(ctx, bytes.NewReader(body), &sdk.PutOptions{Type: "Observation", Size: int64(len(body))}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	team := org + "/Ward"
+	name := fmt.Sprintf("members=%d/records=%d", *teamMembers, *teamRecords)
+
+	b.Run("share-collection/"+name, func(b *testing.B) {
+		for range b.N {
+			if _, err := w.patient.ShareWithTeam(ctx, col.ID, team, &sdk.ShareOptions{History: true}); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			if err := w.patient.RevokeTeam(ctx, col.ID, team); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+	})
+	if _, err := w.patient.ShareWithTeam(ctx, col.ID, team, &sdk.ShareOptions{History: true}); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("add-member/"+name, func(b *testing.B) {
+		for range b.N {
+			if _, err := w.admin.AddTeamMember(ctx, "Ward", extra, nil); err != nil {
+				b.Fatal(err)
+			}
+			b.StopTimer()
+			if _, err := w.admin.RemoveTeamMember(ctx, "Ward", extra); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+		}
+	})
+	write := func(b *testing.B) {
+		body := []byte(`{"resourceType":"Observation","status":"amended"}`)
+		if _, err := w.patient.Put(ctx, bytes.NewReader(body), &sdk.PutOptions{Update: last.RecordID, Size: int64(len(body))}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("next-write/"+name, func(b *testing.B) {
+		for range b.N {
+			write(b)
+		}
+	})
+	b.Run("remove-member/"+name, func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			if _, err := w.admin.AddTeamMember(ctx, "Ward", extra, nil); err != nil {
+				b.Fatal(err)
+			}
+			write(b) // the record follows the team's key before the removal
+			b.StartTimer()
+			if _, err := w.admin.RemoveTeamMember(ctx, "Ward", extra); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("next-write-after-removal/"+name, func(b *testing.B) {
+		for range b.N {
+			b.StopTimer()
+			if _, err := w.admin.AddTeamMember(ctx, "Ward", extra, nil); err != nil {
+				b.Fatal(err)
+			}
+			write(b)
+			if _, err := w.admin.RemoveTeamMember(ctx, "Ward", extra); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			write(b)
+		}
+	})
+}

@@ -1,0 +1,103 @@
+//go:build !js
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// axePath is where .ci/deps installs axe-core (npm), unless $AXE_CORE names
+// another axe.min.js.
+func axePath(t *testing.T) string {
+	if p := os.Getenv("AXE_CORE"); p != "" {
+		return p
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(home, ".cache", "blindvault-axe", "node_modules", "axe-core", "axe.min.js")
+}
+
+// axeCheck runs axe-core on the page as it is and fails the test on every
+// serious or critical violation, naming the rule and the elements.
+func (p *page) axeCheck(view string, axe string) {
+	p.t.Helper()
+	if p.eval(`String(typeof axe)`) == "undefined" {
+		p.eval(axe + `;''`)
+	}
+	out := p.eval(`axe.run(document, {resultTypes: ['violations']}).then((r) => JSON.stringify(r.violations
+		.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+		.map((v) => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5)}))))`)
+	var vs []struct {
+		ID, Impact, Help string
+		Nodes            []string
+	}
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		p.t.Fatalf("[%s] axe: %v (%s)", p.name, err, out)
+	}
+	for _, v := range vs {
+		p.t.Errorf("[%s] %s: axe %s (%s): %s, at %s", p.name, view, v.ID, v.Impact, v.Help, strings.Join(v.Nodes, "; "))
+	}
+}
+
+// TestBrowser_PortalAccessible runs axe-core (the accessibility engine of
+// browsers' developer tools) on every view of the portal a patient meets: no
+// serious or critical violation in the sign-up view, the recovery-code
+// dialog, the records view with its forms, an opened FHIR record, who can
+// read it, its history, and the delete-account dialog.
+func TestBrowser_PortalAccessible(t *testing.T) {
+	axe, err := os.ReadFile(axePath(t))
+	if err != nil {
+		t.Fatalf("axe-core: %v (.ci/deps installs it with npm)", err)
+	}
+	s := startSite(t)
+	p := openPortal(t, s, "patient")
+	p.do(until(`document.getElementById('status').textContent.startsWith('Create an account')`))
+	p.axeCheck("sign-up", string(axe))
+	p.act("Account created", p.set("register-handle", "ana"), p.set("register-passphrase", patientPass), click("register"))
+	p.axeCheck("recovery-code dialog", string(axe))
+	p.do(click("recovery-saved"), click("recovery-done"))
+	p.axeCheck("records", string(axe))
+
+	fhir := `{"resourceType":"Observation","status":"final","code":{"text":"Heart rate"},"valueQuantity":{"value":61,"unit":"/min"}}`
+	p.act("Uploaded", p.set("upload-fhir", fhir), click("upload"))
+	id := p.eval(`document.getElementById('status').dataset.recordId`)
+	p.axeCheck("records, with one", string(axe))
+	p.act("Opened", chromedp.Click(fmt.Sprintf(`button[data-open="%s"]`, id)))
+	p.axeCheck("an opened record", string(axe))
+	p.act("Only you can read", chromedp.Click(fmt.Sprintf(`button[data-readers="%s"]`, id)))
+	p.axeCheck("who can read it", string(axe))
+	p.act("Access history", chromedp.Click(fmt.Sprintf(`button[data-history="%s"]`, id)))
+	p.axeCheck("its history", string(axe))
+	p.do(click("delete-account-open"))
+	p.axeCheck("delete-account dialog", string(axe))
+
+	p.eval(`document.getElementById('delete-account').close(), ''`)
+
+	// A phone-sized screen: nothing wider than the screen, so nothing scrolls
+	// sideways, in the records view with a record open and its readers shown.
+	p.do(chromedp.EmulateViewport(375, 667, chromedp.EmulateMobile))
+	if got := p.eval(`String(document.documentElement.scrollWidth <= window.innerWidth) + ' ' + document.documentElement.scrollWidth`); !strings.HasPrefix(got, "true") {
+		wide := p.eval(`Array.from(document.querySelectorAll('body *')).filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+			.slice(0, 5).map((e) => e.tagName + '#' + e.id + '.' + e.className).join(' ')`)
+		t.Errorf("on a 375 px screen the page is %s px wide: %s", strings.Fields(got)[1], wide)
+	}
+	p.axeCheck("a phone-sized screen", string(axe))
+
+	// The check itself: an image without a text alternative is a critical
+	// violation that axe must report.
+	got := p.eval(`(() => { const i = document.createElement('img'); i.id = 'axe-probe'; i.src = 'data:,';
+		document.querySelector('main').append(i);
+		return axe.run(document).then((r) => { i.remove(); return r.violations.map((v) => v.id + ':' + v.impact).join(' '); }); })()`)
+	if !strings.Contains(got, "image-alt:critical") {
+		t.Fatalf("axe did not report an image without alt text: %q", got)
+	}
+}
