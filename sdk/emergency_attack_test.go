@@ -97,7 +97,7 @@ func TestEmergencyAttack_RefusalHidden(t *testing.T) {
 	if err := aw.patient.RefuseEmergency(ctx, aw.req.ID); err != nil {
 		t.Fatalf("RefuseEmergency: %v", err)
 	}
-	aw.clock.advance(21 * time.Second)
+	aw.clock.next()
 	aw.gwen.attack(t, "GET", chainPath(aw.patient.AccountID()), editChainEntries(t, func(e *format.AccountEntry) *format.AccountEntry {
 		if e.Event == format.EventRefusal {
 			return nil
@@ -116,7 +116,7 @@ func TestEmergencyAttack_RefusalHidden(t *testing.T) {
 func TestEmergencyAttack_ApprovalForged(t *testing.T) {
 	aw := newEmergencyAttackWorld(t)
 	ctx := t.Context()
-	aw.clock.advance(21 * time.Second)
+	aw.clock.next()
 	for _, g := range []*sdk.Client{aw.guardian[0], aw.guardian[1]} {
 		if _, err := g.ApproveEmergency(ctx, aw.req.ID); err != nil {
 			t.Fatalf("ApproveEmergency: %v", err)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,29 +15,11 @@ import (
 	"github.com/blindvault/blindvault/server/servertest"
 )
 
-// testClock is a clock the server and the clients share, moved by the test.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // emergencyWorld is the world on a server with a test clock, and three
 // guardians of alice.
 type emergencyWorld struct {
 	*world
-	clock    *testClock
+	clock    *stepClock // shared by the server and the clients (mfa_test.go)
 	guardian []*sdk.Client
 }
 
@@ -53,9 +34,9 @@ func newEmergencyWorld(t *testing.T) *emergencyWorld {
 // for some handles (nil, or a nil client: a plain one).
 func newEmergencyWorldVia(t *testing.T, via func(srv *servertest.Server, handle string) *sdk.Client) *emergencyWorld {
 	t.Helper()
-	clk := &testClock{t: time.Now()}
+	clk := &stepClock{t: time.Now().Truncate(time.Second)}
 	// The limits refill on the server's clock, which this test moves by hand.
-	srv := servertest.Start(t, server.Config{Now: clk.now, RateAddress: server.RateLimit{Rate: -1}, RateAccount: server.RateLimit{Rate: -1}})
+	srv := servertest.Start(t, server.Config{Now: clk.Now, RateAddress: server.RateLimit{Rate: -1}, RateAccount: server.RateLimit{Rate: -1}})
 	connect := func(handle string) *sdk.Client {
 		var c *sdk.Client
 		if via != nil {
@@ -64,7 +45,7 @@ func newEmergencyWorldVia(t *testing.T, via func(srv *servertest.Server, handle 
 		if c == nil {
 			c = newClient(t, srv, nil)
 		}
-		sdk.SetClock(c, clk.now)
+		sdk.SetClock(c, clk.Now)
 		return c
 	}
 	w := &emergencyWorld{world: setUpWorld(t, srv, connect), clock: clk}
@@ -137,9 +118,9 @@ func TestEmergency_TwoOfThree(t *testing.T) {
 	if _, err := w.guardian[0].ApproveEmergency(ctx, req.ID); !errors.Is(err, sdk.ErrForbidden) {
 		t.Fatalf("ApproveEmergency before the delay = %v, want ErrForbidden", err)
 	}
-	// The server's clock moves with the clients': sign-in objects the
-	// clients date by the real clock expire after a minute of it.
-	w.clock.advance(31 * time.Second)
+	// The server's clock moves with the clients' (30 s a step): sign-in
+	// objects the clients date by the real clock expire after a minute of it.
+	w.clock.next()
 
 	if _, err := w.guardian[0].ApproveEmergency(ctx, req.ID); err != nil {
 		t.Fatalf("ApproveEmergency(gwen): %v", err)
@@ -203,7 +184,7 @@ func TestEmergency_Refused(t *testing.T) {
 	if err := w.patient.RefuseEmergency(ctx, req.ID); err != nil {
 		t.Fatalf("RefuseEmergency: %v", err)
 	}
-	w.clock.advance(21 * time.Second)
+	w.clock.next()
 	for i, g := range w.guardian[:2] {
 		if _, err := g.ApproveEmergency(ctx, req.ID); !errors.Is(err, sdk.ErrRevoked) {
 			t.Fatalf("ApproveEmergency(guardian %d) after a refusal = %v, want ErrRevoked", i, err)
