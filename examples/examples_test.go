@@ -31,6 +31,10 @@ var examples = []struct {
 		"author city-lab (verified: true)",
 		"OK: the lab result is in the patient's record",
 	}},
+	{"jointcredential", []string{
+		"platform alone: errors.Is(err, sdk.ErrNotFound) = true",
+		"OK: the credential opens only with both shares",
+	}},
 }
 
 func TestExamples(t *testing.T) {

@@ -82,15 +82,21 @@ const (
 	AlertNewDevice      = "new-device"
 	AlertNewDeviceReads = "new-device-export"
 	AlertDeletion       = "account-deletion"
+	// AlertEmergencyRequest: someone asked for this account's emergency (or
+	// threshold) key; high severity, with the time to refuse it by.
+	AlertEmergencyRequest = "emergency-request"
 )
 
 // Alert is one finding, with the time of the first entry it covers.
 type Alert struct {
-	Time    time.Time `json:"time"`
-	Kind    string    `json:"kind"`
-	Who     string    `json:"who,omitempty"` // the reader's handle, for bulk reads
-	Count   int       `json:"count,omitempty"`
-	Message string    `json:"message"`
+	Time  time.Time `json:"time"`
+	Kind  string    `json:"kind"`
+	Who   string    `json:"who,omitempty"` // the reader's handle, for bulk reads
+	Count int       `json:"count,omitempty"`
+	// Severity is "high" for an alert to act on at once (an emergency
+	// request), empty otherwise.
+	Severity string `json:"severity,omitempty"`
+	Message  string `json:"message"`
 }
 
 // Alerts reads and checks the log and returns what the rules find in the
@@ -128,6 +134,8 @@ func (c *Client) Alerts(ctx context.Context, opts *AlertOptions) (_ []Alert, err
 		}
 		at := time.Unix(int64(e.Time), 0).UTC()
 		switch {
+		case e.Type == auditlog.EmergencyRequest && e.Peer == me:
+			ev.requests = append(ev.requests, e.Object)
 		case e.Type == auditlog.BodyRead:
 			who, ok := names[e.Subject][e.Actor]
 			if !ok {
@@ -179,6 +187,9 @@ func (c *Client) Alerts(ctx context.Context, opts *AlertOptions) (_ []Alert, err
 		}
 	})
 	if err != nil {
+		return nil, err
+	}
+	if ev.alerts, err = c.requestAlerts(ctx, ev.requests, ev.alerts); err != nil {
 		return nil, err
 	}
 	out := ev.evaluate(o, c.prof.Handle)
@@ -238,7 +249,10 @@ type alertEvents struct {
 	guesses []alertCount
 	codes   []time.Time
 	devices []time.Time
-	alerts  []Alert // alerts raised by single entries
+	// requests are the emergency requests for this account's keys (their
+	// entry hashes), raised by requestAlerts.
+	requests [][32]byte
+	alerts   []Alert // alerts raised by single entries
 }
 
 func (ev *alertEvents) evaluate(o AlertOptions, me string) []Alert {

@@ -262,12 +262,16 @@ func (c *Client) Audit(ctx context.Context, id RecordID) (_ []AuditEvent, err er
 		return "someone unknown"
 	}
 	var out []AuditEvent
+	var actors, whoms [][32]byte // out's actors and peers, named once the whole log is read
+	var requesters [][32]byte    // accounts that asked for this account's emergency keys
 	err = c.scanLog(ctx, func(i int64, e *auditlog.Entry) {
+		if e.Type == auditlog.EmergencyRequest && e.Peer == c.accountID() {
+			requesters = append(requesters, e.Subject)
+		}
 		if e.Subject != id || !e.Type.RecordScoped() {
 			return
 		}
-		ev := AuditEvent{Index: i, Time: time.Unix(int64(e.Time), 0).UTC(), Action: e.Type.String(),
-			Who: name(e.Actor)}
+		ev := AuditEvent{Index: i, Time: time.Unix(int64(e.Time), 0).UTC(), Action: e.Type.String()}
 		switch e.Type {
 		case auditlog.GrantCreated, auditlog.GrantRevoked:
 			ev.Whom = name(e.Peer) // a body read's Peer is its request nonce, no one
@@ -275,8 +279,32 @@ func (c *Client) Audit(ctx context.Context, id RecordID) (_ []AuditEvent, err er
 			ev.Version = e.Number
 		}
 		out = append(out, ev)
+		actors, whoms = append(actors, e.Actor), append(whoms, e.Peer)
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	// This account's threshold keys, and whoever asked for one (unless known
+	// already), are named as such.
+	keys, err := c.thresholdKeysOf(ctx, c.accountID())
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		names[auditlog.ActorHash(salt, k.ID)] = k.name()
+	}
+	for _, r := range requesters {
+		if h := auditlog.ActorHash(salt, r); names[h] == "" {
+			names[h] = c.requesterName(ctx, r) + " (emergency access)"
+		}
+	}
+	for i := range out {
+		out[i].Who = name(actors[i])
+		if out[i].Whom == "someone unknown" && i < len(whoms) {
+			out[i].Whom = name(whoms[i])
+		}
+	}
+	return out, nil
 }
 
 // prefetchSalts fetches the log salts that checking es will need, a hundred

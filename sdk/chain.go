@@ -5,9 +5,9 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
@@ -30,6 +30,14 @@ type chainState struct {
 	Attestations [][]byte                `json:"attestations,omitempty"` // signed role attestations
 	// Teams are the care teams this account administers, by key record id.
 	Teams map[string]*chainTeam `json:"teams,omitempty"`
+	// Thresholds are the threshold keys this account set up: the newest
+	// EventThreshold entry (signed) by key record id (emergency.go).
+	Thresholds map[string][]byte `json:"thresholds,omitempty"`
+	// Refused are the request hashes this account refused, hex.
+	Refused []string `json:"refused,omitempty"`
+	// Approvals are this account's EventApproval entries (signed), by the
+	// approved request's hash, hex.
+	Approvals map[string][]byte `json:"approvals,omitempty"`
 }
 
 // chainTeam is a team as its admin's chain describes it.
@@ -130,6 +138,9 @@ func (c *Client) readChain(ctx context.Context, account [32]byte, st *chainState
 		t.Keys = slices.Clone(v.Keys)
 		next.Teams[k] = &t
 	}
+	next.Thresholds = maps.Clone(st.Thresholds)
+	next.Refused = slices.Clone(st.Refused)
+	next.Approvals = maps.Clone(st.Approvals)
 	var signers map[[32]byte]uint64
 	for {
 		var page api.ChainPage
@@ -210,7 +221,7 @@ func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers ma
 	}
 	id := hex.EncodeToString(e.Record[:])
 	r := st.Records[id]
-	if r == nil && e.Event != format.EventAttestation {
+	if r == nil && e.Event != format.EventAttestation && !thresholdEvent(e.Event) {
 		r = &chainRecord{Owner: hex.EncodeToString(account[:])}
 		st.Records[id] = r
 	}
@@ -233,6 +244,8 @@ func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers ma
 		r.Deleted = true
 	case format.EventAttestation:
 		st.Attestations = append(st.Attestations, e.Attestation)
+	case format.EventThreshold, format.EventRefusal, format.EventApproval:
+		st.addThreshold(id, e)
 	}
 	h := e.Hash()
 	st.Seq, st.Head = e.Seq, hex.EncodeToString(h[:])
@@ -271,7 +284,7 @@ func (c *Client) ownEntry(ctx context.Context, ev format.AccountEntry) (*format.
 		return nil, err
 	}
 	e := ev
-	e.Account, e.Seq, e.Created = c.accountID(), st.Seq+1, uint64(time.Now().Unix())
+	e.Account, e.Seq, e.Created = c.accountID(), st.Seq+1, uint64(c.clock().Unix())
 	if st.Head != "" {
 		h, _ := hex.DecodeString(st.Head)
 		e.PrevHash = [32]byte(h)

@@ -70,6 +70,10 @@ type Client struct {
 	verifiedCP *verifiedCheckpoint            // the stored checkpoint, as last opened
 	groupKeys  map[[32]byte]*grant.PrivateKey // group keys derived in this operation, by KeyID
 	groupDepth int                            // groups being followed to open a grant (group_keys.go)
+	// thresholdKeys are threshold keys this client recovered (emergency.go),
+	// by KeyID, kept in memory only.
+	thresholdKeys map[[32]byte]*grant.PrivateKey
+	now           func() time.Time // the clock for delays; nil: time.Now
 	// profileDirty: pins or organisations changed since the profile record
 	// was last written.
 	profileDirty bool

@@ -28,6 +28,9 @@ func (c *Client) groupKey(ctx context.Context, group [32]byte, want [32]byte) (*
 	if k, ok := c.groupKeys[want]; ok {
 		return k, nil
 	}
+	if k, ok := c.thresholdKeys[want]; ok {
+		return k, nil
+	}
 	if c.groupDepth >= maxGroupDepth {
 		return nil, fmt.Errorf("%w: the grant is reached through more than %d groups", CheckGrant, maxGroupDepth)
 	}

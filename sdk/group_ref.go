@@ -27,8 +27,12 @@ func (g *groupRef) holds(key [32]byte) bool {
 // readerGroups returns the groups this account's records may list as
 // readers: the teams it pinned and its own collections.
 func (c *Client) readerGroups(ctx context.Context) ([]*groupRef, error) {
+	thresholds, err := c.thresholdGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if len(c.prof.Teams) == 0 && len(c.prof.Collections) == 0 {
-		return nil, nil
+		return thresholds, nil
 	}
 	teams, err := c.teamGroups(ctx)
 	if err != nil {
@@ -38,7 +42,7 @@ func (c *Client) readerGroups(ctx context.Context) ([]*groupRef, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(cols, teams...), nil
+	return append(append(cols, teams...), thresholds...), nil
 }
 
 // group returns the team as a reader of records.

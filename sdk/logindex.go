@@ -44,7 +44,7 @@ type loggedCard struct {
 // observe folds one log entry into the account's log state.
 func (a *accountLog) observe(e *auditlog.Entry) {
 	switch e.Type {
-	case auditlog.ChainEntry, auditlog.RoleAttestation:
+	case auditlog.ChainEntry, auditlog.RoleAttestation, auditlog.EmergencyRequest:
 		if e.Number > a.ChainSeq {
 			a.ChainSeq, a.ChainHash = e.Number, hex.EncodeToString(e.Object[:])
 		}

@@ -40,7 +40,8 @@ func (s *Server) revocationEntry(d *format.DeviceRevocation) *auditlog.Entry {
 }
 
 // chainEntries logs account-chain entries; an attestation entry is logged as
-// a role attestation.
+// a role attestation, and a request for another account's threshold key as an
+// emergency request naming that account (Peer), so that its devices find it.
 func (s *Server) chainEntries(chain []store.ChainEntry) []*auditlog.Entry {
 	var out []*auditlog.Entry
 	for _, c := range chain {
@@ -50,10 +51,16 @@ func (s *Server) chainEntries(chain []store.ChainEntry) []*auditlog.Entry {
 			out = append(out, &auditlog.Entry{Type: t, Time: uint64(s.now().Unix()), Subject: c.Account, Number: c.Seq})
 			continue
 		}
-		if e.Event == format.EventAttestation {
+		var peer [32]byte
+		switch e.Event {
+		case format.EventAttestation:
 			t = auditlog.RoleAttestation
+		case format.EventRequest:
+			t, peer = auditlog.EmergencyRequest, e.Owner
 		}
-		out = append(out, s.signedEntry(t, c.Account, e, e.Signature, c.Seq))
+		le := s.signedEntry(t, c.Account, e, e.Signature, c.Seq)
+		le.Peer = peer
+		out = append(out, le)
 	}
 	return out
 }

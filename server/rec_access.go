@@ -44,6 +44,10 @@ func (s *Server) recordAccess(ctx context.Context, c *Caller, id store.RecordID)
 	}
 	if len(gs) == 0 {
 		_, ok, err := s.readsVia(ctx, id, c.Account.ID, maxGroupDepth)
+		if err == nil && !ok {
+			// A threshold key's key record, for /shared?via= (rec_threshold.go).
+			ok, err = s.requestedGroup(ctx, id, h.Owner, c.Account.ID)
+		}
 		if err != nil {
 			return store.Head{}, 0, err
 		}

@@ -70,5 +70,8 @@ func (s *Server) readsGroup(ctx context.Context, group store.RecordID, account s
 		return len(direct) > 0, err
 	}
 	_, ok, err := s.readsVia(ctx, group, account, depth-1)
-	return ok, err
+	if err != nil || ok {
+		return ok, err
+	}
+	return s.requestedGroup(ctx, group, h.Owner, account)
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -96,6 +97,8 @@ type Server struct {
 	mfa          *mfaState   // second factors (mfa.go)
 	backup       *backupAPI  // backup routes and their challenges (backup.go)
 	checkpoints  *checkpoints
+	approved     sync.Map // emergency requests k holders approved (rec_threshold.go)
+	requests     sync.Map // recent requests by account (rec_threshold.go)
 	// noLog turns the transparency log off, for the benchmark that measures
 	// what it costs; nothing else sets it.
 	noLog bool

@@ -109,6 +109,7 @@ var commands = []commandGroup{
 		{"restrict", "restrict records: out of every collection and team share, and kept out", runRestrict},
 		{"amend", "the right to correct: request, answer, disagree, ls", runAmend},
 		{"unrestrict", "lift the restriction of records", runUnrestrict},
+		{"emergency", "emergency access and threshold keys: setup, share, request, approve, refuse, status, open", runEmergency},
 		{"admin", "admin tasks: invite ROLE, attest NAME", runAdmin},
 		{"mfa", "second factor: enroll totp, confirm CODE, ls, remove CODE", runMFA},
 		{"devices", "list this account's devices; devices revoke NAME ends one", runDevices},

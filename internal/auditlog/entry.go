@@ -30,6 +30,11 @@ const (
 	AdminAction     Type = 14 // Subject target account or zero; Actor the admin's account; Number an AdminOp
 	SecondFactor    Type = 15 // Subject account; Number a SecondFactorOp
 	AccountDeletion Type = 16 // Subject account; Number an AccountDeletionOp
+	// EmergencyRequest is an account-chain entry requesting another
+	// account's threshold key (format EventRequest), logged under its own
+	// type so that the owner's devices find it: Subject the requester;
+	// Peer the key's owner; Object chain entry hash; Number chain seq; Sig.
+	EmergencyRequest Type = 17
 )
 
 // AccountDeletionOp is the Number of an AccountDeletion entry.
@@ -62,7 +67,8 @@ var typeNames = map[Type]string{
 	GrantCreated: "grant created", GrantRevoked: "grant revoked", VersionWritten: "version written",
 	BodyRead: "body read", RecordDeleted: "record deleted", OPRFEvaluated: "backup OPRF evaluated",
 	BackupRelease: "backup release", AdminAction: "admin action", SecondFactor: "second factor",
-	AccountDeletion: "account deletion",
+	AccountDeletion:  "account deletion",
+	EmergencyRequest: "emergency request",
 }
 
 func (t Type) String() string {

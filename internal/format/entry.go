@@ -29,6 +29,18 @@ const (
 	// Record, made ACL seq Number (hashing to Object) of that record, and
 	// describes the team from that ACL on (Team; team.go).
 	EventTeam Event = 6
+	// EventThreshold: the account set up the threshold key Threshold,
+	// whose key record is Record (threshold-v1 §3).
+	EventThreshold Event = 7
+	// EventRequest: the account asks for the threshold key Record of Owner,
+	// for its X-Wing key Key; Object is a random request id.
+	EventRequest Event = 8
+	// EventRefusal: the account, owner of the threshold key Record, refuses
+	// the request whose entry hashes to Object.
+	EventRefusal Event = 9
+	// EventApproval: the account, a holder of the threshold key Record of
+	// Owner, approves the request whose entry hashes to Object with Share.
+	EventApproval Event = 10
 )
 
 func (e Event) String() string {
@@ -45,12 +57,21 @@ func (e Event) String() string {
 		return "attestation"
 	case EventTeam:
 		return "team"
+	case EventThreshold:
+		return "threshold"
+	case EventRequest:
+		return "request"
+	case EventRefusal:
+		return "refusal"
+	case EventApproval:
+		return "approval"
 	}
 	return fmt.Sprintf("event %d", uint8(e))
 }
 
 // MaxAccountEntrySize bounds an entry's signed form; the server stores at most
-// this much per entry. The largest entry is a team's with MaxTeamMembers.
+// this much per entry. The largest entries are a team's with MaxTeamMembers
+// (12.9 KB) and a threshold set-up with MaxHolders (13.9 KB).
 const MaxAccountEntrySize = 16384
 
 // AccountEntry is one entry of an account chain: a hash-chained, owner-signed
@@ -64,12 +85,15 @@ type AccountEntry struct {
 	SignerPK [32]byte // an identity key of the account
 	Event    Event
 
-	Record      [32]byte // EventVersion, EventACL, EventTombstone, EventProfile, EventTeam
-	Owner       [32]byte // EventVersion, EventProfile: the record's owner
-	Number      uint64   // a version (EventVersion, EventProfile, EventTombstone) or an ACL seq
-	Object      [32]byte // a header hash (EventVersion, EventProfile) or an ACL hash
-	Attestation []byte   // EventAttestation: a signed role attestation
-	Team        *Team    // EventTeam
+	Record      [32]byte     // EventVersion, EventACL, EventTombstone, EventProfile, EventTeam
+	Owner       [32]byte     // EventVersion, EventProfile: the record's owner
+	Number      uint64       // a version (EventVersion, EventProfile, EventTombstone) or an ACL seq
+	Object      [32]byte     // a header hash (EventVersion, EventProfile) or an ACL hash
+	Attestation []byte       // EventAttestation: a signed role attestation
+	Team        *Team        // EventTeam
+	Key         [32]byte     // EventRequest: the requester's X-Wing KeyID
+	Threshold   *Threshold   // EventThreshold
+	Share       *SealedShare // EventApproval
 
 	Signature []byte
 }
@@ -106,6 +130,28 @@ func (e *AccountEntry) Body() []byte {
 		b.AddUint64(e.Number)
 	case EventAttestation:
 		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes(e.Attestation) })
+	case EventThreshold:
+		if e.Threshold == nil {
+			return nil
+		}
+		b.AddBytes(e.Record[:])
+		e.Threshold.add(b)
+	case EventRequest:
+		b.AddBytes(e.Record[:])
+		b.AddBytes(e.Owner[:])
+		b.AddBytes(e.Object[:])
+		b.AddBytes(e.Key[:])
+	case EventRefusal:
+		b.AddBytes(e.Record[:])
+		b.AddBytes(e.Object[:])
+	case EventApproval:
+		if e.Share == nil {
+			return nil
+		}
+		b.AddBytes(e.Record[:])
+		b.AddBytes(e.Owner[:])
+		b.AddBytes(e.Object[:])
+		e.Share.add(b)
 	default:
 		return nil
 	}
@@ -152,6 +198,21 @@ func (e *AccountEntry) validate() error {
 		if _, err := ParseRoleAttestation(e.Attestation); err != nil {
 			return malformed(KindAccountEntry, "attestation does not parse: "+err.Error())
 		}
+	case EventThreshold:
+		if e.Threshold == nil {
+			return malformed(KindAccountEntry, "threshold event without a set-up")
+		}
+		return e.Threshold.Validate()
+	case EventRequest:
+		if e.Owner == e.Account {
+			return malformed(KindAccountEntry, "a request for the requester's own key")
+		}
+	case EventRefusal:
+	case EventApproval:
+		if e.Share == nil {
+			return malformed(KindAccountEntry, "approval event without a share")
+		}
+		return e.Share.validate()
 	default:
 		return malformed(KindAccountEntry, e.Event.String()+" is not defined")
 	}
@@ -229,6 +290,20 @@ func ParseAccountEntry(b []byte) (*AccountEntry, error) {
 		var att cryptobyte.String
 		ok = s.ReadUint16LengthPrefixed(&att)
 		e.Attestation = clone(att)
+	case EventThreshold:
+		ok = s.CopyBytes(e.Record[:])
+		if ok {
+			e.Threshold, ok = readThreshold(s)
+		}
+	case EventRequest:
+		ok = s.CopyBytes(e.Record[:]) && s.CopyBytes(e.Owner[:]) && s.CopyBytes(e.Object[:]) && s.CopyBytes(e.Key[:])
+	case EventRefusal:
+		ok = s.CopyBytes(e.Record[:]) && s.CopyBytes(e.Object[:])
+	case EventApproval:
+		ok = s.CopyBytes(e.Record[:]) && s.CopyBytes(e.Owner[:]) && s.CopyBytes(e.Object[:])
+		if ok {
+			e.Share, ok = readSealedShare(s)
+		}
 	default:
 		return nil, fmt.Errorf("%w: %s", ErrUnknownEvent, e.Event)
 	}

@@ -91,6 +91,37 @@ func TestAccountEntry_Body_Layout(t *testing.T) {
 				for _, m := range e.Team.Members {
 					want = append(want, m[:]...)
 				}
+			case EventThreshold:
+				th := e.Threshold
+				want = append(want, e.Record[:]...)
+				want = append(want, th.Purpose, th.K, th.N)
+				want = binary.BigEndian.AppendUint32(want, th.Delay)
+				want = append(want, th.XWingPK...)
+				for _, c := range th.Commitments {
+					want = append(want, c...)
+				}
+				for _, h := range th.Holders {
+					want = append(want, h.Account[:]...)
+					want = append(want, h.Key[:]...)
+					want = append(want, h.Index)
+					want = append(want, h.Enc...)
+					want = append(want, h.CT...)
+				}
+			case EventRequest:
+				want = append(want, e.Record[:]...)
+				want = append(want, e.Owner[:]...)
+				want = append(want, e.Object[:]...)
+				want = append(want, e.Key[:]...)
+			case EventRefusal:
+				want = append(want, e.Record[:]...)
+				want = append(want, e.Object[:]...)
+			case EventApproval:
+				want = append(want, e.Record[:]...)
+				want = append(want, e.Owner[:]...)
+				want = append(want, e.Object[:]...)
+				want = append(want, e.Share.Index)
+				want = append(want, e.Share.Enc...)
+				want = append(want, e.Share.CT...)
 			}
 			if got := e.Body(); !bytes.Equal(got, want) {
 				t.Errorf("AccountEntry{%s}.Body() = %x, want %x", ev, got, want)
@@ -272,6 +303,33 @@ func TestParseAccountEntry_Constraints(t *testing.T) {
 		}, ErrMalformed},
 		{"attestationOtherKind", EventAttestation, func(e *AccountEntry) { e.Attestation = otherKind.Marshal() }, ErrMalformed},
 		{"attestationOver1KiB", EventAttestation, func(e *AccountEntry) { e.Attestation = make([]byte, 1100) }, ErrMalformed},
+		{"threshold1of1", EventThreshold, func(e *AccountEntry) { e.Threshold = testThreshold(t, 1, 1) }, nil},
+		{"threshold10of10", EventThreshold, func(e *AccountEntry) { e.Threshold = testThreshold(t, 10, 10) }, nil},
+		{"thresholdK0", EventThreshold, func(e *AccountEntry) { e.Threshold.K, e.Threshold.Commitments = 0, nil }, ErrMalformed},
+		{"thresholdKOverN", EventThreshold, func(e *AccountEntry) { e.Threshold = testThreshold(t, 3, 3); e.Threshold.N = 2 }, ErrMalformed},
+		{"thresholdN11", EventThreshold, func(e *AccountEntry) { e.Threshold = testThreshold(t, 2, 11) }, ErrMalformed},
+		{"thresholdPurpose0", EventThreshold, func(e *AccountEntry) { e.Threshold.Purpose = 0 }, ErrMalformed},
+		{"thresholdPurpose3", EventThreshold, func(e *AccountEntry) { e.Threshold.Purpose = 3 }, ErrMalformed},
+		{"thresholdWithDelay", EventThreshold, func(e *AccountEntry) { e.Threshold.Purpose = PurposeThreshold }, ErrMalformed},
+		{"thresholdNoDelay", EventThreshold, func(e *AccountEntry) { e.Threshold.Purpose, e.Threshold.Delay = PurposeThreshold, 0 }, nil},
+		{"emergencyNoDelay", EventThreshold, func(e *AccountEntry) { e.Threshold.Delay = 0 }, nil},
+		{"delay30Days", EventThreshold, func(e *AccountEntry) { e.Threshold.Delay = MaxThresholdDelay }, nil},
+		{"delayOver30Days", EventThreshold, func(e *AccountEntry) { e.Threshold.Delay = MaxThresholdDelay + 1 }, ErrMalformed},
+		{"thresholdBadXWing", EventThreshold, func(e *AccountEntry) {
+			e.Threshold.XWingPK = bytes.Repeat([]byte{0xff}, XWingPublicKeySize)
+		}, ErrMalformed},
+		{"thresholdBadCommitment", EventThreshold, func(e *AccountEntry) {
+			e.Threshold.Commitments[0] = bytes.Repeat([]byte{0xff}, ScalarSize)
+		}, ErrMalformed},
+		{"thresholdIndexOrder", EventThreshold, func(e *AccountEntry) {
+			e.Threshold.Holders[0].Index, e.Threshold.Holders[1].Index = 2, 1
+		}, ErrMalformed},
+		{"thresholdHolderTwice", EventThreshold, func(e *AccountEntry) {
+			e.Threshold.Holders[1].Account = e.Threshold.Holders[0].Account
+		}, ErrMalformed},
+		{"requestOwnKey", EventRequest, func(e *AccountEntry) { e.Owner = e.Account }, ErrMalformed},
+		{"approvalIndex0", EventApproval, func(e *AccountEntry) { e.Share.Index = 0 }, ErrMalformed},
+		{"approvalIndex11", EventApproval, func(e *AccountEntry) { e.Share.Index = 11 }, ErrMalformed},
 		{"teamAclSeq0", EventTeam, func(e *AccountEntry) { e.Number = 0 }, ErrMalformed},
 		{"teamEpoch0", EventTeam, func(e *AccountEntry) { e.Team.Epoch = 0 }, ErrMalformed},
 		{"teamNoPolicy", EventTeam, func(e *AccountEntry) { e.Team.Policy = 0 }, nil},
@@ -321,7 +379,7 @@ func TestParseAccountEntry_Constraints(t *testing.T) {
 func TestParseAccountEntry_UnknownEvent(t *testing.T) {
 	e, priv := newEntryWith(t, EventTombstone)
 	body := e.Body()
-	for _, ev := range []byte{0, 7, 9, 255} {
+	for _, ev := range []byte{0, 11, 12, 255} {
 		// Whatever follows the event byte: the parser cannot know its layout.
 		for _, rest := range [][]byte{nil, body[entryFixedSize:], make([]byte, 200)} {
 			b := append(bytes.Clone(body[:entryFixedSize]), rest...)
@@ -333,18 +391,18 @@ func TestParseAccountEntry_UnknownEvent(t *testing.T) {
 		}
 	}
 	// An entry with an undefined event cannot be encoded or signed.
-	e.Event = 9
+	e.Event = 11
 	if b := e.Body(); b != nil {
-		t.Errorf("AccountEntry{event 9}.Body() = %x, want nil", b)
+		t.Errorf("AccountEntry{event 11}.Body() = %x, want nil", b)
 	}
 	if b := e.Marshal(); b != nil {
-		t.Errorf("AccountEntry{event 9}.Marshal() = %x, want nil", b)
+		t.Errorf("AccountEntry{event 11}.Marshal() = %x, want nil", b)
 	}
 	if err := e.Sign(priv); !errors.Is(err, ErrMalformed) {
-		t.Errorf("AccountEntry{event 9}.Sign() = %v, want ErrMalformed", err)
+		t.Errorf("AccountEntry{event 11}.Sign() = %v, want ErrMalformed", err)
 	}
 	if err := e.Verify(); !errors.Is(err, ErrBadSignature) {
-		t.Errorf("AccountEntry{event 9}.Verify() = %v, want ErrBadSignature", err)
+		t.Errorf("AccountEntry{event 11}.Verify() = %v, want ErrBadSignature", err)
 	}
 }
 
@@ -463,7 +521,8 @@ func TestAccountEntry_VerifySuccessor(t *testing.T) {
 
 func TestEvent_String(t *testing.T) {
 	want := map[Event]string{EventVersion: "version", EventACL: "acl", EventTombstone: "tombstone",
-		EventProfile: "profile", EventAttestation: "attestation", 0: "event 0", 9: "event 9"}
+		EventProfile: "profile", EventAttestation: "attestation", EventThreshold: "threshold", EventRequest: "request",
+		EventRefusal: "refusal", EventApproval: "approval", 0: "event 0", 11: "event 11"}
 	for ev, s := range want {
 		if got := ev.String(); got != s {
 			t.Errorf("Event(%d).String() = %q, want %q", uint8(ev), got, s)
@@ -490,5 +549,20 @@ func TestAccountEntry_LargestTeamFits(t *testing.T) {
 	}
 	if n := len(e.Marshal()); n > MaxAccountEntrySize {
 		t.Fatalf("largest team entry is %d bytes, bound %d", n, MaxAccountEntrySize)
+	}
+}
+
+// The largest threshold set-up (10 holders) fits the entry bound.
+func TestAccountEntry_LargestThreshold(t *testing.T) {
+	e, priv := newEntryWith(t, EventThreshold)
+	e.Threshold = testThreshold(t, MaxHolders, MaxHolders)
+	if err := e.Sign(priv); err != nil {
+		t.Fatalf("Sign: %v", err)
+	}
+	if n := len(e.Marshal()); n > MaxAccountEntrySize {
+		t.Fatalf("largest threshold entry is %d bytes, bound %d", n, MaxAccountEntrySize)
+	}
+	if _, err := ParseAccountEntry(e.Marshal()); err != nil {
+		t.Fatalf("ParseAccountEntry(largest threshold) = %v", err)
 	}
 }

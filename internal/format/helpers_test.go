@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
 
+	"github.com/cloudflare/circl/group"
 	"github.com/cloudflare/circl/kem/xwing"
 )
 
@@ -216,7 +218,8 @@ func newHeader(t testing.TB) (*Header, ed25519.PrivateKey) {
 }
 
 // entryEvents lists every account-entry event, for tests that cover each.
-var entryEvents = []Event{EventVersion, EventACL, EventTombstone, EventProfile, EventAttestation, EventTeam}
+var entryEvents = []Event{EventVersion, EventACL, EventTombstone, EventProfile, EventAttestation, EventTeam,
+	EventThreshold, EventRequest, EventRefusal, EventApproval}
 
 // newAccountEntry returns alice's first account-chain entry: she wrote version 1
 // of the test record.
@@ -264,6 +267,15 @@ func newEntryWith(t testing.TB, ev Event) (*AccountEntry, ed25519.PrivateKey) {
 			t.Fatalf("RoleAttestation.Sign: %v", err)
 		}
 		e.Attestation = r.Marshal()
+	case EventThreshold:
+		e.Record, e.Threshold = testID("threshold"), testThreshold(t, 2, 3)
+	case EventRequest:
+		e.Record, e.Owner, e.Object, e.Key = testID("threshold"), testID("bob"), testID("request"), testID("alice key")
+	case EventRefusal:
+		e.Record, e.Object = testID("threshold"), testID("request hash")
+	case EventApproval:
+		e.Record, e.Owner, e.Object = testID("threshold"), testID("bob"), testID("request hash")
+		e.Share = &SealedShare{Index: 2, Enc: bytes.Repeat([]byte{0xe2}, GrantEncSize), CT: bytes.Repeat([]byte{0xc2}, ShareCTSize)}
 	}
 	if err := e.Sign(priv); err != nil {
 		t.Fatalf("AccountEntry.Sign(%s): %v", ev, err)
@@ -311,4 +323,25 @@ var codecs = []codec{
 	{"Header", KindHeader, false, validOf(newHeader), parseOf(ParseHeader)},
 	{"AccountEntry", KindAccountEntry, false, validOf(newAccountEntry), parseOf(ParseAccountEntry)},
 	{"Auth", KindAuth, false, validOf(newAuth), parseOf(ParseAuth)},
+}
+
+// testThreshold returns a k-of-n set-up of an emergency key with a one-day
+// delay, held by holder1..holderN, with placeholder shares and commitments
+// that are valid ristretto255 elements.
+func testThreshold(t testing.TB, k, n int) *Threshold {
+	t.Helper()
+	th := &Threshold{Purpose: PurposeEmergency, K: uint8(k), N: uint8(n), Delay: 86400, XWingPK: testXWing(t, "threshold")}
+	g := group.Ristretto255
+	for i := range k {
+		c, err := g.NewElement().MulGen(g.NewScalar().SetUint64(uint64(i + 7))).MarshalBinaryCompress()
+		if err != nil {
+			t.Fatalf("MarshalBinaryCompress: %v", err)
+		}
+		th.Commitments = append(th.Commitments, c)
+	}
+	for i := range n {
+		th.Holders = append(th.Holders, Holder{Account: testID(fmt.Sprintf("holder%d", i+1)), Key: testID(fmt.Sprintf("holder%d key", i+1)),
+			Index: uint8(i + 1), Enc: bytes.Repeat([]byte{byte(0xe0 + i)}, GrantEncSize), CT: bytes.Repeat([]byte{byte(0xc0 + i)}, ShareCTSize)})
+	}
+	return th
 }

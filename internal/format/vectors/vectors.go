@@ -21,6 +21,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/cloudflare/circl/group"
 	"slices"
 	"strings"
 
@@ -327,6 +328,10 @@ func (g *gen) file() (*File, error) {
 		"its xwing_pk is the X-Wing key of GroupSeed(epoch key = derive(\"team epoch key\"), record_id, 1) (§2.10)",
 		"AccountEntry", format.KindAccountEntry, "admin", team.Marshal(), team.Hash())
 
+	if err := g.thresholdEntries(alice, entries[len(entries)-1], admin); err != nil {
+		return nil, err
+	}
+
 	g.invalidEnvelopes(rev, alice, acl)
 	g.invalidCards(aliceCard, alice)
 	g.invalidOthers(role, admin, cert, alice, acl, gr, hdr)
@@ -614,8 +619,8 @@ func (g *gen) invalidEntries(entries []*format.AccountEntry, alice *key, adminEn
 	// created and signer_pk.
 	const eventAt = 4 + 32 + 8 + 32 + 8 + 32
 	unknown := tomb.Body()
-	unknown[eventAt] = 9
-	g.addInvalid("event 9 (undefined)", T, re(alice.priv, unknown), "ErrUnknownEvent")
+	unknown[eventAt] = 11
+	g.addInvalid("event 11 (undefined)", T, re(alice.priv, unknown), "ErrUnknownEvent")
 	g.addInvalid("seq 0", T, with(version, func(e *format.AccountEntry) { e.Seq = 0 }), "ErrMalformed")
 	g.addInvalid("seq 1 with a previous entry hash", T, with(version, func(e *format.AccountEntry) { e.PrevHash = acl.PrevHash }), "ErrMalformed")
 	g.addInvalid("seq 2 with a zero previous entry hash", T, with(acl, func(e *format.AccountEntry) { e.PrevHash = [32]byte{} }), "ErrMalformed")
@@ -763,4 +768,69 @@ func (g *gen) invalidTeams(team *format.AccountEntry, admin *key) {
 	g.addInvalid("team event whose xwing_pk is not an X-Wing key", T, with(func(t *format.Team) {
 		t.XWingPK = bytes.Repeat([]byte{0xff}, format.XWingPublicKeySize)
 	}), "ErrMalformed")
+}
+
+// thresholdEntries are the threshold events (threshold-v1 §3): alice's
+// 1-of-1 emergency set-up held by herself, whose xwing_pk is the X-Wing key
+// of ThresholdSeed(secret = derive("threshold secret"), group_id); the
+// admin's request for it (the admin's chain, seq 3); alice's refusal; and an
+// approval. Shares, commitments and seals are placeholders of the right
+// form: the seals are random in real use.
+func (g *gen) thresholdEntries(alice *key, prev *format.AccountEntry, admin *key) error {
+	groupID := [32]byte(derive("threshold key record id"))
+	seed, err := grant.ThresholdSeed(derive("threshold secret"), groupID)
+	if err != nil {
+		return err
+	}
+	pk, err := grant.XWingPublic(seed)
+	if err != nil {
+		return err
+	}
+	rg := group.Ristretto255
+	com, err := rg.NewElement().MulGen(rg.NewScalar().SetUint64(7)).MarshalBinaryCompress()
+	if err != nil {
+		return err
+	}
+	setup := &format.AccountEntry{Account: alice.account, Seq: prev.Seq + 1, PrevHash: prev.Hash(), Created: prev.Created + 60,
+		SignerPK: alice.pub, Event: format.EventThreshold, Record: groupID,
+		Threshold: &format.Threshold{Purpose: format.PurposeEmergency, K: 1, N: 1, Delay: 86400, XWingPK: pk,
+			Commitments: [][]byte{com},
+			Holders: []format.Holder{{Account: alice.account, Key: format.KeyID(alice.xPK), Index: 1,
+				Enc: bytes.Repeat([]byte{0xe1}, format.GrantEncSize), CT: bytes.Repeat([]byte{0xc1}, format.ShareCTSize)}}}}
+	if err := setup.Sign(alice.priv); err != nil {
+		return err
+	}
+	g.addValid("account entry, threshold event: alice's 1-of-1 emergency key, delay one day", "AccountEntry",
+		format.KindAccountEntry, "alice", setup.Marshal(), setup.Hash())
+	req := &format.AccountEntry{Account: admin.account, Seq: 3, PrevHash: [32]byte(derive("admin entry 2 placeholder")),
+		Created: setup.Created + 60, SignerPK: admin.pub, Event: format.EventRequest, Record: groupID, Owner: alice.account,
+		Object: [32]byte(derive("request id")), Key: [32]byte(derive("admin xwing key id placeholder"))}
+	if err := req.Sign(admin.priv); err != nil {
+		return err
+	}
+	g.addValid("account entry, request event (admin's chain) for alice's threshold key", "AccountEntry",
+		format.KindAccountEntry, "admin", req.Marshal(), req.Hash())
+	refusal := &format.AccountEntry{Account: alice.account, Seq: setup.Seq + 1, PrevHash: setup.Hash(), Created: req.Created + 60,
+		SignerPK: alice.pub, Event: format.EventRefusal, Record: groupID, Object: req.Hash()}
+	if err := refusal.Sign(alice.priv); err != nil {
+		return err
+	}
+	g.addValid("account entry, refusal event: alice refuses the admin's request", "AccountEntry",
+		format.KindAccountEntry, "alice", refusal.Marshal(), refusal.Hash())
+	approval := &format.AccountEntry{Account: alice.account, Seq: refusal.Seq + 1, PrevHash: refusal.Hash(), Created: refusal.Created + 60,
+		SignerPK: alice.pub, Event: format.EventApproval, Record: groupID, Owner: alice.account, Object: req.Hash(),
+		Share: &format.SealedShare{Index: 1, Enc: bytes.Repeat([]byte{0xe2}, format.GrantEncSize), CT: bytes.Repeat([]byte{0xc2}, format.ShareCTSize)}}
+	if err := approval.Sign(alice.priv); err != nil {
+		return err
+	}
+	g.addValid("account entry, approval event (placeholder share)", "AccountEntry",
+		format.KindAccountEntry, "alice", approval.Marshal(), approval.Hash())
+	bad := *setup
+	th := *setup.Threshold
+	th.K = 2
+	bad.Threshold = &th
+	body := bad.Body()
+	g.addInvalid("threshold event with k > n", "AccountEntry",
+		format.SignedForm(body, ed25519.Sign(alice.priv, format.Message("account-entry", body)), false, nil), "ErrMalformed")
+	return nil
 }

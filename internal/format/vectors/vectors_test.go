@@ -244,12 +244,14 @@ func TestVectors_AccountChain(t *testing.T) {
 				chain = append(chain, e)
 			case e.Event == format.EventTeam:
 				team = e
+			case e.Event == format.EventRequest:
 			default:
 				admin = e
 			}
 		}
 	}
-	want := []format.Event{format.EventVersion, format.EventACL, format.EventTombstone, format.EventProfile}
+	want := []format.Event{format.EventVersion, format.EventACL, format.EventTombstone, format.EventProfile,
+		format.EventThreshold, format.EventRefusal, format.EventApproval}
 	if len(chain) != len(want) {
 		t.Fatalf("alice's chain has %d entries, want %d", len(chain), len(want))
 	}
