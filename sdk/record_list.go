@@ -25,8 +25,9 @@ import (
 func (c *Client) List(ctx context.Context) (_ []*RecordInfo, err error) {
 	defer c.begin(&err)()
 	out, err := c.list(ctx)
-	// Amendment steps are a record's history, read with Amendments.
-	return slices.DeleteFunc(out, func(r *RecordInfo) bool { return r.Type == amendmentType }), err
+	// Amendment steps are a record's history, read with Amendments; a
+	// threshold key's key record is the key, read with ThresholdKeys.
+	return slices.DeleteFunc(out, func(r *RecordInfo) bool { return r.Type == amendmentType || r.Type == thresholdType }), err
 }
 
 // list is List inside an operation that has begun.

@@ -9,8 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/blindvault/blindvault/sdk"
 )
 
 // axePath is where .ci/deps installs axe-core (npm), unless $AXE_CORE names
@@ -81,6 +84,49 @@ func TestBrowser_PortalAccessible(t *testing.T) {
 	if got := p.eval(fmt.Sprintf(`document.querySelector('button[data-restrict="%s"]').textContent`, id)); got != "Lift restriction" {
 		t.Errorf("after Restrict the record's button reads %q, want Lift restriction", got)
 	}
+	// An emergency request for her records shows at the top of the page,
+	// with a way to refuse it; refused, no guardian may approve it.
+	ctx := t.Context()
+	register := func(handle, role, invite string) *sdk.Client {
+		c := goClient(t, s)
+		if _, err := c.Register(ctx, &sdk.RegisterOptions{Handle: handle, Role: role, Invite: invite,
+			Passphrase: []byte("the passphrase of " + handle + " for tests 5")}); err != nil {
+			t.Fatalf("Register %s: %v", handle, err)
+		}
+		return c
+	}
+	admin := register("admin", "admin", s.AdminInvite)
+	invite, err := admin.Invite(ctx, "clinician", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doctor := register("dr-er", "clinician", invite)
+	register("guardian-1", "", "")
+	register("guardian-2", "", "")
+	ana := goClient(t, s)
+	if _, err := ana.Login(ctx, &sdk.LoginOptions{Handle: "ana", Passphrase: []byte(patientPass)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ana.SetUpEmergency(ctx, []string{"guardian-1", "guardian-2"}, 2, time.Hour); err != nil {
+		t.Fatalf("SetUpEmergency: %v", err)
+	}
+	req, err := doctor.RequestEmergency(ctx, "ana")
+	if err != nil {
+		t.Fatalf("RequestEmergency: %v", err)
+	}
+	p.act("1 records", click("refresh")) // the emergency key's own record is not one to list
+	if got := p.eval(`document.getElementById('emergency').hidden ? 'hidden' : document.querySelector('#emergency-list tbody tr').cells[0].textContent`); got != "dr-er" {
+		t.Fatalf("the emergency request shown = %q, want dr-er's", got)
+	}
+	p.axeCheck("an emergency request", string(axe))
+	refuse := chromedp.Click(fmt.Sprintf(`#emergency-list button[data-refuse="%s"]`, req.ID))
+	p.act("Refuse dr-er", refuse)
+	p.act("You refused", refuse)
+	st, err := doctor.EmergencyStatus(ctx)
+	if err != nil || len(st) != 1 || !st[0].Refused {
+		t.Fatalf("the requester's EmergencyStatus after the refusal = %+v, %v", st, err)
+	}
+
 	p.do(click("delete-account-open"))
 	p.axeCheck("delete-account dialog", string(axe))
 

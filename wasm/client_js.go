@@ -265,6 +265,35 @@ func newClientObject(c *sdk.Client) js.Value {
 			return nil, f(ctx, id)
 		})
 	}
+	add("emergencyStatus", func(ctx context.Context, _ []js.Value) (any, error) {
+		rs, err := c.EmergencyStatus(ctx)
+		if err != nil {
+			return nil, err
+		}
+		type requestJSON struct {
+			ID        string `json:"id"`
+			Requester string `json:"requester"`
+			Role      string `json:"role"`
+			Logged    int64  `json:"logged"`
+			NotBefore int64  `json:"notBefore"`
+			Refused   bool   `json:"refused"`
+			Approvals int    `json:"approvals"`
+			K         int    `json:"k"`
+		}
+		out := make([]requestJSON, 0, len(rs))
+		for _, r := range rs {
+			out = append(out, requestJSON{r.ID, r.RequesterHandle, r.Role, r.Logged.UnixMilli(), r.NotBefore.UnixMilli(),
+				r.Refused, r.Approvals, r.K})
+		}
+		return toJSON(out)
+	})
+	add("refuseEmergency", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := str(arg(args, 0), "request")
+		if err != nil {
+			return nil, err
+		}
+		return nil, c.RefuseEmergency(ctx, id)
+	})
 	add("trustOrg", func(ctx context.Context, args []js.Value) (any, error) {
 		var in struct{ Org, Admin, Fingerprint string }
 		if err := fromJSON(arg(args, 0), &in); err != nil {

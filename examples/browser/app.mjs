@@ -89,6 +89,30 @@ async function enter() {
   await refresh();
   // The security section is not worth failing the sign-in for.
   await refreshFactors().catch((e) => console.warn('second factors:', e));
+  await refreshEmergency().catch((e) => console.warn('emergency requests:', e));
+}
+
+// refreshEmergency shows the open emergency requests for this account's
+// records, each with a way to refuse it, at the top of the page.
+async function refreshEmergency() {
+  const open = (await client.emergencyStatus()).filter((r) => r.role === 'owner' && !r.refused);
+  const body = $('emergency-list').tBodies[0];
+  body.replaceChildren();
+  for (const r of open) {
+    const row = body.insertRow();
+    cell(row, r.requester);
+    cell(row, r.logged.toLocaleString());
+    cell(row, r.notBefore.toLocaleString());
+    cell(row, `${r.approvals} of ${r.k}`);
+    row.insertCell().append(confirmButton('Refuse', `Refuse ${r.requester}'s emergency request?`, { refuse: r.id },
+      () => busy('Refusing…', async () => {
+        await client.refuseEmergency(r.id);
+        await refreshEmergency();
+        say(`You refused ${r.requester}'s emergency request: no guardian can approve it now.`);
+      }), 'Yes, refuse'));
+  }
+  $('emergency').hidden = open.length === 0;
+  $('emergency').dataset.count = String(open.length);
 }
 
 $('register-form').addEventListener('submit', (ev) => {
@@ -458,6 +482,7 @@ async function remove(id) {
 
 $('refresh').addEventListener('click', () => busy('Refreshing…', async () => {
   await refresh();
+  await refreshEmergency();
   say(`${records.length} records.`);
 }));
 

@@ -91,6 +91,21 @@ export interface Contact extends Card {
   attestation: { role: string; org: string; notAfter: Date } | null;
 }
 
+/** An emergency request as the verified log and chains show it. */
+export interface EmergencyRequest {
+  id: string;
+  /** The requester's handle. */
+  requester: string;
+  /** This account's part: "owner", "requester" or "holder". */
+  role: string;
+  logged: Date;
+  /** When the delay ends: before it no guardian approves. */
+  notBefore: Date;
+  refused: boolean;
+  approvals: number;
+  k: number;
+}
+
 /** A care team as this client verified it from its admin's chain (format-v1 §2.10). */
 export interface Team {
   id: string;
@@ -255,6 +270,10 @@ export class Client {
   restrict(id: string): Promise<void>;
   /** Lifts the restriction of record id. */
   unrestrict(id: string): Promise<void>;
+  /** Emergency requests for this account's keys, by it, or that it may approve, as the verified log shows them (docs/spec/threshold-v1.md). */
+  emergencyStatus(): Promise<EmergencyRequest[]>;
+  /** Refuses an emergency request for this account's records: no guardian approves it, no requester opens with it. */
+  refuseEmergency(id: string): Promise<void>;
   /** Trusts admin (its card checked against fingerprint, compared out of band) for org's attestations and teams. */
   trustOrg(org: string, admin: string, fingerprint: string): Promise<void>;
   /** Finds and verifies a care team: "ORG/NAME" of a trusted organisation, or a team this device knows. */

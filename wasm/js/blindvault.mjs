@@ -334,6 +334,14 @@ export class Client {
     await call(this.#go.unrestrict(id));
   }
 
+  async emergencyStatus() {
+    return JSON.parse(await call(this.#go.emergencyStatus())).map((r) => ({ ...r, logged: new Date(r.logged), notBefore: new Date(r.notBefore) }));
+  }
+
+  async refuseEmergency(id) {
+    await call(this.#go.refuseEmergency(id));
+  }
+
   async trustOrg(org, admin, fingerprint) {
     await call(this.#go.trustOrg(JSON.stringify({ org, admin, fingerprint })));
   }
