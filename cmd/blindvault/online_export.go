@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -85,36 +86,25 @@ func runExport(ctx context.Context, args []string, s stdio) error {
 // exportFHIR writes the bundle to path, which appears only once the whole
 // export has verified.
 func exportFHIR(ctx context.Context, c *session, path string, asJSON bool, s stdio) error {
-	dst, commit, abort, err := output(path, s.out, 0o600)
-	if err != nil {
-		return err
-	}
-	n, err := c.ExportFHIR(ctx, dst)
-	if err != nil {
-		abort()
-		return friendly(err)
-	}
-	if err := commit(); err != nil {
-		return err
-	}
-	switch {
-	case path == "-":
-	case asJSON:
-		return printJSON(s.out, map[string]any{"records": n, "file": path})
-	default:
-		fmt.Fprintf(s.out, "Exported %d records to %s (an HL7 FHIR R4 Bundle).\n", n, path)
-	}
-	return nil
+	return exportFile(path, asJSON, s, "(an HL7 FHIR R4 Bundle)", func(w io.Writer) (int, error) { return c.ExportFHIR(ctx, w) })
 }
 
 // exportPDF writes the printable summary to path, which appears only once
 // every entry of it has verified.
 func exportPDF(ctx context.Context, c *session, path string, asJSON bool, s stdio) error {
+	return exportFile(path, asJSON, s, "(a printable summary)", func(w io.Writer) (int, error) {
+		return writeSummaryPDF(ctx, c.Client, w, time.Now())
+	})
+}
+
+// exportFile writes one export file with write, which returns how many
+// records it holds; the file takes its name only once write succeeded.
+func exportFile(path string, asJSON bool, s stdio, what string, write func(io.Writer) (int, error)) error {
 	dst, commit, abort, err := output(path, s.out, 0o600)
 	if err != nil {
 		return err
 	}
-	n, err := writeSummaryPDF(ctx, c.Client, dst, time.Now())
+	n, err := write(dst)
 	if err != nil {
 		abort()
 		return friendly(err)
@@ -127,7 +117,7 @@ func exportPDF(ctx context.Context, c *session, path string, asJSON bool, s stdi
 	case asJSON:
 		return printJSON(s.out, map[string]any{"records": n, "file": path})
 	default:
-		fmt.Fprintf(s.out, "Wrote a summary of %d records to %s.\n", n, path)
+		fmt.Fprintf(s.out, "Exported %d records to %s %s.\n", n, path, what)
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func TestExport_PDF_Summary(t *testing.T) {
 	}
 
 	out := f.r.must(f.as(f.pat, "export", "--pdf", f.p("summary.pdf"))...)
-	if !strings.Contains(out, "summary of 3 records") {
+	if !strings.Contains(out, "Exported 3 records") || !strings.Contains(out, "printable summary") {
 		t.Fatalf("export --pdf printed %q", out)
 	}
 	text, err := exec.Command(pdftotext, "-layout", f.p("summary.pdf"), "-").Output()
