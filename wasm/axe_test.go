@@ -150,4 +150,13 @@ func TestBrowser_PortalAccessible(t *testing.T) {
 	if !strings.Contains(got, "image-alt:critical") {
 		t.Fatalf("axe did not report an image without alt text: %q", got)
 	}
+
+	// The automatic lock: set to about a second in this browser's storage
+	// (the page's setting takes whole minutes), the unlocked page forgets its
+	// keys by itself and asks for the passphrase again.
+	p.eval(`localStorage.setItem('blindvault.lockMinutes', '0.02'), ''`)
+	p.do(chromedp.Reload())
+	p.settle(`document.getElementById('status').textContent.startsWith('Unlock')`)
+	p.act("Welcome back, ana", p.set("unlock-passphrase", patientPass), click("unlock"))
+	p.settle(`document.getElementById('status').textContent.startsWith('Unlock') && !document.getElementById('unlock-view').hidden`)
 }

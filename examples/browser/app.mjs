@@ -90,6 +90,7 @@ async function enter() {
   // The security section is not worth failing the sign-in for.
   await refreshFactors().catch((e) => console.warn('second factors:', e));
   await refreshEmergency().catch((e) => console.warn('emergency requests:', e));
+  armLock();
 }
 
 // refreshEmergency shows the open emergency requests for this account's
@@ -181,6 +182,39 @@ $('recovery-done').addEventListener('click', () => {
 $('forget').addEventListener('click', async () => {
   await Client.forget();
   location.reload();
+});
+
+// ---- automatic lock (HIPAA 164.312(a)(2)(iii)) ---------------------------------
+//
+// After lockMinutes without a key press, click or touch, or a minute (at most
+// lockMinutes) after the tab was hidden, the page forgets the unlocked keys:
+// it reloads, which drops the WebAssembly memory that held them, and asks for
+// the passphrase again. The setting is this browser's (localStorage).
+
+const lockKey = 'blindvault.lockMinutes';
+const lockMinutes = () => Number(localStorage.getItem(lockKey)) || 5;
+let lockTimer;
+
+function armLock(minutes = lockMinutes()) {
+  clearTimeout(lockTimer);
+  if ($('app-view').hidden) return;
+  lockTimer = setTimeout(() => {
+    try { client?.close(); } catch { /* already closed */ }
+    location.reload();
+  }, minutes * 60_000);
+}
+
+for (const ev of ['pointerdown', 'keydown', 'touchstart']) {
+  document.addEventListener(ev, () => armLock(), { passive: true });
+}
+document.addEventListener('visibilitychange', () => armLock(document.hidden ? Math.min(lockMinutes(), 1) : lockMinutes()));
+$('lock-minutes').value = String(lockMinutes());
+$('lock-minutes').addEventListener('change', () => {
+  const m = Math.min(60, Math.max(1, Math.round(Number($('lock-minutes').value)) || 5));
+  localStorage.setItem(lockKey, String(m));
+  $('lock-minutes').value = String(m);
+  armLock();
+  say(`This page now locks after ${m} ${m === 1 ? 'minute' : 'minutes'} without use.`);
 });
 
 $('logout').addEventListener('click', () => {
