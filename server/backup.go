@@ -112,6 +112,7 @@ func (b *backupAPI) evaluate(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	default:
+		b.s.alerts.failure("backup-guesses", id)
 		b.s.log.InfoContext(ctx, "backup oprf evaluation", "account", id.String(), "failures", lo.Failures)
 		if lo.Until.After(now) {
 			b.s.log.WarnContext(ctx, "backup locked", "account", id.String(), "failures", lo.Failures, "seconds", int(lo.Until.Sub(now).Seconds()))
@@ -218,6 +219,9 @@ func (b *backupAPI) release(w http.ResponseWriter, r *http.Request) error {
 	blob, err := b.s.store.Backup(ctx, id)
 	if err != nil {
 		return err
+	}
+	if passphrase {
+		b.s.alerts.pay("backup-guesses", id)
 	}
 	b.s.log.InfoContext(ctx, "backup released", "account", id.String(), "recovery_code", recovery)
 	b.s.metrics.guesses.WithLabelValues("backup_release", "released").Inc()

@@ -262,6 +262,7 @@ func (s *Server) getBody(w http.ResponseWriter, r *http.Request, c *Caller) erro
 	if err != nil {
 		return err
 	}
+	s.alerts.read(c.Account.ID, h.Owner)
 	if err := setReceiptHeader(w, rcs[0]); err != nil {
 		return err
 	}

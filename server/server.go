@@ -34,6 +34,9 @@ type Config struct {
 	// DefaultDeletionRetention, at most MaxDeletionRetention; NoRetention
 	// purges it at the next maintenance run.
 	DeletionRetention time.Duration
+	// AlertWebhook, if set, receives operator alerts (alerts_webhook.go,
+	// docs/alerts.md); DeliverAlerts posts them.
+	AlertWebhook *WebhookConfig
 	// Secrets are the server's own secrets, decrypted at start-up.
 	Secrets Secrets
 	// Sealer seals per-account secrets (TOTP second factors) in the store's
@@ -97,6 +100,7 @@ type Server struct {
 	mfa          *mfaState   // second factors (mfa.go)
 	backup       *backupAPI  // backup routes and their challenges (backup.go)
 	checkpoints  *checkpoints
+	alerts       *alerter // operator alerts (alerts_webhook.go); nil without a webhook
 	approved     sync.Map // emergency requests k holders approved (rec_threshold.go)
 	requests     sync.Map // recent requests by account (rec_threshold.go)
 	// noLog turns the transparency log off, for the benchmark that measures
@@ -176,6 +180,9 @@ func New(cfg Config) (*Server, error) {
 		anonLimit:    sharedLimiters(cfg.RateAnonymous, cfg.Store, "anon:", cfg.Logger),
 		unknownEvals: sharedLimiters(cfg.RateUnknownEvaluations, cfg.Store, "unknown:", cfg.Logger),
 		checkpoints:  &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}, mfa: newMFAState(rp)}
+	if cfg.AlertWebhook != nil && cfg.AlertWebhook.URL != "" {
+		s.alerts = newAlerter(*cfg.AlertWebhook, cfg.Now, s.metrics.reg)
+	}
 	s.metrics.watchCommits(cfg.Store)
 	s.router = s.routes()
 	s.handler = s.observe(s.router)

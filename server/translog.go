@@ -118,6 +118,7 @@ func (s *Server) logged(ctx context.Context, entries []*auditlog.Entry, write fu
 	if err := write(store.WithLog(ctx, b)); err != nil {
 		return nil, err
 	}
+	s.alerts.observe(entries)
 	return s.receipts(ctx, b)
 }
 

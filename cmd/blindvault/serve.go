@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -35,6 +37,8 @@ type serveConfig struct {
 	headerTimeout            time.Duration
 	sweepEvery, compactEvery time.Duration
 	deletionRetention        time.Duration
+	alertWebhook             string
+	alertSecretFile          string
 }
 
 func runServe(ctx context.Context, args []string, s stdio) error {
@@ -59,6 +63,8 @@ func runServe(ctx context.Context, args []string, s stdio) error {
 	fs.DurationVar(&c.deletionRetention, "deletion-retention", server.DefaultDeletionRetention,
 		"how long a deleted account can be restored by its owner before it is purged (at most 2160h, 90 days; 0: purge at the next sweep)")
 	fs.StringVar(&c.web, "web", "", "serve the browser app (the patient portal: examples/browser, after make portal) from `directory` beside the API, under a strict Content-Security-Policy")
+	fs.StringVar(&c.alertWebhook, "alert-webhook", "", "post operator alerts (docs/alerts.md) to this `URL`, signed with --alert-webhook-secret-file")
+	fs.StringVar(&c.alertSecretFile, "alert-webhook-secret-file", "", "`file` holding the webhook's HMAC secret (at least 32 bytes)")
 	fs.Var(&c.webauthnOrigins, "webauthn-origin", "web `origin` (https://HOST[:PORT]) where passkeys are enrolled and used (repeatable; default --origin); the first one's host is the WebAuthn relying party id, so it must be a host name, not an address")
 	fs.Var(&c.trustedProxies, "trusted-proxy", "`CIDR` of a reverse proxy allowed to set X-Forwarded-For (repeatable)")
 	c.shutdownGrace, c.idleTime = 30*time.Second, 2*time.Minute
@@ -147,10 +153,15 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 		ln.Close()
 		return err
 	}
+	webhook, err := c.webhookConfig()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv, err := server.New(server.Config{Store: st, Origin: origin, Logger: log, MaxBody: c.maxBody,
 		NoPatientSignup: c.noPatientSignup, Secrets: secrets, Sealer: sealer, TrustedProxies: proxies,
 		LogSigner: logSigner, LogVerifierKey: logKey, LogOrigin: logSigner.Name(), WebAuthnOrigins: c.webauthnOrigins,
-		DeletionRetention: retentionConfig(c.deletionRetention)})
+		DeletionRetention: retentionConfig(c.deletionRetention), AlertWebhook: webhook})
 	if err != nil {
 		ln.Close()
 		return err
@@ -187,6 +198,7 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 		ErrorLog:       slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go srv.Maintain(ctx, c.sweepEvery, c.compactEvery)
+	go srv.DeliverAlerts(ctx)
 	fmt.Fprintf(s.err, "Transparency log key (clients pin it): %s\n", logKey)
 	fmt.Fprintf(s.err, "Blindvault listening on %s://%s (origin %s)\n", scheme, ln.Addr(), origin)
 	errc := make(chan error, 1)
@@ -282,4 +294,31 @@ func masterKeyFile(data, flag string) (file string, isDefault bool) {
 		return flag, false
 	}
 	return filepath.Clean(data) + ".master-key", true
+}
+
+// webhookConfig reads the operator-alert webhook's flags: none, or a URL
+// and a secret of at least 32 bytes.
+func (c *serveConfig) webhookConfig() (*server.WebhookConfig, error) {
+	if c.alertWebhook == "" {
+		if c.alertSecretFile != "" {
+			return nil, usagef("--alert-webhook-secret-file needs --alert-webhook")
+		}
+		return nil, nil
+	}
+	u, err := url.Parse(c.alertWebhook)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, usagef("--alert-webhook: %q is not an http(s) URL", c.alertWebhook)
+	}
+	if c.alertSecretFile == "" {
+		return nil, usagef("--alert-webhook needs --alert-webhook-secret-file")
+	}
+	secret, err := readSmallFile(c.alertSecretFile)
+	if err != nil {
+		return nil, fmt.Errorf("alert webhook secret: %w", err)
+	}
+	secret = bytes.TrimSpace(secret)
+	if len(secret) < 32 {
+		return nil, usagef("the alert webhook secret in %s is shorter than 32 bytes", c.alertSecretFile)
+	}
+	return &server.WebhookConfig{URL: c.alertWebhook, Secret: secret}, nil
 }
