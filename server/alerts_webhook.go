@@ -70,7 +70,7 @@ type alerter struct {
 	now   func() time.Time
 
 	mu      sync.Mutex
-	seen    map[string][]time.Time     // events per rule and key, within their window
+	seen    map[string][]time.Time        // events per rule and key, within their window
 	devices map[store.AccountID]time.Time // the last new device of each account
 
 	sent *prometheus.CounterVec // by outcome: delivered, failed, dropped
