@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"runtime/pprof"
 	"slices"
@@ -105,6 +106,29 @@ func BenchmarkLogCost(b *testing.B) {
 					benchPutSmall(b, clients, op == "update", log == "off")
 				})
 			}
+		}
+	}
+}
+
+// BenchmarkAlertCost runs the small writes of 64 clients with operator alerts
+// (a webhook on loopback) off and on, side by side: what evaluating the
+// rules over every logged entry costs the write load.
+func BenchmarkAlertCost(b *testing.B) {
+	hook := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer hook.Close()
+	for _, op := range []string{"create", "update"} {
+		for _, alerts := range []string{"off", "on"} {
+			b.Run(fmt.Sprintf("%s/clients=64/alerts=%s", op, alerts), func(b *testing.B) {
+				cfg := recConfig()
+				if alerts == "on" {
+					cfg.AlertWebhook = &WebhookConfig{URL: hook.URL, Secret: []byte("a webhook secret of 32 bytes...")}
+				}
+				ts := newTestServer(b, cfg)
+				ctx, cancel := context.WithCancel(context.Background())
+				defer cancel()
+				go ts.DeliverAlerts(ctx)
+				benchPutSmallOn(b, []*testServer{ts}, ts.Store.CommitStats, 64, op == "update")
+			})
 		}
 	}
 }

@@ -118,6 +118,10 @@ func TestBrowser_PortalAccessible(t *testing.T) {
 	if got := p.eval(`document.getElementById('emergency').hidden ? 'hidden' : document.querySelector('#emergency-list tbody tr').cells[0].textContent`); got != "dr-er" {
 		t.Fatalf("the emergency request shown = %q, want dr-er's", got)
 	}
+	// ... and among the alerts the page computed from the verified log.
+	if got := p.eval(`document.querySelector('#alerts-list li[data-kind="emergency-request"][data-severity="high"]')?.textContent ?? 'none'`); !strings.Contains(got, "dr-er") {
+		t.Errorf("the emergency request's alert = %q, want one naming dr-er", got)
+	}
 	p.axeCheck("an emergency request", string(axe))
 	refuse := chromedp.Click(fmt.Sprintf(`#emergency-list button[data-refuse="%s"]`, req.ID))
 	p.act("Refuse dr-er", refuse)

@@ -265,6 +265,16 @@ func newClientObject(c *sdk.Client) js.Value {
 			return nil, f(ctx, id)
 		})
 	}
+	add("alerts", func(ctx context.Context, _ []js.Value) (any, error) {
+		as, err := c.Alerts(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		if as == nil {
+			as = []sdk.Alert{}
+		}
+		return toJSON(as)
+	})
 	add("emergencyStatus", func(ctx context.Context, _ []js.Value) (any, error) {
 		rs, err := c.EmergencyStatus(ctx)
 		if err != nil {

@@ -90,7 +90,22 @@ async function enter() {
   // The security section is not worth failing the sign-in for.
   await refreshFactors().catch((e) => console.warn('second factors:', e));
   await refreshEmergency().catch((e) => console.warn('emergency requests:', e));
+  await showAlerts().catch((e) => console.warn('alerts:', e));
   armLock();
+}
+
+// showAlerts lists what the rules find in the verified log since this
+// device last looked: "dr-jones read 300 of your records in 5m0s".
+async function showAlerts() {
+  const list = $('alerts-list');
+  for (const a of await client.alerts()) {
+    const li = document.createElement('li');
+    li.textContent = `${a.time.toLocaleString()}: ${a.message}`;
+    if (a.severity === 'high') li.dataset.severity = 'high';
+    li.dataset.kind = a.kind;
+    list.append(li);
+  }
+  $('alerts').hidden = list.children.length === 0;
 }
 
 // refreshEmergency shows the open emergency requests for this account's
@@ -517,6 +532,7 @@ async function remove(id) {
 $('refresh').addEventListener('click', () => busy('Refreshing…', async () => {
   await refresh();
   await refreshEmergency();
+  await showAlerts();
   say(`${records.length} records.`);
 }));
 

@@ -91,6 +91,18 @@ export interface Contact extends Card {
   attestation: { role: string; org: string; notAfter: Date } | null;
 }
 
+/** An alert computed on this device from the verified log (docs/alerts.md). */
+export interface Alert {
+  time: Date;
+  /** bulk-read, backup-guesses, second-factor-failures, second-factor-change, new-device, account-deletion, new-device-export, emergency-request */
+  kind: string;
+  who?: string;
+  count?: number;
+  /** "high" for an alert to act on at once. */
+  severity?: string;
+  message: string;
+}
+
 /** An emergency request as the verified log and chains show it. */
 export interface EmergencyRequest {
   id: string;
@@ -270,6 +282,8 @@ export class Client {
   restrict(id: string): Promise<void>;
   /** Lifts the restriction of record id. */
   unrestrict(id: string): Promise<void>;
+  /** What the rules find in the verified log since this device last looked (docs/alerts.md), oldest first. */
+  alerts(): Promise<Alert[]>;
   /** Emergency requests for this account's keys, by it, or that it may approve, as the verified log shows them (docs/spec/threshold-v1.md). */
   emergencyStatus(): Promise<EmergencyRequest[]>;
   /** Refuses an emergency request for this account's records: no guardian approves it, no requester opens with it. */

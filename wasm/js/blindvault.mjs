@@ -334,6 +334,10 @@ export class Client {
     await call(this.#go.unrestrict(id));
   }
 
+  async alerts() {
+    return JSON.parse(await call(this.#go.alerts())).map((a) => ({ ...a, time: new Date(a.time) }));
+  }
+
   async emergencyStatus() {
     return JSON.parse(await call(this.#go.emergencyStatus())).map((r) => ({ ...r, logged: new Date(r.logged), notBefore: new Date(r.notBefore) }));
   }
