@@ -123,6 +123,14 @@ func TestBrowser_PortalAccessible(t *testing.T) {
 		t.Errorf("the emergency request's alert = %q, want one naming dr-er", got)
 	}
 	p.axeCheck("an emergency request", string(axe))
+	// Her devices: this browser and the Go client she signed in on; that
+	// one is revoked from here.
+	if got := p.eval(`document.getElementById('devices').dataset.count`); got != "2" {
+		t.Errorf("devices listed = %s, want this browser and the Go client", got)
+	}
+	revokeDev := chromedp.Click(`#devices button[data-revoke-device]`)
+	p.act("Revoke the device", revokeDev)
+	p.act("Revoked the device", revokeDev)
 	refuse := chromedp.Click(fmt.Sprintf(`#emergency-list button[data-refuse="%s"]`, req.ID))
 	p.act("Refuse dr-er", refuse)
 	p.act("You refused", refuse)

@@ -91,7 +91,32 @@ async function enter() {
   await refreshFactors().catch((e) => console.warn('second factors:', e));
   await refreshEmergency().catch((e) => console.warn('emergency requests:', e));
   await showAlerts().catch((e) => console.warn('alerts:', e));
+  await refreshDevices().catch((e) => console.warn('devices:', e));
   armLock();
+}
+
+// refreshDevices lists this account's devices; any but this one can be
+// revoked from here (its sessions end at once).
+async function refreshDevices() {
+  const body = $('devices').tBodies[0];
+  body.replaceChildren();
+  for (const d of await client.devices()) {
+    const row = body.insertRow();
+    cell(row, d.current ? `${d.name} (this device)` : d.name);
+    cell(row, d.enrolled.toLocaleString());
+    cell(row, d.lastSeen ? d.lastSeen.toLocaleString() : 'never');
+    cell(row, !d.certified ? 'not certified by your key: revoke it' : d.revoked ? `revoked ${d.revoked.toLocaleString()}` : 'active');
+    const actions = row.insertCell();
+    if (!d.current && !d.revoked) {
+      actions.append(confirmButton('Revoke', `Revoke the device ${d.name}? Its sessions end at once.`, { revokeDevice: d.name },
+        () => busy(`Revoking ${d.name}…`, async () => {
+          await client.revokeDevice(d.name);
+          await refreshDevices();
+          say(`Revoked the device ${d.name}: it can sign in no more. What it already holds stays with it.`);
+        }), 'Yes, revoke'));
+    }
+  }
+  $('devices').dataset.count = String(body.rows.length);
 }
 
 // showAlerts lists what the rules find in the verified log since this
@@ -533,6 +558,7 @@ $('refresh').addEventListener('click', () => busy('Refreshing…', async () => {
   await refresh();
   await refreshEmergency();
   await showAlerts();
+  await refreshDevices();
   say(`${records.length} records.`);
 }));
 
