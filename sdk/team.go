@@ -350,7 +350,7 @@ func (c *Client) ownTeam(ctx context.Context, ref string) (*Team, error) {
 	for key, ct := range st.Teams {
 		e, err := format.ParseAccountEntry(ct.Entry)
 		if err == nil && (key == strings.ToLower(ref) || e.Team.Name == ref) {
-			return c.verifiedTeam(ctx, mustID(key), c.accountID(), true)
+			return c.verifiedTeam(ctx, mustID(key), c.accountID(), false)
 		}
 	}
 	return nil, fmt.Errorf("this account administers no team %q: %w", ref, ErrNotFound)
