@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -114,7 +115,27 @@ func TestBrowser_PortalAccessible(t *testing.T) {
 	if err != nil {
 		t.Fatalf("RequestEmergency: %v", err)
 	}
-	p.act("1 records", click("refresh")) // the emergency key's own record is not one to list
+	// The doctor's note, shared with her: listed under its author, and she
+	// can ask for a correction, which reaches the author encrypted.
+	note := []byte("Discharged; follow-up in two weeks.")
+	noteInfo, err := doctor.Put(ctx, bytes.NewReader(note), &sdk.PutOptions{Title: "discharge note", Type: "text/plain", Size: int64(len(note))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := doctor.Share(ctx, noteInfo.RecordID, "ana", nil); err != nil {
+		t.Fatal(err)
+	}
+	p.act("2 records", click("refresh")) // the emergency key's own record is not one to list
+	if got := p.eval(`Array.from(document.querySelectorAll('#records tr.group'), (r) => r.textContent).join('; ')`); got != "Yours (1); Shared with you by dr-er (1)" {
+		t.Errorf("record groups = %q", got)
+	}
+	p.do(chromedp.Click(fmt.Sprintf(`button[data-amend="%s"]`, noteInfo.RecordID)))
+	p.axeCheck("the correction dialog", string(axe))
+	p.act("Asked dr-er to correct", p.set("amend-text", "It was three weeks."), click("amend-send"))
+	steps, err := doctor.Amendments(ctx, noteInfo.RecordID)
+	if err != nil || len(steps) != 1 || steps[0].Text != "It was three weeks." || steps[0].By.Handle() != "ana" {
+		t.Fatalf("the author's Amendments = %+v, %v; want ana's request", steps, err)
+	}
 	if got := p.eval(`document.getElementById('emergency').hidden ? 'hidden' : document.querySelector('#emergency-list tbody tr').cells[0].textContent`); got != "dr-er" {
 		t.Fatalf("the emergency request shown = %q, want dr-er's", got)
 	}

@@ -265,6 +265,21 @@ func newClientObject(c *sdk.Client) js.Value {
 			return nil, f(ctx, id)
 		})
 	}
+	add("requestAmendment", func(ctx context.Context, args []js.Value) (any, error) {
+		id, err := recordID(arg(args, 0))
+		if err != nil {
+			return nil, err
+		}
+		text, err := str(arg(args, 1), "text")
+		if err != nil {
+			return nil, err
+		}
+		a, err := c.RequestAmendment(ctx, id, text)
+		if err != nil {
+			return nil, err
+		}
+		return a.ID.String(), nil
+	})
 	add("alerts", func(ctx context.Context, _ []js.Value) (any, error) {
 		as, err := c.Alerts(ctx, nil)
 		if err != nil {

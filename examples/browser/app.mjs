@@ -95,6 +95,22 @@ async function enter() {
   armLock();
 }
 
+// ---- the right to correct --------------------------------------------------
+
+let pendingAmend = null; // the record the amendment dialog is about
+
+$('amend').addEventListener('close', () => {
+  const r = pendingAmend;
+  pendingAmend = null;
+  if (!r || $('amend').returnValue !== 'send') return;
+  const text = $('amend-text').value.trim();
+  if (!text) return;
+  busy('Sending your request…', async () => {
+    await client.requestAmendment(r.id, text);
+    say(`Asked ${r.author?.handle ?? 'the author'} to correct "${r.title}". Their answer will be shared with you.`);
+  });
+});
+
 // refreshDevices lists this account's devices; any but this one can be
 // revoked from here (its sessions end at once).
 async function refreshDevices() {
@@ -394,7 +410,24 @@ async function refresh() {
   records = await client.list();
   const body = $('records').tBodies[0];
   body.replaceChildren();
-  for (const r of records) {
+  // Yours first, then what each person shared with you, grouped by them (a
+  // clinician sees each patient's records together).
+  const owner = (r) => (r.mine ? '' : r.owner?.handle ?? '?');
+  const sorted = [...records].sort((a, b) => owner(a).localeCompare(owner(b)));
+  let group = null;
+  for (const r of sorted) {
+    if (owner(r) !== group) {
+      group = owner(r);
+      const n = sorted.filter((x) => owner(x) === group).length;
+      const head = body.insertRow();
+      head.className = 'group';
+      head.dataset.group = group || 'you';
+      const th = document.createElement('th');
+      th.colSpan = 6;
+      th.scope = 'colgroup';
+      th.textContent = group ? `Shared with you by ${group} (${n})` : `Yours (${n})`;
+      head.append(th);
+    }
     const row = body.insertRow();
     row.dataset.id = r.id;
     cell(row, r.title || '(untitled)');
@@ -414,6 +447,14 @@ async function refresh() {
         say(r.restricted ? `"${r.title}" is no longer restricted; it joins nothing again by itself.`
           : `Restricted "${r.title}": it left every care team and collection, and no group share will include it.`);
       })));
+    }
+    if (!r.mine && r.author?.handle !== client.account.handle) {
+      actions.append(button('Ask to correct', { amend: r.id }, () => {
+        pendingAmend = r;
+        $('amend-title').textContent = `"${r.title || '(untitled)'}"`;
+        $('amend-text').value = '';
+        $('amend').showModal();
+      }));
     }
     if (r.mine) actions.append(confirmButton('Delete', `Delete "${r.title || 'this record'}" for good?`, { delete: r.id }, () => busy('Deleting…', () => remove(r.id))));
   }

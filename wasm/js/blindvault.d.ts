@@ -282,6 +282,8 @@ export class Client {
   restrict(id: string): Promise<void>;
   /** Lifts the restriction of record id. */
   unrestrict(id: string): Promise<void>;
+  /** Asks the author of record id to correct it (the right to correct, docs/spec/client-v1.md §8); returns the request's id. */
+  requestAmendment(id: string, text: string): Promise<string>;
   /** What the rules find in the verified log since this device last looked (docs/alerts.md), oldest first. */
   alerts(): Promise<Alert[]>;
   /** Emergency requests for this account's keys, by it, or that it may approve, as the verified log shows them (docs/spec/threshold-v1.md). */

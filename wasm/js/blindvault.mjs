@@ -334,6 +334,10 @@ export class Client {
     await call(this.#go.unrestrict(id));
   }
 
+  async requestAmendment(id, text) {
+    return await call(this.#go.requestAmendment(id, text));
+  }
+
   async alerts() {
     return JSON.parse(await call(this.#go.alerts())).map((a) => ({ ...a, time: new Date(a.time) }));
   }
