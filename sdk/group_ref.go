@@ -66,6 +66,16 @@ func (c *Client) followGroups(ctx context.Context, v *version) (*version, error)
 	if v.owner != c.accountID() {
 		return v, nil
 	}
+	// A record read by people alone (the common case) lists no group: no
+	// group's key record needs reading.
+	known, err := c.knownCards(ctx)
+	if err != nil {
+		v.close()
+		return nil, err
+	}
+	if !slices.ContainsFunc(v.acl.Entries, func(e format.ACLEntry) bool { _, ok := known[e.Reader]; return !ok }) {
+		return v, nil
+	}
 	groups, err := c.readerGroups(ctx)
 	if err != nil {
 		v.close()
