@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -67,9 +66,7 @@ func (c *Client) CreateCollection(ctx context.Context, name string, opts *Collec
 		}
 	}
 	now := time.Now()
-	body := []byte("collection " + name + "\n")
-	info, err := c.put(ctx, bytes.NewReader(body), int64(len(body)), [32]byte{},
-		record.Meta{Title: name, Type: collectionType, Created: now, Modified: now}, format.EventVersion)
+	info, err := c.putKeyRecord(ctx, [32]byte{}, record.Meta{Title: name, Type: collectionType, Created: now, Modified: now})
 	if err != nil {
 		return nil, err
 	}

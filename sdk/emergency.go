@@ -115,9 +115,7 @@ func (c *Client) setUpThreshold(ctx context.Context, purpose uint8, handles []st
 	if purpose == format.PurposeEmergency {
 		title = "emergency access"
 	}
-	body := []byte(title + "\n")
-	info, err := c.put(ctx, bytes.NewReader(body), int64(len(body)), [32]byte{},
-		record.Meta{Title: title, Type: thresholdType, Created: now, Modified: now}, format.EventVersion)
+	info, err := c.putKeyRecord(ctx, [32]byte{}, record.Meta{Title: title, Type: thresholdType, Created: now, Modified: now})
 	if err != nil {
 		return nil, err
 	}

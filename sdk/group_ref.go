@@ -1,10 +1,12 @@
 package sdk
 
 import (
+	"bytes"
 	"context"
 	"slices"
 
 	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/record"
 )
 
 // groupRef is a group (a care team or a collection) as a reader of this
@@ -17,6 +19,14 @@ type groupRef struct {
 	epoch uint32
 	pk    []byte
 	keys  [][32]byte
+}
+
+// putKeyRecord writes a version of a group's key record (a team's, a
+// collection's, a threshold key's): new if update is zero. Its body is the
+// title: what a group holds is in its ACL and grants, not its body.
+func (c *Client) putKeyRecord(ctx context.Context, update [32]byte, m record.Meta) (*RecordInfo, error) {
+	body := []byte(m.Title + "\n")
+	return c.put(ctx, bytes.NewReader(body), int64(len(body)), update, m, format.EventVersion)
 }
 
 // holds reports whether key is one of the group's keys, of any epoch.
@@ -47,13 +57,7 @@ func (c *Client) readerGroups(ctx context.Context) ([]*groupRef, error) {
 
 // group returns the team as a reader of records.
 func (t *Team) group() *groupRef {
-	g := &groupRef{id: t.ID, name: "team " + t.Name, epoch: t.Epoch, pk: t.pk}
-	for _, k := range t.keys {
-		if len(k) == 32 {
-			g.keys = append(g.keys, [32]byte(k))
-		}
-	}
-	return g
+	return &groupRef{id: t.ID, name: "team " + t.Name, epoch: t.Epoch, pk: t.pk, keys: t.keys}
 }
 
 // followGroups moves a record this account owns to the current keys of the
@@ -63,11 +67,11 @@ func (t *Team) group() *groupRef {
 // the new version is closed to whoever the group dropped. It returns the head
 // to write on: v itself if nothing changed.
 func (c *Client) followGroups(ctx context.Context, v *version) (*version, error) {
-	if v.owner != c.accountID() {
-		return v, nil
+	if v.owner != c.accountID() || (len(c.prof.Teams) == 0 && len(c.prof.Collections) == 0) {
+		return v, nil // no group this account could have shared with
 	}
-	// A record read by people alone (the common case) lists no group: no
-	// group's key record needs reading.
+	// A record read by people alone lists no group: no group's key record
+	// needs reading.
 	known, err := c.knownCards(ctx)
 	if err != nil {
 		v.close()

@@ -43,7 +43,7 @@ func (c *Client) list(ctx context.Context) ([]*RecordInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.teamHeads(ctx, shared); err != nil {
+	if err := c.groupHeads(ctx, shared); err != nil {
 		return nil, err
 	}
 	st, err := c.chainOf(ctx, c.accountID())
@@ -254,10 +254,10 @@ func mustID(key string) [32]byte {
 	return [32]byte(b)
 }
 
-// teamHeads adds to shared the records shared with the groups this account
+// groupHeads adds to shared the records shared with the groups this account
 // reads through (the teams it belongs to or administers, others' collections
 // it reads), as the server lists them for each group.
-func (c *Client) teamHeads(ctx context.Context, shared map[string]api.Head) error {
+func (c *Client) groupHeads(ctx context.Context, shared map[string]api.Head) error {
 	teams, err := c.pinnedTeams(ctx, false)
 	if err != nil {
 		return err

@@ -254,8 +254,7 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 func (c *Client) rewriteKeyRecord(ctx context.Context, v *version) error {
 	m := *v.unlocked.Meta
 	m.Modified = time.Now()
-	body := []byte(m.Title + "\n")
-	_, err := c.put(ctx, bytes.NewReader(body), int64(len(body)), v.id, m, format.EventVersion)
+	_, err := c.putKeyRecord(ctx, v.id, m)
 	return err
 }
 

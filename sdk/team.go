@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -48,8 +47,8 @@ type Team struct {
 	// cards this client verified.
 	MemberHandles []string
 
-	pk   []byte   // the team's X-Wing public key at Epoch
-	keys [][]byte // KeyIDs of the team's keys at every epoch this client saw
+	pk   []byte     // the team's X-Wing public key at Epoch
+	keys [][32]byte // KeyIDs of the team's keys at every epoch this client saw
 }
 
 // Status is "verified care team NAME of ORG, N members", or says that the
@@ -99,10 +98,8 @@ func (c *Client) CreateTeam(ctx context.Context, name string, opts *TeamOptions)
 	if t, _ := c.ownTeam(ctx, name); t != nil {
 		return nil, fmt.Errorf("%w: this account already has a team %q", ErrConflict, name)
 	}
-	desc := []byte(fmt.Sprintf("care team %q of %q\n", name, opts.Org))
 	now := time.Now()
-	info, err := c.put(ctx, bytes.NewReader(desc), int64(len(desc)), [32]byte{},
-		record.Meta{Title: name, Type: teamType, Created: now, Modified: now}, format.EventVersion)
+	info, err := c.putKeyRecord(ctx, [32]byte{}, record.Meta{Title: name, Type: teamType, Created: now, Modified: now})
 	if err != nil {
 		return nil, err
 	}
@@ -386,8 +383,9 @@ func (c *Client) verifiedTeam(ctx context.Context, id, admin [32]byte, names boo
 	t := &Team{ID: id, Name: e.Team.Name, Org: e.Team.Org, Admin: admin, History: e.Team.Policy&format.TeamHistory != 0,
 		Epoch: e.Team.Epoch, pk: e.Team.XWingPK}
 	for _, k := range ct.Keys {
-		b, _ := hex.DecodeString(k)
-		t.keys = append(t.keys, b)
+		if b, err := hex.DecodeString(k); err == nil && len(b) == 32 {
+			t.keys = append(t.keys, [32]byte(b))
+		}
 	}
 	if op := c.prof.Orgs[t.Org]; op != nil && op.Admin == hex.EncodeToString(admin[:]) {
 		t.Verified = true

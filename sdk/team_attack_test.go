@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/blindvault/blindvault/internal/format"
@@ -35,24 +36,11 @@ func newTeamAttackWorld(t *testing.T) *attackWorld {
 // editTeamEntry rewrites the team entries of a chain page with edit, keeping
 // the admin's signature: what a server can do without the admin's key.
 func editTeamEntry(t *testing.T, edit func(tm *format.Team)) hook {
-	return editJSON(t, func(m map[string]json.RawMessage) {
-		var es []struct {
-			Seq   uint64 `json:"seq"`
-			Entry []byte `json:"entry"`
-		}
-		if err := json.Unmarshal(m["entries"], &es); err != nil {
-			t.Errorf("proxy: chain page: %v", err)
-			return
-		}
-		for i := range es {
-			e, err := format.ParseAccountEntry(es[i].Entry)
-			if err != nil || e.Event != format.EventTeam {
-				continue
-			}
+	return editChainEntries(t, func(e *format.AccountEntry) *format.AccountEntry {
+		if e.Event == format.EventTeam {
 			edit(e.Team)
-			es[i].Entry = e.Marshal()
 		}
-		m["entries"] = toJSON(es)
+		return e
 	})
 }
 
@@ -113,22 +101,11 @@ func TestAttack_TeamDescriptionRolledBack(t *testing.T) {
 	}
 	last := seen.Entries[len(seen.Entries)-1].Seq
 	// The chain as it was: entries after the last one the patient saw are cut.
-	aw.alice.attack(t, "GET", path, editJSON(t, func(m map[string]json.RawMessage) {
-		var es []struct {
-			Seq   uint64 `json:"seq"`
-			Entry []byte `json:"entry"`
+	aw.alice.attack(t, "GET", path, editChainEntries(t, func(e *format.AccountEntry) *format.AccountEntry {
+		if e.Seq > last {
+			return nil
 		}
-		if err := json.Unmarshal(m["entries"], &es); err != nil {
-			t.Errorf("proxy: chain page: %v", err)
-			return
-		}
-		kept := es[:0]
-		for _, e := range es {
-			if e.Seq <= last {
-				kept = append(kept, e)
-			}
-		}
-		m["entries"], m["next"] = toJSON(kept), toJSON(0)
+		return e
 	}))
 	// A new device of the patient (its profile, with the organisation
 	// trusted, comes from the account) has seen nothing of the admin's chain.
@@ -204,4 +181,27 @@ func recordViewAs(t *testing.T, aw *attackWorld, id [32]byte) exchange {
 	}
 	e := p.exchange(t, "GET", recordPath(id))
 	return e
+}
+
+// A new version of a record shared with people only, written from a device
+// that has read nothing yet, reads no other account's key card: the check of
+// the groups a record is shared with costs nothing to a patient with none.
+func TestPut_NoGroupsNoCardReads(t *testing.T) {
+	aw := newAttackWorld(t)
+	ctx := t.Context()
+	rec := put(t, aw.patient, []byte("v1"), "note")
+	if _, err := aw.patient.Share(ctx, rec.RecordID, "dr-jones", nil); err != nil {
+		t.Fatal(err)
+	}
+	dev, err := login(t, aw.srv, aw.alice, "alice", patientPass)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mark := aw.alice.mark()
+	if _, err := dev.Put(ctx, bytes.NewReader([]byte("v2")), &sdk.PutOptions{Update: rec.RecordID, Size: 2}); err != nil {
+		t.Fatalf("Put update: %v", err)
+	}
+	if cards := aw.alice.since(mark, func(e exchange) bool { return strings.HasSuffix(e.Path, "/cards") }); len(cards) > 0 {
+		t.Errorf("a Put of a record shared with people only read key cards: %v", cards)
+	}
 }

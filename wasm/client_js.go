@@ -227,11 +227,7 @@ func newClientObject(c *sdk.Client) js.Value {
 		return contactResult(c.Lookup(ctx, handle, &sdk.LookupOptions{Fingerprint: in.Fingerprint, Role: in.Role}))
 	})
 	add("share", func(ctx context.Context, args []js.Value) (any, error) {
-		id, err := recordID(arg(args, 0))
-		if err != nil {
-			return nil, err
-		}
-		handle, err := str(arg(args, 1), "handle")
+		id, handle, err := idAndString(args, "handle")
 		if err != nil {
 			return nil, err
 		}
@@ -246,11 +242,7 @@ func newClientObject(c *sdk.Client) js.Value {
 			LookupOptions: sdk.LookupOptions{Fingerprint: in.Fingerprint, Role: in.Role}, History: in.History, Write: in.Write}))
 	})
 	add("revoke", func(ctx context.Context, args []js.Value) (any, error) {
-		id, err := recordID(arg(args, 0))
-		if err != nil {
-			return nil, err
-		}
-		handle, err := str(arg(args, 1), "handle")
+		id, handle, err := idAndString(args, "handle")
 		if err != nil {
 			return nil, err
 		}
@@ -266,11 +258,7 @@ func newClientObject(c *sdk.Client) js.Value {
 		})
 	}
 	add("requestAmendment", func(ctx context.Context, args []js.Value) (any, error) {
-		id, err := recordID(arg(args, 0))
-		if err != nil {
-			return nil, err
-		}
-		text, err := str(arg(args, 1), "text")
+		id, text, err := idAndString(args, "text")
 		if err != nil {
 			return nil, err
 		}
@@ -281,14 +269,7 @@ func newClientObject(c *sdk.Client) js.Value {
 		return a.ID.String(), nil
 	})
 	add("alerts", func(ctx context.Context, _ []js.Value) (any, error) {
-		as, err := c.Alerts(ctx, nil)
-		if err != nil {
-			return nil, err
-		}
-		if as == nil {
-			as = []sdk.Alert{}
-		}
-		return toJSON(as)
+		return listResult(c.Alerts(ctx, nil))
 	})
 	add("emergencyStatus", func(ctx context.Context, _ []js.Value) (any, error) {
 		rs, err := c.EmergencyStatus(ctx)
@@ -334,11 +315,7 @@ func newClientObject(c *sdk.Client) js.Value {
 		return teamResult(c.LookupTeam(ctx, ref))
 	})
 	add("shareWithTeam", func(ctx context.Context, args []js.Value) (any, error) {
-		id, err := recordID(arg(args, 0))
-		if err != nil {
-			return nil, err
-		}
-		ref, err := str(arg(args, 1), "team")
+		id, ref, err := idAndString(args, "team")
 		if err != nil {
 			return nil, err
 		}
@@ -349,11 +326,7 @@ func newClientObject(c *sdk.Client) js.Value {
 		return teamResult(c.ShareWithTeam(ctx, id, ref, &sdk.ShareOptions{History: in.History}))
 	})
 	add("revokeTeam", func(ctx context.Context, args []js.Value) (any, error) {
-		id, err := recordID(arg(args, 0))
-		if err != nil {
-			return nil, err
-		}
-		ref, err := str(arg(args, 1), "team")
+		id, ref, err := idAndString(args, "team")
 		if err != nil {
 			return nil, err
 		}
@@ -371,14 +344,7 @@ func newClientObject(c *sdk.Client) js.Value {
 		if err != nil {
 			return nil, err
 		}
-		evs, err := c.Audit(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if evs == nil {
-			evs = []sdk.AuditEvent{}
-		}
-		return toJSON(evs)
+		return listResult(c.Audit(ctx, id))
 	})
 	add("readers", func(ctx context.Context, args []js.Value) (any, error) {
 		id, err := recordID(arg(args, 0))
@@ -579,6 +545,28 @@ type attestationJSON struct {
 	Role     string `json:"role"`
 	Org      string `json:"org"`
 	NotAfter int64  `json:"notAfter"`
+}
+
+// idAndString reads the arguments (id, string) that several calls take: a
+// record id, then a handle, a team or a text named what.
+func idAndString(args []js.Value, what string) (sdk.RecordID, string, error) {
+	id, err := recordID(arg(args, 0))
+	if err != nil {
+		return id, "", err
+	}
+	s, err := str(arg(args, 1), what)
+	return id, s, err
+}
+
+// listResult is a list as JSON: [] rather than null for none.
+func listResult[T any](xs []T, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	if xs == nil {
+		xs = []T{}
+	}
+	return toJSON(xs)
 }
 
 // teamJSON is a care team as the client verified it.
