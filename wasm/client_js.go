@@ -257,6 +257,7 @@ func newClientObject(c *sdk.Client) js.Value {
 			return nil, f(ctx, id)
 		})
 	}
+	addFHIR(c, add)
 	add("requestAmendment", func(ctx context.Context, args []js.Value) (any, error) {
 		id, text, err := idAndString(args, "text")
 		if err != nil {

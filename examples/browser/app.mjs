@@ -636,6 +636,32 @@ $('upload-form').addEventListener('submit', (ev) => {
   });
 });
 
+// ---- the rights of access and import (FHIR) ---------------------------------
+
+$('export-fhir').addEventListener('click', () => {
+  busy('Opening and checking every record for the bundle…', async () => {
+    const bundle = await client.exportFHIR();
+    const link = $('export-download');
+    if (link.href) URL.revokeObjectURL(link.href);
+    link.href = URL.createObjectURL(new Blob([bundle], { type: 'application/fhir+json' }));
+    link.download = `my-records-${new Date().toISOString().slice(0, 10)}.json`;
+    link.hidden = false;
+    link.click();
+    say(`Your records are in a FHIR bundle of ${bundle.length} bytes, saved as ${link.download}. It is not encrypted: keep it safe.`);
+  });
+});
+
+$('import-fhir').addEventListener('click', () => {
+  busy('Reading the bundle and encrypting its records…', async () => {
+    const file = $('import-file').files[0];
+    if (!file) throw Object.assign(new Error('choose a FHIR bundle to import'), { code: 'INVALID_ARGUMENT' });
+    const r = await client.importFHIR(new Uint8Array(await file.arrayBuffer()));
+    $('import-file').value = '';
+    await refresh();
+    say(`Imported ${r.imported.length} records` + (r.skipped ? `; ${r.skipped} you already had were skipped.` : '.'));
+  });
+});
+
 // ---- sharing ---------------------------------------------------------------
 
 let pending = null; // the contact looked up, waiting for the user's comparison

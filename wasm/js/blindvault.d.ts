@@ -32,6 +32,8 @@ export class BlindvaultError extends Error {
 export interface LoadOptions {
   /** blindvault.wasm: a URL (default: beside this module), its bytes, or a compiled module. */
   wasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+  /** fhir.wasm, loaded by exportFHIR and importFHIR on first use: a URL (default: beside this module), its bytes, or a compiled module. */
+  fhirWasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
   /** Body workers; default none on up to two cores, else one per core but one, up to 8. 0 runs WebCrypto on the page's thread. */
   workers?: number;
   /** worker.mjs, by default beside this module. */
@@ -150,6 +152,13 @@ export interface Registration {
   fingerprintHex: string;
   /** Opens the backup without the passphrase. Show it once; it is not stored. */
   recoveryCode: string;
+}
+
+export interface ImportResult {
+  /** The new records, in bundle order. */
+  imported: RecordInfo[];
+  /** Resources this account already held from an earlier import. */
+  skipped: number;
 }
 
 export interface RecordInfo {
@@ -282,6 +291,10 @@ export class Client {
   restrict(id: string): Promise<void>;
   /** Lifts the restriction of record id. */
   unrestrict(id: string): Promise<void>;
+  /** Every record this account owns or reads as one HL7 FHIR R4 Bundle (JSON bytes), each verified as get verifies it (docs/fhir.md). Loads fhir.wasm on first use. */
+  exportFHIR(): Promise<Uint8Array>;
+  /** Stores each resource of a FHIR R4 Bundle as a new record; resources imported before are skipped. A bad bundle (INVALID, TOO_LARGE) stores nothing. Loads fhir.wasm on first use. */
+  importFHIR(bundle: Uint8Array | string): Promise<ImportResult>;
   /** Asks the author of record id to correct it (the right to correct, docs/spec/client-v1.md §8); returns the request's id. */
   requestAmendment(id: string, text: string): Promise<string>;
   /** What the rules find in the verified log since this device last looked (docs/alerts.md), oldest first. */

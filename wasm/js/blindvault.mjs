@@ -25,12 +25,34 @@ function ready() {
   return booting ?? (load(), booting);
 }
 
-async function boot({ wasm, workers, workerURL } = {}) {
+async function boot({ wasm, fhirWasm, workers, workerURL } = {}) {
+  fhirSource = fhirWasm ?? new URL('./fhir.wasm', import.meta.url);
+  const a = await run(wasm ?? new URL('./blindvault.wasm', import.meta.url), 'blindvault.wasm');
+  const pool = new ChunkPool({ workers, workerURL });
+  await pool.ready;
+  return { api: a, pool };
+}
+
+let fhirSource = null;
+let fhirBooting = null;
+
+// fhirModule loads fhir.wasm, the FHIR bundles of export and import, on
+// first use: most pages never need it, so blindvault.wasm does not carry it.
+function fhirModule() {
+  fhirBooting ??= ready().then(() => run(fhirSource, 'fhir.wasm')).catch((e) => {
+    fhirBooting = null;
+    throw asError(e);
+  });
+  return fhirBooting;
+}
+
+// run instantiates a Go program from src (a URL, bytes or a module), starts
+// it, and returns the API it hands back to the callback named in its argv.
+async function run(src, label) {
   const go = new globalThis.Go();
   const name = `__blindvault_boot_${Math.random().toString(36).slice(2)}`;
   const api = new Promise((resolve) => { globalThis[name] = resolve; });
-  go.argv = ['blindvault.wasm', name];
-  const src = wasm ?? new URL('./blindvault.wasm', import.meta.url);
+  go.argv = [label, name];
   let instance;
   if (src instanceof WebAssembly.Module) {
     instance = await WebAssembly.instantiate(src, go.importObject);
@@ -48,9 +70,7 @@ async function boot({ wasm, workers, workerURL } = {}) {
   go.run(instance);
   const a = await api;
   delete globalThis[name];
-  const pool = new ChunkPool({ workers, workerURL });
-  await pool.ready;
-  return { api: a, pool };
+  return a;
 }
 
 function asError(e) {
@@ -332,6 +352,17 @@ export class Client {
 
   async unrestrict(id) {
     await call(this.#go.unrestrict(id));
+  }
+
+  async exportFHIR() {
+    const records = await call(this.#go.exportRecords());
+    return sync((await fhirModule()).bundle(records));
+  }
+
+  async importFHIR(bundle) {
+    const entries = sync((await fhirModule()).parse(toSource(bundle)));
+    const r = JSON.parse(await call(this.#go.importEntries(entries)));
+    return { imported: r.imported.map(toInfo), skipped: r.skipped };
   }
 
   async requestAmendment(id, text) {
