@@ -24,3 +24,9 @@ func (c *Client) PutSealed(ctx context.Context, s bridge.BodySealer, opts *PutOp
 func (c *Client) GetEncrypted(ctx context.Context, id RecordID) (*RecordInfo, *bridge.EncryptedBody, error) {
 	return c.getEncrypted(ctx, id)
 }
+
+// GetEncryptedVersion is GetEncrypted of version n of record id (0: the
+// newest), verified as GetVersion verifies it.
+func (c *Client) GetEncryptedVersion(ctx context.Context, id RecordID, n uint64) (*RecordInfo, *bridge.EncryptedBody, error) {
+	return c.getEncryptedVersion(ctx, id, n)
+}
