@@ -306,10 +306,11 @@ async function* ordered(tasks, limit) {
 /**
  * Seals a whole body. keys = {aeadKey, baseNonce, salt, commitment} (aeadKey
  * is zeroed once imported); paddedSize(length), if given, is the length the
- * plaintext is zero-padded to. Returns {ciphertext: Blob, leaves, length,
- * ciphertextLength}.
+ * plaintext is zero-padded to; onProgress(bytes), if given, hears how much
+ * of the plaintext was read into the seal, after each batch. Returns
+ * {ciphertext: Blob, leaves, length, ciphertextLength}.
  */
-export async function sealBody({ keys, source, paddedSize, pool }) {
+export async function sealBody({ keys, source, paddedSize, pool, onProgress }) {
   const key = await importBodyKey(keys.aeadKey, 'encrypt'); // zeroes aeadKey, whether or not the import works
   const baseNonce = new Uint8Array(keys.baseNonce);
   const batch = tuning.batchChunks;
@@ -375,6 +376,7 @@ export async function sealBody({ keys, source, paddedSize, pool }) {
       ciphertextLength += c.byteLength;
     }
     leafParts.push(r.leaves);
+    onProgress?.(length);
     if (partBytes >= 64 << 20) { // let the browser move what it holds to disk
       blob = new Blob([blob, ...parts]);
       parts = [];
