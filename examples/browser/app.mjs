@@ -851,10 +851,12 @@ const bigTransfer = 256 << 10;
 // progress returns an onProgress for client.put and client.get that shows
 // the transfer of name in the progress bar, if it is large.
 function progress(name) {
+  let shown = '';
   return ({ phase, loaded, total }) => {
-    if (total < bigTransfer) return;
-    const bar = $('transfer-progress');
     const pct = Math.floor((100 * loaded) / total);
+    if (total < bigTransfer || shown === `${phase} ${pct}`) return;
+    shown = `${phase} ${pct}`;
+    const bar = $('transfer-progress');
     if (phase === 'upload' && loaded < total) {
       bar.removeAttribute('value'); // the browser tells no upload progress: a busy bar until the server has it
       $('transfer-label').textContent = `Uploading "${name}", encrypted…`;

@@ -307,7 +307,7 @@ async function* ordered(tasks, limit) {
  * Seals a whole body. keys = {aeadKey, baseNonce, salt, commitment} (aeadKey
  * is zeroed once imported); paddedSize(length), if given, is the length the
  * plaintext is zero-padded to; onProgress(bytes), if given, hears how much
- * of the plaintext was read into the seal, after each batch. Returns
+ * of the plaintext is sealed, after each batch. Returns
  * {ciphertext: Blob, leaves, length, ciphertextLength}.
  */
 export async function sealBody({ keys, source, paddedSize, pool, onProgress }) {
@@ -368,6 +368,7 @@ export async function sealBody({ keys, source, paddedSize, pool, onProgress }) {
   let partBytes = 0;
   const leafParts = [];
   let ciphertextLength = HEADER_SIZE;
+  let sealedBytes = 0; // plaintext and padding sealed so far
   for await (const r of ordered(batches(), pool.inFlight)) {
     if (r.error) throw new BlindvaultError(r.error.code, r.error.message);
     for (const c of r.chunks) {
@@ -376,7 +377,8 @@ export async function sealBody({ keys, source, paddedSize, pool, onProgress }) {
       ciphertextLength += c.byteLength;
     }
     leafParts.push(r.leaves);
-    onProgress?.(length);
+    sealedBytes += r.chunks.reduce((n, c) => n + c.byteLength - TAG_SIZE, 0);
+    onProgress?.(Math.min(sealedBytes, length)); // what follows the length is padding
     if (partBytes >= 64 << 20) { // let the browser move what it holds to disk
       blob = new Blob([blob, ...parts]);
       parts = [];
