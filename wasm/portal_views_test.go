@@ -96,15 +96,7 @@ func TestBrowser_PortalViews(t *testing.T) {
 	}
 
 	// A clinician, on the Go SDK.
-	admin := goClient(t, s)
-	if _, err := admin.Register(ctx, &sdk.RegisterOptions{Handle: "admin", Role: "admin", Invite: s.AdminInvite,
-		Passphrase: []byte("the admin's passphrase for tests 1")}); err != nil {
-		t.Fatal(err)
-	}
-	invite, err := admin.Invite(ctx, "clinician", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, invite := registerAdmin(t, s)
 	doctor := goClient(t, s)
 	if _, err := doctor.Register(ctx, &sdk.RegisterOptions{Handle: "dr-er", Role: "clinician", Invite: invite,
 		Passphrase: []byte(clinicianPass)}); err != nil {
@@ -166,14 +158,7 @@ func TestBrowser_PortalViews(t *testing.T) {
 
 	// The clinician's note, shared with her: she asks for a correction, the
 	// clinician refuses with a reason, and she adds her disagreement.
-	note := []byte("Discharged; follow-up in two weeks.")
-	noteInfo, err := doctor.Put(ctx, bytes.NewReader(note), &sdk.PutOptions{Title: "discharge note", Type: "text/plain", Size: int64(len(note))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := doctor.Share(ctx, noteInfo.RecordID, "ana", nil); err != nil {
-		t.Fatal(err)
-	}
+	noteInfo := shareNote(t, doctor, "ana")
 	noteID := noteInfo.RecordID.String()
 	p.act("Refreshing", click("refresh"))
 	p.do(until(fmt.Sprintf(`!!document.querySelector('button[data-amend="%s"]')`, noteID)))
@@ -260,4 +245,34 @@ func TestBrowser_PortalViews(t *testing.T) {
 		t.Errorf("on a 375 px screen the page is %s px wide: %s", strings.Fields(got)[1], wide)
 	}
 	p.axeCheck("the record views on a phone-sized screen", axe)
+}
+
+// registerAdmin registers the server's admin on the Go SDK and returns it
+// with an invite for a clinician.
+func registerAdmin(t *testing.T, s *site) (*sdk.Client, string) {
+	t.Helper()
+	admin := goClient(t, s)
+	if _, err := admin.Register(t.Context(), &sdk.RegisterOptions{Handle: "admin", Role: "admin", Invite: s.AdminInvite,
+		Passphrase: []byte("the admin's passphrase for tests 1")}); err != nil {
+		t.Fatal(err)
+	}
+	invite, err := admin.Invite(t.Context(), "clinician", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return admin, invite
+}
+
+// shareNote has author write a discharge note and share it with handle.
+func shareNote(t *testing.T, author *sdk.Client, handle string) *sdk.RecordInfo {
+	t.Helper()
+	note := []byte("Discharged; follow-up in two weeks.")
+	info, err := author.Put(t.Context(), bytes.NewReader(note), &sdk.PutOptions{Title: "discharge note", Type: "text/plain", Size: int64(len(note))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := author.Share(t.Context(), info.RecordID, handle, nil); err != nil {
+		t.Fatal(err)
+	}
+	return info
 }
