@@ -768,8 +768,10 @@ $('answer').addEventListener('close', () => {
   busy(decision === 'amended' ? 'Encrypting the corrected version…' : 'Sending your answer…', async () => {
     if (decision === 'refused' && !text) throw plainError('INVALID_ARGUMENT', 'Say why you refuse: your reason goes to them.');
     if (decision === 'amended') {
+      const content = $('answer-content').value;
+      if (!content.trim()) throw plainError('INVALID_ARGUMENT', 'The corrected record is empty: write what it should say.');
       const { id, title, type, tags } = p.r;
-      await client.put($('answer-content').value, { update: id, title, type, tags });
+      await client.put(content, { update: id, title, type, tags });
     }
     await client.answerAmendment(p.q.id, decision, text);
     await refresh();
