@@ -225,7 +225,7 @@ func TestBrowser_PortalViews(t *testing.T) {
 	if served := p.eval(`fetch('/log/checkpoint').then((r) => r.text()).then((t) => t.split('\n')[0])`); note1 == "" || served != note1 {
 		t.Errorf("the checkpoint shown is of log %q, /log/checkpoint serves %q", note1, served)
 	}
-	if got := p.text("log-checkpoint"); !strings.Contains(got, "Log"+note1) || !strings.Contains(got, "Witnessesnone on this server") {
+	if got := p.text("log-checkpoint"); !strings.Contains(got, "Log"+note1) || !strings.Contains(got, "Witnessesnone cosigned this checkpoint") {
 		t.Errorf("the checkpoint in words = %q", got)
 	}
 	events := p.eval(`Array.from(document.querySelectorAll('#log-events tbody tr'), (r) => r.cells[1].textContent + ': ' + r.cells[2].textContent).join('; ')`)

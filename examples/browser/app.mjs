@@ -813,7 +813,7 @@ async function checkLog() {
     ['Root hash', log.root],
     ['Signed by', log.signatures.join(', ') || 'no one'],
     ['Witnesses', witnesses.length ? `${witnesses.join(', ')}: each cosigned this checkpoint, so the server cannot show others another log`
-      : 'none on this server: compare the root hash with someone else’s to know you see the same log'],
+      : 'none cosigned this checkpoint: compare its root hash with someone else’s to know you both see the same log'],
   ]) {
     dl.append(Object.assign(document.createElement('dt'), { textContent: label }),
       Object.assign(document.createElement('dd'), { textContent: value }));
