@@ -2,10 +2,13 @@ package sdk_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
+	"github.com/blindvault/blindvault/internal/format"
 	"github.com/blindvault/blindvault/sdk"
 )
 
@@ -46,4 +49,37 @@ func TestClient_Versions(t *testing.T) {
 	if _, err := w.patient.GetVersion(ctx, id, 4, &bytes.Buffer{}); !errors.Is(err, sdk.ErrNotFound) {
 		t.Errorf("GetVersion(4 of 3) = %v, want ErrNotFound", err)
 	}
+}
+
+// TestAttack_EarlierVersionSwapped: the server answers for version 1 with
+// another header the owner signed for version 1 (an equivocation no floor
+// catches, as the device never saw version 1's hash): it is not the version
+// 2 names, and both Versions and GetVersion refuse it.
+func TestAttack_EarlierVersionSwapped(t *testing.T) {
+	_, p, alice := newPatient(t)
+	ctx := t.Context()
+	rec := put(t, alice, []byte("version 1"), "note")
+	for _, body := range []string{"version 2", "version 3"} {
+		if _, err := alice.Put(ctx, strings.NewReader(body), &sdk.PutOptions{Update: rec.RecordID, Size: int64(len(body))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := fmt.Sprintf("/v1/records/%x/versions/1", rec.RecordID)
+	p.attack(t, "GET", path, editJSON(t, func(m map[string]json.RawMessage) {
+		var raw []byte
+		if err := json.Unmarshal(m["header"], &raw); err != nil {
+			t.Fatal(err)
+		}
+		forged, err := sdk.ResignHeader(alice, raw, func(h *format.Header) { h.Created++ })
+		if err != nil {
+			t.Fatal(err)
+		}
+		m["header"] = toJSON(forged)
+	}))
+	if _, err := alice.Versions(ctx, rec.RecordID); !errors.Is(err, sdk.CheckWrongRecord) {
+		t.Errorf("Versions() with version 1 swapped = %v, want CheckWrongRecord", err)
+	}
+	var got bytes.Buffer
+	_, err := alice.GetVersion(ctx, rec.RecordID, 1, &got)
+	refused(t, "GetVersion(1)", err, sdk.CheckWrongRecord, got.Bytes())
 }
