@@ -26,6 +26,12 @@ func (c *Client) GetEncrypted(ctx context.Context, id RecordID) (*RecordInfo, *b
 	return c.getEncrypted(ctx, id)
 }
 
+// GetEncryptedVersion is GetEncrypted of version n of record id (0: the
+// newest), verified as GetVersion verifies it.
+func (c *Client) GetEncryptedVersion(ctx context.Context, id RecordID, n uint64) (*RecordInfo, *bridge.EncryptedBody, error) {
+	return c.getEncryptedVersion(ctx, id, n)
+}
+
 // ExportRecords verifies and opens every record this account owns or reads
 // and hands each to add, as ExportFHIR does before it writes the bundle; the
 // browser's FHIR module (wasm/fhir) writes it.

@@ -177,7 +177,14 @@ func newClientObject(c *sdk.Client) js.Value {
 		if open.Type() != js.TypeFunction {
 			return nil, fmt.Errorf("%w: get needs the body engine's open function", errArgument)
 		}
-		info, eb, err := c.GetEncrypted(ctx, id)
+		n, err := uintFromJS(arg(args, 2), "version")
+		if arg(args, 2).IsUndefined() {
+			n, err = 0, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		info, eb, err := c.GetEncryptedVersion(ctx, id, n)
 		if err != nil {
 			return nil, err
 		}
@@ -412,6 +419,7 @@ func newClientObject(c *sdk.Client) js.Value {
 	add("cancelAccountDeletion", func(ctx context.Context, args []js.Value) (any, error) {
 		return deletionCall(ctx, args, c.CancelAccountDeletion)
 	})
+	addViewCalls(c, add)
 	var release js.Func
 	release = js.FuncOf(func(js.Value, []js.Value) any {
 		for _, f := range funcs {
