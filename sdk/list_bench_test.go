@@ -25,15 +25,19 @@ var listSizes = flag.String("list-sizes", "100", "comma-separated record counts 
 // listWho are the listers BenchmarkList measures: patient, clinician or both.
 var listWho = flag.String("list-who", "patient,clinician", "comma-separated listers for BenchmarkList")
 
-// countingTransport counts the requests a client makes and the bytes it reads.
+// countingTransport counts the requests a client makes, the bytes it reads
+// and the answers that were 429 (rate limited).
 type countingTransport struct {
-	requests, bytes atomic.Int64
+	requests, bytes, limited atomic.Int64
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.requests.Add(1)
 	resp, err := http.DefaultTransport.RoundTrip(r)
 	if err == nil {
+		if resp.StatusCode == http.StatusTooManyRequests {
+			c.limited.Add(1)
+		}
 		resp.Body = &countingBody{ReadCloser: resp.Body, n: &c.bytes}
 	}
 	return resp, err

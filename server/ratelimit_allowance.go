@@ -14,7 +14,7 @@ import (
 // authenticated request takes a token from the account's bucket (RateAccount,
 // 20/s in bursts of 60 by default); one that finds it empty may take one from
 // the account's operation allowance instead: a second bucket of
-// Config.RatePerRecord tokens (default 8) for every record the account owns
+// Config.RatePerRecord tokens (default 16) for every record the account owns
 // or reads, refilled over allowanceRefill. One honest operation on all of an
 // account's records (a list, an export, a share of everything with one
 // clinician, a new device's first sync) costs a few requests a record and so

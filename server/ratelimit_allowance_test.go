@@ -7,7 +7,7 @@ import (
 
 // allowanceFixture is a server with the limits off while alice writes n
 // records, then on: an account bucket of 1/s in bursts of 2, and the default
-// allowance of 8 requests a record.
+// allowance of 16 requests a record.
 func allowanceFixture(t *testing.T, n int, address RateLimit) (*testServer, *recTestAccount, []*recFixture) {
 	t.Helper()
 	ts := newTestServer(t, recConfig())
@@ -32,13 +32,13 @@ func TestRateLimit_AllowanceLetsAnOperationThroughAndStopsAFlood(t *testing.T) {
 		alice.get(t, versionPath(f.ID, 1)+"/body").want(t, "GET body", http.StatusOK)
 	}
 	refused := 0
-	for i := 0; i < 8*n+100 && refused == 0; i++ {
+	for i := 0; i < 16*n+100 && refused == 0; i++ {
 		if r := alice.get(t, "/v1/records"); r.Status == http.StatusTooManyRequests {
 			refused = i + 1
 		}
 	}
 	if refused == 0 {
-		t.Fatalf("a flood of %d requests by an account of %d records was never refused, want 429", 8*n+100, n)
+		t.Fatalf("a flood of %d requests by an account of %d records was never refused, want 429", 16*n+100, n)
 	}
 	_ = ts
 }

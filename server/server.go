@@ -51,7 +51,7 @@ type Config struct {
 	RateAddress, RateAccount RateLimit
 	// RatePerRecord is the operation allowance an account has beyond
 	// RateAccount, in requests per record it owns or reads, refilled over
-	// an hour (default 8; negative: none): one list, export or share of
+	// an hour (default 16; negative: none): one list, export or share of
 	// everything goes through in one go (ratelimit_allowance.go).
 	RatePerRecord int
 	// RateAnonymous limits the anonymous backup requests (oprf-key,
@@ -152,7 +152,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.RateAccount = RateLimit{Rate: 20, Burst: 60}
 	}
 	if cfg.RatePerRecord == 0 {
-		cfg.RatePerRecord = 8
+		cfg.RatePerRecord = 16
 	}
 	if cfg.RateAnonymous == (RateLimit{}) {
 		cfg.RateAnonymous = RateLimit{Rate: 2, Burst: 20}
