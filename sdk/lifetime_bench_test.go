@@ -158,12 +158,8 @@ func benchmarkLifetime(b *testing.B, n int) {
 	}{{"patient", "alice", patientPass, patient}, {"clinician", "dr-jones", clinicianPass, clinician}} {
 		if who.name == "clinician" {
 			run("patient/share-all", patient, func(c *sdk.Client) error {
-				for _, id := range ids {
-					if _, err := c.Share(b.Context(), id, "dr-jones", nil); err != nil {
-						return err
-					}
-				}
-				return nil
+				_, err := c.ShareRecords(b.Context(), ids, "dr-jones", nil)
+				return err
 			})
 		}
 		run(who.name+"/ls-cold", who.cfg, cold(who.cfg))
