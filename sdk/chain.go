@@ -24,10 +24,10 @@ import (
 
 // chainState is what a verified chain says, up to entry Seq.
 type chainState struct {
-	Seq          uint64       `json:"seq"`
-	Head         string       `json:"head,omitempty"` // hash of entry Seq, hex
-	Records      chainRecords `json:"records"`
-	Attestations [][]byte     `json:"attestations,omitempty"` // signed role attestations
+	Seq          uint64                  `json:"seq"`
+	Head         string                  `json:"head,omitempty"` // hash of entry Seq, hex
+	Records      map[string]*chainRecord `json:"records"`
+	Attestations [][]byte                `json:"attestations,omitempty"` // signed role attestations
 	// Teams are the care teams this account administers, by key record id.
 	Teams map[string]*chainTeam `json:"teams,omitempty"`
 	// Thresholds are the threshold keys this account set up: the newest
@@ -123,10 +123,10 @@ func checkLogged(st *chainState, al *accountLog, account [32]byte) error {
 // every entry before it.
 func (c *Client) readChain(ctx context.Context, account [32]byte, st *chainState, al *accountLog) (*chainState, error) {
 	if st == nil {
-		st = &chainState{Records: chainRecords{}}
+		st = &chainState{Records: map[string]*chainRecord{}}
 	}
 	next := *st
-	next.Records = make(chainRecords, len(st.Records))
+	next.Records = make(map[string]*chainRecord, len(st.Records))
 	for k, v := range st.Records {
 		r := *v
 		next.Records[k] = &r
@@ -340,7 +340,7 @@ func (c *Client) committed(ctx context.Context, e *format.AccountEntry) error {
 	key := hex.EncodeToString(e.Account[:])
 	st := c.prof.Chains[key]
 	if st == nil {
-		st = &chainState{Records: chainRecords{}}
+		st = &chainState{Records: map[string]*chainRecord{}}
 		c.prof.Chains[key] = st
 	}
 	pk := c.id.card.c.Ed25519PK

@@ -42,13 +42,13 @@ type profile struct {
 	// Chains holds the verified head of every account chain read.
 	Chains map[string]*chainState `json:"chains"`
 	// Shared holds the records shared with this account that it has read.
-	Shared sharedRecords `json:"shared"`
+	Shared map[string]*sharedRecord `json:"shared"`
 	// Log is the pinned transparency log and the last checkpoint verified.
 	Log *logState `json:"log,omitempty"`
 	// LogIndex is what this device has read of the log (logindex.go).
 	LogIndex *logIndex `json:"log_index,omitempty"`
 	// Salts are the log salts of records this account read (for audits).
-	Salts logSalts `json:"salts"`
+	Salts map[string][]byte `json:"salts"`
 	// Teams are the care teams this account administers, belongs to or
 	// shared with, by key record id.
 	Teams map[string]*teamPin `json:"teams,omitempty"`
@@ -90,7 +90,7 @@ type sharedRecord struct {
 
 func newProfile() *profile {
 	return &profile{Version: profileV1, Pins: map[string]*pin{}, Orgs: map[string]*orgPin{},
-		Chains: map[string]*chainState{}, Shared: sharedRecords{}, Salts: logSalts{}}
+		Chains: map[string]*chainState{}, Shared: map[string]*sharedRecord{}, Salts: map[string][]byte{}}
 }
 
 func (c *Client) loadProfile(ctx context.Context) (*profile, error) {
@@ -136,7 +136,7 @@ func (p *profile) check() error {
 		return bad("chain", k)
 	}
 	for _, st := range p.Chains {
-		st.Records = orMap(st.Records, chainRecords{})
+		st.Records = orMap(st.Records, map[string]*chainRecord{})
 		if r, ok := firstNull(st.Records); ok {
 			return bad("chain record", r)
 		}

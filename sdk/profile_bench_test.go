@@ -7,12 +7,12 @@ import (
 	"testing"
 )
 
-// BenchmarkProfile_Marshal is writing the profile of an account with 10,000
-// records (each in its chain, each with its log salt), as every operation
-// that changes the profile does once.
+// BenchmarkProfile_Marshal is encoding the profile of an account with 10,000
+// records (each in its chain, each with its log salt), which an operation
+// that changes the profile does once, when it ends.
 func BenchmarkProfile_Marshal(b *testing.B) {
 	p := newProfile()
-	st := &chainState{Seq: 10000, Records: chainRecords{}}
+	st := &chainState{Seq: 10000, Records: map[string]*chainRecord{}}
 	owner := hex.EncodeToString(make([]byte, 32))
 	for range 10000 {
 		var id, h [32]byte
