@@ -6,14 +6,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net/http"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/blindvault/blindvault/sdk"
 	"github.com/blindvault/blindvault/server"
-	"github.com/blindvault/blindvault/server/servertest"
 )
 
 // BenchmarkLifetime is issue 18's measure of a patient with many records
@@ -32,19 +30,6 @@ func BenchmarkLifetime(b *testing.B) {
 	}
 }
 
-// benchSizes parses -list-sizes.
-func benchSizes(b *testing.B) []int {
-	var sizes []int
-	for _, f := range bytes.Split([]byte(*listSizes), []byte(",")) {
-		var n int
-		if _, err := fmt.Sscan(string(f), &n); err != nil || n <= 0 {
-			b.Fatalf("-list-sizes: %q", f)
-		}
-		sizes = append(sizes, n)
-	}
-	return sizes
-}
-
 // cpuTime is the process's user and system CPU time so far.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -55,20 +40,8 @@ func cpuTime() time.Duration {
 }
 
 func benchmarkLifetime(b *testing.B, n int) {
-	off := server.RateLimit{Rate: -1}
-	srv := servertest.Start(b, server.Config{RateAddress: off, RateAccount: off})
 	counter := &countingTransport{}
-	configs := map[string]sdk.Config{}
-	w := setUpWorld(b, srv, func(handle string) *sdk.Client {
-		cfg := sdk.Config{Server: srv.URL, Storage: &sdk.MemoryStorage{},
-			Transport: sdk.NewHTTPTransport(srv.URL, &http.Client{Transport: counter})}
-		configs[handle] = cfg
-		c, err := sdk.Connect(b.Context(), cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return c
-	})
+	srv, w, configs := benchWorld(b, counter)
 	patient, clinician := configs["alice"], configs["dr-jones"]
 	patient.Passphrase = func() ([]byte, error) { return []byte(patientPass), nil }
 	clinician.Passphrase = func() ([]byte, error) { return []byte(clinicianPass), nil }
