@@ -414,13 +414,11 @@ async function refresh() {
   // clinician sees each patient's records together).
   const owner = (r) => (r.mine ? '' : r.owner?.handle ?? '?');
   const sorted = [...records].sort((a, b) => owner(a).localeCompare(owner(b)));
-  const counts = new Map();
-  for (const r of sorted) counts.set(owner(r), (counts.get(owner(r)) ?? 0) + 1);
   let group = null;
   for (const r of sorted) {
     if (owner(r) !== group) {
       group = owner(r);
-      const n = counts.get(group);
+      const n = sorted.filter((x) => owner(x) === group).length;
       const head = body.insertRow();
       head.className = 'group';
       head.dataset.group = group || 'you';
@@ -432,7 +430,6 @@ async function refresh() {
     }
     const row = body.insertRow();
     row.dataset.id = r.id;
-    row.dataset.search = [r.title, r.type, owner(r) || 'you', ...(r.tags ?? [])].join(' ').toLowerCase();
     cell(row, r.title || '(untitled)');
     cell(row, r.type);
     cell(row, `${r.length} B`);
@@ -466,30 +463,7 @@ async function refresh() {
   fillSelect($('team-record'), mine);
   fillSelect($('revoke-record'), mine);
   $('records').dataset.count = String(records.length);
-  filterRecords();
 }
-
-// filterRecords shows the records whose title, type, owner or tags hold every
-// word of the filter, and the groups that keep any: in the page, over what the
-// last refresh verified, without a request (issue 18: thousands of records).
-function filterRecords() {
-  const words = $('records-filter').value.toLowerCase().split(/\s+/).filter(Boolean);
-  let head = null;
-  let shown = 0;
-  const close = () => { if (head) head.hidden = shown === 0; };
-  for (const row of $('records').tBodies[0].rows) {
-    if (row.classList.contains('group')) {
-      close();
-      head = row;
-      shown = 0;
-      continue;
-    }
-    row.hidden = !words.every((w) => row.dataset.search.includes(w));
-    if (!row.hidden) shown++;
-  }
-  close();
-}
-$('records-filter').addEventListener('input', filterRecords);
 
 async function open(id) {
   const d = await client.get(id);
