@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -21,15 +22,22 @@ import (
 // while: about 0.1 s a record here).
 var listSizes = flag.String("list-sizes", "100", "comma-separated record counts for BenchmarkList")
 
-// countingTransport counts the requests a client makes and the bytes it reads.
+// listWho are the listers BenchmarkList measures: patient, clinician or both.
+var listWho = flag.String("list-who", "patient,clinician", "comma-separated listers for BenchmarkList")
+
+// countingTransport counts the requests a client makes, the bytes it reads
+// and the answers that were 429 (rate limited).
 type countingTransport struct {
-	requests, bytes atomic.Int64
+	requests, bytes, limited atomic.Int64
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.requests.Add(1)
 	resp, err := http.DefaultTransport.RoundTrip(r)
 	if err == nil {
+		if resp.StatusCode == http.StatusTooManyRequests {
+			c.limited.Add(1)
+		}
 		resp.Body = &countingBody{ReadCloser: resp.Body, n: &c.bytes}
 	}
 	return resp, err
@@ -52,6 +60,15 @@ func (b *countingBody) Read(p []byte) (int, error) {
 // shared them all with: cold, with no record index on the device, and warm,
 // with the index of the run before and nothing changed.
 func BenchmarkList(b *testing.B) {
+	for _, n := range benchSizes(b) {
+		for _, who := range strings.Split(*listWho, ",") {
+			benchmarkList(b, n, who)
+		}
+	}
+}
+
+// benchSizes parses -list-sizes.
+func benchSizes(b *testing.B) []int {
 	var sizes []int
 	for _, f := range bytes.Split([]byte(*listSizes), []byte(",")) {
 		var n int
@@ -60,18 +77,17 @@ func BenchmarkList(b *testing.B) {
 		}
 		sizes = append(sizes, n)
 	}
-	for _, n := range sizes {
-		for _, who := range []string{"patient", "clinician"} {
-			benchmarkList(b, n, who)
-		}
-	}
+	return sizes
 }
 
-// benchmarkList is BenchmarkList for n records of one patient, listed by the
-// patient or by a clinician they were all shared with.
-func benchmarkList(b *testing.B, n int, who string) {
-	srv := servertest.Start(b, server.Config{})
-	counter := &countingTransport{}
+// benchWorld is a world whose clients count their requests in counter, on
+// a server whose rate limits are off: writing the records one by one in a
+// loop is a flood to them (at 20 requests a second, 0.13 s a record), and
+// what is measured is the client's and the server's work. It returns the
+// server, the world, and each handle's client configuration.
+func benchWorld(b *testing.B, counter *countingTransport) (*servertest.Server, *world, map[string]sdk.Config) {
+	off := server.RateLimit{Rate: -1}
+	srv := servertest.Start(b, server.Config{RateAddress: off, RateAccount: off})
 	configs := map[string]sdk.Config{}
 	w := setUpWorld(b, srv, func(handle string) *sdk.Client {
 		cfg := sdk.Config{Server: srv.URL, Storage: &sdk.MemoryStorage{},
@@ -83,6 +99,14 @@ func benchmarkList(b *testing.B, n int, who string) {
 		}
 		return c
 	})
+	return srv, w, configs
+}
+
+// benchmarkList is BenchmarkList for n records of one patient, listed by the
+// patient or by a clinician they were all shared with.
+func benchmarkList(b *testing.B, n int, who string) {
+	counter := &countingTransport{}
+	_, w, configs := benchWorld(b, counter)
 	lister, cfg := w.patient, configs["alice"]
 	if who == "clinician" {
 		lister, cfg = w.clinician, configs["dr-jones"]

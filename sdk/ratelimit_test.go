@@ -3,7 +3,13 @@
 package sdk_test
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
 	"testing"
+
+	"github.com/blindvault/blindvault/sdk"
 
 	"github.com/blindvault/blindvault/server"
 	"github.com/blindvault/blindvault/server/servertest"
@@ -21,5 +27,55 @@ func TestClient_WaitsOutRateLimits(t *testing.T) {
 	list, err := c.List(t.Context())
 	if err != nil || len(list) != 3 {
 		t.Fatalf("List under a tight rate limit = %d records, %v", len(list), err)
+	}
+}
+
+// One operation on all of an account's records (sharing each with a
+// clinician, an export, a clinician's first list) meets no 429 under limits
+// far below its requests, because the server's allowance grows with the
+// records an account holds; repeating operations in a loop (a flood) still
+// meets 429. The records are written with the limits off (a write of records
+// one after another is what the limits are for).
+func TestClient_OperationsWithinRateLimits(t *testing.T) {
+	const n = 20
+	off := server.RateLimit{Rate: -1}
+	srv := servertest.Start(t, server.Config{RateAddress: off, RateAccount: off})
+	counter := &countingTransport{}
+	w := setUpWorld(t, srv, func(string) *sdk.Client {
+		c, err := sdk.Connect(t.Context(), sdk.Config{Server: srv.URL, Storage: &sdk.MemoryStorage{},
+			Transport: sdk.NewHTTPTransport(srv.URL, &http.Client{Transport: counter})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	})
+	ids := make([]sdk.RecordID, n)
+	for i := range ids {
+		ids[i] = put(t, w.patient, fmt.Appendf(nil, "glucose %d", i), fmt.Sprintf("glucose %d", i)).RecordID
+	}
+	// Both buckets far below what the operations below ask for.
+	srv.API.SetRateLimits(server.RateLimit{Rate: 1, Burst: 10}, server.RateLimit{Rate: 1, Burst: 10})
+	r0 := counter.requests.Load()
+	for _, id := range ids {
+		if _, err := w.patient.Share(t.Context(), id, "dr-jones", nil); err != nil {
+			t.Fatalf("Share: %v", err)
+		}
+	}
+	if _, err := w.patient.ExportFHIR(t.Context(), io.Discard); err != nil {
+		t.Fatalf("ExportFHIR: %v", err)
+	}
+	if list, err := w.clinician.List(t.Context()); err != nil || len(list) != n {
+		t.Fatalf("clinician's List = %d records, %v; want %d", len(list), err, n)
+	}
+	if got := counter.limited.Load(); got != 0 {
+		t.Fatalf("share of everything, export and list (%d requests) met %d answers 429, want none", counter.requests.Load()-r0, got)
+	}
+	for i := 0; i < 100 && counter.limited.Load() == 0; i++ {
+		if _, err := w.patient.ExportFHIR(t.Context(), io.Discard); err != nil && !errors.Is(err, sdk.ErrRateLimited) {
+			t.Fatalf("ExportFHIR in a loop: %v", err)
+		}
+	}
+	if counter.limited.Load() == 0 {
+		t.Fatalf("100 exports in a loop met no 429, want the flood refused")
 	}
 }

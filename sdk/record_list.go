@@ -68,6 +68,7 @@ func (c *Client) list(ctx context.Context) ([]*RecordInfo, error) {
 			listed[key] = h
 		}
 	}
+	changed := false // the profile, by this function itself
 	for key := range c.prof.Shared {
 		if _, ok := shared[key]; ok {
 			continue
@@ -75,6 +76,7 @@ func (c *Client) list(ctx context.Context) ([]*RecordInfo, error) {
 		err := c.explainMissing(ctx, mustID(key), ErrNotFound)
 		if errors.Is(err, ErrRevoked) || errors.Is(err, ErrDeleted) {
 			delete(c.prof.Shared, key)
+			changed = true
 			continue
 		}
 		return nil, err
@@ -115,6 +117,9 @@ func (c *Client) list(ctx context.Context) ([]*RecordInfo, error) {
 	})
 	if len(c.prof.Teams)+len(c.prof.SharedCollections) > pinned {
 		_ = c.saveIndex(ctx, idx)
+		if err := c.saveProfile(ctx); err != nil { // the new pins
+			return nil, err
+		}
 		return c.list(ctx)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -126,6 +131,11 @@ func (c *Client) list(ctx context.Context) ([]*RecordInfo, error) {
 	// The index is a cache: a storage that cannot hold it (a browser's quota,
 	// say) makes the next list cold, not this one fail.
 	_ = c.saveIndex(ctx, idx)
+	if !changed && !c.profileDirty && len(c.prof.Teams)+len(c.prof.SharedCollections) == pinned {
+		// Nothing of the profile changed here (what the checks on the way
+		// changed, they saved): a warm list writes no profile.
+		return out, nil
+	}
 	return out, c.saveProfile(ctx)
 }
 

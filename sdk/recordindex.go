@@ -31,7 +31,8 @@ type recordIndex struct {
 	Records map[string]*indexedRecord `json:"records"` // by record id, hex
 	Cards   map[string][]byte         `json:"cards"`   // key cards by fingerprint, hex
 
-	parsed map[string]*KeyCard // Cards, parsed and verified once per run
+	parsed  map[string]*KeyCard // Cards, parsed and verified once per run
+	changed bool                // put since it was loaded: to be written
 }
 
 // indexedRecord is a verified record's listing: its RecordInfo and what it
@@ -79,8 +80,14 @@ func (c *Client) loadIndex(ctx context.Context) *recordIndex {
 	return idx
 }
 
-// saveIndex seals and writes the index, once per operation.
+// saveIndex seals and writes the index, once per operation, if the
+// operation indexed anything: a warm list that fetched nothing writes
+// nothing (at 10,000 records, encoding and sealing the index was most of
+// such a list's time).
 func (c *Client) saveIndex(ctx context.Context, idx *recordIndex) error {
+	if !idx.changed {
+		return nil
+	}
 	plain, err := json.Marshal(idx)
 	if err != nil {
 		return err
@@ -94,7 +101,11 @@ func (c *Client) saveIndex(ctx context.Context, idx *recordIndex) error {
 	if err != nil {
 		return err
 	}
-	return c.storage.Save(ctx, recordIndexFile, sealed)
+	if err := c.storage.Save(ctx, recordIndexFile, sealed); err != nil {
+		return err
+	}
+	idx.changed = false
+	return nil
 }
 
 // indexAEAD runs f with the index's AEAD.
@@ -175,6 +186,7 @@ func (idx *recordIndex) put(v *version) {
 	idx.Cards[hex.EncodeToString(authorFP[:])] = info.Author.Bytes()
 	aclHash := v.acl.Hash()
 	headerHash := v.header.Hash()
+	idx.changed = true
 	idx.Records[info.RecordID.String()] = &indexedRecord{
 		Version: info.Version, HeaderHash: hex.EncodeToString(headerHash[:]), ACLSeq: info.ACLSeq,
 		ACLHash: hex.EncodeToString(aclHash[:]), Owner: hex.EncodeToString(ownerFP[:]), Author: hex.EncodeToString(authorFP[:]),

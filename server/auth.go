@@ -76,9 +76,11 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 	if acct.Status != store.StatusActive {
 		return nil, errUnauthenticated
 	}
-	if ok, wait := s.accountLimit.allow(ctx, acct.ID.String(), now); !ok {
-		s.metrics.limited.WithLabelValues("account").Inc()
-		return nil, &rateLimited{wait}
+	if !chargedToAccount(ctx) {
+		if ok, wait := s.takeAccount(ctx, r, acct, now); !ok {
+			s.metrics.limited.WithLabelValues("account").Inc()
+			return nil, &rateLimited{wait}
+		}
 	}
 	dev, err := s.store.Device(ctx, sess.Account, sess.Device)
 	if err != nil && !isNotFound(err) {

@@ -119,11 +119,18 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				panic(p) // net/http closes the connection: a broken stream stays broken
 			}
 		}()
-		if ok, wait := s.addrLimit.allow(r.Context(), clientKey(r, s.cfg.TrustedProxies), s.now()); !ok {
-			route = routeName(s.router, r) // refused before the router ran
-			s.metrics.limited.WithLabelValues("address").Inc()
-			tooMany(sw, wait)
-			return
+		if ok, wait := s.rateLimits().address.allow(r.Context(), clientKey(r, s.cfg.TrustedProxies), s.now()); !ok {
+			// A request with a session past its address's limit is
+			// its account's to pay for: one client's operation is not
+			// stopped by the address it shares (ratelimit_allowance.go).
+			charged, ok := s.chargeSession(r)
+			if !ok {
+				route = routeName(s.router, r) // refused before the router ran
+				s.metrics.limited.WithLabelValues("address").Inc()
+				tooMany(sw, wait)
+				return
+			}
+			r = charged
 		}
 		next.ServeHTTP(sw, r)
 	})

@@ -79,11 +79,33 @@ func (l *limiters) allow(ctx context.Context, key string, now time.Time) (bool, 
 	return l.allowLocal(key, now)
 }
 
+// allowWith is allow under lim rather than the limiters' own limit: the
+// limit of an account's allowance, which follows what the account holds.
+func (l *limiters) allowWith(ctx context.Context, key string, lim RateLimit, now time.Time) (bool, time.Duration) {
+	if l == nil || lim.Rate <= 0 || lim.Burst < 1 {
+		return false, 0
+	}
+	if l.shared != nil {
+		ok, wait, err := l.shared.TakeToken(ctx, l.prefix+key, lim.Rate, lim.Burst)
+		if err == nil {
+			return ok, wait
+		}
+		l.log.WarnContext(ctx, "shared rate limit failed; limiting in memory", "err", err)
+	}
+	return l.allowLocalWith(key, lim, now)
+}
+
 // allowLocal is allow on the memory buckets.
 func (l *limiters) allowLocal(key string, now time.Time) (bool, time.Duration) {
+	return l.allowLocalWith(key, l.limit, now)
+}
+
+// allowLocalWith is allowLocal under lim; a bucket made under another limit
+// takes lim from now on.
+func (l *limiters) allowLocalWith(key string, lim RateLimit, now time.Time) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	idle := time.Duration(float64(l.limit.Burst)/l.limit.Rate*float64(time.Second)) + time.Minute
+	idle := time.Duration(float64(lim.Burst)/lim.Rate*float64(time.Second)) + time.Minute
 	if len(l.buckets) > maxBuckets || now.Sub(l.swept) > idle {
 		for k, b := range l.buckets {
 			if now.Sub(b.seen) > idle {
@@ -94,8 +116,12 @@ func (l *limiters) allowLocal(key string, now time.Time) (bool, time.Duration) {
 	}
 	b, ok := l.buckets[key]
 	if !ok {
-		b = &bucket{lim: rate.NewLimiter(rate.Limit(l.limit.Rate), l.limit.Burst)}
+		b = &bucket{lim: rate.NewLimiter(rate.Limit(lim.Rate), lim.Burst)}
 		l.buckets[key] = b
+	}
+	if b.lim.Limit() != rate.Limit(lim.Rate) || b.lim.Burst() != lim.Burst {
+		b.lim.SetLimitAt(now, rate.Limit(lim.Rate))
+		b.lim.SetBurstAt(now, lim.Burst)
 	}
 	b.seen = now
 	r := b.lim.ReserveN(now, 1)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -48,6 +49,11 @@ type Config struct {
 	// turns the limit off. A Store that is a store.RateLimiter keeps the
 	// buckets, so that they hold across the servers sharing it.
 	RateAddress, RateAccount RateLimit
+	// RatePerRecord is the operation allowance an account has beyond
+	// RateAccount, in requests per record it owns or reads, refilled over
+	// an hour (default 16; negative: none): one list, export or share of
+	// everything goes through in one go (ratelimit_allowance.go).
+	RatePerRecord int
 	// RateAnonymous limits the anonymous backup requests (oprf-key,
 	// evaluate, challenge, release) per account and client address together
 	// (default 2/s burst 20). They never spend an account's own allowance
@@ -92,13 +98,13 @@ type Server struct {
 	router       *mux.Router
 	handler      http.Handler
 	metrics      *metrics
-	addrLimit    *limiters
-	accountLimit *limiters
-	anonLimit    *limiters   // anonymous backup requests, per account and address
-	unknownEvals *limiters   // evaluations for unregistered ids, per address
-	challenges   *challenges // session nonces (ident_challenge.go)
-	mfa          *mfaState   // second factors (mfa.go)
-	backup       *backupAPI  // backup routes and their challenges (backup.go)
+	rates        atomic.Pointer[rateLimits] // per address and per account (ratelimit_allowance.go)
+	holdings     holdings                   // accounts' records, counted for their allowances
+	anonLimit    *limiters                  // anonymous backup requests, per account and address
+	unknownEvals *limiters                  // evaluations for unregistered ids, per address
+	challenges   *challenges                // session nonces (ident_challenge.go)
+	mfa          *mfaState                  // second factors (mfa.go)
+	backup       *backupAPI                 // backup routes and their challenges (backup.go)
 	checkpoints  *checkpoints
 	alerts       *alerter // operator alerts (alerts_webhook.go); nil without a webhook
 	approved     sync.Map // emergency requests k holders approved (rec_threshold.go)
@@ -145,6 +151,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RateAccount == (RateLimit{}) {
 		cfg.RateAccount = RateLimit{Rate: 20, Burst: 60}
 	}
+	if cfg.RatePerRecord == 0 {
+		cfg.RatePerRecord = 16
+	}
 	if cfg.RateAnonymous == (RateLimit{}) {
 		cfg.RateAnonymous = RateLimit{Rate: 2, Burst: 20}
 	}
@@ -175,14 +184,13 @@ func New(cfg Config) (*Server, error) {
 		cfg.Logger.Warn("passkeys off: the origin's host is an address, and a WebAuthn relying party needs a host name (serve --webauthn-origin https://HOST)")
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, metrics: newMetrics(),
-		addrLimit:    sharedLimiters(cfg.RateAddress, cfg.Store, "addr:", cfg.Logger),
-		accountLimit: sharedLimiters(cfg.RateAccount, cfg.Store, "account:", cfg.Logger),
 		anonLimit:    sharedLimiters(cfg.RateAnonymous, cfg.Store, "anon:", cfg.Logger),
 		unknownEvals: sharedLimiters(cfg.RateUnknownEvaluations, cfg.Store, "unknown:", cfg.Logger),
 		checkpoints:  &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}, mfa: newMFAState(rp)}
 	if cfg.AlertWebhook != nil && cfg.AlertWebhook.URL != "" {
 		s.alerts = newAlerter(*cfg.AlertWebhook, cfg.Now, s.metrics.reg)
 	}
+	s.rates.Store(newRateLimits(cfg.RateAddress, cfg.RateAccount, cfg.Store, &s.cfg))
 	s.metrics.watchCommits(cfg.Store)
 	s.router = s.routes()
 	s.handler = s.observe(s.router)

@@ -248,6 +248,35 @@ func newClientObject(c *sdk.Client) js.Value {
 		return contactResult(c.Share(ctx, id, handle, &sdk.ShareOptions{
 			LookupOptions: sdk.LookupOptions{Fingerprint: in.Fingerprint, Role: in.Role}, History: in.History, Write: in.Write}))
 	})
+	add("shareRecords", func(ctx context.Context, args []js.Value) (any, error) {
+		// (ids as a JSON array, handle, options): Share for every record
+		// in one operation (sdk.Client.ShareRecords).
+		var hexIDs []string
+		if err := fromJSON(arg(args, 0), &hexIDs); err != nil {
+			return nil, err
+		}
+		ids := make([]sdk.RecordID, len(hexIDs))
+		for i, h := range hexIDs {
+			id, err := sdk.ParseRecordID(h)
+			if err != nil {
+				return nil, err
+			}
+			ids[i] = id
+		}
+		handle, err := str(arg(args, 1), "handle")
+		if err != nil {
+			return nil, err
+		}
+		var in struct {
+			Fingerprint, Role string
+			History, Write    bool
+		}
+		if err := fromJSON(arg(args, 2), &in); err != nil {
+			return nil, err
+		}
+		return contactResult(c.ShareRecords(ctx, ids, handle, &sdk.ShareOptions{
+			LookupOptions: sdk.LookupOptions{Fingerprint: in.Fingerprint, Role: in.Role}, History: in.History, Write: in.Write}))
+	})
 	add("revoke", func(ctx context.Context, args []js.Value) (any, error) {
 		id, handle, err := idAndString(args, "handle")
 		if err != nil {

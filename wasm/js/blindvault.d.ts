@@ -343,6 +343,8 @@ export class Client {
   lookup(handle: string, options?: LookupOptions): Promise<Contact>;
   /** Gives handle read access to record id, after verifying its card. */
   share(id: string, handle: string, options?: ShareOptions): Promise<Contact>;
+  /** share for every record in ids, in one operation (one card check, one sync, one profile write). */
+  shareRecords(ids: string[], handle: string, options?: ShareOptions): Promise<Contact>;
   /** Withdraws handle's access: versions written from now on are closed to it. */
   revoke(id: string, handle: string): Promise<void>;
   /** Restricts record id (owned): out of every team and collection share, and kept out; a person share needs confirmation. */

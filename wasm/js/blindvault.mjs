@@ -414,6 +414,10 @@ export class Client {
     return toContact(JSON.parse(await call(this.#go.share(id, handle, JSON.stringify(options)))));
   }
 
+  async shareRecords(ids, handle, options = {}) {
+    return toContact(JSON.parse(await call(this.#go.shareRecords(JSON.stringify(ids), handle, JSON.stringify(options)))));
+  }
+
   async revoke(id, handle) {
     await call(this.#go.revoke(id, handle));
   }

@@ -1,0 +1,145 @@
+//go:build !js
+
+package sdk_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/blindvault/blindvault/sdk"
+	"github.com/blindvault/blindvault/server"
+)
+
+// BenchmarkLifetime is issue 18's measure of a patient with many records
+// (-list-sizes) and a clinician they shared them all with, side by side in
+// one run: `ls` cold and warm, a new device's first sync (Login, then a list),
+// an export (FHIR, every body fetched and verified), the audit of one record,
+// and sharing every record with the clinician. Each operation runs once, in a
+// new run of the client (a fresh Connect, as each CLI command is), under the
+// server's default rate limits; the records are written with the limits off
+// (writing them one by one in a loop is the flood the limits are for).
+// Reported per operation: requests, bytes read, answers 429, and the CPU
+// time of the process (client and server: the server runs in it) per record.
+func BenchmarkLifetime(b *testing.B) {
+	for _, n := range benchSizes(b) {
+		benchmarkLifetime(b, n)
+	}
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func benchmarkLifetime(b *testing.B, n int) {
+	counter := &countingTransport{}
+	srv, w, configs := benchWorld(b, counter)
+	patient, clinician := configs["alice"], configs["dr-jones"]
+	patient.Passphrase = func() ([]byte, error) { return []byte(patientPass), nil }
+	clinician.Passphrase = func() ([]byte, error) { return []byte(clinicianPass), nil }
+	start, cpu0 := time.Now(), cpuTime()
+	ids := make([]sdk.RecordID, n)
+	for i := range ids {
+		info, err := w.patient.Put(b.Context(), bytes.NewReader(fmt.Appendf(nil, `{"resourceType":"Observation","status":"final","code":{"text":"glucose"},"valueQuantity":{"value":%d,"unit":"mg/dL"}}`, 70+i%90)),
+			&sdk.PutOptions{Title: fmt.Sprintf("glucose %d", i), Type: "Observation"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids[i] = info.RecordID
+	}
+	b.Logf("%d records written in %v (%v CPU), %.1f ms a record", n, time.Since(start).Round(time.Millisecond),
+		(cpuTime() - cpu0).Round(time.Millisecond), float64(time.Since(start).Milliseconds())/float64(n))
+	if _, err := w.patient.List(b.Context()); err != nil { // synced, as on any used device
+		b.Fatal(err)
+	}
+	srv.API.SetRateLimits(server.RateLimit{Rate: 50, Burst: 100}, server.RateLimit{Rate: 20, Burst: 60}) // the defaults
+
+	// run measures op once in a new run of the client of cfg.
+	run := func(name string, cfg sdk.Config, op func(c *sdk.Client) error) {
+		b.Run(fmt.Sprintf("records=%d/%s", n, name), func(b *testing.B) {
+			var requests, read, limited int64
+			var cpu time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				c, err := sdk.Connect(b.Context(), cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				r0, by0, l0, c0 := counter.requests.Load(), counter.bytes.Load(), counter.limited.Load(), cpuTime()
+				b.StartTimer()
+				if err := op(c); err != nil {
+					b.Fatalf("%s: %v", name, err)
+				}
+				b.StopTimer()
+				requests, read, limited = counter.requests.Load()-r0, counter.bytes.Load()-by0, counter.limited.Load()-l0
+				cpu = cpuTime() - c0
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(requests), "requests/op")
+			b.ReportMetric(float64(read)/float64(n), "bytes-read/record")
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(n), "cpu-ms/record")
+			b.ReportMetric(float64(limited), "429s/op")
+		})
+	}
+	list := func(c *sdk.Client) error {
+		l, err := c.List(b.Context())
+		if err == nil && len(l) != n {
+			err = fmt.Errorf("listed %d records, want %d", len(l), n)
+		}
+		return err
+	}
+	cold := func(cfg sdk.Config) func(c *sdk.Client) error {
+		return func(c *sdk.Client) error {
+			if err := cfg.Storage.Save(b.Context(), "records.sealed", nil); err != nil {
+				return err
+			}
+			return list(c)
+		}
+	}
+	export := func(c *sdk.Client) error {
+		got, err := c.ExportFHIR(b.Context(), io.Discard)
+		if err == nil && got != n {
+			err = fmt.Errorf("exported %d records, want %d", got, n)
+		}
+		return err
+	}
+	audit := func(c *sdk.Client) error {
+		_, err := c.Audit(b.Context(), ids[n/2])
+		return err
+	}
+	firstSync := func(handle, pass string) (sdk.Config, func(c *sdk.Client) error) {
+		cfg := configs[handle]
+		cfg.Storage = &sdk.MemoryStorage{}
+		return cfg, func(c *sdk.Client) error {
+			if _, err := c.Login(b.Context(), &sdk.LoginOptions{Handle: handle, Passphrase: []byte(pass)}); err != nil {
+				return err
+			}
+			return list(c)
+		}
+	}
+	for _, who := range []struct {
+		name, handle, pass string
+		cfg                sdk.Config
+	}{{"patient", "alice", patientPass, patient}, {"clinician", "dr-jones", clinicianPass, clinician}} {
+		if who.name == "clinician" {
+			run("patient/share-all", patient, func(c *sdk.Client) error {
+				_, err := c.ShareRecords(b.Context(), ids, "dr-jones", nil)
+				return err
+			})
+		}
+		run(who.name+"/ls-cold", who.cfg, cold(who.cfg))
+		run(who.name+"/ls-warm", who.cfg, list)
+		run(who.name+"/export", who.cfg, export)
+		run(who.name+"/audit-one", who.cfg, audit)
+		cfg, op := firstSync(who.handle, who.pass)
+		run(who.name+"/new-device-first-sync", cfg, op)
+	}
+}
