@@ -98,7 +98,7 @@ func (h *txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 // AppendLog implements store.Log.
 func (s *Store) AppendLog(ctx context.Context, entries ...[]byte) (int64, error) {
 	b := &store.LogBatch{Entries: entries}
-	err := s.writeLog(ctx, "append log", b, func(context.Context, pgx.Tx) error { return nil })
+	err := s.writeLog(ctx, "append log", &request{plan: func(context.Context, stmts) error { return nil }, log: b})
 	return b.First, err
 }
 

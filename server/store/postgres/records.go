@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/internal/check"
@@ -29,7 +30,11 @@ func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Re
 	if err != nil {
 		return fmt.Errorf("put version: %w", err)
 	}
-	err = s.write(ctx, "put version", func(ctx context.Context, tx pgx.Tx) error { return s.putVersion(ctx, tx, v, up) })
+	if v.Version == 1 {
+		err = s.writePlanned(ctx, "put version", func(ctx context.Context, q stmts) error { return s.createRecord(ctx, q, v, up) })
+	} else {
+		err = s.write(ctx, "put version", func(ctx context.Context, tx pgx.Tx) error { return s.putVersion(ctx, tx, v, up) })
+	}
 	if err != nil {
 		s.discard(ctx, up)
 		return err
@@ -74,36 +79,60 @@ func checkVersion(ctx context.Context, q querier, v store.VersionWrite, lock boo
 	return h, check.Successor(h, v)
 }
 
-func (s *Store) putVersion(ctx context.Context, tx pgx.Tx, v store.VersionWrite, up *upload) error {
-	var h store.Head
-	if v.Version == 1 {
-		// A new record: the insert is the compare-and-swap. It waits for a
-		// concurrent creator of the same record, then finds its row: a
-		// conflict, as is any record with this id, deleted or not. The
-		// foreign key makes an unknown owner ErrNotFound.
-		var aclSeq int64
-		if v.Sharing.ACL != nil {
-			if v.Sharing.ACL.Seq != 1 {
-				return fmt.Errorf("acl seq %d of a new record: %w", v.Sharing.ACL.Seq, store.ErrConflict)
-			}
-			aclSeq = 1
+// createRecord writes the first version of a new record. It reads nothing
+// before it writes, so it can be pipelined: the insert of the head is the
+// compare-and-swap. It waits for a concurrent creator of the same record,
+// then finds its row: a conflict, as is any record with this id, deleted or
+// not. The foreign key makes an unknown owner ErrNotFound.
+func (s *Store) createRecord(ctx context.Context, q stmts, v store.VersionWrite, up *upload) error {
+	var aclSeq int64
+	if v.Sharing.ACL != nil {
+		if v.Sharing.ACL.Seq != 1 {
+			return fmt.Errorf("acl seq %d of a new record: %w", v.Sharing.ACL.Seq, store.ErrConflict)
 		}
-		tag, err := tx.Exec(ctx, `INSERT INTO heads (record, owner, version, header_hash, acl_seq, created, updated) VALUES ($1, $2, 1, $3, $4, $5, $5)
-			ON CONFLICT DO NOTHING`, v.Record[:], v.Owner[:], v.HeaderHash[:], aclSeq, ts(v.Created))
-		if err != nil {
+		aclSeq = 1
+	}
+	err := q.exec(ctx, func(tag pgconn.CommandTag, err error) error {
+		switch {
+		case err != nil:
 			return fmt.Errorf("owner: %w", mapErr(err))
-		}
-		if tag.RowsAffected() == 0 {
+		case tag.RowsAffected() == 0:
 			return fmt.Errorf("record %s exists: %w", v.Record, store.ErrConflict)
 		}
-		h = store.Head{Record: v.Record, Owner: v.Owner, Created: v.Created}
-	} else {
-		var err error
-		if h, err = checkVersion(ctx, tx, v, true); err != nil {
-			return err
-		}
+		return nil
+	}, `INSERT INTO heads (record, owner, version, header_hash, acl_seq, created, updated) VALUES ($1, $2, 1, $3, $4, $5, $5)
+		ON CONFLICT DO NOTHING`, v.Record[:], v.Owner[:], v.HeaderHash[:], aclSeq, ts(v.Created))
+	if err != nil {
+		return err
 	}
-	if err := s.linkBody(ctx, tx, up); err != nil {
+	h := store.Head{Record: v.Record, Owner: v.Owner, Created: v.Created}
+	// The head's row is already as it should be.
+	if err := s.writeVersion(ctx, q, &h, v, up); err != nil {
+		return err
+	}
+	return appendChain(ctx, q, v.Chain)
+}
+
+// putVersion writes a version after the first: the compare-and-swap is
+// made on the head, read and locked first.
+func (s *Store) putVersion(ctx context.Context, tx pgx.Tx, v store.VersionWrite, up *upload) error {
+	h, err := checkVersion(ctx, tx, v, true)
+	if err != nil {
+		return err
+	}
+	if err := s.writeVersion(ctx, now{tx}, &h, v, up); err != nil {
+		return err
+	}
+	if err := updateHead(ctx, tx, h); err != nil {
+		return err
+	}
+	return appendChain(ctx, now{tx}, v.Chain)
+}
+
+// writeVersion writes what every version adds, its body's link, its row and
+// its sharing change, and moves h, the head it replaces, to it.
+func (s *Store) writeVersion(ctx context.Context, q stmts, h *store.Head, v store.VersionWrite, up *upload) error {
+	if err := linkBody(ctx, q, up); err != nil {
 		return err
 	}
 	insert := `INSERT INTO versions (record, version, header_hash, prev_hash, author, header, leaves,
@@ -116,19 +145,11 @@ func (s *Store) putVersion(ctx context.Context, tx pgx.Tx, v store.VersionWrite,
 		insert = `WITH c AS (INSERT INTO body_chunks (body, n, data) VALUES ($9, 0, $13)) ` + insert
 		args = append(args, up.inline)
 	}
-	if _, err := tx.Exec(ctx, insert, args...); err != nil {
+	if err := q.exec(ctx, nil, insert, args...); err != nil {
 		return err
 	}
 	h.Version, h.HeaderHash, h.Updated = v.Version, v.HeaderHash, v.Created
-	if err := applySharing(ctx, tx, &h, v.Sharing, v.Created); err != nil {
-		return err
-	}
-	if v.Version > 1 { // a new record's row is already as it should be
-		if err := updateHead(ctx, tx, h); err != nil {
-			return err
-		}
-	}
-	return appendChain(ctx, tx, v.Chain)
+	return applySharing(ctx, q, h, v.Sharing, v.Created)
 }
 
 func nonNil(b []byte) []byte {
@@ -226,7 +247,7 @@ func (s *Store) DeleteRecord(ctx context.Context, d store.Deletion) error {
 		if err != nil {
 			return err
 		}
-		if err := appendChain(ctx, tx, d.Chain); err != nil {
+		if err := appendChain(ctx, now{tx}, d.Chain); err != nil {
 			return err
 		}
 		if blobs, err = purgeRecord(ctx, tx, d.Record); err != nil {

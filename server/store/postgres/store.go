@@ -168,17 +168,24 @@ const maxAttempts = 8
 // row locks. fn runs in the next group commit (commit.go), under a context
 // of its own: it must use that one, not the caller's.
 func (s *Store) write(ctx context.Context, what string, fn func(ctx context.Context, tx pgx.Tx) error) error {
-	return s.writeLog(ctx, what, store.LogBatchFrom(ctx), fn)
+	return s.writeLog(ctx, what, &request{fn: fn, log: store.LogBatchFrom(ctx)})
 }
 
-// writeLog is write with the log entries of b.
-func (s *Store) writeLog(ctx context.Context, what string, b *store.LogBatch, fn func(ctx context.Context, tx pgx.Tx) error) error {
+// writePlanned is write for a write whose statements can be pipelined
+// (stmts.go): plan queues them, with the checks of their results.
+func (s *Store) writePlanned(ctx context.Context, what string, plan func(ctx context.Context, q stmts) error) error {
+	return s.writeLog(ctx, what, &request{plan: plan, log: store.LogBatchFrom(ctx)})
+}
+
+// writeLog runs r, its fn or its plan, in the next group commit, with the
+// log entries of r.log.
+func (s *Store) writeLog(ctx context.Context, what string, r *request) error {
 	leave, err := s.enter(ctx)
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer leave()
-	if err := s.c.do(ctx, b, fn); err != nil {
+	if err := s.c.do(ctx, r); err != nil {
 		return fmt.Errorf("%s: %w", what, mapErr(err))
 	}
 	return nil
