@@ -69,7 +69,7 @@ func TestCommitter_Run_PipelineFailsAlone(t *testing.T) {
 	}
 	batch := []*request{
 		create(a, owner),
-		create(a, owner),                      // a exists: conflict
+		create(a, owner),                       // a exists: conflict
 		create(c, store.AccountID(random32())), // unknown owner: a failed statement
 		update,
 		create(d, owner, store.ChainEntry{Account: owner, Seq: 99, Entry: []byte("x")}), // a failed check
