@@ -58,26 +58,17 @@ func applySharing(ctx context.Context, q stmts, h *store.Head, sh store.Sharing,
 		h.ACLSeq = sh.ACL.Seq
 	}
 	for _, g := range sh.Grants {
-		err := q.row(ctx, func(row pgx.Row) error {
-			var holder bool
-			if err := row.Scan(&holder); err != nil {
-				return err
-			}
-			if !holder {
+		// The holder's check is the insert's condition: no row, no holder.
+		err := q.exec(ctx, func(tag pgconn.CommandTag, err error) error {
+			switch {
+			case err != nil:
+				return fmt.Errorf("grant: %w", mapErr(err))
+			case tag.RowsAffected() == 0:
 				return fmt.Errorf("grant: account %s: %w", g.Account, store.ErrNotFound)
 			}
 			return nil
-		}, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)
-			OR EXISTS (SELECT 1 FROM heads WHERE record = $1 AND deleted = 0)`, g.Account[:])
-		if err != nil {
-			return err
-		}
-		err = q.exec(ctx, func(_ pgconn.CommandTag, err error) error {
-			if err != nil {
-				return fmt.Errorf("grant: %w", mapErr(err))
-			}
-			return nil
-		}, `INSERT INTO grants (record, epoch, recipient, account, signed, created) VALUES ($1, $2, $3, $4, $5, $6)
+		}, `INSERT INTO grants (record, epoch, recipient, account, signed, created) SELECT $1, $2, $3, $4::bytea, $5, $6
+			WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $4) OR EXISTS (SELECT 1 FROM heads WHERE record = $4 AND deleted = 0)
 			ON CONFLICT (record, epoch, recipient) DO UPDATE SET account = excluded.account, signed = excluded.signed,
 			created = excluded.created, revoked = 0`,
 			h.Record[:], int64(g.Epoch), g.Recipient[:], g.Account[:], g.Signed, ts(g.Created))
