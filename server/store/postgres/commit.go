@@ -228,8 +228,9 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 			logged = append(logged, r)
 		}
 	}
+	var edge *logEdge
 	if len(entries) > 0 {
-		first, err := appendLog(ctx, tx, entries)
+		first, e, err := c.s.appendLog(ctx, tx, entries)
 		if err != nil {
 			return err
 		}
@@ -237,6 +238,7 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 			r.log.First = first
 			first += int64(len(r.log.Entries))
 		}
+		edge = e
 	}
-	return tx.Commit(ctx)
+	return c.s.commit(ctx, tx, edge)
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/blindvault/blindvault/internal/testenv"
 	"github.com/blindvault/blindvault/server/store"
@@ -118,4 +119,69 @@ func random32() [32]byte {
 	var b [32]byte
 	rand.Read(b[:])
 	return b
+}
+
+// TestStore_AppendLog_EdgeAcrossStores appends from two Stores on one
+// database in turn, some appends in a row from one (its cached right edge
+// used) and some after the other's (its edge stale), and checks the tree
+// against one computed from the entries alone.
+func TestStore_AppendLog_EdgeAcrossStores(t *testing.T) {
+	t.Parallel()
+	pg := testenv.SharedPostgres(t)
+	ctx := context.Background()
+	url := pg.NewSchema(t)
+	var stores [2]*Store
+	for i := range stores {
+		s, err := Open(ctx, url, nil)
+		if err != nil {
+			t.Fatalf("Open() = %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		stores[i] = s
+	}
+	var mem tlog.HashReaderFunc
+	var hashes []tlog.Hash
+	mem = func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = hashes[x]
+		}
+		return out, nil
+	}
+	n := int64(0)
+	for round, who := range []int{0, 0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 1} {
+		var entries [][]byte
+		for k := range round%5 + 1 {
+			entries = append(entries, fmt.Appendf(nil, "entry %d.%d", round, k))
+		}
+		first, err := stores[who].AppendLog(ctx, entries...)
+		if err != nil || first != n {
+			t.Fatalf("AppendLog(round %d) = %d, %v, want %d", round, first, err, n)
+		}
+		for _, e := range entries {
+			hs, err := tlog.StoredHashes(n, e, mem)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hashes = append(hashes, hs...)
+			n++
+		}
+	}
+	want, err := tlog.TreeHash(n, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = stores[1].LogView(ctx, func(size int64, r tlog.HashReader) error {
+		got, err := tlog.TreeHash(size, r)
+		if err != nil {
+			return err
+		}
+		if size != n || got != want {
+			t.Errorf("LogView() = size %d, tree %v; want %d, %v", size, got, n, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("LogView() = %v", err)
+	}
 }

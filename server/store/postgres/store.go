@@ -79,6 +79,7 @@ type Store struct {
 	opts   Options
 	blobs  blob.Store // where bodies outside the database go; nil if none
 	c      *committer
+	edge   edgeCache // the log's right edge after this Store's last append
 	closed atomic.Bool
 	// mu is held shared by every call in flight and exclusively by Close,
 	// which so waits for them.
@@ -227,14 +228,28 @@ func (s *Store) tryWrite(ctx context.Context, b *store.LogBatch, fn func(ctx con
 	if err := fn(ctx, tx); err != nil {
 		return err
 	}
+	var edge *logEdge
 	if b != nil && len(b.Entries) > 0 {
-		first, err := appendLog(ctx, tx, b.Entries)
+		first, e, err := s.appendLog(ctx, tx, b.Entries)
 		if err != nil {
 			return err
 		}
-		b.First = first
+		b.First, edge = first, e
 	}
-	return tx.Commit(ctx)
+	return s.commit(ctx, tx, edge)
+}
+
+// commit commits tx; if it appended to the log, edge is the tree's right
+// edge after it, kept once the commit is known to have happened.
+func (s *Store) commit(ctx context.Context, tx pgx.Tx, edge *logEdge) error {
+	err := tx.Commit(ctx)
+	if edge != nil {
+		if err != nil {
+			edge = nil // committed or not: not known
+		}
+		s.edge.set(edge)
+	}
+	return err
 }
 
 // read runs fn in a read-only repeatable-read transaction: one snapshot.
