@@ -14,7 +14,7 @@ import (
 )
 
 // Group commit. Writes are not run by their callers: they queue for the
-// committer goroutines (Options.Committers, one by default), each of which
+// committer goroutines (Options.Committers, two by default), each of which
 // takes what is queued (up to maxBatch writes) and runs it in one
 // transaction, each write inside its own savepoint, then appends all their
 // log entries and commits once. A write that fails rolls back to its
