@@ -7,7 +7,6 @@ import (
 	"io"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/internal/check"
@@ -106,15 +105,8 @@ func (s *Store) createRecord(ctx context.Context, q stmts, v store.VersionWrite,
 	if len(up.inline) > 0 {
 		inline = up.inline
 	}
-	err := q.exec(ctx, func(tag pgconn.CommandTag, err error) error {
-		switch {
-		case err != nil:
-			return fmt.Errorf("owner: %w", mapErr(err))
-		case tag.RowsAffected() == 0:
-			return fmt.Errorf("record %s exists: %w", v.Record, store.ErrConflict)
-		}
-		return nil
-	}, `WITH h AS (INSERT INTO heads (record, owner, version, header_hash, acl_seq, created, updated)
+	exists := func() error { return fmt.Errorf("record %s exists: %w", v.Record, store.ErrConflict) }
+	err := q.exec(ctx, changed("owner", exists), `WITH h AS (INSERT INTO heads (record, owner, version, header_hash, acl_seq, created, updated)
 			VALUES ($1, $18, 1, $3, $14, $12, $12) ON CONFLICT DO NOTHING RETURNING record),
 		c AS (INSERT INTO body_chunks (body, n, data) SELECT $9, 0, $13::bytea FROM h WHERE $13::bytea IS NOT NULL),
 		a AS (INSERT INTO acls (record, seq, hash, signed, created) SELECT record, 1, $15::bytea, $16::bytea, $17 FROM h WHERE $15::bytea IS NOT NULL)

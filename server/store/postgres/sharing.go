@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/internal/check"
@@ -59,15 +58,8 @@ func applySharing(ctx context.Context, q stmts, h *store.Head, sh store.Sharing,
 	}
 	for _, g := range sh.Grants {
 		// The holder's check is the insert's condition: no row, no holder.
-		err := q.exec(ctx, func(tag pgconn.CommandTag, err error) error {
-			switch {
-			case err != nil:
-				return fmt.Errorf("grant: %w", mapErr(err))
-			case tag.RowsAffected() == 0:
-				return fmt.Errorf("grant: account %s: %w", g.Account, store.ErrNotFound)
-			}
-			return nil
-		}, `INSERT INTO grants (record, epoch, recipient, account, signed, created) SELECT $1, $2, $3, $4::bytea, $5, $6
+		noHolder := func() error { return fmt.Errorf("grant: account %s: %w", g.Account, store.ErrNotFound) }
+		err := q.exec(ctx, changed("grant", noHolder), `INSERT INTO grants (record, epoch, recipient, account, signed, created) SELECT $1, $2, $3, $4::bytea, $5, $6
 			WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $4) OR EXISTS (SELECT 1 FROM heads WHERE record = $4 AND deleted = 0)
 			ON CONFLICT (record, epoch, recipient) DO UPDATE SET account = excluded.account, signed = excluded.signed,
 			created = excluded.created, revoked = 0`,

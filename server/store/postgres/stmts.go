@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -26,6 +27,20 @@ type stmts interface {
 	// row sends a query of at most one row; scan reads it (its Scan returns
 	// the query's error).
 	row(ctx context.Context, scan func(pgx.Row) error, sql string, args ...any) error
+}
+
+// changed is the check of a statement that must change a row: its error,
+// mapped and prefixed with what, or none's if it changed nothing.
+func changed(what string, none func() error) func(pgconn.CommandTag, error) error {
+	return func(tag pgconn.CommandTag, err error) error {
+		switch {
+		case err != nil:
+			return fmt.Errorf("%s: %w", what, mapErr(err))
+		case tag.RowsAffected() == 0:
+			return none()
+		}
+		return nil
+	}
 }
 
 // now runs each statement at once in tx.
