@@ -28,7 +28,7 @@ func (s *Store) appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int
 	if err != nil {
 		return 0, nil, fmt.Errorf("log head: %w", err)
 	}
-	hr := &txHashes{ctx: ctx, q: tx, known: s.edge.at(first)}
+	hr := &txHashes{ctx: ctx, q: tx, known: s.edge.at(first), cache: &s.hashes}
 	var idx, hidx []int64
 	var hashes [][]byte
 	for i, e := range entries {
@@ -109,21 +109,60 @@ func (c *edgeCache) at(n int64) map[int64]tlog.Hash {
 	return known
 }
 
-// txHashes reads stored hashes in a transaction; known holds those already
-// known: the ones this append computed and has not written yet, those it
-// read and those of the cached edge. It may be nil.
+// txHashes reads stored hashes; known holds those already known: the ones
+// this append computed and has not written yet, those it read and those of
+// the cached edge. It may be nil. cache, if set, holds committed hashes.
 type txHashes struct {
 	ctx   context.Context
 	q     querier
 	known map[int64]tlog.Hash
+	cache *hashCache
+}
+
+// hashCache keeps stored hashes read from the database. A stored hash is
+// written once, by the transaction that appends its entry, and never
+// changes, so a hash read once may be used ever after (Restore, which
+// replaces the log, empties the cache; restoring a database under a running
+// server is not supported). It is bounded: once full, it starts again.
+type hashCache struct {
+	mu sync.Mutex
+	m  map[int64]tlog.Hash
+}
+
+// maxCachedHashes bounds a hashCache: 32 bytes each, ~2 MiB in all.
+const maxCachedHashes = 1 << 16
+
+func (c *hashCache) get(x int64) (tlog.Hash, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h, ok := c.m[x]
+	return h, ok
+}
+
+func (c *hashCache) put(x int64, h tlog.Hash) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedHashes {
+		c.m = map[int64]tlog.Hash{}
+	}
+	c.m[x] = h
+}
+
+func (c *hashCache) reset() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
 }
 
 func (h *txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	var ask []int64
+	have := make([]bool, len(indexes))
 	for i, x := range indexes {
 		if v, ok := h.known[x]; ok {
-			out[i] = v
+			out[i], have[i] = v, true
+		} else if v, ok := h.cached(x); ok {
+			out[i], have[i] = v, true
 		} else {
 			ask = append(ask, x)
 		}
@@ -143,7 +182,7 @@ func (h *txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		return nil, fmt.Errorf("log hashes: %w", err)
 	}
 	for i, x := range indexes {
-		if _, ok := h.known[x]; ok {
+		if have[i] {
 			continue
 		}
 		v, ok := got[x]
@@ -154,8 +193,18 @@ func (h *txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		if h.known != nil {
 			h.known[x] = out[i]
 		}
+		if h.cache != nil {
+			h.cache.put(x, out[i])
+		}
 	}
 	return out, nil
+}
+
+func (h *txHashes) cached(x int64) (tlog.Hash, bool) {
+	if h.cache == nil {
+		return tlog.Hash{}, false
+	}
+	return h.cache.get(x)
 }
 
 // AppendLog implements store.Log.
@@ -179,20 +228,20 @@ func (s *Store) LogEntries(ctx context.Context, from int64, n int) ([][]byte, er
 	})
 }
 
-// LogView implements store.Log: the size and the hashes come from one
-// repeatable-read snapshot.
+// LogView implements store.Log. It needs no snapshot: the size is read
+// once, and every hash of the tree of that size was committed with or
+// before it and never changes, so it is read outside any transaction, from
+// the cache where it was read before.
 func (s *Store) LogView(ctx context.Context, fn func(size int64, hashes tlog.HashReader) error) error {
 	leave, err := s.enter(ctx)
 	if err != nil {
 		return fmt.Errorf("log view: %w", err)
 	}
 	defer leave()
+	var size int64
+	if err := s.pool.QueryRow(ctx, `SELECT size FROM log_head`).Scan(&size); err != nil {
+		return fmt.Errorf("log view: %w", mapErr(err))
+	}
 	// fn's own errors come back as they are: the server answers with them.
-	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		var size int64
-		if err := tx.QueryRow(ctx, `SELECT size FROM log_head`).Scan(&size); err != nil {
-			return fmt.Errorf("log view: %w", err)
-		}
-		return fn(size, &txHashes{ctx: ctx, q: tx})
-	})
+	return fn(size, &txHashes{ctx: ctx, q: s.pool, cache: &s.hashes})
 }

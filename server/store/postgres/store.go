@@ -81,6 +81,7 @@ type Store struct {
 	blobs  blob.Store // where bodies outside the database go; nil if none
 	c      *committer
 	edge   edgeCache // the log's right edge after this Store's last append
+	hashes hashCache // stored hashes read so far
 	closed atomic.Bool
 	// mu is held shared by every call in flight and exclusively by Close,
 	// which so waits for them.
