@@ -121,9 +121,10 @@ type txHashes struct {
 
 // hashCache keeps stored hashes read from the database. A stored hash is
 // written once, by the transaction that appends its entry, and never
-// changes, so a hash read once may be used ever after (Restore, which
-// replaces the log, empties the cache; restoring a database under a running
-// server is not supported). It is bounded: once full, it starts again.
+// changes, so a hash read once may be used ever after (Restore and Import,
+// which replace the log, empty the cache; restoring a database under a
+// running server is not supported). It is bounded: once full, it starts
+// again.
 type hashCache struct {
 	mu sync.Mutex
 	m  map[int64]tlog.Hash
@@ -146,6 +147,13 @@ func (c *hashCache) put(x int64, h tlog.Hash) {
 		c.m = map[int64]tlog.Hash{}
 	}
 	c.m[x] = h
+}
+
+// forgetLog empties what the Store cached of the log, which Restore and
+// Import replace.
+func (s *Store) forgetLog() {
+	s.hashes.reset()
+	s.edge.set(nil)
 }
 
 func (c *hashCache) reset() {
