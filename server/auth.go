@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -58,20 +59,20 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 		return nil, errUnauthenticated
 	}
 	ctx := r.Context()
-	sess, err := s.store.Session(ctx, s.tokenHash(token))
+	p, err := s.sessionParts(ctx, s.tokenHash(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errUnauthenticated
 	}
 	if err != nil {
 		return nil, err
 	}
+	sess, acct := p.Session, p.Account
 	now := s.now()
 	if sess.Expired(now) {
 		return nil, errUnauthenticated
 	}
-	acct, err := s.store.Account(ctx, sess.Account)
-	if err != nil {
-		return nil, err
+	if p.AccountErr != nil {
+		return nil, p.AccountErr
 	}
 	if acct.Status != store.StatusActive {
 		return nil, errUnauthenticated
@@ -82,11 +83,10 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 			return nil, &rateLimited{wait}
 		}
 	}
-	dev, err := s.store.Device(ctx, sess.Account, sess.Device)
-	if err != nil && !isNotFound(err) {
-		return nil, err // the store failed: not the caller's fault
+	if p.DeviceErr != nil && !isNotFound(p.DeviceErr) {
+		return nil, p.DeviceErr // the store failed: not the caller's fault
 	}
-	if err != nil || dev.IsRevoked() {
+	if p.DeviceErr != nil || p.Device.IsRevoked() {
 		return nil, errUnauthenticated
 	}
 	if idle := now.Add(s.cfg.SessionIdle); idle.Sub(sess.IdleExpiry) > touchEvery {
@@ -95,6 +95,23 @@ func (s *Server) authenticate(r *http.Request) (*Caller, error) {
 		}
 	}
 	return &Caller{Account: acct, Session: sess}, nil
+}
+
+// sessionParts reads a session with its account and device: in one round
+// trip where the store can (store.SessionReader), else one read after
+// another.
+func (s *Server) sessionParts(ctx context.Context, tokenHash store.Hash) (store.SessionParts, error) {
+	if r, ok := s.store.(store.SessionReader); ok {
+		return r.SessionParts(ctx, tokenHash)
+	}
+	var p store.SessionParts
+	var err error
+	if p.Session, err = s.store.Session(ctx, tokenHash); err != nil {
+		return store.SessionParts{}, err
+	}
+	p.Account, p.AccountErr = s.store.Account(ctx, p.Session.Account)
+	p.Device, p.DeviceErr = s.store.Device(ctx, p.Session.Account, p.Session.Device)
+	return p, nil
 }
 
 // bearerToken returns the decoded 32-byte token of "Authorization: Bearer …".

@@ -127,7 +127,7 @@ func BenchmarkAlertCost(b *testing.B) {
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				go ts.DeliverAlerts(ctx)
-				benchPutSmallOn(b, []*testServer{ts}, ts.Store.CommitStats, 64, op == "update")
+				benchPutSmallOn(b, []*testServer{ts}, ts.Store.CommitStats, nil, 64, op == "update")
 			})
 		}
 	}
@@ -136,13 +136,15 @@ func BenchmarkAlertCost(b *testing.B) {
 func benchPutSmall(b *testing.B, clients int, update, noLog bool) {
 	ts := newTestServer(b, recConfig())
 	ts.noLog = noLog
-	benchPutSmallOn(b, []*testServer{ts}, ts.Store.CommitStats, clients, update)
+	benchPutSmallOn(b, []*testServer{ts}, ts.Store.CommitStats, nil, clients, update)
 }
 
 // benchPutSmallOn is benchPutSmall through servers that are one server to
 // clients (one store, or one database): client i sends to server i mod
 // len(servers). stats are the commit statistics of the (first) store.
-func benchPutSmallOn(b *testing.B, servers []*testServer, stats func() store.CommitStats, clients int, update bool) {
+// dbCPU, if not nil, tells the CPU time of the database's own processes,
+// reported per op as db-cpu-us/op.
+func benchPutSmallOn(b *testing.B, servers []*testServer, stats func() store.CommitStats, dbCPU func() time.Duration, clients int, update bool) {
 	accounts := make([]*recTestAccount, clients)
 	for i := range accounts {
 		accounts[i] = newRecAccount(b, servers[0], fmt.Sprintf("client%d", i)).on(servers[i%len(servers)])
@@ -171,6 +173,10 @@ func benchPutSmallOn(b *testing.B, servers []*testServer, stats func() store.Com
 	before := stats()
 	stopProfile := profileTimed(b)
 	cpuBefore := cpuTime()
+	var dbBefore time.Duration
+	if dbCPU != nil {
+		dbBefore = dbCPU()
+	}
 	b.ResetTimer()
 	start := time.Now()
 	parallel(b.N, clients, func(i int) {
@@ -184,6 +190,9 @@ func benchPutSmallOn(b *testing.B, servers []*testServer, stats func() store.Com
 	elapsed := time.Since(start)
 	b.StopTimer()
 	cpu := cpuTime() - cpuBefore
+	if dbCPU != nil {
+		b.ReportMetric(float64((dbCPU()-dbBefore).Microseconds())/float64(b.N), "db-cpu-us/op")
+	}
 	stopProfile()
 	lat.report(b, elapsed)
 	reportCommits(b, before, stats(), elapsed)

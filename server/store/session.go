@@ -37,3 +37,23 @@ type Sessions interface {
 	// DeleteSession deletes one session (logout).
 	DeleteSession(ctx context.Context, tokenHash Hash) error
 }
+
+// SessionParts is a session with the account and the device it belongs to,
+// as authenticating a request reads them.
+type SessionParts struct {
+	Session Session
+	Account Account
+	Device  Device
+	// AccountErr and DeviceErr are the errors Account and Device would
+	// have returned for the session's account and device.
+	AccountErr, DeviceErr error
+}
+
+// A SessionReader reads a session's parts at once, in one round trip
+// where each read would be one (a database over the network). It is
+// optional: a store without it is read part by part. What it returns
+// is what Session, Account and Device return, read one after another.
+type SessionReader interface {
+	// SessionParts returns Session's error for the session itself.
+	SessionParts(ctx context.Context, tokenHash Hash) (SessionParts, error)
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/internal/check"
@@ -168,15 +169,16 @@ func (s *Store) writeChunks(ctx context.Context, tx pgx.Tx, id []byte, r io.Read
 // linkBody, in the version's transaction, claims a staged body: its uploads
 // row must still be there (Sweep may have given up on a slow upload). An
 // inline body is written with the version's row instead.
-func (s *Store) linkBody(ctx context.Context, tx pgx.Tx, up *upload) error {
+func linkBody(ctx context.Context, q stmts, up *upload) error {
 	if !up.staged {
 		return nil
 	}
-	tag, err := tx.Exec(ctx, `DELETE FROM uploads WHERE body = $1`, up.id)
-	if err == nil && tag.RowsAffected() == 0 {
-		err = fmt.Errorf("upload abandoned: %w", store.ErrNotFound)
-	}
-	return err
+	return q.exec(ctx, func(tag pgconn.CommandTag, err error) error {
+		if err == nil && tag.RowsAffected() == 0 {
+			err = fmt.Errorf("upload abandoned: %w", store.ErrNotFound)
+		}
+		return err
+	}, `DELETE FROM uploads WHERE body = $1`, up.id)
 }
 
 // discard deletes a staged body whose version was not stored. If that fails

@@ -14,28 +14,35 @@ func (s *Store) AppendChain(ctx context.Context, entries ...store.ChainEntry) er
 	if err := check.Append(entries); err != nil {
 		return fmt.Errorf("append chain: %w", err)
 	}
-	return s.write(ctx, "append chain", func(ctx context.Context, tx pgx.Tx) error { return appendChain(ctx, tx, entries) })
+	return s.writePlanned(ctx, "append chain", func(ctx context.Context, q stmts) error { return appendChain(ctx, q, entries) })
 }
 
 // appendChain appends entries, each extending its account's chain by one,
 // in order. The conditional update of the account's chain_seq is the
 // compare-and-swap: it locks the account row, and a concurrent append that
-// got there first makes it match nothing.
-func appendChain(ctx context.Context, tx pgx.Tx, entries []store.ChainEntry) error {
+// got there first makes it match nothing. The same statement reads the
+// chain's seq as it was, for the error (NULL: no such account).
+func appendChain(ctx context.Context, q stmts, entries []store.ChainEntry) error {
 	for _, e := range entries {
-		tag, err := tx.Exec(ctx, `WITH a AS (UPDATE accounts SET chain_seq = $2 WHERE id = $1 AND chain_seq = $2 - 1 RETURNING id)
-			INSERT INTO chains (account, seq, entry) SELECT id, $2, $3 FROM a`, e.Account[:], int64(e.Seq), e.Entry)
+		err := q.row(ctx, func(row pgx.Row) error {
+			var appended bool
+			var cur *int64
+			if err := row.Scan(&appended, &cur); err != nil {
+				return err
+			}
+			switch {
+			case appended:
+				return nil
+			case cur == nil:
+				return fmt.Errorf("chain: account %s: %w", e.Account, store.ErrNotFound)
+			}
+			return fmt.Errorf("chain of %s at seq %d, entry has %d: %w", e.Account, *cur, e.Seq, store.ErrConflict)
+		}, `WITH a AS (UPDATE accounts SET chain_seq = $2 WHERE id = $1 AND chain_seq = $2 - 1 RETURNING id),
+			i AS (INSERT INTO chains (account, seq, entry) SELECT id, $2, $3 FROM a RETURNING 1)
+			SELECT EXISTS (SELECT 1 FROM i), (SELECT chain_seq FROM accounts WHERE id = $1)`, e.Account[:], int64(e.Seq), e.Entry)
 		if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 1 {
-			continue
-		}
-		var cur int64
-		if err := tx.QueryRow(ctx, `SELECT chain_seq FROM accounts WHERE id = $1`, e.Account[:]).Scan(&cur); err != nil {
-			return fmt.Errorf("chain: account %s: %w", e.Account, mapErr(err))
-		}
-		return fmt.Errorf("chain of %s at seq %d, entry has %d: %w", e.Account, cur, e.Seq, store.ErrConflict)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,14 +14,22 @@ import (
 )
 
 // Group commit. Writes are not run by their callers: they queue for the
-// committer goroutines (Options.Committers, one by default), each of which
+// committer goroutines (Options.Committers, two by default), each of which
 // takes what is queued (up to maxBatch writes) and runs it in one
-// transaction, each write inside its own savepoint, then appends all their log entries and commits once. A write
-// that fails rolls back to its savepoint and fails alone; one that lost a
-// deadlock (or whose batch lost one) runs again on its own after the batch.
-// Any other failure of the batch as a whole is every write's error. So concurrent writes share
-// one commit (one WAL flush) and one turn at the log_head lock, which is what
-// bounds the rate of logged writes across all processes.
+// transaction, each write inside its own savepoint, then appends all their
+// log entries and commits once. A write that fails rolls back to its
+// savepoint and fails alone; one that lost a deadlock (or whose batch lost
+// one) runs again on its own after the batch. Any other failure of the batch
+// as a whole is every write's error. So concurrent writes share one commit
+// (one WAL flush) and one turn at the log_head lock, which is what bounds the
+// rate of logged writes across all processes.
+//
+// A write either runs interactively (fn, statement after statement, for
+// writes whose statements depend on what earlier ones read) or is planned
+// (plan, written against stmts): consecutive planned writes of a batch are
+// sent together as one pipeline, each after its own SAVEPOINT, so that a
+// batch of creates costs a few round trips, not a few per write
+// (stmts.go).
 
 // maxBatch bounds the writes of one transaction.
 const maxBatch = 64
@@ -29,6 +38,7 @@ const maxBatch = 64
 type request struct {
 	ctx  context.Context // the caller's: checked before fn runs
 	fn   func(ctx context.Context, tx pgx.Tx) error
+	plan func(ctx context.Context, q stmts) error // instead of fn
 	log  *store.LogBatch
 	done chan error
 	err  error
@@ -58,9 +68,9 @@ func (c *committer) close() {
 	c.wg.Wait()
 }
 
-// do queues fn and waits for its result.
-func (c *committer) do(ctx context.Context, b *store.LogBatch, fn func(ctx context.Context, tx pgx.Tx) error) error {
-	r := &request{ctx: ctx, fn: fn, log: b, done: make(chan error, 1)}
+// do queues r (its fn or plan) and waits for its result.
+func (c *committer) do(ctx context.Context, r *request) error {
+	r.ctx, r.done = ctx, make(chan error, 1)
 	select {
 	case c.reqs <- r:
 	case <-ctx.Done():
@@ -127,9 +137,26 @@ func (c *committer) run(batch []*request) {
 	c.busy.Add(int64(time.Since(start)))
 	for _, r := range again {
 		// Alone, with retries; a failure now is the request's own.
-		r.done <- c.s.direct(context.WithoutCancel(r.ctx), r.log, r.fn)
+		r.done <- c.s.direct(context.WithoutCancel(r.ctx), r.log, r.interactive())
 	}
 }
+
+// interactive returns r's write as a function of a transaction.
+func (r *request) interactive() func(ctx context.Context, tx pgx.Tx) error {
+	if r.plan == nil {
+		return r.fn
+	}
+	return func(ctx context.Context, tx pgx.Tx) error { return r.plan(ctx, now{tx}) }
+}
+
+// savepoints names each write's savepoint by its place in the batch, so
+// that a pipeline can be rolled back to any of its writes.
+var savepoints = func() (names [maxBatch]string) {
+	for i := range names {
+		names[i] = fmt.Sprintf("w%d", i)
+	}
+	return names
+}()
 
 // tryBatch runs the batch's writes, each in a savepoint, appends the log
 // entries of those that succeeded and commits. It sets each request's err;
@@ -140,32 +167,70 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 		return err
 	}
 	defer tx.Rollback(ctx)
-	var entries [][]byte
-	var logged []*request
 	// A lone write needs no savepoint: if it fails, nothing commits.
 	alone := len(batch) == 1
-	for _, r := range batch {
-		if !alone {
-			if _, err := tx.Exec(ctx, `SAVEPOINT w`); err != nil {
-				return err
+	for i := 0; i < len(batch); {
+		if batch[i].plan == nil {
+			r := batch[i]
+			i++
+			if !alone {
+				if _, err := tx.Exec(ctx, `SAVEPOINT `+savepoints[i-1]); err != nil {
+					return err
+				}
 			}
-		}
-		if r.err = r.fn(ctx, tx); r.err != nil {
-			if alone {
-				return nil
-			}
-			if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
-				return errors.Join(r.err, err)
+			if r.err = r.fn(ctx, tx); r.err != nil {
+				if alone {
+					return nil
+				}
+				if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT `+savepoints[i-1]); err != nil {
+					return errors.Join(r.err, err)
+				}
 			}
 			continue
 		}
-		if r.log != nil && len(r.log.Entries) > 0 {
+		// The planned writes from i on, in one pipeline.
+		p := &pipe{}
+		j := i
+		for ; j < len(batch) && batch[j].plan != nil; j++ {
+			p.w = j
+			mark := p.len()
+			if !alone {
+				p.exec(ctx, nil, `SAVEPOINT `+savepoints[j])
+			}
+			if batch[j].err = batch[j].plan(ctx, p); batch[j].err != nil {
+				p.truncate(mark) // it failed before sending anything
+			}
+		}
+		failed, ferr, err := p.send(ctx, tx)
+		switch {
+		case err != nil:
+			return err
+		case failed < 0:
+			i = j
+			continue
+		}
+		batch[failed].err = ferr
+		if alone {
+			return nil
+		}
+		// The writes after the failed one were rolled back with it (or,
+		// after a failed statement, never ran): send them again.
+		if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT `+savepoints[failed]); err != nil {
+			return errors.Join(ferr, err)
+		}
+		i = failed + 1
+	}
+	var entries [][]byte
+	var logged []*request
+	for _, r := range batch {
+		if r.err == nil && r.log != nil && len(r.log.Entries) > 0 {
 			entries = append(entries, r.log.Entries...)
 			logged = append(logged, r)
 		}
 	}
+	var edge *logEdge
 	if len(entries) > 0 {
-		first, err := appendLog(ctx, tx, entries)
+		first, e, err := c.s.appendLog(ctx, tx, entries)
 		if err != nil {
 			return err
 		}
@@ -173,6 +238,7 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 			r.log.First = first
 			first += int64(len(r.log.Entries))
 		}
+		edge = e
 	}
-	return tx.Commit(ctx)
+	return c.s.commit(ctx, tx, edge)
 }

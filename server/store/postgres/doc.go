@@ -28,10 +28,13 @@
 // synchronous_commit=on means flushed to its write-ahead log. The log_head
 // lock is held through each commit's flush, so transactions that log commit
 // one after another, across all processes. Writes are therefore grouped, as
-// bbolt's are: they queue for a committer goroutine that runs everything
-// queued (up to 64 writes) in one transaction, each write in a savepoint of
-// its own so that it fails alone, appends all their entries with one turn
-// at the lock, and commits once. [Store.CommitStats] tells how many writes
+// bbolt's are: they queue for a committer goroutine (two by default) that
+// runs everything queued (up to 64 writes) in one transaction, each write in
+// a savepoint of its own so that it fails alone, appends all their entries
+// with one turn at the lock, and commits once. Creates and chain appends,
+// which read nothing before they write, are sent together as one pipeline
+// whose results are checked once they are back, so a batch of creates costs
+// a few round trips, not a few per create. [Store.CommitStats] tells how many writes
 // shared each commit. Bodies are staged outside the group commit.
 //
 // # Bodies

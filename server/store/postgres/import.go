@@ -58,6 +58,7 @@ var importColumns = map[string][]string{
 // the transaction rolls back and the blobs it wrote are deleted (what cannot
 // be is an orphan that Sweep removes).
 func (s *Store) Import(ctx context.Context, src store.Exporter) (store.ImportStats, error) {
+	defer s.forgetLog()
 	leave, err := s.enter(ctx)
 	if err != nil {
 		return store.ImportStats{}, fmt.Errorf("import: %w", err)

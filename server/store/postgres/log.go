@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/mod/sumdb/tlog"
@@ -18,25 +19,27 @@ import (
 
 // appendLog appends entries and their tree hashes in tx and returns the
 // index of the first. Its update of log_head takes the row's lock, held
-// until tx ends: appends of all processes are one sequence.
-func appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int64, error) {
+// until tx ends: appends of all processes are one sequence. The tree's
+// right edge at the new size comes back for the caller to hand to
+// s.edge.set once tx has committed.
+func (s *Store) appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int64, *logEdge, error) {
 	var first int64
 	err := tx.QueryRow(ctx, `UPDATE log_head SET size = size + $1 RETURNING size - $1`, int64(len(entries))).Scan(&first)
 	if err != nil {
-		return 0, fmt.Errorf("log head: %w", err)
+		return 0, nil, fmt.Errorf("log head: %w", err)
 	}
-	hr := &txHashes{ctx: ctx, q: tx, fresh: map[int64]tlog.Hash{}}
+	hr := &txHashes{ctx: ctx, q: tx, known: s.edge.at(first), cache: &s.hashes}
 	var idx, hidx []int64
 	var hashes [][]byte
 	for i, e := range entries {
 		n := first + int64(i)
 		hs, err := tlog.StoredHashes(n, e, hr)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		base := tlog.StoredHashIndex(0, n)
 		for j, h := range hs {
-			hr.fresh[base+int64(j)] = h
+			hr.known[base+int64(j)] = h
 			hidx = append(hidx, base+int64(j))
 			hashes = append(hashes, h[:])
 		}
@@ -45,25 +48,129 @@ func appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int64, error) 
 	_, err = tx.Exec(ctx, `WITH e AS (INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[]))
 		INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($3::bigint[], $4::bytea[])`, idx, entries, hidx, hashes)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	return first, nil
+	return first, newLogEdge(first+int64(len(entries)), hr.known), nil
 }
 
-// txHashes reads stored hashes in a transaction; fresh holds the ones this
-// append computed and has not written yet.
+// A logEdge is the stored hashes of the complete subtrees on the right edge
+// of the tree of a size: all that appending at that size reads
+// (tlog.StoredHashes). The Store keeps the edge of its last committed
+// append, so that its next append, if no other process appended in
+// between, reads no hash from the database. Stored hashes never change once
+// committed, so an edge is never stale: it is for one size or none.
+type logEdge struct {
+	size   int64
+	hashes map[int64]tlog.Hash
+}
+
+// newLogEdge takes the edge of the tree of size n from known; nil if a
+// hash of it is missing.
+func newLogEdge(n int64, known map[int64]tlog.Hash) *logEdge {
+	e := &logEdge{size: n, hashes: map[int64]tlog.Hash{}}
+	for l := 0; n>>l > 0; l++ {
+		if (n>>l)&1 == 0 {
+			continue
+		}
+		x := tlog.StoredHashIndex(l, n>>l-1)
+		h, ok := known[x]
+		if !ok {
+			return nil
+		}
+		e.hashes[x] = h
+	}
+	return e
+}
+
+// edgeCache holds the edge of a Store's last committed append.
+type edgeCache struct {
+	mu   sync.Mutex
+	edge *logEdge
+}
+
+// set keeps e, the edge of an append that committed (nil forgets).
+func (c *edgeCache) set(e *logEdge) {
+	c.mu.Lock()
+	c.edge = e
+	c.mu.Unlock()
+}
+
+// at returns the known hashes to append at size n with: a copy of the
+// cached edge if it is of that size, else none.
+func (c *edgeCache) at(n int64) map[int64]tlog.Hash {
+	known := map[int64]tlog.Hash{}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.edge != nil && c.edge.size == n {
+		for x, h := range c.edge.hashes {
+			known[x] = h
+		}
+	}
+	return known
+}
+
+// txHashes reads stored hashes; known holds those already known: the ones
+// this append computed and has not written yet, those it read and those of
+// the cached edge. It may be nil. cache, if set, holds committed hashes.
 type txHashes struct {
 	ctx   context.Context
 	q     querier
-	fresh map[int64]tlog.Hash
+	known map[int64]tlog.Hash
+	cache *hashCache
+}
+
+// hashCache keeps stored hashes read from the database. A stored hash is
+// written once, by the transaction that appends its entry, and never
+// changes, so a hash read once may be used ever after (Restore and Import,
+// which replace the log, empty the cache; restoring a database under a
+// running server is not supported). It is bounded: once full, it starts
+// again.
+type hashCache struct {
+	mu sync.Mutex
+	m  map[int64]tlog.Hash
+}
+
+// maxCachedHashes bounds a hashCache: 32 bytes each, ~2 MiB in all.
+const maxCachedHashes = 1 << 16
+
+func (c *hashCache) get(x int64) (tlog.Hash, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h, ok := c.m[x]
+	return h, ok
+}
+
+func (c *hashCache) put(x int64, h tlog.Hash) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedHashes {
+		c.m = map[int64]tlog.Hash{}
+	}
+	c.m[x] = h
+}
+
+// forgetLog empties what the Store cached of the log, which Restore and
+// Import replace.
+func (s *Store) forgetLog() {
+	s.hashes.reset()
+	s.edge.set(nil)
+}
+
+func (c *hashCache) reset() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
 }
 
 func (h *txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	var ask []int64
+	have := make([]bool, len(indexes))
 	for i, x := range indexes {
-		if v, ok := h.fresh[x]; ok {
-			out[i] = v
+		if v, ok := h.known[x]; ok {
+			out[i], have[i] = v, true
+		} else if v, ok := h.cached(x); ok {
+			out[i], have[i] = v, true
 		} else {
 			ask = append(ask, x)
 		}
@@ -83,7 +190,7 @@ func (h *txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		return nil, fmt.Errorf("log hashes: %w", err)
 	}
 	for i, x := range indexes {
-		if _, ok := h.fresh[x]; ok {
+		if have[i] {
 			continue
 		}
 		v, ok := got[x]
@@ -91,14 +198,27 @@ func (h *txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 			return nil, fmt.Errorf("log hash %d missing: %w", x, errCorrupt)
 		}
 		out[i] = tlog.Hash(v)
+		if h.known != nil {
+			h.known[x] = out[i]
+		}
+		if h.cache != nil {
+			h.cache.put(x, out[i])
+		}
 	}
 	return out, nil
+}
+
+func (h *txHashes) cached(x int64) (tlog.Hash, bool) {
+	if h.cache == nil {
+		return tlog.Hash{}, false
+	}
+	return h.cache.get(x)
 }
 
 // AppendLog implements store.Log.
 func (s *Store) AppendLog(ctx context.Context, entries ...[]byte) (int64, error) {
 	b := &store.LogBatch{Entries: entries}
-	err := s.writeLog(ctx, "append log", b, func(context.Context, pgx.Tx) error { return nil })
+	err := s.writeLog(ctx, "append log", &request{plan: func(context.Context, stmts) error { return nil }, log: b})
 	return b.First, err
 }
 
@@ -116,20 +236,20 @@ func (s *Store) LogEntries(ctx context.Context, from int64, n int) ([][]byte, er
 	})
 }
 
-// LogView implements store.Log: the size and the hashes come from one
-// repeatable-read snapshot.
+// LogView implements store.Log. It needs no snapshot: the size is read
+// once, and every hash of the tree of that size was committed with or
+// before it and never changes, so it is read outside any transaction, from
+// the cache where it was read before.
 func (s *Store) LogView(ctx context.Context, fn func(size int64, hashes tlog.HashReader) error) error {
 	leave, err := s.enter(ctx)
 	if err != nil {
 		return fmt.Errorf("log view: %w", err)
 	}
 	defer leave()
+	var size int64
+	if err := s.pool.QueryRow(ctx, `SELECT size FROM log_head`).Scan(&size); err != nil {
+		return fmt.Errorf("log view: %w", mapErr(err))
+	}
 	// fn's own errors come back as they are: the server answers with them.
-	return pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		var size int64
-		if err := tx.QueryRow(ctx, `SELECT size FROM log_head`).Scan(&size); err != nil {
-			return fmt.Errorf("log view: %w", err)
-		}
-		return fn(size, &txHashes{ctx: ctx, q: tx})
-	})
+	return fn(size, &txHashes{ctx: ctx, q: s.pool, cache: &s.hashes})
 }

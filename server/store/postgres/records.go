@@ -29,7 +29,11 @@ func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Re
 	if err != nil {
 		return fmt.Errorf("put version: %w", err)
 	}
-	err = s.write(ctx, "put version", func(ctx context.Context, tx pgx.Tx) error { return s.putVersion(ctx, tx, v, up) })
+	if v.Version == 1 {
+		err = s.writePlanned(ctx, "put version", func(ctx context.Context, q stmts) error { return s.createRecord(ctx, q, v, up) })
+	} else {
+		err = s.write(ctx, "put version", func(ctx context.Context, tx pgx.Tx) error { return s.putVersion(ctx, tx, v, up) })
+	}
 	if err != nil {
 		s.discard(ctx, up)
 		return err
@@ -74,40 +78,81 @@ func checkVersion(ctx context.Context, q querier, v store.VersionWrite, lock boo
 	return h, check.Successor(h, v)
 }
 
-func (s *Store) putVersion(ctx context.Context, tx pgx.Tx, v store.VersionWrite, up *upload) error {
-	var h store.Head
-	if v.Version == 1 {
-		// A new record: the insert is the compare-and-swap. It waits for a
-		// concurrent creator of the same record, then finds its row: a
-		// conflict, as is any record with this id, deleted or not. The
-		// foreign key makes an unknown owner ErrNotFound.
-		var aclSeq int64
-		if v.Sharing.ACL != nil {
-			if v.Sharing.ACL.Seq != 1 {
-				return fmt.Errorf("acl seq %d of a new record: %w", v.Sharing.ACL.Seq, store.ErrConflict)
-			}
-			aclSeq = 1
-		}
-		tag, err := tx.Exec(ctx, `INSERT INTO heads (record, owner, version, header_hash, acl_seq, created, updated) VALUES ($1, $2, 1, $3, $4, $5, $5)
-			ON CONFLICT DO NOTHING`, v.Record[:], v.Owner[:], v.HeaderHash[:], aclSeq, ts(v.Created))
-		if err != nil {
-			return fmt.Errorf("owner: %w", mapErr(err))
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("record %s exists: %w", v.Record, store.ErrConflict)
-		}
-		h = store.Head{Record: v.Record, Owner: v.Owner, Created: v.Created}
-	} else {
-		var err error
-		if h, err = checkVersion(ctx, tx, v, true); err != nil {
-			return err
-		}
+// createRecord writes the first version of a new record. It reads nothing
+// before it writes, so it can be pipelined, and it is one statement but for
+// a staged body's link, the grants and the chain: the insert of the head is
+// the compare-and-swap, and the version, its inline body and the first ACL
+// are inserted from what it returns, so a conflict inserts nothing. It
+// waits for a concurrent creator of the same record, then finds its row: a
+// conflict, as is any record with this id, deleted or not. The foreign key
+// makes an unknown owner ErrNotFound.
+func (s *Store) createRecord(ctx context.Context, q stmts, v store.VersionWrite, up *upload) error {
+	h := store.Head{Record: v.Record, Owner: v.Owner, Created: v.Created}
+	var acl struct {
+		hash, signed []byte
+		created      int64
 	}
-	if err := s.linkBody(ctx, tx, up); err != nil {
+	if a := v.Sharing.ACL; a != nil {
+		if a.Seq != 1 {
+			return fmt.Errorf("acl seq %d of a new record: %w", a.Seq, store.ErrConflict)
+		}
+		h.ACLSeq, acl.hash, acl.signed, acl.created = 1, a.Hash[:], a.Signed, ts(a.Created)
+	}
+	if err := linkBody(ctx, q, up); err != nil {
 		return err
 	}
-	insert := `INSERT INTO versions (record, version, header_hash, prev_hash, author, header, leaves,
-		body_size, body_id, body_blob, body_chunk, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
+	var inline []byte // NULL: no chunk to write
+	if len(up.inline) > 0 {
+		inline = up.inline
+	}
+	exists := func() error { return fmt.Errorf("record %s exists: %w", v.Record, store.ErrConflict) }
+	err := q.exec(ctx, changed("owner", exists), `WITH h AS (INSERT INTO heads (record, owner, version, header_hash, acl_seq, created, updated)
+			VALUES ($1, $18, 1, $3, $14, $12, $12) ON CONFLICT DO NOTHING RETURNING record),
+		c AS (INSERT INTO body_chunks (body, n, data) SELECT $9, 0, $13::bytea FROM h WHERE $13::bytea IS NOT NULL),
+		a AS (INSERT INTO acls (record, seq, hash, signed, created) SELECT record, 1, $15::bytea, $16::bytea, $17 FROM h WHERE $15::bytea IS NOT NULL)
+		INSERT INTO versions `+versionColumns+` SELECT record, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM h`,
+		v.Record[:], int64(v.Version), v.HeaderHash[:], v.PrevHash[:], v.Author[:], v.Header, nonNil(v.Leaves),
+		up.size, up.id, up.blob, s.opts.ChunkSize, ts(v.Created), inline, int64(h.ACLSeq), acl.hash, acl.signed, acl.created, v.Owner[:])
+	if err != nil {
+		return err
+	}
+	h.Version, h.HeaderHash, h.Updated = v.Version, v.HeaderHash, v.Created
+	sh := v.Sharing
+	sh.ACL = nil // inserted already
+	if err := applySharing(ctx, q, &h, sh, v.Created); err != nil {
+		return err
+	}
+	return appendChain(ctx, q, v.Chain)
+}
+
+// putVersion writes a version after the first: the compare-and-swap is
+// made on the head, read and locked first.
+func (s *Store) putVersion(ctx context.Context, tx pgx.Tx, v store.VersionWrite, up *upload) error {
+	h, err := checkVersion(ctx, tx, v, true)
+	if err != nil {
+		return err
+	}
+	if err := s.writeVersion(ctx, now{tx}, &h, v, up); err != nil {
+		return err
+	}
+	if err := updateHead(ctx, tx, h); err != nil {
+		return err
+	}
+	return appendChain(ctx, now{tx}, v.Chain)
+}
+
+// versionColumns are those a version's insert names, in the order of its
+// arguments $1 to $12.
+const versionColumns = `(record, version, header_hash, prev_hash, author, header, leaves,
+	body_size, body_id, body_blob, body_chunk, created)`
+
+// writeVersion writes what every version after the first adds, its body's link, its row and
+// its sharing change, and moves h, the head it replaces, to it.
+func (s *Store) writeVersion(ctx context.Context, q stmts, h *store.Head, v store.VersionWrite, up *upload) error {
+	if err := linkBody(ctx, q, up); err != nil {
+		return err
+	}
+	insert := `INSERT INTO versions ` + versionColumns + ` VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 	args := []any{v.Record[:], int64(v.Version), v.HeaderHash[:], v.PrevHash[:], v.Author[:], v.Header, nonNil(v.Leaves),
 		up.size, up.id, up.blob, s.opts.ChunkSize, ts(v.Created)}
 	if len(up.inline) > 0 {
@@ -116,19 +161,11 @@ func (s *Store) putVersion(ctx context.Context, tx pgx.Tx, v store.VersionWrite,
 		insert = `WITH c AS (INSERT INTO body_chunks (body, n, data) VALUES ($9, 0, $13)) ` + insert
 		args = append(args, up.inline)
 	}
-	if _, err := tx.Exec(ctx, insert, args...); err != nil {
+	if err := q.exec(ctx, nil, insert, args...); err != nil {
 		return err
 	}
 	h.Version, h.HeaderHash, h.Updated = v.Version, v.HeaderHash, v.Created
-	if err := applySharing(ctx, tx, &h, v.Sharing, v.Created); err != nil {
-		return err
-	}
-	if v.Version > 1 { // a new record's row is already as it should be
-		if err := updateHead(ctx, tx, h); err != nil {
-			return err
-		}
-	}
-	return appendChain(ctx, tx, v.Chain)
+	return applySharing(ctx, q, h, v.Sharing, v.Created)
 }
 
 func nonNil(b []byte) []byte {
@@ -226,7 +263,7 @@ func (s *Store) DeleteRecord(ctx context.Context, d store.Deletion) error {
 		if err != nil {
 			return err
 		}
-		if err := appendChain(ctx, tx, d.Chain); err != nil {
+		if err := appendChain(ctx, now{tx}, d.Chain); err != nil {
 			return err
 		}
 		if blobs, err = purgeRecord(ctx, tx, d.Record); err != nil {

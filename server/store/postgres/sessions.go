@@ -88,3 +88,42 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash store.Hash) error {
 		return err
 	})
 }
+
+var _ store.SessionReader = (*Store)(nil)
+
+// SessionParts implements store.SessionReader: the three reads go in one
+// pipeline, the account's and the device's naming the session's by
+// subquery, each read as Session, Account and Device read it.
+func (s *Store) SessionParts(ctx context.Context, tokenHash store.Hash) (store.SessionParts, error) {
+	var p store.SessionParts
+	var b pgx.Batch
+	sess := `(SELECT account FROM sessions WHERE token_hash = $1)`
+	b.Queue(`SELECT `+sessionColumns+` WHERE token_hash = $1`, tokenHash[:]).QueryRow(func(row pgx.Row) (err error) {
+		p.Session, err = scanSession(row, tokenHash)
+		return err
+	})
+	b.Queue(`SELECT `+accountColumns+` WHERE a.id = `+sess, tokenHash[:]).QueryRow(func(row pgx.Row) error {
+		p.Account, p.AccountErr = scanAccount(row)
+		return nil
+	})
+	b.Queue(`SELECT `+deviceColumns+` WHERE (account, id) = (SELECT account, device FROM sessions WHERE token_hash = $1)`,
+		tokenHash[:]).QueryRow(func(row pgx.Row) error {
+		p.Device, p.DeviceErr = scanDevice(row)
+		return nil
+	})
+	leave, err := s.enter(ctx)
+	if err != nil {
+		return store.SessionParts{}, fmt.Errorf("session: %w", err)
+	}
+	defer leave()
+	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
+		return store.SessionParts{}, fmt.Errorf("session: %w", mapErr(err))
+	}
+	if p.AccountErr != nil {
+		p.AccountErr = fmt.Errorf("account: %w", p.AccountErr)
+	}
+	if p.DeviceErr != nil {
+		p.DeviceErr = fmt.Errorf("device: %w", p.DeviceErr)
+	}
+	return p, nil
+}

@@ -21,13 +21,13 @@ func (s *Store) UpdateSharing(ctx context.Context, sw store.SharingWrite) error 
 		if err != nil {
 			return err
 		}
-		if err := applySharing(ctx, tx, &h, sw.Sharing, sw.Time); err != nil {
+		if err := applySharing(ctx, now{tx}, &h, sw.Sharing, sw.Time); err != nil {
 			return err
 		}
 		if err := updateHead(ctx, tx, h); err != nil {
 			return err
 		}
-		return appendChain(ctx, tx, sw.Chain)
+		return appendChain(ctx, now{tx}, sw.Chain)
 	})
 }
 
@@ -35,7 +35,7 @@ func (s *Store) UpdateSharing(ctx context.Context, sw store.SharingWrite) error 
 // grant's holder (an account, or a group: a live record), then
 // revokes, stores the ACL and stores the grants, each replacing any grant
 // of the same epoch and recipient.
-func applySharing(ctx context.Context, tx pgx.Tx, h *store.Head, sh store.Sharing, at time.Time) error {
+func applySharing(ctx context.Context, q stmts, h *store.Head, sh store.Sharing, at time.Time) error {
 	if sh.ACL != nil && sh.ACL.Seq != h.ACLSeq+1 {
 		return fmt.Errorf("acl seq %d, current %d: %w", sh.ACL.Seq, h.ACLSeq, store.ErrConflict)
 	}
@@ -44,32 +44,28 @@ func applySharing(ctx context.Context, tx pgx.Tx, h *store.Head, sh store.Sharin
 		for i := range sh.Revoke {
 			keys[i] = sh.Revoke[i][:]
 		}
-		if _, err := tx.Exec(ctx, `UPDATE grants SET revoked = $3 WHERE record = $1 AND recipient = ANY($2) AND revoked = 0`,
+		if err := q.exec(ctx, nil, `UPDATE grants SET revoked = $3 WHERE record = $1 AND recipient = ANY($2) AND revoked = 0`,
 			h.Record[:], keys, ts(at)); err != nil {
 			return err
 		}
 	}
 	if sh.ACL != nil {
-		if _, err := tx.Exec(ctx, `INSERT INTO acls (record, seq, hash, signed, created) VALUES ($1, $2, $3, $4, $5)`,
+		if err := q.exec(ctx, nil, `INSERT INTO acls (record, seq, hash, signed, created) VALUES ($1, $2, $3, $4, $5)`,
 			h.Record[:], int64(sh.ACL.Seq), sh.ACL.Hash[:], sh.ACL.Signed, ts(sh.ACL.Created)); err != nil {
 			return err
 		}
 		h.ACLSeq = sh.ACL.Seq
 	}
 	for _, g := range sh.Grants {
-		var holder bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)
-			OR EXISTS (SELECT 1 FROM heads WHERE record = $1 AND deleted = 0)`, g.Account[:]).Scan(&holder); err != nil {
-			return err
-		}
-		if !holder {
-			return fmt.Errorf("grant: account %s: %w", g.Account, store.ErrNotFound)
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO grants (record, epoch, recipient, account, signed, created) VALUES ($1, $2, $3, $4, $5, $6)
+		// The holder's check is the insert's condition: no row, no holder.
+		noHolder := func() error { return fmt.Errorf("grant: account %s: %w", g.Account, store.ErrNotFound) }
+		err := q.exec(ctx, changed("grant", noHolder), `INSERT INTO grants (record, epoch, recipient, account, signed, created) SELECT $1, $2, $3, $4::bytea, $5, $6
+			WHERE EXISTS (SELECT 1 FROM accounts WHERE id = $4) OR EXISTS (SELECT 1 FROM heads WHERE record = $4 AND deleted = 0)
 			ON CONFLICT (record, epoch, recipient) DO UPDATE SET account = excluded.account, signed = excluded.signed,
 			created = excluded.created, revoked = 0`,
-			h.Record[:], int64(g.Epoch), g.Recipient[:], g.Account[:], g.Signed, ts(g.Created)); err != nil {
-			return fmt.Errorf("grant: %w", mapErr(err))
+			h.Record[:], int64(g.Epoch), g.Recipient[:], g.Account[:], g.Signed, ts(g.Created))
+		if err != nil {
+			return err
 		}
 	}
 	return nil

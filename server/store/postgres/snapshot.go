@@ -145,6 +145,7 @@ var errBadSnapshot = errors.New("not a snapshot of this backend and schema, or a
 // empties every table and copies the snapshot's rows in, after its bodies
 // went to the blob store. Blobs that nothing names afterwards are deleted.
 func (s *Store) Restore(ctx context.Context, r io.Reader) error {
+	defer s.forgetLog()
 	f, err := os.CreateTemp("", "blindvault-restore-*")
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
