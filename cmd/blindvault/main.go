@@ -22,6 +22,7 @@
 //	blindvault ls
 //	blindvault share ID --with NAME [--history] [--write] [--fingerprint FP] [--role R]
 //	blindvault share ID --team ORG/NAME [--history]
+//	blindvault share (ID ID… | --all) --with NAME [--history] [--write] [--fingerprint FP] [--role R]
 //	blindvault revoke ID --from NAME | --team ORG/NAME
 //	blindvault rm ID
 //	blindvault lookup NAME

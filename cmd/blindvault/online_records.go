@@ -250,18 +250,31 @@ func runShare(ctx context.Context, args []string, s stdio) error {
 	fp := fs.String("fingerprint", "", "require the reader's `fingerprint`, compared out of band")
 	role := fs.String("role", "", "require a verified attestation of this `role`, such as clinician")
 	confirm := fs.Bool("confirm-restricted", false, "share a restricted record with this person (restrict)")
+	all := fs.Bool("all", false, "share every record you own with this person")
 	var id [32]byte
+	var many []sdk.RecordID
 	pos, c, err := start(ctx, fs, o, args, func(pos []string) (err error) {
-		if len(pos) != 1 || (*with == "") == (*team == "") || (*team != "" && *write) {
-			return usagef("usage: blindvault share ID (--with NAME [--write] [--fingerprint FP] [--role ROLE] | --team TEAM) [--history]")
+		single := len(pos) == 1 && !*all
+		if (*with == "") == (*team == "") || (*team != "" && (*write || !single)) || (!single && (*all == (len(pos) > 0))) {
+			return usagef("usage: blindvault share ID (--with NAME [--write] [--fingerprint FP] [--role ROLE] | --team TEAM) [--history]\n" +
+				"       blindvault share (ID ID… | --all) --with NAME [--write] [--fingerprint FP] [--role ROLE] [--history]")
 		}
-		id, err = recordID(pos[0])
-		return err
+		for _, p := range pos {
+			if id, err = recordID(p); err != nil {
+				return err
+			}
+			many = append(many, id)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
+	if len(many) != 1 {
+		return shareMany(ctx, c, s, o, many, *with, &sdk.ShareOptions{LookupOptions: sdk.LookupOptions{Fingerprint: *fp, Role: *role},
+			History: *history, Write: *write, ConfirmRestricted: *confirm})
+	}
 	if *team != "" {
 		t, err := c.ShareWithTeam(ctx, id, *team, &sdk.ShareOptions{History: *history})
 		if err != nil {
@@ -301,6 +314,42 @@ func runShare(ctx context.Context, args []string, s stdio) error {
 	if ct.Attestation == nil {
 		fmt.Fprintf(s.err, "Note: %s is unattested: no organisation you trust (blindvault trust-org) vouches for a role.\n", clean(ct.Handle))
 	}
+	return nil
+}
+
+// shareMany shares ids (none: every record this account owns) with handle
+// in one operation (sdk.Client.ShareRecords): the reader's card is verified
+// once, and every record's checks are made.
+func shareMany(ctx context.Context, c *session, s stdio, o *onlineFlags, ids []sdk.RecordID, handle string, opts *sdk.ShareOptions) error {
+	if len(ids) == 0 {
+		recs, err := c.List(ctx)
+		if err != nil {
+			return friendly(err)
+		}
+		for _, r := range recs {
+			if r.Owner != nil && r.Owner.AccountID() == c.AccountID() {
+				ids = append(ids, r.RecordID)
+			}
+		}
+	}
+	ct, err := c.ShareRecords(ctx, ids, handle, opts)
+	if errors.Is(err, sdk.ErrRestricted) {
+		return &cliError{msg: fmt.Sprintf("a record is restricted: share restricted records with %s only with --confirm-restricted (%v)",
+			clean(handle), err), err: err}
+	}
+	if err != nil {
+		return notFoundAs(err, "no account named %q, or a record that is not yours", clean(handle))
+	}
+	firstUseWarning(s.err, ct)
+	if o.json {
+		hexIDs := make([]string, len(ids))
+		for i, id := range ids {
+			hexIDs[i] = id.String()
+		}
+		return printJSON(s.out, map[string]any{"records": hexIDs, "recipient": ct.Handle,
+			"account_id": hex.EncodeToString(ct.AccountID[:]), "fingerprint": ct.Fingerprint.String(), "status": ct.Status()})
+	}
+	fmt.Fprintf(s.out, "Shared %d records with %s.\nFingerprint: %s\nStatus:      %s\n", len(ids), clean(ct.Handle), ct.Fingerprint, clean(ct.Status()))
 	return nil
 }
 
