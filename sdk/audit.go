@@ -307,7 +307,7 @@ func (c *Client) Audit(ctx context.Context, id RecordID) (_ []AuditEvent, err er
 	return out, nil
 }
 
-// prefetchSalts fetches the log salts that checking es will need, a hundred
+// prefetchSalts fetches the log salts that checking es will need, api.MaxViews
 // records per request, so that a new device's first look at the log does not
 // cost a request per record.
 func (c *Client) prefetchSalts(ctx context.Context, es []*auditlog.Entry, own *chainState) error {

@@ -21,7 +21,7 @@ import (
 //
 // A record listed before is not fetched again while its head and its owner's
 // chain show the version and ACL this device verified (recordindex.go); the
-// others are fetched a hundred per request.
+// others are fetched two hundred per request.
 func (c *Client) List(ctx context.Context) (_ []*RecordInfo, err error) {
 	defer c.begin(&err)()
 	out, err := c.list(ctx)

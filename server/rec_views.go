@@ -10,7 +10,7 @@ import (
 
 // recordViews answers the views of up to api.MaxViews records in one request,
 // each as getRecord gives it: a list's changed records cost one request per
-// hundred, not one each. A record the caller may not read is left out, as
+// two hundred, not one each. A record the caller may not read is left out, as
 // getRecord's 404 would say nothing more.
 func (s *Server) recordViews(w http.ResponseWriter, r *http.Request, c *Caller) error {
 	var in api.ViewsRequest

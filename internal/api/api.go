@@ -86,7 +86,7 @@ type Record struct {
 const MaxPriorACLs = 8
 
 // MaxViews bounds the records of one views request.
-const MaxViews = 100
+const MaxViews = 200
 
 // ViewsRequest asks for the views of up to MaxViews records in one request
 // (POST /v1/records/views): a list's records that changed since a device's
