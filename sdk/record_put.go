@@ -144,14 +144,28 @@ func (c *Client) putVersion(ctx context.Context, s versionSealer, update [32]byt
 	defer sv.close()
 	h := sv.header
 
-	// A lost compare-and-swap on the chain (another device appended) is
-	// retried; one on the record's head is the caller's to resolve.
+	if err := c.uploadVersion(ctx, event, h, acl, grants, sv.frame); err != nil {
+		return nil, err
+	}
+	return &RecordInfo{RecordID: h.RecordID, Version: h.Version, Author: c.id.card, AuthorVerified: true,
+		Title: meta.Title, Type: meta.Type, Tags: meta.Tags, Length: sv.length, Created: meta.Created,
+		Modified: meta.Modified, StoredBytes: h.CiphertextLen, Epoch: h.Epoch, ACLSeq: p.ACL.Seq}, nil
+}
+
+// uploadVersion uploads version h with acl and grants (version 1 only), its
+// leaf list and body after the frame head (frame, as sealedVersion's), and
+// appends event for it to this account's chain in the same server
+// transaction. A lost compare-and-swap on the chain (another device
+// appended) is retried; one on the record's head is the caller's to
+// resolve.
+func (c *Client) uploadVersion(ctx context.Context, event format.Event, h *format.Header, acl []byte, grants []grantItem,
+	frame func(head []byte) (io.Reader, error)) error {
 	hh := h.Hash()
-	err = c.chainWrite(ctx, format.AccountEntry{Event: event, Record: h.RecordID, Owner: h.Owner, Number: h.Version, Object: hh},
+	return c.chainWrite(ctx, format.AccountEntry{Event: event, Record: h.RecordID, Owner: h.Owner, Number: h.Version, Object: hh},
 		func(e *format.AccountEntry) ([]api.Receipt, error) {
 			head := binary.BigEndian.AppendUint32(versionFrameHead(h, acl, grants, e), uint32(32*h.ChunkCount))
 			open := func() (io.Reader, int64, error) {
-				r, err := sv.frame(head)
+				r, err := frame(head)
 				return r, int64(len(head)) + int64(32*h.ChunkCount) + int64(h.CiphertextLen), err
 			}
 			return c.streamReceipts(ctx, "PUT", fmt.Sprintf("/v1/records/%x/versions/%d", h.RecordID, h.Version), open)
@@ -159,12 +173,6 @@ func (c *Client) putVersion(ctx context.Context, s versionSealer, update [32]byt
 		func(_ *format.AccountEntry, le *auditlog.Entry) bool {
 			return le.Type == auditlog.VersionWritten && le.Subject == h.RecordID && le.Object == hh && le.Number == h.Version
 		})
-	if err != nil {
-		return nil, err
-	}
-	return &RecordInfo{RecordID: h.RecordID, Version: h.Version, Author: c.id.card, AuthorVerified: true,
-		Title: meta.Title, Type: meta.Type, Tags: meta.Tags, Length: sv.length, Created: meta.Created,
-		Modified: meta.Modified, StoredBytes: h.CiphertextLen, Epoch: h.Epoch, ACLSeq: p.ACL.Seq}, nil
 }
 
 // streamReceipts sends a binary request body and returns the receipts of the
