@@ -326,7 +326,7 @@ func (c *Client) aclHistory(ctx context.Context, v *version) ([]*format.ACL, [][
 // and what the old one verified.
 type recordMove struct {
 	dst, src *Client
-	head     *version     // the old server's head, verified
+	head     *version      // the old server's head, verified
 	acls     []*format.ACL // the record's ACLs, seq 1 first
 	raws     [][]byte      // their signed forms
 	readers  map[[32]byte]*KeyCard
