@@ -35,14 +35,14 @@ type TransferOptions struct {
 
 // TransferReport says what a transfer moved.
 type TransferReport struct {
-	To       string // the new server's URL, as the pointer names it
-	Records  int    // records on the new server, all versions in place
-	Versions int    // versions uploaded by this run (0 for a record already moved)
-	Grants   int    // grants sealed again for the new server, this account's own included
+	To       string `json:"to"`       // the new server's URL, as the pointer names it
+	Records  int    `json:"records"`  // records on the new server, all versions in place
+	Versions int    `json:"versions"` // versions uploaded by this run (0 for a record already moved)
+	Grants   int    `json:"grants"`   // grants sealed again for the new server, this account's own included
 	// Kept counts the key records of care teams and collections this
 	// account runs, which stay on the old server: a group moves when its
 	// members do, by sharing again there.
-	Kept int
+	Kept int `json:"kept"`
 }
 
 // Transfer moves every record this account owns to the server of
