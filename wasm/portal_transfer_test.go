@@ -32,10 +32,11 @@ func TestBrowser_Portal_Transfer(t *testing.T) {
 	p.act("Account created", p.set("register-handle", "ana"), p.set("register-passphrase", patientPass), click("register"))
 	p.do(click("recovery-saved"), click("recovery-done"))
 	p.act("Uploaded", p.set("upload-fhir", `{"resourceType":"Observation","status":"final","code":{"text":"Pulse"}}`), click("upload"))
+	id := p.eval(`document.getElementById('status').dataset.recordId`)
 
 	p.act("Moved 1 record(s) to "+srvB.URL, p.set("transfer-url", srvB.URL), p.set("transfer-passphrase", patientPass), click("transfer"))
-	if n := p.eval(`String(document.querySelectorAll('#records tbody tr').length)`); n != "1" {
-		t.Errorf("records listed from the new server = %s, want 1", n)
+	if got := p.eval(`String(document.querySelectorAll('button[data-open]').length) + ' ' + String(!!document.querySelector('button[data-open="` + id + `"]'))`); got != "1 true" {
+		t.Errorf("records listed from the new server, and the moved one among them = %s, want 1 true", got)
 	}
 
 	ctx := t.Context()
