@@ -15,7 +15,7 @@ import (
 )
 
 // TransferOptions describe a move of this account to another server
-// (docs/spec/client-v1.md §13).
+// (docs/spec/client-v1.md §9).
 type TransferOptions struct {
 	// To configures the client of the new server, as for Connect: its URL,
 	// and the Storage that keeps this account's profile there. A Storage

@@ -43,7 +43,7 @@ const (
 	// Owner, approves the request whose entry hashes to Object with Share.
 	EventApproval Event = 10
 	// EventMoved: the account moved its records to the Blindvault server at
-	// URL (client-v1 §13). It is the last word of the chain on the server
+	// URL (client-v1 §9). It is the last word of the chain on the server
 	// the account left: a pointer its owner signed, which that server logs
 	// and cannot forge.
 	EventMoved Event = 11
