@@ -48,13 +48,14 @@ func TestClient_Transfer(t *testing.T) {
 	ctx := t.Context()
 	srvB, invite := newServerB(t)
 
-	// r1: shared, then a second version; r2: shared, revoked, a second
-	// version in the new epoch; r3: one version.
+	// r1: shared with write, a second version, a third by the clinician; r2:
+	// shared, revoked, a second version in the new epoch; r3: one version.
 	r1 := put(t, w.patient, []byte("lab v1"), "lab")
-	if _, err := w.patient.Share(ctx, r1.RecordID, "dr-jones", nil); err != nil {
+	if _, err := w.patient.Share(ctx, r1.RecordID, "dr-jones", &sdk.ShareOptions{Write: true}); err != nil {
 		t.Fatalf("Share: %v", err)
 	}
 	update(t, w.patient, r1.RecordID, "lab v2")
+	update(t, w.clinician, r1.RecordID, "lab v3")
 	r2 := put(t, w.patient, []byte("letter v1"), "letter")
 	if _, err := w.patient.Share(ctx, r2.RecordID, "dr-jones", nil); err != nil {
 		t.Fatalf("Share: %v", err)
@@ -79,8 +80,8 @@ func TestClient_Transfer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Transfer: %v", err)
 	}
-	if rep.Records != 3 || rep.Versions != 5 || rep.To != srvB.URL {
-		t.Errorf("Transfer report = %+v, want 3 records, 5 versions to %s", rep, srvB.URL)
+	if rep.Records != 3 || rep.Versions != 6 || rep.To != srvB.URL {
+		t.Errorf("Transfer report = %+v, want 3 records, 6 versions to %s", rep, srvB.URL)
 	}
 	if aliceB.AccountID() != w.patient.AccountID() || aliceB.Server() != srvB.URL {
 		t.Errorf("new client is %x on %s, want %x on %s", aliceB.AccountID(), aliceB.Server(), w.patient.AccountID(), srvB.URL)
@@ -88,13 +89,13 @@ func TestClient_Transfer(t *testing.T) {
 
 	// The clinician reads on the new server, the author's signature verified.
 	got, info, err := get(t, jonesB, r1.RecordID)
-	if err != nil || string(got) != "lab v2" || !info.AuthorVerified || info.Version != 2 {
+	if err != nil || string(got) != "lab v3" || !info.AuthorVerified || info.Version != 3 || info.Author.Handle() != "dr-jones" {
 		t.Fatalf("clinician Get on the new server = %q v%d verified %v, %v", got, info.Version, info.AuthorVerified, err)
 	}
 	if _, _, err := get(t, jonesB, r2.RecordID); err == nil {
 		t.Errorf("revoked clinician reads r2 on the new server")
 	}
-	for id, want := range map[sdk.RecordID]string{r1.RecordID: "lab v2", r2.RecordID: "letter v2", r3.RecordID: "note"} {
+	for id, want := range map[sdk.RecordID]string{r1.RecordID: "lab v3", r2.RecordID: "letter v2", r3.RecordID: "note"} {
 		if got, _, err := get(t, aliceB, id); err != nil || string(got) != want {
 			t.Errorf("patient Get on the new server = %q, %v; want %q", got, err, want)
 		}
