@@ -177,3 +177,49 @@ func TestClient_Transfer_BadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestClient_Transfer_PointerAttacks: the old server can neither change the
+// moved pointer the patient signed nor hide it from a reader of the chain.
+func TestClient_Transfer_PointerAttacks(t *testing.T) {
+	aw := newAttackWorld(t)
+	put(t, aw.patient, []byte("note"), "note")
+	srvB := servertest.Start(t, server.Config{})
+	if _, _, err := transfer(t, aw.patient, srvB.URL, nil, patientPass, ""); err != nil {
+		t.Fatalf("Transfer: %v", err)
+	}
+	chain := fmt.Sprintf("/v1/chains/%x", aw.patient.AccountID())
+	lastEntry := func(edit func(entries []map[string]any) []map[string]any) hook {
+		return editJSON(t, func(m map[string]json.RawMessage) {
+			var entries []map[string]any
+			if err := json.Unmarshal(m["entries"], &entries); err != nil {
+				t.Fatal(err)
+			}
+			m["entries"] = toJSON(edit(entries))
+		})
+	}
+	t.Run("forged", func(t *testing.T) {
+		aw.jones.attack(t, "GET", chain, lastEntry(func(entries []map[string]any) []map[string]any {
+			last := entries[len(entries)-1]
+			var raw []byte
+			json.Unmarshal(toJSON(last["entry"]), &raw)
+			i := bytes.LastIndex(raw, []byte("127.0.0.1"))
+			if i < 0 {
+				t.Fatal("the last entry is not the pointer")
+			}
+			raw[i] = '6' // the pointer now names 627.0.0.1
+			last["entry"] = raw
+			return entries
+		}))
+		if to, err := aw.clinician.MovedTo(t.Context(), aw.patient.AccountID()); !sdk.ServerMisbehaved(err) {
+			t.Fatalf("MovedTo with a forged pointer = %q, %v; want a check blaming the server", to, err)
+		}
+	})
+	t.Run("hidden", func(t *testing.T) {
+		aw.jones.attack(t, "GET", chain, lastEntry(func(entries []map[string]any) []map[string]any {
+			return entries[:len(entries)-1]
+		}))
+		if to, err := aw.clinician.MovedTo(t.Context(), aw.patient.AccountID()); !errors.Is(err, sdk.CheckRollback) {
+			t.Fatalf("MovedTo with the pointer hidden = %q, %v; want CheckRollback", to, err)
+		}
+	})
+}
