@@ -218,18 +218,24 @@ func (s *spoolSealer) seal(ctx context.Context, p *record.SealParams) (*sealedVe
 		closeAll()
 		return nil, err
 	}
-	frame := func(head []byte) (io.Reader, error) {
-		leaves, err := leafSpool.Reader()
+	return &sealedVersion{header: h, length: counted.n, frame: spooledFrame(leafSpool, bodySpool), close: closeAll}, nil
+}
+
+// spooledFrame returns the frame function of a version whose leaf list and
+// body are spooled: the frame head, the leaves and the body, read again for
+// each call.
+func spooledFrame(leaves, body spool) func(head []byte) (io.Reader, error) {
+	return func(head []byte) (io.Reader, error) {
+		l, err := leaves.Reader()
 		if err != nil {
 			return nil, err
 		}
-		body, err := bodySpool.Reader()
+		b, err := body.Reader()
 		if err != nil {
 			return nil, err
 		}
-		return io.MultiReader(bytes.NewReader(head), leaves, body), nil
+		return io.MultiReader(bytes.NewReader(head), l, b), nil
 	}
-	return &sealedVersion{header: h, length: counted.n, frame: frame, close: closeAll}, nil
 }
 
 // grantItem is a grant with the account whose current card holds its key.

@@ -412,18 +412,7 @@ func (m *recordMove) copyVersion(ctx context.Context, n uint64) error {
 	if counted.n != h.CiphertextLen {
 		return fmt.Errorf("%w: body of %d bytes, the header signs %d", CheckTruncated, counted.n, h.CiphertextLen)
 	}
-	frame := func(head []byte) (io.Reader, error) {
-		l, err := leaves.Reader()
-		if err != nil {
-			return nil, err
-		}
-		b, err := spooled.Reader()
-		if err != nil {
-			return nil, err
-		}
-		return io.MultiReader(bytes.NewReader(head), l, b), nil
-	}
-	if err := m.dst.uploadVersion(ctx, format.EventVersion, h, acl, grants, frame); err != nil {
+	if err := m.dst.uploadVersion(ctx, format.EventVersion, h, acl, grants, spooledFrame(leaves, spooled)); err != nil {
 		return err
 	}
 	m.version, m.aclSeq = n, max(m.aclSeq, 1)

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/blindvault/blindvault/sdk"
-	"github.com/blindvault/blindvault/server"
 	"github.com/blindvault/blindvault/server/servertest"
 )
 
@@ -23,12 +22,7 @@ var transferRecords = flag.Int("transfer-records", 100, "records for BenchmarkTr
 // each time; with -export-unlimited neither server limits rates.
 func BenchmarkTransfer(b *testing.B) {
 	n := *transferRecords
-	cfg := server.Config{}
-	limits := "default"
-	if *exportUnlimited {
-		cfg.RateAccount, cfg.RateAddress = server.RateLimit{Rate: -1}, server.RateLimit{Rate: -1}
-		limits = "off"
-	}
+	cfg, limits := benchLimits()
 	alice, _ := reopenablePatient(b, servertest.Start(b, cfg), nil)
 	for i := range n {
 		r := put(b, alice, fmt.Appendf(nil, `{"resourceType":"Observation","valueQuantity":{"value":%d}}`, i), fmt.Sprint("obs ", i))
