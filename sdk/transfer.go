@@ -157,7 +157,8 @@ func (c *Client) transferFrom(ctx context.Context, src *Client, opts *TransferOp
 			opts.Progress(i+1, len(heads))
 		}
 	}
-	return nil
+	// The pins and restrictions reach the account's other devices there.
+	return c.pushProfile(ctx)
 }
 
 // adopt makes src's identity this client's: it registers the account on
