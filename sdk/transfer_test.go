@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"testing"
 
 	"github.com/blindvault/blindvault/sdk"
@@ -128,10 +127,7 @@ func TestClient_Transfer_Interrupted(t *testing.T) {
 	srvB := servertest.Start(t, server.Config{})
 	p := newProxy(t, srvB.URL)
 	cut := fmt.Sprintf("/v1/records/%x/versions/2", ids[1])
-	p.answerWith(t, "PUT", cut, func(*http.Request, exchange) exchange {
-		return exchange{Status: http.StatusServiceUnavailable, Header: http.Header{"Content-Type": {"application/json"}},
-			Body: []byte(`{"error":"unavailable","message":"cut off"}`)}
-	})
+	p.drop(t, "PUT", cut, []byte(`{}`)) // the connection is cut: nothing stored, no receipt
 	store := &sdk.MemoryStorage{}
 	to := sdk.Config{Server: srvB.URL, Storage: store, Transport: sdk.NewHTTPTransport(p.URL, p.client)}
 	_, _, err := alice.Transfer(t.Context(), &sdk.TransferOptions{To: to, Passphrase: []byte(patientPass)})
