@@ -149,6 +149,14 @@ func (c *Client) DisagreeWithAnswer(ctx context.Context, request RecordID, text 
 // it (an answer by someone else than the author asked, a disagreement by
 // someone else than the requester) is CheckSigner.
 func (c *Client) Amendments(ctx context.Context, id RecordID) (_ []*Amendment, err error) {
+	all, err := c.AllAmendments(ctx)
+	return all[id], err
+}
+
+// AllAmendments returns, for each record with any, the verified amendment
+// history this account can read, oldest first, as [Client.Amendments] does
+// for one record, in one pass over the account's records.
+func (c *Client) AllAmendments(ctx context.Context) (_ map[RecordID][]*Amendment, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
@@ -158,7 +166,7 @@ func (c *Client) Amendments(ctx context.Context, id RecordID) (_ []*Amendment, e
 		return nil, err
 	}
 	steps := map[RecordID]*Amendment{}
-	var out []*Amendment
+	byRecord := map[RecordID][]*Amendment{}
 	for _, r := range recs {
 		if r.Type != amendmentType {
 			continue
@@ -168,24 +176,24 @@ func (c *Client) Amendments(ctx context.Context, id RecordID) (_ []*Amendment, e
 			return nil, err
 		}
 		steps[a.ID] = a
-		if a.Record == id {
-			out = append(out, a)
-		}
-	}
-	for _, a := range out {
-		if err := checkAmendmentRole(a, steps); err != nil {
-			return nil, err
-		}
+		byRecord[a.Record] = append(byRecord[a.Record], a)
 	}
 	// Times are in seconds; a reply never comes before what it replies to.
 	rank := map[string]int{AmendmentRequest: 0, AmendmentAnswer: 1, AmendmentDisagreement: 2}
-	slices.SortStableFunc(out, func(a, b *Amendment) int {
-		if c := a.At.Compare(b.At); c != 0 {
-			return c
+	for _, out := range byRecord {
+		for _, a := range out {
+			if err := checkAmendmentRole(a, steps); err != nil {
+				return nil, err
+			}
 		}
-		return rank[a.Kind] - rank[b.Kind]
-	})
-	return out, nil
+		slices.SortStableFunc(out, func(a, b *Amendment) int {
+			if c := a.At.Compare(b.At); c != 0 {
+				return c
+			}
+			return rank[a.Kind] - rank[b.Kind]
+		})
+	}
+	return byRecord, nil
 }
 
 // checkAmendmentRole checks that a step's writer is the one its role allows:

@@ -6,6 +6,7 @@ import (
 	"context"
 
 	"github.com/blindvault/blindvault/internal/bridge"
+	"github.com/blindvault/blindvault/internal/fhir/fhirrec"
 )
 
 // The browser build's bridge: bodies sealed and opened in WebCrypto. Its types
@@ -23,4 +24,23 @@ func (c *Client) PutSealed(ctx context.Context, s bridge.BodySealer, opts *PutOp
 // for the caller to open (see bridge.EncryptedBody).
 func (c *Client) GetEncrypted(ctx context.Context, id RecordID) (*RecordInfo, *bridge.EncryptedBody, error) {
 	return c.getEncrypted(ctx, id)
+}
+
+// GetEncryptedVersion is GetEncrypted of version n of record id (0: the
+// newest), verified as GetVersion verifies it.
+func (c *Client) GetEncryptedVersion(ctx context.Context, id RecordID, n uint64) (*RecordInfo, *bridge.EncryptedBody, error) {
+	return c.getEncryptedVersion(ctx, id, n)
+}
+
+// ExportRecords verifies and opens every record this account owns or reads
+// and hands each to add, as ExportFHIR does before it writes the bundle; the
+// browser's FHIR module (wasm/fhir) writes it.
+func (c *Client) ExportRecords(ctx context.Context, add func(*fhirrec.Record) error) (int, error) {
+	return c.exportRecords(ctx, add)
+}
+
+// ImportEntries stores the records of a bundle the browser's FHIR module
+// parsed, as ImportFHIR does after it parses one.
+func (c *Client) ImportEntries(ctx context.Context, entries []fhirrec.Entry) (*ImportResult, error) {
+	return c.importEntries(ctx, entries)
 }

@@ -55,12 +55,18 @@ func (x externalSealer) seal(ctx context.Context, p *record.SealParams) (*sealed
 // getEncrypted verifies the newest version of record id as Get does, and
 // checks its leaf list against the signed root, but leaves the body encrypted
 // for the caller to open (see bridge.EncryptedBody).
-func (c *Client) getEncrypted(ctx context.Context, id RecordID) (_ *RecordInfo, _ *bridge.EncryptedBody, err error) {
+func (c *Client) getEncrypted(ctx context.Context, id RecordID) (*RecordInfo, *bridge.EncryptedBody, error) {
+	return c.getEncryptedVersion(ctx, id, 0)
+}
+
+// getEncryptedVersion is getEncrypted of version n (0: the newest), verified
+// as GetVersion verifies it.
+func (c *Client) getEncryptedVersion(ctx context.Context, id RecordID, n uint64) (_ *RecordInfo, _ *bridge.EncryptedBody, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, nil, err
 	}
-	v, err := c.fetch(ctx, id, 0)
+	v, err := c.fetchVersion(ctx, id, n)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -16,20 +16,8 @@ import (
 
 // Get verifies the newest version of record id and writes its plaintext to w,
 // each chunk only after its leaf and tag have been checked, in order.
-func (c *Client) Get(ctx context.Context, id RecordID, w io.Writer) (_ *RecordInfo, err error) {
-	defer c.begin(&err)()
-	if err := c.ready(); err != nil {
-		return nil, err
-	}
-	v, err := c.fetch(ctx, id, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer v.close()
-	if err := c.openBody(ctx, v, w); err != nil {
-		return nil, err
-	}
-	return v.info(), nil
+func (c *Client) Get(ctx context.Context, id RecordID, w io.Writer) (*RecordInfo, error) {
+	return c.GetVersion(ctx, id, 0, w)
 }
 
 // openBody streams a verified version's body into w.

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -117,14 +116,7 @@ func TestBrowser_PortalAccessible(t *testing.T) {
 	}
 	// The doctor's note, shared with her: listed under its author, and she
 	// can ask for a correction, which reaches the author encrypted.
-	note := []byte("Discharged; follow-up in two weeks.")
-	noteInfo, err := doctor.Put(ctx, bytes.NewReader(note), &sdk.PutOptions{Title: "discharge note", Type: "text/plain", Size: int64(len(note))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := doctor.Share(ctx, noteInfo.RecordID, "ana", nil); err != nil {
-		t.Fatal(err)
-	}
+	noteInfo := shareNote(t, doctor, "ana")
 	p.act("2 records", click("refresh")) // the emergency key's own record is not one to list
 	if got := p.eval(`Array.from(document.querySelectorAll('#records tr.group'), (r) => r.textContent).join('; ')`); got != "Yours (1); Shared with you by dr-er (1)" {
 		t.Errorf("record groups = %q", got)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the browser package into DIR (default: wasm/js): blindvault.wasm,
+# Builds the browser package into DIR (default: wasm/js): blindvault.wasm, fhir.wasm,
 # Go's wasm_exec.js beside it, and, for another DIR, the package's JS files.
 #
 # Inlining is off except in the crypto packages (crypto/..., x/crypto, circl):
@@ -13,6 +13,9 @@ mkdir -p "$out"
 GOOS=js GOARCH=wasm "$go" build -C "$here/.." -trimpath -ldflags='-s -w' \
   -gcflags='all=-l' -gcflags='crypto/...=' -gcflags='golang.org/x/crypto/...=' -gcflags='github.com/cloudflare/circl/...=' \
   -o "$out/blindvault.wasm" ./wasm
+# fhir.wasm: the FHIR bundles of export and import, loaded only for them.
+GOOS=js GOARCH=wasm "$go" build -C "$here/.." -trimpath -ldflags='-s -w' -gcflags='all=-l' \
+  -o "$out/fhir.wasm" ./wasm/fhir
 cp "$("$go" env GOROOT)/lib/wasm/wasm_exec.js" "$out/wasm_exec.js"
 if [ "$(cd "$out" && pwd)" != "$here/js" ]; then
   cp "$here/js/blindvault.mjs" "$here/js/blindvault.d.ts" "$here/js/body.mjs" "$here/js/worker.mjs" "$here/js/package.json" "$out/"

@@ -185,7 +185,14 @@ func newClientObject(c *sdk.Client) js.Value {
 		if open.Type() != js.TypeFunction {
 			return nil, fmt.Errorf("%w: get needs the body engine's open function", errArgument)
 		}
-		info, eb, err := c.GetEncrypted(ctx, id)
+		n, err := uintFromJS(arg(args, 2), "version")
+		if arg(args, 2).IsUndefined() {
+			n, err = 0, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		info, eb, err := c.GetEncryptedVersion(ctx, id, n)
 		if err != nil {
 			return nil, err
 		}
@@ -265,6 +272,7 @@ func newClientObject(c *sdk.Client) js.Value {
 			return nil, f(ctx, id)
 		})
 	}
+	addFHIR(c, add)
 	add("requestAmendment", func(ctx context.Context, args []js.Value) (any, error) {
 		id, text, err := idAndString(args, "text")
 		if err != nil {
@@ -419,6 +427,7 @@ func newClientObject(c *sdk.Client) js.Value {
 	add("cancelAccountDeletion", func(ctx context.Context, args []js.Value) (any, error) {
 		return deletionCall(ctx, args, c.CancelAccountDeletion)
 	})
+	addViewCalls(c, add)
 	add("transfer", func(ctx context.Context, args []js.Value) (any, error) { return transferCall(ctx, c, args) })
 	add("movedTo", func(ctx context.Context, args []js.Value) (any, error) { return movedToCall(ctx, c, args) })
 	var release js.Func

@@ -43,15 +43,7 @@ func TestBrowser_Portal(t *testing.T) {
 	ctx := t.Context()
 	marker := "bv-plaintext-marker-" + hex.EncodeToString(random(8))
 
-	admin := goClient(t, s)
-	if _, err := admin.Register(ctx, &sdk.RegisterOptions{Handle: "admin", Role: "admin", Invite: s.AdminInvite,
-		Passphrase: []byte("the admin's passphrase for tests 1")}); err != nil {
-		t.Fatal(err)
-	}
-	invite, err := admin.Invite(ctx, "clinician", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin, invite := registerAdmin(t, s)
 
 	patient := openPortal(t, s, "patient")
 	clinician := openPortal(t, s, "clinician")

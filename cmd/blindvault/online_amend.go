@@ -88,15 +88,7 @@ func runAmend(ctx context.Context, args []string, s stdio) error {
 	if err != nil {
 		return notFoundAs(err, "no record or amendment request %s that you can read", id)
 	}
-	views := make([]amendmentView, 0, len(steps))
-	for _, a := range steps {
-		v := amendmentView{ID: a.ID.String(), Kind: a.Kind, Record: a.Record.String(), Version: a.Version,
-			Decision: a.Decision, Text: a.Text, By: a.By.Handle(), At: a.At.UTC()}
-		if a.Request != (sdk.RecordID{}) {
-			v.Request = a.Request.String()
-		}
-		views = append(views, v)
-	}
+	views := amendmentViews(steps)
 	if o.json {
 		if verb == "ls" {
 			return printJSON(s.out, map[string]any{"amendments": views})
@@ -110,11 +102,29 @@ func runAmend(ctx context.Context, args []string, s stdio) error {
 	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "WHEN\tBY\tSTEP\tVERSION\tTEXT")
 	for _, v := range views {
-		step := v.Kind
-		if v.Decision != "" {
-			step += " (" + v.Decision + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", v.At.Format(time.DateTime), clean(v.By), step, v.Version, clean(v.Text))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\n", v.At.Format(time.DateTime), clean(v.By), v.step(), v.Version, clean(v.Text))
 	}
 	return tw.Flush()
+}
+
+// amendmentViews turns verified steps into what the CLI prints.
+func amendmentViews(steps []*sdk.Amendment) []amendmentView {
+	views := make([]amendmentView, 0, len(steps))
+	for _, a := range steps {
+		v := amendmentView{ID: a.ID.String(), Kind: a.Kind, Record: a.Record.String(), Version: a.Version,
+			Decision: a.Decision, Text: a.Text, By: a.By.Handle(), At: a.At.UTC()}
+		if a.Request != (sdk.RecordID{}) {
+			v.Request = a.Request.String()
+		}
+		views = append(views, v)
+	}
+	return views
+}
+
+// step names the step, with the author's decision for an answer.
+func (v amendmentView) step() string {
+	if v.Decision != "" {
+		return v.Kind + " (" + v.Decision + ")"
+	}
+	return v.Kind
 }

@@ -31,9 +31,16 @@ func runAudit(ctx context.Context, args []string, s stdio) error {
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
 	type recordAudit struct {
-		ID     string           `json:"id"`
-		Title  string           `json:"title,omitempty"`
-		Events []sdk.AuditEvent `json:"events"`
+		ID         string           `json:"id"`
+		Title      string           `json:"title,omitempty"`
+		Events     []sdk.AuditEvent `json:"events"`
+		Amendments []amendmentView  `json:"amendments,omitempty"`
+	}
+	// The right to correct is part of a record's history: requests, answers
+	// and disagreements, each a verified record of its own (client-v1 §8).
+	amendments, err := c.AllAmendments(ctx)
+	if err != nil {
+		return friendly(err)
 	}
 	var audits []recordAudit
 	if one != nil {
@@ -41,7 +48,7 @@ func runAudit(ctx context.Context, args []string, s stdio) error {
 		if err != nil {
 			return friendly(err)
 		}
-		audits = append(audits, recordAudit{ID: pos[0], Events: evs})
+		audits = append(audits, recordAudit{ID: pos[0], Events: evs, Amendments: amendmentViews(amendments[*one])})
 	} else {
 		recs, err := c.List(ctx)
 		if err != nil {
@@ -56,7 +63,8 @@ func runAudit(ctx context.Context, args []string, s stdio) error {
 			if err != nil {
 				return friendly(err)
 			}
-			audits = append(audits, recordAudit{ID: r.RecordID.String(), Title: r.Title, Events: evs})
+			audits = append(audits, recordAudit{ID: r.RecordID.String(), Title: r.Title, Events: evs,
+				Amendments: amendmentViews(amendments[r.RecordID])})
 		}
 	}
 	if o.json {
@@ -77,6 +85,10 @@ func runAudit(ctx context.Context, args []string, s stdio) error {
 				line += fmt.Sprintf(" (version %d)", e.Version)
 			}
 			fmt.Fprintln(s.out, line)
+		}
+		for _, v := range a.Amendments {
+			fmt.Fprintf(s.out, "  %s  amendment %-10s %s: %q (version %d)\n", v.At.Format("2006-01-02 15:04:05Z"), v.step(),
+				clean(v.By), clean(v.Text), v.Version)
 		}
 	}
 	return nil

@@ -34,10 +34,13 @@ func TestExport_PDF_Summary(t *testing.T) {
 	f.r.must(f.as(f.clin, "amend", "answer", req.ID, "--refused", "--text", "The chart says Monday")...)
 	f.r.must(f.as(f.pat, "amend", "disagree", req.ID, "--text", "I was there on Tuesday")...)
 	for _, who := range [][]string{f.pat, f.clin} {
-		hist := f.r.must(f.as(who, "amend", "ls", noteID)...)
-		for _, want := range []string{"request", "answer (refused)", "The chart says Monday", "disagreement", "I was there on Tuesday"} {
-			if !strings.Contains(hist, want) {
-				t.Errorf("amend ls lacks %q:\n%s", want, hist)
+		// The history is in the record's audit too.
+		for _, cmd := range [][]string{{"amend", "ls", noteID}, {"audit", noteID}} {
+			hist := f.r.must(f.as(who, cmd...)...)
+			for _, want := range []string{"request", "answer (refused)", "The chart says Monday", "disagreement", "I was there on Tuesday"} {
+				if !strings.Contains(hist, want) {
+					t.Errorf("%s lacks %q:\n%s", cmd[0], want, hist)
+				}
 			}
 		}
 	}

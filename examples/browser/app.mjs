@@ -408,56 +408,8 @@ function fillSelect(select, items) {
 
 async function refresh() {
   records = await client.list();
-  const body = $('records').tBodies[0];
-  body.replaceChildren();
-  // Yours first, then what each person shared with you, grouped by them (a
-  // clinician sees each patient's records together).
-  const owner = (r) => (r.mine ? '' : r.owner?.handle ?? '?');
-  const sorted = [...records].sort((a, b) => owner(a).localeCompare(owner(b)));
-  let group = null;
-  for (const r of sorted) {
-    if (owner(r) !== group) {
-      group = owner(r);
-      const n = sorted.filter((x) => owner(x) === group).length;
-      const head = body.insertRow();
-      head.className = 'group';
-      head.dataset.group = group || 'you';
-      const th = document.createElement('th');
-      th.colSpan = 6;
-      th.scope = 'colgroup';
-      th.textContent = group ? `Shared with you by ${group} (${n})` : `Yours (${n})`;
-      head.append(th);
-    }
-    const row = body.insertRow();
-    row.dataset.id = r.id;
-    cell(row, r.title || '(untitled)');
-    cell(row, r.type);
-    cell(row, `${r.length} B`);
-    cell(row, r.mine ? 'you' : r.owner?.handle ?? '?');
-    cell(row, r.modified.toLocaleString());
-    const actions = row.insertCell();
-    actions.append(button('Open', { open: r.id }, () => busy('Decrypting…', () => open(r.id))));
-    actions.append(button('Readers', { readers: r.id }, () => busy('Checking who can read it…', () => showReaders(r))));
-    actions.append(button('History', { history: r.id }, () => busy('Reading the log…', () => history(r))));
-    if (r.mine) {
-      const label = r.restricted ? 'Lift restriction' : 'Restrict';
-      actions.append(button(label, { restrict: r.id }, () => busy(r.restricted ? 'Lifting the restriction…' : 'Restricting…', async () => {
-        await (r.restricted ? client.unrestrict(r.id) : client.restrict(r.id));
-        await refresh();
-        say(r.restricted ? `"${r.title}" is no longer restricted; it joins nothing again by itself.`
-          : `Restricted "${r.title}": it left every care team and collection, and no group share will include it.`);
-      })));
-    }
-    if (!r.mine && r.author?.handle !== client.account.handle) {
-      actions.append(button('Ask to correct', { amend: r.id }, () => {
-        pendingAmend = r;
-        $('amend-title').textContent = `"${r.title || '(untitled)'}"`;
-        $('amend-text').value = '';
-        $('amend').showModal();
-      }));
-    }
-    if (r.mine) actions.append(confirmButton('Delete', `Delete "${r.title || 'this record'}" for good?`, { delete: r.id }, () => busy('Deleting…', () => remove(r.id))));
-  }
+  fillTypes();
+  renderRecords();
   const mine = records.filter((r) => r.mine);
   fillSelect($('share-record'), mine);
   fillSelect($('team-record'), mine);
@@ -465,13 +417,105 @@ async function refresh() {
   $('records').dataset.count = String(records.length);
 }
 
-async function open(id) {
-  const d = await client.get(id);
+// ---- the records list: search, filter by type, timeline -------------------
+
+// typeName is a record's type in words: a FHIR resource type as itself.
+const typeName = (t) => (t === '' ? 'no type' : /^[A-Z][A-Za-z]+$/.test(t) ? `${t} (FHIR)` : t);
+
+// fillTypes offers the types of the records listed, keeping the choice.
+function fillTypes() {
+  const select = $('records-type');
+  const chosen = select.value;
+  const types = [...new Set(records.map((r) => r.type))].sort();
+  select.replaceChildren(new Option('All types', ''), ...types.map((t) => new Option(typeName(t), t)));
+  select.value = types.includes(chosen) ? chosen : '';
+}
+
+// renderRecords lists the records that match the search and the type chosen:
+// grouped by who shared them (yours first; a clinician sees each patient's
+// together), or as a timeline, newest first, a group a day.
+function renderRecords() {
+  const q = $('records-search').value.trim().toLocaleLowerCase();
+  const type = $('records-type').value;
+  const shown = records.filter((r) => (!q || (r.title || '').toLocaleLowerCase().includes(q)) && (!type || r.type === type));
+  const timeline = $('records-order').value === 'timeline';
+  const owner = (r) => (r.mine ? '' : r.owner?.handle ?? '?');
+  const day = (r) => r.modified.toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' });
+  const groupOf = timeline ? day : owner;
+  const sorted = timeline ? [...shown].sort((a, b) => b.modified - a.modified)
+    : [...shown].sort((a, b) => owner(a).localeCompare(owner(b)));
+  const body = $('records').tBodies[0];
+  body.replaceChildren();
+  let group = null;
+  for (const r of sorted) {
+    if (groupOf(r) !== group) {
+      group = groupOf(r);
+      const n = sorted.filter((x) => groupOf(x) === group).length;
+      const head = body.insertRow();
+      head.className = 'group';
+      head.dataset.group = group || 'you';
+      const th = document.createElement('th');
+      th.colSpan = 6;
+      th.scope = 'colgroup';
+      th.textContent = timeline ? `${group} (${n})` : group ? `Shared with you by ${group} (${n})` : `Yours (${n})`;
+      head.append(th);
+    }
+    recordRow(body.insertRow(), r);
+  }
+  $('records').dataset.shown = String(shown.length);
+  $('records-shown').textContent = shown.length === records.length ? ''
+    : `${shown.length} of ${records.length} records shown.`;
+}
+
+for (const [id, event] of [['records-search', 'input'], ['records-type', 'change'], ['records-order', 'change']]) {
+  $(id).addEventListener(event, renderRecords);
+}
+
+// recordRow fills row with record r and its actions.
+function recordRow(row, r) {
+  row.dataset.id = r.id;
+  row.dataset.type = r.type;
+  cell(row, r.title || '(untitled)');
+  cell(row, r.type);
+  cell(row, `${r.length} B`);
+  cell(row, r.mine ? 'you' : r.owner?.handle ?? '?');
+  cell(row, r.modified.toLocaleString());
+  const actions = row.insertCell();
+  actions.append(button('Open', { open: r.id }, () => busy('Decrypting…', () => open(r.id))));
+  actions.append(button('Readers', { readers: r.id }, () => busy('Checking who can read it…', () => showReaders(r))));
+  actions.append(button('History', { history: r.id }, () => busy('Reading the log…', () => history(r))));
+  actions.append(button('Versions', { versions: r.id }, () => busy('Checking its versions…', () => showVersions(r))));
+  actions.append(button('Corrections', { corrections: r.id }, () => busy('Reading its corrections…', () => showCorrections(r))));
+  if (r.mine) {
+    const label = r.restricted ? 'Lift restriction' : 'Restrict';
+    actions.append(button(label, { restrict: r.id }, () => busy(r.restricted ? 'Lifting the restriction…' : 'Restricting…', async () => {
+      await (r.restricted ? client.unrestrict(r.id) : client.restrict(r.id));
+      await refresh();
+      say(r.restricted ? `"${r.title}" is no longer restricted; it joins nothing again by itself.`
+        : `Restricted "${r.title}": it left every care team and collection, and no group share will include it.`);
+    })));
+  }
+  if (!r.mine && r.author?.handle !== client.account.handle) {
+    actions.append(button('Ask to correct', { amend: r.id }, () => {
+      pendingAmend = r;
+      $('amend-title').textContent = `"${r.title || '(untitled)'}"`;
+      $('amend-text').value = '';
+      $('amend').showModal();
+    }));
+  }
+  if (r.mine) actions.append(confirmButton('Delete', `Delete "${r.title || 'this record'}" for good?`, { delete: r.id }, () => busy('Deleting…', () => remove(r.id))));
+}
+
+// isText says whether a record of type t is shown as text.
+const isText = (t) => /json|^text\/|^[A-Z][A-Za-z]+$/.test(t) || t === '';
+
+async function open(id, version) {
+  const d = await client.get(id, { version, onProgress: progress(titleOf(id)) });
   const { info } = d;
   $('viewer-title').textContent = info.title || '(untitled)';
   $('viewer-meta').textContent = `${info.type} · ${info.length} bytes · written by ${info.author?.handle ?? '?'} ` +
-    `(${info.authorVerified ? 'verified' : 'unverified'}) · version ${info.version}`;
-  const textual = /json|^text\/|^[A-Z][A-Za-z]+$/.test(info.type) || info.type === '';
+    `(${info.authorVerified ? 'verified' : 'unverified'}) · version ${info.version}${version ? ' (an earlier version)' : ''}`;
+  const textual = isText(info.type);
   const text = $('viewer-text');
   const link = $('viewer-download');
   const summary = $('viewer-summary');
@@ -498,11 +542,12 @@ async function open(id) {
   // Every record can be downloaded, decrypted, from this page.
   if (link.href) URL.revokeObjectURL(link.href);
   link.href = URL.createObjectURL(blob);
-  link.download = info.title || 'record';
+  link.download = version ? `${info.title || 'record'} (version ${info.version})` : info.title || 'record';
   link.hidden = false;
   $('viewer').dataset.id = id;
+  $('viewer').dataset.version = String(info.version);
   $('viewer').hidden = false;
-  say(`Opened "${info.title}": every chunk checked against the signed header.`);
+  say(`Opened "${info.title}"${version ? `, version ${info.version}` : ''}: every chunk checked against the signed header.`);
 }
 
 // showReaders lists who can read record r now; its owner can revoke each
@@ -589,6 +634,274 @@ async function history(r) {
   say(`Access history of "${r.title}": ${events.length} entries, verified against the log.`);
 }
 
+// ---- versions ----------------------------------------------------------------
+
+const titleOf = (id) => records.find((r) => r.id === id)?.title || 'the record';
+
+// showVersions lists the versions of record r this account can read, each
+// with its verified author; any can be opened or downloaded.
+async function showVersions(r) {
+  const vs = await client.versions(r.id);
+  const body = $('versions-list').tBodies[0];
+  body.replaceChildren();
+  for (const v of vs) {
+    const newest = v === vs[0];
+    const row = body.insertRow();
+    row.dataset.version = String(v.version);
+    cell(row, newest ? `${v.version} (newest)` : String(v.version));
+    cell(row, v.modified.toLocaleString());
+    cell(row, `${v.author?.handle ?? '?'}${v.authorVerified ? ', verified' : ', not verified'}`);
+    cell(row, '').append(Object.assign(document.createElement('code'), { textContent: v.author?.fingerprint ?? '' }));
+    cell(row, `${v.length} B`);
+    const actions = row.insertCell();
+    const n = newest ? undefined : v.version;
+    const open1 = button('Open', { openVersion: v.version }, () => busy(`Decrypting version ${v.version}…`, () => open(r.id, n)));
+    open1.setAttribute('aria-label', `Open version ${v.version}`);
+    const save = button('Download', { downloadVersion: v.version }, () => busy(`Decrypting version ${v.version}…`, () => download(r.id, n)));
+    save.setAttribute('aria-label', `Download version ${v.version}`);
+    actions.append(open1, save);
+  }
+  $('versions-title').textContent = `"${r.title || '(untitled)'}"`;
+  $('versions').dataset.id = r.id;
+  $('versions').hidden = false;
+  say(`"${r.title}" has ${vs.length === 1 ? 'one version' : `${vs.length} versions`} you can read, each verified.`);
+}
+
+// download saves version (default: the newest) of record id, decrypted.
+async function download(id, version) {
+  const d = await client.get(id, { version, onProgress: progress(titleOf(id)) });
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(await d.blob());
+  a.download = `${d.info.title || 'record'} (version ${d.info.version})`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 60_000);
+  say(`Downloaded version ${d.info.version} of "${d.info.title}", decrypted and checked.`);
+}
+
+// ---- corrections (the right to correct, issue 14) ----------------------------
+
+const isMe = (card) => card?.accountId === client.account.accountId;
+
+// correction puts an amendment step in words.
+function correction(s) {
+  const who = isMe(s.by) ? 'You' : s.by?.handle ?? 'someone';
+  const when = s.at.toLocaleString();
+  const quoted = s.text ? `: “${s.text}”` : '.';
+  if (s.kind === 'request') return `${who} asked on ${when} to correct version ${s.version}${quoted}`;
+  if (s.kind === 'disagreement') return `${who} disagreed with the answer on ${when}${quoted}`;
+  if (s.decision === 'amended') return `${who} corrected it on ${when}, in version ${s.version}${quoted}`;
+  return `${who} refused on ${when}${quoted}`;
+}
+
+// showCorrections lists record r's amendment requests, each with its answer
+// and any disagreement; the author asked can answer a request, its requester
+// can disagree with the answer.
+async function showCorrections(r) {
+  const steps = await client.amendments(r.id);
+  const list = $('corrections-list');
+  list.replaceChildren();
+  const requests = steps.filter((s) => s.kind === 'request');
+  const known = new Set(requests.map((q) => q.id));
+  // A reply to a request this account cannot read stands alone.
+  for (const q of [...requests, ...steps.filter((s) => s.kind !== 'request' && !known.has(s.request))]) {
+    const replies = q.kind === 'request' ? steps.filter((s) => s.request === q.id) : [];
+    const li = document.createElement('li');
+    li.dataset.request = q.id;
+    for (const s of [q, ...replies]) {
+      const p = document.createElement('p');
+      p.textContent = correction(s);
+      p.dataset.kind = s.decision ?? s.kind;
+      li.append(p);
+    }
+    const answered = replies.some((s) => s.kind === 'answer');
+    if (q.kind === 'request' && !answered && !isMe(q.by)) {
+      li.append(button('Answer', { answer: q.id }, () => busy('Opening the record…', () => askAnswer(r, q))));
+    }
+    if (q.kind === 'request' && answered && isMe(q.by) && !replies.some((s) => s.kind === 'disagreement')) {
+      li.append(button('Add a statement of disagreement', { disagree: q.id }, () => {
+        pendingDisagree = { r, q };
+        $('disagree-text').value = '';
+        $('disagree').showModal();
+      }));
+    }
+    list.append(li);
+  }
+  $('corrections-empty').hidden = steps.length > 0;
+  $('corrections-title').textContent = `"${r.title || '(untitled)'}"`;
+  $('corrections').dataset.id = r.id;
+  $('corrections').dataset.count = String(steps.length);
+  $('corrections').hidden = false;
+  say(requests.length ? `"${r.title}": ${requests.length === 1 ? 'one request' : `${requests.length} requests`} to correct it.`
+    : `No one has asked to correct "${r.title}".`);
+}
+
+let pendingAnswer = null; // {r, q}: the request the answer dialog is about
+let pendingDisagree = null;
+
+// askAnswer opens the answer dialog, the corrected record starting as the
+// record's text (if it is text).
+async function askAnswer(r, q) {
+  pendingAnswer = { r, q };
+  $('answer-who').textContent = q.by.handle;
+  $('answer-request').textContent = `They asked: “${q.text}”`;
+  $('answer-text').value = '';
+  const text = isText(r.type);
+  $('answer-content').value = text ? await (await client.get(r.id)).text() : '';
+  $('answer-content-label').hidden = !text;
+  $('answer-amend').disabled = !text; // a file is corrected by uploading its new version
+  $('answer-amend').checked = text;
+  $('answer-refuse').checked = !text;
+  $('answer').showModal();
+  say(`Answer ${q.by.handle}'s request.`);
+}
+
+// plainError is an error in a patient's words, with its code for programs.
+const plainError = (code, text) => Object.assign(new Error(text), { code, explanation: text });
+
+$('answer').addEventListener('close', () => {
+  const p = pendingAnswer;
+  pendingAnswer = null;
+  if (!p || $('answer').returnValue !== 'send') return;
+  const decision = $('answer-refuse').checked ? 'refused' : 'amended';
+  const text = $('answer-text').value.trim();
+  const who = p.q.by.handle;
+  busy(decision === 'amended' ? 'Encrypting the corrected version…' : 'Sending your answer…', async () => {
+    if (decision === 'refused' && !text) throw plainError('INVALID_ARGUMENT', 'Say why you refuse: your reason goes to them.');
+    if (decision === 'amended') {
+      const content = $('answer-content').value;
+      if (!content.trim()) throw plainError('INVALID_ARGUMENT', 'The corrected record is empty: write what it should say.');
+      const { id, title, type, tags } = p.r;
+      await client.put(content, { update: id, title, type, tags });
+    }
+    await client.answerAmendment(p.q.id, decision, text);
+    await refresh();
+    await showCorrections(records.find((x) => x.id === p.r.id) ?? p.r);
+    say(decision === 'amended' ? `You corrected "${p.r.title}" in a new version and told ${who}.`
+      : `You refused ${who}'s request and told them why.`);
+  });
+});
+
+$('disagree').addEventListener('close', () => {
+  const p = pendingDisagree;
+  pendingDisagree = null;
+  if (!p || $('disagree').returnValue !== 'send') return;
+  const text = $('disagree-text').value.trim();
+  if (!text) return;
+  busy('Adding your statement…', async () => {
+    await client.disagree(p.q.id, text);
+    await showCorrections(p.r);
+    say(`Your statement of disagreement is kept with "${p.r.title}" and went to its author.`);
+  });
+});
+
+// ---- the transparency log, for auditors ---------------------------------------
+
+// maxLogRecords bounds the records whose log entries the log view gathers
+// (each is a read of the log); a record's History shows any one.
+const maxLogRecords = 20;
+
+// checkLog reads and verifies the whole log, shows its checkpoint and
+// witnesses, and what it says about this account's records, in words.
+async function checkLog() {
+  const log = await client.verifyLog();
+  const witnesses = log.signatures.filter((s) => s !== log.origin);
+  const dl = $('log-checkpoint');
+  dl.replaceChildren();
+  for (const [label, value] of [
+    ['Log', log.origin],
+    ['Entries', `${log.size}, every one read and hashed on this device`],
+    ['Root hash', log.root],
+    ['Signed by', log.signatures.join(', ') || 'no one'],
+    ['Witnesses', witnesses.length ? `${witnesses.join(', ')}: each cosigned this checkpoint, so the server cannot show others another log`
+      : 'none cosigned this checkpoint: compare its root hash with someone else’s to know you both see the same log'],
+  ]) {
+    dl.append(Object.assign(document.createElement('dt'), { textContent: label }),
+      Object.assign(document.createElement('dd'), { textContent: value }));
+  }
+  $('log-note').textContent = log.checkpoint;
+  const me = client.account.handle;
+  const events = [];
+  for (const r of records.filter((x) => x.mine).slice(0, maxLogRecords)) {
+    for (const e of await client.audit(r.id)) {
+      const what = saying(e, me);
+      if (what !== null) events.push({ e, r, what });
+    }
+  }
+  events.sort((a, b) => b.e.index - a.e.index);
+  const body = $('log-events').tBodies[0];
+  body.replaceChildren();
+  for (const { e, r, what } of events) {
+    const row = body.insertRow();
+    row.dataset.index = String(e.index);
+    cell(row, e.time.toLocaleString());
+    cell(row, r.title || '(untitled)');
+    cell(row, what);
+  }
+  $('log-link').href = new URL('/log/checkpoint', location.href).href;
+  $('log-result').hidden = false;
+  $('log').dataset.size = String(log.size);
+  say(`The log checks out: ${log.size} entries, none left out or changed since this device last looked.`);
+}
+
+$('log-check').addEventListener('click', () => busy('Reading and checking the whole log…', checkLog));
+
+// ---- progress of large transfers, and drag and drop -----------------------------
+
+// bigTransfer is the size from which a transfer shows its progress.
+const bigTransfer = 256 << 10;
+
+// progress returns an onProgress for client.put and client.get that shows
+// the transfer of name in the progress bar, if it is large.
+function progress(name) {
+  let shown = '';
+  return ({ phase, loaded, total }) => {
+    const pct = Math.floor((100 * loaded) / total);
+    if (total < bigTransfer || shown === `${phase} ${pct}`) return;
+    shown = `${phase} ${pct}`;
+    const bar = $('transfer-progress');
+    if (phase === 'upload' && loaded < total) {
+      bar.removeAttribute('value'); // the browser tells no upload progress: a busy bar until the server has it
+      $('transfer-label').textContent = `Uploading "${name}", encrypted…`;
+    } else {
+      bar.value = pct;
+      $('transfer-label').textContent = phase === 'encrypt' ? `Encrypting "${name}" in this page: ${pct}%`
+        : phase === 'upload' ? `Uploaded "${name}": 100%` : `Downloading and checking "${name}": ${pct}%`;
+    }
+    $('transfer').hidden = false;
+  };
+}
+
+// uploadFile encrypts and uploads file: a FHIR resource as one (its type
+// recognised), anything else as it is.
+async function uploadFile(file, title) {
+  const fromFile = file.size <= 5 << 20 && /json$/i.test(file.type || file.name) ? parse(await file.text()) : null;
+  if (fromFile) return client.put(await file.text(), { title: title ?? file.name, type: fromFile.resourceType, tags: ['fhir'] });
+  return client.put(file, { title, onProgress: progress(title ?? file.name) });
+}
+
+// uploaded shows the list with the record just uploaded.
+async function uploaded(info) {
+  $('upload-form').reset();
+  await refresh();
+  say(`Uploaded "${info.title}" (${info.length} bytes; the server stores ${info.storedBytes} encrypted bytes).`);
+  $('status').dataset.recordId = info.id;
+}
+
+// A file dropped on the upload form is encrypted and uploaded at once.
+$('upload-form').addEventListener('dragover', (ev) => {
+  ev.preventDefault();
+  $('upload-form').classList.add('dragging');
+});
+$('upload-form').addEventListener('dragleave', () => $('upload-form').classList.remove('dragging'));
+$('upload-form').addEventListener('drop', (ev) => {
+  ev.preventDefault();
+  $('upload-form').classList.remove('dragging');
+  const file = ev.dataTransfer?.files[0];
+  if (!file) return;
+  const title = $('upload-title').value.trim() || undefined;
+  busy(`Encrypting "${file.name}" in this page…`, async () => uploaded(await uploadFile(file, title)));
+});
+
 async function remove(id) {
   await client.delete(id);
   await refresh();
@@ -610,12 +923,8 @@ $('upload-form').addEventListener('submit', (ev) => {
     const fhir = $('upload-fhir').value.trim();
     let title = $('upload-title').value.trim() || undefined;
     let info;
-    // A FHIR resource uploaded as a file is recognised as one.
-    const fromFile = file && file.size <= 5 << 20 && /json$/i.test(file.type || file.name) ? parse(await file.text()) : null;
-    if (fromFile) {
-      info = await client.put(await file.text(), { title: title ?? file.name, type: fromFile.resourceType, tags: ['fhir'] });
-    } else if (file) {
-      info = await client.put(file, { title });
+    if (file) {
+      info = await uploadFile(file, title);
     } else if (fhir) {
       let resource;
       try {
@@ -629,10 +938,33 @@ $('upload-form').addEventListener('submit', (ev) => {
     } else {
       throw Object.assign(new Error('choose a file or paste a FHIR resource'), { code: 'INVALID_ARGUMENT' });
     }
-    $('upload-form').reset();
+    await uploaded(info);
+  });
+});
+
+// ---- the rights of access and import (FHIR) ---------------------------------
+
+$('export-fhir').addEventListener('click', () => {
+  busy('Opening and checking every record for the bundle…', async () => {
+    const bundle = await client.exportFHIR();
+    const link = $('export-download');
+    if (link.href) URL.revokeObjectURL(link.href);
+    link.href = URL.createObjectURL(new Blob([bundle], { type: 'application/fhir+json' }));
+    link.download = `my-records-${new Date().toISOString().slice(0, 10)}.json`;
+    link.hidden = false;
+    link.click();
+    say(`Your records are in a FHIR bundle of ${bundle.length} bytes, saved as ${link.download}. It is not encrypted: keep it safe.`);
+  });
+});
+
+$('import-fhir').addEventListener('click', () => {
+  busy('Reading the bundle and encrypting its records…', async () => {
+    const file = $('import-file').files[0];
+    if (!file) throw Object.assign(new Error('choose a FHIR bundle to import'), { code: 'INVALID_ARGUMENT' });
+    const r = await client.importFHIR(new Uint8Array(await file.arrayBuffer()));
+    $('import-file').value = '';
     await refresh();
-    say(`Uploaded "${info.title}" (${info.length} bytes; the server stores ${info.storedBytes} encrypted bytes).`);
-    $('status').dataset.recordId = info.id;
+    say(`Imported ${r.imported.length} records` + (r.skipped ? `; ${r.skipped} you already had were skipped.` : '.'));
   });
 });
 

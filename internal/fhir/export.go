@@ -3,6 +3,7 @@ package fhir
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
@@ -16,29 +17,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blindvault/blindvault/internal/fhir/fhirrec"
 	"github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
 
-// Record is one decrypted, verified record version to export.
-type Record struct {
-	ID          [32]byte
-	Version     uint64
-	Type, Title string
-	Tags        []string
-	Created     time.Time
-	Modified    time.Time
-	Body        []byte
-	Author      Agent
-	// Verified is true when every signature and check over this version
-	// passed (the SDK exports nothing else).
-	Verified bool
-}
-
-// Agent names an account by its key fingerprint, and its handle for people.
-type Agent struct {
-	Fingerprint string
-	Handle      string
-}
+// Record and Agent are fhirrec's: the SDK's browser build uses them without
+// linking this package.
+type (
+	Record = fhirrec.Record
+	Agent  = fhirrec.Agent
+)
 
 // Writer writes a Bundle of type collection, one record at a time, so that
 // an export never holds more than one body in memory.
@@ -266,3 +254,12 @@ func contentType(t string) string {
 func instant(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 func ptr[T any](v T) *T { return &v }
+
+// NewBundleID is a random UUID (version 4) for an exported bundle.
+func NewBundleID() string {
+	var u [16]byte
+	rand.Read(u[:])
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}

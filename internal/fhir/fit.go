@@ -12,7 +12,7 @@ import (
 // leaving room for one more tag, the importer's: the type printable ASCII
 // (a MIME type loses its parameters), the title and tags clipped at a
 // character boundary, empty tags and digest tags dropped.
-func (e *Entry) fit() {
+func fit(e *Entry) {
 	e.Type = recordType(e.Type)
 	e.Title = clipUTF8(e.Title, record.MaxTitle)
 	var tags []string

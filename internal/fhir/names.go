@@ -1,5 +1,7 @@
 package fhir
 
+import "github.com/blindvault/blindvault/internal/fhir/fhirrec"
+
 // The identifier systems and extension URLs Blindvault writes. They are URNs,
 // not web addresses: nothing needs to be fetched to read a bundle.
 const (
@@ -20,10 +22,8 @@ const (
 	// author's key card pinned and its write authority checked.
 	ExtVerified = "urn:blindvault:v1:signatures-verified"
 
-	// DigestTagPrefix starts the record tag an import adds to find the
-	// resource again (the SDK's ImportTagPrefix). Such tags are bookkeeping:
-	// an export leaves them out and an import drops them.
-	DigestTagPrefix = "fhir-sha256:"
+	// DigestTagPrefix is fhirrec's.
+	DigestTagPrefix = fhirrec.DigestTagPrefix
 
 	// participantTypes is HL7's code system for Provenance.agent.type.
 	participantTypes = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"

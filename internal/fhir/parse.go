@@ -9,24 +9,12 @@ import (
 	"io"
 	"strings"
 
+	"github.com/blindvault/blindvault/internal/fhir/fhirrec"
 	"github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
 
-// Entry is one record to import from a bundle.
-type Entry struct {
-	// ResourceType is the entry's R4 resource type.
-	ResourceType string
-	// Body is the resource's JSON (whitespace removed), or a Binary's bytes.
-	Body []byte
-	// Type is the record type: the resource type, or for a Binary its
-	// contentType (or the type its Blindvault DocumentReference names).
-	// Type, Title and Tags fit a record's limits, with room for one more tag.
-	Type  string
-	Title string
-	Tags  []string
-	// Digest identifies the resource on a later import (Digest).
-	Digest [32]byte
-}
+// Entry is fhirrec's, as Record is.
+type Entry = fhirrec.Entry
 
 // Parse reads a whole FHIR R4 Bundle from r and returns the records it holds,
 // or an error wrapping ErrNotBundle, ErrMalformed or ErrTooLarge if any part
@@ -91,7 +79,7 @@ func Parse(r io.Reader, limits *Limits) ([]Entry, error) {
 		}
 		if !seen[e.Digest] {
 			seen[e.Digest] = true
-			e.fit()
+			fit(&e)
 			out = append(out, e)
 		}
 	}

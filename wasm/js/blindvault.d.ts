@@ -32,6 +32,8 @@ export class BlindvaultError extends Error {
 export interface LoadOptions {
   /** blindvault.wasm: a URL (default: beside this module), its bytes, or a compiled module. */
   wasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+  /** fhir.wasm, loaded by exportFHIR and importFHIR on first use: a URL (default: beside this module), its bytes, or a compiled module. */
+  fhirWasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
   /** Body workers; default none on up to two cores, else one per core but one, up to 8. 0 runs WebCrypto on the page's thread. */
   workers?: number;
   /** worker.mjs, by default beside this module. */
@@ -152,6 +154,13 @@ export interface Registration {
   recoveryCode: string;
 }
 
+export interface ImportResult {
+  /** The new records, in bundle order. */
+  imported: RecordInfo[];
+  /** Resources this account already held from an earlier import. */
+  skipped: number;
+}
+
 export interface RecordInfo {
   /** The record id, 64 hex digits. */
   id: string;
@@ -218,6 +227,54 @@ export interface PutOptions {
   tags?: string[];
   /** Write a new version of this record (owned, or shared with write). */
   update?: string;
+  /** Hears the upload's progress: 'encrypt' as it is sealed, then 'upload' (0, then total once stored). */
+  onProgress?: (p: Progress) => void;
+}
+
+export interface GetOptions {
+  /** The version to read (default: the newest); an earlier one is checked to chain to the newest. */
+  version?: number;
+  /** Hears the download's progress as the body is read. */
+  onProgress?: (p: Progress) => void;
+}
+
+/** How far an upload or download is, in plaintext bytes. */
+export interface Progress {
+  phase: 'encrypt' | 'upload' | 'download';
+  loaded: number;
+  total: number;
+}
+
+/** One verified step of a record's amendment history (client-v1 §8). */
+export interface Amendment {
+  /** The step's own record id. */
+  id: string;
+  kind: 'request' | 'answer' | 'disagreement';
+  /** The record the step is about. */
+  record: string;
+  /** The version asked about (request), or amended to (answer). */
+  version: number;
+  /** The request an answer or a disagreement replies to. */
+  request?: string;
+  /** An answer's decision. */
+  decision?: 'amended' | 'refused';
+  text: string;
+  /** The step's verified writer. */
+  by: Card;
+  at: Date;
+}
+
+/** The transparency log's checkpoint, verified with every entry (verifyLog). */
+export interface LogStatus {
+  origin: string;
+  /** The number of entries. */
+  size: number;
+  /** The Merkle tree's root hash, hex. */
+  root: string;
+  /** The signed checkpoint (c2sp.org/tlog-checkpoint), as served at /log/checkpoint. */
+  checkpoint: string;
+  /** The names of its signers: the log's key (the origin) and any witnesses. */
+  signatures: string[];
 }
 
 export interface LookupOptions {
@@ -268,8 +325,18 @@ export class Client {
   removePasskey(id: string, options: { get?: Ceremony; code?: string }): Promise<void>;
   /** Encrypts body in this page and stores it as a new record, or a new version. */
   put(body: Body, options?: PutOptions): Promise<RecordInfo>;
-  /** Verifies the newest version of record id and opens its body. */
-  get(id: string): Promise<Download>;
+  /** Verifies the newest version of record id (or options.version) and opens its body. */
+  get(id: string, options?: GetOptions): Promise<Download>;
+  /** The versions of record id this account can read, newest first, each verified and chained to the newest. */
+  versions(id: string): Promise<RecordInfo[]>;
+  /** The verified amendment history of record id, oldest first. */
+  amendments(id: string): Promise<Amendment[]>;
+  /** Answers an amendment request as the author asked: 'amended' once the new version is written, or 'refused' with the reason. */
+  answerAmendment(request: string, decision: 'amended' | 'refused', text?: string): Promise<Amendment>;
+  /** Attaches a statement of disagreement to an amendment request of this account's. */
+  disagree(request: string, text: string): Promise<Amendment>;
+  /** Reads and checks the whole transparency log against its signed checkpoint. */
+  verifyLog(): Promise<LogStatus>;
   /** This account's records and those shared with it, verified. */
   list(): Promise<RecordInfo[]>;
   /** Finds an account by handle and verifies its card, pinning it on first use. */
@@ -282,6 +349,10 @@ export class Client {
   restrict(id: string): Promise<void>;
   /** Lifts the restriction of record id. */
   unrestrict(id: string): Promise<void>;
+  /** Every record this account owns or reads as one HL7 FHIR R4 Bundle (JSON bytes), each verified as get verifies it (docs/fhir.md). Loads fhir.wasm on first use. */
+  exportFHIR(): Promise<Uint8Array>;
+  /** Stores each resource of a FHIR R4 Bundle as a new record; resources imported before are skipped. A bad bundle (INVALID, TOO_LARGE) stores nothing. Loads fhir.wasm on first use. */
+  importFHIR(bundle: Uint8Array | string): Promise<ImportResult>;
   /** Asks the author of record id to correct it (the right to correct, docs/spec/client-v1.md §8); returns the request's id. */
   requestAmendment(id: string, text: string): Promise<string>;
   /** What the rules find in the verified log since this device last looked (docs/alerts.md), oldest first. */

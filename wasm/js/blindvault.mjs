@@ -25,12 +25,34 @@ function ready() {
   return booting ?? (load(), booting);
 }
 
-async function boot({ wasm, workers, workerURL } = {}) {
+async function boot({ wasm, fhirWasm, workers, workerURL } = {}) {
+  fhirSource = fhirWasm ?? new URL('./fhir.wasm', import.meta.url);
+  const a = await run(wasm ?? new URL('./blindvault.wasm', import.meta.url), 'blindvault.wasm');
+  const pool = new ChunkPool({ workers, workerURL });
+  await pool.ready;
+  return { api: a, pool };
+}
+
+let fhirSource = null;
+let fhirBooting = null;
+
+// fhirModule loads fhir.wasm, the FHIR bundles of export and import, on
+// first use: most pages never need it, so blindvault.wasm does not carry it.
+function fhirModule() {
+  fhirBooting ??= ready().then(() => run(fhirSource, 'fhir.wasm')).catch((e) => {
+    fhirBooting = null;
+    throw asError(e);
+  });
+  return fhirBooting;
+}
+
+// run instantiates a Go program from src (a URL, bytes or a module), starts
+// it, and returns the API it hands back to the callback named in its argv.
+async function run(src, label) {
   const go = new globalThis.Go();
   const name = `__blindvault_boot_${Math.random().toString(36).slice(2)}`;
   const api = new Promise((resolve) => { globalThis[name] = resolve; });
-  go.argv = ['blindvault.wasm', name];
-  const src = wasm ?? new URL('./blindvault.wasm', import.meta.url);
+  go.argv = [label, name];
   let instance;
   if (src instanceof WebAssembly.Module) {
     instance = await WebAssembly.instantiate(src, go.importObject);
@@ -48,9 +70,7 @@ async function boot({ wasm, workers, workerURL } = {}) {
   go.run(instance);
   const a = await api;
   delete globalThis[name];
-  const pool = new ChunkPool({ workers, workerURL });
-  await pool.ready;
-  return { api: a, pool };
+  return a;
 }
 
 function asError(e) {
@@ -157,6 +177,31 @@ function toInfo(r) {
 
 function toContact(c) {
   return c.attestation ? { ...c, attestation: { ...c.attestation, notAfter: new Date(c.attestation.notAfter) } } : c;
+}
+
+function toAmendment(a) {
+  return { ...a, at: new Date(a.at) };
+}
+
+// counted passes a body through, telling onProgress how much has passed.
+function counted(body, total, onProgress) {
+  let loaded = 0;
+  onProgress({ phase: 'download', loaded, total });
+  return body.pipeThrough(new TransformStream({
+    transform(chunk, controller) {
+      loaded += chunk.length;
+      onProgress({ phase: 'download', loaded, total });
+      controller.enqueue(chunk);
+    },
+  }));
+}
+
+// noteSignatures lists the signers of a signed note (c2sp.org/signed-note):
+// the lines "— name signature" after its blank line. The log's own key is
+// named by the origin; any other is a witness's.
+function noteSignatures(note) {
+  const sigs = note.slice(note.indexOf('\n\n') + 2);
+  return sigs.split('\n').filter((l) => l.startsWith('\u2014 ')).map((l) => l.slice(2).split(' ')[0]);
 }
 
 /** A record being read: its verified info and its plaintext, as it checks. */
@@ -285,29 +330,76 @@ export class Client {
     await call(this.#go.removePasskey(id, jsonCeremony(get), code));
   }
 
+  /**
+   * Encrypts body in this page and uploads it. options.onProgress, if given,
+   * hears {phase, loaded, total} in plaintext bytes: 'encrypt' as the body is
+   * sealed, then 'upload' at 0 while the server receives it (fetch reports no
+   * upload progress) and at total once the server has stored it.
+   */
   async put(body, options = {}) {
     const { api, pool } = await ready();
     const source = toSource(body);
-    const opts = { ...options };
+    const { onProgress, ...opts } = options;
     if (typeof File !== 'undefined' && source instanceof File) {
       opts.title ??= source.name;
       opts.type ??= source.type || undefined;
     }
+    const total = source.size ?? source.byteLength;
+    const report = (phase, loaded) => onProgress?.({ phase, loaded, total: total ?? loaded });
     const paddedSize = (n) => sync(api.paddedSize(n));
-    const seal = (keys) => sealBody({ keys, source, paddedSize, pool });
-    return toInfo(JSON.parse(await call(this.#go.put(JSON.stringify(opts), seal))));
+    const seal = async (keys) => {
+      const sealed = await sealBody({ keys, source, paddedSize, pool, onProgress: onProgress && ((n) => report('encrypt', n)) });
+      report('upload', 0);
+      return sealed;
+    };
+    const info = toInfo(JSON.parse(await call(this.#go.put(JSON.stringify(opts), seal))));
+    onProgress?.({ phase: 'upload', loaded: info.length, total: info.length });
+    return info;
   }
 
-  async get(id) {
+  /**
+   * Reads record id: its newest version, or options.version. The body
+   * streams as it checks; options.onProgress, if given, hears {phase:
+   * 'download', loaded, total} in plaintext bytes as it is read.
+   */
+  async get(id, options = {}) {
     const { pool } = await ready();
+    const { version, onProgress } = options;
     const open = (p, response) => openBody({
       keys: p,
       body: response.body,
       expect: { ciphertextLength: p.ciphertextLength, chunkCount: p.chunkCount, leaves: p.leaves, length: p.length },
       pool,
     });
-    const r = await call(this.#go.get(id, open));
-    return new Download(toInfo(JSON.parse(r.info)), r.body);
+    const r = await call(this.#go.get(id, open, version));
+    const info = toInfo(JSON.parse(r.info));
+    return new Download(info, onProgress ? counted(r.body, info.length, onProgress) : r.body);
+  }
+
+  /** The versions of record id this account can read, newest first, each verified. */
+  async versions(id) {
+    return JSON.parse(await call(this.#go.versions(id))).map(toInfo);
+  }
+
+  /** The verified amendment history of record id: requests, answers, disagreements, oldest first. */
+  async amendments(id) {
+    return JSON.parse(await call(this.#go.amendments(id))).map(toAmendment);
+  }
+
+  /** Answers an amendment request: 'amended' (after writing the new version) or 'refused' with the reason. */
+  async answerAmendment(request, decision, text = '') {
+    return toAmendment(JSON.parse(await call(this.#go.answerAmendment(request, decision, text))));
+  }
+
+  /** Attaches a statement of disagreement to an amendment request of this account's. */
+  async disagree(request, text) {
+    return toAmendment(JSON.parse(await call(this.#go.disagree(request, text))));
+  }
+
+  /** Reads and checks the whole transparency log; returns its verified checkpoint. */
+  async verifyLog() {
+    const r = JSON.parse(await call(this.#go.verifyLog()));
+    return { ...r, signatures: noteSignatures(r.checkpoint) };
   }
 
   async list() {
@@ -332,6 +424,17 @@ export class Client {
 
   async unrestrict(id) {
     await call(this.#go.unrestrict(id));
+  }
+
+  async exportFHIR() {
+    const records = await call(this.#go.exportRecords());
+    return sync((await fhirModule()).bundle(records));
+  }
+
+  async importFHIR(bundle) {
+    const entries = sync((await fhirModule()).parse(toSource(bundle)));
+    const r = JSON.parse(await call(this.#go.importEntries(entries)));
+    return { imported: r.imported.map(toInfo), skipped: r.skipped };
   }
 
   async requestAmendment(id, text) {

@@ -306,10 +306,11 @@ async function* ordered(tasks, limit) {
 /**
  * Seals a whole body. keys = {aeadKey, baseNonce, salt, commitment} (aeadKey
  * is zeroed once imported); paddedSize(length), if given, is the length the
- * plaintext is zero-padded to. Returns {ciphertext: Blob, leaves, length,
- * ciphertextLength}.
+ * plaintext is zero-padded to; onProgress(bytes), if given, hears how much
+ * of the plaintext is sealed, after each batch. Returns
+ * {ciphertext: Blob, leaves, length, ciphertextLength}.
  */
-export async function sealBody({ keys, source, paddedSize, pool }) {
+export async function sealBody({ keys, source, paddedSize, pool, onProgress }) {
   const key = await importBodyKey(keys.aeadKey, 'encrypt'); // zeroes aeadKey, whether or not the import works
   const baseNonce = new Uint8Array(keys.baseNonce);
   const batch = tuning.batchChunks;
@@ -367,6 +368,7 @@ export async function sealBody({ keys, source, paddedSize, pool }) {
   let partBytes = 0;
   const leafParts = [];
   let ciphertextLength = HEADER_SIZE;
+  let sealedBytes = 0; // plaintext and padding sealed so far
   for await (const r of ordered(batches(), pool.inFlight)) {
     if (r.error) throw new BlindvaultError(r.error.code, r.error.message);
     for (const c of r.chunks) {
@@ -375,6 +377,8 @@ export async function sealBody({ keys, source, paddedSize, pool }) {
       ciphertextLength += c.byteLength;
     }
     leafParts.push(r.leaves);
+    sealedBytes += r.chunks.reduce((n, c) => n + c.byteLength - TAG_SIZE, 0);
+    onProgress?.(Math.min(sealedBytes, length)); // what follows the length is padding
     if (partBytes >= 64 << 20) { // let the browser move what it holds to disk
       blob = new Blob([blob, ...parts]);
       parts = [];

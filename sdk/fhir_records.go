@@ -1,9 +1,3 @@
-//go:build !js
-
-// Not in the browser build yet: linked there, FHIR export and import add
-// ~37 KB (brotli) to blindvault.wasm, which no page uses until the portal
-// offers them; the portal drops this constraint.
-
 package sdk
 
 import (
@@ -12,18 +6,21 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
-	"github.com/blindvault/blindvault/internal/fhir"
+	"github.com/blindvault/blindvault/internal/fhir/fhirrec"
 	"github.com/blindvault/blindvault/internal/record"
 )
+
+// The half of FHIR export and import that needs this account's keys, in every
+// build: opening and verifying each record for a bundle, and writing the
+// records a parsed bundle holds. fhir_bundle.go writes and parses the bundles.
 
 // ImportTagPrefix starts the tag ImportFHIR puts on each record it writes:
 // the prefix, then the unpadded base64url SHA-256 of the resource's
 // canonical form (a Binary's: of its contentType and bytes). A later import skips a resource
 // whose tag one of this account's records already carries.
-const ImportTagPrefix = fhir.DigestTagPrefix
+const ImportTagPrefix = fhirrec.DigestTagPrefix
 
 // ImportResult says what ImportFHIR wrote.
 type ImportResult struct {
@@ -34,25 +31,45 @@ type ImportResult struct {
 	Skipped int
 }
 
-// ImportFHIR reads a whole FHIR R4 Bundle from r and stores each entry's
-// resource as a new record of this account: a FHIR resource as its JSON,
-// typed by its resourceType; a Binary as its raw bytes, typed by its
-// contentType. The DocumentReferences and Provenances that ExportFHIR adds
-// are not stored again: a DocumentReference's title, type and tags go to its
-// Binary's record, and this account signs every record it writes.
-//
-// The bundle is checked whole before anything is written: one that is not a
-// Bundle, is not JSON, or holds an entry that is not an R4 resource is
-// ErrInvalid; one over a limit (64 MiB, nesting 32, strings of 1 MiB,
-// 10,000 entries) is ErrTooLarge. If a write fails midway, the records this
-// call wrote are deleted again before the error is returned (the log keeps
-// their tombstones), so a failed import leaves nothing half-imported; a
-// second attempt writes only what is missing.
-func (c *Client) ImportFHIR(ctx context.Context, r io.Reader) (*ImportResult, error) {
-	entries, err := fhir.Parse(r, nil)
+// exportRecords verifies and opens every record this account owns or reads,
+// as List lists them, and hands each to add, one body in memory at a time.
+// The browser builds the bundle from them in a module of its own
+// (wasm/fhir), so that the FHIR models stay out of blindvault.wasm.
+func (c *Client) exportRecords(ctx context.Context, add func(*fhirrec.Record) error) (_ int, err error) {
+	// One operation: the log and the chains are read once, not once a record.
+	defer c.begin(&err)()
+	recs, err := c.list(ctx)
 	if err != nil {
-		return nil, bundleError(err)
+		return 0, err
 	}
+	ids := make([][32]byte, len(recs))
+	for i, r := range recs {
+		ids[i] = r.RecordID
+	}
+	var body bytes.Buffer
+	err = c.eachView(ctx, ids, func(v *version) error {
+		body.Reset()
+		if err := c.openBody(ctx, v, &body); err != nil {
+			return fmt.Errorf("record %x: %w", v.id[:4], err)
+		}
+		info := v.info()
+		return add(&fhirrec.Record{
+			ID: info.RecordID, Version: info.Version, Type: info.Type, Title: info.Title, Tags: info.Tags,
+			Created: info.Created, Modified: info.Modified, Body: body.Bytes(),
+			Author:   fhirrec.Agent{Fingerprint: info.Author.Fingerprint().String(), Handle: info.Author.Handle()},
+			Verified: info.AuthorVerified,
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(recs), nil
+}
+
+// importEntries stores the records of a parsed bundle, as ImportFHIR says.
+// The browser parses the bundle in a module of its own (wasm/fhir), so that
+// the FHIR models stay out of blindvault.wasm.
+func (c *Client) importEntries(ctx context.Context, entries []fhirrec.Entry) (*ImportResult, error) {
 	recs, err := c.List(ctx)
 	if err != nil {
 		return nil, err
@@ -94,19 +111,6 @@ func (c *Client) ImportFHIR(ctx context.Context, r io.Reader) (*ImportResult, er
 		res.Imported = append(res.Imported, info)
 	}
 	return res, nil
-}
-
-// bundleError puts a refused bundle in the SDK's model. (The mapping is here,
-// not in internalErrors, so that the browser build, which does not import,
-// links no FHIR code.)
-func bundleError(err error) error {
-	switch {
-	case errors.Is(err, fhir.ErrTooLarge):
-		return &sentinelError{is: ErrTooLarge, err: fmt.Errorf("import: %w", err)}
-	case errors.Is(err, fhir.ErrNotBundle), errors.Is(err, fhir.ErrMalformed):
-		return &sentinelError{is: ErrInvalid, err: fmt.Errorf("import: %w", err)}
-	}
-	return fmt.Errorf("import: %w", err)
 }
 
 // undoImport deletes the records a failed import wrote, newest first, and
