@@ -34,7 +34,7 @@ func TestBrowser_Portal_Transfer(t *testing.T) {
 	p.act("Uploaded", p.set("upload-fhir", `{"resourceType":"Observation","status":"final","code":{"text":"Pulse"}}`), click("upload"))
 	id := p.eval(`document.getElementById('status').dataset.recordId`)
 
-	p.act("Moved 1 record(s) to "+srvB.URL, p.set("transfer-url", srvB.URL), p.set("transfer-passphrase", patientPass), click("transfer"))
+	p.act("Moved 1 record(s) to "+srvB.URL, p.set("move-url", srvB.URL), p.set("move-passphrase", patientPass), click("move"))
 	if got := p.eval(`String(document.querySelectorAll('button[data-open]').length) + ' ' + String(!!document.querySelector('button[data-open="` + id + `"]'))`); got != "1 true" {
 		t.Errorf("records listed from the new server, and the moved one among them = %s, want 1 true", got)
 	}

@@ -1046,11 +1046,11 @@ $('revoke-form').addEventListener('submit', (ev) => {
 // "Move my records" copies every record this account owns to another server
 // (same signed versions, readers granted again there) and leaves a pointer
 // here signed by the account. This page then works with the new server.
-$('transfer-form').addEventListener('submit', (ev) => {
+$('move-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
-  const server = $('transfer-url').value.trim();
-  const passphrase = $('transfer-passphrase').value;
-  $('transfer-passphrase').value = '';
+  const server = $('move-url').value.trim();
+  const passphrase = $('move-passphrase').value;
+  $('move-passphrase').value = '';
   busy(`Moving your records to ${server}…`, async () => {
     const { report, client: moved } = await client.transfer({ server, passphrase });
     client.close();
