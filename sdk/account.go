@@ -66,18 +66,9 @@ func (c *Client) Register(ctx context.Context, opts *RegisterOptions) (_ *Regist
 		if passphrase != nil {
 			return nil, fmt.Errorf("sdk: a service account has no passphrase")
 		}
-		// The backup still needs a passphrase slot; this one is never shown, so
-		// only the recovery code opens the backup.
-		k := make([]byte, 32)
-		rand.Read(k)
-		passphrase = []byte(base64.RawStdEncoding.EncodeToString(k))
+		passphrase = unseenPassphrase()
 	}
 	id, err := NewIdentity(opts.Handle)
-	if err != nil {
-		return nil, err
-	}
-	acct := id.card.c.AccountID
-	blob, code, setup, err := backup.Create(ctx, c.oprf(acct), acct, backupSecret(id), passphrase, backup.DefaultParams)
 	if err != nil {
 		return nil, err
 	}
@@ -85,27 +76,59 @@ func (c *Client) Register(ctx context.Context, opts *RegisterOptions) (_ *Regist
 	if err != nil {
 		return nil, err
 	}
+	code, err := c.enroll(ctx, id, dev, cert, role, opts.Invite, passphrase, opts.Passphrase)
+	if err != nil {
+		return nil, err
+	}
+	return &Registration{AccountID: id.card.c.AccountID, Fingerprint: id.card.Fingerprint(), RecoveryCode: code}, nil
+}
+
+// unseenPassphrase is the passphrase slot of a service account's backup,
+// which needs one: it is never shown, so only the recovery code opens the
+// backup.
+func unseenPassphrase() []byte {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return []byte(base64.RawStdEncoding.EncodeToString(k))
+}
+
+// enroll creates the account of identity id on the server, with the device
+// dev (certified by cert) and a new two-key backup under passphrase, keeps
+// the keys under local (nil: in the clear) and logs the device in; it
+// returns the backup's recovery code. The account may already exist with
+// this card and device (a transfer cut off after this step): it then only
+// logs in, and the code is empty.
+func (c *Client) enroll(ctx context.Context, id *Identity, dev ed25519.PrivateKey, cert *format.DeviceCert, role, invite string, passphrase, local []byte) (string, error) {
+	acct := id.card.c.AccountID
+	blob, code, setup, err := backup.Create(ctx, c.oprf(acct), acct, backupSecret(id), passphrase, backup.DefaultParams)
+	if err != nil {
+		return "", err
+	}
 	in := map[string]any{"key_card": id.card.Bytes(), "device_cert": cert.Marshal(), "backup": blob,
 		"oprf_setup": setup, "role": role}
-	if opts.Invite != "" {
-		in["invite"] = opts.Invite
+	if invite != "" {
+		in["invite"] = invite
 	}
 	var out api.Receipts
-	if err := c.call(ctx, "POST", "/v1/accounts", in, &out); err != nil {
-		return nil, fmt.Errorf("register: %w", err)
+	err = c.call(ctx, "POST", "/v1/accounts", in, &out)
+	existed := isCode(err, "account_exists")
+	if err != nil && !existed {
+		return "", fmt.Errorf("register: %w", err)
 	}
 	c.id, c.device = id, dev
-	c.prof.Server, c.prof.Account, c.prof.Handle, c.prof.Role = c.origin, id.card.AccountID().String(), opts.Handle, role
+	c.prof.Server, c.prof.Account, c.prof.Handle, c.prof.Role = c.origin, id.card.AccountID().String(), id.card.Handle(), role
 	c.prof.Device = hex.EncodeToString(dev.Public().(ed25519.PublicKey))
-	local := opts.Passphrase // nil for a service account: keys in the clear
 	if err := c.saveKeys(ctx, local); err != nil {
-		return nil, err
+		return "", err
 	}
 	if err := c.saveProfile(ctx); err != nil {
-		return nil, err
+		return "", err
 	}
 	if err := c.startSession(ctx); err != nil {
-		return nil, err
+		return "", err
+	}
+	if existed {
+		return "", nil
 	}
 	// The new card must be in the log: from now on, any other card for this
 	// account that the log shows is one this account did not make.
@@ -113,9 +136,9 @@ func (c *Client) Register(ctx context.Context, opts *RegisterOptions) (_ *Regist
 	if err := c.expectLogged(ctx, out.Receipts, func(e *auditlog.Entry) bool {
 		return e.Type == auditlog.KeyCard && e.Subject == acct && e.Object == ch
 	}); err != nil {
-		return nil, err
+		return "", err
 	}
-	return &Registration{AccountID: acct, Fingerprint: id.card.Fingerprint(), RecoveryCode: code}, nil
+	return code, nil
 }
 
 // LoginOptions say how a new device proves it is the account's.

@@ -38,6 +38,9 @@ type chainState struct {
 	// Approvals are this account's EventApproval entries (signed), by the
 	// approved request's hash, hex.
 	Approvals map[string][]byte `json:"approvals,omitempty"`
+	// Moved is the server the account moved to (an EventMoved entry), if it
+	// did.
+	Moved string `json:"moved,omitempty"`
 }
 
 // chainTeam is a team as its admin's chain describes it.
@@ -221,7 +224,7 @@ func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers ma
 	}
 	id := hex.EncodeToString(e.Record[:])
 	r := st.Records[id]
-	if r == nil && e.Event != format.EventAttestation && !thresholdEvent(e.Event) {
+	if r == nil && e.Event != format.EventAttestation && e.Event != format.EventMoved && !thresholdEvent(e.Event) {
 		r = &chainRecord{Owner: hex.EncodeToString(account[:])}
 		st.Records[id] = r
 	}
@@ -246,6 +249,8 @@ func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers ma
 		st.Attestations = append(st.Attestations, e.Attestation)
 	case format.EventThreshold, format.EventRefusal, format.EventApproval:
 		st.addThreshold(id, e)
+	case format.EventMoved:
+		st.Moved = e.URL
 	}
 	h := e.Hash()
 	st.Seq, st.Head = e.Seq, hex.EncodeToString(h[:])

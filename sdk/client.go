@@ -234,13 +234,20 @@ func newDevice(id *Identity) (ed25519.PrivateKey, *format.DeviceCert, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	cert, err := certifyDevice(id, dev)
+	return dev, cert, err
+}
+
+// certifyDevice makes the certificate of the device key dev, valid for five
+// years.
+func certifyDevice(id *Identity, dev ed25519.PrivateKey) (*format.DeviceCert, error) {
 	now := uint64(time.Now().Unix())
 	cert := &format.DeviceCert{DevicePK: [32]byte(dev.Public().(ed25519.PublicKey)), AccountID: id.card.c.AccountID,
 		IdentityFP: id.card.c.Fingerprint(), Created: now, NotAfter: now + 5*365*24*3600}
 	if err := cert.Sign(id.sign); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return dev, cert, nil
+	return cert, nil
 }
 
 // Invite creates an invite code for role (admins only). The server shows it once.

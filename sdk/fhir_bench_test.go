@@ -30,12 +30,7 @@ var exportUnlimited = flag.Bool("export-unlimited", false, "BenchmarkExportFHIR:
 // Observations, half small text documents (a Binary and a DocumentReference).
 func BenchmarkExportFHIR(b *testing.B) {
 	n := *exportRecords
-	cfg := server.Config{}
-	limits := "default"
-	if *exportUnlimited {
-		cfg.RateAccount, cfg.RateAddress = server.RateLimit{Rate: -1}, server.RateLimit{Rate: -1}
-		limits = "off"
-	}
+	cfg, limits := benchLimits()
 	srv := servertest.Start(b, cfg)
 	counter := &countingTransport{}
 	alice, _ := reopenablePatient(b, srv, sdk.NewHTTPTransport(srv.URL, &http.Client{Transport: counter}))
@@ -66,6 +61,15 @@ func BenchmarkExportFHIR(b *testing.B) {
 		b.ReportMetric(float64(size), "bundle-bytes")
 		b.ReportMetric(float64(requests), "requests/op")
 	})
+}
+
+// benchLimits is a server configuration with the default rate limits, or
+// none with -export-unlimited, and its name.
+func benchLimits() (server.Config, string) {
+	if *exportUnlimited {
+		return server.Config{RateAccount: server.RateLimit{Rate: -1}, RateAddress: server.RateLimit{Rate: -1}}, "off"
+	}
+	return server.Config{}, "default"
 }
 
 type countWriter struct{ n int64 }

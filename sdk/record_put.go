@@ -144,14 +144,28 @@ func (c *Client) putVersion(ctx context.Context, s versionSealer, update [32]byt
 	defer sv.close()
 	h := sv.header
 
-	// A lost compare-and-swap on the chain (another device appended) is
-	// retried; one on the record's head is the caller's to resolve.
+	if err := c.uploadVersion(ctx, event, h, acl, grants, sv.frame); err != nil {
+		return nil, err
+	}
+	return &RecordInfo{RecordID: h.RecordID, Version: h.Version, Author: c.id.card, AuthorVerified: true,
+		Title: meta.Title, Type: meta.Type, Tags: meta.Tags, Length: sv.length, Created: meta.Created,
+		Modified: meta.Modified, StoredBytes: h.CiphertextLen, Epoch: h.Epoch, ACLSeq: p.ACL.Seq}, nil
+}
+
+// uploadVersion uploads version h with acl and grants (version 1 only), its
+// leaf list and body after the frame head (frame, as sealedVersion's), and
+// appends event for it to this account's chain in the same server
+// transaction. A lost compare-and-swap on the chain (another device
+// appended) is retried; one on the record's head is the caller's to
+// resolve.
+func (c *Client) uploadVersion(ctx context.Context, event format.Event, h *format.Header, acl []byte, grants []grantItem,
+	frame func(head []byte) (io.Reader, error)) error {
 	hh := h.Hash()
-	err = c.chainWrite(ctx, format.AccountEntry{Event: event, Record: h.RecordID, Owner: h.Owner, Number: h.Version, Object: hh},
+	return c.chainWrite(ctx, format.AccountEntry{Event: event, Record: h.RecordID, Owner: h.Owner, Number: h.Version, Object: hh},
 		func(e *format.AccountEntry) ([]api.Receipt, error) {
 			head := binary.BigEndian.AppendUint32(versionFrameHead(h, acl, grants, e), uint32(32*h.ChunkCount))
 			open := func() (io.Reader, int64, error) {
-				r, err := sv.frame(head)
+				r, err := frame(head)
 				return r, int64(len(head)) + int64(32*h.ChunkCount) + int64(h.CiphertextLen), err
 			}
 			return c.streamReceipts(ctx, "PUT", fmt.Sprintf("/v1/records/%x/versions/%d", h.RecordID, h.Version), open)
@@ -159,12 +173,6 @@ func (c *Client) putVersion(ctx context.Context, s versionSealer, update [32]byt
 		func(_ *format.AccountEntry, le *auditlog.Entry) bool {
 			return le.Type == auditlog.VersionWritten && le.Subject == h.RecordID && le.Object == hh && le.Number == h.Version
 		})
-	if err != nil {
-		return nil, err
-	}
-	return &RecordInfo{RecordID: h.RecordID, Version: h.Version, Author: c.id.card, AuthorVerified: true,
-		Title: meta.Title, Type: meta.Type, Tags: meta.Tags, Length: sv.length, Created: meta.Created,
-		Modified: meta.Modified, StoredBytes: h.CiphertextLen, Epoch: h.Epoch, ACLSeq: p.ACL.Seq}, nil
 }
 
 // streamReceipts sends a binary request body and returns the receipts of the
@@ -210,18 +218,24 @@ func (s *spoolSealer) seal(ctx context.Context, p *record.SealParams) (*sealedVe
 		closeAll()
 		return nil, err
 	}
-	frame := func(head []byte) (io.Reader, error) {
-		leaves, err := leafSpool.Reader()
+	return &sealedVersion{header: h, length: counted.n, frame: spooledFrame(leafSpool, bodySpool), close: closeAll}, nil
+}
+
+// spooledFrame returns the frame function of a version whose leaf list and
+// body are spooled: the frame head, the leaves and the body, read again for
+// each call.
+func spooledFrame(leaves, body spool) func(head []byte) (io.Reader, error) {
+	return func(head []byte) (io.Reader, error) {
+		l, err := leaves.Reader()
 		if err != nil {
 			return nil, err
 		}
-		body, err := bodySpool.Reader()
+		b, err := body.Reader()
 		if err != nil {
 			return nil, err
 		}
-		return io.MultiReader(bytes.NewReader(head), leaves, body), nil
+		return io.MultiReader(bytes.NewReader(head), l, b), nil
 	}
-	return &sealedVersion{header: h, length: counted.n, frame: frame, close: closeAll}, nil
 }
 
 // grantItem is a grant with the account whose current card holds its key.

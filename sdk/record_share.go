@@ -256,8 +256,7 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 	for _, a := range revoke {
 		req.Revoke = append(req.Revoke, api.Revoked{Account: fmt.Sprintf("%x", a)})
 	}
-	ah := acl.Hash()
-	ev := format.AccountEntry{Event: format.EventACL, Record: v.id, Number: acl.Seq, Object: ah}
+	ev := format.AccountEntry{Event: format.EventACL, Record: v.id, Number: acl.Seq, Object: acl.Hash()}
 	if team != nil {
 		slices.SortFunc(team.Members, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
 		ev.Event, ev.Team = format.EventTeam, team
@@ -269,15 +268,22 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 			}
 		}()
 	}
+	return c.sendSharing(ctx, ev, req)
+}
+
+// sendSharing stores an ACL change req (an ACL, grants, revocations) and
+// appends ev, which describes it, to this account's chain in the same server
+// transaction.
+func (c *Client) sendSharing(ctx context.Context, ev format.AccountEntry, req api.Sharing) error {
 	return c.chainWrite(ctx, ev,
 		func(e *format.AccountEntry) ([]api.Receipt, error) {
 			req.Chain = itemOf(e)
 			var out api.Receipts
-			err := c.call(ctx, "PUT", fmt.Sprintf("/v1/records/%x/acl", v.id), req, &out)
+			err := c.call(ctx, "PUT", fmt.Sprintf("/v1/records/%x/acl", ev.Record), req, &out)
 			return out.Receipts, err
 		},
 		func(_ *format.AccountEntry, le *auditlog.Entry) bool {
-			return le.Type == auditlog.ACLChanged && le.Subject == v.id && le.Object == ah && le.Number == acl.Seq
+			return le.Type == auditlog.ACLChanged && le.Subject == ev.Record && le.Object == ev.Object && le.Number == ev.Number
 		})
 }
 

@@ -14,7 +14,8 @@ import (
 // header. The store then does the compare-and-swap on the head.
 //
 // In order: the header parses and names the URL's record and version; its
-// author is the caller; the record does not exist yet (version 1, created by
+// author is the caller (or, after version 1, the caller owns the record and
+// uploads a version its author wrote); the record does not exist yet (version 1, created by
 // its owner with an ACL of seq 1 signed by the owner) or the caller may write
 // it (the owner, or an account whose key holds write in the current ACL); the
 // header signs the ACL in force and its epoch; the signer is the author's
@@ -32,14 +33,19 @@ func (s *Server) verifyVersion(ctx context.Context, c *Caller, id store.RecordID
 		return none, nil, errorf(http.StatusBadRequest, "bad_header", "the header is for another record or version than the URL")
 	case h.CiphertextLen > uint64(s.cfg.MaxBody):
 		return none, nil, errorf(http.StatusRequestEntityTooLarge, "too_large", "body of %d bytes, limit %d", h.CiphertextLen, s.cfg.MaxBody)
-	case store.AccountID(h.Author) != c.Account.ID:
+	case store.AccountID(h.Author) != c.Account.ID && (version == 1 || store.AccountID(h.Owner) != c.Account.ID):
+		// Only a record's owner uploads a version another account wrote: a
+		// delegate's version, carried to another server (client-v1 §9).
 		return none, nil, errorf(http.StatusForbidden, "not_author", "the header's author is not the caller")
 	}
 	cs := newCards(s.store)
 	if err := cs.add(c.Account); err != nil {
 		return none, nil, err
 	}
-	author, _ := cs.get(ctx, c.Account.ID)
+	author, err := cs.get(ctx, store.AccountID(h.Author))
+	if err != nil {
+		return none, nil, err
+	}
 	now := s.now()
 
 	var acl *format.ACL
@@ -69,7 +75,7 @@ func (s *Server) verifyVersion(ctx context.Context, c *Caller, id store.RecordID
 		}
 	}
 	w := store.VersionWrite{
-		Record: id, Owner: store.AccountID(h.Owner), Author: c.Account.ID,
+		Record: id, Owner: store.AccountID(h.Owner), Author: store.AccountID(h.Author),
 		Version: version, PrevHash: store.Hash(h.PrevHeaderHash), HeaderHash: store.Hash(h.Hash()),
 		Header: f.Header, Leaves: f.Leaves, BodySize: int64(h.CiphertextLen), Created: now,
 		Sharing: store.Sharing{ACL: newACL, Grants: grants},
@@ -131,7 +137,7 @@ func (s *Server) checkUpdate(ctx context.Context, c *Caller, h *format.Header, r
 	if err != nil {
 		return nil, err
 	}
-	if r != roleOwner {
+	if r != roleOwner || author.AccountID != [32]byte(c.Account.ID) {
 		if rights, ok := acl.Lookup(format.KeyID(author.XWingPK)); !ok || !rights.Has(format.RightWrite) {
 			return nil, errorf(http.StatusForbidden, "no_write_right", "the caller does not hold write on this record")
 		}

@@ -212,16 +212,16 @@ func writeWycheproof(t *testing.T, path string) {
 	}
 }
 
-// browser starts a headless Chromium with a fresh profile and returns a tab.
-// Console errors and exceptions are logged; a Content-Security-Policy
-// violation fails the test.
-func browser(t *testing.T, name string) context.Context {
+// browser starts a headless Chromium with a fresh profile, and the extra
+// options, and returns a tab. Console errors and exceptions are logged; a
+// Content-Security-Policy violation fails the test.
+func browser(t *testing.T, name string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Fatalf("chromium not found (apt-get install chromium): %v", err)
 	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(),
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),
 		chromedp.NoSandbox,
@@ -232,7 +232,7 @@ func browser(t *testing.T, name string) context.Context {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.UserDataDir(t.TempDir()),
-	)
+	}, extra...)...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() {
 		cancel()

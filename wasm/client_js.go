@@ -18,14 +18,26 @@ import (
 // passphrase is a function returning (a Promise of) the passphrase, asked
 // for only when a stored profile's keys must be unlocked.
 func connect(ctx context.Context, args []js.Value) (any, error) {
-	opts := arg(args, 0)
-	server, err := str(field(opts, "server"), "server")
+	cfg, err := configOf(ctx, arg(args, 0))
 	if err != nil {
 		return nil, err
 	}
+	c, err := sdk.Connect(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return newClientObject(c), nil
+}
+
+// configOf is the client configuration of connect's options.
+func configOf(ctx context.Context, opts js.Value) (sdk.Config, error) {
+	server, err := str(field(opts, "server"), "server")
+	if err != nil {
+		return sdk.Config{}, err
+	}
 	storage := field(opts, "storage")
 	if storage.Type() != js.TypeObject {
-		return nil, fmt.Errorf("%w: storage must be an object with load and save", errArgument)
+		return sdk.Config{}, fmt.Errorf("%w: storage must be an object with load and save", errArgument)
 	}
 	fetch := field(opts, "fetch")
 	if fetch.Type() != js.TypeFunction {
@@ -43,11 +55,7 @@ func connect(ctx context.Context, args []js.Value) (any, error) {
 			return []byte(s), err
 		}
 	}
-	c, err := sdk.Connect(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return newClientObject(c), nil
+	return cfg, nil
 }
 
 // newClientObject exposes c's operations to JavaScript. Options and results
@@ -449,6 +457,8 @@ func newClientObject(c *sdk.Client) js.Value {
 		return deletionCall(ctx, args, c.CancelAccountDeletion)
 	})
 	addViewCalls(c, add)
+	add("transfer", func(ctx context.Context, args []js.Value) (any, error) { return transferCall(ctx, c, args) })
+	add("movedTo", func(ctx context.Context, args []js.Value) (any, error) { return movedToCall(ctx, c, args) })
 	var release js.Func
 	release = js.FuncOf(func(js.Value, []js.Value) any {
 		for _, f := range funcs {

@@ -37,6 +37,7 @@
 //	blindvault log verify [--witness URL=KEY]
 //	blindvault export DIR | --fhir FILE | --pdf FILE
 //	blindvault import BUNDLE.json
+//	blindvault transfer --to URL [--to-home DIR] [--invite CODE]
 //
 // Operators also run:
 //
@@ -118,6 +119,7 @@ var commands = []commandGroup{
 		{"alerts", "what the verified log shows since the last look: bulk reads, guesses, new devices", runAlerts},
 		{"audit", "show who wrote, read, shared or revoked your records, from the verified log", runAudit},
 		{"export", "decrypt every record you own or read into a new directory; --fhir FILE: one FHIR R4 Bundle; --pdf FILE: a printable summary", runExport},
+		{"transfer", "move your account and every record you own to another server; the old one keeps a signed pointer", runTransfer},
 		{"import", "store the resources of a FHIR R4 Bundle as your records (skips those imported before)", runImport},
 		{"log", "log verify: read the transparency log since last time, check it against the checkpoints seen and this account's chain against it", runLog},
 	}},

@@ -213,6 +213,7 @@ func runLs(ctx context.Context, args []string, s stdio) error {
 	for i, r := range list {
 		views[i] = recordOf(r, c.AccountID())
 	}
+	movedNotice(ctx, c, s)
 	if o.json {
 		return printJSON(s.out, views)
 	}

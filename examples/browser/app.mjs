@@ -1041,4 +1041,24 @@ $('revoke-form').addEventListener('submit', (ev) => {
   });
 });
 
+// ---- the right to portability ----------------------------------------------
+
+// "Move my records" copies every record this account owns to another server
+// (same signed versions, readers granted again there) and leaves a pointer
+// here signed by the account. This page then works with the new server.
+$('move-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const server = $('move-url').value.trim();
+  const passphrase = $('move-passphrase').value;
+  $('move-passphrase').value = '';
+  busy(`Moving your records to ${server}…`, async () => {
+    const { report, client: moved } = await client.transfer({ server, passphrase });
+    client.close();
+    client = moved;
+    await enter();
+    say(`Moved ${report.records} record(s) to ${report.to}: ${report.versions} version(s) with their signatures, ` +
+      `${report.grants} key(s) granted again. The old server keeps its copy and a pointer you signed.`);
+  });
+});
+
 start().catch(fail);

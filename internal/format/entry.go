@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"math"
+	"strings"
 
 	"golang.org/x/crypto/cryptobyte"
 )
@@ -41,7 +42,15 @@ const (
 	// EventApproval: the account, a holder of the threshold key Record of
 	// Owner, approves the request whose entry hashes to Object with Share.
 	EventApproval Event = 10
+	// EventMoved: the account moved its records to the Blindvault server at
+	// URL (client-v1 §9). It is the last word of the chain on the server
+	// the account left: a pointer its owner signed, which that server logs
+	// and cannot forge.
+	EventMoved Event = 11
 )
+
+// MaxMovedURL bounds the URL of an EventMoved entry.
+const MaxMovedURL = 2048
 
 func (e Event) String() string {
 	switch e {
@@ -65,6 +74,8 @@ func (e Event) String() string {
 		return "refusal"
 	case EventApproval:
 		return "approval"
+	case EventMoved:
+		return "moved"
 	}
 	return fmt.Sprintf("event %d", uint8(e))
 }
@@ -94,6 +105,7 @@ type AccountEntry struct {
 	Key         [32]byte     // EventRequest: the requester's X-Wing KeyID
 	Threshold   *Threshold   // EventThreshold
 	Share       *SealedShare // EventApproval
+	URL         string       // EventMoved: the new server's base URL
 
 	Signature []byte
 }
@@ -152,6 +164,8 @@ func (e *AccountEntry) Body() []byte {
 		b.AddBytes(e.Owner[:])
 		b.AddBytes(e.Object[:])
 		e.Share.add(b)
+	case EventMoved:
+		b.AddUint16LengthPrefixed(func(b *cryptobyte.Builder) { b.AddBytes([]byte(e.URL)) })
 	default:
 		return nil
 	}
@@ -213,6 +227,8 @@ func (e *AccountEntry) validate() error {
 			return malformed(KindAccountEntry, "approval event without a share")
 		}
 		return e.Share.validate()
+	case EventMoved:
+		return checkMovedURL(e.URL)
 	default:
 		return malformed(KindAccountEntry, e.Event.String()+" is not defined")
 	}
@@ -304,6 +320,10 @@ func ParseAccountEntry(b []byte) (*AccountEntry, error) {
 		if ok {
 			e.Share, ok = readSealedShare(s)
 		}
+	case EventMoved:
+		var u cryptobyte.String
+		ok = s.ReadUint16LengthPrefixed(&u)
+		e.URL = string(u)
 	default:
 		return nil, fmt.Errorf("%w: %s", ErrUnknownEvent, e.Event)
 	}
@@ -318,4 +338,23 @@ func ParseAccountEntry(b []byte) (*AccountEntry, error) {
 		return nil, err
 	}
 	return e, nil
+}
+
+// checkMovedURL checks the URL of an EventMoved entry: an absolute http or
+// https URL of at most MaxMovedURL bytes, printable ASCII, no query or
+// fragment, no trailing slash (the form a client's configuration holds).
+func checkMovedURL(u string) error {
+	if len(u) == 0 || len(u) > MaxMovedURL {
+		return malformed(KindAccountEntry, fmt.Sprintf("moved URL of %d bytes", len(u)))
+	}
+	for i := 0; i < len(u); i++ {
+		if u[i] <= 0x20 || u[i] >= 0x7f || u[i] == '?' || u[i] == '#' {
+			return malformed(KindAccountEntry, "moved URL with a space, control, non-ASCII, query or fragment character")
+		}
+	}
+	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") || strings.HasSuffix(u, "/") ||
+		len(strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")) == 0 {
+		return malformed(KindAccountEntry, "moved URL is not an http(s) base URL without a trailing slash")
+	}
+	return nil
 }

@@ -122,6 +122,9 @@ func TestAccountEntry_Body_Layout(t *testing.T) {
 				want = append(want, e.Share.Index)
 				want = append(want, e.Share.Enc...)
 				want = append(want, e.Share.CT...)
+			case EventMoved:
+				want = binary.BigEndian.AppendUint16(want, uint16(len(e.URL)))
+				want = append(want, e.URL...)
 			}
 			if got := e.Body(); !bytes.Equal(got, want) {
 				t.Errorf("AccountEntry{%s}.Body() = %x, want %x", ev, got, want)
@@ -379,7 +382,7 @@ func TestParseAccountEntry_Constraints(t *testing.T) {
 func TestParseAccountEntry_UnknownEvent(t *testing.T) {
 	e, priv := newEntryWith(t, EventTombstone)
 	body := e.Body()
-	for _, ev := range []byte{0, 11, 12, 255} {
+	for _, ev := range []byte{0, 12, 13, 255} {
 		// Whatever follows the event byte: the parser cannot know its layout.
 		for _, rest := range [][]byte{nil, body[entryFixedSize:], make([]byte, 200)} {
 			b := append(bytes.Clone(body[:entryFixedSize]), rest...)
@@ -391,12 +394,12 @@ func TestParseAccountEntry_UnknownEvent(t *testing.T) {
 		}
 	}
 	// An entry with an undefined event cannot be encoded or signed.
-	e.Event = 11
+	e.Event = 12
 	if b := e.Body(); b != nil {
-		t.Errorf("AccountEntry{event 11}.Body() = %x, want nil", b)
+		t.Errorf("AccountEntry{event 12}.Body() = %x, want nil", b)
 	}
 	if b := e.Marshal(); b != nil {
-		t.Errorf("AccountEntry{event 11}.Marshal() = %x, want nil", b)
+		t.Errorf("AccountEntry{event 12}.Marshal() = %x, want nil", b)
 	}
 	if err := e.Sign(priv); !errors.Is(err, ErrMalformed) {
 		t.Errorf("AccountEntry{event 11}.Sign() = %v, want ErrMalformed", err)
@@ -522,7 +525,7 @@ func TestAccountEntry_VerifySuccessor(t *testing.T) {
 func TestEvent_String(t *testing.T) {
 	want := map[Event]string{EventVersion: "version", EventACL: "acl", EventTombstone: "tombstone",
 		EventProfile: "profile", EventAttestation: "attestation", EventThreshold: "threshold", EventRequest: "request",
-		EventRefusal: "refusal", EventApproval: "approval", 0: "event 0", 11: "event 11"}
+		EventRefusal: "refusal", EventApproval: "approval", EventMoved: "moved", 0: "event 0", 12: "event 12"}
 	for ev, s := range want {
 		if got := ev.String(); got != s {
 			t.Errorf("Event(%d).String() = %q, want %q", uint8(ev), got, s)
@@ -564,5 +567,29 @@ func TestAccountEntry_LargestThreshold(t *testing.T) {
 	}
 	if _, err := ParseAccountEntry(e.Marshal()); err != nil {
 		t.Fatalf("ParseAccountEntry(largest threshold) = %v", err)
+	}
+}
+
+func TestAccountEntry_Sign_MovedURL(t *testing.T) {
+	e, priv := newEntryWith(t, EventMoved)
+	for _, u := range []string{"", "vault.example", "https://", "https://vault.example/", "https://vault.example?x=1",
+		"https://vault.example#f", "https://va ult.example", "https://vault.exämple", "https://" + strings.Repeat("a", MaxMovedURL)} {
+		x := cloneEntry(e)
+		x.URL = u
+		if err := x.Sign(priv); !errors.Is(err, ErrMalformed) {
+			t.Errorf("AccountEntry{moved %q}.Sign() = %v, want ErrMalformed", u, err)
+		}
+	}
+	for _, u := range []string{"https://vault.example", "http://127.0.0.1:8443", "https://vault.example/clinic"} {
+		x := cloneEntry(e)
+		x.URL = u
+		if err := x.Sign(priv); err != nil {
+			t.Errorf("AccountEntry{moved %q}.Sign() = %v, want nil", u, err)
+			continue
+		}
+		got, err := ParseAccountEntry(x.Marshal())
+		if err != nil || got.URL != u {
+			t.Errorf("ParseAccountEntry(moved %q) = %v, %v; want the URL back", u, got, err)
+		}
 	}
 }

@@ -219,7 +219,7 @@ func newHeader(t testing.TB) (*Header, ed25519.PrivateKey) {
 
 // entryEvents lists every account-entry event, for tests that cover each.
 var entryEvents = []Event{EventVersion, EventACL, EventTombstone, EventProfile, EventAttestation, EventTeam,
-	EventThreshold, EventRequest, EventRefusal, EventApproval}
+	EventThreshold, EventRequest, EventRefusal, EventApproval, EventMoved}
 
 // newAccountEntry returns alice's first account-chain entry: she wrote version 1
 // of the test record.
@@ -276,6 +276,8 @@ func newEntryWith(t testing.TB, ev Event) (*AccountEntry, ed25519.PrivateKey) {
 	case EventApproval:
 		e.Record, e.Owner, e.Object = testID("threshold"), testID("bob"), testID("request hash")
 		e.Share = &SealedShare{Index: 2, Enc: bytes.Repeat([]byte{0xe2}, GrantEncSize), CT: bytes.Repeat([]byte{0xc2}, ShareCTSize)}
+	case EventMoved:
+		e.URL = "https://vault.example"
 	}
 	if err := e.Sign(priv); err != nil {
 		t.Fatalf("AccountEntry.Sign(%s): %v", ev, err)

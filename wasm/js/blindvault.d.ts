@@ -393,8 +393,41 @@ export class Client {
   deleteAccount(options?: { otp?: string; passkey?: (options: any) => Promise<any> }): Promise<AccountDeletion>;
   /** Cancels this account's pending deletion (NOT_FOUND if none), with the same re-authentication. */
   cancelAccountDeletion(options?: { otp?: string; passkey?: (options: any) => Promise<any> }): Promise<AccountDeletion>;
+  /**
+   * Moves this account and every record it owns to another server (each reader must
+   * have moved first) and leaves a pointer here that the account signs; the old copy
+   * stays until the account deletes it. Run again with the same storage, it resumes.
+   * The page must be allowed to connect to that server (its Content-Security-Policy
+   * and the server's CORS).
+   */
+  transfer(options: TransferOptions): Promise<{ report: TransferReport; client: Client }>;
+  /** The server an account (default: this one) moved to, as its signed chain on this server says; null if it did not move. */
+  movedTo(accountId?: string): Promise<string | null>;
   /** Releases the client; it cannot be used afterwards. */
   close(): void;
+}
+
+export interface TransferOptions {
+  /** The new server's URL. */
+  server: string;
+  /** Where the account's profile for the new server is kept; default 'local'. */
+  storage?: 'local' | 'memory' | ProfileStore;
+  /** Protects the backup on the new server (required but for a service account). */
+  passphrase?: string;
+  /** An invite of the new server, for a role other than patient. */
+  invite?: string;
+  fetch?: typeof fetch;
+}
+
+/** What a transfer moved. */
+export interface TransferReport {
+  to: string;
+  records: number;
+  /** Versions uploaded by this run: 0 when everything was already there. */
+  versions: number;
+  grants: number;
+  /** Key records of teams and collections, which stay on the old server. */
+  kept: number;
 }
 
 /** A scheduled account deletion: the account is purged at `due` unless cancelled. */

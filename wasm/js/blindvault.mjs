@@ -513,6 +513,28 @@ export class Client {
     return toDeletion(JSON.parse(await call(this.#go.cancelAccountDeletion(JSON.stringify(rest), jsonCeremony(passkey)))));
   }
 
+  /**
+   * Moves this account and every record it owns to the server at `server`
+   * (its profile kept in `storage`), and leaves a signed pointer here. Run
+   * again with the same storage, it resumes.
+   */
+  async transfer({ server, storage = 'local', passphrase, invite, fetch } = {}) {
+    const url = serverURL(server);
+    const r = await call(this.#go.transfer({
+      server: url,
+      storage: toStorage(storage, url),
+      fetch: fetch ?? globalThis.fetch.bind(globalThis),
+    }, JSON.stringify({ passphrase, invite })));
+    const client = new Client(r.client);
+    await client.#refresh();
+    return { report: JSON.parse(r.report), client };
+  }
+
+  /** The server an account (default: this one) moved to, as its signed chain here says, or null. */
+  async movedTo(accountId) {
+    return (await call(this.#go.movedTo(accountId ?? ''))) || null;
+  }
+
   /** Releases the client's Go functions; it cannot be used afterwards. */
   close() {
     this.#go.release?.();

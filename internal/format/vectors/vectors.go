@@ -619,8 +619,8 @@ func (g *gen) invalidEntries(entries []*format.AccountEntry, alice *key, adminEn
 	// created and signer_pk.
 	const eventAt = 4 + 32 + 8 + 32 + 8 + 32
 	unknown := tomb.Body()
-	unknown[eventAt] = 11
-	g.addInvalid("event 11 (undefined)", T, re(alice.priv, unknown), "ErrUnknownEvent")
+	unknown[eventAt] = 12
+	g.addInvalid("event 12 (undefined)", T, re(alice.priv, unknown), "ErrUnknownEvent")
 	g.addInvalid("seq 0", T, with(version, func(e *format.AccountEntry) { e.Seq = 0 }), "ErrMalformed")
 	g.addInvalid("seq 1 with a previous entry hash", T, with(version, func(e *format.AccountEntry) { e.PrevHash = acl.PrevHash }), "ErrMalformed")
 	g.addInvalid("seq 2 with a zero previous entry hash", T, with(acl, func(e *format.AccountEntry) { e.PrevHash = [32]byte{} }), "ErrMalformed")
@@ -825,6 +825,17 @@ func (g *gen) thresholdEntries(alice *key, prev *format.AccountEntry, admin *key
 	}
 	g.addValid("account entry, approval event (placeholder share)", "AccountEntry",
 		format.KindAccountEntry, "alice", approval.Marshal(), approval.Hash())
+	moved := &format.AccountEntry{Account: alice.account, Seq: approval.Seq + 1, PrevHash: approval.Hash(), Created: approval.Created + 60,
+		SignerPK: alice.pub, Event: format.EventMoved, URL: "https://vault.example"}
+	if err := moved.Sign(alice.priv); err != nil {
+		return err
+	}
+	g.addValid("account entry, moved event: alice moved her records to https://vault.example", "AccountEntry",
+		format.KindAccountEntry, "alice", moved.Marshal(), moved.Hash())
+	movedBody := moved.Body()
+	movedBody[len(movedBody)-len(moved.URL)-1]++ // the URL's length says one byte more than there is
+	g.addInvalid("moved event whose URL runs past the end", "AccountEntry",
+		format.SignedForm(movedBody, ed25519.Sign(alice.priv, format.Message("account-entry", movedBody)), false, nil), "ErrMalformed")
 	bad := *setup
 	th := *setup.Threshold
 	th.K = 2

@@ -251,7 +251,7 @@ func TestVectors_AccountChain(t *testing.T) {
 		}
 	}
 	want := []format.Event{format.EventVersion, format.EventACL, format.EventTombstone, format.EventProfile,
-		format.EventThreshold, format.EventRefusal, format.EventApproval}
+		format.EventThreshold, format.EventRefusal, format.EventApproval, format.EventMoved}
 	if len(chain) != len(want) {
 		t.Fatalf("alice's chain has %d entries, want %d", len(chain), len(want))
 	}

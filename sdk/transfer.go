@@ -1,0 +1,494 @@
+package sdk
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/url"
+	"strings"
+
+	"github.com/blindvault/blindvault/internal/api"
+	"github.com/blindvault/blindvault/internal/format"
+)
+
+// TransferOptions describe a move of this account to another server
+// (docs/spec/client-v1.md §9).
+type TransferOptions struct {
+	// To configures the client of the new server, as for Connect: its URL,
+	// and the Storage that keeps this account's profile there. A Storage
+	// that already holds this account's profile on that server (a transfer
+	// cut off midway) is resumed.
+	To Config
+	// Passphrase protects the backup on the new server, whose OPRF key is
+	// its own, and the keys in the new profile. Weak passphrases are
+	// refused. A service account passes none.
+	Passphrase []byte
+	// Invite registers a role other than patient on the new server.
+	Invite string
+	// Progress, if set, is called after each record with the records moved
+	// so far and the total.
+	Progress func(done, total int)
+}
+
+// TransferReport says what a transfer moved.
+type TransferReport struct {
+	To       string `json:"to"`       // the new server's URL, as the pointer names it
+	Records  int    `json:"records"`  // records on the new server, all versions in place
+	Versions int    `json:"versions"` // versions uploaded by this run (0 for a record already moved)
+	Grants   int    `json:"grants"`   // grants sealed again for the new server, this account's own included
+	// Kept counts the key records of care teams and collections this
+	// account runs, which stay on the old server: a group moves when its
+	// members do, by sharing again there.
+	Kept int `json:"kept"`
+}
+
+// Transfer moves every record this account owns to the server of
+// opts.To and returns a client logged in there. The identity moves as it is
+// (same account id, card, device); on the new server each record gets the
+// same signed versions and ACLs, byte for byte, and the readers of its
+// current ACL their epoch keys again, sealed to the cards this device
+// pinned: each reader must have moved first. Last, the old server's chain
+// gets the owner-signed pointer EventMoved, which its log holds and
+// MovedTo reports. The old server keeps its copy until the account deletes
+// it.
+//
+// A transfer cut off midway is run again with the same opts.To.Storage: it
+// resumes where the new server stands, after checking that what is there
+// is what this account wrote. What either server serves is verified; a new
+// server that stores something else fails with a *CheckError.
+func (c *Client) Transfer(ctx context.Context, opts *TransferOptions) (_ *Client, _ *TransferReport, err error) {
+	defer c.begin(&err)()
+	if err := c.ready(); err != nil {
+		return nil, nil, err
+	}
+	if opts == nil {
+		opts = &TransferOptions{}
+	}
+	to, err := transferURL(opts.To.Server, c.origin)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.id.card.c.Seq != 1 {
+		return nil, nil, fmt.Errorf("%w: an identity whose card was replaced cannot move yet", ErrUnsupported)
+	}
+	cfg := opts.To
+	cfg.Server = to
+	if cfg.Passphrase == nil && opts.Passphrase != nil {
+		cfg.Passphrase = func() ([]byte, error) { return bytes.Clone(opts.Passphrase), nil }
+	}
+	dst, err := Connect(ctx, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("new server: %w", err)
+	}
+	rep := &TransferReport{To: to}
+	if err := dst.transferFrom(ctx, c, opts, rep); err != nil {
+		return nil, nil, fmt.Errorf("transfer to %s: %w", to, err)
+	}
+	// The pointer goes last: a client of the old server that sees it can
+	// count on the new one holding everything.
+	st, err := c.chainOf(ctx, c.accountID())
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.Moved != to {
+		if err := c.appendEntry(ctx, format.AccountEntry{Event: format.EventMoved, URL: to}); err != nil {
+			return nil, nil, fmt.Errorf("moved pointer: %w", err)
+		}
+	}
+	return dst, rep, nil
+}
+
+// transferURL checks the new server's URL and returns it as a pointer
+// names it.
+func transferURL(raw, from string) (string, error) {
+	to := normalizeURL(raw)
+	u, err := url.Parse(to)
+	switch {
+	case to == "":
+		return "", fmt.Errorf("%w: transfer needs the new server's URL", ErrInvalid)
+	case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" ||
+		u.Fragment != "" || strings.ContainsAny(to, " ?#") || len(to) > format.MaxMovedURL:
+		return "", fmt.Errorf("%w: %q is not a server URL (https://host[:port])", ErrInvalid, raw)
+	case to == from:
+		return "", fmt.Errorf("%w: the records are already on %s", ErrInvalid, to)
+	}
+	return to, nil
+}
+
+// transferFrom is Transfer on the new server's client: it takes src's
+// identity and copies src's records.
+func (c *Client) transferFrom(ctx context.Context, src *Client, opts *TransferOptions, rep *TransferReport) (err error) {
+	defer c.begin(&err)()
+	if err := c.adopt(ctx, src, opts); err != nil {
+		return err
+	}
+	ids, kept, err := src.ownedRecords(ctx)
+	if err != nil {
+		return err
+	}
+	rep.Kept = kept
+	heads := make([]*version, 0, len(ids))
+	defer func() {
+		for _, v := range heads {
+			v.close()
+		}
+	}()
+	for _, id := range ids {
+		v, err := src.fetch(ctx, id, 0)
+		if err != nil {
+			return err
+		}
+		heads = append(heads, v)
+	}
+	// Every reader is found on the new server before anything is copied.
+	readers, err := c.movedReaders(ctx, src, heads)
+	if err != nil {
+		return err
+	}
+	for i, v := range heads {
+		if err := c.copyRecord(ctx, src, v, readers, rep); err != nil {
+			return fmt.Errorf("record %x: %w", v.id[:4], err)
+		}
+		rep.Records++
+		if opts.Progress != nil {
+			opts.Progress(i+1, len(heads))
+		}
+	}
+	// The pins and restrictions reach the account's other devices there.
+	return c.pushProfile(ctx)
+}
+
+// adopt makes src's identity this client's: it registers the account on
+// this client's server with src's card and device, or, on a second run,
+// checks that the profile there is the same account's.
+func (c *Client) adopt(ctx context.Context, src *Client, opts *TransferOptions) error {
+	if c.id != nil {
+		if c.accountID() != src.accountID() {
+			return fmt.Errorf("%w: the new server's profile is another account's", ErrProfileExists)
+		}
+		return nil
+	}
+	if err := c.pinLog(ctx); err != nil {
+		return err
+	}
+	passphrase, local := opts.Passphrase, opts.Passphrase
+	if src.prof.Role == format.RoleService {
+		if passphrase != nil {
+			return fmt.Errorf("%w: a service account has no passphrase", ErrInvalid)
+		}
+		passphrase = unseenPassphrase()
+	} else if len(passphrase) == 0 {
+		return fmt.Errorf("%w: the new server's backup needs the passphrase", ErrInvalid)
+	}
+	cert, err := certifyDevice(src.id, src.device)
+	if err != nil {
+		return err
+	}
+	// What this device verified of others moves with it: the new server's
+	// cards are checked against the same pins.
+	c.prof.Pins, c.prof.Orgs = maps.Clone(src.prof.Pins), maps.Clone(src.prof.Orgs)
+	c.prof.Restricted = maps.Clone(src.prof.Restricted)
+	c.profileDirty = true
+	_, err = c.enroll(ctx, src.id, src.device, cert, src.prof.Role, opts.Invite, passphrase, local)
+	return err
+}
+
+// ownedRecords lists the records this account owns, from its verified
+// chain: all but the profile record and the key records of its teams and
+// collections, whose number it returns.
+func (c *Client) ownedRecords(ctx context.Context) ([][32]byte, int, error) {
+	me := c.accountID()
+	st, err := c.chainOf(ctx, me)
+	if err != nil {
+		return nil, 0, err
+	}
+	var ids [][32]byte
+	kept := 0
+	for key, r := range st.Records {
+		if r.Deleted || r.Profile || r.Version == 0 || r.Owner != c.prof.Account {
+			continue
+		}
+		if st.Teams[key] != nil || c.prof.Collections[key] != nil {
+			kept++
+			continue
+		}
+		ids = append(ids, mustID(key))
+	}
+	return ids, kept, nil
+}
+
+// movedReaders returns the card on this client's server of every reader
+// that the current ACLs of heads list, by KeyID: the same account, and a card
+// that src's pin verifies. A reader not there yet is an error naming it.
+func (c *Client) movedReaders(ctx context.Context, src *Client, heads []*version) (map[[32]byte]*KeyCard, error) {
+	known, err := src.knownCards(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[[32]byte]*KeyCard{format.KeyID(c.id.card.c.XWingPK): c.id.card}
+	var missing []string
+	for _, v := range heads {
+		for _, e := range v.acl.Entries {
+			if _, ok := out[e.Reader]; ok {
+				continue
+			}
+			kc, ok := known[e.Reader]
+			if !ok {
+				return nil, fmt.Errorf("%w: record %x is shared with a team or collection, which does not move", ErrUnsupported, v.id[:4])
+			}
+			cards, err := c.cards(ctx, kc.c.AccountID)
+			if isStatus(err, statusNotFound) || errors.Is(err, ErrNotFound) {
+				missing = append(missing, kc.c.Handle)
+				out[e.Reader] = nil
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			now := cards[len(cards)-1]
+			if format.KeyID(now.c.XWingPK) != e.Reader {
+				return nil, fmt.Errorf("%w: %s's card on the new server is not the one the ACL lists", CheckKeyUnverified, kc.c.Handle)
+			}
+			out[e.Reader] = now
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("%w: %s not on the new server: each reader moves first (or is revoked)", ErrNotFound, strings.Join(missing, ", "))
+	}
+	return out, nil
+}
+
+// copyRecord brings the record of src's verified head v to this client's
+// server: the ACLs and versions the new server lacks, in the order they were
+// made, and then checks that the new server's head is v's.
+func (c *Client) copyRecord(ctx context.Context, src *Client, v *version, readers map[[32]byte]*KeyCard, rep *TransferReport) error {
+	acls, raws, err := src.aclHistory(ctx, v)
+	if err != nil {
+		return err
+	}
+	m := &recordMove{dst: c, src: src, head: v, acls: acls, raws: raws, readers: readers, rep: rep}
+	if err := m.resume(ctx); err != nil {
+		return err
+	}
+	for n := m.version + 1; n <= v.header.Version; n++ {
+		if err := m.copyVersion(ctx, n); err != nil {
+			return fmt.Errorf("version %d: %w", n, err)
+		}
+	}
+	for m.aclSeq < uint64(len(acls)) {
+		if err := m.putACL(ctx); err != nil {
+			return err
+		}
+	}
+	// What the new server now serves is verified as any read is, and must
+	// be what the old one served.
+	got, err := c.fetch(ctx, v.id, 0)
+	if err != nil {
+		return err
+	}
+	defer got.close()
+	if got.header.Hash() != v.header.Hash() || got.acl.Hash() != v.acl.Hash() {
+		return fmt.Errorf("%w: the new server's head is not the record's", CheckEquivocation)
+	}
+	return nil
+}
+
+// aclHistory returns the ACLs of v's record, seq 1 first, each checked
+// against its successor back from v's verified current ACL, with their
+// signed forms.
+func (c *Client) aclHistory(ctx context.Context, v *version) ([]*format.ACL, [][]byte, error) {
+	n := v.acl.Seq
+	acls, raws := make([]*format.ACL, n), make([][]byte, n)
+	acls[n-1], raws[n-1] = v.acl, v.acl.Marshal()
+	ownerCards, err := c.cards(ctx, v.owner)
+	if err != nil {
+		return nil, nil, err
+	}
+	for seq := n - 1; seq >= 1; seq-- {
+		raw, err := c.priorACL(ctx, v, seq)
+		if err != nil {
+			return nil, nil, err
+		}
+		prev, err := parseACL(raw, v.id, ownerCards)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := acls[seq].VerifySuccessor(prev); err != nil {
+			return nil, nil, fmt.Errorf("%w: ACL %d: %w", CheckEquivocation, seq+1, err)
+		}
+		acls[seq-1], raws[seq-1] = prev, raw
+	}
+	return acls, raws, nil
+}
+
+// recordMove is one record being copied: how far the new server has it,
+// and what the old one verified.
+type recordMove struct {
+	dst, src *Client
+	head     *version      // the old server's head, verified
+	acls     []*format.ACL // the record's ACLs, seq 1 first
+	raws     [][]byte      // their signed forms
+	readers  map[[32]byte]*KeyCard
+	rep      *TransferReport
+
+	version, aclSeq uint64 // what the new server holds
+}
+
+// resume reads how far the new server has the record. What it holds must be
+// this record's own history.
+func (m *recordMove) resume(ctx context.Context) error {
+	var view api.Record
+	err := m.dst.call(ctx, "GET", fmt.Sprintf("/v1/records/%x", m.head.id), nil, &view)
+	if isStatus(err, statusNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if view.ACLSeq == 0 || view.ACLSeq > uint64(len(m.acls)) || view.Version > m.head.header.Version || view.Deleted {
+		return fmt.Errorf("%w: the new server holds version %d, ACL %d of the record", CheckEquivocation, view.Version, view.ACLSeq)
+	}
+	old, err := m.src.fetch(ctx, m.head.id, view.Version)
+	if err != nil {
+		return err
+	}
+	old.close()
+	if !sameHash(view.HeaderHash, old.header.Hash()) || !bytes.Equal(view.ACL, m.raws[view.ACLSeq-1]) {
+		return fmt.Errorf("%w: the new server holds another version %d or ACL %d", CheckEquivocation, view.Version, view.ACLSeq)
+	}
+	m.version, m.aclSeq = view.Version, view.ACLSeq
+	return nil
+}
+
+// copyVersion copies version n, after the ACLs before the one its header
+// signs. Its body is opened on the way, so that only what verifies moves.
+func (m *recordMove) copyVersion(ctx context.Context, n uint64) error {
+	v, err := m.src.fetch(ctx, m.head.id, n)
+	if err != nil {
+		return err
+	}
+	defer v.close()
+	h := v.header
+	// The ACL the header signs: the new server's current one or a later one.
+	seq := max(m.aclSeq, 1)
+	for seq <= uint64(len(m.acls)) && m.acls[seq-1].Hash() != h.ACLHash {
+		seq++
+	}
+	if seq > uint64(len(m.acls)) || (n == 1 && seq != 1) {
+		return fmt.Errorf("%w: the header signs no ACL from the new server's on", CheckWrongACL)
+	}
+	for n > 1 && m.aclSeq < seq {
+		if err := m.putACL(ctx); err != nil {
+			return err
+		}
+	}
+	var acl []byte
+	var grants []grantItem
+	if n == 1 {
+		acl = m.raws[0]
+		if grants, err = m.grants(1); err != nil {
+			return err
+		}
+	}
+	leaves, body, err := m.src.bodyStreams(ctx, v)
+	if err != nil {
+		return err
+	}
+	defer leaves.Close()
+	defer body.Body.Close()
+	spooled, err := newSpool(int64(h.CiphertextLen))
+	if err != nil {
+		return err
+	}
+	defer spooled.Close()
+	lr, err := leaves.Reader()
+	if err != nil {
+		return err
+	}
+	counted := &countingReader{r: io.LimitReader(body.Body, int64(h.CiphertextLen))}
+	if err := openUnlocked(ctx, v.unlocked, io.Discard, io.TeeReader(counted, spooled), lr, m.src.cfg.Workers); err != nil {
+		return err
+	}
+	if counted.n != h.CiphertextLen {
+		return fmt.Errorf("%w: body of %d bytes, the header signs %d", CheckTruncated, counted.n, h.CiphertextLen)
+	}
+	if err := m.dst.uploadVersion(ctx, format.EventVersion, h, acl, grants, spooledFrame(leaves, spooled)); err != nil {
+		return err
+	}
+	m.version, m.aclSeq = n, max(m.aclSeq, 1)
+	m.rep.Versions++
+	m.rep.Grants += len(grants)
+	return nil
+}
+
+// putACL stores the record's next ACL on the new server, with its grants.
+func (m *recordMove) putACL(ctx context.Context) error {
+	seq := m.aclSeq + 1
+	grants, err := m.grants(seq)
+	if err != nil {
+		return err
+	}
+	req := api.Sharing{ACL: m.raws[seq-1]}
+	for _, g := range grants {
+		req.Grants = append(req.Grants, api.SharedGrant{Account: fmt.Sprintf("%x", g.account), Grant: g.grant.Marshal()})
+	}
+	a := m.acls[seq-1]
+	ev := format.AccountEntry{Event: format.EventACL, Record: m.head.id, Number: seq, Object: a.Hash()}
+	if err := m.dst.sendSharing(ctx, ev, req); err != nil {
+		return fmt.Errorf("ACL %d: %w", seq, err)
+	}
+	m.aclSeq = seq
+	m.rep.Grants += len(grants)
+	return nil
+}
+
+// grants seals again the epoch key of ACL seq to each of its readers that
+// the current ACL still lists (all of them for seq 1, whose readers version
+// 1 must reach), unless the ACL before already gave that reader that epoch:
+// so each grant is made once, whichever run makes it.
+func (m *recordMove) grants(seq uint64) ([]grantItem, error) {
+	a := m.acls[seq-1]
+	key, ok := m.head.epochs[a.Epoch]
+	if !ok {
+		return nil, fmt.Errorf("%w: no key for epoch %d", CheckMissingGrant, a.Epoch)
+	}
+	var out []grantItem
+	for _, e := range a.Entries {
+		if _, now := m.head.acl.Lookup(e.Reader); !now && seq != 1 {
+			continue
+		}
+		if seq > 1 {
+			prev := m.acls[seq-2]
+			if _, had := prev.Lookup(e.Reader); had && prev.Epoch == a.Epoch {
+				continue
+			}
+		}
+		kc := m.readers[e.Reader]
+		if kc == nil {
+			return nil, fmt.Errorf("%w: a reader of ACL %d is not on the new server", ErrNotFound, seq)
+		}
+		g, err := sealGrant(m.dst.id, m.head.id, a.Epoch, kc, key)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, grantItem{kc.c.AccountID, g})
+	}
+	return out, nil
+}
+
+// MovedTo returns the server that account said it moved to (Transfer), as
+// its owner-signed chain on this client's server shows, or "" if it did not
+// move. A server cannot forge the pointer, and hiding it is a rollback of
+// the chain that this device would catch once it has seen it.
+func (c *Client) MovedTo(ctx context.Context, account AccountID) (_ string, err error) {
+	defer c.begin(&err)()
+	if err := c.ready(); err != nil {
+		return "", err
+	}
+	st, err := c.chainOf(ctx, account)
+	if err != nil {
+		return "", err
+	}
+	return st.Moved, nil
+}
