@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/grant"
 )
 
 // The browser bridge, for the native tests of package sdk_test.
@@ -22,4 +23,21 @@ func AppendRequest(ctx context.Context, c *Client, group, owner [32]byte) (err e
 	defer c.begin(&err)()
 	return c.appendEntry(ctx, format.AccountEntry{Event: format.EventRequest, Record: group, Owner: owner,
 		Object: [32]byte{1}, Key: format.KeyID(c.id.card.c.XWingPK)})
+}
+
+// AppendApproval appends to c's chain an approval of request id with index
+// and a share of the attacker's making: what an account that opens no share
+// could sign.
+func AppendApproval(ctx context.Context, c *Client, id string, index uint8) (err error) {
+	defer c.begin(&err)()
+	r, _, err := c.openableRequest(ctx, id)
+	if err != nil {
+		return err
+	}
+	enc, ct, err := grant.SealShare(c.id.card.c.XWingPK, []byte("forged"), make([]byte, format.ScalarSize))
+	if err != nil {
+		return err
+	}
+	return c.appendEntry(ctx, format.AccountEntry{Event: format.EventApproval, Record: r.Key, Owner: r.Owner, Object: mustID(r.ID),
+		Share: &format.SealedShare{Index: index, Enc: enc, CT: ct}})
 }
