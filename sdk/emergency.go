@@ -840,7 +840,9 @@ func (st *chainState) approval(request string, index uint8) (*format.AccountEntr
 // approvals from the key's holders, recovers the key and checks it is the
 // set-up's. It returns the records shared with the key (and those of a
 // collection shared with it), which this client can read from then on (Get),
-// for as long as it runs: the key is not stored.
+// also after a restart: the recovered key is kept in the profile, sealed to
+// this account's key, and used while the owner's chain still sets it up and
+// holds no refusal of the request (emergency_keep.go).
 func (c *Client) OpenEmergency(ctx context.Context, id string) (_ []RecordID, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
@@ -852,6 +854,13 @@ func (c *Client) OpenEmergency(ctx context.Context, id string) (_ []RecordID, er
 	}
 	if r.Requester != c.accountID() {
 		return nil, fmt.Errorf("%w: request %s was made by another account", ErrForbidden, r.ID[:8])
+	}
+	// A key kept from an earlier open (of this request or another for the
+	// same key) needs no approvals again.
+	if k, err := c.keptThresholdKey(ctx, format.KeyID(key.pk)); err != nil {
+		return nil, err
+	} else if k != nil {
+		return c.thresholdRecords(ctx, key)
 	}
 	rid := mustID(r.ID)
 	aps, err := c.approvals(ctx, r)
@@ -882,8 +891,13 @@ func (c *Client) OpenEmergency(ctx context.Context, id string) (_ []RecordID, er
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", CheckGrant, err)
 	}
-	k, err := grant.NewThresholdKey(secret, key.ID)
+	seed, err := grant.ThresholdSeed(secret, key.ID)
 	clear(secret)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(seed)
+	k, err := grant.NewPrivateKey(seed)
 	if err != nil {
 		return nil, err
 	}
@@ -894,6 +908,15 @@ func (c *Client) OpenEmergency(ctx context.Context, id string) (_ []RecordID, er
 		c.thresholdKeys = map[[32]byte]*grant.PrivateKey{}
 	}
 	c.thresholdKeys[format.KeyID(k.Public())] = k
+	if err := c.keepKey(ctx, key, rid, seed); err != nil {
+		return nil, err
+	}
+	return c.thresholdRecords(ctx, key)
+}
+
+// thresholdRecords lists the records shared with the threshold key, and
+// those of the collections shared with it.
+func (c *Client) thresholdRecords(ctx context.Context, key *ThresholdKey) ([]RecordID, error) {
 	hs, err := c.heads(ctx, "/v1/shared?via="+RecordID(key.ID).String())
 	if err != nil {
 		return nil, err
