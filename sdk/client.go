@@ -73,6 +73,10 @@ type Client struct {
 	// thresholdKeys are threshold keys this client recovered (emergency.go),
 	// by KeyID, kept in memory only.
 	thresholdKeys map[[32]byte]*grant.PrivateKey
+	// openedGrants and aclWalks are the client's caches of verified work
+	// (opencache.go), kept across operations.
+	openedGrants map[[32]byte][]byte
+	aclWalks     map[[32]byte]*aclWalk
 	now           func() time.Time // the clock for delays; nil: time.Now
 	// profileDirty: pins or organisations changed since the profile record
 	// was last written.
