@@ -77,6 +77,7 @@ type Client struct {
 	// (opencache.go), kept across operations.
 	openedGrants map[[32]byte][]byte
 	aclWalks     map[[32]byte]*aclWalk
+	noCache      bool             // tests: do without them, for side-by-side figures
 	now          func() time.Time // the clock for delays; nil: time.Now
 	// profileDirty: pins or organisations changed since the profile record
 	// was last written.

@@ -41,3 +41,7 @@ func AppendApproval(ctx context.Context, c *Client, id string, index uint8) (err
 	return c.appendEntry(ctx, format.AccountEntry{Event: format.EventApproval, Record: r.Key, Owner: r.Owner, Object: mustID(r.ID),
 		Share: &format.SealedShare{Index: index, Enc: enc, CT: ct}})
 }
+
+// SetCaches turns the client's caches of verified work (opencache.go) on or
+// off, for benchmarks that compare.
+func SetCaches(c *Client, on bool) { c.noCache = !on }

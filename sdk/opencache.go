@@ -33,6 +33,9 @@ type aclWalk struct {
 // openedGrant returns a copy of the epoch key of grant g if this client
 // opened it before.
 func (c *Client) openedGrant(g *format.Grant) ([]byte, bool) {
+	if c.noCache {
+		return nil, false
+	}
 	k, ok := c.openedGrants[g.Hash()]
 	if !ok {
 		return nil, false
@@ -42,6 +45,9 @@ func (c *Client) openedGrant(g *format.Grant) ([]byte, bool) {
 
 // rememberGrant keeps a copy of the epoch key of a grant to this account.
 func (c *Client) rememberGrant(g *format.Grant, key []byte) {
+	if c.noCache {
+		return
+	}
 	if c.openedGrants == nil || len(c.openedGrants) >= maxCached {
 		for _, k := range c.openedGrants {
 			clear(k)
@@ -53,7 +59,7 @@ func (c *Client) rememberGrant(g *format.Grant, key []byte) {
 
 // rememberWalk records that the ACLs hashed in seen descend from base.
 func (c *Client) rememberWalk(record [32]byte, base *format.ACL, seen [][32]byte) {
-	if len(seen) == 0 {
+	if len(seen) == 0 || c.noCache {
 		return
 	}
 	if c.aclWalks == nil || len(c.aclWalks) >= maxCached {

@@ -245,7 +245,7 @@ func parseACL(raw []byte, id [32]byte, ownerCards []*KeyCard) (*format.ACL, erro
 func (c *Client) aclByHash(ctx context.Context, v *version, hash [32]byte, ownerCards []*KeyCard) (*format.ACL, error) {
 	cur := v.acl
 	w := c.aclWalks[v.id]
-	if w != nil && w.base.Hash() != hash {
+	if w != nil && (c.noCache || w.base.Hash() != hash) {
 		w = nil
 	}
 	var seen [][32]byte

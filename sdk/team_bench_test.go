@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/blindvault/blindvault/sdk"
 	"github.com/blindvault/blindvault/server"
@@ -96,6 +97,29 @@ func BenchmarkTeam(b *testing.B) {
 			b.StartTimer()
 		}
 	})
+	// The same add, without and with the client's caches of verified work
+	// (opencache.go), alternating in one loop so both see the same load.
+	b.Run("add-member-side-by-side/"+name, func(b *testing.B) {
+		var took [2]time.Duration // without, with
+		for i := range b.N {
+			for j := range 2 {
+				cached := (i+j)%2 == 1
+				sdk.SetCaches(w.admin, cached)
+				start := time.Now()
+				if _, err := w.admin.AddTeamMember(ctx, "Ward", extra, nil); err != nil {
+					b.Fatal(err)
+				}
+				took[btoi(cached)] += time.Since(start)
+				if _, err := w.admin.RemoveTeamMember(ctx, "Ward", extra); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		sdk.SetCaches(w.admin, true)
+		b.ReportMetric(float64(took[0].Microseconds())/1000/float64(b.N), "ms/add-uncached")
+		b.ReportMetric(float64(took[1].Microseconds())/1000/float64(b.N), "ms/add-cached")
+		b.ReportMetric(0, "ns/op")
+	})
 	write := func(b *testing.B) {
 		body := []byte(`{"resourceType":"Observation","status":"amended"}`)
 		if _, err := w.patient.Put(ctx, bytes.NewReader(body), &sdk.PutOptions{Update: last.RecordID, Size: int64(len(body))}); err != nil {
@@ -134,4 +158,11 @@ func BenchmarkTeam(b *testing.B) {
 			write(b)
 		}
 	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
