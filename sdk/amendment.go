@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -65,8 +66,10 @@ type amendmentBody struct {
 
 // RequestAmendment asks the author of record id (as its newest version
 // says) to amend it, with the patient's reasons in text. The request is
-// shared with the author, and with the record's owner if that is someone
-// else.
+// shared with the author, with the record's owner if that is someone else,
+// and with each verified care team (of an organisation this client trusts)
+// that the author belongs to and the record is shared with: one grant to the
+// team, so that the author's team sees the request too.
 func (c *Client) RequestAmendment(ctx context.Context, id RecordID, text string) (_ *Amendment, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
@@ -76,7 +79,7 @@ func (c *Client) RequestAmendment(ctx context.Context, id RecordID, text string)
 	if err != nil {
 		return nil, err
 	}
-	author, owner, version := v.author, v.ownerKC, v.header.Version
+	author, owner, version, acl := v.author, v.ownerKC, v.header.Version, v.acl
 	v.close()
 	if author.AccountID() == c.accountID() {
 		return nil, fmt.Errorf("%w: you wrote this record: write a new version instead", ErrInvalid)
@@ -85,7 +88,45 @@ func (c *Client) RequestAmendment(ctx context.Context, id RecordID, text string)
 	if owner.AccountID() != author.AccountID() && owner.AccountID() != c.accountID() {
 		to = append(to, owner)
 	}
-	return c.putAmendment(ctx, &amendmentBody{Kind: AmendmentRequest, Record: id.String(), Version: version, Text: text}, to)
+	teams, err := c.authorTeams(ctx, acl, author.AccountID())
+	if err != nil {
+		return nil, err
+	}
+	return c.putAmendment(ctx, &amendmentBody{Kind: AmendmentRequest, Record: id.String(), Version: version, Text: text}, to, teams...)
+}
+
+// authorTeams returns the care teams that acl lists as readers (by a key of
+// any epoch) and whose newest description lists author as a member: the
+// teams of the organisations this client trusts, verified from their
+// admins' chains (synced against the log).
+func (c *Client) authorTeams(ctx context.Context, acl *format.ACL, author [32]byte) ([]*Team, error) {
+	admins := map[[32]byte]bool{}
+	for _, op := range c.prof.Orgs {
+		admins[mustID(op.Admin)] = true
+	}
+	var out []*Team
+	for admin := range admins {
+		st, err := c.chainOf(ctx, admin)
+		if err != nil {
+			return nil, err
+		}
+		for key := range st.Teams {
+			t, err := c.verifiedTeam(ctx, mustID(key), admin, false)
+			if errors.Is(err, ErrDeleted) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			g := t.group()
+			if slices.Contains(t.Members, AccountID(author)) &&
+				slices.ContainsFunc(acl.Entries, func(e format.ACLEntry) bool { return g.holds(e.Reader) }) {
+				out = append(out, t)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *Team) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	return out, nil
 }
 
 // AnswerAmendment answers request: AmendmentAmended once this account (the
@@ -254,8 +295,9 @@ func (c *Client) amendmentStep(ctx context.Context, id RecordID) (*Amendment, er
 }
 
 // putAmendment writes a step as a record of this account's and shares it
-// with the accounts of to, whose cards are verified as Lookup verifies them.
-func (c *Client) putAmendment(ctx context.Context, b *amendmentBody, to []*KeyCard) (*Amendment, error) {
+// with the accounts of to, whose cards are verified as Lookup verifies them,
+// and with teams (one grant each).
+func (c *Client) putAmendment(ctx context.Context, b *amendmentBody, to []*KeyCard, teams ...*Team) (*Amendment, error) {
 	if len(b.Text) > maxAmendmentText {
 		return nil, fmt.Errorf("%w: at most %d bytes of text", ErrTooLarge, maxAmendmentText)
 	}
@@ -283,6 +325,12 @@ func (c *Client) putAmendment(ctx context.Context, b *amendmentBody, to []*KeyCa
 		if err := c.shareWith(ctx, info.RecordID, ct, &ShareOptions{}); err != nil {
 			return nil, err
 		}
+	}
+	for _, t := range teams {
+		if err := c.addToGroup(ctx, info.RecordID, t.group(), false); err != nil {
+			return nil, err
+		}
+		c.pinTeam(t.ID, t.Admin, t.Name)
 	}
 	a := &Amendment{ID: info.RecordID, Kind: b.Kind, Version: b.Version, Decision: b.Decision, Text: b.Text,
 		By: c.id.card, At: now}

@@ -73,7 +73,12 @@ type Client struct {
 	// thresholdKeys are threshold keys this client recovered (emergency.go),
 	// by KeyID, kept in memory only.
 	thresholdKeys map[[32]byte]*grant.PrivateKey
-	now           func() time.Time // the clock for delays; nil: time.Now
+	// openedGrants and aclWalks are the client's caches of verified work
+	// (opencache.go), kept across operations.
+	openedGrants map[[32]byte][]byte
+	aclWalks     map[[32]byte]*aclWalk
+	noCache      bool             // tests: do without them, for side-by-side figures
+	now          func() time.Time // the clock for delays; nil: time.Now
 	// profileDirty: pins or organisations changed since the profile record
 	// was last written.
 	profileDirty bool

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -40,9 +41,47 @@ type ThresholdKey struct {
 	Emergency bool // purpose 1 (emergency access) rather than 2
 	K, N      int
 	Delay     time.Duration
-	Holders   []AccountID
-	pk        []byte
-	setup     *format.Threshold
+	// Holders are the holders' account ids, by share index; a care team's
+	// is its id (its key record's).
+	Holders []AccountID
+	// Teams are the holders that are care teams (SetUpEmergency with
+	// "ORG/NAME"): any current member approves on the team's behalf.
+	Teams []*GuardianTeam
+	pk    []byte
+	setup *format.Threshold
+}
+
+// GuardianTeam is a care team holding a share of a threshold key. Its
+// share is sealed to the team's key of Epoch: members who hold that
+// epoch's key can open it. After the team's key rotated (a member was
+// removed), the removed member could have opened the share, so the owner
+// sets the key up again (Stale).
+type GuardianTeam struct {
+	Index uint8 // the share's index
+	ID    RecordID
+	Admin AccountID
+	Epoch uint32 // the team key the share is sealed to
+	// Name and CurrentEpoch are the team as its admin's chain describes it
+	// now (ThresholdKeys, EmergencyStatus); CurrentEpoch is 0 for a team
+	// deleted since.
+	Name         string
+	CurrentEpoch uint32
+}
+
+// Stale reports whether the team's key rotated since the set-up (or the
+// team was deleted): the owner should set the key up again.
+func (g *GuardianTeam) Stale() bool { return g.CurrentEpoch != g.Epoch }
+
+// Note is what the owner should know of the team's share, or "".
+func (g *GuardianTeam) Note() string {
+	switch {
+	case g.CurrentEpoch == 0:
+		return fmt.Sprintf("guardian team %x was deleted: set up emergency access again", g.ID[:4])
+	case g.Stale():
+		return fmt.Sprintf("guardian team %s rotated its key since set-up (epoch %d, now %d): a removed member could open its share; set up emergency access again",
+			g.Name, g.Epoch, g.CurrentEpoch)
+	}
+	return ""
 }
 
 // EmergencyRequest is a request for a threshold key, as the log and the
@@ -60,8 +99,11 @@ type EmergencyRequest struct {
 	Approvals       int // approvals logged by the key's holders
 	K               int
 	// Role is this account's part in it, in EmergencyStatus: "owner",
-	// "requester" or "holder".
+	// "requester" or "holder" (for itself, or as a member of a guardian
+	// team).
 	Role string
+	// Notes are warnings about the key's guardian teams (GuardianTeam.Note).
+	Notes []string
 
 	entry *format.AccountEntry
 	key   *ThresholdKey
@@ -70,7 +112,10 @@ type EmergencyRequest struct {
 // SetUpEmergency names guardians for this account's emergency access: any k
 // of them can, delay after a clinician's request and unless this account
 // refuses it meanwhile, give the requester what this account shared with the
-// returned key (ShareWithThreshold).
+// returned key (ShareWithThreshold). A guardian is a handle, or "ORG/NAME":
+// a care team of an organisation this client trusts (LookupTeam), whose
+// share is sealed to the team's current key and which any current member
+// approves for, counted once.
 func (c *Client) SetUpEmergency(ctx context.Context, guardians []string, k int, delay time.Duration) (_ *ThresholdKey, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
@@ -98,17 +143,29 @@ func (c *Client) setUpThreshold(ctx context.Context, purpose uint8, handles []st
 	if k < 1 || k > n || n > format.MaxHolders {
 		return nil, fmt.Errorf("%w: threshold %d of %d is not 1 ≤ k ≤ n ≤ %d", ErrInvalid, k, n, format.MaxHolders)
 	}
-	var cards []*KeyCard
-	for _, h := range handles {
-		if h == c.prof.Handle {
-			cards = append(cards, c.id.card)
-			continue
+	// Each holder: an account's verified card, or a verified team.
+	cards := make([]*KeyCard, n)
+	teams := make([]*Team, n)
+	for i, h := range handles {
+		switch {
+		case h == c.prof.Handle:
+			cards[i] = c.id.card
+		case strings.Contains(h, "/"):
+			t, err := c.team(ctx, h)
+			if err != nil {
+				return nil, fmt.Errorf("guardian team %s: %w", h, err)
+			}
+			if len(t.Members) == 0 {
+				return nil, fmt.Errorf("%w: guardian team %s has no member to approve", ErrInvalid, h)
+			}
+			teams[i] = t
+		default:
+			ct, err := c.lookup(ctx, h, nil)
+			if err != nil {
+				return nil, fmt.Errorf("holder %s: %w", h, err)
+			}
+			cards[i] = ct.Card
 		}
-		ct, err := c.lookup(ctx, h, nil)
-		if err != nil {
-			return nil, fmt.Errorf("holder %s: %w", h, err)
-		}
-		cards = append(cards, ct.Card)
 	}
 	now := time.Now()
 	title := "threshold key"
@@ -139,12 +196,19 @@ func (c *Client) setUpThreshold(ctx context.Context, purpose uint8, handles []st
 		XWingPK: tk.Public(), Commitments: coms}
 	for i, kc := range cards {
 		idx := uint8(i + 1)
-		key := format.KeyID(kc.c.XWingPK)
-		enc, ct, err := grant.SealShare(kc.c.XWingPK, grant.ShareInfo(group, idx, key), shares[i])
-		if err != nil {
-			return nil, fmt.Errorf("sealing share %d to %s: %w", idx, kc.Handle(), err)
+		h := format.Holder{Index: idx}
+		var pk []byte
+		if t := teams[i]; t != nil {
+			h.Account, pk, h.Team = t.ID, t.pk, &format.TeamHolder{Admin: t.Admin, Epoch: t.Epoch}
+		} else {
+			h.Account, pk = kc.c.AccountID, kc.c.XWingPK
 		}
-		th.Holders = append(th.Holders, format.Holder{Account: kc.c.AccountID, Key: key, Index: idx, Enc: enc, CT: ct})
+		h.Key = format.KeyID(pk)
+		var err error
+		if h.Enc, h.CT, err = grant.SealShare(pk, grant.ShareInfo(group, idx, h.Key), shares[i]); err != nil {
+			return nil, fmt.Errorf("sealing share %d to %s: %w", idx, handles[i], err)
+		}
+		th.Holders = append(th.Holders, h)
 	}
 	if err := th.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
@@ -152,7 +216,11 @@ func (c *Client) setUpThreshold(ctx context.Context, purpose uint8, handles []st
 	if err := c.appendEntry(ctx, format.AccountEntry{Event: format.EventThreshold, Record: group, Threshold: th}); err != nil {
 		return nil, err
 	}
-	return thresholdKeyOf(c.accountID(), group, th), nil
+	out := thresholdKeyOf(c.accountID(), group, th)
+	for _, g := range out.Teams {
+		g.Name, g.CurrentEpoch = teams[g.Index-1].Name, teams[g.Index-1].Epoch
+	}
+	return out, nil
 }
 
 func thresholdKeyOf(owner, group [32]byte, th *format.Threshold) *ThresholdKey {
@@ -160,8 +228,32 @@ func thresholdKeyOf(owner, group [32]byte, th *format.Threshold) *ThresholdKey {
 		Delay: time.Duration(th.Delay) * time.Second, pk: th.XWingPK, setup: th}
 	for _, h := range th.Holders {
 		t.Holders = append(t.Holders, h.Account)
+		if h.Team != nil {
+			t.Teams = append(t.Teams, &GuardianTeam{Index: h.Index, ID: h.Account, Admin: h.Team.Admin, Epoch: h.Team.Epoch})
+		}
 	}
 	return t
+}
+
+// describeTeams fills in key's guardian teams as their admins' chains
+// describe them now, and returns their notes.
+func (c *Client) describeTeams(ctx context.Context, key *ThresholdKey) ([]string, error) {
+	var notes []string
+	for _, g := range key.Teams {
+		t, err := c.verifiedTeam(ctx, g.ID, g.Admin, false)
+		switch {
+		case errors.Is(err, ErrDeleted):
+			g.CurrentEpoch = 0
+		case err != nil:
+			return nil, fmt.Errorf("guardian team %x: %w", g.ID[:4], err)
+		default:
+			g.Name, g.CurrentEpoch = t.Name, t.Epoch
+		}
+		if n := g.Note(); n != "" {
+			notes = append(notes, n)
+		}
+	}
+	return notes, nil
 }
 
 // ThresholdKeys returns the threshold keys this account set up.
@@ -170,7 +262,16 @@ func (c *Client) ThresholdKeys(ctx context.Context) (_ []*ThresholdKey, err erro
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
-	return c.thresholdKeysOf(ctx, c.accountID())
+	ks, err := c.thresholdKeysOf(ctx, c.accountID())
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range ks {
+		if _, err := c.describeTeams(ctx, k); err != nil {
+			return nil, err
+		}
+	}
+	return ks, nil
 }
 
 // thresholdKeysOf returns the live threshold keys owner's chain sets up.
@@ -414,6 +515,9 @@ func (c *Client) requestStatus(ctx context.Context, id [32]byte) (*EmergencyRequ
 		Logged: time.Unix(int64(le.Time), 0).UTC(), Refused: slices.Contains(ost.Refused, hexID), K: key.K, entry: e, key: key}
 	r.NotBefore = r.Logged.Add(key.Delay)
 	r.RequesterHandle = c.requesterName(ctx, e.Account)
+	if r.Notes, err = c.describeTeams(ctx, key); err != nil {
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -432,35 +536,96 @@ func (c *Client) ApproveEmergency(ctx context.Context, id string) (_ *EmergencyR
 		return nil, err
 	}
 	rid := mustID(r.ID)
-	h := key.setup.Holder(c.accountID())
-	if h == nil {
-		return nil, fmt.Errorf("%w: this account holds no share of key %x", ErrForbidden, r.Key[:4])
-	}
-	if h.Key != format.KeyID(c.id.card.c.XWingPK) {
-		return nil, fmt.Errorf("%w: the share was sealed to an earlier key of this account", ErrNotRecipient)
-	}
-	value, err := c.id.xkey.OpenShare(grant.ShareInfo(key.ID, h.Index, h.Key), h.Enc, h.CT)
+	shares, err := c.ownShares(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("%w: this holder's share does not open: %w", CheckGrant, err)
+		return nil, err
 	}
-	defer clear(value)
-	if !grant.VerifyShare(key.setup.Commitments, h.Index, value) {
-		return nil, fmt.Errorf("%w: this holder's share is not on the set-up's commitments", CheckGrant)
+	if len(shares) == 0 {
+		return nil, fmt.Errorf("%w: this account holds no share of key %x, alone or in a team", ErrForbidden, r.Key[:4])
 	}
 	rpk, err := c.requesterKey(ctx, r)
 	if err != nil {
 		return nil, err
 	}
+	for _, sh := range shares {
+		if err := c.approveWith(ctx, r, key, rid, rpk, sh); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// ownShare is a share this account can give: its own (team nil), or a
+// team's of which it is a current member.
+type ownShare struct {
+	h    *format.Holder
+	team *Team
+}
+
+// ownShares returns the shares of key this account can give: the one sealed
+// to it, and those of the guardian teams whose newest description (in their
+// admin's chain, synced against the log now) lists it as a member.
+func (c *Client) ownShares(ctx context.Context, key *ThresholdKey) ([]ownShare, error) {
+	me := c.accountID()
+	var out []ownShare
+	for i := range key.setup.Holders {
+		h := &key.setup.Holders[i]
+		if h.Team == nil {
+			if h.Account == me {
+				out = append(out, ownShare{h: h})
+			}
+			continue
+		}
+		t, err := c.verifiedTeam(ctx, h.Account, h.Team.Admin, false)
+		if errors.Is(err, ErrDeleted) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("guardian team %x: %w", h.Account[:4], err)
+		}
+		if slices.Contains(t.Members, AccountID(me)) {
+			out = append(out, ownShare{h: h, team: t})
+		}
+	}
+	return out, nil
+}
+
+// approveWith opens the share sh, checks it against the set-up's
+// commitments, re-seals it to the requester's key rpk and appends the
+// approval to this account's chain.
+func (c *Client) approveWith(ctx context.Context, r *EmergencyRequest, key *ThresholdKey, rid [32]byte, rpk []byte, sh ownShare) error {
+	h := sh.h
+	opener := c.id.xkey
+	if sh.team == nil {
+		if h.Key != format.KeyID(c.id.card.c.XWingPK) {
+			return fmt.Errorf("%w: the share was sealed to an earlier key of this account", ErrNotRecipient)
+		}
+	} else {
+		// The team's key of the set-up's epoch, from the team's key
+		// record: members of that epoch hold it (and later members of a
+		// team whose members read its past).
+		k, err := c.groupKey(ctx, h.Account, h.Key)
+		if err != nil {
+			return fmt.Errorf("%w: the share of team %s is sealed to its key of epoch %d, which this member does not hold (the owner sets up again): %w",
+				ErrNotRecipient, sh.team.Name, h.Team.Epoch, err)
+		}
+		opener = k
+	}
+	value, err := opener.OpenShare(grant.ShareInfo(key.ID, h.Index, h.Key), h.Enc, h.CT)
+	if err != nil {
+		return fmt.Errorf("%w: share %d does not open: %w", CheckGrant, h.Index, err)
+	}
+	defer clear(value)
+	if !grant.VerifyShare(key.setup.Commitments, h.Index, value) {
+		return fmt.Errorf("%w: share %d is not on the set-up's commitments", CheckGrant, h.Index)
+	}
 	enc, ct, err := grant.SealShare(rpk, grant.ShareToInfo(rid, h.Index), value)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	ev := format.AccountEntry{Event: format.EventApproval, Record: key.ID, Owner: r.Owner, Object: rid,
 		Share: &format.SealedShare{Index: h.Index, Enc: enc, CT: ct}}
-	if err := c.appendEntry(ctx, ev); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return c.appendEntry(ctx, ev)
 }
 
 // openableRequest finds request id (64 hex digits) and its key, checking the
@@ -547,7 +712,7 @@ func (c *Client) EmergencyStatus(ctx context.Context) (_ []*EmergencyRequest, er
 	if err != nil {
 		return nil, err
 	}
-	holds := map[[32]byte]bool{} // owners with a key this account holds a share of
+	holds := map[[32]byte]bool{} // owners with a key this account holds a share of, alone or in a team
 	out := make([]*EmergencyRequest, 0, len(found))
 	for _, f := range found {
 		role := ""
@@ -563,7 +728,13 @@ func (c *Client) EmergencyStatus(ctx context.Context) (_ []*EmergencyRequest, er
 				if err != nil {
 					return nil, err
 				}
-				h = slices.ContainsFunc(ks, func(k *ThresholdKey) bool { return k.setup.Holder(me) != nil })
+				for _, k := range ks {
+					sh, err := c.ownShares(ctx, k)
+					if err != nil {
+						return nil, err
+					}
+					h = h || len(sh) > 0
+				}
 				holds[f.owner] = h
 			}
 			if !h {
@@ -579,7 +750,11 @@ func (c *Client) EmergencyStatus(ctx context.Context) (_ []*EmergencyRequest, er
 			return nil, err
 		}
 		if role == "holder" {
-			if r.key.setup.Holder(me) == nil {
+			sh, err := c.ownShares(ctx, r.key)
+			if err != nil {
+				return nil, err
+			}
+			if len(sh) == 0 {
 				continue // another key of the same owner
 			}
 		}
@@ -599,25 +774,65 @@ func (c *Client) approvals(ctx context.Context, r *EmergencyRequest) (map[uint8]
 	}
 	out := map[uint8]*format.AccountEntry{}
 	for _, h := range key.setup.Holders {
-		st, err := c.chainOf(ctx, h.Account)
-		if err != nil {
-			return nil, fmt.Errorf("holder %x: %w", h.Account[:4], err)
+		// An account approves for itself; a team's share is approved by
+		// any member its newest description lists (a removed member, or
+		// someone else, is not asked), counted once, as the one index.
+		approvers := [][32]byte{h.Account}
+		if h.Team != nil {
+			t, err := c.verifiedTeam(ctx, h.Account, h.Team.Admin, false)
+			if errors.Is(err, ErrDeleted) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("guardian team %x: %w", h.Account[:4], err)
+			}
+			approvers = approvers[:0]
+			for _, m := range t.Members {
+				approvers = append(approvers, m)
+			}
 		}
-		b := st.Approvals[r.ID]
-		if b == nil {
-			continue
+		for _, a := range approvers {
+			st, err := c.chainOf(ctx, a)
+			if err != nil {
+				return nil, fmt.Errorf("holder %x: %w", a[:4], err)
+			}
+			e, err := st.approval(r.ID, h.Index)
+			if err != nil {
+				return nil, err
+			}
+			if e == nil {
+				continue
+			}
+			if e.Record != r.Key || e.Owner != r.Owner || e.Share.Index != h.Index {
+				return nil, fmt.Errorf("%w: holder %d's approval names another key or index", CheckGrant, h.Index)
+			}
+			out[h.Index] = e
+			break
 		}
-		e, err := format.ParseAccountEntry(b)
-		if err != nil {
-			return nil, fmt.Errorf("%w: stored approval: %w", ErrInvalid, err)
-		}
-		if e.Record != r.Key || e.Owner != r.Owner || e.Share.Index != h.Index {
-			return nil, fmt.Errorf("%w: holder %d's approval names another key or index", CheckGrant, h.Index)
-		}
-		out[h.Index] = e
 	}
 	r.Approvals = len(out)
 	return out, nil
+}
+
+// approval returns the approval of request (hex) with share index in this
+// chain, or nil.
+func (st *chainState) approval(request string, index uint8) (*format.AccountEntry, error) {
+	b := st.Approvals[fmt.Sprintf("%s/%d", request, index)]
+	legacy := b == nil
+	if legacy {
+		b = st.Approvals[request] // as stored before an account could approve twice
+	}
+	if b == nil {
+		return nil, nil
+	}
+	e, err := format.ParseAccountEntry(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w: stored approval: %w", ErrInvalid, err)
+	}
+	if legacy && e.Share.Index != index {
+		return nil, nil
+	}
+	return e, nil
 }
 
 // OpenEmergency opens request id, made by this account, once approved: it
@@ -625,7 +840,9 @@ func (c *Client) approvals(ctx context.Context, r *EmergencyRequest) (map[uint8]
 // approvals from the key's holders, recovers the key and checks it is the
 // set-up's. It returns the records shared with the key (and those of a
 // collection shared with it), which this client can read from then on (Get),
-// for as long as it runs: the key is not stored.
+// also after a restart: the recovered key is kept in the profile, sealed to
+// this account's key, and used while the owner's chain still sets it up and
+// holds no refusal of the request (emergency_keep.go).
 func (c *Client) OpenEmergency(ctx context.Context, id string) (_ []RecordID, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
@@ -637,6 +854,13 @@ func (c *Client) OpenEmergency(ctx context.Context, id string) (_ []RecordID, er
 	}
 	if r.Requester != c.accountID() {
 		return nil, fmt.Errorf("%w: request %s was made by another account", ErrForbidden, r.ID[:8])
+	}
+	// A key kept from an earlier open (of this request or another for the
+	// same key) needs no approvals again.
+	if k, err := c.keptThresholdKey(ctx, format.KeyID(key.pk)); err != nil {
+		return nil, err
+	} else if k != nil {
+		return c.thresholdRecords(ctx, key)
 	}
 	rid := mustID(r.ID)
 	aps, err := c.approvals(ctx, r)
@@ -667,8 +891,13 @@ func (c *Client) OpenEmergency(ctx context.Context, id string) (_ []RecordID, er
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", CheckGrant, err)
 	}
-	k, err := grant.NewThresholdKey(secret, key.ID)
+	seed, err := grant.ThresholdSeed(secret, key.ID)
 	clear(secret)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(seed)
+	k, err := grant.NewPrivateKey(seed)
 	if err != nil {
 		return nil, err
 	}
@@ -679,6 +908,15 @@ func (c *Client) OpenEmergency(ctx context.Context, id string) (_ []RecordID, er
 		c.thresholdKeys = map[[32]byte]*grant.PrivateKey{}
 	}
 	c.thresholdKeys[format.KeyID(k.Public())] = k
+	if err := c.keepKey(ctx, key, rid, seed); err != nil {
+		return nil, err
+	}
+	return c.thresholdRecords(ctx, key)
+}
+
+// thresholdRecords lists the records shared with the threshold key, and
+// those of the collections shared with it.
+func (c *Client) thresholdRecords(ctx context.Context, key *ThresholdKey) ([]RecordID, error) {
 	hs, err := c.heads(ctx, "/v1/shared?via="+RecordID(key.ID).String())
 	if err != nil {
 		return nil, err
@@ -737,7 +975,9 @@ func (st *chainState) addThreshold(id string, e *format.AccountEntry) {
 		if st.Approvals == nil {
 			st.Approvals = map[string][]byte{}
 		}
-		st.Approvals[hex.EncodeToString(e.Object[:])] = e.Marshal()
+		// By request and index: an account approves once for itself and
+		// once for each guardian team it belongs to.
+		st.Approvals[fmt.Sprintf("%x/%d", e.Object[:], e.Share.Index)] = e.Marshal()
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/blindvault/blindvault/internal/format"
+	"github.com/blindvault/blindvault/internal/grant"
 )
 
 // The browser bridge, for the native tests of package sdk_test.
@@ -38,3 +39,24 @@ func ResignHeader(c *Client, raw []byte, edit func(*format.Header)) ([]byte, err
 	}
 	return h.Marshal(), nil
 }
+
+// AppendApproval appends to c's chain an approval of request id with index
+// and a share of the attacker's making: what an account that opens no share
+// could sign.
+func AppendApproval(ctx context.Context, c *Client, id string, index uint8) (err error) {
+	defer c.begin(&err)()
+	r, _, err := c.openableRequest(ctx, id)
+	if err != nil {
+		return err
+	}
+	enc, ct, err := grant.SealShare(c.id.card.c.XWingPK, []byte("forged"), make([]byte, format.ScalarSize))
+	if err != nil {
+		return err
+	}
+	return c.appendEntry(ctx, format.AccountEntry{Event: format.EventApproval, Record: r.Key, Owner: r.Owner, Object: mustID(r.ID),
+		Share: &format.SealedShare{Index: index, Enc: enc, CT: ct}})
+}
+
+// SetCaches turns the client's caches of verified work (opencache.go) on or
+// off, for benchmarks that compare.
+func SetCaches(c *Client, on bool) { c.noCache = !on }

@@ -31,6 +31,9 @@ func (c *Client) groupKey(ctx context.Context, group [32]byte, want [32]byte) (*
 	if k, ok := c.thresholdKeys[want]; ok {
 		return k, nil
 	}
+	if k, err := c.keptThresholdKey(ctx, want); k != nil || err != nil {
+		return k, err
+	}
 	if c.groupDepth >= maxGroupDepth {
 		return nil, fmt.Errorf("%w: the grant is reached through more than %d groups", CheckGrant, maxGroupDepth)
 	}

@@ -60,6 +60,10 @@ type profile struct {
 	// SharedCollections are other accounts' collections this account reads
 	// (itself, or through a team), by key record id: their owners' ids.
 	SharedCollections map[string]string `json:"shared_collections,omitempty"`
+	// Recovered are the threshold keys this account recovered as a
+	// requester, sealed to its own X-Wing key (emergency_keep.go), by the
+	// key's KeyID.
+	Recovered map[string]*keptKey `json:"recovered,omitempty"`
 	// AlertsFrom is the first log index Alerts has not looked at yet.
 	AlertsFrom int64 `json:"alerts_from,omitempty"`
 }
@@ -134,6 +138,9 @@ func (p *profile) check() error {
 	}
 	if k, ok := firstNull(p.Chains); ok {
 		return bad("chain", k)
+	}
+	if k, ok := firstNull(p.Recovered); ok {
+		return bad("recovered key", k)
 	}
 	for _, st := range p.Chains {
 		st.Records = orMap(st.Records, map[string]*chainRecord{})

@@ -244,7 +244,17 @@ func parseACL(raw []byte, id [32]byte, ownerCards []*KeyCard) (*format.ACL, erro
 // from the current ACL through signed predecessors.
 func (c *Client) aclByHash(ctx context.Context, v *version, hash [32]byte, ownerCards []*KeyCard) (*format.ACL, error) {
 	cur := v.acl
+	w := c.aclWalks[v.id]
+	if w != nil && (c.noCache || w.base.Hash() != hash) {
+		w = nil
+	}
+	var seen [][32]byte
 	for cur.Hash() != hash {
+		if w != nil && w.reach[cur.Hash()] {
+			cur = w.base // verified to descend from it before
+			break
+		}
+		seen = append(seen, cur.Hash())
 		if cur.Seq == 1 {
 			return nil, fmt.Errorf("%w: the header signs an ACL the record never had", CheckWrongACL)
 		}
@@ -261,6 +271,7 @@ func (c *Client) aclByHash(ctx context.Context, v *version, hash [32]byte, owner
 		}
 		cur = prev
 	}
+	c.rememberWalk(v.id, cur, seen)
 	return cur, nil
 }
 
@@ -312,6 +323,11 @@ func (c *Client) openGrants(ctx context.Context, v *version, raw [][]byte, hdrAC
 		if err := c.checkGranter(ctx, g, v, hdrACL); err != nil {
 			return err
 		}
+		own := g.Recipient == format.KeyID(c.id.card.c.XWingPK)
+		if key, ok := c.openedGrant(g); own && ok {
+			v.epochs[g.Epoch] = key
+			continue
+		}
 		xkey, err := c.grantKey(ctx, g, v.via)
 		if err != nil {
 			return err
@@ -319,6 +335,9 @@ func (c *Client) openGrants(ctx context.Context, v *version, raw [][]byte, hdrAC
 		key, err := xkey.Open(g.RecordID, g.Epoch, g.Enc, g.CT)
 		if err != nil {
 			return fmt.Errorf("%w: %w", CheckGrant, err)
+		}
+		if own {
+			c.rememberGrant(g, key)
 		}
 		v.epochs[g.Epoch] = key
 	}

@@ -6,7 +6,9 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/blindvault/blindvault/sdk"
 	"github.com/blindvault/blindvault/server"
@@ -96,6 +98,30 @@ func BenchmarkTeam(b *testing.B) {
 			b.StartTimer()
 		}
 	})
+	// The same add, without and with the client's caches of verified work
+	// (opencache.go), alternating in one loop so both see the same load;
+	// medians, since one descheduled add on a loaded machine moves a mean.
+	b.Run("add-member-side-by-side/"+name, func(b *testing.B) {
+		var took [2][]time.Duration // without, with
+		for i := range b.N {
+			for j := range 2 {
+				cached := (i+j)%2 == 1
+				sdk.SetCaches(w.admin, cached)
+				start := time.Now()
+				if _, err := w.admin.AddTeamMember(ctx, "Ward", extra, nil); err != nil {
+					b.Fatal(err)
+				}
+				took[btoi(cached)] = append(took[btoi(cached)], time.Since(start))
+				if _, err := w.admin.RemoveTeamMember(ctx, "Ward", extra); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		sdk.SetCaches(w.admin, true)
+		b.ReportMetric(median(took[0]), "ms/add-uncached")
+		b.ReportMetric(median(took[1]), "ms/add-cached")
+		b.ReportMetric(0, "ns/op")
+	})
 	write := func(b *testing.B) {
 		body := []byte(`{"resourceType":"Observation","status":"amended"}`)
 		if _, err := w.patient.Put(ctx, bytes.NewReader(body), &sdk.PutOptions{Update: last.RecordID, Size: int64(len(body))}); err != nil {
@@ -134,4 +160,17 @@ func BenchmarkTeam(b *testing.B) {
 			write(b)
 		}
 	})
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// median is the median of ds, in milliseconds.
+func median(ds []time.Duration) float64 {
+	slices.Sort(ds)
+	return float64(ds[len(ds)/2].Microseconds()) / 1000
 }

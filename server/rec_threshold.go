@@ -108,15 +108,22 @@ func (s *Server) requestedGroup(ctx context.Context, group store.RecordID, owner
 	for _, r := range requests {
 		n := 0
 		for _, h := range setup.Holders {
-			found := false
-			err := s.scanChain(ctx, store.AccountID(h.Account), func(e *format.AccountEntry) {
-				found = found || (e.Event == format.EventApproval && e.Object == r && e.Record == [32]byte(group) && e.Share.Index == h.Index)
-			})
+			approvers, err := s.approvers(ctx, h)
 			if err != nil {
 				return false, err
 			}
-			if found {
-				n++
+			found := false
+			for _, a := range approvers {
+				err := s.scanChain(ctx, store.AccountID(a), func(e *format.AccountEntry) {
+					found = found || (e.Event == format.EventApproval && e.Object == r && e.Record == [32]byte(group) && e.Share.Index == h.Index)
+				})
+				if err != nil {
+					return false, err
+				}
+				if found {
+					n++ // a team's index counts once, whichever member approved
+					break
+				}
 			}
 		}
 		if n >= int(setup.K) {
@@ -125,6 +132,22 @@ func (s *Server) requestedGroup(ctx context.Context, group store.RecordID, owner
 		}
 	}
 	return false, nil
+}
+
+// approvers are the accounts whose approval with h's index counts: h's
+// account, or for a care team the members its admin's newest description
+// lists (threshold-v1 §3.1).
+func (s *Server) approvers(ctx context.Context, h format.Holder) ([][32]byte, error) {
+	if h.Team == nil {
+		return [][32]byte{h.Account}, nil
+	}
+	var members [][32]byte
+	err := s.scanChain(ctx, store.AccountID(h.Team.Admin), func(e *format.AccountEntry) {
+		if e.Event == format.EventTeam && e.Record == h.Account {
+			members = e.Team.Members
+		}
+	})
+	return members, err
 }
 
 // scanChain calls visit on each entry of account's chain that parses, oldest

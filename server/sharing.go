@@ -132,7 +132,9 @@ func (s *Server) putACL(w http.ResponseWriter, r *http.Request, c *Caller) error
 	}
 	var revoke []store.KeyID
 	var revokedAccounts []store.AccountID
-	if newACL != nil {
+	// An ACL that keeps every reader of the current one (a reader added)
+	// ends no grant: the record's grants are not read.
+	if newACL != nil && (len(u.Revoke) > 0 || !keepsReaders(curACL, target)) {
 		if revoke, revokedAccounts, err = s.revocations(ctx, id, target, u.Revoke); err != nil {
 			return err
 		}
@@ -213,6 +215,18 @@ func (s *Server) revocations(ctx context.Context, id store.RecordID, acl *format
 		}
 	}
 	return keys, holders, nil
+}
+
+// keepsReaders reports whether next lists every reader cur lists. Every
+// grant not yet ended is to a reader of cur (each ACL change ends the grants
+// of the keys it drops), so such a change ends none.
+func keepsReaders(cur, next *format.ACL) bool {
+	for _, e := range cur.Entries {
+		if _, ok := next.Lookup(e.Reader); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // getACL returns the record's ACL of seq ?seq=N (default: the current one),

@@ -322,19 +322,20 @@ func newClientObject(c *sdk.Client) js.Value {
 			return nil, err
 		}
 		type requestJSON struct {
-			ID        string `json:"id"`
-			Requester string `json:"requester"`
-			Role      string `json:"role"`
-			Logged    int64  `json:"logged"`
-			NotBefore int64  `json:"notBefore"`
-			Refused   bool   `json:"refused"`
-			Approvals int    `json:"approvals"`
-			K         int    `json:"k"`
+			ID        string   `json:"id"`
+			Requester string   `json:"requester"`
+			Role      string   `json:"role"`
+			Logged    int64    `json:"logged"`
+			NotBefore int64    `json:"notBefore"`
+			Refused   bool     `json:"refused"`
+			Approvals int      `json:"approvals"`
+			K         int      `json:"k"`
+			Notes     []string `json:"notes"`
 		}
 		out := make([]requestJSON, 0, len(rs))
 		for _, r := range rs {
 			out = append(out, requestJSON{r.ID, r.RequesterHandle, r.Role, r.Logged.UnixMilli(), r.NotBefore.UnixMilli(),
-				r.Refused, r.Approvals, r.K})
+				r.Refused, r.Approvals, r.K, append([]string{}, r.Notes...)})
 		}
 		return toJSON(out)
 	})

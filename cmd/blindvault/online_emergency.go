@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 // The emergency-access commands (docs/spec/threshold-v1.md):
 //
 //	blindvault emergency setup --guardian NAME… --threshold K --delay D   k of the guardians, after the delay
+//	    [--guardian-team ORG/NAME…]                                          a care team as one guardian: any member approves
 //	blindvault emergency setup --holder NAME… --threshold K --joint        a threshold key (2-of-2: you and a platform)
 //	blindvault emergency share ID [--key KEY]                              share a record with your key
 //	blindvault emergency request OWNER [--joint]                           ask for OWNER's key; prints the request id
@@ -22,7 +24,7 @@ import (
 //	blindvault emergency refuse REQUEST                                    as the owner, before the delay ends
 //	blindvault emergency status                                            requests for your keys and yours
 //	blindvault emergency open REQUEST --out DIR                            as the requester, once approved
-const emergencyUsage = "usage: blindvault emergency setup --guardian NAME… --threshold K --delay D [--joint] | share ID | " +
+const emergencyUsage = "usage: blindvault emergency setup --guardian NAME… [--guardian-team ORG/NAME…] --threshold K --delay D [--joint] | share ID | " +
 	"request OWNER [--joint] | approve REQUEST | refuse REQUEST | status | open REQUEST --out DIR"
 
 type requestView struct {
@@ -36,11 +38,13 @@ type requestView struct {
 	Approvals int       `json:"approvals"`
 	K         int       `json:"k"`
 	Role      string    `json:"role,omitempty"` // yours: owner, requester or holder
+	// Notes: the key's guardian teams that rotated their key since set-up.
+	Notes []string `json:"notes,omitempty"`
 }
 
 func newRequestView(r *sdk.EmergencyRequest) requestView {
 	return requestView{ID: r.ID, Requester: r.RequesterHandle, Owner: r.Owner.String(), Key: r.Key.String(), Logged: r.Logged,
-		NotBefore: r.NotBefore, Refused: r.Refused, Approvals: r.Approvals, K: r.K, Role: r.Role}
+		NotBefore: r.NotBefore, Refused: r.Refused, Approvals: r.Approvals, K: r.K, Role: r.Role, Notes: r.Notes}
 }
 
 func runEmergency(ctx context.Context, args []string, s stdio) error {
@@ -73,12 +77,19 @@ func emergencySetup(ctx context.Context, args []string, s stdio) error {
 	var holders listFlag
 	fs.Var(&holders, "guardian", "a guardian's `name` (repeat; --holder is the same)")
 	fs.Var(&holders, "holder", "a holder's `name` (repeat)")
+	fs.Func("guardian-team", "a care team `ORG/NAME` as one guardian, any of whose members approves (repeat)", func(v string) error {
+		if org, name, ok := strings.Cut(v, "/"); !ok || org == "" || name == "" {
+			return fmt.Errorf("a guardian team is ORG/NAME")
+		}
+		holders = append(holders, v)
+		return nil
+	})
 	k := fs.Int("threshold", 0, "how many guardians must approve (`K`)")
 	delay := fs.Duration("delay", 0, "how long you have to refuse a request (emergency keys; up to 720h)")
 	joint := fs.Bool("joint", false, "a threshold key (no delay): the holders open together, as a customer and a platform do")
 	_, c, err := start(ctx, fs, o, args, func(pos []string) error {
 		if len(pos) != 0 || len(holders) == 0 || *k < 1 {
-			return usagef("usage: blindvault emergency setup --guardian NAME… --threshold K --delay D [--joint]")
+			return usagef("usage: blindvault emergency setup --guardian NAME… [--guardian-team ORG/NAME…] --threshold K --delay D [--joint]")
 		}
 		return nil
 	})
@@ -228,6 +239,18 @@ func emergencyStatus(ctx context.Context, args []string, s stdio) error {
 	if o.json {
 		return printJSON(s.out, views)
 	}
+	// The owner's keys whose guardian teams moved on, requested or not.
+	keys, err := c.ThresholdKeys(ctx)
+	if err != nil {
+		return friendly(err)
+	}
+	for _, k := range keys {
+		for _, g := range k.Teams {
+			if n := g.Note(); n != "" {
+				fmt.Fprintf(s.out, "Key %s: %s.\n", k.ID, clean(n))
+			}
+		}
+	}
 	tw := tabwriter.NewWriter(s.out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "REQUEST\tBY\tYOU ARE\tLOGGED\tREFUSE BEFORE\tAPPROVALS\tSTATE")
 	for _, v := range views {
@@ -238,7 +261,17 @@ func emergencyStatus(ctx context.Context, args []string, s stdio) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d of %d\t%s\n", v.ID, clean(v.Requester), v.Role, v.Logged.Local().Format(time.DateTime),
 			v.NotBefore.Local().Format(time.DateTime), v.Approvals, v.K, state)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, v := range views {
+		for _, n := range v.Notes {
+			if v.Role != "owner" { // the owner's were printed with its keys
+				fmt.Fprintf(s.out, "Request %s: %s.\n", v.ID, clean(n))
+			}
+		}
+	}
+	return nil
 }
 
 func emergencyOpen(ctx context.Context, args []string, s stdio) error {

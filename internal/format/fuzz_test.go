@@ -72,6 +72,14 @@ func FuzzParseAccountEntry(f *testing.F) {
 		}
 		f.Add(e.Marshal())
 	}
+	// A set-up whose holders 2 and 3 are care teams (the team list).
+	th, priv := newEntryWith(f, EventThreshold)
+	th.Threshold.Holders[1].Team = &TeamHolder{Admin: testID("admin"), Epoch: 1}
+	th.Threshold.Holders[2].Team = &TeamHolder{Admin: testID("admin"), Epoch: 2}
+	if err := th.Sign(priv); err != nil {
+		f.Fatalf("AccountEntry.Sign(teams): %v", err)
+	}
+	f.Add(th.Marshal())
 	fuzzParse(f, codecNamed("AccountEntry"))
 }
 

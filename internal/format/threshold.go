@@ -38,14 +38,32 @@ const (
 	ShareCTSize = ScalarSize + 16
 )
 
-// Holder is one share of a threshold key, sealed to its holder.
+// Holder is one share of a threshold key, sealed to its holder: an account,
+// or a care team (Team set), whose members approve on its behalf.
 type Holder struct {
-	Account [32]byte // the holder's account id
+	// Account is the holder's account id; for a team, the id of the team's
+	// key record (format-v1 §2.10).
+	Account [32]byte
 	Key     [32]byte // KeyID of the holder's X-Wing public key sealed to
 	Index   uint8    // the share's index, 1..n
 	Enc     []byte   // GrantEncSize bytes
 	CT      []byte   // ShareCTSize bytes
+	// Team is set when the holder is a care team: the share is sealed to
+	// the team's X-Wing key of an epoch (threshold-v1 §3.1).
+	Team *TeamHolder
 }
+
+// TeamHolder names the care team that holds a share: its admin, whose
+// chain describes the team and its members, and the epoch of the team key
+// the share is sealed to.
+type TeamHolder struct {
+	Admin [32]byte
+	Epoch uint32
+}
+
+// teamHolderSize is one entry of a set-up's team list: u8 index ‖ [32]
+// admin ‖ u32 epoch.
+const teamHolderSize = 1 + 32 + 4
 
 // Threshold is EventThreshold's payload: a threshold key's set-up.
 type Threshold struct {
@@ -75,6 +93,23 @@ func (t *Threshold) add(b *cryptobyte.Builder) {
 		b.AddUint8(h.Index)
 		b.AddBytes(h.Enc)
 		b.AddBytes(h.CT)
+	}
+	// The team list follows only when there is a team, so that a set-up
+	// of accounts alone keeps its first encoding.
+	var teams []Holder
+	for _, h := range t.Holders {
+		if h.Team != nil {
+			teams = append(teams, h)
+		}
+	}
+	if len(teams) == 0 {
+		return
+	}
+	b.AddUint8(uint8(len(teams)))
+	for _, h := range teams {
+		b.AddUint8(h.Index)
+		b.AddBytes(h.Team.Admin[:])
+		b.AddUint32(h.Team.Epoch)
 	}
 }
 
@@ -106,6 +141,28 @@ func readThreshold(s *cryptobyte.String) (*Threshold, bool) {
 		}
 		h.Enc, h.CT = clone(enc), clone(ct)
 		t.Holders = append(t.Holders, h)
+	}
+	if s.Empty() {
+		return t, true
+	}
+	// The team list: 1 to n teams, by increasing index, each naming a
+	// holder of the set-up once. Any other first byte is left to the
+	// envelope, as trailing data.
+	if nt := (*s)[0]; nt == 0 || nt > t.N {
+		return t, true
+	}
+	var nt uint8
+	s.ReadUint8(&nt)
+	last := uint8(0)
+	for range nt {
+		var th TeamHolder
+		var idx uint8
+		if !s.ReadUint8(&idx) || !s.CopyBytes(th.Admin[:]) || !s.ReadUint32(&th.Epoch) ||
+			idx <= last || idx > t.N {
+			return nil, false
+		}
+		last = idx
+		t.Holders[idx-1].Team = &th
 	}
 	return t, true
 }
@@ -142,6 +199,8 @@ func (t *Threshold) Validate() error {
 			return malformed(KindAccountEntry, "threshold holder listed twice")
 		case len(h.Enc) != GrantEncSize || len(h.CT) != ShareCTSize:
 			return malformed(KindAccountEntry, "threshold share is not 1120 + 48 bytes")
+		case h.Team != nil && h.Team.Epoch == 0:
+			return malformed(KindAccountEntry, fmt.Sprintf("threshold team holder %d names epoch 0", i+1))
 		}
 		seen[h.Account] = true
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/blindvault/blindvault/internal/format"
 	"github.com/cloudflare/circl/group"
@@ -143,6 +144,12 @@ func ShareToInfo(request [32]byte, index uint8) []byte {
 
 // SealShare seals a 32-byte share value to recipientPK under info.
 func SealShare(recipientPK, info, value []byte) (enc, ct []byte, err error) {
+	return SealShareWith(nil, recipientPK, info, value)
+}
+
+// SealShareWith is [SealShare] with the encapsulation randomness read from
+// rnd (64 bytes), for reproducible test vectors; nil reads crypto/rand.
+func SealShareWith(rnd io.Reader, recipientPK, info, value []byte) (enc, ct []byte, err error) {
 	if len(value) != format.ScalarSize {
 		return nil, nil, fmt.Errorf("grant: share value is %d bytes", len(value))
 	}
@@ -154,7 +161,7 @@ func SealShare(recipientPK, info, value []byte) (enc, ct []byte, err error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("grant: seal share: %w", err)
 	}
-	enc, sealer, err := sender.Setup(nil)
+	enc, sealer, err := sender.Setup(rnd) // nil: crypto/rand
 	if err != nil {
 		return nil, nil, fmt.Errorf("grant: seal share: %w", err)
 	}

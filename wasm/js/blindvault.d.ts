@@ -116,8 +116,11 @@ export interface EmergencyRequest {
   /** When the delay ends: before it no guardian approves. */
   notBefore: Date;
   refused: boolean;
+  /** Approvals logged so far; a guardian team counts once, whichever member approved. */
   approvals: number;
   k: number;
+  /** Warnings: a guardian team rotated its key since set-up (set up again). */
+  notes: string[];
 }
 
 /** A care team as this client verified it from its admin's chain (format-v1 §2.10). */

@@ -39,6 +39,41 @@ type File struct {
 	Invalid []Invalid `json:"invalid"`
 	Grant   HPKEGrant `json:"grant_hpke"`
 	Header  DEKWrap   `json:"header_dek"`
+	// Threshold is a threshold key whose shares open (threshold-v1 §2).
+	Threshold ThresholdKey `json:"threshold_shares"`
+}
+
+// ThresholdKey is a 2-of-2 threshold key set up in alice's chain (the valid
+// entry named SetUp), held by alice (index 1) and the care team "Cardiology"
+// (index 2, its key of epoch 1): every input, so that a second
+// implementation can open each sealed share, check it against the Feldman
+// commitments, recover the secret and derive the key. Scalars are canonical
+// ristretto255 encodings (little-endian); Coefficients[0] is the secret.
+type ThresholdKey struct {
+	SetUp        string           `json:"setup_entry"` // the valid vector's name
+	GroupID      string           `json:"group_id"`
+	K            int              `json:"k"`
+	Coefficients []string         `json:"coefficients"`
+	Commitments  []string         `json:"commitments"`
+	Seed         string           `json:"xwing_seed"` // ThresholdSeed(coefficients[0], group_id)
+	XWingPK      string           `json:"xwing_pk"`
+	Shares       []ThresholdShare `json:"shares"`
+}
+
+// ThresholdShare is one share as the set-up seals it: Value = f(Index),
+// sealed to RecipientPK under Info with EncapsulationSeed as X-Wing's
+// encapsulation randomness (64 bytes). RecipientSeed opens it: alice's
+// X-Wing seed, or for the team GroupSeed(team epoch key, team id, 1).
+type ThresholdShare struct {
+	Index             uint8  `json:"index"`
+	Holder            string `json:"holder"`
+	RecipientSeed     string `json:"recipient_xwing_seed"`
+	RecipientPK       string `json:"recipient_xwing_pk"`
+	Info              string `json:"info"`
+	Value             string `json:"value"`
+	EncapsulationSeed string `json:"encapsulation_seed"`
+	Enc               string `json:"enc"`
+	CT                string `json:"ct"`
 }
 
 // Key is a test identity or signing key. Seeds are the private keys: Ed25519
@@ -328,7 +363,12 @@ func (g *gen) file() (*File, error) {
 		"its xwing_pk is the X-Wing key of GroupSeed(epoch key = derive(\"team epoch key\"), record_id, 1) (§2.10)",
 		"AccountEntry", format.KindAccountEntry, "admin", team.Marshal(), team.Hash())
 
-	if err := g.thresholdEntries(alice, entries[len(entries)-1], admin); err != nil {
+	last, err := g.thresholdEntries(alice, entries[len(entries)-1], admin)
+	if err != nil {
+		return nil, err
+	}
+	tk, err := g.openableThreshold(alice, last, admin, team)
+	if err != nil {
 		return nil, err
 	}
 
@@ -348,10 +388,12 @@ func (g *gen) file() (*File, error) {
 			"Header body fields other than wrapped_dek (salt, commitment, root, sealed_meta) are placeholders.",
 			"Account entries: alice's chain, seq 1-4, each naming the hash of the one before; and seq 1 of admin's chain, carrying the role attestation.",
 			"Ed25519 key cases (format-v1 §1): every Ed25519 key field holding a point of small order or a non-canonical encoding is ErrMalformed, whatever the signature.",
+			"threshold_shares: a 2-of-2 threshold key (threshold-v1 §2) held by alice and a care team; each share opens with its recipient's X-Wing seed and lies on the commitments.",
 		},
-		Valid:   g.valid,
-		Invalid: g.invalid,
-		Grant:   *hg,
+		Valid:     g.valid,
+		Invalid:   g.invalid,
+		Grant:     *hg,
+		Threshold: *tk,
 		Header: DEKWrap{BodyContext: hex.EncodeToString(bodyCtx), Nonce: hex.EncodeToString(nonce),
 			DEK: hex.EncodeToString(dek), WrappedDEK: hex.EncodeToString(wrapped)},
 	}
@@ -775,21 +817,22 @@ func (g *gen) invalidTeams(team *format.AccountEntry, admin *key) {
 // of ThresholdSeed(secret = derive("threshold secret"), group_id); the
 // admin's request for it (the admin's chain, seq 3); alice's refusal; and an
 // approval. Shares, commitments and seals are placeholders of the right
-// form: the seals are random in real use.
-func (g *gen) thresholdEntries(alice *key, prev *format.AccountEntry, admin *key) error {
+// form: the seals are random in real use. Then alice's moved event (§2.9,
+// event 11), the last entry it returns.
+func (g *gen) thresholdEntries(alice *key, prev *format.AccountEntry, admin *key) (*format.AccountEntry, error) {
 	groupID := [32]byte(derive("threshold key record id"))
 	seed, err := grant.ThresholdSeed(derive("threshold secret"), groupID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pk, err := grant.XWingPublic(seed)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	rg := group.Ristretto255
 	com, err := rg.NewElement().MulGen(rg.NewScalar().SetUint64(7)).MarshalBinaryCompress()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	setup := &format.AccountEntry{Account: alice.account, Seq: prev.Seq + 1, PrevHash: prev.Hash(), Created: prev.Created + 60,
 		SignerPK: alice.pub, Event: format.EventThreshold, Record: groupID,
@@ -798,7 +841,7 @@ func (g *gen) thresholdEntries(alice *key, prev *format.AccountEntry, admin *key
 			Holders: []format.Holder{{Account: alice.account, Key: format.KeyID(alice.xPK), Index: 1,
 				Enc: bytes.Repeat([]byte{0xe1}, format.GrantEncSize), CT: bytes.Repeat([]byte{0xc1}, format.ShareCTSize)}}}}
 	if err := setup.Sign(alice.priv); err != nil {
-		return err
+		return nil, err
 	}
 	g.addValid("account entry, threshold event: alice's 1-of-1 emergency key, delay one day", "AccountEntry",
 		format.KindAccountEntry, "alice", setup.Marshal(), setup.Hash())
@@ -806,14 +849,14 @@ func (g *gen) thresholdEntries(alice *key, prev *format.AccountEntry, admin *key
 		Created: setup.Created + 60, SignerPK: admin.pub, Event: format.EventRequest, Record: groupID, Owner: alice.account,
 		Object: [32]byte(derive("request id")), Key: [32]byte(derive("admin xwing key id placeholder"))}
 	if err := req.Sign(admin.priv); err != nil {
-		return err
+		return nil, err
 	}
 	g.addValid("account entry, request event (admin's chain) for alice's threshold key", "AccountEntry",
 		format.KindAccountEntry, "admin", req.Marshal(), req.Hash())
 	refusal := &format.AccountEntry{Account: alice.account, Seq: setup.Seq + 1, PrevHash: setup.Hash(), Created: req.Created + 60,
 		SignerPK: alice.pub, Event: format.EventRefusal, Record: groupID, Object: req.Hash()}
 	if err := refusal.Sign(alice.priv); err != nil {
-		return err
+		return nil, err
 	}
 	g.addValid("account entry, refusal event: alice refuses the admin's request", "AccountEntry",
 		format.KindAccountEntry, "alice", refusal.Marshal(), refusal.Hash())
@@ -821,14 +864,14 @@ func (g *gen) thresholdEntries(alice *key, prev *format.AccountEntry, admin *key
 		SignerPK: alice.pub, Event: format.EventApproval, Record: groupID, Owner: alice.account, Object: req.Hash(),
 		Share: &format.SealedShare{Index: 1, Enc: bytes.Repeat([]byte{0xe2}, format.GrantEncSize), CT: bytes.Repeat([]byte{0xc2}, format.ShareCTSize)}}
 	if err := approval.Sign(alice.priv); err != nil {
-		return err
+		return nil, err
 	}
 	g.addValid("account entry, approval event (placeholder share)", "AccountEntry",
 		format.KindAccountEntry, "alice", approval.Marshal(), approval.Hash())
 	moved := &format.AccountEntry{Account: alice.account, Seq: approval.Seq + 1, PrevHash: approval.Hash(), Created: approval.Created + 60,
 		SignerPK: alice.pub, Event: format.EventMoved, URL: "https://vault.example"}
 	if err := moved.Sign(alice.priv); err != nil {
-		return err
+		return nil, err
 	}
 	g.addValid("account entry, moved event: alice moved her records to https://vault.example", "AccountEntry",
 		format.KindAccountEntry, "alice", moved.Marshal(), moved.Hash())
@@ -843,5 +886,85 @@ func (g *gen) thresholdEntries(alice *key, prev *format.AccountEntry, admin *key
 	body := bad.Body()
 	g.addInvalid("threshold event with k > n", "AccountEntry",
 		format.SignedForm(body, ed25519.Sign(alice.priv, format.Message("account-entry", body)), false, nil), "ErrMalformed")
-	return nil
+	return moved, nil
+}
+
+// openableThreshold is a 2-of-2 threshold key set up in alice's chain after
+// prev, held by alice (index 1) and the admin's care team of the team entry
+// (index 2): deterministic coefficients, shares and seals, so that every
+// share can be opened and checked (ThresholdKey).
+func (g *gen) openableThreshold(alice *key, prev *format.AccountEntry, admin *key, team *format.AccountEntry) (*ThresholdKey, error) {
+	rg := group.Ristretto255
+	dst := []byte("blindvault.v1 vectors")
+	groupID := [32]byte(derive("openable threshold key record id"))
+	a := []group.Scalar{rg.HashToScalar(derive("threshold coefficient 0"), dst), rg.HashToScalar(derive("threshold coefficient 1"), dst)}
+	out := &ThresholdKey{GroupID: hex.EncodeToString(groupID[:]), K: 2}
+	th := &format.Threshold{Purpose: format.PurposeThreshold, K: 2, N: 2}
+	for _, c := range a {
+		cb, err := c.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		com, err := rg.NewElement().MulGen(c).MarshalBinaryCompress()
+		if err != nil {
+			return nil, err
+		}
+		out.Coefficients = append(out.Coefficients, hex.EncodeToString(cb))
+		out.Commitments = append(out.Commitments, hex.EncodeToString(com))
+		th.Commitments = append(th.Commitments, com)
+	}
+	secret, _ := a[0].MarshalBinary()
+	seed, err := grant.ThresholdSeed(secret, groupID)
+	if err != nil {
+		return nil, err
+	}
+	if th.XWingPK, err = grant.XWingPublic(seed); err != nil {
+		return nil, err
+	}
+	out.Seed, out.XWingPK = hex.EncodeToString(seed), hex.EncodeToString(th.XWingPK)
+	teamSeed, err := grant.GroupSeed(derive("team epoch key"), team.Record, 1)
+	if err != nil {
+		return nil, err
+	}
+	holders := []struct {
+		name     string
+		seed, pk []byte
+		account  [32]byte
+		team     *format.TeamHolder
+	}{
+		{"alice", alice.xSeed, alice.xPK, alice.account, nil},
+		{"team Cardiology (epoch 1)", teamSeed, team.Team.XWingPK, team.Record, &format.TeamHolder{Admin: admin.account, Epoch: 1}},
+	}
+	for i, h := range holders {
+		idx := uint8(i + 1)
+		// f(idx) = a_0 + a_1·idx
+		v := rg.NewScalar().Mul(a[1], rg.NewScalar().SetUint64(uint64(idx)))
+		v.Add(v, a[0])
+		value, err := v.MarshalBinary()
+		if err != nil {
+			return nil, err
+		}
+		if !grant.VerifyShare(th.Commitments, idx, value) {
+			return nil, fmt.Errorf("vectors: share %d is not on the commitments", idx)
+		}
+		key := format.KeyID(h.pk)
+		info := grant.ShareInfo(groupID, idx, key)
+		encSeed := append(derive(fmt.Sprintf("share %d encapsulation 1", idx)), derive(fmt.Sprintf("share %d encapsulation 2", idx))...)
+		enc, ct, err := grant.SealShareWith(bytes.NewReader(encSeed), h.pk, info, value)
+		if err != nil {
+			return nil, err
+		}
+		th.Holders = append(th.Holders, format.Holder{Account: h.account, Key: key, Index: idx, Enc: enc, CT: ct, Team: h.team})
+		out.Shares = append(out.Shares, ThresholdShare{Index: idx, Holder: h.name, RecipientSeed: hex.EncodeToString(h.seed),
+			RecipientPK: hex.EncodeToString(h.pk), Info: hex.EncodeToString(info), Value: hex.EncodeToString(value),
+			EncapsulationSeed: hex.EncodeToString(encSeed), Enc: hex.EncodeToString(enc), CT: hex.EncodeToString(ct)})
+	}
+	setup := &format.AccountEntry{Account: alice.account, Seq: prev.Seq + 1, PrevHash: prev.Hash(), Created: prev.Created + 60,
+		SignerPK: alice.pub, Event: format.EventThreshold, Record: groupID, Threshold: th}
+	if err := setup.Sign(alice.priv); err != nil {
+		return nil, err
+	}
+	out.SetUp = "account entry, threshold event: a 2-of-2 key held by alice and the care team Cardiology (a team list), whose shares open (threshold_shares)"
+	g.addValid(out.SetUp, "AccountEntry", format.KindAccountEntry, "alice", setup.Marshal(), setup.Hash())
+	return out, nil
 }

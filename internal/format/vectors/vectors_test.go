@@ -251,7 +251,7 @@ func TestVectors_AccountChain(t *testing.T) {
 		}
 	}
 	want := []format.Event{format.EventVersion, format.EventACL, format.EventTombstone, format.EventProfile,
-		format.EventThreshold, format.EventRefusal, format.EventApproval, format.EventMoved}
+		format.EventThreshold, format.EventRefusal, format.EventApproval, format.EventMoved, format.EventThreshold}
 	if len(chain) != len(want) {
 		t.Fatalf("alice's chain has %d entries, want %d", len(chain), len(want))
 	}
@@ -395,5 +395,70 @@ func TestVectors_HeaderDEK(t *testing.T) {
 	dek, err := aead.Open(nil, h.WrappedDEK[:12], h.WrappedDEK[12:], ctx)
 	if err != nil || hex.EncodeToString(dek) != f.Header.DEK {
 		t.Errorf("unwrap(wrapped_dek) = %x, %v, want %s", dek, err, f.Header.DEK)
+	}
+}
+
+// Every share of the threshold vector opens with its recipient's seed, is
+// the share the set-up entry carries, lies on the commitments, and two of
+// them recover the secret whose key is the set-up's (threshold-v1 §2).
+func TestThresholdShares_Open(t *testing.T) {
+	f := load(t)
+	tk := f.Threshold
+	var setup *format.AccountEntry
+	for _, v := range f.Valid {
+		if v.Name == tk.SetUp {
+			e, err := format.ParseAccountEntry(unhex(t, v.Signed))
+			if err != nil {
+				t.Fatalf("ParseAccountEntry(%s) = %v", v.Name, err)
+			}
+			setup = e
+		}
+	}
+	if setup == nil || setup.Threshold == nil {
+		t.Fatalf("no valid threshold set-up named %q", tk.SetUp)
+	}
+	groupID := [32]byte(unhex(t, tk.GroupID))
+	var coms [][]byte
+	for _, c := range tk.Commitments {
+		coms = append(coms, unhex(t, c))
+	}
+	values := map[uint8][]byte{}
+	for _, sh := range tk.Shares {
+		h := setup.Threshold.Holders[sh.Index-1]
+		if !bytes.Equal(h.Enc, unhex(t, sh.Enc)) || !bytes.Equal(h.CT, unhex(t, sh.CT)) {
+			t.Fatalf("share %d: the set-up carries another seal", sh.Index)
+		}
+		pk := unhex(t, sh.RecipientPK)
+		if h.Key != format.KeyID(pk) || !bytes.Equal(grant.ShareInfo(groupID, sh.Index, h.Key), unhex(t, sh.Info)) {
+			t.Fatalf("share %d: key id or info differs from the set-up's", sh.Index)
+		}
+		k, err := grant.NewPrivateKey(unhex(t, sh.RecipientSeed))
+		if err != nil || !bytes.Equal(k.Public(), pk) {
+			t.Fatalf("share %d: NewPrivateKey(seed) = %v, or not the recipient's key", sh.Index, err)
+		}
+		v, err := k.OpenShare(unhex(t, sh.Info), h.Enc, h.CT)
+		if err != nil || !bytes.Equal(v, unhex(t, sh.Value)) {
+			t.Fatalf("share %d: OpenShare = %x, %v; want %s", sh.Index, v, err, sh.Value)
+		}
+		if !grant.VerifyShare(coms, sh.Index, v) {
+			t.Fatalf("share %d: VerifyShare = false", sh.Index)
+		}
+		// The seal is reproducible from the encapsulation seed.
+		enc, ct, err := grant.SealShareWith(bytes.NewReader(unhex(t, sh.EncapsulationSeed)), pk, unhex(t, sh.Info), v)
+		if err != nil || !bytes.Equal(enc, h.Enc) || !bytes.Equal(ct, h.CT) {
+			t.Fatalf("share %d: SealShareWith(encapsulation seed) differs from the vector (%v)", sh.Index, err)
+		}
+		values[sh.Index] = v
+	}
+	if h := setup.Threshold.Holders[1]; h.Team == nil || h.Team.Epoch != 1 {
+		t.Fatalf("holder 2 = %+v, want the team of epoch 1", h)
+	}
+	secret, err := grant.Recover(tk.K, values)
+	if err != nil || !bytes.Equal(secret, unhex(t, tk.Coefficients[0])) {
+		t.Fatalf("Recover = %x, %v; want coefficient 0", secret, err)
+	}
+	key, err := grant.NewThresholdKey(secret, groupID)
+	if err != nil || !bytes.Equal(key.Public(), setup.Threshold.XWingPK) || !bytes.Equal(key.Public(), unhex(t, tk.XWingPK)) {
+		t.Fatalf("NewThresholdKey(secret) = %v, or not the set-up's key", err)
 	}
 }
