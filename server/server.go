@@ -35,6 +35,9 @@ type Config struct {
 	// DefaultDeletionRetention, at most MaxDeletionRetention; NoRetention
 	// purges it at the next maintenance run.
 	DeletionRetention time.Duration
+	// CORSOrigins are the web origins ("https://portal.example") whose pages
+	// may call this API across origins (cors.go); none by default.
+	CORSOrigins []string
 	// AlertWebhook, if set, receives operator alerts (alerts_webhook.go,
 	// docs/alerts.md); DeliverAlerts posts them.
 	AlertWebhook *WebhookConfig
@@ -193,7 +196,7 @@ func New(cfg Config) (*Server, error) {
 	s.rates.Store(newRateLimits(cfg.RateAddress, cfg.RateAccount, cfg.Store, &s.cfg))
 	s.metrics.watchCommits(cfg.Store)
 	s.router = s.routes()
-	s.handler = s.observe(s.router)
+	s.handler = s.observe(cors(cfg.CORSOrigins, s.router))
 	return s, nil
 }
 

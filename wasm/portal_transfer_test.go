@@ -16,14 +16,15 @@ import (
 // TestBrowser_Portal_Transfer: "Move my records to another server" moves
 // the patient's record to a second server; the page then works with the new
 // server, which holds the record, and the old one shows the pointer the
-// patient signed. The portal's policy lets a page connect to its own origin
-// only, and servers send no CORS headers: this browser is told to bypass
-// both, as a deployment that allows the new server would (docs/decisions.md,
-// "Transfer").
+// patient signed. The new server allows the portal's origin
+// (Config.CORSOrigins, serve --cors-origin), and the browser enforces CORS as
+// it would in a deployment. The portal's own policy would name the new server
+// in connect-src (serve --web-connect, tested in server/web); the two sites'
+// addresses are chosen at start, so this browser bypasses that policy only.
 func TestBrowser_Portal_Transfer(t *testing.T) {
 	s := startSite(t)
-	srvB := servertest.Start(t, server.Config{})
-	p := &page{t: t, name: "patient", ctx: browser(t, "patient", chromedp.Flag("disable-web-security", true))}
+	srvB := servertest.Start(t, server.Config{CORSOrigins: []string{s.URL}})
+	p := &page{t: t, name: "patient", ctx: browser(t, "patient")}
 	if _, err := chromedp.Call(p.ctx, cdppage.SetBypassCSP, cdppage.SetBypassCSPParams{Enabled: true}); err != nil {
 		t.Fatalf("Page.setBypassCSP: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/blindvault/blindvault/server"
@@ -33,6 +34,7 @@ type serveConfig struct {
 	noPatientSignup          bool
 	trustedProxies           listFlag
 	webauthnOrigins          listFlag
+	corsOrigins, webConnect  listFlag
 	shutdownGrace, idleTime  time.Duration
 	headerTimeout            time.Duration
 	sweepEvery, compactEvery time.Duration
@@ -66,6 +68,8 @@ func runServe(ctx context.Context, args []string, s stdio) error {
 	fs.StringVar(&c.alertWebhook, "alert-webhook", "", "post operator alerts (docs/alerts.md) to this `URL`, signed with --alert-webhook-secret-file")
 	fs.StringVar(&c.alertSecretFile, "alert-webhook-secret-file", "", "`file` holding the webhook's HMAC secret (at least 32 bytes)")
 	fs.Var(&c.webauthnOrigins, "webauthn-origin", "web `origin` (https://HOST[:PORT]) where passkeys are enrolled and used (repeatable; default --origin); the first one's host is the WebAuthn relying party id, so it must be a host name, not an address")
+	fs.Var(&c.corsOrigins, "cors-origin", "web `origin` (https://HOST[:PORT]) whose pages may call this API from their own origin, such as another server's portal moving a patient here (repeatable; default none)")
+	fs.Var(&c.webConnect, "web-connect", "with --web: an `origin` the portal's pages may also connect to, such as a server patients may move to, which must name this server with --cors-origin (repeatable)")
 	fs.Var(&c.trustedProxies, "trusted-proxy", "`CIDR` of a reverse proxy allowed to set X-Forwarded-For (repeatable)")
 	c.shutdownGrace, c.idleTime = 30*time.Second, 2*time.Minute
 	pos, err := parseFlags(fs, args)
@@ -111,6 +115,11 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 			return usagef("--trusted-proxy %q: %v", p, err)
 		}
 		proxies = append(proxies, pfx)
+	}
+	for _, o := range append(append([]string(nil), c.corsOrigins...), c.webConnect...) {
+		if err := checkWebOrigin(o); err != nil {
+			return usagef("--cors-origin or --web-connect %q: %v", o, err)
+		}
 	}
 	if err := os.MkdirAll(c.data, 0o700); err != nil {
 		return err
@@ -160,7 +169,7 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 	}
 	srv, err := server.New(server.Config{Store: st, Origin: origin, Logger: log, MaxBody: c.maxBody,
 		NoPatientSignup: c.noPatientSignup, Secrets: secrets, Sealer: sealer, TrustedProxies: proxies,
-		LogSigner: logSigner, LogVerifierKey: logKey, LogOrigin: logSigner.Name(), WebAuthnOrigins: c.webauthnOrigins,
+		LogSigner: logSigner, LogVerifierKey: logKey, LogOrigin: logSigner.Name(), WebAuthnOrigins: c.webauthnOrigins, CORSOrigins: c.corsOrigins,
 		DeletionRetention: retentionConfig(c.deletionRetention), AlertWebhook: webhook})
 	if err != nil {
 		ln.Close()
@@ -183,7 +192,7 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 
 	handler := srv.Handler()
 	if c.web != "" {
-		handler = web.Handler(handler, c.web)
+		handler = web.Handler(handler, c.web, c.webConnect...)
 	}
 	hs := &http.Server{
 		Handler:           handler,
@@ -321,4 +330,19 @@ func (c *serveConfig) webhookConfig() (*server.WebhookConfig, error) {
 		return nil, usagef("the alert webhook secret in %s is shorter than 32 bytes", c.alertSecretFile)
 	}
 	return &server.WebhookConfig{URL: c.alertWebhook, Secret: secret}, nil
+}
+
+// checkWebOrigin accepts a web origin as browsers send it: http or https,
+// a host, an optional port, and nothing else.
+func checkWebOrigin(o string) error {
+	u, err := url.Parse(o)
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "https" && u.Scheme != "http", u.Host == "", u.User != nil, u.Path != "", u.RawQuery != "", u.Fragment != "":
+		return errors.New("want an origin: https://HOST[:PORT], with no path")
+	case strings.ContainsAny(o, " ;,'"):
+		return errors.New("an origin has no spaces, commas, semicolons or quotes")
+	}
+	return nil
 }

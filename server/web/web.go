@@ -17,21 +17,29 @@ import (
 	"strings"
 )
 
-// ContentSecurityPolicy is the policy of every page and file served.
+// ContentSecurityPolicy is the policy of every page and file served, when
+// the pages may connect to their own origin only.
 const ContentSecurityPolicy = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
 	"connect-src 'self'; img-src 'self' blob: data:; style-src 'self'; font-src 'self'; manifest-src 'self'; " +
 	"base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 // Handler serves the files of dir for GET and HEAD, / as index.html, and
 // passes everything under /v1/ and /log/ (the tiled log), and the
-// operational endpoints, to api.
+// operational endpoints, to api. The pages may connect to their own origin
+// and to the origins in connect ("https://other-vault.example"), such as
+// the servers a patient may move their records to; each of those must allow
+// this origin (serve --cors-origin).
 // Directory listings, dotfiles and anything outside dir are not served.
-func Handler(api http.Handler, dir string) http.Handler {
-	return HandlerFS(api, os.DirFS(dir))
+func Handler(api http.Handler, dir string, connect ...string) http.Handler {
+	return HandlerFS(api, os.DirFS(dir), connect...)
 }
 
 // HandlerFS is Handler for files in fsys.
-func HandlerFS(api http.Handler, fsys fs.FS) http.Handler {
+func HandlerFS(api http.Handler, fsys fs.FS, connect ...string) http.Handler {
+	csp := ContentSecurityPolicy
+	if len(connect) > 0 {
+		csp = strings.Replace(csp, "connect-src 'self'", "connect-src 'self' "+strings.Join(connect, " "), 1)
+	}
 	files := http.FileServerFS(fsys)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
@@ -40,7 +48,7 @@ func HandlerFS(api http.Handler, fsys fs.FS) http.Handler {
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Security-Policy", ContentSecurityPolicy)
+		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")

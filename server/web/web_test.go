@@ -55,3 +55,21 @@ func TestHandler_ServesFilesWithPolicyAndAPI(t *testing.T) {
 		}
 	}
 }
+
+// TestHandler_ConnectOrigins: the origins a page may also connect to are in
+// connect-src, and nowhere else in the policy.
+func TestHandler_ConnectOrigins(t *testing.T) {
+	api := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	srv := httptest.NewServer(HandlerFS(api, fstest.MapFS{"index.html": {Data: []byte("x")}}, "https://b.example", "https://c.example:8443"))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := resp.Header.Get("Content-Security-Policy")
+	want := strings.Replace(ContentSecurityPolicy, "connect-src 'self'", "connect-src 'self' https://b.example https://c.example:8443", 1)
+	if got != want {
+		t.Fatalf("Content-Security-Policy = %q, want %q", got, want)
+	}
+}
