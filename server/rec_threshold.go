@@ -23,6 +23,11 @@ import (
 // looked for: a request followed by more entries than this is made again.
 const requestWindow = 64
 
+// cacheLimit bounds the entries of each of the caches below (cache.go): a
+// few hundred bytes each at most, so a few MB whatever the number of
+// accounts.
+const cacheLimit = 10000
+
 // maxScan bounds the entries of one chain read to find a set-up or an
 // approval.
 const maxScan = 100000
@@ -53,8 +58,8 @@ func (s *Server) recentRequests(ctx context.Context, account store.AccountID) ([
 	if err != nil {
 		return nil, err
 	}
-	if c, ok := s.requests.Load(account); ok && c.(*chainRequests).seq == a.ChainSeq {
-		return c.(*chainRequests).requests, nil
+	if c, ok := s.requests.Load(account); ok && c.seq == a.ChainSeq {
+		return c.requests, nil
 	}
 	from := uint64(1)
 	if a.ChainSeq > requestWindow {

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -109,9 +108,9 @@ type Server struct {
 	mfa          *mfaState                  // second factors (mfa.go)
 	backup       *backupAPI                 // backup routes and their challenges (backup.go)
 	checkpoints  *checkpoints
-	alerts       *alerter // operator alerts (alerts_webhook.go); nil without a webhook
-	approved     sync.Map // emergency requests k holders approved (rec_threshold.go)
-	requests     sync.Map // recent requests by account (rec_threshold.go)
+	alerts       *alerter                                       // operator alerts (alerts_webhook.go); nil without a webhook
+	approved     *boundedCache[approvedKey, bool]               // emergency requests k holders approved (rec_threshold.go)
+	requests     *boundedCache[store.AccountID, *chainRequests] // recent requests by account (rec_threshold.go)
 	// noLog turns the transparency log off, for the benchmark that measures
 	// what it costs; nothing else sets it.
 	noLog bool
@@ -189,7 +188,8 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, metrics: newMetrics(),
 		anonLimit:    sharedLimiters(cfg.RateAnonymous, cfg.Store, "anon:", cfg.Logger),
 		unknownEvals: sharedLimiters(cfg.RateUnknownEvaluations, cfg.Store, "unknown:", cfg.Logger),
-		checkpoints:  &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}, mfa: newMFAState(rp)}
+		checkpoints:  &checkpoints{origin: cfg.LogOrigin, signer: cfg.LogSigner}, mfa: newMFAState(rp),
+		approved: newBoundedCache[approvedKey, bool](cacheLimit), requests: newBoundedCache[store.AccountID, *chainRequests](cacheLimit)}
 	if cfg.AlertWebhook != nil && cfg.AlertWebhook.URL != "" {
 		s.alerts = newAlerter(*cfg.AlertWebhook, cfg.Now, s.metrics.reg)
 	}
