@@ -167,7 +167,8 @@ func TestClient_Transfer_Interrupted(t *testing.T) {
 
 func TestClient_Transfer_BadInput(t *testing.T) {
 	srv, _, alice := newPatient(t)
-	for _, u := range []string{"", "ftp://x", "vault.example", "https://vault.example?x=1", srv.URL, srv.URL + "/"} {
+	for _, u := range []string{"", "ftp://x", "vault.example", "https://vault.example?x=1", "https://", "https:///path", "https://:443",
+		"https://user@vault.example", "https://vault.example#x", "https://vault .example", "https://vault.example\\x", "https://vault\x7f.example", srv.URL, srv.URL + "/"} {
 		if _, _, err := alice.Transfer(t.Context(), &sdk.TransferOptions{To: sdk.Config{Server: u}, Passphrase: []byte(patientPass)}); !errors.Is(err, sdk.ErrInvalid) {
 			t.Errorf("Transfer(to %q) = %v, want ErrInvalid", u, err)
 		}
