@@ -246,15 +246,11 @@ func newClientObject(c *sdk.Client) js.Value {
 		if err != nil {
 			return nil, err
 		}
-		var in struct {
-			Fingerprint, Role string
-			History, Write    bool
-		}
-		if err := fromJSON(arg(args, 2), &in); err != nil {
+		opts, err := shareOptions(arg(args, 2))
+		if err != nil {
 			return nil, err
 		}
-		return contactResult(c.Share(ctx, id, handle, &sdk.ShareOptions{
-			LookupOptions: sdk.LookupOptions{Fingerprint: in.Fingerprint, Role: in.Role}, History: in.History, Write: in.Write}))
+		return contactResult(c.Share(ctx, id, handle, opts))
 	})
 	add("shareRecords", func(ctx context.Context, args []js.Value) (any, error) {
 		// (ids as a JSON array, handle, options): Share for every record
@@ -275,15 +271,11 @@ func newClientObject(c *sdk.Client) js.Value {
 		if err != nil {
 			return nil, err
 		}
-		var in struct {
-			Fingerprint, Role string
-			History, Write    bool
-		}
-		if err := fromJSON(arg(args, 2), &in); err != nil {
+		opts, err := shareOptions(arg(args, 2))
+		if err != nil {
 			return nil, err
 		}
-		return contactResult(c.ShareRecords(ctx, ids, handle, &sdk.ShareOptions{
-			LookupOptions: sdk.LookupOptions{Fingerprint: in.Fingerprint, Role: in.Role}, History: in.History, Write: in.Write}))
+		return contactResult(c.ShareRecords(ctx, ids, handle, opts))
 	})
 	add("revoke", func(ctx context.Context, args []js.Value) (any, error) {
 		id, handle, err := idAndString(args, "handle")
@@ -546,6 +538,20 @@ func fromJSON(v js.Value, dst any) error {
 		return fmt.Errorf("%w: options: %w", errArgument, err)
 	}
 	return nil
+}
+
+// shareOptions reads share's and shareRecords' options JSON
+// ({fingerprint, role, history, write}).
+func shareOptions(v js.Value) (*sdk.ShareOptions, error) {
+	var in struct {
+		Fingerprint, Role string
+		History, Write    bool
+	}
+	if err := fromJSON(v, &in); err != nil {
+		return nil, err
+	}
+	return &sdk.ShareOptions{LookupOptions: sdk.LookupOptions{Fingerprint: in.Fingerprint, Role: in.Role},
+		History: in.History, Write: in.Write}, nil
 }
 
 func toJSON(v any) (any, error) {
