@@ -77,6 +77,14 @@ func (tw *teamGuardianWorld) gwen() *sdk.Client { return tw.guardian[0] }
 func (tw *teamGuardianWorld) gus() *sdk.Client  { return tw.guardian[1] }
 func (tw *teamGuardianWorld) gina() *sdk.Client { return tw.guardian[2] }
 
+// approve has c approve the request, as who.
+func (tw *teamGuardianWorld) approve(t *testing.T, c *sdk.Client, who string) {
+	t.Helper()
+	if _, err := c.ApproveEmergency(t.Context(), tw.req.ID); err != nil {
+		t.Fatalf("ApproveEmergency(%s): %v", who, err)
+	}
+}
+
 // wantNotOpened checks that the requester cannot open the request yet, with
 // want approvals counted.
 func (tw *teamGuardianWorld) wantNotOpened(t *testing.T, want int) {
@@ -112,18 +120,12 @@ func TestEmergency_TeamGuardian(t *testing.T) {
 	if err != nil || len(st) != 1 || st[0].Role != "holder" || len(st[0].Notes) != 0 {
 		t.Fatalf("member EmergencyStatus = %+v, %v; want the request, as a holder, no notes", st, err)
 	}
-	if _, err := tw.gwen().ApproveEmergency(ctx, tw.req.ID); err != nil {
-		t.Fatalf("ApproveEmergency(gwen, for the team): %v", err)
-	}
+	tw.approve(t, tw.gwen(), "gwen, for the team")
 	tw.wantNotOpened(t, 1)
 	// A second member's approval is the same share: the team counts once.
-	if _, err := tw.gus().ApproveEmergency(ctx, tw.req.ID); err != nil {
-		t.Fatalf("ApproveEmergency(gus, for the team): %v", err)
-	}
+	tw.approve(t, tw.gus(), "gus, for the team")
 	tw.wantNotOpened(t, 1)
-	if _, err := tw.gina().ApproveEmergency(ctx, tw.req.ID); err != nil {
-		t.Fatalf("ApproveEmergency(gina): %v", err)
-	}
+	tw.approve(t, tw.gina(), "gina")
 	tw.wantOpened(t)
 }
 
@@ -134,18 +136,14 @@ func TestEmergency_TeamGuardian(t *testing.T) {
 func TestEmergency_TeamGuardianRemovedMember(t *testing.T) {
 	tw := newTeamGuardianWorld(t)
 	ctx := t.Context()
-	if _, err := tw.gus().ApproveEmergency(ctx, tw.req.ID); err != nil {
-		t.Fatalf("ApproveEmergency(gus, a member): %v", err)
-	}
+	tw.approve(t, tw.gus(), "gus, a member")
 	if _, err := tw.admin.RemoveTeamMember(ctx, "Guardians", "gus"); err != nil {
 		t.Fatalf("RemoveTeamMember: %v", err)
 	}
 	if _, err := tw.gus().ApproveEmergency(ctx, tw.req.ID); !errors.Is(err, sdk.ErrForbidden) {
 		t.Fatalf("ApproveEmergency(removed member) = %v, want ErrForbidden", err)
 	}
-	if _, err := tw.gina().ApproveEmergency(ctx, tw.req.ID); err != nil {
-		t.Fatalf("ApproveEmergency(gina): %v", err)
-	}
+	tw.approve(t, tw.gina(), "gina")
 	tw.wantNotOpened(t, 1)
 	if _, _, err := get(t, tw.clinician, tw.rec.RecordID); !errors.Is(err, sdk.ErrNotFound) {
 		t.Fatalf("clinician Get with the removed member's approval = %v, want ErrNotFound (the server's count)", err)
@@ -160,9 +158,7 @@ func TestEmergency_TeamGuardianRemovedMember(t *testing.T) {
 	if err != nil || len(st) != 1 || len(st[0].Notes) != 1 || !strings.Contains(st[0].Notes[0], "epoch 1, now 2") {
 		t.Fatalf("owner EmergencyStatus = %+v, %v; want a note that the team rotated its key", st, err)
 	}
-	if _, err := tw.gwen().ApproveEmergency(ctx, tw.req.ID); err != nil {
-		t.Fatalf("ApproveEmergency(gwen, member of the set-up's epoch): %v", err)
-	}
+	tw.approve(t, tw.gwen(), "gwen, member of the set-up's epoch")
 	tw.wantOpened(t)
 }
 
@@ -178,9 +174,7 @@ func TestEmergencyAttack_TeamApprovalByNonMember(t *testing.T) {
 	if err := sdk.AppendApproval(ctx, tw.admin, tw.req.ID, 1); err != nil {
 		t.Fatalf("AppendApproval(non-member): %v", err)
 	}
-	if _, err := tw.gina().ApproveEmergency(ctx, tw.req.ID); err != nil {
-		t.Fatalf("ApproveEmergency(gina): %v", err)
-	}
+	tw.approve(t, tw.gina(), "gina")
 	tw.wantNotOpened(t, 1)
 	if _, _, err := get(t, tw.clinician, tw.rec.RecordID); !errors.Is(err, sdk.ErrNotFound) {
 		t.Fatalf("clinician Get with the team unapproved = %v, want ErrNotFound (the server's count)", err)
@@ -193,15 +187,11 @@ func TestEmergencyAttack_TeamApprovalByNonMember(t *testing.T) {
 func TestEmergencyAttack_RemovedMemberRestored(t *testing.T) {
 	tw := newTeamGuardianWorld(t)
 	ctx := t.Context()
-	if _, err := tw.gus().ApproveEmergency(ctx, tw.req.ID); err != nil {
-		t.Fatalf("ApproveEmergency(gus, a member): %v", err)
-	}
+	tw.approve(t, tw.gus(), "gus, a member")
 	if _, err := tw.admin.RemoveTeamMember(ctx, "Guardians", "gus"); err != nil {
 		t.Fatalf("RemoveTeamMember: %v", err)
 	}
-	if _, err := tw.gina().ApproveEmergency(ctx, tw.req.ID); err != nil {
-		t.Fatalf("ApproveEmergency(gina): %v", err)
-	}
+	tw.approve(t, tw.gina(), "gina")
 	gus := [32]byte(tw.gus().AccountID())
 	tw.jones.attack(t, "GET", chainPath(tw.admin.AccountID()), editChainEntries(t, func(e *format.AccountEntry) *format.AccountEntry {
 		if e.Event == format.EventTeam && !slices.Contains(e.Team.Members, gus) {

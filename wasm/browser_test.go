@@ -322,6 +322,15 @@ func openPortal(t *testing.T, s *site, name string) *page {
 	return p
 }
 
+// signUp creates a patient account named handle in the page, and saves
+// (confirms) its recovery code.
+func (p *page) signUp(handle string) {
+	p.t.Helper()
+	p.do(until(`document.getElementById('status').textContent.startsWith('Create an account')`))
+	p.act("Account created", p.set("register-handle", handle), p.set("register-passphrase", patientPass), click("register"))
+	p.do(click("recovery-saved"), click("recovery-done"))
+}
+
 // until waits for a JavaScript predicate to hold.
 func until(expr string) chromedp.Action[chromedp.Void] {
 	poll := chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(90*time.Second))

@@ -78,9 +78,7 @@ func TestBrowser_PasskeyLogin(t *testing.T) {
 
 	laptop := openPortal(t, s, "laptop")
 	laptopKeys := laptop.addAuthenticator()
-	laptop.do(until(`document.getElementById('status').textContent.startsWith('Create an account')`))
-	laptop.act("Account created", laptop.set("register-handle", "ana"), laptop.set("register-passphrase", patientPass), click("register"))
-	laptop.do(click("recovery-saved"), click("recovery-done"))
+	laptop.signUp("ana")
 	laptop.act("Uploaded", laptop.set("upload-fhir", fhir), click("upload"))
 	recordID := laptop.eval(`document.getElementById('status').dataset.recordId`)
 

@@ -16,9 +16,7 @@ import (
 func TestBrowser_Portal_DeleteAccount(t *testing.T) {
 	s := startSite(t)
 	p := openPortal(t, s, "patient")
-	p.do(until(`document.getElementById('status').textContent.startsWith('Create an account')`))
-	p.act("Account created", p.set("register-handle", "eve"), p.set("register-passphrase", patientPass), click("register"))
-	p.do(click("recovery-saved"), click("recovery-done"))
+	p.signUp("eve")
 
 	p.act("The name typed does not match", click("delete-account-open"), p.set("delete-account-handle", "someone else"), click("delete-account-confirm"))
 	if got := directoryStatus(t, s, "eve"); got != "active" {

@@ -25,9 +25,7 @@ import (
 func TestBrowser_Portal_FHIR(t *testing.T) {
 	s := startSite(t)
 	p := openPortal(t, s, "patient")
-	p.do(until(`document.getElementById('status').textContent.startsWith('Create an account')`))
-	p.act("Account created", p.set("register-handle", "fay"), p.set("register-passphrase", patientPass), click("register"))
-	p.do(click("recovery-saved"), click("recovery-done"))
+	p.signUp("fay")
 	obs := `{"resourceType":"Observation","status":"final","code":{"text":"Heart rate"},"valueQuantity":{"value":58,"unit":"/min"}}`
 	p.act("Uploaded", p.set("upload-fhir", obs), click("upload"))
 	dir := t.TempDir()

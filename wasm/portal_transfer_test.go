@@ -29,9 +29,7 @@ func TestBrowser_Portal_Transfer(t *testing.T) {
 		t.Fatalf("Page.setBypassCSP: %v", err)
 	}
 	p.do(chromedp.Navigate(s.URL + "/"))
-	p.do(until(`document.getElementById('status').textContent.startsWith('Create an account')`))
-	p.act("Account created", p.set("register-handle", "ana"), p.set("register-passphrase", patientPass), click("register"))
-	p.do(click("recovery-saved"), click("recovery-done"))
+	p.signUp("ana")
 	p.act("Uploaded", p.set("upload-fhir", `{"resourceType":"Observation","status":"final","code":{"text":"Pulse"}}`), click("upload"))
 	id := p.eval(`document.getElementById('status').dataset.recordId`)
 

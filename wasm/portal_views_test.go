@@ -70,9 +70,7 @@ func TestBrowser_PortalViews(t *testing.T) {
 	s := startSite(t)
 	ctx := t.Context()
 	p := openPortal(t, s, "patient")
-	p.do(until(`document.getElementById('status').textContent.startsWith('Create an account')`))
-	p.act("Account created", p.set("register-handle", "ana"), p.set("register-passphrase", patientPass), click("register"))
-	p.do(click("recovery-saved"), click("recovery-done"))
+	p.signUp("ana")
 
 	// A 4 MiB file dropped on the upload form: encrypted with its progress
 	// shown, uploaded, and read back whole with its progress.
