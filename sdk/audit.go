@@ -82,6 +82,7 @@ func (c *Client) syncLog(ctx context.Context) (auditlog.Checkpoint, error) {
 	}
 	me := c.accountID()
 	var mine, followed []*auditlog.Entry
+	sweep := c.logSweep.from(f.Size())
 	err = c.readEntries(ctx, f, cp.Size, cp.Root, func(_ int64, e *auditlog.Entry) {
 		if e.Type.RecordScoped() {
 			if e.Type == auditlog.GrantCreated {
@@ -95,10 +96,15 @@ func (c *Client) syncLog(ctx context.Context) (auditlog.Checkpoint, error) {
 		if ix.Accounts[hex.EncodeToString(e.Subject[:])] != nil {
 			followed = append(followed, e)
 		}
+		sweep = sweep.observe(e)
 	})
 	if err != nil {
 		return cp, err
 	}
+	if sweep != nil {
+		sweep.size = f.Size()
+	}
+	c.logSweep = sweep
 	for _, e := range followed {
 		ix.Accounts[hex.EncodeToString(e.Subject[:])].observe(e)
 	}

@@ -67,6 +67,7 @@ type Client struct {
 	cardCache  map[[32]byte][]*KeyCard
 	fresh      map[[32]byte]*chainState       // chains synced in this operation
 	logSynced  bool                           // the log index was synced in this operation
+	logSweep   *logSweep                      // every account's log state, from a read of the whole log
 	verifiedCP *verifiedCheckpoint            // the stored checkpoint, as last opened
 	groupKeys  map[[32]byte]*grant.PrivateKey // group keys derived in this operation, by KeyID
 	groupDepth int                            // groups being followed to open a grant (group_keys.go)

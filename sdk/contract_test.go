@@ -464,7 +464,7 @@ func checkMalformed(t *testing.T, c *contract, srv *servertest.Server, token str
 		body         []byte
 		want         int
 	}{
-		{"GET", "/v1/log/entries?limit=1001", false, "", nil, 400},
+		{"GET", "/v1/log/entries?limit=10001", false, "", nil, 400},
 		{"GET", "/v1/log/entries?limit=0", false, "", nil, 400},
 		{"GET", "/v1/log/entries?from=x", false, "", nil, 400},
 		{"GET", "/v1/log/proof?index=-1", false, "", nil, 400},
@@ -580,7 +580,7 @@ func TestContract_CatchesWhatTheSpecDoesNotSay(t *testing.T) {
 			w.WriteHeader(http.StatusTeapot) // a status the operation does not list
 		}
 	}))
-	for _, path := range []string{"/v1/log/entries?limit=5000", "/v1/log/proof?index=1", "/v1/log/key", "/v1/no-such-route"} {
+	for _, path := range []string{"/v1/log/entries?limit=50000", "/v1/log/proof?index=1", "/v1/log/key", "/v1/no-such-route"} {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
 		c.mu.Lock()
 		if len(c.failures) != 1 {

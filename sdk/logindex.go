@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"slices"
 
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/internal/auditlog"
 )
 
@@ -51,6 +53,12 @@ func (a *accountLog) observe(e *auditlog.Entry) {
 	case auditlog.KeyCard:
 		a.Cards = append(a.Cards, loggedCard{Seq: e.Number, Hash: hex.EncodeToString(e.Object[:]), ChainSeq: a.ChainSeq})
 	}
+}
+
+func (a *accountLog) clone() *accountLog {
+	c := *a
+	c.Cards = slices.Clone(a.Cards)
+	return &c
 }
 
 // cardSigns returns, for a card logged for this account, the newest chain
@@ -113,7 +121,7 @@ func (c *Client) readEntries(ctx context.Context, f *auditlog.Frontier, to int64
 		var page struct {
 			Entries [][]byte `json:"entries"`
 		}
-		if err := c.call(ctx, "GET", fmt.Sprintf("/v1/log/entries?from=%d&limit=1000", f.Size()), nil, &page); err != nil {
+		if err := c.call(ctx, "GET", fmt.Sprintf("/v1/log/entries?from=%d&limit=%d", f.Size(), api.MaxLogEntries), nil, &page); err != nil {
 			return err
 		}
 		if len(page.Entries) == 0 {
@@ -188,6 +196,14 @@ func (c *Client) follow(ctx context.Context, accounts ...[32]byte) error {
 	if len(found) == 0 {
 		return nil
 	}
+	if sw := c.logSweep; sw != nil && sw.size == ix.Size {
+		for acct := range found {
+			if a := sw.accounts[acct]; a != nil {
+				found[acct] = a.clone() // the sweep goes on observing its own
+			}
+		}
+		return c.indexFound(ctx, found)
+	}
 	err := c.scanLog(ctx, func(_ int64, e *auditlog.Entry) {
 		if a := found[e.Subject]; a != nil && !e.Type.RecordScoped() {
 			a.observe(e)
@@ -196,6 +212,12 @@ func (c *Client) follow(ctx context.Context, accounts ...[32]byte) error {
 	if err != nil {
 		return err
 	}
+	return c.indexFound(ctx, found)
+}
+
+// indexFound adds newly followed accounts to the index.
+func (c *Client) indexFound(ctx context.Context, found map[[32]byte]*accountLog) error {
+	ix := c.index()
 	for acct, a := range found {
 		ix.Accounts[hex.EncodeToString(acct[:])] = a
 	}

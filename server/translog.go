@@ -201,15 +201,20 @@ func (s *Server) getLogEntries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if limit < 1 || limit > store.MaxList {
-		return errorf(http.StatusBadRequest, "bad_limit", "limit is 1 to %d", store.MaxList)
+	if limit < 1 || limit > api.MaxLogEntries {
+		return errorf(http.StatusBadRequest, "bad_limit", "limit is 1 to %d", api.MaxLogEntries)
 	}
-	es, err := s.store.LogEntries(r.Context(), from, int(limit))
-	if err != nil {
-		return err
-	}
-	if es == nil {
-		es = [][]byte{} // past the end: an empty list, not null
+	// The store answers at most MaxList entries a call.
+	es := [][]byte{} // past the end: an empty list, not null
+	for int64(len(es)) < limit {
+		page, err := s.store.LogEntries(r.Context(), from+int64(len(es)), int(min(limit-int64(len(es)), store.MaxList)))
+		if err != nil {
+			return err
+		}
+		es = append(es, page...)
+		if len(page) < store.MaxList {
+			break
+		}
 	}
 	writeJSON(w, http.StatusOK, api.LogEntries{Entries: es, From: from})
 	return nil

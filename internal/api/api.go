@@ -88,6 +88,10 @@ const MaxPriorACLs = 8
 // MaxViews bounds the records of one views request.
 const MaxViews = 200
 
+// MaxLogEntries bounds the entries of one GET /v1/log/entries answer (about
+// 2 MB of JSON): a device that reads the whole log reads it in pages this big.
+const MaxLogEntries = 10_000
+
 // ViewsRequest asks for the views of up to MaxViews records in one request
 // (POST /v1/records/views): a list's records that changed since a device's
 // last look.
