@@ -79,3 +79,40 @@ func TestClient_OperationsWithinRateLimits(t *testing.T) {
 		t.Fatalf("100 exports in a loop met no 429, want the flood refused")
 	}
 }
+
+// Records a clinician reads through a care team and a collection count for
+// its allowance once it lists through them: an export of a collection shared
+// with its team meets no 429 under limits far below its requests, though the
+// clinician holds no grant on any of those records itself.
+func TestClient_GroupReachWithinRateLimits(t *testing.T) {
+	const n = 20
+	w := newTeamWorld(t, nil) // dr-jones is in the admin's team Cardiology
+	ctx := t.Context()
+	col, err := w.patient.CreateCollection(ctx, "Labs", &sdk.CollectionOptions{Type: "Observation"})
+	if err != nil {
+		t.Fatalf("CreateCollection: %v", err)
+	}
+	for i := range n {
+		putTyped(t, w.patient, fmt.Appendf(nil, "glucose %d", i), "Observation")
+	}
+	if _, err := w.patient.ShareWithTeam(ctx, col.ID, org+"/Cardiology", &sdk.ShareOptions{History: true}); err != nil {
+		t.Fatalf("ShareWithTeam(collection): %v", err)
+	}
+	counter := &countingTransport{}
+	dev, err := sdk.Connect(ctx, sdk.Config{Server: w.srv.URL, Storage: &sdk.MemoryStorage{},
+		Transport: sdk.NewHTTPTransport(w.srv.URL, &http.Client{Transport: counter})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := dev.Login(ctx, &sdk.LoginOptions{Handle: "dr-jones", Passphrase: []byte(clinicianPass)}); err != nil {
+		t.Fatal(err)
+	}
+	w.srv.API.SetRateLimits(server.RateLimit{Rate: 1, Burst: 10}, server.RateLimit{Rate: 1, Burst: 10})
+	r0, l0 := counter.requests.Load(), counter.limited.Load()
+	if _, err := dev.ExportFHIR(ctx, io.Discard); err != nil {
+		t.Fatalf("ExportFHIR: %v", err)
+	}
+	if got := counter.limited.Load() - l0; got != 0 {
+		t.Fatalf("the team member's export of %d records (%d requests) met %d answers 429, want none", n, counter.requests.Load()-r0, got)
+	}
+}

@@ -15,7 +15,10 @@ import (
 // 20/s in bursts of 60 by default); one that finds it empty may take one from
 // the account's operation allowance instead: a second bucket of
 // Config.RatePerRecord tokens (default 16) for every record the account owns
-// or reads, refilled over allowanceRefill. One honest operation on all of an
+// or reads (deleted ones do not count), refilled over allowanceRefill, and
+// one more such bucket, for this account, per group (a care team, a
+// collection) it listed through lately, of RatePerRecord for every record
+// shared with the group. One honest operation on all of an
 // account's records (a list, an export, a share of everything with one
 // clinician, a new device's first sync) costs a few requests a record and so
 // goes through in one go; a client that repeats such operations, or floods,
@@ -48,10 +51,16 @@ func allowanceLimit(perRecord int, n int) RateLimit {
 }
 
 // holdings counts, and caches for holdingsTTL, the records each account owns
-// or reads directly.
+// or reads directly, and remembers for allowanceRefill the records it reached
+// through each group (a care team, a collection) it listed through.
 type holdings struct {
 	mu    sync.Mutex
 	count map[store.AccountID]holdingsCount
+	// reach maps an account to the groups it listed through (GET
+	// /v1/shared?via=) and the records shared with each. The server cannot
+	// tell a group's key record from any other record, so it counts a group
+	// once a member has shown it may read the group by listing through it.
+	reach map[store.AccountID]map[store.AccountID]holdingsCount
 }
 
 type holdingsCount struct {
@@ -59,51 +68,133 @@ type holdingsCount struct {
 	at time.Time
 }
 
-// of returns how many records account owns and reads (up to maxHoldings
-// each), counted at most once per holdingsTTL.
+// maxReach bounds the groups counted for one account: each is a bucket that
+// a request past every other may try (a shared bucket is a statement).
+const maxReach = 8
+
+// of returns how many live records account owns and reads directly (up to
+// maxHoldings), counted at most once per holdingsTTL.
 func (h *holdings) of(ctx context.Context, st store.Store, account store.AccountID, now time.Time) (int, error) {
 	h.mu.Lock()
-	if c, ok := h.count[account]; ok && now.Sub(c.at) < holdingsTTL {
-		h.mu.Unlock()
+	c, ok := h.count[account]
+	h.mu.Unlock()
+	if ok && now.Sub(c.at) < holdingsTTL {
 		return c.n, nil
 	}
-	h.mu.Unlock()
-	n := 0
-	for _, list := range []func(context.Context, store.AccountID, store.RecordID, int) ([]store.Head, error){st.OwnedRecords, st.SharedRecords} {
-		var after store.RecordID
-		counted := 0
-		for counted < maxHoldings {
-			page, err := list(ctx, account, after, holdingsPage)
-			if err != nil {
-				return 0, err
-			}
-			counted += len(page)
-			if len(page) < holdingsPage {
-				break
-			}
-			after = page[len(page)-1].Record
-		}
-		n += min(counted, maxHoldings)
+	owned, err := countHeads(ctx, st.OwnedRecords, account)
+	if err != nil {
+		return 0, err
 	}
-	return h.store(account, n, now), nil
-}
-
-// store caches a count, sweeping stale ones when the cache is full.
-func (h *holdings) store(account store.AccountID, n int, now time.Time) int {
+	shared, err := countHeads(ctx, st.SharedRecords, account)
+	if err != nil {
+		return 0, err
+	}
+	n := min(owned+shared, maxHoldings)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.count == nil || len(h.count) > maxBuckets {
-		for k, c := range h.count {
-			if now.Sub(c.at) >= holdingsTTL {
-				delete(h.count, k)
-			}
-		}
-		if h.count == nil {
-			h.count = map[store.AccountID]holdingsCount{}
+	h.count = sweepCounts(h.count, now, holdingsTTL)
+	h.count[account] = holdingsCount{n: n, at: now}
+	return n, nil
+}
+
+// groups returns the groups account listed through within allowanceRefill,
+// with their records.
+func (h *holdings) groups(account store.AccountID, now time.Time) map[store.AccountID]int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := map[store.AccountID]int{}
+	for group, g := range h.reach[account] {
+		if now.Sub(g.at) < allowanceRefill && g.n > 0 {
+			out[group] = g.n
 		}
 	}
-	h.count[account] = holdingsCount{n: n, at: now}
-	return n
+	return out
+}
+
+// reached counts the records shared with group for account, which has just
+// shown it may read them by listing through the group; counted again at
+// most once per holdingsTTL, kept for allowanceRefill.
+func (h *holdings) reached(ctx context.Context, st store.Store, account, group store.AccountID, now time.Time) error {
+	h.mu.Lock()
+	g, ok := h.reach[account][group]
+	h.mu.Unlock()
+	if ok && now.Sub(g.at) < holdingsTTL {
+		return nil
+	}
+	n, err := countHeads(ctx, st.SharedRecords, group)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.reach == nil || len(h.reach) > maxBuckets {
+		for a, groups := range h.reach {
+			for k, g := range groups {
+				if now.Sub(g.at) >= allowanceRefill {
+					delete(groups, k)
+				}
+			}
+			if len(groups) == 0 {
+				delete(h.reach, a)
+			}
+		}
+		if h.reach == nil {
+			h.reach = map[store.AccountID]map[store.AccountID]holdingsCount{}
+		}
+	}
+	groups := h.reach[account]
+	if groups == nil {
+		groups = map[store.AccountID]holdingsCount{}
+		h.reach[account] = groups
+	}
+	for k, g := range groups {
+		if now.Sub(g.at) >= allowanceRefill {
+			delete(groups, k)
+		}
+	}
+	if _, known := groups[group]; known || len(groups) < maxReach {
+		groups[group] = holdingsCount{n: n, at: now}
+	}
+	return nil
+}
+
+// countHeads counts the live records a list gives for holder, up to
+// maxHoldings.
+func countHeads(ctx context.Context, list func(context.Context, store.AccountID, store.RecordID, int) ([]store.Head, error), holder store.AccountID) (int, error) {
+	var after store.RecordID
+	n := 0
+	for read := 0; read < maxHoldings; {
+		page, err := list(ctx, holder, after, holdingsPage)
+		if err != nil {
+			return 0, err
+		}
+		read += len(page)
+		for _, h := range page {
+			if !h.IsDeleted() {
+				n++
+			}
+		}
+		if len(page) < holdingsPage {
+			break
+		}
+		after = page[len(page)-1].Record
+	}
+	return n, nil
+}
+
+// sweepCounts drops stale counts when the cache is full, making it if nil.
+func sweepCounts(m map[store.AccountID]holdingsCount, now time.Time, ttl time.Duration) map[store.AccountID]holdingsCount {
+	if m == nil {
+		return map[store.AccountID]holdingsCount{}
+	}
+	if len(m) > maxBuckets {
+		for k, c := range m {
+			if now.Sub(c.at) >= ttl {
+				delete(m, k)
+			}
+		}
+	}
+	return m
 }
 
 // takeAccount takes a token for an authenticated request of acct: from the
@@ -127,6 +218,16 @@ func (s *Server) takeAccount(ctx context.Context, r *http.Request, acct store.Ac
 	ok2, wait2 := limits.allowance.allowWith(ctx, acct.ID.String(), lim, now)
 	if ok2 {
 		return true, 0
+	}
+	// Each group the account reads through has an allowance of its own for
+	// this account, made full when first used: a member who meets a team's
+	// records in the middle of an operation (its first list through the
+	// team) has their allowance at once, not refilled over the hour a
+	// single bucket grown by them would take.
+	for group, n := range s.holdings.groups(acct.ID, now) {
+		if ok3, _ := limits.allowance.allowWith(ctx, acct.ID.String()+"/"+group.String(), allowanceLimit(s.cfg.RatePerRecord, n), now); ok3 {
+			return true, 0
+		}
 	}
 	return false, min(wait, wait2)
 }

@@ -3,6 +3,9 @@ package server
 import (
 	"net/http"
 	"testing"
+	"time"
+
+	"github.com/blindvault/blindvault/server/store"
 )
 
 // allowanceFixture is a server with the limits off while alice writes n
@@ -65,5 +68,21 @@ func TestRateLimit_AddressOverflowChargedToAccount(t *testing.T) {
 	}
 	if r := get(t, ts, "/healthz", nil); r.StatusCode != http.StatusTooManyRequests {
 		t.Fatalf("anonymous request past the address's limit = %d, want 429", r.StatusCode)
+	}
+}
+
+// Deleted records earn no allowance: an account's count falls when it
+// deletes records (the store keeps their tombstones in its lists).
+func TestRateLimit_AllowanceCountsLiveRecords(t *testing.T) {
+	ts, alice, recs := allowanceFixture(t, 6, RateLimit{Rate: -1})
+	ctx := t.Context()
+	for _, f := range recs[:4] {
+		if err := ts.Store.DeleteRecord(ctx, store.Deletion{Record: f.ID, Owner: alice.ID, Deleted: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var h holdings
+	if n, err := h.of(ctx, ts.Store, alice.ID, time.Now()); err != nil || n != 2 {
+		t.Fatalf("holdings of an account with 6 records, 4 deleted = %d, %v; want 2", n, err)
 	}
 }

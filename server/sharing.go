@@ -272,6 +272,9 @@ func (s *Server) listShared(w http.ResponseWriter, r *http.Request, c *Caller) e
 			return err
 		}
 		holder = group
+		if err := s.holdings.reached(r.Context(), s.store, c.Account.ID, group, s.now()); err != nil {
+			s.log.WarnContext(r.Context(), "counting a group's records for an allowance", "err", err)
+		}
 	}
 	hs, err := s.store.SharedRecords(r.Context(), holder, store.RecordID(after), limit)
 	if err != nil {
