@@ -35,7 +35,7 @@ portal: wasm
 	rm -rf examples/browser/blindvault
 	mkdir -p examples/browser/blindvault
 	cp wasm/js/blindvault.mjs wasm/js/blindvault.d.ts wasm/js/body.mjs wasm/js/worker.mjs wasm/js/package.json \
-	   wasm/js/wasm_exec.js wasm/js/blindvault.wasm wasm/js/fhir.wasm examples/browser/blindvault/
+	   wasm/js/wasm_exec.js wasm/js/blindvault.wasm wasm/js/fhir.wasm wasm/js/pdf.wasm examples/browser/blindvault/
 
 # Browser figures for docs/benchmarks.md: wasm size, 64 MiB bodies, login.
 wasm-figures:

@@ -3,7 +3,6 @@ package sdk
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/blindvault/blindvault/internal/summary"
@@ -58,20 +57,23 @@ func (c *Client) summaryData(ctx context.Context) (*summary.Data, error) {
 			s.Readers[j] = sr
 		}
 	}
-	slices.SortStableFunc(own, func(a, b *RecordInfo) int { return b.Modified.Compare(a.Modified) })
+	// List lists the most recently changed first. (This loop and the next
+	// are plain loops, not slices' generics: each instantiation adds to
+	// blindvault.wasm.)
 	d.HistoryLeftOut = max(0, len(own)-summary.MaxHistoryRecords)
 	for _, r := range own[:min(len(own), summary.MaxHistoryRecords)] {
 		evs, err := c.Audit(ctx, r.RecordID)
 		if err != nil {
 			return nil, fmt.Errorf("history of %s: %w", r.RecordID, err)
 		}
-		evs = slices.DeleteFunc(evs, func(e AuditEvent) bool {
-			return e.Action == "ACL changed" || (e.Action == "grant created" && e.Who == e.Whom)
-		})
 		h := summary.History{Title: r.Title}
-		for _, e := range evs[max(0, len(evs)-summary.MaxHistoryEvents):] {
+		for _, e := range evs {
+			if e.Action == "ACL changed" || (e.Action == "grant created" && e.Who == e.Whom) {
+				continue // the owner's own bookkeeping, not news
+			}
 			h.Events = append(h.Events, summary.Event{Time: e.Time, Action: e.Action, Who: e.Who, Whom: e.Whom, Version: e.Version})
 		}
+		h.Events = h.Events[max(0, len(h.Events)-summary.MaxHistoryEvents):]
 		d.History = append(d.History, h)
 	}
 	return d, nil

@@ -957,6 +957,19 @@ $('export-fhir').addEventListener('click', () => {
   });
 });
 
+$('export-pdf').addEventListener('click', () => {
+  busy('Checking every record, its readers and its history for the summary…', async () => {
+    const pdf = await client.exportSummaryPDF();
+    const link = $('export-pdf-download');
+    if (link.href) URL.revokeObjectURL(link.href);
+    link.href = URL.createObjectURL(new Blob([pdf], { type: 'application/pdf' }));
+    link.download = `my-records-summary-${new Date().toISOString().slice(0, 10)}.pdf`;
+    link.hidden = false;
+    link.click();
+    say(`Your summary is a PDF of ${pdf.length} bytes, saved as ${link.download}. It is not encrypted: keep it safe.`);
+  });
+});
+
 $('import-fhir').addEventListener('click', () => {
   busy('Reading the bundle and encrypting its records…', async () => {
     const file = $('import-file').files[0];
