@@ -9,7 +9,7 @@ PKGS        := ./...
 # are built with !js.
 WASM_PKGS   := ./internal/format/... ./internal/cobble ./internal/grant ./internal/merkle ./internal/padding \
                ./internal/record ./internal/keyfile ./internal/backup ./internal/auditlog ./internal/atomicfile ./internal/storagename \
-               ./sdk ./wasm ./wasm/internal/objects
+               ./sdk ./wasm ./wasm/internal/objects ./wasm/internal/sidemodule
 WASM_EXEC   := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 
 .PHONY: deps test test-wasm lint bench bench-store fuzz soak demo wasm portal wasm-figures fhir-schema-check
@@ -26,7 +26,7 @@ deps:
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -exec "$(WASM_EXEC)" $(WASM_PKGS)
 
-# The browser package: wasm/js/blindvault.wasm, fhir.wasm and wasm_exec.js beside the JS.
+# The browser package: wasm/js/blindvault.wasm, fhir.wasm, pdf.wasm and wasm_exec.js beside the JS.
 wasm:
 	GO=$(GO) sh wasm/build.sh wasm/js
 
