@@ -9,7 +9,7 @@ PKGS        := ./...
 # are built with !js.
 WASM_PKGS   := ./internal/format/... ./internal/cobble ./internal/grant ./internal/merkle ./internal/padding \
                ./internal/record ./internal/keyfile ./internal/backup ./internal/auditlog ./internal/atomicfile ./internal/storagename \
-               ./sdk ./wasm ./wasm/internal/objects
+               ./sdk ./wasm ./wasm/internal/objects ./wasm/internal/sidemodule
 WASM_EXEC   := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 
 .PHONY: deps test test-wasm lint bench bench-store fuzz soak demo wasm portal wasm-figures fhir-schema-check
@@ -26,7 +26,7 @@ deps:
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -exec "$(WASM_EXEC)" $(WASM_PKGS)
 
-# The browser package: wasm/js/blindvault.wasm, fhir.wasm and wasm_exec.js beside the JS.
+# The browser package: wasm/js/blindvault.wasm, fhir.wasm, pdf.wasm and wasm_exec.js beside the JS.
 wasm:
 	GO=$(GO) sh wasm/build.sh wasm/js
 
@@ -35,7 +35,7 @@ portal: wasm
 	rm -rf examples/browser/blindvault
 	mkdir -p examples/browser/blindvault
 	cp wasm/js/blindvault.mjs wasm/js/blindvault.d.ts wasm/js/body.mjs wasm/js/worker.mjs wasm/js/package.json \
-	   wasm/js/wasm_exec.js wasm/js/blindvault.wasm wasm/js/fhir.wasm examples/browser/blindvault/
+	   wasm/js/wasm_exec.js wasm/js/blindvault.wasm wasm/js/fhir.wasm wasm/js/pdf.wasm examples/browser/blindvault/
 
 # Browser figures for docs/benchmarks.md: wasm size, 64 MiB bodies, login.
 wasm-figures:

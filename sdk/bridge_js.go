@@ -7,6 +7,7 @@ import (
 
 	"github.com/blindvault/blindvault/internal/bridge"
 	"github.com/blindvault/blindvault/internal/fhir/fhirrec"
+	"github.com/blindvault/blindvault/internal/summary"
 )
 
 // The browser build's bridge: bodies sealed and opened in WebCrypto. Its types
@@ -43,4 +44,10 @@ func (c *Client) ExportRecords(ctx context.Context, add func(*fhirrec.Record) er
 // parsed, as ImportFHIR does after it parses one.
 func (c *Client) ImportEntries(ctx context.Context, entries []fhirrec.Entry) (*ImportResult, error) {
 	return c.importEntries(ctx, entries)
+}
+
+// SummaryData gathers what ExportSummary prints, for the browser's PDF
+// module (wasm/pdf) to print.
+func (c *Client) SummaryData(ctx context.Context) (*summary.Data, error) {
+	return c.summaryData(ctx)
 }

@@ -15,7 +15,8 @@ import (
 )
 
 // List returns this account's records and those shared with it, newest
-// version of each, with their metadata decrypted and verified. A list that
+// version of each, the most recently changed first, with their metadata
+// decrypted and verified. A list that
 // leaves out a record this account's chain holds, or a share the owner never
 // revoked, is CheckRollback. Revoked shares are left out.
 //

@@ -117,7 +117,7 @@ func startSiteWith(t *testing.T, cfg server.Config) *site {
 	for _, f := range []string{"index.html", "app.mjs", "fhir.mjs", "style.css"} {
 		copyFile(t, filepath.Join(root, f), filepath.Join("..", "examples", "browser", f))
 	}
-	for _, f := range []string{"blindvault.mjs", "blindvault.d.ts", "body.mjs", "worker.mjs", "package.json", "wasm_exec.js", "blindvault.wasm", "fhir.wasm"} {
+	for _, f := range []string{"blindvault.mjs", "blindvault.d.ts", "body.mjs", "worker.mjs", "package.json", "wasm_exec.js", "blindvault.wasm", "fhir.wasm", "pdf.wasm"} {
 		copyFile(t, filepath.Join(root, "blindvault", f), filepath.Join(pkg, f))
 	}
 	for _, f := range []string{"index.html", "tests.mjs"} {

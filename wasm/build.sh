@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds the browser package into DIR (default: wasm/js): blindvault.wasm, fhir.wasm,
-# Go's wasm_exec.js beside it, and, for another DIR, the package's JS files.
+# pdf.wasm, Go's wasm_exec.js beside it, and, for another DIR, the package's JS files.
 #
 # Inlining is off except in the crypto on hot paths (crypto/..., x/crypto, and
 # circl's X-Wing: ML-KEM, X25519, Keccak): it keeps the binary ~160 KB (brotli)
@@ -24,6 +24,9 @@ GOOS=js GOARCH=wasm "$go" build -C "$here/.." -trimpath -ldflags='-s -w' \
 # fhir.wasm: the FHIR bundles of export and import, loaded only for them.
 GOOS=js GOARCH=wasm "$go" build -C "$here/.." -trimpath -ldflags='-s -w' -gcflags='all=-l' \
   -o "$out/fhir.wasm" ./wasm/fhir
+# pdf.wasm: the printable summary (export --pdf), loaded only for it.
+GOOS=js GOARCH=wasm "$go" build -C "$here/.." -trimpath -ldflags='-s -w' -gcflags='all=-l' \
+  -o "$out/pdf.wasm" ./wasm/pdf
 cp "$("$go" env GOROOT)/lib/wasm/wasm_exec.js" "$out/wasm_exec.js"
 if [ "$(cd "$out" && pwd)" != "$here/js" ]; then
   cp "$here/js/blindvault.mjs" "$here/js/blindvault.d.ts" "$here/js/body.mjs" "$here/js/worker.mjs" "$here/js/package.json" "$out/"

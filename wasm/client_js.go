@@ -294,6 +294,7 @@ func newClientObject(c *sdk.Client) js.Value {
 		})
 	}
 	addFHIR(c, add)
+	addSummary(c, add)
 	add("requestAmendment", func(ctx context.Context, args []js.Value) (any, error) {
 		id, text, err := idAndString(args, "text")
 		if err != nil {

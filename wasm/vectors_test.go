@@ -79,7 +79,8 @@ func brotliSize(t *testing.T, file string) int {
 }
 
 // TestWasm_SizeBudget holds blindvault.wasm to its 1.5 MiB budget with
-// brotli (docs/benchmarks.md, Browser), and net/http and tink out of it.
+// brotli (docs/benchmarks.md, Browser), and net/http, tink and the PDF
+// library out of it; and pdf.wasm to a budget of its own, without the SDK.
 func TestWasm_SizeBudget(t *testing.T) {
 	file := filepath.Join(built(t), "blindvault.wasm")
 	st, err := os.Stat(file)
@@ -101,5 +102,35 @@ func TestWasm_SizeBudget(t *testing.T) {
 		if dep == "net/http" || dep == "crypto/tls" || strings.HasPrefix(dep, "github.com/tink-crypto") {
 			t.Errorf("blindvault.wasm depends on %s", dep)
 		}
+		if dep == "codeberg.org/go-pdf/fpdf" {
+			t.Errorf("blindvault.wasm links the PDF library; pdf.wasm prints the summary")
+		}
+	}
+
+	// pdf.wasm, loaded for the printable summary only, has a budget of its
+	// own, and prints without the SDK: it holds no key and checks nothing.
+	pdf := filepath.Join(built(t), "pdf.wasm")
+	st, err = os.Stat(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n = brotliSize(t, pdf)
+	t.Logf("pdf.wasm: %d bytes, %d with brotli (%.2f MiB; budget 1.50)", st.Size(), n, float64(n)/(1<<20))
+	if n > pdfWasmBudget {
+		t.Errorf("pdf.wasm is %d bytes with brotli, over its budget of %d", n, int(pdfWasmBudget))
+	}
+	cmd = exec.Command("go", "list", "-deps", "./pdf")
+	cmd.Env = append(os.Environ(), "GOOS=js", "GOARCH=wasm")
+	if deps, err = cmd.Output(); err != nil {
+		t.Fatal(err)
+	}
+	for _, dep := range strings.Split(string(deps), "\n") {
+		if dep == "github.com/blindvault/blindvault/sdk" || dep == "net/http" {
+			t.Errorf("pdf.wasm depends on %s", dep)
+		}
 	}
 }
+
+// pdfWasmBudget is pdf.wasm's size budget with brotli: a second download,
+// for a patient who prints a summary, no larger than blindvault.wasm's.
+const pdfWasmBudget = 1.5 * (1 << 20)

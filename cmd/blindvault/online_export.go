@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"time"
 )
 
 // runExport decrypts every record this account owns or reads into a new
@@ -93,7 +92,7 @@ func exportFHIR(ctx context.Context, c *session, path string, asJSON bool, s std
 // every entry of it has verified.
 func exportPDF(ctx context.Context, c *session, path string, asJSON bool, s stdio) error {
 	return exportFile(path, asJSON, s, "(a printable summary)", func(w io.Writer) (int, error) {
-		return writeSummaryPDF(ctx, c.Client, w, time.Now())
+		return c.ExportSummary(ctx, w)
 	})
 }
 

@@ -942,18 +942,33 @@ $('upload-form').addEventListener('submit', (ev) => {
   });
 });
 
-// ---- the rights of access and import (FHIR) ---------------------------------
+// ---- the rights of access and import (FHIR, the printable summary) ----------
+
+// saveExport saves an export's bytes through the link with id linkId, named
+// `${name}-DATE.${ext}`, and returns the file name.
+function saveExport(linkId, data, type, name, ext) {
+  const link = $(linkId);
+  if (link.href) URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(new Blob([data], { type }));
+  link.download = `${name}-${new Date().toISOString().slice(0, 10)}.${ext}`;
+  link.hidden = false;
+  link.click();
+  return link.download;
+}
 
 $('export-fhir').addEventListener('click', () => {
   busy('Opening and checking every record for the bundle…', async () => {
     const bundle = await client.exportFHIR();
-    const link = $('export-download');
-    if (link.href) URL.revokeObjectURL(link.href);
-    link.href = URL.createObjectURL(new Blob([bundle], { type: 'application/fhir+json' }));
-    link.download = `my-records-${new Date().toISOString().slice(0, 10)}.json`;
-    link.hidden = false;
-    link.click();
-    say(`Your records are in a FHIR bundle of ${bundle.length} bytes, saved as ${link.download}. It is not encrypted: keep it safe.`);
+    const file = saveExport('export-download', bundle, 'application/fhir+json', 'my-records', 'json');
+    say(`Your records are in a FHIR bundle of ${bundle.length} bytes, saved as ${file}. It is not encrypted: keep it safe.`);
+  });
+});
+
+$('export-pdf').addEventListener('click', () => {
+  busy('Checking every record, its readers and its history for the summary…', async () => {
+    const pdf = await client.exportSummaryPDF();
+    const file = saveExport('export-pdf-download', pdf, 'application/pdf', 'my-records-summary', 'pdf');
+    say(`Your summary is a PDF of ${pdf.length} bytes, saved as ${file}. It is not encrypted: keep it safe.`);
   });
 });
 

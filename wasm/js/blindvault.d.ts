@@ -34,6 +34,8 @@ export interface LoadOptions {
   wasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
   /** fhir.wasm, loaded by exportFHIR and importFHIR on first use: a URL (default: beside this module), its bytes, or a compiled module. */
   fhirWasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+  /** pdf.wasm, loaded by exportSummaryPDF on first use: a URL (default: beside this module), its bytes, or a compiled module. */
+  pdfWasm?: string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
   /** Body workers; default none on up to two cores, else one per core but one, up to 8. 0 runs WebCrypto on the page's thread. */
   workers?: number;
   /** worker.mjs, by default beside this module. */
@@ -358,6 +360,13 @@ export class Client {
   exportFHIR(): Promise<Uint8Array>;
   /** Stores each resource of a FHIR R4 Bundle as a new record; resources imported before are skipped. A bad bundle (INVALID, TOO_LARGE) stores nothing. Loads fhir.wasm on first use. */
   importFHIR(bundle: Uint8Array | string): Promise<ImportResult>;
+  /**
+   * A printable summary (PDF bytes, A4) of what this account owns or reads: the records by type and date with titles,
+   * versions and authors (handle and key fingerprint), who can read each of its own records now, and the recent access
+   * history of the 25 that changed last, each entry verified as list, readers and audit verify it. The same summary as
+   * the CLI's export --pdf. Not encrypted: the page should say so. Loads pdf.wasm on first use.
+   */
+  exportSummaryPDF(): Promise<Uint8Array>;
   /** Asks the author of record id to correct it (the right to correct, docs/spec/client-v1.md §8); returns the request's id. */
   requestAmendment(id: string, text: string): Promise<string>;
   /** What the rules find in the verified log since this device last looked (docs/alerts.md), oldest first. */

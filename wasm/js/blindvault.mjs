@@ -25,25 +25,29 @@ function ready() {
   return booting ?? (load(), booting);
 }
 
-async function boot({ wasm, fhirWasm, workers, workerURL } = {}) {
-  fhirSource = fhirWasm ?? new URL('./fhir.wasm', import.meta.url);
+async function boot({ wasm, fhirWasm, pdfWasm, workers, workerURL } = {}) {
+  sideSources = {
+    'fhir.wasm': fhirWasm ?? new URL('./fhir.wasm', import.meta.url),
+    'pdf.wasm': pdfWasm ?? new URL('./pdf.wasm', import.meta.url),
+  };
   const a = await run(wasm ?? new URL('./blindvault.wasm', import.meta.url), 'blindvault.wasm');
   const pool = new ChunkPool({ workers, workerURL });
   await pool.ready;
   return { api: a, pool };
 }
 
-let fhirSource = null;
-let fhirBooting = null;
+let sideSources = {};
+const sideBooting = {};
 
-// fhirModule loads fhir.wasm, the FHIR bundles of export and import, on
-// first use: most pages never need it, so blindvault.wasm does not carry it.
-function fhirModule() {
-  fhirBooting ??= ready().then(() => run(fhirSource, 'fhir.wasm')).catch((e) => {
-    fhirBooting = null;
+// sideModule loads a side module on first use: fhir.wasm, the FHIR bundles
+// of export and import, or pdf.wasm, the printable summary. Most pages never
+// need them, so blindvault.wasm does not carry them.
+function sideModule(name) {
+  sideBooting[name] ??= ready().then(() => run(sideSources[name], name)).catch((e) => {
+    delete sideBooting[name];
     throw asError(e);
   });
-  return fhirBooting;
+  return sideBooting[name];
 }
 
 // run instantiates a Go program from src (a URL, bytes or a module), starts
@@ -432,11 +436,16 @@ export class Client {
 
   async exportFHIR() {
     const records = await call(this.#go.exportRecords());
-    return sync((await fhirModule()).bundle(records));
+    return sync((await sideModule('fhir.wasm')).bundle(records));
+  }
+
+  async exportSummaryPDF() {
+    const data = await call(this.#go.summaryData());
+    return sync((await sideModule('pdf.wasm')).render(data));
   }
 
   async importFHIR(bundle) {
-    const entries = sync((await fhirModule()).parse(toSource(bundle)));
+    const entries = sync((await sideModule('fhir.wasm')).parse(toSource(bundle)));
     const r = JSON.parse(await call(this.#go.importEntries(entries)));
     return { imported: r.imported.map(toInfo), skipped: r.skipped };
   }
