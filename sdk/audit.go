@@ -238,54 +238,70 @@ type AuditEvent struct {
 // people it names resolved to the handles this device knows. The log is read
 // and checked first (VerifyLog), so a server that hides an entry from this
 // view fails with CheckLogMismatch instead.
-func (c *Client) Audit(ctx context.Context, id RecordID) (_ []AuditEvent, err error) {
+func (c *Client) Audit(ctx context.Context, id RecordID) ([]AuditEvent, error) {
+	evs, err := c.auditRecords(ctx, []RecordID{id})
+	return evs[id], err
+}
+
+// auditRecords is Audit of several records in one read of the log.
+func (c *Client) auditRecords(ctx context.Context, ids []RecordID) (_ map[RecordID][]AuditEvent, err error) {
 	defer c.begin(&err)()
 	if err := c.ready(); err != nil {
 		return nil, err
 	}
-	salt, err := c.logSalt(ctx, id)
-	if err != nil {
-		return nil, err
+	// Each record's log salt names the people in its entries.
+	type audited struct {
+		salt          []byte
+		names         map[[32]byte]string
+		out           []AuditEvent
+		actors, whoms [][32]byte // out's actors and peers, named once the whole log is read
 	}
-	names := map[[32]byte]string{auditlog.ActorHash(salt, c.accountID()): c.prof.Handle}
-	for acct, p := range c.prof.Pins {
-		names[auditlog.ActorHash(salt, mustID(acct))] = p.Handle
+	recs := map[[32]byte]*audited{}
+	for _, id := range ids {
+		salt, err := c.logSalt(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		names := map[[32]byte]string{auditlog.ActorHash(salt, c.accountID()): c.prof.Handle}
+		for acct, p := range c.prof.Pins {
+			names[auditlog.ActorHash(salt, mustID(acct))] = p.Handle
+		}
+		// A grant to a group is filed, and so logged, under the group's id.
+		for id, p := range c.prof.Teams {
+			names[auditlog.ActorHash(salt, mustID(id))] = "team " + p.Name
+		}
+		for id, p := range c.prof.Collections {
+			names[auditlog.ActorHash(salt, mustID(id))] = "collection " + p.Name
+		}
+		recs[id] = &audited{salt: salt, names: names}
 	}
-	// A grant to a group is filed, and so logged, under the group's id.
-	for id, p := range c.prof.Teams {
-		names[auditlog.ActorHash(salt, mustID(id))] = "team " + p.Name
-	}
-	for id, p := range c.prof.Collections {
-		names[auditlog.ActorHash(salt, mustID(id))] = "collection " + p.Name
-	}
-	name := func(h [32]byte) string {
+	name := func(a *audited, h [32]byte) string {
 		if h == ([32]byte{}) {
 			return ""
 		}
-		if n, ok := names[h]; ok {
+		if n, ok := a.names[h]; ok {
 			return n
 		}
 		return "someone unknown"
 	}
-	var out []AuditEvent
-	var actors, whoms [][32]byte // out's actors and peers, named once the whole log is read
-	var requesters [][32]byte    // accounts that asked for this account's emergency keys
+	var requesters [][32]byte // accounts that asked for this account's emergency keys
 	err = c.scanLog(ctx, func(i int64, e *auditlog.Entry) {
 		if e.Type == auditlog.EmergencyRequest && e.Peer == c.accountID() {
 			requesters = append(requesters, e.Subject)
 		}
-		if e.Subject != id || !e.Type.RecordScoped() {
+		a := recs[e.Subject]
+		if a == nil || !e.Type.RecordScoped() {
 			return
 		}
 		ev := AuditEvent{Index: i, Time: time.Unix(int64(e.Time), 0).UTC(), Action: e.Type.String()}
 		switch e.Type {
 		case auditlog.GrantCreated, auditlog.GrantRevoked:
-			ev.Whom = name(e.Peer) // a body read's Peer is its request nonce, no one
+			ev.Whom = name(a, e.Peer) // a body read's Peer is its request nonce, no one
 		case auditlog.VersionWritten, auditlog.BodyRead, auditlog.RecordDeleted:
 			ev.Version = e.Number
 		}
-		out = append(out, ev)
-		actors, whoms = append(actors, e.Actor), append(whoms, e.Peer)
+		a.out = append(a.out, ev)
+		a.actors, a.whoms = append(a.actors, e.Actor), append(a.whoms, e.Peer)
 	})
 	if err != nil {
 		return nil, err
@@ -296,19 +312,23 @@ func (c *Client) Audit(ctx context.Context, id RecordID) (_ []AuditEvent, err er
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range keys {
-		names[auditlog.ActorHash(salt, k.ID)] = k.name()
-	}
-	for _, r := range requesters {
-		if h := auditlog.ActorHash(salt, r); names[h] == "" {
-			names[h] = c.requesterName(ctx, r) + " (emergency access)"
+	out := map[RecordID][]AuditEvent{}
+	for id, a := range recs {
+		for _, k := range keys {
+			a.names[auditlog.ActorHash(a.salt, k.ID)] = k.name()
 		}
-	}
-	for i := range out {
-		out[i].Who = name(actors[i])
-		if out[i].Whom == "someone unknown" && i < len(whoms) {
-			out[i].Whom = name(whoms[i])
+		for _, r := range requesters {
+			if h := auditlog.ActorHash(a.salt, r); a.names[h] == "" {
+				a.names[h] = c.requesterName(ctx, r) + " (emergency access)"
+			}
 		}
+		for i := range a.out {
+			a.out[i].Who = name(a, a.actors[i])
+			if a.out[i].Whom == "someone unknown" && i < len(a.whoms) {
+				a.out[i].Whom = name(a, a.whoms[i])
+			}
+		}
+		out[id] = a.out
 	}
 	return out, nil
 }

@@ -61,13 +61,18 @@ func (c *Client) summaryData(ctx context.Context) (*summary.Data, error) {
 	// are plain loops, not slices' generics: each instantiation adds to
 	// blindvault.wasm.)
 	d.HistoryLeftOut = max(0, len(own)-summary.MaxHistoryRecords)
-	for _, r := range own[:min(len(own), summary.MaxHistoryRecords)] {
-		evs, err := c.Audit(ctx, r.RecordID)
-		if err != nil {
-			return nil, fmt.Errorf("history of %s: %w", r.RecordID, err)
-		}
+	own = own[:min(len(own), summary.MaxHistoryRecords)]
+	ids := make([]RecordID, len(own))
+	for i, r := range own {
+		ids[i] = r.RecordID
+	}
+	audits, err := c.auditRecords(ctx, ids) // one read of the log for them all
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	for _, r := range own {
 		h := summary.History{Title: r.Title}
-		for _, e := range evs {
+		for _, e := range audits[r.RecordID] {
 			if e.Action == "ACL changed" || (e.Action == "grant created" && e.Who == e.Whom) {
 				continue // the owner's own bookkeeping, not news
 			}
