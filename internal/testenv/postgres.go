@@ -58,6 +58,9 @@ type PostgresOptions struct {
 	// NoFsync turns fsync off: faster, and lost on a machine crash, which
 	// tests that do not crash the machine never see.
 	NoFsync bool
+	// Statements loads pg_stat_statements (with planning tracked), for
+	// a benchmark that reports what each statement costs (Query).
+	Statements bool
 }
 
 // StartPostgres starts a cluster that t's cleanup stops and deletes. As
@@ -178,6 +181,9 @@ func (p *Postgres) init(opts *PostgresOptions) error {
 	p.Port = port
 	conf := fmt.Sprintf("listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\n"+
 		"max_connections = 200\nshared_buffers = 128MB\nlogging_collector = off\n", port, p.dir)
+	if opts.Statements {
+		conf += "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n"
+	}
 	if opts.NoFsync {
 		conf += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
 	}
@@ -278,6 +284,18 @@ func (p *Postgres) Exec(ctx context.Context, sql string) error {
 		return fmt.Errorf("psql: %w: %s", err, strings.TrimSpace(string(out)))
 	}
 	return nil
+}
+
+// Query runs SQL in the postgres database through psql and returns what it
+// printed, unaligned, columns separated by " | ".
+func (p *Postgres) Query(ctx context.Context, sql string) (string, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(p.bin, "psql"), "-X", "-q", "-A", "-F", " | ", "-v", "ON_ERROR_STOP=1",
+		"-h", p.dir, "-p", strconv.Itoa(p.Port), "-U", "postgres", "-d", "postgres", "-c", sql)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("psql: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return string(out), nil
 }
 
 // CPUTime returns the CPU time (user and system) the cluster's processes

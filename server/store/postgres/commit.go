@@ -228,9 +228,9 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 			logged = append(logged, r)
 		}
 	}
-	var edge *logEdge
+	var appended *logAppend
 	if len(entries) > 0 {
-		first, e, err := c.s.appendLog(ctx, tx, entries)
+		first, a, err := c.s.appendLog(ctx, tx, entries)
 		if err != nil {
 			return err
 		}
@@ -238,7 +238,7 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 			r.log.First = first
 			first += int64(len(r.log.Entries))
 		}
-		edge = e
+		appended = a
 	}
-	return c.s.commit(ctx, tx, edge)
+	return c.s.commit(ctx, tx, appended)
 }

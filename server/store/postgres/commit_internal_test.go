@@ -124,7 +124,8 @@ func random32() [32]byte {
 // TestStore_AppendLog_EdgeAcrossStores appends from two Stores on one
 // database in turn, some appends in a row from one (its cached right edge
 // used) and some after the other's (its edge stale), and checks the tree
-// against one computed from the entries alone.
+// against one computed from the entries alone, and each Store's cache of the
+// hashes it appended.
 func TestStore_AppendLog_EdgeAcrossStores(t *testing.T) {
 	t.Parallel()
 	pg := testenv.SharedPostgres(t)
@@ -158,6 +159,7 @@ func TestStore_AppendLog_EdgeAcrossStores(t *testing.T) {
 		if err != nil || first != n {
 			t.Fatalf("AppendLog(round %d) = %d, %v, want %d", round, first, err, n)
 		}
+		written := int64(len(hashes))
 		for _, e := range entries {
 			hs, err := tlog.StoredHashes(n, e, mem)
 			if err != nil {
@@ -165,6 +167,14 @@ func TestStore_AppendLog_EdgeAcrossStores(t *testing.T) {
 			}
 			hashes = append(hashes, hs...)
 			n++
+		}
+		// The receipts of these entries read the hashes just written from
+		// the appender's cache, not the database: they must be there, and
+		// right.
+		for x := written; x < int64(len(hashes)); x++ {
+			if got, ok := stores[who].hashes.get(x); !ok || got != hashes[x] {
+				t.Errorf("round %d: cached hash %d = %v, %v; want %v", round, x, got, ok, hashes[x])
+			}
 		}
 	}
 	want, err := tlog.TreeHash(n, mem)

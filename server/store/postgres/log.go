@@ -19,10 +19,10 @@ import (
 
 // appendLog appends entries and their tree hashes in tx and returns the
 // index of the first. Its update of log_head takes the row's lock, held
-// until tx ends: appends of all processes are one sequence. The tree's
-// right edge at the new size comes back for the caller to hand to
-// s.edge.set once tx has committed.
-func (s *Store) appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int64, *logEdge, error) {
+// until tx ends: appends of all processes are one sequence. What the
+// Store keeps of the append (the tree's right edge at the new size, the
+// hashes written) comes back for the caller to hand to s.commit.
+func (s *Store) appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int64, *logAppend, error) {
 	var first int64
 	err := tx.QueryRow(ctx, `UPDATE log_head SET size = size + $1 RETURNING size - $1`, int64(len(entries))).Scan(&first)
 	if err != nil {
@@ -50,7 +50,17 @@ func (s *Store) appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int
 	if err != nil {
 		return 0, nil, err
 	}
-	return first, newLogEdge(first+int64(len(entries)), hr.known), nil
+	return first, &logAppend{edge: newLogEdge(first+int64(len(entries)), hr.known), idx: hidx, hashes: hashes}, nil
+}
+
+// logAppend is what an append leaves for its transaction's commit to keep:
+// the tree's right edge after it (nil if not all known), and the stored
+// hashes it wrote (hashes[i] at idx[i]), which the receipts of its entries
+// then read from the Store's cache, not the database.
+type logAppend struct {
+	edge   *logEdge
+	idx    []int64
+	hashes [][]byte
 }
 
 // A logEdge is the stored hashes of the complete subtrees on the right edge
@@ -171,6 +181,9 @@ func (h *txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 			out[i], have[i] = v, true
 		} else if v, ok := h.cached(x); ok {
 			out[i], have[i] = v, true
+			if h.known != nil {
+				h.known[x] = v // the edge after an append is taken from known
+			}
 		} else {
 			ask = append(ask, x)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/blob"
@@ -230,28 +231,34 @@ func (s *Store) tryWrite(ctx context.Context, b *store.LogBatch, fn func(ctx con
 	if err := fn(ctx, tx); err != nil {
 		return err
 	}
-	var edge *logEdge
+	var appended *logAppend
 	if b != nil && len(b.Entries) > 0 {
-		first, e, err := s.appendLog(ctx, tx, b.Entries)
+		first, a, err := s.appendLog(ctx, tx, b.Entries)
 		if err != nil {
 			return err
 		}
-		b.First, edge = first, e
+		b.First, appended = first, a
 	}
-	return s.commit(ctx, tx, edge)
+	return s.commit(ctx, tx, appended)
 }
 
-// commit commits tx; if it appended to the log, edge is the tree's right
-// edge after it, kept once the commit is known to have happened.
-func (s *Store) commit(ctx context.Context, tx pgx.Tx, edge *logEdge) error {
+// commit commits tx; if it appended to the log (a), the tree's right edge
+// after it and the hashes it wrote are kept once the commit is known to
+// have happened.
+func (s *Store) commit(ctx context.Context, tx pgx.Tx, a *logAppend) error {
 	err := tx.Commit(ctx)
-	if edge != nil {
-		if err != nil {
-			edge = nil // committed or not: not known
-		}
-		s.edge.set(edge)
+	if a == nil {
+		return err
 	}
-	return err
+	if err != nil {
+		s.edge.set(nil) // committed or not: not known
+		return err
+	}
+	for i, x := range a.idx {
+		s.hashes.put(x, tlog.Hash(a.hashes[i]))
+	}
+	s.edge.set(a.edge)
+	return nil
 }
 
 // read runs fn in a read-only repeatable-read transaction: one snapshot.
