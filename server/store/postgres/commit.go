@@ -39,9 +39,12 @@ type request struct {
 	ctx  context.Context // the caller's: checked before fn runs
 	fn   func(ctx context.Context, tx pgx.Tx) error
 	plan func(ctx context.Context, q stmts) error // instead of fn
-	log  *store.LogBatch
-	done chan error
-	err  error
+	// create, if set, is plan's write as a create that can go in bulk
+	// with others (creates.go).
+	create *creation
+	log    *store.LogBatch
+	done   chan error
+	err    error
 }
 
 type committer struct {
@@ -50,6 +53,7 @@ type committer struct {
 	wg   sync.WaitGroup
 
 	commits, writes atomic.Uint64
+	bulk            atomic.Uint64 // creates stored in bulk (creates.go)
 	busy            atomic.Int64 // nanoseconds
 }
 
@@ -187,6 +191,22 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 				}
 			}
 			continue
+		}
+		// Creates from i on, two or more, in one statement; if that
+		// fails, in the pipeline below.
+		k := i
+		for k < len(batch) && batch[k].create != nil {
+			k++
+		}
+		if k-i >= 2 {
+			ok, err := c.createBulk(ctx, tx, batch[i:k])
+			if err != nil {
+				return err
+			}
+			if ok {
+				i = k
+				continue
+			}
 		}
 		// The planned writes from i on, in one pipeline.
 		p := &pipe{}
