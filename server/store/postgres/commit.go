@@ -54,7 +54,7 @@ type committer struct {
 
 	commits, writes atomic.Uint64
 	bulk            atomic.Uint64 // creates stored in bulk (creates.go)
-	busy            atomic.Int64 // nanoseconds
+	busy            atomic.Int64  // nanoseconds
 }
 
 func newCommitter(s *Store, n int) *committer {

@@ -164,6 +164,9 @@ var migrations = []string{
 	// was three TOAST rows and three TOAST index entries more per create
 	// (docs/benchmarks.md). Rows written before keep their storage.
 	`ALTER TABLE body_chunks ALTER COLUMN data SET STORAGE MAIN;`,
+	// A server takes several tokens of a bucket at once (ratelimit.go):
+	// how many the last take got.
+	`ALTER TABLE rate_limits ADD COLUMN granted bigint NOT NULL DEFAULT 1;`,
 }
 
 // tables lists every table holding data, parents first, as snapshots copy them.
