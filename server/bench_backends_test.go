@@ -75,6 +75,7 @@ type benchDB struct {
 	statements bool // pg_stat_statements is loaded
 	cpu        time.Duration
 	wal        int64
+	byProcess  map[string]time.Duration
 }
 
 func (d *benchDB) begin(b *testing.B) {
@@ -89,6 +90,9 @@ func (d *benchDB) begin(b *testing.B) {
 	}
 	d.wal = d.walBytes(b)
 	d.cpu = d.pg.CPUTime()
+	if d.statements {
+		d.byProcess = d.pg.CPUByProcess()
+	}
 }
 
 func (d *benchDB) end(b *testing.B) {
@@ -115,6 +119,9 @@ func (d *benchDB) end(b *testing.B) {
 		FROM pg_stat_statements WHERE query NOT LIKE '%%pg_stat%%' ORDER BY total_exec_time + total_plan_time DESC LIMIT 30`, b.N, b.N, b.N, b.N, b.N))
 	if err != nil {
 		b.Fatal(err)
+	}
+	for kind, cpu := range d.pg.CPUByProcess() {
+		out += fmt.Sprintf("cpu of %s: %d us per create\n", kind, (cpu-d.byProcess[kind]).Microseconds()/int64(b.N))
 	}
 	// The log keeps ten lines of a benchmark's output: the table goes to a file.
 	f := filepath.Join(os.TempDir(), "blindvault-pgstats-"+strings.ReplaceAll(b.Name(), "/", "_")+".txt")

@@ -250,6 +250,8 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 	}
 	var appended *logAppend
 	if len(entries) > 0 {
+		c.s.logMu.Lock()
+		defer c.s.logMu.Unlock()
 		first, a, err := c.s.appendLog(ctx, tx, entries)
 		if err != nil {
 			return err

@@ -177,6 +177,12 @@ func TestStore_AppendLog_EdgeAcrossStores(t *testing.T) {
 			}
 		}
 	}
+	// Appends right after the same Store's own are one statement; those
+	// after the other's cannot be (7 of the 12 rounds follow their own
+	// Store's; the first of all finds no edge).
+	if got := stores[0].predicted.Load() + stores[1].predicted.Load(); got != 6 {
+		t.Errorf("appends in one statement = %d, want 6", got)
+	}
 	want, err := tlog.TreeHash(n, mem)
 	if err != nil {
 		t.Fatal(err)

@@ -77,13 +77,20 @@ func (o *Options) withDefaults() Options {
 // Store is the PostgreSQL implementation of store.Store. Any number of
 // processes may open one database at once.
 type Store struct {
-	pool   *pgxpool.Pool
-	opts   Options
-	blobs  blob.Store // where bodies outside the database go; nil if none
-	c      *committer
-	edge   edgeCache // the log's right edge after this Store's last append
-	hashes hashCache // stored hashes read so far
-	closed atomic.Bool
+	pool  *pgxpool.Pool
+	opts  Options
+	blobs blob.Store // where bodies outside the database go; nil if none
+	c     *committer
+	edge  edgeCache // the log's right edge after this Store's last append
+	// logMu orders this Store's appends from the log's update to the
+	// commit, as log_head's row lock orders them in the database anyway:
+	// so its cached edge is the size its next append finds, unless
+	// another process appended (log.go).
+	logMu sync.Mutex
+	// predicted counts appends made in one statement (log.go).
+	predicted atomic.Uint64
+	hashes    hashCache // stored hashes read so far
+	closed    atomic.Bool
 	// mu is held shared by every call in flight and exclusively by Close,
 	// which so waits for them.
 	mu sync.RWMutex
@@ -233,6 +240,8 @@ func (s *Store) tryWrite(ctx context.Context, b *store.LogBatch, fn func(ctx con
 	}
 	var appended *logAppend
 	if b != nil && len(b.Entries) > 0 {
+		s.logMu.Lock()
+		defer s.logMu.Unlock()
 		first, a, err := s.appendLog(ctx, tx, b.Entries)
 		if err != nil {
 			return err
