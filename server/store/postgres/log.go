@@ -32,7 +32,7 @@ import (
 // statement changes nothing and the append reads the size first.
 func (s *Store) appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int64, *logAppend, error) {
 	n := int64(len(entries))
-	if size, known, ok := s.edge.current(); ok {
+	if size, known, ok := s.edge.current(); ok && s.predict() {
 		a, err := s.logRows(ctx, tx, size, known, entries)
 		if err != nil {
 			return 0, nil, err
@@ -47,8 +47,12 @@ func (s *Store) appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int
 		}
 		if appended {
 			s.predicted.Add(1)
+			s.skipPredictions.Store(0)
 			return size, a, nil
 		}
+		// Another process appended: while they take turns, a prediction
+		// is one statement more, so the next few appends do not predict.
+		s.skipPredictions.Store(predictionPause)
 	}
 	var first int64
 	err := tx.QueryRow(ctx, `UPDATE log_head SET size = size + $1 RETURNING size - $1`, n).Scan(&first)
@@ -65,6 +69,23 @@ func (s *Store) appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int
 		return 0, nil, err
 	}
 	return first, a, nil
+}
+
+// predictionPause is how many appends after a wrong prediction read the
+// size instead.
+const predictionPause = 8
+
+// predict reports whether this append may predict the log's size.
+func (s *Store) predict() bool {
+	for {
+		n := s.skipPredictions.Load()
+		if n <= 0 {
+			return true
+		}
+		if s.skipPredictions.CompareAndSwap(n, n-1) {
+			return false
+		}
+	}
 }
 
 // logRows computes the rows of entries appended at first: their indexes

@@ -87,10 +87,12 @@ type Store struct {
 	// so its cached edge is the size its next append finds, unless
 	// another process appended (log.go).
 	logMu sync.Mutex
-	// predicted counts appends made in one statement (log.go).
-	predicted atomic.Uint64
-	hashes    hashCache // stored hashes read so far
-	closed    atomic.Bool
+	// predicted counts appends made in one statement; skipPredictions
+	// how many appends are yet to read the size first (log.go).
+	predicted       atomic.Uint64
+	skipPredictions atomic.Int32
+	hashes          hashCache // stored hashes read so far
+	closed          atomic.Bool
 	// mu is held shared by every call in flight and exclusively by Close,
 	// which so waits for them.
 	mu sync.RWMutex
