@@ -179,7 +179,7 @@ func TestStore_AppendLog_EdgeAcrossStores(t *testing.T) {
 	}
 	// Appends right after the same Store's own are one statement, until
 	// a prediction fails: the next predictionPause appends of that Store
-	// read the size (rounds 1, 2 and 4 predict; 5 and 6 find the other Store.s
+	// read the size (rounds 1, 2 and 4 predict; 5 and 6 find the other Store's
 	// append; store 0 then skips 7 and 8, store 1 skips 9 to 11).
 	if got := stores[0].predicted.Load() + stores[1].predicted.Load(); got != 3 {
 		t.Errorf("appends in one statement = %d, want 3", got)
