@@ -26,23 +26,8 @@ import (
 // sequence.
 func TestCommitter_Run_PipelineFailsAlone(t *testing.T) {
 	t.Parallel()
-	pg := testenv.SharedPostgres(t)
 	ctx := context.Background()
-	s, err := Open(ctx, pg.NewSchema(t), nil)
-	if err != nil {
-		t.Fatalf("Open() = %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	owner := store.AccountID(random32())
-	err = s.CreateAccount(ctx, store.NewAccount{
-		ID: owner, Handle: owner.String(), Role: store.RolePatient,
-		KeyCard: store.KeyCard{Seq: 1, Signed: []byte("card"), Added: time.Now()},
-		Device:  store.Device{ID: random32(), Cert: []byte("cert"), Added: time.Now()},
-		Backup:  []byte("backup"), OPRFSetup: []byte("oprf"), Created: time.Now(),
-	})
-	if err != nil {
-		t.Fatalf("CreateAccount() = %v", err)
-	}
+	s, owner := storeWithAccount(t)
 	create := func(rec store.RecordID, owner store.AccountID, chain ...store.ChainEntry) *request {
 		body := []byte("body of " + rec.String())
 		header := random32()
@@ -77,16 +62,7 @@ func TestCommitter_Run_PipelineFailsAlone(t *testing.T) {
 		create(e, owner),
 	}
 	want := []error{nil, store.ErrConflict, store.ErrNotFound, nil, store.ErrConflict, nil}
-	for _, r := range batch {
-		r.ctx, r.done = ctx, make(chan error, 1)
-	}
-	s.c.run(batch)
-	for i, r := range batch {
-		err := mapErr(<-r.done)
-		if want[i] == nil && err != nil || want[i] != nil && !errors.Is(err, want[i]) {
-			t.Errorf("write %d = %v, want %v", i, err, want[i])
-		}
-	}
+	runBatch(t, s, "batch", batch, want)
 	for _, x := range []struct {
 		rec  store.RecordID
 		want error
@@ -113,6 +89,49 @@ func TestCommitter_Run_PipelineFailsAlone(t *testing.T) {
 	if got != wantLog {
 		t.Errorf("LogEntries() = %s, want %s", got, wantLog)
 	}
+}
+
+// runBatch runs batch as one group commit and checks each write's error
+// against want (nil: it succeeded); it returns the writes that succeeded.
+func runBatch(t *testing.T, s *Store, name string, batch []*request, want []error) []*request {
+	t.Helper()
+	for _, r := range batch {
+		r.ctx, r.done = context.Background(), make(chan error, 1)
+	}
+	s.c.run(batch)
+	var ok []*request
+	for i, r := range batch {
+		err := mapErr(<-r.done)
+		if want[i] == nil && err != nil || want[i] != nil && !errors.Is(err, want[i]) {
+			t.Errorf("%s: write %d = %v, want %v", name, i, err, want[i])
+		}
+		if err == nil {
+			ok = append(ok, r)
+		}
+	}
+	return ok
+}
+
+// storeWithAccount opens a Store on a new schema with one account.
+func storeWithAccount(t *testing.T) (*Store, store.AccountID) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, testenv.SharedPostgres(t).NewSchema(t), nil)
+	if err != nil {
+		t.Fatalf("Open() = %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	owner := store.AccountID(random32())
+	err = s.CreateAccount(ctx, store.NewAccount{
+		ID: owner, Handle: owner.String(), Role: store.RolePatient,
+		KeyCard: store.KeyCard{Seq: 1, Signed: []byte("card"), Added: time.Now()},
+		Device:  store.Device{ID: random32(), Cert: []byte("cert"), Added: time.Now()},
+		Backup:  []byte("backup"), OPRFSetup: []byte("oprf"), Created: time.Now(),
+	})
+	if err != nil {
+		t.Fatalf("CreateAccount() = %v", err)
+	}
+	return s, owner
 }
 
 func random32() [32]byte {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/blindvault/blindvault/internal/testenv"
 	"github.com/blindvault/blindvault/server/store"
 )
 
@@ -23,23 +22,8 @@ import (
 // holds the entries of the committed writes only, in batch order.
 func TestCommitter_Run_BulkCreates(t *testing.T) {
 	t.Parallel()
-	pg := testenv.SharedPostgres(t)
 	ctx := context.Background()
-	s, err := Open(ctx, pg.NewSchema(t), nil)
-	if err != nil {
-		t.Fatalf("Open() = %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	owner := store.AccountID(random32())
-	err = s.CreateAccount(ctx, store.NewAccount{
-		ID: owner, Handle: owner.String(), Role: store.RolePatient,
-		KeyCard: store.KeyCard{Seq: 1, Signed: []byte("card"), Added: time.Now()},
-		Device:  store.Device{ID: random32(), Cert: []byte("cert"), Added: time.Now()},
-		Backup:  []byte("backup"), OPRFSetup: []byte("oprf"), Created: time.Now(),
-	})
-	if err != nil {
-		t.Fatalf("CreateAccount() = %v", err)
-	}
+	s, owner := storeWithAccount(t)
 	type created struct {
 		v    store.VersionWrite
 		body []byte
@@ -74,18 +58,8 @@ func TestCommitter_Run_BulkCreates(t *testing.T) {
 	}
 	run := func(name string, batch []*request, want []error) {
 		t.Helper()
-		for _, r := range batch {
-			r.ctx, r.done = ctx, make(chan error, 1)
-		}
-		s.c.run(batch)
-		for i, r := range batch {
-			err := mapErr(<-r.done)
-			if want[i] == nil && err != nil || want[i] != nil && !errors.Is(err, want[i]) {
-				t.Errorf("%s: write %d = %v, want %v", name, i, err, want[i])
-			}
-			if err == nil {
-				logged = append(logged, r.log.Entries...)
-			}
+		for _, r := range runBatch(t, s, name, batch, want) {
+			logged = append(logged, r.log.Entries...)
 		}
 	}
 	// stored checks that c is stored as written: head, version, body, ACL

@@ -14,22 +14,28 @@ import (
 	"github.com/blindvault/blindvault/server/store/postgres"
 )
 
+// twoStores opens two Stores (two servers) on one new schema.
+func twoStores(t *testing.T) [2]*postgres.Store {
+	t.Helper()
+	url := testenv.SharedPostgres(t).NewSchema(t)
+	var ss [2]*postgres.Store
+	for i := range ss {
+		s, err := postgres.Open(context.Background(), url, nil)
+		if err != nil {
+			t.Fatalf("Open() = %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		ss[i] = s
+	}
+	return ss
+}
+
 // Two Stores on one database (two servers) take from one bucket per key:
 // together they get one burst, then one token per interval.
 func TestStore_RateLimitShared(t *testing.T) {
 	t.Parallel()
-	pg := testenv.SharedPostgres(t)
-	url := pg.NewSchema(t)
 	ctx := context.Background()
-	var ss [2]*postgres.Store
-	for i := range ss {
-		s, err := postgres.Open(ctx, url, nil)
-		if err != nil {
-			t.Fatalf("Open() = %v", err)
-		}
-		defer s.Close()
-		ss[i] = s
-	}
+	ss := twoStores(t)
 	const rate, burst, interval = 0.5, 5, 2 * time.Second // a token every 2 s
 	take := func(i int, key string) (bool, time.Duration) {
 		t.Helper()
@@ -81,18 +87,8 @@ func TestStore_RateLimitShared(t *testing.T) {
 // burst in all, then one token per interval.
 func TestStore_TakeTokens_Several(t *testing.T) {
 	t.Parallel()
-	pg := testenv.SharedPostgres(t)
-	url := pg.NewSchema(t)
 	ctx := context.Background()
-	var ss [2]*postgres.Store
-	for i := range ss {
-		s, err := postgres.Open(ctx, url, nil)
-		if err != nil {
-			t.Fatalf("Open() = %v", err)
-		}
-		defer s.Close()
-		ss[i] = s
-	}
+	ss := twoStores(t)
 	const rate, burst, interval = 0.5, 10, 2 * time.Second
 	take := func(i, n int) (int, time.Duration) {
 		t.Helper()
