@@ -1,8 +1,14 @@
 package server
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/blindvault/blindvault/internal/testenv"
 	"github.com/blindvault/blindvault/server/store/postgres"
@@ -15,11 +21,17 @@ import (
 // (clients and servers) per create, db-cpu-us/op PostgreSQL's own.
 // limits=on sets rate limits no client reaches, so that each request pays
 // for them (memory buckets on bbolt, one UPSERT per limiter on PostgreSQL);
-// limits=off turns them off. Run with:
+// limits=off turns them off. wal-bytes/op is the WAL PostgreSQL wrote per
+// create (pg_stat_wal). With BLINDVAULT_BENCH_PGSTATS=1, the cluster loads
+// pg_stat_statements: stmts/op counts the statements PostgreSQL ran per
+// create, and a file in $TMPDIR lists the costliest (which itself costs some CPU:
+// leave it off to compare rates). Run with:
 //
 //	go test -run '^$' -bench CreateBackends -benchtime 3000x ./server/
 func BenchmarkCreateBackends(b *testing.B) {
-	pg := testenv.StartPostgres(b, nil)
+	statements := os.Getenv("BLINDVAULT_BENCH_PGSTATS") != ""
+	pg := testenv.StartPostgres(b, &testenv.PostgresOptions{Statements: statements})
+	db := &benchDB{pg: pg, statements: statements}
 	const clients = 64
 	for _, backend := range []string{"bolt", "postgres/servers=1", "postgres/servers=2"} {
 		for _, limits := range []string{"off", "on"} {
@@ -50,8 +62,90 @@ func BenchmarkCreateBackends(b *testing.B) {
 					}
 					servers = append(servers, ts)
 				}
-				benchPutSmallOn(b, servers, first.CommitStats, pg.CPUTime, clients, false)
+				benchPutSmallOn(b, servers, first.CommitStats, db, clients, false)
 			})
 		}
 	}
+}
+
+// benchDB charges PostgreSQL's work during a benchmark's timed part to its
+// operations; a nil one (bbolt) charges nothing.
+type benchDB struct {
+	pg         *testenv.Postgres
+	statements bool // pg_stat_statements is loaded
+	cpu        time.Duration
+	wal        int64
+	byProcess  map[string]time.Duration
+}
+
+func (d *benchDB) begin(b *testing.B) {
+	if d == nil {
+		return
+	}
+	ctx := context.Background()
+	if d.statements {
+		if _, err := d.pg.Query(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	d.wal = d.walBytes(b)
+	d.cpu = d.pg.CPUTime()
+	if d.statements {
+		d.byProcess = d.pg.CPUByProcess()
+	}
+}
+
+func (d *benchDB) end(b *testing.B) {
+	if d == nil {
+		return
+	}
+	cpu := d.pg.CPUTime() - d.cpu
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "db-cpu-us/op")
+	b.ReportMetric(float64(d.walBytes(b)-d.wal)/float64(b.N), "wal-bytes/op")
+	if !d.statements {
+		return
+	}
+	ctx := context.Background()
+	out, err := d.pg.Query(ctx, `SELECT sum(calls) FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat%'`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	calls, _ := strconv.ParseFloat(strings.TrimSpace(lastLine(out)), 64)
+	b.ReportMetric(calls/float64(b.N), "stmts/op")
+	out, err = d.pg.Query(ctx, fmt.Sprintf(`SELECT round(calls::numeric / %d, 2) AS per_op,
+		round((total_exec_time * 1000 / %d)::numeric) AS exec_us_per_op, round((total_plan_time * 1000 / %d)::numeric) AS plan_us_per_op,
+		plans, calls, round(wal_bytes::numeric / %d) AS wal_per_op, round(wal_fpi::numeric / %d, 2) AS fpi_per_op,
+		left(regexp_replace(query, '\s+', ' ', 'g'), 90) AS query
+		FROM pg_stat_statements WHERE query NOT LIKE '%%pg_stat%%' ORDER BY total_exec_time + total_plan_time DESC LIMIT 30`, b.N, b.N, b.N, b.N, b.N))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for kind, cpu := range d.pg.CPUByProcess() {
+		out += fmt.Sprintf("cpu of %s: %d us per create\n", kind, (cpu-d.byProcess[kind]).Microseconds()/int64(b.N))
+	}
+	// The log keeps ten lines of a benchmark's output: the table goes to a file.
+	f := filepath.Join(os.TempDir(), "blindvault-pgstats-"+strings.ReplaceAll(b.Name(), "/", "_")+".txt")
+	if err := os.WriteFile(f, []byte(out), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("statements during the timed part, per create: %s", f)
+}
+
+// walBytes is the WAL the cluster has written since it started.
+func (d *benchDB) walBytes(b *testing.B) int64 {
+	out, err := d.pg.Query(context.Background(), `SELECT wal_bytes FROM pg_stat_wal`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n, _ := strconv.ParseInt(strings.TrimSpace(lastLine(out)), 10, 64)
+	return n
+}
+
+// lastLine is psql's value line: the last non-empty line but the row count.
+func lastLine(out string) string {
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) >= 2 {
+		return lines[len(lines)-2]
+	}
+	return ""
 }

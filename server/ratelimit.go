@@ -38,6 +38,10 @@ type limiters struct {
 	shared store.RateLimiter // nil: memory only
 	prefix string            // of the shared buckets' keys: "addr:", "account:"
 	log    *slog.Logger
+	// leases are the tokens of shared buckets this server holds
+	// (ratelimit_lease.go), under mu.
+	leases      map[string]*lease
+	leasesSwept time.Time
 }
 
 type bucket struct {
@@ -70,7 +74,7 @@ func (l *limiters) allow(ctx context.Context, key string, now time.Time) (bool, 
 		return true, 0
 	}
 	if l.shared != nil {
-		ok, wait, err := l.shared.TakeToken(ctx, l.prefix+key, l.limit.Rate, l.limit.Burst)
+		ok, wait, err := l.takeShared(ctx, key, l.limit, now)
 		if err == nil {
 			return ok, wait
 		}
@@ -86,7 +90,7 @@ func (l *limiters) allowWith(ctx context.Context, key string, lim RateLimit, now
 		return false, 0
 	}
 	if l.shared != nil {
-		ok, wait, err := l.shared.TakeToken(ctx, l.prefix+key, lim.Rate, lim.Burst)
+		ok, wait, err := l.takeShared(ctx, key, lim, now)
 		if err == nil {
 			return ok, wait
 		}

@@ -144,7 +144,7 @@ func benchPutSmall(b *testing.B, clients int, update, noLog bool) {
 // len(servers). stats are the commit statistics of the (first) store.
 // dbCPU, if not nil, tells the CPU time of the database's own processes,
 // reported per op as db-cpu-us/op.
-func benchPutSmallOn(b *testing.B, servers []*testServer, stats func() store.CommitStats, dbCPU func() time.Duration, clients int, update bool) {
+func benchPutSmallOn(b *testing.B, servers []*testServer, stats func() store.CommitStats, db *benchDB, clients int, update bool) {
 	accounts := make([]*recTestAccount, clients)
 	for i := range accounts {
 		accounts[i] = newRecAccount(b, servers[0], fmt.Sprintf("client%d", i)).on(servers[i%len(servers)])
@@ -173,10 +173,7 @@ func benchPutSmallOn(b *testing.B, servers []*testServer, stats func() store.Com
 	before := stats()
 	stopProfile := profileTimed(b)
 	cpuBefore := cpuTime()
-	var dbBefore time.Duration
-	if dbCPU != nil {
-		dbBefore = dbCPU()
-	}
+	db.begin(b)
 	b.ResetTimer()
 	start := time.Now()
 	parallel(b.N, clients, func(i int) {
@@ -190,9 +187,7 @@ func benchPutSmallOn(b *testing.B, servers []*testServer, stats func() store.Com
 	elapsed := time.Since(start)
 	b.StopTimer()
 	cpu := cpuTime() - cpuBefore
-	if dbCPU != nil {
-		b.ReportMetric(float64((dbCPU()-dbBefore).Microseconds())/float64(b.N), "db-cpu-us/op")
-	}
+	db.end(b)
 	stopProfile()
 	lat.report(b, elapsed)
 	reportCommits(b, before, stats(), elapsed)

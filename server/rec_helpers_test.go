@@ -263,8 +263,16 @@ type recFixture struct {
 // (each given a grant), without uploading it.
 func newRecord(t testing.TB, owner *recTestAccount, plaintext []byte, readers ...recReader) *recFixture {
 	t.Helper()
-	f := &recFixture{Owner: owner, EpochKey: make([]byte, 32)}
-	rand.Read(f.ID[:])
+	var id store.RecordID
+	rand.Read(id[:])
+	return newRecordAt(t, owner, id, plaintext, readers...)
+}
+
+// newRecordAt is newRecord under a chosen id: a well-formed create of a
+// record that may exist already.
+func newRecordAt(t testing.TB, owner *recTestAccount, id store.RecordID, plaintext []byte, readers ...recReader) *recFixture {
+	t.Helper()
+	f := &recFixture{ID: id, Owner: owner, EpochKey: make([]byte, 32)}
 	rand.Read(f.EpochKey)
 	f.ACL = signedACL(t, f.ID, owner, 1, [32]byte{}, 1, readers...)
 	f.V1 = sealVersion(t, f.ID, owner.ID, 1, [32]byte{}, f.ACL, f.EpochKey, owner, owner.Identity, plaintext, "title")

@@ -86,19 +86,10 @@ func (s *Server) verifyVersion(ctx context.Context, c *Caller, id store.RecordID
 	return w, h, nil
 }
 
-// checkCreate checks version 1: the record is new, the caller is its owner,
-// and the frame carries its first ACL, which the header signs.
+// checkCreate checks version 1: the caller is its owner, and the frame
+// carries its first ACL, which the header signs. Whether the record is new
+// is the store's compare-and-swap; createConflict answers when it is not.
 func (s *Server) checkCreate(ctx context.Context, c *Caller, h *format.Header, rawACL []byte, owner *format.KeyCard) (*format.ACL, error) {
-	id := store.RecordID(h.RecordID)
-	if _, err := s.store.Head(ctx, id); err == nil {
-		// The record exists: only those who may read it learn so.
-		if _, _, err := s.recordAccess(ctx, c, id); err != nil {
-			return nil, err
-		}
-		return nil, errorf(http.StatusPreconditionFailed, "conflict", "the record exists; fetch the head and retry")
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
 	if store.AccountID(h.Owner) != c.Account.ID {
 		return nil, errorf(http.StatusForbidden, "not_owner", "only its owner creates a record")
 	}
@@ -153,4 +144,23 @@ func (s *Server) checkUpdate(ctx context.Context, c *Caller, h *format.Header, r
 		return nil, errorf(http.StatusPreconditionFailed, "conflict", "the header does not sign the current ACL; fetch it and retry")
 	}
 	return acl, nil
+}
+
+// createConflict answers a create that the store refused because the record
+// exists: 412 for those who may read it, and for others what any request
+// about a record they cannot read gets (recordAccess), so that a create
+// tells no one else that an id is taken. The head is read only then, not
+// before every create: that read was a statement per create on PostgreSQL.
+// A conflict with no record behind it (a chain entry out of sequence) is
+// err's own.
+func (s *Server) createConflict(ctx context.Context, c *Caller, id store.RecordID, conflict error) error {
+	if _, err := s.store.Head(ctx, id); errors.Is(err, store.ErrNotFound) {
+		return conflict
+	} else if err != nil {
+		return err
+	}
+	if _, _, err := s.recordAccess(ctx, c, id); err != nil {
+		return err
+	}
+	return errorf(http.StatusPreconditionFailed, "conflict", "the record exists; fetch the head and retry")
 }

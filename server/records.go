@@ -75,6 +75,9 @@ func (s *Server) putVersion(w http.ResponseWriter, r *http.Request, c *Caller) e
 		if errors.As(err, &mbe) {
 			return errorf(http.StatusRequestEntityTooLarge, "too_large", "request over %d bytes", mbe.Limit)
 		}
+		if version == 1 && errors.Is(err, store.ErrConflict) {
+			return s.createConflict(ctx, c, id, err)
+		}
 		return err
 	}
 	writeJSON(w, http.StatusCreated, api.VersionStored{ID: id.String(), Version: version, HeaderHash: vw.HeaderHash.String(), Receipts: rcs})

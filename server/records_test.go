@@ -172,9 +172,7 @@ func TestRecords_IDOR(t *testing.T) {
 	// a version 1 over alice's id, a new ACL adding herself, deletion.
 	asMallory := sealVersion(t, f.ID, alice.ID, 2, f.V1.Header.Hash(), f.ACL, f.EpochKey, mallory, mallory.Identity, []byte("m"), "m")
 	asAlice := sealVersion(t, f.ID, alice.ID, 2, f.V1.Header.Hash(), f.ACL, f.EpochKey, alice, mallory.Identity, []byte("m"), "m")
-	over := newRecord(t, mallory, []byte("m"))
-	over.V1 = sealVersion(t, f.ID, mallory.ID, 1, [32]byte{}, signedACL(t, f.ID, mallory, 1, [32]byte{}, 1), f.EpochKey, mallory, mallory.Identity, []byte("m"), "m")
-	over.V1.ACL = signedACL(t, f.ID, mallory, 1, [32]byte{}, 1).Marshal()
+	over := newRecordAt(t, mallory, f.ID, []byte("m")) // well-formed: only the id is taken
 	acl2 := signedACL(t, f.ID, mallory, 2, f.ACL.Hash(), 1)
 
 	for _, id := range []store.RecordID{f.ID, ghost} {
@@ -190,6 +188,8 @@ func TestRecords_IDOR(t *testing.T) {
 	mallory.put(t, asMallory).want(t, "mallory PUT v2 as herself", http.StatusNotFound)
 	mallory.put(t, asAlice).want(t, "mallory PUT v2 as alice", http.StatusForbidden)
 	mallory.put(t, over.V1).want(t, "mallory PUT v1 over alice's id", http.StatusNotFound)
+	// bob reads the record: he may learn it exists.
+	bob.put(t, newRecordAt(t, bob, f.ID, []byte("b")).V1).want(t, "bob PUT v1 over alice's id", http.StatusPreconditionFailed)
 	mallory.putRaw(t, f.ID, 2, own.V1.frame()).want(t, "mallory PUT her record's frame at alice's URL", http.StatusBadRequest)
 	mallory.json(t, http.MethodPost, "/v1/chains/"+alice.ID.String(), api.ChainItem{Seq: 2, Entry: []byte("m")}).want(t, "mallory POST alice's chain", http.StatusForbidden)
 

@@ -58,6 +58,9 @@ type PostgresOptions struct {
 	// NoFsync turns fsync off: faster, and lost on a machine crash, which
 	// tests that do not crash the machine never see.
 	NoFsync bool
+	// Statements loads pg_stat_statements (with planning tracked), for
+	// a benchmark that reports what each statement costs (Query).
+	Statements bool
 }
 
 // StartPostgres starts a cluster that t's cleanup stops and deletes. As
@@ -178,6 +181,9 @@ func (p *Postgres) init(opts *PostgresOptions) error {
 	p.Port = port
 	conf := fmt.Sprintf("listen_addresses = '127.0.0.1'\nport = %d\nunix_socket_directories = '%s'\n"+
 		"max_connections = 200\nshared_buffers = 128MB\nlogging_collector = off\n", port, p.dir)
+	if opts.Statements {
+		conf += "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track_planning = on\n"
+	}
 	if opts.NoFsync {
 		conf += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
 	}
@@ -280,46 +286,107 @@ func (p *Postgres) Exec(ctx context.Context, sql string) error {
 	return nil
 }
 
+// Query runs SQL in the postgres database through psql and returns what it
+// printed, unaligned, columns separated by " | ".
+func (p *Postgres) Query(ctx context.Context, sql string) (string, error) {
+	cmd := exec.CommandContext(ctx, filepath.Join(p.bin, "psql"), "-X", "-q", "-A", "-F", " | ", "-v", "ON_ERROR_STOP=1",
+		"-h", p.dir, "-p", strconv.Itoa(p.Port), "-U", "postgres", "-d", "postgres", "-c", sql)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("psql: %w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return string(out), nil
+}
+
+// CPUByProcess returns the CPU time (user and system) each kind of the
+// cluster's running processes has used so far, by the title PostgreSQL
+// gives them ("walwriter", "checkpointer", …; "backend" for every client
+// connection): which of them a benchmark's DB CPU went to. Processes that
+// have exited are not counted.
+func (p *Postgres) CPUByProcess() map[string]time.Duration {
+	out := map[string]time.Duration{}
+	pid, ok := p.postmasterPID()
+	if !ok {
+		return out
+	}
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, f := range stats {
+		fs, ok := procStat(f)
+		if !ok || fs[1] != pid {
+			continue
+		}
+		cmd, _ := os.ReadFile(filepath.Join(filepath.Dir(f), "cmdline"))
+		title := strings.TrimPrefix(strings.TrimRight(string(cmd), "\x00"), "postgres: ")
+		kind := strings.Fields(title + " ?")[0]
+		if strings.Contains(title, "127.0.0.1(") || strings.Contains(title, "[local]") {
+			kind = "backend"
+		}
+		out[kind] += procCPU(fs, 2)
+	}
+	return out
+}
+
+func (p *Postgres) postmasterPID() (string, bool) {
+	pidFile, err := os.ReadFile(filepath.Join(p.dir, "data", "postmaster.pid"))
+	if err != nil {
+		return "", false
+	}
+	pid, _, _ := strings.Cut(string(pidFile), "\n")
+	return pid, true
+}
+
+// procStat returns the fields of a /proc/PID/stat file after the command
+// (which is in parentheses and may hold spaces): fs[1] is the parent's
+// pid, fs[11:15] utime, stime, cutime, cstime.
+func procStat(f string) ([]string, bool) {
+	b, err := os.ReadFile(f)
+	if err != nil {
+		return nil, false
+	}
+	_, rest, ok := strings.Cut(string(b), ") ")
+	if !ok {
+		return nil, false
+	}
+	fs := strings.Fields(rest)
+	return fs, len(fs) >= 15
+}
+
+// procCPU sums the first n of utime, stime, cutime, cstime.
+func procCPU(fs []string, n int) time.Duration {
+	const tick = 10 * time.Millisecond // USER_HZ is 100 on Linux
+	var total time.Duration
+	for _, v := range fs[11 : 11+n] {
+		t, _ := strconv.ParseInt(v, 10, 64)
+		total += time.Duration(t) * tick
+	}
+	return total
+}
+
 // CPUTime returns the CPU time (user and system) the cluster's processes
 // have used so far: the postmaster's own and that of its children, those
 // running now and those it has reaped. Benchmarks read it before and after
 // to charge PostgreSQL's share of the work; 0 if /proc cannot tell.
 func (p *Postgres) CPUTime() time.Duration {
-	pidFile, err := os.ReadFile(filepath.Join(p.dir, "data", "postmaster.pid"))
-	if err != nil {
+	pid, ok := p.postmasterPID()
+	if !ok {
 		return 0
 	}
-	pid, _, _ := strings.Cut(string(pidFile), "\n")
-	// clock ticks: USER_HZ is 100 on Linux.
-	const tick = 10 * time.Millisecond
 	var total time.Duration
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, f := range stats {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		// Fields after the command, which is in parentheses and may hold spaces.
-		_, rest, ok := strings.Cut(string(b), ") ")
+		fs, ok := procStat(f)
 		if !ok {
-			continue
-		}
-		fs := strings.Fields(rest)
-		if len(fs) < 15 {
 			continue
 		}
 		self := filepath.Base(filepath.Dir(f)) == pid
 		if !self && fs[1] != pid { // fs[1] is the parent's pid
 			continue
 		}
-		n := 2 // utime, stime (fields 14, 15: fs[11], fs[12])
+		n := 2 // utime, stime
 		if self {
 			n = 4 // and cutime, cstime: reaped children
 		}
-		for _, v := range fs[11 : 11+n] {
-			t, _ := strconv.ParseInt(v, 10, 64)
-			total += time.Duration(t) * tick
-		}
+		total += procCPU(fs, n)
 	}
 	return total
 }

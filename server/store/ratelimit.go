@@ -10,10 +10,11 @@ import (
 // checks for it; a store without it (bbolt, one process) leaves rate
 // limiting to the server's memory.
 type RateLimiter interface {
-	// TakeToken takes one token from the bucket named key, which refills
-	// at rate tokens per second up to burst, timed by the store's own clock
-	// (so that servers with skewed clocks, or requests that queued, agree).
-	// Without a token it returns false and how long until one is due.
-	// Buckets are not durable: a crash of the database may refill them.
-	TakeToken(ctx context.Context, key string, rate float64, burst int) (ok bool, wait time.Duration, err error)
+	// TakeTokens takes up to n tokens (n ≥ 1) from the bucket named key,
+	// which refills at rate tokens per second up to burst, timed by the
+	// store's own clock (so that servers with skewed clocks, or requests
+	// that queued, agree): as many as it holds, at most n. With none it
+	// returns 0 and how long until one is due. Buckets are not durable: a
+	// crash of the database may refill them.
+	TakeTokens(ctx context.Context, key string, rate float64, burst, n int) (taken int, wait time.Duration, err error)
 }

@@ -39,9 +39,12 @@ type request struct {
 	ctx  context.Context // the caller's: checked before fn runs
 	fn   func(ctx context.Context, tx pgx.Tx) error
 	plan func(ctx context.Context, q stmts) error // instead of fn
-	log  *store.LogBatch
-	done chan error
-	err  error
+	// create, if set, is plan's write as a create that can go in bulk
+	// with others (creates.go).
+	create *creation
+	log    *store.LogBatch
+	done   chan error
+	err    error
 }
 
 type committer struct {
@@ -50,7 +53,8 @@ type committer struct {
 	wg   sync.WaitGroup
 
 	commits, writes atomic.Uint64
-	busy            atomic.Int64 // nanoseconds
+	bulk            atomic.Uint64 // creates stored in bulk (creates.go)
+	busy            atomic.Int64  // nanoseconds
 }
 
 func newCommitter(s *Store, n int) *committer {
@@ -188,6 +192,22 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 			}
 			continue
 		}
+		// Creates from i on, two or more, in one statement; if that
+		// fails, in the pipeline below.
+		k := i
+		for k < len(batch) && batch[k].create != nil {
+			k++
+		}
+		if k-i >= 2 {
+			ok, err := c.createBulk(ctx, tx, batch[i:k])
+			if err != nil {
+				return err
+			}
+			if ok {
+				i = k
+				continue
+			}
+		}
 		// The planned writes from i on, in one pipeline.
 		p := &pipe{}
 		j := i
@@ -228,9 +248,11 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 			logged = append(logged, r)
 		}
 	}
-	var edge *logEdge
+	var appended *logAppend
 	if len(entries) > 0 {
-		first, e, err := c.s.appendLog(ctx, tx, entries)
+		c.s.logMu.Lock()
+		defer c.s.logMu.Unlock()
+		first, a, err := c.s.appendLog(ctx, tx, entries)
 		if err != nil {
 			return err
 		}
@@ -238,7 +260,7 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 			r.log.First = first
 			first += int64(len(r.log.Entries))
 		}
-		edge = e
+		appended = a
 	}
-	return c.s.commit(ctx, tx, edge)
+	return c.s.commit(ctx, tx, appended)
 }

@@ -26,23 +26,8 @@ import (
 // sequence.
 func TestCommitter_Run_PipelineFailsAlone(t *testing.T) {
 	t.Parallel()
-	pg := testenv.SharedPostgres(t)
 	ctx := context.Background()
-	s, err := Open(ctx, pg.NewSchema(t), nil)
-	if err != nil {
-		t.Fatalf("Open() = %v", err)
-	}
-	t.Cleanup(func() { s.Close() })
-	owner := store.AccountID(random32())
-	err = s.CreateAccount(ctx, store.NewAccount{
-		ID: owner, Handle: owner.String(), Role: store.RolePatient,
-		KeyCard: store.KeyCard{Seq: 1, Signed: []byte("card"), Added: time.Now()},
-		Device:  store.Device{ID: random32(), Cert: []byte("cert"), Added: time.Now()},
-		Backup:  []byte("backup"), OPRFSetup: []byte("oprf"), Created: time.Now(),
-	})
-	if err != nil {
-		t.Fatalf("CreateAccount() = %v", err)
-	}
+	s, owner := storeWithAccount(t)
 	create := func(rec store.RecordID, owner store.AccountID, chain ...store.ChainEntry) *request {
 		body := []byte("body of " + rec.String())
 		header := random32()
@@ -77,16 +62,7 @@ func TestCommitter_Run_PipelineFailsAlone(t *testing.T) {
 		create(e, owner),
 	}
 	want := []error{nil, store.ErrConflict, store.ErrNotFound, nil, store.ErrConflict, nil}
-	for _, r := range batch {
-		r.ctx, r.done = ctx, make(chan error, 1)
-	}
-	s.c.run(batch)
-	for i, r := range batch {
-		err := mapErr(<-r.done)
-		if want[i] == nil && err != nil || want[i] != nil && !errors.Is(err, want[i]) {
-			t.Errorf("write %d = %v, want %v", i, err, want[i])
-		}
-	}
+	runBatch(t, s, "batch", batch, want)
 	for _, x := range []struct {
 		rec  store.RecordID
 		want error
@@ -115,6 +91,49 @@ func TestCommitter_Run_PipelineFailsAlone(t *testing.T) {
 	}
 }
 
+// runBatch runs batch as one group commit and checks each write's error
+// against want (nil: it succeeded); it returns the writes that succeeded.
+func runBatch(t *testing.T, s *Store, name string, batch []*request, want []error) []*request {
+	t.Helper()
+	for _, r := range batch {
+		r.ctx, r.done = context.Background(), make(chan error, 1)
+	}
+	s.c.run(batch)
+	var ok []*request
+	for i, r := range batch {
+		err := mapErr(<-r.done)
+		if want[i] == nil && err != nil || want[i] != nil && !errors.Is(err, want[i]) {
+			t.Errorf("%s: write %d = %v, want %v", name, i, err, want[i])
+		}
+		if err == nil {
+			ok = append(ok, r)
+		}
+	}
+	return ok
+}
+
+// storeWithAccount opens a Store on a new schema with one account.
+func storeWithAccount(t *testing.T) (*Store, store.AccountID) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, testenv.SharedPostgres(t).NewSchema(t), nil)
+	if err != nil {
+		t.Fatalf("Open() = %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	owner := store.AccountID(random32())
+	err = s.CreateAccount(ctx, store.NewAccount{
+		ID: owner, Handle: owner.String(), Role: store.RolePatient,
+		KeyCard: store.KeyCard{Seq: 1, Signed: []byte("card"), Added: time.Now()},
+		Device:  store.Device{ID: random32(), Cert: []byte("cert"), Added: time.Now()},
+		Backup:  []byte("backup"), OPRFSetup: []byte("oprf"), Created: time.Now(),
+	})
+	if err != nil {
+		t.Fatalf("CreateAccount() = %v", err)
+	}
+	return s, owner
+}
+
 func random32() [32]byte {
 	var b [32]byte
 	rand.Read(b[:])
@@ -124,7 +143,8 @@ func random32() [32]byte {
 // TestStore_AppendLog_EdgeAcrossStores appends from two Stores on one
 // database in turn, some appends in a row from one (its cached right edge
 // used) and some after the other's (its edge stale), and checks the tree
-// against one computed from the entries alone.
+// against one computed from the entries alone, and each Store's cache of the
+// hashes it appended.
 func TestStore_AppendLog_EdgeAcrossStores(t *testing.T) {
 	t.Parallel()
 	pg := testenv.SharedPostgres(t)
@@ -158,6 +178,7 @@ func TestStore_AppendLog_EdgeAcrossStores(t *testing.T) {
 		if err != nil || first != n {
 			t.Fatalf("AppendLog(round %d) = %d, %v, want %d", round, first, err, n)
 		}
+		written := int64(len(hashes))
 		for _, e := range entries {
 			hs, err := tlog.StoredHashes(n, e, mem)
 			if err != nil {
@@ -166,6 +187,21 @@ func TestStore_AppendLog_EdgeAcrossStores(t *testing.T) {
 			hashes = append(hashes, hs...)
 			n++
 		}
+		// The receipts of these entries read the hashes just written from
+		// the appender's cache, not the database: they must be there, and
+		// right.
+		for x := written; x < int64(len(hashes)); x++ {
+			if got, ok := stores[who].hashes.get(x); !ok || got != hashes[x] {
+				t.Errorf("round %d: cached hash %d = %v, %v; want %v", round, x, got, ok, hashes[x])
+			}
+		}
+	}
+	// Appends right after the same Store's own are one statement, until
+	// a prediction fails: the next predictionPause appends of that Store
+	// read the size (rounds 1, 2 and 4 predict; 5 and 6 find the other Store's
+	// append; store 0 then skips 7 and 8, store 1 skips 9 to 11).
+	if got := stores[0].predicted.Load() + stores[1].predicted.Load(); got != 3 {
+		t.Errorf("appends in one statement = %d, want 3", got)
 	}
 	want, err := tlog.TreeHash(n, mem)
 	if err != nil {

@@ -19,38 +19,122 @@ import (
 
 // appendLog appends entries and their tree hashes in tx and returns the
 // index of the first. Its update of log_head takes the row's lock, held
-// until tx ends: appends of all processes are one sequence. The tree's
-// right edge at the new size comes back for the caller to hand to
-// s.edge.set once tx has committed.
-func (s *Store) appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int64, *logEdge, error) {
+// until tx ends: appends of all processes are one sequence. What the
+// Store keeps of the append (the tree's right edge at the new size, the
+// hashes written) comes back for the caller to hand to s.commit. The
+// caller holds s.logMu from before appendLog until after s.commit.
+//
+// If the Store knows the tree's right edge at its size (its own last
+// append, and no other process's since), the append is one statement: the
+// entries' hashes are computed at that size before it is sent, and the
+// update of log_head is conditional on the size being that one, as is the
+// insert of the entries. If another process appended in between, that
+// statement changes nothing and the append reads the size first.
+func (s *Store) appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int64, *logAppend, error) {
+	n := int64(len(entries))
+	if size, known, ok := s.edge.current(); ok && s.predict() {
+		a, err := s.logRows(ctx, tx, size, known, entries)
+		if err != nil {
+			return 0, nil, err
+		}
+		var appended bool
+		err = tx.QueryRow(ctx, `WITH u AS (UPDATE log_head SET size = size + $1 WHERE size = $2 RETURNING size),
+			e AS (INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($3::bigint[], $4::bytea[]) WHERE EXISTS (SELECT FROM u)),
+			h AS (INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($5::bigint[], $6::bytea[]) WHERE EXISTS (SELECT FROM u))
+			SELECT EXISTS (SELECT FROM u)`, n, size, a.entryIdx, entries, a.idx, a.hashes).Scan(&appended)
+		if err != nil {
+			return 0, nil, fmt.Errorf("log append: %w", err)
+		}
+		if appended {
+			s.predicted.Add(1)
+			s.skipPredictions.Store(0)
+			return size, a, nil
+		}
+		// Another process appended: while they take turns, a prediction
+		// is one statement more, so the next few appends do not predict.
+		s.skipPredictions.Store(predictionPause)
+	}
 	var first int64
-	err := tx.QueryRow(ctx, `UPDATE log_head SET size = size + $1 RETURNING size - $1`, int64(len(entries))).Scan(&first)
+	err := tx.QueryRow(ctx, `UPDATE log_head SET size = size + $1 RETURNING size - $1`, n).Scan(&first)
 	if err != nil {
 		return 0, nil, fmt.Errorf("log head: %w", err)
 	}
-	hr := &txHashes{ctx: ctx, q: tx, known: s.edge.at(first), cache: &s.hashes}
-	var idx, hidx []int64
-	var hashes [][]byte
+	a, err := s.logRows(ctx, tx, first, s.edge.at(first), entries)
+	if err != nil {
+		return 0, nil, err
+	}
+	_, err = tx.Exec(ctx, `WITH e AS (INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[]))
+		INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($3::bigint[], $4::bytea[])`, a.entryIdx, entries, a.idx, a.hashes)
+	if err != nil {
+		return 0, nil, err
+	}
+	return first, a, nil
+}
+
+// predictionPause is how many appends after a wrong prediction read the
+// size instead.
+const predictionPause = 8
+
+// predict reports whether this append may predict the log's size.
+func (s *Store) predict() bool {
+	for {
+		n := s.skipPredictions.Load()
+		if n <= 0 {
+			return true
+		}
+		if s.skipPredictions.CompareAndSwap(n, n-1) {
+			return false
+		}
+	}
+}
+
+// logRows computes the rows of entries appended at first: their indexes
+// and their stored hashes, with those of known (which it adds to) and
+// others read through q and the Store's cache.
+func (s *Store) logRows(ctx context.Context, q querier, first int64, known map[int64]tlog.Hash, entries [][]byte) (*logAppend, error) {
+	hr := &txHashes{ctx: ctx, q: q, known: known, cache: &s.hashes}
+	// The right edge at first is all that appending reads: what known
+	// lacks of it, read at once (from the cache, or in one query), so
+	// that the edge after is known too.
+	var missing []int64
+	for _, x := range edgeIndexes(first) {
+		if _, ok := known[x]; !ok {
+			missing = append(missing, x)
+		}
+	}
+	if len(missing) > 0 {
+		if _, err := hr.ReadHashes(missing); err != nil {
+			return nil, err
+		}
+	}
+	a := &logAppend{}
 	for i, e := range entries {
 		n := first + int64(i)
 		hs, err := tlog.StoredHashes(n, e, hr)
 		if err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 		base := tlog.StoredHashIndex(0, n)
 		for j, h := range hs {
 			hr.known[base+int64(j)] = h
-			hidx = append(hidx, base+int64(j))
-			hashes = append(hashes, h[:])
+			a.idx = append(a.idx, base+int64(j))
+			a.hashes = append(a.hashes, h[:])
 		}
-		idx = append(idx, n)
+		a.entryIdx = append(a.entryIdx, n)
 	}
-	_, err = tx.Exec(ctx, `WITH e AS (INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[]))
-		INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($3::bigint[], $4::bytea[])`, idx, entries, hidx, hashes)
-	if err != nil {
-		return 0, nil, err
-	}
-	return first, newLogEdge(first+int64(len(entries)), hr.known), nil
+	a.edge = newLogEdge(first+int64(len(entries)), hr.known, &s.hashes)
+	return a, nil
+}
+
+// logAppend is what an append leaves for its transaction's commit to keep:
+// the tree's right edge after it (nil if not all known), and the stored
+// hashes it wrote (hashes[i] at idx[i]), which the receipts of its entries
+// then read from the Store's cache, not the database.
+type logAppend struct {
+	edge     *logEdge
+	idx      []int64
+	hashes   [][]byte
+	entryIdx []int64 // the entries' indexes
 }
 
 // A logEdge is the stored hashes of the complete subtrees on the right edge
@@ -64,22 +148,32 @@ type logEdge struct {
 	hashes map[int64]tlog.Hash
 }
 
-// newLogEdge takes the edge of the tree of size n from known; nil if a
-// hash of it is missing.
-func newLogEdge(n int64, known map[int64]tlog.Hash) *logEdge {
+// newLogEdge takes the edge of the tree of size n from known, or else
+// from cache; nil if a hash of it is missing.
+func newLogEdge(n int64, known map[int64]tlog.Hash, cache *hashCache) *logEdge {
 	e := &logEdge{size: n, hashes: map[int64]tlog.Hash{}}
-	for l := 0; n>>l > 0; l++ {
-		if (n>>l)&1 == 0 {
-			continue
-		}
-		x := tlog.StoredHashIndex(l, n>>l-1)
+	for _, x := range edgeIndexes(n) {
 		h, ok := known[x]
 		if !ok {
-			return nil
+			if h, ok = cache.get(x); !ok {
+				return nil
+			}
 		}
 		e.hashes[x] = h
 	}
 	return e
+}
+
+// edgeIndexes are the stored-hash indexes of the complete subtrees on the
+// right edge of the tree of size n.
+func edgeIndexes(n int64) []int64 {
+	var xs []int64
+	for l := 0; n>>l > 0; l++ {
+		if (n>>l)&1 == 1 {
+			xs = append(xs, tlog.StoredHashIndex(l, n>>l-1))
+		}
+	}
+	return xs
 }
 
 // edgeCache holds the edge of a Store's last committed append.
@@ -93,6 +187,21 @@ func (c *edgeCache) set(e *logEdge) {
 	c.mu.Lock()
 	c.edge = e
 	c.mu.Unlock()
+}
+
+// current returns the size of the cached edge and a copy of its hashes;
+// false if none is cached.
+func (c *edgeCache) current() (int64, map[int64]tlog.Hash, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.edge == nil {
+		return 0, nil, false
+	}
+	known := make(map[int64]tlog.Hash, len(c.edge.hashes))
+	for x, h := range c.edge.hashes {
+		known[x] = h
+	}
+	return c.edge.size, known, true
 }
 
 // at returns the known hashes to append at size n with: a copy of the
@@ -171,6 +280,9 @@ func (h *txHashes) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 			out[i], have[i] = v, true
 		} else if v, ok := h.cached(x); ok {
 			out[i], have[i] = v, true
+			if h.known != nil {
+				h.known[x] = v // the edge after an append is taken from known
+			}
 		} else {
 			ask = append(ask, x)
 		}

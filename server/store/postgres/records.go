@@ -30,7 +30,11 @@ func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Re
 		return fmt.Errorf("put version: %w", err)
 	}
 	if v.Version == 1 {
-		err = s.writePlanned(ctx, "put version", func(ctx context.Context, q stmts) error { return s.createRecord(ctx, q, v, up) })
+		err = s.writeLog(ctx, "put version", &request{
+			plan:   func(ctx context.Context, q stmts) error { return s.createRecord(ctx, q, v, up) },
+			create: bulkCreation(v, up),
+			log:    store.LogBatchFrom(ctx),
+		})
 	} else {
 		err = s.write(ctx, "put version", func(ctx context.Context, tx pgx.Tx) error { return s.putVersion(ctx, tx, v, up) })
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/blindvault/blindvault/server/store"
 	"github.com/blindvault/blindvault/server/store/blob"
@@ -76,13 +77,22 @@ func (o *Options) withDefaults() Options {
 // Store is the PostgreSQL implementation of store.Store. Any number of
 // processes may open one database at once.
 type Store struct {
-	pool   *pgxpool.Pool
-	opts   Options
-	blobs  blob.Store // where bodies outside the database go; nil if none
-	c      *committer
-	edge   edgeCache // the log's right edge after this Store's last append
-	hashes hashCache // stored hashes read so far
-	closed atomic.Bool
+	pool  *pgxpool.Pool
+	opts  Options
+	blobs blob.Store // where bodies outside the database go; nil if none
+	c     *committer
+	edge  edgeCache // the log's right edge after this Store's last append
+	// logMu orders this Store's appends from the log's update to the
+	// commit, as log_head's row lock orders them in the database anyway:
+	// so its cached edge is the size its next append finds, unless
+	// another process appended (log.go).
+	logMu sync.Mutex
+	// predicted counts appends made in one statement; skipPredictions
+	// how many appends are yet to read the size first (log.go).
+	predicted       atomic.Uint64
+	skipPredictions atomic.Int32
+	hashes          hashCache // stored hashes read so far
+	closed          atomic.Bool
 	// mu is held shared by every call in flight and exclusively by Close,
 	// which so waits for them.
 	mu sync.RWMutex
@@ -230,28 +240,36 @@ func (s *Store) tryWrite(ctx context.Context, b *store.LogBatch, fn func(ctx con
 	if err := fn(ctx, tx); err != nil {
 		return err
 	}
-	var edge *logEdge
+	var appended *logAppend
 	if b != nil && len(b.Entries) > 0 {
-		first, e, err := s.appendLog(ctx, tx, b.Entries)
+		s.logMu.Lock()
+		defer s.logMu.Unlock()
+		first, a, err := s.appendLog(ctx, tx, b.Entries)
 		if err != nil {
 			return err
 		}
-		b.First, edge = first, e
+		b.First, appended = first, a
 	}
-	return s.commit(ctx, tx, edge)
+	return s.commit(ctx, tx, appended)
 }
 
-// commit commits tx; if it appended to the log, edge is the tree's right
-// edge after it, kept once the commit is known to have happened.
-func (s *Store) commit(ctx context.Context, tx pgx.Tx, edge *logEdge) error {
+// commit commits tx; if it appended to the log (a), the tree's right edge
+// after it and the hashes it wrote are kept once the commit is known to
+// have happened.
+func (s *Store) commit(ctx context.Context, tx pgx.Tx, a *logAppend) error {
 	err := tx.Commit(ctx)
-	if edge != nil {
-		if err != nil {
-			edge = nil // committed or not: not known
-		}
-		s.edge.set(edge)
+	if a == nil {
+		return err
 	}
-	return err
+	if err != nil {
+		s.edge.set(nil) // committed or not: not known
+		return err
+	}
+	for i, x := range a.idx {
+		s.hashes.put(x, tlog.Hash(a.hashes[i]))
+	}
+	s.edge.set(a.edge)
+	return nil
 }
 
 // read runs fn in a read-only repeatable-read transaction: one snapshot.
