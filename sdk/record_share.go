@@ -183,6 +183,9 @@ func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key [
 			grants = append(grants, grantItem{kc.c.AccountID, g})
 			continue
 		}
+		if c.owePending(e.Reader, v.id) {
+			continue // a reader not on this server yet: grantPending gives it this epoch too
+		}
 		if groups == nil {
 			if groups, err = c.readerGroups(ctx); err != nil {
 				return nil, err

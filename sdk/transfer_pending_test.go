@@ -1,0 +1,177 @@
+//go:build !js
+
+package sdk_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/blindvault/blindvault/sdk"
+)
+
+// TestClient_Transfer_PendingReader: a patient moves before her clinician;
+// the clinician stays in the moved ACLs without a key, is reported pending
+// by handle and fingerprint, and reads every version he was given once he is
+// on the new server and the patient grants what is pending.
+func TestClient_Transfer_PendingReader(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	srvB, invite := newServerB(t)
+
+	// r1: shared, a second version; r2: shared, revoked, shared again (two
+	// epochs given), a third version; r3: never shared.
+	r1 := put(t, w.patient, []byte("lab v1"), "lab")
+	if _, err := w.patient.Share(ctx, r1.RecordID, "dr-jones", nil); err != nil {
+		t.Fatalf("Share: %v", err)
+	}
+	update(t, w.patient, r1.RecordID, "lab v2")
+	r2 := put(t, w.patient, []byte("letter v1"), "letter")
+	if _, err := w.patient.Share(ctx, r2.RecordID, "dr-jones", nil); err != nil {
+		t.Fatalf("Share: %v", err)
+	}
+	if err := w.patient.Revoke(ctx, r2.RecordID, "dr-jones"); err != nil {
+		t.Fatalf("Revoke: %v", err)
+	}
+	update(t, w.patient, r2.RecordID, "letter v2")
+	if _, err := w.patient.Share(ctx, r2.RecordID, "dr-jones", nil); err != nil {
+		t.Fatalf("Share again: %v", err)
+	}
+	update(t, w.patient, r2.RecordID, "letter v3")
+	r3 := put(t, w.patient, []byte("note"), "note")
+
+	aliceStore := &sdk.MemoryStorage{}
+	aliceB, rep, err := transfer(t, w.patient, srvB.URL, aliceStore, patientPass, "")
+	if err != nil {
+		t.Fatalf("Transfer before the reader moved: %v", err)
+	}
+	jonesFP := w.clinician.Card().Fingerprint().String()
+	if rep.Records != 3 || len(rep.Pending) != 1 || rep.Pending[0].Name != "dr-jones" || rep.Pending[0].Fingerprint != jonesFP ||
+		rep.Pending[0].Records != 2 || rep.Pending[0].Account != fmt.Sprintf("%x", w.clinician.AccountID()) {
+		t.Fatalf("Transfer report = %+v, pending %+v; want 3 records and dr-jones (%s) pending for 2", rep, rep.Pending, jonesFP)
+	}
+	if to, err := w.patient.MovedTo(ctx, w.patient.AccountID()); err != nil || to != srvB.URL {
+		t.Fatalf("MovedTo = %q, %v: a pending reader must not hold the move back", to, err)
+	}
+	// The patient works on the new server meanwhile: a new version of a
+	// record the pending reader is listed on.
+	update(t, aliceB, r1.RecordID, "lab v3")
+	if n, pending, err := aliceB.GrantPending(ctx); err != nil || n != 0 || len(pending) != 1 {
+		t.Fatalf("GrantPending before the reader moved = %d, %+v, %v; want nothing granted, dr-jones pending", n, pending, err)
+	}
+
+	jonesB, _, err := transfer(t, w.clinician, srvB.URL, nil, clinicianPass, invite)
+	if err != nil {
+		t.Fatalf("clinician Transfer: %v", err)
+	}
+	if _, _, err := get(t, jonesB, r1.RecordID); err == nil {
+		t.Fatal("the clinician reads on the new server before the patient granted him")
+	}
+	n, pending, err := aliceB.GrantPending(ctx)
+	if err != nil || len(pending) != 0 || n != 3 {
+		t.Fatalf("GrantPending = %d, %+v, %v; want 3 grants (r1 epoch 1, r2 epochs 1 and 2), none pending", n, pending, err)
+	}
+	for id, want := range map[sdk.RecordID]string{r1.RecordID: "lab v3", r2.RecordID: "letter v3"} {
+		got, info, err := get(t, jonesB, id)
+		if err != nil || string(got) != want || !info.AuthorVerified {
+			t.Errorf("clinician Get on the new server = %q (verified %v), %v; want %q", got, info != nil && info.AuthorVerified, err, want)
+		}
+	}
+	// Every version he was given reads too: r2's first, from the first epoch.
+	var buf bytes.Buffer
+	if _, err := jonesB.GetVersion(ctx, r2.RecordID, 1, &buf); err != nil || buf.String() != "letter v1" {
+		t.Errorf("clinician reads r2 v1 = %q, %v", buf.String(), err)
+	}
+	if n, pending, err := aliceB.GrantPending(ctx); err != nil || n != 0 || len(pending) != 0 {
+		t.Fatalf("GrantPending again = %d, %+v, %v; want nothing", n, pending, err)
+	}
+	// The transfer run again after the owner wrote on the new server (a new
+	// version, the grant's ACL, a deletion) finds everything moved.
+	if err := aliceB.Delete(ctx, r3.RecordID); err != nil {
+		t.Fatalf("Delete on the new server: %v", err)
+	}
+	if _, rep, err := transfer(t, w.patient, srvB.URL, aliceStore, patientPass, ""); err != nil || rep.Versions != 0 || rep.Grants != 0 {
+		t.Fatalf("Transfer again = %+v, %v; want nothing uploaded", rep, err)
+	}
+}
+
+// TestClient_Transfer_PendingReaderAttack: a new server that serves another
+// card for a pending reader (the same account id, other keys) gets no grant:
+// GrantPending fails with CheckKeyUnverified and writes nothing.
+func TestClient_Transfer_PendingReaderAttack(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	srvB, invite := newServerB(t)
+	r := put(t, w.patient, []byte("lab"), "lab")
+	if _, err := w.patient.Share(ctx, r.RecordID, "dr-jones", nil); err != nil {
+		t.Fatalf("Share: %v", err)
+	}
+	p := newProxy(t, srvB.URL)
+	to := sdk.Config{Server: srvB.URL, Storage: &sdk.MemoryStorage{}, Transport: sdk.NewHTTPTransport(p.URL, p.client)}
+	aliceB, rep, err := w.patient.Transfer(ctx, &sdk.TransferOptions{To: to, Passphrase: []byte(patientPass)})
+	if err != nil || len(rep.Pending) != 1 {
+		t.Fatalf("Transfer = %+v, %v; want dr-jones pending", rep, err)
+	}
+	if _, _, err := transfer(t, w.clinician, srvB.URL, nil, clinicianPass, invite); err != nil {
+		t.Fatalf("clinician Transfer: %v", err)
+	}
+	jones := cardOf(t, w.clinician.Card())
+	cards := fmt.Sprintf("/v1/accounts/%x/cards", jones.AccountID)
+	for name, served := range map[string][][]byte{
+		"another card of the same account": {forgeCard(t, jones.AccountID, "dr-jones", nil)},
+		"a successor not endorsed":         {w.clinician.Card().Bytes(), forgeCard(t, jones.AccountID, "dr-jones", jones)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p.attack(t, "GET", cards, serveCards(t, served...))
+			mark := p.mark()
+			_, _, err := aliceB.GrantPending(ctx)
+			refused(t, "GrantPending", err, sdk.CheckKeyUnverified, nil)
+			p.noWrites(t, mark)
+		})
+	}
+	if n, pending, err := aliceB.GrantPending(ctx); err != nil || n != 1 || len(pending) != 0 {
+		t.Fatalf("honest GrantPending = %d, %+v, %v", n, pending, err)
+	}
+}
+
+// TestClient_Transfer_Collection: a collection moves with the records, its
+// key record first; a reader of the collection reads its records through it
+// on the new server (at once if he moved first, after GrantPending if not),
+// and a record written there joins it by its rule.
+func TestClient_Transfer_Collection(t *testing.T) {
+	w := newWorld(t)
+	ctx := t.Context()
+	srvB, invite := newServerB(t)
+	col, err := w.patient.CreateCollection(ctx, "labs", &sdk.CollectionOptions{Type: "Observation"})
+	if err != nil {
+		t.Fatalf("CreateCollection: %v", err)
+	}
+	r1 := put(t, w.patient, []byte("HbA1c 6.1"), "HbA1c") // joins by its type
+	if _, err := w.patient.Share(ctx, col.ID, "dr-jones", &sdk.ShareOptions{History: true}); err != nil {
+		t.Fatalf("Share the collection: %v", err)
+	}
+	mustRead(t, w.clinician, r1.RecordID, []byte("HbA1c 6.1"))
+
+	aliceB, rep, err := transfer(t, w.patient, srvB.URL, nil, patientPass, "")
+	if err != nil {
+		t.Fatalf("Transfer of a record in a shared collection: %v", err)
+	}
+	if rep.Records != 2 || rep.Kept != 0 || len(rep.Pending) != 1 || rep.Pending[0].Name != "dr-jones" {
+		t.Fatalf("Transfer report = %+v; want the collection and its record moved, dr-jones pending", rep)
+	}
+	cols, err := aliceB.Collections(ctx)
+	if err != nil || len(cols) != 1 || cols[0].Name != "labs" || cols[0].ID != col.ID {
+		t.Fatalf("Collections on the new server = %+v, %v", cols, err)
+	}
+	r2 := put(t, aliceB, []byte("HbA1c 5.9"), "HbA1c again")
+
+	jonesB, _, err := transfer(t, w.clinician, srvB.URL, nil, clinicianPass, invite)
+	if err != nil {
+		t.Fatalf("clinician Transfer: %v", err)
+	}
+	if n, pending, err := aliceB.GrantPending(ctx); err != nil || n != 1 || len(pending) != 0 {
+		t.Fatalf("GrantPending = %d, %+v, %v; want the collection's key to dr-jones", n, pending, err)
+	}
+	mustRead(t, jonesB, r1.RecordID, []byte("HbA1c 6.1"))
+	mustRead(t, jonesB, r2.RecordID, []byte("HbA1c 5.9"))
+}
