@@ -40,10 +40,6 @@ type TransferReport struct {
 	Records  int    `json:"records"`  // records on the new server, all versions in place
 	Versions int    `json:"versions"` // versions uploaded by this run (0 for a record already moved)
 	Grants   int    `json:"grants"`   // grants sealed again for the new server, this account's own included
-	// Kept counts the key records of care teams this account runs, which
-	// stay on the old server: a team moves when its members do, by being
-	// made again there. Collections move with the records.
-	Kept int `json:"kept"`
 	// Pending are the readers of moved records who are not on the new
 	// server yet: they stay in the records' ACLs, and get their keys
 	// (GrantPending, or Transfer run again) once they are there with the
@@ -139,11 +135,10 @@ func (c *Client) transferFrom(ctx context.Context, src *Client, opts *TransferOp
 	if err := c.adopt(ctx, src, opts); err != nil {
 		return err
 	}
-	ids, kept, err := src.ownedRecords(ctx)
+	ids, err := src.ownedRecords(ctx)
 	if err != nil {
 		return err
 	}
-	rep.Kept = kept
 	heads := make([]*version, 0, len(ids))
 	defer func() {
 		for _, v := range heads {
@@ -240,29 +235,26 @@ func (c *Client) adopt(ctx context.Context, src *Client, opts *TransferOptions) 
 }
 
 // ownedRecords lists the records this account owns, from its verified
-// chain: all but the profile record and the key records of the teams it
-// runs, whose number it returns. The key records of its collections come
-// first.
-func (c *Client) ownedRecords(ctx context.Context) ([][32]byte, int, error) {
+// chain: all but the profile record. The key records of its teams and
+// collections come first: the grants to a group are filed under its key
+// record, which must be on the new server.
+func (c *Client) ownedRecords(ctx context.Context) ([][32]byte, error) {
 	me := c.accountID()
 	st, err := c.chainOf(ctx, me)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	var groups, ids [][32]byte
-	kept := 0
 	for key, r := range st.Records {
 		switch {
 		case r.Deleted || r.Profile || r.Version == 0 || r.Owner != c.prof.Account:
-		case st.Teams[key] != nil:
-			kept++
-		case c.prof.Collections[key] != nil:
+		case st.Teams[key] != nil || c.prof.Collections[key] != nil:
 			groups = append(groups, mustID(key))
 		default:
 			ids = append(ids, mustID(key))
 		}
 	}
-	return append(groups, ids...), kept, nil
+	return append(groups, ids...), nil
 }
 
 // recipient is a reader of the records being moved as the new server knows
@@ -390,6 +382,9 @@ func (c *Client) copyRecord(ctx context.Context, src *Client, v *version, reader
 		return err
 	}
 	m := &recordMove{dst: c, src: src, head: v, acls: acls, raws: raws, readers: readers, rep: rep}
+	if m.team, err = src.teamEntry(ctx, v.id); err != nil {
+		return err
+	}
 	if err := m.resume(ctx); err != nil || m.done {
 		return err
 	}
@@ -402,6 +397,9 @@ func (c *Client) copyRecord(ctx context.Context, src *Client, v *version, reader
 		if err := m.putACL(ctx); err != nil {
 			return err
 		}
+	}
+	if err := m.describeTeam(ctx); err != nil {
+		return err
 	}
 	// What the new server now serves is verified as any read is, and must
 	// be what the old one served.
@@ -454,7 +452,8 @@ type recordMove struct {
 	readers  map[[32]byte]*recipient
 	rep      *TransferReport
 
-	version, aclSeq uint64 // what the new server holds
+	team            *format.AccountEntry // a team's newest description, in the old chain
+	version, aclSeq uint64               // what the new server holds
 	done            bool   // the new server holds the record and what the owner wrote there since
 }
 
@@ -529,6 +528,48 @@ func (m *recordMove) ahead(ctx context.Context) error {
 	}
 	m.done = true
 	return nil
+}
+
+// teamEntry returns the newest description of the team whose key record is
+// id in this account's verified chain, or nil if id is no team's of this
+// account.
+func (c *Client) teamEntry(ctx context.Context, id [32]byte) (*format.AccountEntry, error) {
+	st, err := c.chainOf(ctx, c.accountID())
+	if err != nil {
+		return nil, err
+	}
+	ct := st.Teams[hex.EncodeToString(id[:])]
+	if ct == nil {
+		return nil, nil
+	}
+	e, err := format.ParseAccountEntry(ct.Entry)
+	if err != nil {
+		return nil, fmt.Errorf("%w: stored team entry: %w", ErrInvalid, err)
+	}
+	return e, nil
+}
+
+// describeTeam gives a moved team's key record its description in the new
+// chain: the old chain's newest, as the entry of the ACL it describes (sent
+// with that ACL by putACL), or appended after version 1 for a team whose
+// ACL 1 is the newest, as CreateTeam does.
+func (m *recordMove) describeTeam(ctx context.Context) error {
+	if m.team == nil {
+		return nil
+	}
+	st, err := m.dst.chainOf(ctx, m.dst.accountID())
+	if err != nil {
+		return err
+	}
+	key := hex.EncodeToString(m.head.id[:])
+	if st.Teams[key] != nil {
+		return nil
+	}
+	if r := st.Records[key]; r == nil || r.ACLSeq >= m.team.Number || m.team.Number > uint64(len(m.acls)) {
+		return fmt.Errorf("%w: team %x's description is for ACL %d", CheckWrongACL, m.head.id[:4], m.team.Number)
+	}
+	n := m.team.Number
+	return m.dst.appendEntry(ctx, format.AccountEntry{Event: format.EventTeam, Record: m.head.id, Number: n, Object: m.acls[n-1].Hash(), Team: m.team.Team})
 }
 
 // copyVersion copies version n, after the ACLs before the one its header
@@ -618,6 +659,9 @@ func (m *recordMove) putACL(ctx context.Context) error {
 	}
 	a := m.acls[seq-1]
 	ev := format.AccountEntry{Event: format.EventACL, Record: m.head.id, Number: seq, Object: a.Hash()}
+	if m.team != nil && m.team.Number == seq {
+		ev.Event, ev.Team = format.EventTeam, m.team.Team
+	}
 	if err := m.dst.sendSharing(ctx, ev, req); err != nil {
 		return fmt.Errorf("ACL %d: %w", seq, err)
 	}

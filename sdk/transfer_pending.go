@@ -170,7 +170,18 @@ func (c *Client) grantOwed(ctx context.Context, id, reader [32]byte, r *recipien
 		}
 		grants = append(grants, grantItem{r.account, g})
 	}
-	return len(grants), c.updateSharing(ctx, v, v.nextACL(v.acl.Epoch), grants, nil, nil)
+	// A team's key record takes its description again with the new ACL, or
+	// the team's chain would describe an older ACL than its key record's.
+	team, err := c.teamEntry(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	var desc *format.Team
+	if team != nil {
+		d := *team.Team
+		desc = &d
+	}
+	return len(grants), c.updateSharing(ctx, v, v.nextACL(v.acl.Epoch), grants, nil, desc)
 }
 
 // pendingFor reports whether reader is pending for record id.

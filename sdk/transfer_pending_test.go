@@ -4,10 +4,13 @@ package sdk_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"testing"
 
 	"github.com/blindvault/blindvault/sdk"
+	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/servertest"
 )
 
 // TestClient_Transfer_PendingReader: a patient moves before her clinician;
@@ -156,7 +159,7 @@ func TestClient_Transfer_Collection(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Transfer of a record in a shared collection: %v", err)
 	}
-	if rep.Records != 2 || rep.Kept != 0 || len(rep.Pending) != 1 || rep.Pending[0].Name != "dr-jones" {
+	if rep.Records != 2 || len(rep.Pending) != 1 || rep.Pending[0].Name != "dr-jones" {
 		t.Fatalf("Transfer report = %+v; want the collection and its record moved, dr-jones pending", rep)
 	}
 	cols, err := aliceB.Collections(ctx)
@@ -174,4 +177,87 @@ func TestClient_Transfer_Collection(t *testing.T) {
 	}
 	mustRead(t, jonesB, r1.RecordID, []byte("HbA1c 6.1"))
 	mustRead(t, jonesB, r2.RecordID, []byte("HbA1c 5.9"))
+}
+
+// TestClient_Transfer_Team: a patient's record shared with a care team moves
+// before the team does and waits for it; the admin moves the team (its key
+// record and its description, the member pending until he moves); then the
+// patient's grant to the team reaches the member through the team on the new
+// server. A new server that serves another admin card or another team key is
+// refused with a check error, and nothing is written.
+func TestClient_Transfer_Team(t *testing.T) {
+	w := newTeamWorld(t, nil)
+	ctx := t.Context()
+	srvB := servertest.Start(t, server.Config{})
+	adminB := newClient(t, srvB, nil)
+	register(t, adminB, "admin-b", "admin", srvB.AdminInvite, "admin passphrase for the new server 2")
+	invite := func(role string) string {
+		t.Helper()
+		code, err := adminB.Invite(ctx, role, 0)
+		if err != nil {
+			t.Fatalf("Invite: %v", err)
+		}
+		return code
+	}
+	body := []byte(`{"resourceType":"Observation","code":{"text":"Troponin"}}`)
+	rec := put(t, w.patient, body, "troponin")
+	if _, err := w.patient.ShareWithTeam(ctx, rec.RecordID, org+"/Cardiology", nil); err != nil {
+		t.Fatalf("ShareWithTeam: %v", err)
+	}
+	mustRead(t, w.clinician, rec.RecordID, body)
+
+	p := newProxy(t, srvB.URL)
+	to := sdk.Config{Server: srvB.URL, Storage: &sdk.MemoryStorage{}, Transport: sdk.NewHTTPTransport(p.URL, p.client)}
+	aliceB, rep, err := w.patient.Transfer(ctx, &sdk.TransferOptions{To: to, Passphrase: []byte(patientPass)})
+	if err != nil || len(rep.Pending) != 1 || rep.Pending[0].Name != "team Cardiology" || rep.Pending[0].Records != 1 {
+		t.Fatalf("patient Transfer = %+v, %v; want team Cardiology pending", rep, err)
+	}
+	adminMoved, rep, err := transfer(t, w.admin, srvB.URL, nil, "admin passphrase for the clinic 1", invite("admin"))
+	if err != nil || rep.Records != 1 || len(rep.Pending) != 1 || rep.Pending[0].Name != "dr-jones" {
+		t.Fatalf("admin Transfer = %+v, %v; want the team's key record moved, dr-jones pending", rep, err)
+	}
+	jonesB, _, err := transfer(t, w.clinician, srvB.URL, nil, clinicianPass, invite("clinician"))
+	if err != nil {
+		t.Fatalf("clinician Transfer: %v", err)
+	}
+	if n, pending, err := adminMoved.GrantPending(ctx); err != nil || n != 1 || len(pending) != 0 {
+		t.Fatalf("admin GrantPending = %d, %+v, %v; want the team's key to dr-jones", n, pending, err)
+	}
+
+	admin := cardOf(t, w.admin.Card())
+	t.Run("another admin card", func(t *testing.T) {
+		p.attack(t, "GET", fmt.Sprintf("/v1/accounts/%x/cards", admin.AccountID), serveCards(t, forgeCard(t, admin.AccountID, "admin", nil)))
+		mark := p.mark()
+		_, _, err := aliceB.GrantPending(ctx)
+		refused(t, "GrantPending", err, sdk.CheckKeyUnverified, nil)
+		p.noWrites(t, mark)
+	})
+	t.Run("another team key", func(t *testing.T) {
+		p.attack(t, "GET", fmt.Sprintf("/v1/chains/%x", admin.AccountID), editJSON(t, func(m map[string]json.RawMessage) {
+			var entries []map[string]any
+			if err := json.Unmarshal(m["entries"], &entries); err != nil {
+				t.Fatal(err)
+			}
+			var raw []byte
+			json.Unmarshal(toJSON(entries[len(entries)-1]["entry"]), &raw)
+			raw[len(raw)-100] ^= 1 // inside the team's key, under the admin's signature
+			entries[len(entries)-1]["entry"] = raw
+			m["entries"] = toJSON(entries)
+		}))
+		mark := p.mark()
+		_, _, err := aliceB.GrantPending(ctx)
+		if !sdk.ServerMisbehaved(err) {
+			t.Fatalf("GrantPending with the team's description altered = %v, want a check error", err)
+		}
+		p.noWrites(t, mark)
+	})
+
+	if n, pending, err := aliceB.GrantPending(ctx); err != nil || n != 1 || len(pending) != 0 {
+		t.Fatalf("patient GrantPending = %d, %+v, %v; want the record's key to the team", n, pending, err)
+	}
+	mustRead(t, jonesB, rec.RecordID, body)
+	team, err := aliceB.LookupTeam(ctx, org+"/Cardiology")
+	if err != nil || team.Status() != "verified care team Cardiology of "+org+", 1 member" {
+		t.Fatalf("LookupTeam on the new server = %v, %v", team, err)
+	}
 }
