@@ -454,7 +454,7 @@ type recordMove struct {
 
 	team            *format.AccountEntry // a team's newest description, in the old chain
 	version, aclSeq uint64               // what the new server holds
-	done            bool   // the new server holds the record and what the owner wrote there since
+	done            bool                 // the new server holds the record and what the owner wrote there since
 }
 
 // resume reads how far the new server has the record. What it holds must be
