@@ -183,15 +183,15 @@ func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key [
 			grants = append(grants, grantItem{kc.c.AccountID, g})
 			continue
 		}
-		if c.owePending(e.Reader, v.id) {
-			continue // a reader not on this server yet: grantPending gives it this epoch too
-		}
 		if groups == nil {
 			if groups, err = c.readerGroups(ctx); err != nil {
 				return nil, err
 			}
 		}
 		i := slices.IndexFunc(groups, func(g *groupRef) bool { return g.holds(e.Reader) })
+		if i < 0 && c.owePending(e.Reader, v.id) {
+			continue // a reader not on this server yet: grantPending gives it this epoch too
+		}
 		if i < 0 {
 			return nil, fmt.Errorf("%w: a reader of the ACL is no contact, team or collection this device knows", CheckKeyUnverified)
 		}

@@ -264,6 +264,7 @@ type recipient struct {
 	account [32]byte
 	pk      []byte
 	name    string
+	team    *Team // a care team, as its admin's chain describes it
 }
 
 // movedReaders returns, by KeyID, every reader that the current ACLs of
@@ -273,7 +274,7 @@ type recipient struct {
 // in which case it goes into the profile's pending readers with the record.
 // A reader src cannot name stops the transfer.
 func (c *Client) movedReaders(ctx context.Context, src *Client, heads []*version) (map[[32]byte]*recipient, error) {
-	out := map[[32]byte]*recipient{format.KeyID(c.id.card.c.XWingPK): {c.accountID(), c.id.card.c.XWingPK, c.id.card.c.Handle}}
+	out := map[[32]byte]*recipient{format.KeyID(c.id.card.c.XWingPK): {account: c.accountID(), pk: c.id.card.c.XWingPK, name: c.id.card.c.Handle}}
 	known, err := src.knownReaders(ctx, heads)
 	if err != nil {
 		return nil, err
@@ -367,7 +368,7 @@ func (c *Client) knownReaders(ctx context.Context, heads []*version) (map[[32]by
 			if err != nil {
 				return nil, err
 			}
-			out[format.KeyID(pk)] = knownReader{rcpt: &recipient{v.id, pk, "collection " + p.Name}}
+			out[format.KeyID(pk)] = knownReader{rcpt: &recipient{account: v.id, pk: pk, name: "collection " + p.Name}}
 		}
 	}
 	return out, nil

@@ -110,7 +110,7 @@ func (c *Client) pendingRecipient(ctx context.Context, key [32]byte, p *pendingR
 		if format.KeyID(now.c.XWingPK) != key {
 			return nil, fmt.Errorf("%w: %s's card on the new server is not the one the ACL lists", CheckKeyUnverified, p.Name)
 		}
-		return &recipient{acct, now.c.XWingPK, now.c.Handle}, nil
+		return &recipient{account: acct, pk: now.c.XWingPK, name: now.c.Handle}, nil
 	}
 	admin := mustID(p.Admin)
 	if _, err := c.cards(ctx, admin); errors.Is(err, ErrNotFound) {
@@ -131,10 +131,12 @@ func (c *Client) pendingRecipient(ctx context.Context, key [32]byte, p *pendingR
 	} else if err != nil {
 		return nil, err
 	}
-	if format.KeyID(t.pk) != key {
+	if !t.holds(key) {
 		return nil, fmt.Errorf("%w: %s's key on the new server is not the one the ACL lists", CheckKeyUnverified, p.Name)
 	}
-	return &recipient{acct, t.pk, p.Name}, nil
+	// The ACL may list an older key of the team (its admin changed it
+	// since): grantOwed moves the record to the current one first.
+	return &recipient{account: acct, pk: t.pk, name: p.Name, team: t}, nil
 }
 
 // grantOwed gives reader r the key of every epoch whose ACL in the record's
@@ -148,9 +150,22 @@ func (c *Client) grantOwed(ctx context.Context, id, reader [32]byte, r *recipien
 	} else if err != nil {
 		return 0, err
 	}
-	defer v.close()
+	defer func() {
+		if v != nil {
+			v.close()
+		}
+	}()
 	if _, ok := v.acl.Lookup(reader); !ok {
 		return 0, nil
+	}
+	if r.team != nil && format.KeyID(r.pk) != reader {
+		// A team listed by an older key of its own: a new ACL and epoch
+		// with its current key, as before any write (followGroups); the
+		// current key then gets the epochs the older one was listed for.
+		// followGroupsIn closes the head it replaces.
+		if v, err = c.followGroupsIn(ctx, v, []*groupRef{r.team.group()}); err != nil {
+			return 0, err
+		}
 	}
 	acls, _, err := c.aclHistory(ctx, v)
 	if err != nil {

@@ -13,6 +13,23 @@ import (
 	"github.com/blindvault/blindvault/server/servertest"
 )
 
+// newServerInvites starts a second server with an admin, and returns it with
+// a func that has the admin invite a role.
+func newServerInvites(t *testing.T) (*servertest.Server, func(role string) string) {
+	t.Helper()
+	srv := servertest.Start(t, server.Config{})
+	admin := newClient(t, srv, nil)
+	register(t, admin, "admin-b", "admin", srv.AdminInvite, "admin passphrase for the new server 2")
+	return srv, func(role string) string {
+		t.Helper()
+		code, err := admin.Invite(t.Context(), role, 0)
+		if err != nil {
+			t.Fatalf("Invite: %v", err)
+		}
+		return code
+	}
+}
+
 // TestClient_Transfer_PendingReader: a patient moves before her clinician;
 // the clinician stays in the moved ACLs without a key, is reported pending
 // by handle and fingerprint, and reads every version he was given once he is
@@ -20,7 +37,7 @@ import (
 func TestClient_Transfer_PendingReader(t *testing.T) {
 	w := newWorld(t)
 	ctx := t.Context()
-	srvB, invite := newServerB(t)
+	srvB, invite := newServerInvites(t)
 
 	// r1: shared, a second version; r2: shared, revoked, shared again (two
 	// epochs given), a third version; r3: never shared.
@@ -59,11 +76,20 @@ func TestClient_Transfer_PendingReader(t *testing.T) {
 	// The patient works on the new server meanwhile: a new version of a
 	// record the pending reader is listed on.
 	update(t, aliceB, r1.RecordID, "lab v3")
+	// A revocation there makes a new epoch of r1: the pending reader is owed
+	// its key too.
+	register(t, newClient(t, srvB, nil), "dr-who", "clinician", invite("clinician"), clinicianPass)
+	if _, err := aliceB.Share(ctx, r1.RecordID, "dr-who", nil); err != nil {
+		t.Fatalf("Share on the new server: %v", err)
+	}
+	if err := aliceB.Revoke(ctx, r1.RecordID, "dr-who"); err != nil {
+		t.Fatalf("Revoke on the new server with a reader pending: %v", err)
+	}
 	if n, pending, err := aliceB.GrantPending(ctx); err != nil || n != 0 || len(pending) != 1 {
 		t.Fatalf("GrantPending before the reader moved = %d, %+v, %v; want nothing granted, dr-jones pending", n, pending, err)
 	}
 
-	jonesB, _, err := transfer(t, w.clinician, srvB.URL, nil, clinicianPass, invite)
+	jonesB, _, err := transfer(t, w.clinician, srvB.URL, nil, clinicianPass, invite("clinician"))
 	if err != nil {
 		t.Fatalf("clinician Transfer: %v", err)
 	}
@@ -71,8 +97,8 @@ func TestClient_Transfer_PendingReader(t *testing.T) {
 		t.Fatal("the clinician reads on the new server before the patient granted him")
 	}
 	n, pending, err := aliceB.GrantPending(ctx)
-	if err != nil || len(pending) != 0 || n != 3 {
-		t.Fatalf("GrantPending = %d, %+v, %v; want 3 grants (r1 epoch 1, r2 epochs 1 and 2), none pending", n, pending, err)
+	if err != nil || len(pending) != 0 || n != 4 {
+		t.Fatalf("GrantPending = %d, %+v, %v; want 4 grants (r1 epochs 1 and 2, r2 epochs 1 and 2), none pending", n, pending, err)
 	}
 	for id, want := range map[sdk.RecordID]string{r1.RecordID: "lab v3", r2.RecordID: "letter v3"} {
 		got, info, err := get(t, jonesB, id)
@@ -188,17 +214,7 @@ func TestClient_Transfer_Collection(t *testing.T) {
 func TestClient_Transfer_Team(t *testing.T) {
 	w := newTeamWorld(t, nil)
 	ctx := t.Context()
-	srvB := servertest.Start(t, server.Config{})
-	adminB := newClient(t, srvB, nil)
-	register(t, adminB, "admin-b", "admin", srvB.AdminInvite, "admin passphrase for the new server 2")
-	invite := func(role string) string {
-		t.Helper()
-		code, err := adminB.Invite(ctx, role, 0)
-		if err != nil {
-			t.Fatalf("Invite: %v", err)
-		}
-		return code
-	}
+	srvB, invite := newServerInvites(t)
 	body := []byte(`{"resourceType":"Observation","code":{"text":"Troponin"}}`)
 	rec := put(t, w.patient, body, "troponin")
 	if _, err := w.patient.ShareWithTeam(ctx, rec.RecordID, org+"/Cardiology", nil); err != nil {
@@ -252,8 +268,20 @@ func TestClient_Transfer_Team(t *testing.T) {
 		p.noWrites(t, mark)
 	})
 
+	// The admin changes the team's key on the new server before the patient
+	// grants it (a member added and removed): the record's ACL lists the
+	// team's older key, and moves to its current one.
+	if _, _, err := transfer(t, w.nurse, srvB.URL, nil, clinicianPass, invite("clinician")); err != nil {
+		t.Fatalf("nurse Transfer: %v", err)
+	}
+	if _, err := adminMoved.AddTeamMember(ctx, "Cardiology", "nurse-kim", nil); err != nil {
+		t.Fatalf("AddTeamMember: %v", err)
+	}
+	if _, err := adminMoved.RemoveTeamMember(ctx, "Cardiology", "nurse-kim"); err != nil {
+		t.Fatalf("RemoveTeamMember: %v", err)
+	}
 	if n, pending, err := aliceB.GrantPending(ctx); err != nil || n != 1 || len(pending) != 0 {
-		t.Fatalf("patient GrantPending = %d, %+v, %v; want the record's key to the team", n, pending, err)
+		t.Fatalf("patient GrantPending = %d, %+v, %v; want the record's first key to the team's current key", n, pending, err)
 	}
 	mustRead(t, jonesB, rec.RecordID, body)
 	team, err := aliceB.LookupTeam(ctx, org+"/Cardiology")
