@@ -220,6 +220,32 @@ func (c *Client) owePending(reader, id [32]byte) bool {
 	return true
 }
 
+// pendingByName returns the KeyID of the pending person named handle, which
+// Revoke takes in place of a lookup: the reader is not on this server.
+func (c *Client) pendingByName(handle string) ([32]byte, bool) {
+	for key, p := range c.prof.Pending {
+		if p.Admin == "" && p.Name == handle {
+			return mustID(key), true
+		}
+	}
+	return [32]byte{}, false
+}
+
+// owedNoMore drops record id from what reader is owed (it was revoked), and
+// the reader once it is owed nothing.
+func (c *Client) owedNoMore(reader, id [32]byte) {
+	key := hex.EncodeToString(reader[:])
+	p := c.prof.Pending[key]
+	if p == nil {
+		return
+	}
+	p.Records = slices.DeleteFunc(p.Records, func(r string) bool { return r == hex.EncodeToString(id[:]) })
+	if len(p.Records) == 0 {
+		delete(c.prof.Pending, key)
+	}
+	c.profileDirty = true
+}
+
 // readerName names a reader for errors: a pending reader by its name.
 func (c *Client) readerName(reader [32]byte) string {
 	if p := c.prof.Pending[hex.EncodeToString(reader[:])]; p != nil {

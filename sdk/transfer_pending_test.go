@@ -59,6 +59,10 @@ func TestClient_Transfer_PendingReader(t *testing.T) {
 	}
 	update(t, w.patient, r2.RecordID, "letter v3")
 	r3 := put(t, w.patient, []byte("note"), "note")
+	r4 := put(t, w.patient, []byte("old letter"), "old letter") // shared, and revoked on the new server while he is pending
+	if _, err := w.patient.Share(ctx, r4.RecordID, "dr-jones", nil); err != nil {
+		t.Fatalf("Share: %v", err)
+	}
 
 	aliceStore := &sdk.MemoryStorage{}
 	aliceB, rep, err := transfer(t, w.patient, srvB.URL, aliceStore, patientPass, "")
@@ -66,9 +70,12 @@ func TestClient_Transfer_PendingReader(t *testing.T) {
 		t.Fatalf("Transfer before the reader moved: %v", err)
 	}
 	jonesFP := w.clinician.Card().Fingerprint().String()
-	if rep.Records != 3 || len(rep.Pending) != 1 || rep.Pending[0].Name != "dr-jones" || rep.Pending[0].Fingerprint != jonesFP ||
-		rep.Pending[0].Records != 2 || rep.Pending[0].Account != fmt.Sprintf("%x", w.clinician.AccountID()) {
-		t.Fatalf("Transfer report = %+v, pending %+v; want 3 records and dr-jones (%s) pending for 2", rep, rep.Pending, jonesFP)
+	if rep.Records != 4 || len(rep.Pending) != 1 || rep.Pending[0].Name != "dr-jones" || rep.Pending[0].Fingerprint != jonesFP ||
+		rep.Pending[0].Records != 3 || rep.Pending[0].Account != fmt.Sprintf("%x", w.clinician.AccountID()) {
+		t.Fatalf("Transfer report = %+v, pending %+v; want 4 records and dr-jones (%s) pending for 3", rep, rep.Pending, jonesFP)
+	}
+	if err := aliceB.Revoke(ctx, r4.RecordID, "dr-jones"); err != nil {
+		t.Fatalf("Revoke of a pending reader: %v", err)
 	}
 	if to, err := w.patient.MovedTo(ctx, w.patient.AccountID()); err != nil || to != srvB.URL {
 		t.Fatalf("MovedTo = %q, %v: a pending reader must not hold the move back", to, err)
@@ -85,8 +92,8 @@ func TestClient_Transfer_PendingReader(t *testing.T) {
 	if err := aliceB.Revoke(ctx, r1.RecordID, "dr-who"); err != nil {
 		t.Fatalf("Revoke on the new server with a reader pending: %v", err)
 	}
-	if n, pending, err := aliceB.GrantPending(ctx); err != nil || n != 0 || len(pending) != 1 {
-		t.Fatalf("GrantPending before the reader moved = %d, %+v, %v; want nothing granted, dr-jones pending", n, pending, err)
+	if n, pending, err := aliceB.GrantPending(ctx); err != nil || n != 0 || len(pending) != 1 || pending[0].Records != 2 {
+		t.Fatalf("GrantPending before the reader moved = %d, %+v, %v; want nothing granted, dr-jones pending for 2", n, pending, err)
 	}
 
 	jonesB, _, err := transfer(t, w.clinician, srvB.URL, nil, clinicianPass, invite("clinician"))
@@ -105,6 +112,9 @@ func TestClient_Transfer_PendingReader(t *testing.T) {
 		if err != nil || string(got) != want || !info.AuthorVerified {
 			t.Errorf("clinician Get on the new server = %q (verified %v), %v; want %q", got, info != nil && info.AuthorVerified, err, want)
 		}
+	}
+	if _, _, err := get(t, jonesB, r4.RecordID); err == nil {
+		t.Error("the clinician reads a record revoked while he was pending")
 	}
 	// Every version he was given reads too: r2's first, from the first epoch.
 	var buf bytes.Buffer
