@@ -42,27 +42,17 @@ func TestClient_Transfer_PendingReader(t *testing.T) {
 	// r1: shared, a second version; r2: shared, revoked, shared again (two
 	// epochs given), a third version; r3: never shared.
 	r1 := put(t, w.patient, []byte("lab v1"), "lab")
-	if _, err := w.patient.Share(ctx, r1.RecordID, "dr-jones", nil); err != nil {
-		t.Fatalf("Share: %v", err)
-	}
+	share(t, w.patient, r1.RecordID, "dr-jones", nil)
 	update(t, w.patient, r1.RecordID, "lab v2")
 	r2 := put(t, w.patient, []byte("letter v1"), "letter")
-	if _, err := w.patient.Share(ctx, r2.RecordID, "dr-jones", nil); err != nil {
-		t.Fatalf("Share: %v", err)
-	}
-	if err := w.patient.Revoke(ctx, r2.RecordID, "dr-jones"); err != nil {
-		t.Fatalf("Revoke: %v", err)
-	}
+	share(t, w.patient, r2.RecordID, "dr-jones", nil)
+	revoke(t, w.patient, r2.RecordID, "dr-jones")
 	update(t, w.patient, r2.RecordID, "letter v2")
-	if _, err := w.patient.Share(ctx, r2.RecordID, "dr-jones", nil); err != nil {
-		t.Fatalf("Share again: %v", err)
-	}
+	share(t, w.patient, r2.RecordID, "dr-jones", nil)
 	update(t, w.patient, r2.RecordID, "letter v3")
 	r3 := put(t, w.patient, []byte("note"), "note")
 	r4 := put(t, w.patient, []byte("old letter"), "old letter") // shared, and revoked on the new server while he is pending
-	if _, err := w.patient.Share(ctx, r4.RecordID, "dr-jones", nil); err != nil {
-		t.Fatalf("Share: %v", err)
-	}
+	share(t, w.patient, r4.RecordID, "dr-jones", nil)
 
 	aliceStore := &sdk.MemoryStorage{}
 	aliceB, rep, err := transfer(t, w.patient, srvB.URL, aliceStore, patientPass, "")
@@ -74,9 +64,7 @@ func TestClient_Transfer_PendingReader(t *testing.T) {
 		rep.Pending[0].Records != 3 || rep.Pending[0].Account != fmt.Sprintf("%x", w.clinician.AccountID()) {
 		t.Fatalf("Transfer report = %+v, pending %+v; want 4 records and dr-jones (%s) pending for 3", rep, rep.Pending, jonesFP)
 	}
-	if err := aliceB.Revoke(ctx, r4.RecordID, "dr-jones"); err != nil {
-		t.Fatalf("Revoke of a pending reader: %v", err)
-	}
+	revoke(t, aliceB, r4.RecordID, "dr-jones")
 	if to, err := w.patient.MovedTo(ctx, w.patient.AccountID()); err != nil || to != srvB.URL {
 		t.Fatalf("MovedTo = %q, %v: a pending reader must not hold the move back", to, err)
 	}
@@ -86,12 +74,8 @@ func TestClient_Transfer_PendingReader(t *testing.T) {
 	// A revocation there makes a new epoch of r1: the pending reader is owed
 	// its key too.
 	register(t, newClient(t, srvB, nil), "dr-who", "clinician", invite("clinician"), clinicianPass)
-	if _, err := aliceB.Share(ctx, r1.RecordID, "dr-who", nil); err != nil {
-		t.Fatalf("Share on the new server: %v", err)
-	}
-	if err := aliceB.Revoke(ctx, r1.RecordID, "dr-who"); err != nil {
-		t.Fatalf("Revoke on the new server with a reader pending: %v", err)
-	}
+	share(t, aliceB, r1.RecordID, "dr-who", nil)
+	revoke(t, aliceB, r1.RecordID, "dr-who")
 	if n, pending, err := aliceB.GrantPending(ctx); err != nil || n != 0 || len(pending) != 1 || pending[0].Records != 2 {
 		t.Fatalf("GrantPending before the reader moved = %d, %+v, %v; want nothing granted, dr-jones pending for 2", n, pending, err)
 	}
@@ -142,9 +126,7 @@ func TestClient_Transfer_PendingReaderAttack(t *testing.T) {
 	ctx := t.Context()
 	srvB, invite := newServerB(t)
 	r := put(t, w.patient, []byte("lab"), "lab")
-	if _, err := w.patient.Share(ctx, r.RecordID, "dr-jones", nil); err != nil {
-		t.Fatalf("Share: %v", err)
-	}
+	share(t, w.patient, r.RecordID, "dr-jones", nil)
 	p := newProxy(t, srvB.URL)
 	to := sdk.Config{Server: srvB.URL, Storage: &sdk.MemoryStorage{}, Transport: sdk.NewHTTPTransport(p.URL, p.client)}
 	aliceB, rep, err := w.patient.Transfer(ctx, &sdk.TransferOptions{To: to, Passphrase: []byte(patientPass)})
@@ -186,9 +168,7 @@ func TestClient_Transfer_Collection(t *testing.T) {
 		t.Fatalf("CreateCollection: %v", err)
 	}
 	r1 := put(t, w.patient, []byte("HbA1c 6.1"), "HbA1c") // joins by its type
-	if _, err := w.patient.Share(ctx, col.ID, "dr-jones", &sdk.ShareOptions{History: true}); err != nil {
-		t.Fatalf("Share the collection: %v", err)
-	}
+	share(t, w.patient, col.ID, "dr-jones", &sdk.ShareOptions{History: true})
 	mustRead(t, w.clinician, r1.RecordID, []byte("HbA1c 6.1"))
 
 	aliceB, rep, err := transfer(t, w.patient, srvB.URL, nil, patientPass, "")

@@ -16,13 +16,7 @@ import (
 // signed pointer, a second run uploads nothing, and bad input is a usage
 // error.
 func TestTransfer_MovesAndPoints(t *testing.T) {
-	srvA := servertest.Start(t, server.Config{})
-	srvB := servertest.Start(t, server.Config{})
-	dir := t.TempDir()
-	pass := filepath.Join(dir, "pass")
-	if err := os.WriteFile(pass, []byte("correct horse battery staple 42\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	srvA, srvB, dir, pass := twoServers(t)
 	home := filepath.Join(dir, "alice")
 	as := func(h string, args ...string) []string { return append(args, "--home", h, "--passphrase-file", pass) }
 	mustCLI(t, as(home, "register", "--server", srvA.URL, "--name", "alice")...)
@@ -66,6 +60,19 @@ func TestTransfer_MovesAndPoints(t *testing.T) {
 	}
 }
 
+// twoServers starts two servers, and returns them with a directory for the
+// profiles and a passphrase file in it.
+func twoServers(t *testing.T) (srvA, srvB *servertest.Server, dir, pass string) {
+	t.Helper()
+	srvA, srvB = servertest.Start(t, server.Config{}), servertest.Start(t, server.Config{})
+	dir = t.TempDir()
+	pass = filepath.Join(dir, "pass")
+	if err := os.WriteFile(pass, []byte("correct horse battery staple 42\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return srvA, srvB, dir, pass
+}
+
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return lines[len(lines)-1]
@@ -75,13 +82,7 @@ func lastLine(s string) string {
 // transfer names him as pending with his fingerprint, and transfer --resume
 // with the new profile grants him once he moved, after which he reads there.
 func TestTransfer_PendingReaderResume(t *testing.T) {
-	srvA := servertest.Start(t, server.Config{})
-	srvB := servertest.Start(t, server.Config{})
-	dir := t.TempDir()
-	pass := filepath.Join(dir, "pass")
-	if err := os.WriteFile(pass, []byte("correct horse battery staple 42\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	srvA, srvB, dir, pass := twoServers(t)
 	as := func(who string, args ...string) []string {
 		return append(args, "--home", filepath.Join(dir, who), "--passphrase-file", pass)
 	}
