@@ -146,6 +146,9 @@ func (p *profile) check() error {
 	if k, ok := firstNull(p.Recovered); ok {
 		return bad("recovered key", k)
 	}
+	if k, ok := firstNull(p.Pending); ok {
+		return bad("pending reader", k)
+	}
 	for _, st := range p.Chains {
 		st.Records = orMap(st.Records, map[string]*chainRecord{})
 		if r, ok := firstNull(st.Records); ok {
