@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -59,8 +58,7 @@ func (c *Client) GrantPending(ctx context.Context) (granted int, pending []Pendi
 
 // grantPending is GrantPending within an operation.
 func (c *Client) grantPending(ctx context.Context) (granted int, pending []PendingReader, err error) {
-	for _, key := range slices.Sorted(maps.Keys(c.prof.Pending)) {
-		p := c.prof.Pending[key]
+	for key, p := range c.prof.Pending {
 		reader := mustID(key)
 		r, err := c.pendingRecipient(ctx, reader, p)
 		if err != nil {
