@@ -52,10 +52,14 @@ type TransferReport struct {
 // (same account id, card, device); on the new server each record gets the
 // same signed versions and ACLs, byte for byte, and the readers of its
 // current ACL their epoch keys again, sealed to the cards this device
-// pinned: each reader must have moved first. Last, the old server's chain
-// gets the owner-signed pointer EventMoved, which its log holds and
-// MovedTo reports. The old server keeps its copy until the account deletes
-// it.
+// pinned. Collections and the care teams this account runs move with their
+// key records. A reader (a person, or a team) not on the new server yet
+// stays in the ACLs without a key and is reported in TransferReport.Pending;
+// GrantPending on the returned client gives it its keys once it is there.
+// A record with a version by a write delegate not there yet is held back
+// (ErrNotFound) while the others move. Last, the old server's chain gets the
+// owner-signed pointer EventMoved, which its log holds and MovedTo reports.
+// The old server keeps its copy until the account deletes it.
 //
 // A transfer cut off midway is run again with the same opts.To.Storage: it
 // resumes where the new server stands, after checking that what is there
