@@ -178,18 +178,24 @@ func TestClient_Transfer_Collection(t *testing.T) {
 	if rep.Records != 2 || len(rep.Pending) != 1 || rep.Pending[0].Name != "dr-jones" {
 		t.Fatalf("Transfer report = %+v; want the collection and its record moved, dr-jones pending", rep)
 	}
-	cols, err := aliceB.Collections(ctx)
+	r2 := put(t, aliceB, []byte("HbA1c 5.9"), "HbA1c again")
+	// Another device of hers there finds the collection and the pending
+	// reader in the synced profile, and grants him.
+	laptop := newClient(t, srvB, nil)
+	if _, err := laptop.Login(ctx, &sdk.LoginOptions{Handle: "alice", Passphrase: []byte(patientPass)}); err != nil {
+		t.Fatalf("Login on the new server: %v", err)
+	}
+	cols, err := laptop.Collections(ctx)
 	if err != nil || len(cols) != 1 || cols[0].Name != "labs" || cols[0].ID != col.ID {
 		t.Fatalf("Collections on the new server = %+v, %v", cols, err)
 	}
-	r2 := put(t, aliceB, []byte("HbA1c 5.9"), "HbA1c again")
 
 	jonesB, _, err := transfer(t, w.clinician, srvB.URL, nil, clinicianPass, invite)
 	if err != nil {
 		t.Fatalf("clinician Transfer: %v", err)
 	}
-	if n, pending, err := aliceB.GrantPending(ctx); err != nil || n != 1 || len(pending) != 0 {
-		t.Fatalf("GrantPending = %d, %+v, %v; want the collection's key to dr-jones", n, pending, err)
+	if n, pending, err := laptop.GrantPending(ctx); err != nil || n != 1 || len(pending) != 0 {
+		t.Fatalf("GrantPending on another device = %d, %+v, %v; want the collection's key to dr-jones", n, pending, err)
 	}
 	mustRead(t, jonesB, r1.RecordID, []byte("HbA1c 6.1"))
 	mustRead(t, jonesB, r2.RecordID, []byte("HbA1c 5.9"))
