@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -256,6 +257,12 @@ func (c *Client) attestation(ctx context.Context, fp Fingerprint) (*Attestation,
 			return nil, fmt.Errorf("%w: organisation pin of %q", ErrInvalid, org)
 		}
 		st, err := c.chainOf(ctx, [32]byte(admin))
+		if errors.Is(err, ErrNotFound) && c.prof.Chains[op.Admin] == nil {
+			// An admin with no chain this device ever saw here (one trusted
+			// on the server this account moved from, and not on this one)
+			// attests nothing here; a chain seen before cannot go missing.
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

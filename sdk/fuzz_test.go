@@ -153,6 +153,7 @@ func FuzzLoadProfile(f *testing.F) {
 	p.Pins["01"] = &pin{Handle: "bob", Fingerprint: "ff", CardSeq: 2}
 	p.Chains["01"] = &chainState{Seq: 3, Records: map[string]*chainRecord{"02": {Owner: "01", Version: 1}}}
 	p.Shared["02"] = &sharedRecord{Owner: "01", Version: 1}
+	p.Pending = map[string]*pendingReader{"03": {Account: "01", Name: "bob", Records: []string{"02", "zz"}}}
 	p.LogIndex = &logIndex{Size: 3, Frontier: [][]byte{make([]byte, 32), make([]byte, 32)},
 		Accounts: map[string]*accountLog{"01": {ChainSeq: 1, Cards: []loggedCard{{Seq: 1, Hash: "00"}}}}}
 	good, err := json.Marshal(p)
@@ -163,6 +164,7 @@ func FuzzLoadProfile(f *testing.F) {
 	f.Add([]byte(`{"version":1}`))
 	f.Add([]byte(`{"version":1,"pins":{"a":null},"chains":{"b":{"records":null}}}`))
 	f.Add([]byte(`{"version":1,"log_index":{"size":3,"frontier":[]}}`))
+	f.Add([]byte(`{"version":1,"pending":{"03":null}}`))
 	f.Add([]byte(`{"version":1,"log_index":{"size":-1,"frontier":null,"accounts":{"x":null}}}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, in []byte) {
@@ -182,6 +184,9 @@ func FuzzLoadProfile(f *testing.F) {
 			if st.Records == nil {
 				t.Fatal("loadProfile left a chain with nil records")
 			}
+		}
+		if k, ok := firstNull(p.Pending); ok {
+			t.Fatalf("loadProfile left a null pending reader %q", k)
 		}
 		if p.LogIndex != nil {
 			if _, err := p.LogIndex.frontier(); err != nil {

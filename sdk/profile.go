@@ -64,6 +64,10 @@ type profile struct {
 	// requester, sealed to its own X-Wing key (emergency_keep.go), by the
 	// key's KeyID.
 	Recovered map[string]*keptKey `json:"recovered,omitempty"`
+	// Pending are the readers of this account's records that a transfer
+	// left without keys until they are on this server (transfer_pending.go),
+	// by the KeyID the ACLs list, hex.
+	Pending map[string]*pendingReader `json:"pending,omitempty"`
 	// AlertsFrom is the first log index Alerts has not looked at yet.
 	AlertsFrom int64 `json:"alerts_from,omitempty"`
 }
@@ -141,6 +145,9 @@ func (p *profile) check() error {
 	}
 	if k, ok := firstNull(p.Recovered); ok {
 		return bad("recovered key", k)
+	}
+	if k, ok := firstNull(p.Pending); ok {
+		return bad("pending reader", k)
 	}
 	for _, st := range p.Chains {
 		st.Records = orMap(st.Records, map[string]*chainRecord{})

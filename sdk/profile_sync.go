@@ -25,6 +25,7 @@ type syncedProfile struct {
 	Teams       map[string]*teamPin       `json:"teams,omitempty"`
 	Collections map[string]*collectionPin `json:"collections,omitempty"`
 	Restricted  map[string]bool           `json:"restricted,omitempty"`
+	Pending     map[string]*pendingReader `json:"pending,omitempty"`
 }
 
 // profileRecord returns the id of this account's profile record, if any.
@@ -48,7 +49,7 @@ func (c *Client) pushProfile(ctx context.Context) error {
 		return nil
 	}
 	data, err := json.Marshal(syncedProfile{Pins: c.prof.Pins, Orgs: c.prof.Orgs, Teams: c.prof.Teams, Collections: c.prof.Collections,
-		Restricted: c.prof.Restricted})
+		Restricted: c.prof.Restricted, Pending: c.prof.Pending})
 	if err != nil {
 		return err
 	}
@@ -97,6 +98,9 @@ func (c *Client) pullProfile(ctx context.Context) error {
 	}
 	c.prof.Teams = mergeNew(c.prof.Teams, sp.Teams)
 	c.prof.Collections = mergeNew(c.prof.Collections, sp.Collections)
+	// A reader another device gave its keys since is granted again here at
+	// most: grants of an epoch to a key replace each other.
+	c.prof.Pending = mergeNew(c.prof.Pending, sp.Pending)
 	for id := range sp.Restricted {
 		// A restriction made on another device holds here too: the safer side.
 		if c.prof.Restricted == nil {

@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 
 	"github.com/blindvault/blindvault/internal/format"
 )
@@ -71,6 +72,12 @@ func (c *Client) knownCards(ctx context.Context) (map[[32]byte]*KeyCard, error) 
 	out := map[[32]byte]*KeyCard{format.KeyID(c.id.card.c.XWingPK): c.id.card}
 	for acct := range c.prof.Pins {
 		cards, err := c.cards(ctx, mustID(acct))
+		if errors.Is(err, ErrNotFound) {
+			// A contact pinned on the server this account moved from and
+			// not on this one (yet): no key of its is known here, and
+			// whatever needs one fails as for a stranger.
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}

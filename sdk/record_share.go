@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -130,15 +131,26 @@ func (c *Client) Revoke(ctx context.Context, id RecordID, handle string) (err er
 		return err
 	}
 	ct, err := c.lookup(ctx, handle, nil)
+	if errors.Is(err, ErrNotFound) {
+		if key, ok := c.pendingByName(handle); ok {
+			return c.revokeKey(ctx, id, handle, key, nil)
+		}
+	}
 	if err != nil {
 		return err
 	}
+	return c.revokeKey(ctx, id, handle, format.KeyID(ct.Card.c.XWingPK), [][32]byte{ct.AccountID})
+}
+
+// revokeKey withdraws reader key (whose grants are filed under the accounts
+// in revoke) from record id: a new ACL without it, and a new epoch whose key
+// goes to the remaining readers only.
+func (c *Client) revokeKey(ctx context.Context, id RecordID, handle string, gone [32]byte, revoke [][32]byte) error {
 	v, err := c.ownHead(ctx, id)
 	if err != nil {
 		return err
 	}
 	defer v.close()
-	gone := format.KeyID(ct.Card.c.XWingPK)
 	if _, ok := v.acl.Lookup(gone); !ok {
 		return fmt.Errorf("record %x is not shared with %s: %w", id[:4], handle, ErrNotFound)
 	}
@@ -150,7 +162,11 @@ func (c *Client) Revoke(ctx context.Context, id RecordID, handle string) (err er
 	if err != nil {
 		return err
 	}
-	return c.updateSharing(ctx, v, acl, grants, [][32]byte{ct.AccountID}, nil)
+	if err := c.updateSharing(ctx, v, acl, grants, revoke, nil); err != nil {
+		return err
+	}
+	c.owedNoMore(gone, id)
+	return nil
 }
 
 // newKey returns a new random 32-byte epoch key.
@@ -189,6 +205,9 @@ func (c *Client) regrant(ctx context.Context, v *version, acl *format.ACL, key [
 			}
 		}
 		i := slices.IndexFunc(groups, func(g *groupRef) bool { return g.holds(e.Reader) })
+		if i < 0 && c.owePending(e.Reader, v.id) {
+			continue // a reader not on this server yet: grantPending gives it this epoch too
+		}
 		if i < 0 {
 			return nil, fmt.Errorf("%w: a reader of the ACL is no contact, team or collection this device knows", CheckKeyUnverified)
 		}

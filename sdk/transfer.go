@@ -3,10 +3,12 @@ package sdk
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/blindvault/blindvault/internal/api"
@@ -38,10 +40,11 @@ type TransferReport struct {
 	Records  int    `json:"records"`  // records on the new server, all versions in place
 	Versions int    `json:"versions"` // versions uploaded by this run (0 for a record already moved)
 	Grants   int    `json:"grants"`   // grants sealed again for the new server, this account's own included
-	// Kept counts the key records of care teams and collections this
-	// account runs, which stay on the old server: a group moves when its
-	// members do, by sharing again there.
-	Kept int `json:"kept"`
+	// Pending are the readers of moved records who are not on the new
+	// server yet: they stay in the records' ACLs, and get their keys
+	// (GrantPending, or Transfer run again) once they are there with the
+	// card this device pinned.
+	Pending []PendingReader `json:"pending,omitempty"`
 }
 
 // Transfer moves every record this account owns to the server of
@@ -49,10 +52,14 @@ type TransferReport struct {
 // (same account id, card, device); on the new server each record gets the
 // same signed versions and ACLs, byte for byte, and the readers of its
 // current ACL their epoch keys again, sealed to the cards this device
-// pinned: each reader must have moved first. Last, the old server's chain
-// gets the owner-signed pointer EventMoved, which its log holds and
-// MovedTo reports. The old server keeps its copy until the account deletes
-// it.
+// pinned. Collections and the care teams this account runs move with their
+// key records. A reader (a person, or a team) not on the new server yet
+// stays in the ACLs without a key and is reported in TransferReport.Pending;
+// GrantPending on the returned client gives it its keys once it is there.
+// A record with a version by a write delegate not there yet is held back
+// (ErrNotFound) while the others move. Last, the old server's chain gets the
+// owner-signed pointer EventMoved, which its log holds and MovedTo reports.
+// The old server keeps its copy until the account deletes it.
 //
 // A transfer cut off midway is run again with the same opts.To.Storage: it
 // resumes where the new server stands, after checking that what is there
@@ -124,17 +131,18 @@ func transferURL(raw, from string) (string, error) {
 }
 
 // transferFrom is Transfer on the new server's client: it takes src's
-// identity and copies src's records.
+// identity and copies src's records, its collections' key records first
+// (the grants to a collection are filed under its key record, which must be
+// there).
 func (c *Client) transferFrom(ctx context.Context, src *Client, opts *TransferOptions, rep *TransferReport) (err error) {
 	defer c.begin(&err)()
 	if err := c.adopt(ctx, src, opts); err != nil {
 		return err
 	}
-	ids, kept, err := src.ownedRecords(ctx)
+	ids, err := src.ownedRecords(ctx)
 	if err != nil {
 		return err
 	}
-	rep.Kept = kept
 	heads := make([]*version, 0, len(ids))
 	defer func() {
 		for _, v := range heads {
@@ -146,22 +154,48 @@ func (c *Client) transferFrom(ctx context.Context, src *Client, opts *TransferOp
 		if err != nil {
 			return err
 		}
+		// A record listing a group by an older key moves to its current
+		// one first, as before any write: only current keys move.
+		if v, err = src.followGroups(ctx, v); err != nil {
+			return err
+		}
 		heads = append(heads, v)
 	}
-	// Every reader is found on the new server before anything is copied.
+	// Every reader is looked for on the new server before anything is
+	// copied; the ones not there yet are remembered, with their records, in
+	// the profile before the first record moves, so that no run loses them.
 	readers, err := c.movedReaders(ctx, src, heads)
 	if err != nil {
 		return err
 	}
+	if err := c.pushProfile(ctx); err != nil {
+		return err
+	}
+	var held []error
 	for i, v := range heads {
-		if err := c.copyRecord(ctx, src, v, readers, rep); err != nil {
+		var absent *authorAbsentError
+		if err := c.copyRecord(ctx, src, v, readers, rep); errors.As(err, &absent) {
+			held = append(held, err)
+		} else if err != nil {
 			return fmt.Errorf("record %x: %w", v.id[:4], err)
+		} else {
+			rep.Records++
 		}
-		rep.Records++
 		if opts.Progress != nil {
 			opts.Progress(i+1, len(heads))
 		}
 	}
+	if len(held) > 0 {
+		// The others moved; the pointer waits for these.
+		return errors.Join(held...)
+	}
+	// Readers who arrived since an earlier run get their keys now.
+	granted, pending, err := c.grantPending(ctx)
+	if err != nil {
+		return err
+	}
+	rep.Grants += granted
+	rep.Pending = pending
 	// The pins and restrictions reach the account's other devices there.
 	return c.pushProfile(ctx)
 }
@@ -193,74 +227,153 @@ func (c *Client) adopt(ctx context.Context, src *Client, opts *TransferOptions) 
 		return err
 	}
 	// What this device verified of others moves with it: the new server's
-	// cards are checked against the same pins.
+	// cards are checked against the same pins. The collections move with
+	// the records; a team is pinned there once it is found there
+	// (movedReaders, grantPending).
 	c.prof.Pins, c.prof.Orgs = maps.Clone(src.prof.Pins), maps.Clone(src.prof.Orgs)
 	c.prof.Restricted = maps.Clone(src.prof.Restricted)
+	c.prof.Collections = maps.Clone(src.prof.Collections)
 	c.profileDirty = true
 	_, err = c.enroll(ctx, src.id, src.device, cert, src.prof.Role, opts.Invite, passphrase, local)
 	return err
 }
 
 // ownedRecords lists the records this account owns, from its verified
-// chain: all but the profile record and the key records of its teams and
-// collections, whose number it returns.
-func (c *Client) ownedRecords(ctx context.Context) ([][32]byte, int, error) {
+// chain: all but the profile record. The key records of its teams and
+// collections come first: the grants to a group are filed under its key
+// record, which must be on the new server.
+func (c *Client) ownedRecords(ctx context.Context) ([][32]byte, error) {
 	me := c.accountID()
 	st, err := c.chainOf(ctx, me)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	var ids [][32]byte
-	kept := 0
+	var groups, ids [][32]byte
 	for key, r := range st.Records {
-		if r.Deleted || r.Profile || r.Version == 0 || r.Owner != c.prof.Account {
-			continue
+		switch {
+		case r.Deleted || r.Profile || r.Version == 0 || r.Owner != c.prof.Account:
+		case st.Teams[key] != nil || c.prof.Collections[key] != nil:
+			groups = append(groups, mustID(key))
+		default:
+			ids = append(ids, mustID(key))
 		}
-		if st.Teams[key] != nil || c.prof.Collections[key] != nil {
-			kept++
-			continue
-		}
-		ids = append(ids, mustID(key))
 	}
-	return ids, kept, nil
+	return append(groups, ids...), nil
 }
 
-// movedReaders returns the card on this client's server of every reader
-// that the current ACLs of heads list, by KeyID: the same account, and a card
-// that src's pin verifies. A reader not there yet is an error naming it.
-func (c *Client) movedReaders(ctx context.Context, src *Client, heads []*version) (map[[32]byte]*KeyCard, error) {
-	known, err := src.knownCards(ctx)
+// recipient is a reader of the records being moved as the new server knows
+// it: the account (or the group's key record) its grants are filed under,
+// and the X-Wing key they are sealed to.
+type recipient struct {
+	account [32]byte
+	pk      []byte
+	name    string
+	team    *Team // a care team, as its admin's chain describes it
+}
+
+// movedReaders returns, by KeyID, every reader that the current ACLs of
+// heads list: this account; its collections, by the key of each epoch (their
+// key records move first); and each contact and team src verified, as found
+// on this client's server (pendingRecipient), or nil if it is not there yet,
+// in which case it goes into the profile's pending readers with the record.
+// A reader src cannot name stops the transfer.
+func (c *Client) movedReaders(ctx context.Context, src *Client, heads []*version) (map[[32]byte]*recipient, error) {
+	out := map[[32]byte]*recipient{format.KeyID(c.id.card.c.XWingPK): {account: c.accountID(), pk: c.id.card.c.XWingPK, name: c.id.card.c.Handle}}
+	known, err := src.knownReaders(ctx, heads)
 	if err != nil {
 		return nil, err
 	}
-	out := map[[32]byte]*KeyCard{format.KeyID(c.id.card.c.XWingPK): c.id.card}
-	var missing []string
-	for _, v := range heads {
-		for _, e := range v.acl.Entries {
-			if _, ok := out[e.Reader]; ok {
-				continue
-			}
-			kc, ok := known[e.Reader]
-			if !ok {
-				return nil, fmt.Errorf("%w: record %x is shared with a team or collection, which does not move", ErrUnsupported, v.id[:4])
-			}
-			cards, err := c.cards(ctx, kc.c.AccountID)
-			if isStatus(err, statusNotFound) || errors.Is(err, ErrNotFound) {
-				missing = append(missing, kc.c.Handle)
-				out[e.Reader] = nil
-				continue
-			} else if err != nil {
-				return nil, err
-			}
-			now := cards[len(cards)-1]
-			if format.KeyID(now.c.XWingPK) != e.Reader {
-				return nil, fmt.Errorf("%w: %s's card on the new server is not the one the ACL lists", CheckKeyUnverified, kc.c.Handle)
-			}
-			out[e.Reader] = now
+	// Reading the teams may have pinned their admins: the new server's
+	// cards of them are checked against those pins too.
+	for k, p := range src.prof.Pins {
+		if _, ok := c.prof.Pins[k]; !ok {
+			c.prof.Pins[k] = p
+			c.profileDirty = true
 		}
 	}
-	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: %s not on the new server: each reader moves first (or is revoked)", ErrNotFound, strings.Join(missing, ", "))
+	for _, v := range heads {
+		rec := hex.EncodeToString(v.id[:])
+		for _, e := range v.acl.Entries {
+			r, done := out[e.Reader]
+			key := hex.EncodeToString(e.Reader[:])
+			if !done {
+				k, ok := known[e.Reader]
+				switch {
+				case !ok:
+					return nil, fmt.Errorf("%w: record %x is shared with a key this device cannot name (not a contact, team or collection of this account)", ErrUnsupported, v.id[:4])
+				case k.rcpt != nil:
+					r = k.rcpt
+				default:
+					if r, err = c.pendingRecipient(ctx, e.Reader, k.pending); err != nil {
+						return nil, err
+					}
+					if r == nil && c.prof.Pending[key] == nil {
+						if c.prof.Pending == nil {
+							c.prof.Pending = map[string]*pendingReader{}
+						}
+						p := *k.pending
+						c.prof.Pending[key] = &p
+					}
+				}
+				out[e.Reader] = r
+			}
+			// A reader pending for this record from an earlier run stays so:
+			// grantPending gives it every epoch at once.
+			if p := c.prof.Pending[key]; p != nil && (r == nil || slices.Contains(p.Records, rec)) {
+				if !slices.Contains(p.Records, rec) {
+					p.Records = append(p.Records, rec)
+				}
+				c.profileDirty = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// knownReader is a reader src can name: a recipient as it is (this
+// account's collections), or a contact or team to look for on the new
+// server.
+type knownReader struct {
+	rcpt    *recipient
+	pending *pendingReader
+}
+
+// knownReaders maps the KeyIDs src can name to the readers they are: its
+// pinned contacts, its pinned teams (every key of theirs it knows) and the
+// key of every epoch of its collections whose key records are among heads.
+func (c *Client) knownReaders(ctx context.Context, heads []*version) (map[[32]byte]knownReader, error) {
+	cards, err := c.knownCards(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[[32]byte]knownReader{}
+	for key, kc := range cards {
+		out[key] = knownReader{pending: &pendingReader{Account: hex.EncodeToString(kc.c.AccountID[:]), Name: kc.c.Handle}}
+	}
+	if len(c.prof.Teams) > 0 {
+		teams, err := c.pinnedTeams(ctx, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range teams {
+			p := &pendingReader{Account: t.ID.String(), Admin: hex.EncodeToString(t.Admin[:]), Name: "team " + t.Name}
+			for _, k := range append([][32]byte{format.KeyID(t.pk)}, t.keys...) {
+				out[k] = knownReader{pending: p}
+			}
+		}
+	}
+	for _, v := range heads {
+		p := c.prof.Collections[hex.EncodeToString(v.id[:])]
+		if p == nil {
+			continue
+		}
+		for e, key := range v.epochs {
+			pk, err := groupPublic(key, v.id, e)
+			if err != nil {
+				return nil, err
+			}
+			out[format.KeyID(pk)] = knownReader{rcpt: &recipient{account: v.id, pk: pk, name: "collection " + p.Name}}
+		}
 	}
 	return out, nil
 }
@@ -268,13 +381,16 @@ func (c *Client) movedReaders(ctx context.Context, src *Client, heads []*version
 // copyRecord brings the record of src's verified head v to this client's
 // server: the ACLs and versions the new server lacks, in the order they were
 // made, and then checks that the new server's head is v's.
-func (c *Client) copyRecord(ctx context.Context, src *Client, v *version, readers map[[32]byte]*KeyCard, rep *TransferReport) error {
+func (c *Client) copyRecord(ctx context.Context, src *Client, v *version, readers map[[32]byte]*recipient, rep *TransferReport) error {
 	acls, raws, err := src.aclHistory(ctx, v)
 	if err != nil {
 		return err
 	}
 	m := &recordMove{dst: c, src: src, head: v, acls: acls, raws: raws, readers: readers, rep: rep}
-	if err := m.resume(ctx); err != nil {
+	if m.team, err = src.teamEntry(ctx, v.id); err != nil {
+		return err
+	}
+	if err := m.resume(ctx); err != nil || m.done {
 		return err
 	}
 	for n := m.version + 1; n <= v.header.Version; n++ {
@@ -286,6 +402,9 @@ func (c *Client) copyRecord(ctx context.Context, src *Client, v *version, reader
 		if err := m.putACL(ctx); err != nil {
 			return err
 		}
+	}
+	if err := m.describeTeam(ctx); err != nil {
+		return err
 	}
 	// What the new server now serves is verified as any read is, and must
 	// be what the old one served.
@@ -335,10 +454,12 @@ type recordMove struct {
 	head     *version      // the old server's head, verified
 	acls     []*format.ACL // the record's ACLs, seq 1 first
 	raws     [][]byte      // their signed forms
-	readers  map[[32]byte]*KeyCard
+	readers  map[[32]byte]*recipient
 	rep      *TransferReport
 
-	version, aclSeq uint64 // what the new server holds
+	team            *format.AccountEntry // a team's newest description, in the old chain
+	version, aclSeq uint64               // what the new server holds
+	done            bool                 // the new server holds the record and what the owner wrote there since
 }
 
 // resume reads how far the new server has the record. What it holds must be
@@ -351,8 +472,13 @@ func (m *recordMove) resume(ctx context.Context) error {
 	} else if err != nil {
 		return err
 	}
-	if view.ACLSeq == 0 || view.ACLSeq > uint64(len(m.acls)) || view.Version > m.head.header.Version || view.Deleted {
+	if view.ACLSeq == 0 {
 		return fmt.Errorf("%w: the new server holds version %d, ACL %d of the record", CheckEquivocation, view.Version, view.ACLSeq)
+	}
+	if view.ACLSeq > uint64(len(m.acls)) || view.Version > m.head.header.Version || view.Deleted {
+		// Past what the old server holds: the owner wrote there since (a
+		// pending reader granted, a new version, a deletion).
+		return m.ahead(ctx)
 	}
 	old, err := m.src.fetch(ctx, m.head.id, view.Version)
 	if err != nil {
@@ -366,6 +492,91 @@ func (m *recordMove) resume(ctx context.Context) error {
 	return nil
 }
 
+// ahead checks a record that the new server holds past the old server's
+// head: the owner's verified chain there deleted it, or the new server's head,
+// verified as any read, descends from the old head (its ACL history starts
+// with the old one, and its version of the old head's number is the old
+// head). The record is then moved already.
+func (m *recordMove) ahead(ctx context.Context) error {
+	st, err := m.dst.chainOf(ctx, m.dst.accountID())
+	if err != nil {
+		return err
+	}
+	if r := st.Records[hex.EncodeToString(m.head.id[:])]; r != nil && r.Deleted {
+		m.done = true
+		return nil
+	}
+	got, err := m.dst.fetch(ctx, m.head.id, 0)
+	if err != nil {
+		return err
+	}
+	defer got.close()
+	if got.acl.Seq < uint64(len(m.acls)) || got.header.Version < m.head.header.Version {
+		return fmt.Errorf("%w: the new server's head is behind the record's", CheckEquivocation)
+	}
+	acls, _, err := m.dst.aclHistory(ctx, got)
+	if err != nil {
+		return err
+	}
+	for i, a := range m.acls {
+		if acls[i].Hash() != a.Hash() {
+			return fmt.Errorf("%w: the new server's ACL %d is not the record's", CheckEquivocation, i+1)
+		}
+	}
+	old, err := m.dst.fetch(ctx, m.head.id, m.head.header.Version)
+	if err != nil {
+		return err
+	}
+	defer old.close()
+	if old.header.Hash() != m.head.header.Hash() {
+		return fmt.Errorf("%w: the new server's version %d is not the record's", CheckEquivocation, m.head.header.Version)
+	}
+	m.done = true
+	return nil
+}
+
+// teamEntry returns the newest description of the team whose key record is
+// id in this account's verified chain, or nil if id is no team's of this
+// account.
+func (c *Client) teamEntry(ctx context.Context, id [32]byte) (*format.AccountEntry, error) {
+	st, err := c.chainOf(ctx, c.accountID())
+	if err != nil {
+		return nil, err
+	}
+	ct := st.Teams[hex.EncodeToString(id[:])]
+	if ct == nil {
+		return nil, nil
+	}
+	e, err := format.ParseAccountEntry(ct.Entry)
+	if err != nil {
+		return nil, fmt.Errorf("%w: stored team entry: %w", ErrInvalid, err)
+	}
+	return e, nil
+}
+
+// describeTeam gives a moved team's key record its description in the new
+// chain: the old chain's newest, as the entry of the ACL it describes (sent
+// with that ACL by putACL), or appended after version 1 for a team whose
+// ACL 1 is the newest, as CreateTeam does.
+func (m *recordMove) describeTeam(ctx context.Context) error {
+	if m.team == nil {
+		return nil
+	}
+	st, err := m.dst.chainOf(ctx, m.dst.accountID())
+	if err != nil {
+		return err
+	}
+	key := hex.EncodeToString(m.head.id[:])
+	if st.Teams[key] != nil {
+		return nil
+	}
+	if r := st.Records[key]; r == nil || r.ACLSeq >= m.team.Number || m.team.Number > uint64(len(m.acls)) {
+		return fmt.Errorf("%w: team %x's description is for ACL %d", CheckWrongACL, m.head.id[:4], m.team.Number)
+	}
+	n := m.team.Number
+	return m.dst.appendEntry(ctx, format.AccountEntry{Event: format.EventTeam, Record: m.head.id, Number: n, Object: m.acls[n-1].Hash(), Team: m.team.Team})
+}
+
 // copyVersion copies version n, after the ACLs before the one its header
 // signs. Its body is opened on the way, so that only what verifies moves.
 func (m *recordMove) copyVersion(ctx context.Context, n uint64) error {
@@ -375,6 +586,19 @@ func (m *recordMove) copyVersion(ctx context.Context, n uint64) error {
 	}
 	defer v.close()
 	h := v.header
+	if h.Author != m.head.owner {
+		// A delegate's version is uploaded as the delegate signed it, which
+		// the new server takes only from an account of its own.
+		if _, err := m.dst.cards(ctx, h.Author); errors.Is(err, ErrNotFound) {
+			name := fmt.Sprintf("%x", h.Author[:4])
+			if cards, err := m.src.cards(ctx, h.Author); err == nil {
+				name = cards[len(cards)-1].Handle()
+			}
+			return &authorAbsentError{record: m.head.id, name: name}
+		} else if err != nil {
+			return err
+		}
+	}
 	// The ACL the header signs: the new server's current one or a later one.
 	seq := max(m.aclSeq, 1)
 	for seq <= uint64(len(m.acls)) && m.acls[seq-1].Hash() != h.ACLHash {
@@ -440,6 +664,9 @@ func (m *recordMove) putACL(ctx context.Context) error {
 	}
 	a := m.acls[seq-1]
 	ev := format.AccountEntry{Event: format.EventACL, Record: m.head.id, Number: seq, Object: a.Hash()}
+	if m.team != nil && m.team.Number == seq {
+		ev.Event, ev.Team = format.EventTeam, m.team.Team
+	}
 	if err := m.dst.sendSharing(ctx, ev, req); err != nil {
 		return fmt.Errorf("ACL %d: %w", seq, err)
 	}
@@ -451,7 +678,11 @@ func (m *recordMove) putACL(ctx context.Context) error {
 // grants seals again the epoch key of ACL seq to each of its readers that
 // the current ACL still lists (all of them for seq 1, whose readers version
 // 1 must reach), unless the ACL before already gave that reader that epoch:
-// so each grant is made once, whichever run makes it.
+// so each grant is made once, whichever run makes it. A reader pending for
+// this record (not on the new server, or not when an earlier run started)
+// gets nothing here: grantPending gives it every epoch at once. Version 1
+// must reach every reader of ACL 1, so a pending one there stops the move of
+// that record.
 func (m *recordMove) grants(seq uint64) ([]grantItem, error) {
 	a := m.acls[seq-1]
 	key, ok := m.head.epochs[a.Epoch]
@@ -469,18 +700,35 @@ func (m *recordMove) grants(seq uint64) ([]grantItem, error) {
 				continue
 			}
 		}
-		kc := m.readers[e.Reader]
-		if kc == nil {
-			return nil, fmt.Errorf("%w: a reader of ACL %d is not on the new server", ErrNotFound, seq)
+		r := m.readers[e.Reader]
+		if m.dst.pendingFor(e.Reader, m.head.id) || r == nil {
+			if seq == 1 {
+				return nil, fmt.Errorf("%w: version 1's ACL lists %s, who is not on the new server yet: they move first", ErrNotFound, m.dst.readerName(e.Reader))
+			}
+			continue
 		}
-		g, err := sealGrant(m.dst.id, m.head.id, a.Epoch, kc, key)
+		g, err := sealGrantTo(m.dst.id, m.head.id, a.Epoch, r.pk, r.name, key)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, grantItem{kc.c.AccountID, g})
+		out = append(out, grantItem{r.account, g})
 	}
 	return out, nil
 }
+
+// authorAbsentError is a record that cannot move yet: a version of it is by a
+// write delegate who is not on the new server.
+type authorAbsentError struct {
+	record [32]byte
+	name   string
+}
+
+func (e *authorAbsentError) Error() string {
+	return fmt.Sprintf("record %x: a version is by %s, who is not on the new server yet: the record moves once they are (run the transfer again)", e.record[:4], e.name)
+}
+
+// Is makes it ErrNotFound.
+func (e *authorAbsentError) Is(target error) bool { return target == ErrNotFound }
 
 // MovedTo returns the server that account said it moved to (Transfer), as
 // its owner-signed chain on this client's server shows, or "" if it did not

@@ -37,7 +37,7 @@
 //	blindvault log verify [--witness URL=KEY]
 //	blindvault export DIR | --fhir FILE | --pdf FILE
 //	blindvault import BUNDLE.json
-//	blindvault transfer --to URL [--to-home DIR] [--invite CODE]
+//	blindvault transfer --to URL [--to-home DIR] [--invite CODE] | --resume
 //
 // Operators also run:
 //

@@ -14,10 +14,13 @@ import (
 // another server (the right to portability):
 //
 //	blindvault transfer --to URL [--to-home DIR] [--invite CODE] [--log-key KEY]
+//	blindvault transfer --resume
 //
 // The new server's profile goes to --to-home (default: the profile
 // directory with "-moved" appended); the old one stays, with the signed
 // pointer that ls shows. Run again with the same --to-home, it resumes.
+// Readers not on the new server yet are listed as pending; --resume, run
+// with the new profile (--home), gives them their keys once they are there.
 func runTransfer(ctx context.Context, args []string, s stdio) error {
 	fs := flag.NewFlagSet("transfer", flag.ContinueOnError)
 	o := addOnlineFlags(fs, true)
@@ -25,10 +28,17 @@ func runTransfer(ctx context.Context, args []string, s stdio) error {
 	toHome := fs.String("to-home", "", "profile `directory` for the account on the new server (default: this profile's directory with -moved appended)")
 	invite := fs.String("invite", "", "invite `code` of the new server, for a role other than patient")
 	logKey := fs.String("log-key", "", "pin the new server's transparency-log `key` (default: trust it on first use)")
+	resume := fs.Bool("resume", false, "with the profile on the new server: give the readers still pending their keys, once they are there")
 	var base string
 	_, c, err := start(ctx, fs, o, args, func(pos []string) error {
+		if *resume {
+			if len(pos) != 0 || *to != "" || *toHome != "" || *invite != "" || *logKey != "" {
+				return usagef("usage: blindvault transfer --resume (with the new server's profile as --home)")
+			}
+			return nil
+		}
 		if len(pos) != 0 || *to == "" {
-			return usagef("usage: blindvault transfer --to URL [--to-home DIR] [--invite CODE] [--log-key KEY]")
+			return usagef("usage: blindvault transfer --to URL [--to-home DIR] [--invite CODE] [--log-key KEY] | --resume")
 		}
 		var err error
 		base, err = checkServerURL(*to)
@@ -38,6 +48,18 @@ func runTransfer(ctx context.Context, args []string, s stdio) error {
 		return err
 	}
 	defer c.Logout(context.WithoutCancel(ctx))
+	if *resume {
+		granted, pending, err := c.GrantPending(ctx)
+		if err != nil {
+			return friendly(err)
+		}
+		if o.json {
+			return printJSON(s.out, map[string]any{"grants": granted, "pending": nonNil(pending)})
+		}
+		fmt.Fprintf(s.out, "%d grant(s) sealed for readers who arrived on %s.\n", granted, c.Server())
+		printPending(s, pending)
+		return nil
+	}
 	dir := *toHome
 	if dir == "" {
 		dir = c.home + "-moved"
@@ -75,17 +97,39 @@ func runTransfer(ctx context.Context, args []string, s stdio) error {
 	defer moved.Logout(context.WithoutCancel(ctx))
 	if o.json {
 		return printJSON(s.out, map[string]any{"to": rep.To, "home": dir, "records": rep.Records, "versions": rep.Versions,
-			"grants": rep.Grants, "kept": rep.Kept})
+			"grants": rep.Grants, "pending": nonNil(rep.Pending)})
 	}
 	fmt.Fprintf(s.out, "Moved %d record(s) to %s: %d version(s) uploaded with their signatures, %d grant(s) sealed again for your readers.\n",
 		rep.Records, rep.To, rep.Versions, rep.Grants)
-	if rep.Kept > 0 {
-		fmt.Fprintf(s.out, "%d team or collection key record(s) stay on the old server: create them again on the new one.\n", rep.Kept)
-	}
+	printPending(s, rep.Pending)
 	fmt.Fprintf(s.out, "The old server keeps its copy and now shows a pointer to %s, signed by you.\n"+
 		"Use the new profile with --home %s; delete the old account with 'blindvault account delete' when you are ready.\n%s\n",
 		rep.To, dir, dir)
 	return nil
+}
+
+// printPending lists the readers a transfer left pending, by name and the
+// fingerprint this device pinned, so the patient can tell each one.
+func printPending(s stdio, pending []sdk.PendingReader) {
+	if len(pending) == 0 {
+		return
+	}
+	fmt.Fprintf(s.out, "%d reader(s) are not on the new server yet; they keep their place in your records' access lists but have no key there until they move and you run 'blindvault transfer --resume' with the new profile:\n", len(pending))
+	for _, p := range pending {
+		who := clean(p.Name)
+		if p.Fingerprint != "" {
+			who += " (" + p.Fingerprint + ")"
+		}
+		fmt.Fprintf(s.out, "  %s: %d record(s)\n", who, p.Records)
+	}
+}
+
+// nonNil makes a nil list an empty one, for JSON.
+func nonNil[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
 }
 
 // movedNotice tells the owner of the profile, on stderr, that its account
