@@ -1072,7 +1072,9 @@ $('move-form').addEventListener('submit', (ev) => {
     client = moved;
     await enter();
     say(`Moved ${report.records} record(s) to ${report.to}: ${report.versions} version(s) with their signatures, ` +
-      `${report.grants} key(s) granted again. The old server keeps its copy and a pointer you signed.`);
+      `${report.grants} key(s) granted again. The old server keeps its copy and a pointer you signed.` +
+      (report.pending?.length ? ` Not on the new server yet: ${report.pending.map(p => `${p.name} (${p.records} record(s))`).join(', ')}; ` +
+        'they keep their place in your records and get their keys when you move again after they join.' : ''));
   });
 });
 

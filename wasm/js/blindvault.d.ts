@@ -438,8 +438,20 @@ export interface TransferReport {
   /** Versions uploaded by this run: 0 when everything was already there. */
   versions: number;
   grants: number;
-  /** Key records of teams and collections, which stay on the old server. */
-  kept: number;
+  /** Readers (people, or teams whose admin has not moved yet) not on the new server: they stay in the records' ACLs and get their keys from a later transfer run once they are there. */
+  pending?: PendingReader[];
+}
+
+/** A reader a transfer could not grant yet, because it is not on the new server. */
+export interface PendingReader {
+  /** The handle, or "team NAME". */
+  name: string;
+  /** The account id, or the team's key record id (hex). */
+  account: string;
+  /** The fingerprint this device pinned for the person. */
+  fingerprint?: string;
+  /** The records it is owed keys of. */
+  records: number;
 }
 
 /** A scheduled account deletion: the account is purged at `due` unless cancelled. */
