@@ -19,6 +19,7 @@ import (
 
 	cdpperf "github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/blindvault/blindvault/sdk"
 	"github.com/blindvault/blindvault/server"
@@ -267,7 +268,7 @@ func descends(pid, ancestor int) bool {
 
 // run signs the patient in on the portal in a fresh browser and measures the
 // portal over the account. timeout bounds each wait for the page.
-func (lt *lifetime) run(tb testing.TB, timeout time.Duration) portalFigures {
+func (lt *lifetime) run(tb testing.TB, timeout time.Duration) (portalFigures, *page) {
 	tb.Helper()
 	var f portalFigures
 	p := openPortal(tb, lt.site, "patient")
@@ -320,7 +321,7 @@ func (lt *lifetime) run(tb testing.TB, timeout time.Duration) portalFigures {
 	p.waitStatus("Opened", timeout)
 	f.OpenMs = ms(time.Since(t0))
 	f.OpenRequests = lt.log.between(t0, time.Now())
-	return f
+	return f, p
 }
 
 // pageRows is how many record rows the portal draws at first (app.mjs).
@@ -371,8 +372,12 @@ func slowest(ms []measure) float64 {
 // there are.
 func TestBrowser_PortalManyRecords(t *testing.T) {
 	const n = 250
+	axe, err := os.ReadFile(axePath(t))
+	if err != nil {
+		t.Fatalf("axe-core: %v (.ci/deps installs it with npm)", err)
+	}
 	lt := newLifetime(t, n)
-	f := lt.run(t, 90*time.Second)
+	f, p := lt.run(t, 90*time.Second)
 	t.Logf("%d records: %+v", n, f)
 	// The issue's bound on a list's requests: N / 100 + 10.
 	if f.ColdRequests > n/100+10 || f.WarmRequests > n/100+10 {
@@ -383,6 +388,30 @@ func TestBrowser_PortalManyRecords(t *testing.T) {
 	}
 	if f.OpenRequests == 0 {
 		t.Errorf("opening a record made no request: the count of requests is broken")
+	}
+
+	// The rest of the records are a keypress away: "Show more" draws the next
+	// page, keeps the focus while more are left, and hands it to the first
+	// row it drew once none are.
+	p.eval(`(() => { const s = document.getElementById('records-search'); s.value = ''; s.dispatchEvent(new Event('input')); return ''; })()`)
+	lt.checkView(t, p, n)
+	if got, want := p.text("records-shown"), fmt.Sprintf("%d records; the first %d are listed.", n, pageRows); got != want {
+		t.Errorf("the count line says %q, want %q", got, want)
+	}
+	p.axeCheck("records, a page of them drawn", string(axe))
+	p.do(chromedp.SendKeys("#records-more", kb.Enter))
+	if rows, focus := p.eval(`String(document.querySelectorAll('#records tbody tr[data-id]').length)`), p.eval(`document.activeElement.id`); rows != strconv.Itoa(2*pageRows) || focus != "records-more" {
+		t.Errorf("after Show more %s rows are drawn and the focus is on %q; want %d, and the button", rows, focus, 2*pageRows)
+	}
+	p.do(chromedp.SendKeys("#records-more", kb.Enter))
+	if rows, more := p.eval(`String(document.querySelectorAll('#records tbody tr[data-id]').length)`), p.eval(`String(document.getElementById('records-more').hidden)`); rows != strconv.Itoa(n) || more != "true" {
+		t.Errorf("after the last Show more %s rows are drawn (the button hidden: %s), want all %d", rows, more, n)
+	}
+	if got := p.eval(`document.activeElement.dataset.open ?? ''`); got != p.eval(fmt.Sprintf(`document.querySelectorAll('#records tbody tr[data-id]')[%d].dataset.id`, 2*pageRows)) {
+		t.Errorf("after the last page the focus is on %q, want the first new row's Open button", got)
+	}
+	if got := p.text("records-shown"); got != "" {
+		t.Errorf("with every record drawn the count line says %q, want nothing", got)
 	}
 }
 
@@ -404,7 +433,7 @@ func BenchmarkBrowser_Lifetime(b *testing.B) {
 			lt := newLifetime(b, n)
 			var f portalFigures
 			for b.Loop() {
-				f = lt.run(b, 30*time.Minute)
+				f, _ = lt.run(b, 30*time.Minute)
 			}
 			b.Logf("%+v", f)
 			for _, m := range []struct {
