@@ -127,6 +127,9 @@ func (lt *lifetime) matching(q string) int {
 
 // portalFigures is what one pass of the portal over the account measured.
 type portalFigures struct {
+	SignInMs, UnlockMs         float64 // the click to the records view and the rest of the page (alerts, devices…)
+	SignInRequests             int
+	UnlockRequests             int
 	ColdMs, WarmMs             float64 // the list (client.list) after sign-in and after a reload
 	ColdRenderMs, WarmRenderMs float64 // the records view drawn from it
 	WarmRefreshMs              float64 // the list, the view, and the forms' choices of record
@@ -273,27 +276,34 @@ func (lt *lifetime) run(tb testing.TB, timeout time.Duration) (portalFigures, *p
 	var f portalFigures
 	p := openPortal(tb, lt.site, "patient")
 	p.waitStatus("Create an account", timeout)
+	t0 := time.Now()
 	p.do(p.set("login-handle", lt.handle), p.set("login-passphrase", patientPass), click("login"))
 	p.waitStatus("Signed in on this device", timeout)
+	f.SignInMs, f.SignInRequests = ms(time.Since(t0)), lt.log.between(t0, time.Now())
 	cold, render := p.last("portal:list"), p.last("portal:render")
 	f.ColdMs, f.ColdRenderMs = ms(cold.Duration), ms(render.Duration)
 	f.ColdRequests = lt.log.between(cold.Start, cold.Start.Add(cold.Duration))
+	tb.Logf("sign-in %.0f ms, %d requests; cold list %.0f ms, %d requests; drawn in %.1f ms", f.SignInMs, f.SignInRequests, f.ColdMs, f.ColdRequests, f.ColdRenderMs)
 	lt.checkView(tb, p, lt.n)
 
 	p.do(chromedp.Reload())
 	p.settle(`document.getElementById('status').textContent.startsWith('Unlock')`)
+	t0 = time.Now()
 	p.do(p.set("unlock-passphrase", patientPass), click("unlock"))
 	p.waitStatus("Welcome back", timeout)
+	f.UnlockMs, f.UnlockRequests = ms(time.Since(t0)), lt.log.between(t0, time.Now())
 	warm, render := p.last("portal:list"), p.last("portal:render")
 	f.WarmMs, f.WarmRenderMs = ms(warm.Duration), ms(render.Duration)
 	f.WarmRefreshMs = ms(p.last("portal:refresh").Duration)
 	f.WarmRequests = lt.log.between(warm.Start, warm.Start.Add(warm.Duration))
 	f.Rows = lt.checkView(tb, p, lt.n)
 	f.HeapMB, f.Nodes, f.RendererMB = p.memory()
+	tb.Logf("unlock %.0f ms, %d requests; warm list %.0f ms, %d requests; drawn in %.1f ms; refresh %.0f ms; heap %.1f MB, renderer %.0f MB, %d nodes",
+		f.UnlockMs, f.UnlockRequests, f.WarmMs, f.WarmRequests, f.WarmRenderMs, f.WarmRefreshMs, f.HeapMB, f.RendererMB, f.Nodes)
 
 	// Filter by type: the letters only, then all types again.
 	renders := len(p.measures("portal:render"))
-	t0 := time.Now()
+	t0 = time.Now()
 	p.eval(`(() => { const s = document.getElementById('records-type'); s.value = 'text/plain'; s.dispatchEvent(new Event('change')); return ''; })()`)
 	p.waitFor(fmt.Sprintf(`document.getElementById('records').dataset.shown === '%d'`, lt.letters), timeout)
 	lt.checkView(tb, p, lt.letters)
@@ -440,6 +450,8 @@ func BenchmarkBrowser_Lifetime(b *testing.B) {
 				v    float64
 				unit string
 			}{
+				{f.SignInMs, "sign-in-ms"}, {float64(f.SignInRequests), "sign-in-requests"},
+				{f.UnlockMs, "unlock-ms"}, {float64(f.UnlockRequests), "unlock-requests"},
 				{f.ColdMs, "cold-list-ms"}, {float64(f.ColdRequests), "cold-list-requests"}, {f.ColdRenderMs, "cold-render-ms"},
 				{f.WarmMs, "warm-list-ms"}, {float64(f.WarmRequests), "warm-list-requests"}, {f.WarmRenderMs, "warm-render-ms"}, {f.WarmRefreshMs, "warm-refresh-ms"},
 				{f.FilterMs, "filter-ms"}, {float64(f.FilterRequests), "filter-requests"},
