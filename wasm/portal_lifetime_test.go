@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	cdpheap "github.com/chromedp/cdproto/heapprofiler"
 	cdpperf "github.com/chromedp/cdproto/performance"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -142,6 +143,7 @@ type portalFigures struct {
 	OpenRequests               int
 	HeapMB, RendererMB         float64 // after the warm list: the page's JS heap, its renderer process's resident memory
 	Nodes                      int     // DOM nodes after the warm list
+	ProfileKB, IndexKB         float64 // profile.json and records.sealed as IndexedDB holds them
 	Rows                       int     // record rows in the DOM after the warm list
 }
 
@@ -194,9 +196,13 @@ func (p *page) waitFor(expr string, timeout time.Duration) {
 }
 
 // memory returns the page's JS heap in use and DOM nodes (DevTools'
-// Performance metrics), and the resident memory of its renderer process.
+// Performance metrics) after a garbage collection, and the resident memory of
+// its renderer process.
 func (p *page) memory() (heapMB float64, nodes int, rendererMB float64) {
 	p.t.Helper()
+	if _, err := chromedp.Call(p.ctx, cdpheap.CollectGarbage, struct{}{}); err != nil {
+		p.t.Fatal(err)
+	}
 	if _, err := chromedp.Call(p.ctx, cdpperf.Enable, cdpperf.EnableParams{}); err != nil {
 		p.t.Fatal(err)
 	}
@@ -298,8 +304,26 @@ func (lt *lifetime) run(tb testing.TB, timeout time.Duration) (portalFigures, *p
 	f.WarmRequests = lt.log.between(warm.Start, warm.Start.Add(warm.Duration))
 	f.Rows = lt.checkView(tb, p, lt.n)
 	f.HeapMB, f.Nodes, f.RendererMB = p.memory()
-	tb.Logf("unlock %.0f ms, %d requests; warm list %.0f ms, %d requests; drawn in %.1f ms; refresh %.0f ms; heap %.1f MB, renderer %.0f MB, %d nodes",
-		f.UnlockMs, f.UnlockRequests, f.WarmMs, f.WarmRequests, f.WarmRenderMs, f.WarmRefreshMs, f.HeapMB, f.RendererMB, f.Nodes)
+	var stored map[string]float64
+	if err := json.Unmarshal([]byte(p.eval(`new Promise((resolve, reject) => {
+		const req = indexedDB.open('blindvault');
+		req.onerror = () => reject(req.error);
+		req.onsuccess = () => {
+			const out = {};
+			const c = req.result.transaction('files').objectStore('files').openCursor();
+			c.onsuccess = () => {
+				const cur = c.result;
+				if (!cur) return resolve(JSON.stringify(out));
+				out[cur.key.slice(cur.key.lastIndexOf(':') + 1)] = cur.value.byteLength / 1000;
+				cur.continue();
+			};
+		};
+	})`)), &stored); err != nil {
+		tb.Fatal(err)
+	}
+	f.ProfileKB, f.IndexKB = stored["profile.json"], stored["records.sealed"]
+	tb.Logf("unlock %.0f ms, %d requests; warm list %.0f ms, %d requests; drawn in %.1f ms; refresh %.0f ms; heap %.1f MB, renderer %.0f MB, %d nodes; IndexedDB: profile %.0f kB, index %.0f kB",
+		f.UnlockMs, f.UnlockRequests, f.WarmMs, f.WarmRequests, f.WarmRenderMs, f.WarmRefreshMs, f.HeapMB, f.RendererMB, f.Nodes, f.ProfileKB, f.IndexKB)
 
 	// Filter by type: the letters only, then all types again.
 	renders := len(p.measures("portal:render"))
@@ -458,6 +482,7 @@ func BenchmarkBrowser_Lifetime(b *testing.B) {
 				{f.SearchMs, "keystroke-ms"}, {f.SearchWallMs, "search-typed-ms"}, {float64(f.SearchRequests), "search-requests"},
 				{f.OpenMs, "open-ms"}, {float64(f.OpenRequests), "open-requests"},
 				{f.HeapMB, "js-heap-MB"}, {f.RendererMB, "renderer-rss-MB"}, {float64(f.Nodes), "dom-nodes"}, {float64(f.Rows), "rows-drawn"},
+				{f.ProfileKB, "profile-kB"}, {f.IndexKB, "index-kB"},
 			} {
 				b.ReportMetric(m.v, m.unit)
 			}
