@@ -144,6 +144,7 @@ type portalFigures struct {
 	HeapMB, RendererMB         float64 // after the warm list: the page's JS heap, its renderer process's resident memory
 	Nodes                      int     // DOM nodes after the warm list
 	ProfileKB, IndexKB         float64 // profile.json and records.sealed as IndexedDB holds them
+	LayoutMs                   float64 // a layout of the whole page after the warm list, forced
 	Rows                       int     // record rows in the DOM after the warm list
 }
 
@@ -304,6 +305,16 @@ func (lt *lifetime) run(tb testing.TB, timeout time.Duration) (portalFigures, *p
 	f.WarmRequests = lt.log.between(warm.Start, warm.Start.Add(warm.Duration))
 	f.Rows = lt.checkView(tb, p, lt.n)
 	f.HeapMB, f.Nodes, f.RendererMB = p.memory()
+	if err := json.Unmarshal([]byte(p.eval(`(() => {
+		document.body.style.display = 'none';
+		document.body.offsetHeight;
+		document.body.style.display = '';
+		const t0 = performance.now();
+		document.body.offsetHeight;
+		return String(performance.now() - t0);
+	})()`)), &f.LayoutMs); err != nil {
+		tb.Fatal(err)
+	}
 	var stored map[string]float64
 	if err := json.Unmarshal([]byte(p.eval(`new Promise((resolve, reject) => {
 		const req = indexedDB.open('blindvault');
@@ -322,8 +333,8 @@ func (lt *lifetime) run(tb testing.TB, timeout time.Duration) (portalFigures, *p
 		tb.Fatal(err)
 	}
 	f.ProfileKB, f.IndexKB = stored["profile.json"], stored["records.sealed"]
-	tb.Logf("unlock %.0f ms, %d requests; warm list %.0f ms, %d requests; drawn in %.1f ms; refresh %.0f ms; heap %.1f MB, renderer %.0f MB, %d nodes; IndexedDB: profile %.0f kB, index %.0f kB",
-		f.UnlockMs, f.UnlockRequests, f.WarmMs, f.WarmRequests, f.WarmRenderMs, f.WarmRefreshMs, f.HeapMB, f.RendererMB, f.Nodes, f.ProfileKB, f.IndexKB)
+	tb.Logf("unlock %.0f ms, %d requests; warm list %.0f ms, %d requests; drawn in %.1f ms; refresh %.0f ms; layout %.0f ms; heap %.1f MB, renderer %.0f MB, %d nodes; IndexedDB: profile %.0f kB, index %.0f kB",
+		f.UnlockMs, f.UnlockRequests, f.WarmMs, f.WarmRequests, f.WarmRenderMs, f.WarmRefreshMs, f.LayoutMs, f.HeapMB, f.RendererMB, f.Nodes, f.ProfileKB, f.IndexKB)
 
 	// Filter by type: the letters only, then all types again.
 	renders := len(p.measures("portal:render"))
@@ -482,7 +493,7 @@ func BenchmarkBrowser_Lifetime(b *testing.B) {
 				{f.SearchMs, "keystroke-ms"}, {f.SearchWallMs, "search-typed-ms"}, {float64(f.SearchRequests), "search-requests"},
 				{f.OpenMs, "open-ms"}, {float64(f.OpenRequests), "open-requests"},
 				{f.HeapMB, "js-heap-MB"}, {f.RendererMB, "renderer-rss-MB"}, {float64(f.Nodes), "dom-nodes"}, {float64(f.Rows), "rows-drawn"},
-				{f.ProfileKB, "profile-kB"}, {f.IndexKB, "index-kB"},
+				{f.ProfileKB, "profile-kB"}, {f.IndexKB, "index-kB"}, {f.LayoutMs, "layout-ms"},
 			} {
 				b.ReportMetric(m.v, m.unit)
 			}
