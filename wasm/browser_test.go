@@ -102,6 +102,7 @@ type site struct {
 	URL         string
 	AdminInvite string
 	DBPath      string
+	API         *server.Server
 }
 
 func startSite(t *testing.T) *site {
@@ -110,7 +111,14 @@ func startSite(t *testing.T) *site {
 }
 
 // startSiteWith is startSite with cfg (servertest.StartBehind fills in the rest).
-func startSiteWith(t *testing.T, cfg server.Config) *site {
+func startSiteWith(t testing.TB, cfg server.Config) *site {
+	t.Helper()
+	return startSiteBehind(t, cfg, nil)
+}
+
+// startSiteBehind is startSiteWith with the whole site's handler wrapped by
+// wrap (nil: none), which sees every request the pages make.
+func startSiteBehind(t testing.TB, cfg server.Config, wrap func(http.Handler) http.Handler) *site {
 	t.Helper()
 	pkg := built(t)
 	root := t.TempDir()
@@ -127,8 +135,14 @@ func startSiteWith(t *testing.T, cfg server.Config) *site {
 	copyFile(t, filepath.Join(root, "test", "data", "gobench.wasm"), filepath.Join(pkg, "gobench.wasm"))
 	writeWycheproof(t, filepath.Join(root, "test", "data", "wycheproof.json"))
 
-	srv := servertest.StartBehind(t, cfg, func(api http.Handler) http.Handler { return web.Handler(api, root) })
-	return &site{URL: srv.URL, AdminInvite: srv.AdminInvite, DBPath: srv.Path}
+	srv := servertest.StartBehind(t, cfg, func(api http.Handler) http.Handler {
+		h := web.Handler(api, root)
+		if wrap != nil {
+			h = wrap(h)
+		}
+		return h
+	})
+	return &site{URL: srv.URL, AdminInvite: srv.AdminInvite, DBPath: srv.Path, API: srv.API}
 }
 
 func random(n int) []byte {
@@ -139,7 +153,7 @@ func random(n int) []byte {
 
 // writeWycheproof writes Wycheproof's Cobblestone-256 vectors for the test
 // page, decompressed, with the leaves of every valid ciphertext.
-func writeWycheproof(t *testing.T, path string) {
+func writeWycheproof(t testing.TB, path string) {
 	t.Helper()
 	raw, err := fs.ReadFile(wycheproof.TestVectors, "c2sp_chunked_encryption_aes_256_gcm_test.json")
 	if err != nil {
@@ -215,7 +229,7 @@ func writeWycheproof(t *testing.T, path string) {
 // browser starts a headless Chromium with a fresh profile, and the extra
 // options, and returns a tab. Console errors and exceptions are logged; a
 // Content-Security-Policy violation fails the test.
-func browser(t *testing.T, name string, extra ...chromedp.ExecAllocatorOption) context.Context {
+func browser(t testing.TB, name string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
 	if err != nil {
@@ -259,7 +273,7 @@ func browser(t *testing.T, name string, extra ...chromedp.ExecAllocatorOption) c
 
 // page is one browser tab on the portal.
 type page struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	ctx  context.Context
 }
@@ -316,7 +330,7 @@ func (p *page) set(id, value string) chromedp.Action[chromedp.Void] {
 
 func click(id string) chromedp.Action[chromedp.Void] { return chromedp.Click("#" + id) }
 
-func openPortal(t *testing.T, s *site, name string) *page {
+func openPortal(t testing.TB, s *site, name string) *page {
 	p := &page{t: t, name: name, ctx: browser(t, name)}
 	p.do(chromedp.Navigate(s.URL + "/"))
 	return p

@@ -15,7 +15,7 @@ out=${1:-$here/js}
 go=${GO:-go}
 mkdir -p "$out"
 GOOS=js GOARCH=wasm "$go" build -C "$here/.." -trimpath -ldflags='-s -w' \
-  -gcflags='all=-l' -gcflags='crypto/...=' -gcflags='golang.org/x/crypto/...=' \
+  -gcflags='all=-l' -gcflags='crypto/...=' -gcflags='golang.org/x/crypto/...=' -gcflags='math/bits=' -gcflags='crypto/internal/fips140/nistec/...=-l' \
   -gcflags='github.com/cloudflare/circl/kem/xwing=' -gcflags='github.com/cloudflare/circl/kem/mlkem/...=' \
   -gcflags='github.com/cloudflare/circl/pke/kyber/...=' -gcflags='github.com/cloudflare/circl/dh/x25519=' \
   -gcflags='github.com/cloudflare/circl/math/fp25519=' -gcflags='github.com/cloudflare/circl/simd/keccakf1600=' \

@@ -224,11 +224,7 @@ func newClientObject(c *sdk.Client) js.Value {
 		if err != nil {
 			return nil, err
 		}
-		out := make([]recordInfoJSON, len(infos))
-		for i, r := range infos {
-			out[i] = infoOf(c, r)
-		}
-		return toJSON(out)
+		return toJSON(listOf(c, infos))
 	})
 	add("lookup", func(ctx context.Context, args []js.Value) (any, error) {
 		handle, err := str(arg(args, 0), "handle")
@@ -682,9 +678,16 @@ type recordInfoJSON struct {
 }
 
 func infoOf(c *sdk.Client, r *sdk.RecordInfo) recordInfoJSON {
+	out := infoFields(c, r)
+	out.Author, out.Owner = cardOf(r.Author), cardOf(r.Owner)
+	return out
+}
+
+// infoFields is infoOf but for the author's and the owner's cards.
+func infoFields(c *sdk.Client, r *sdk.RecordInfo) recordInfoJSON {
 	out := recordInfoJSON{ID: r.RecordID.String(), Version: r.Version, Title: r.Title, Type: r.Type, Tags: r.Tags, Length: r.Length,
-		Created: r.Created.UnixMilli(), Modified: r.Modified.UnixMilli(), Author: cardOf(r.Author),
-		AuthorVerified: r.AuthorVerified, Owner: cardOf(r.Owner), Mine: r.Owner == nil || r.Owner.AccountID() == c.AccountID(),
+		Created: r.Created.UnixMilli(), Modified: r.Modified.UnixMilli(),
+		AuthorVerified: r.AuthorVerified, Mine: r.Owner == nil || r.Owner.AccountID() == c.AccountID(),
 		StoredBytes: r.StoredBytes, Epoch: r.Epoch, ACLSeq: r.ACLSeq}
 	out.Restricted = out.Mine && c.Restricted(r.RecordID)
 	if out.Tags == nil {

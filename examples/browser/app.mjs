@@ -397,27 +397,69 @@ function confirmButton(label, question, data, onConfirm, yes = 'Yes, delete') {
   return b;
 }
 
-function fillSelect(select, items) {
-  select.replaceChildren(...items.map((r) => {
-    const o = document.createElement('option');
-    o.value = r.id;
-    o.textContent = `${r.title || '(untitled)'} — ${r.id.slice(0, 8)}`;
-    return o;
-  }));
+// recordOptions makes the options naming records, once for every select
+// that offers them (at thousands of records, making them is the cost).
+function recordOptions(items) {
+  const f = document.createDocumentFragment();
+  for (const r of items) f.append(new Option(`${r.title || '(untitled)'} — ${r.id.slice(0, 8)}`, r.id));
+  return f;
+}
+
+// fillSelect offers a copy of options in select, keeping the choice.
+function fillSelect(select, options) {
+  const chosen = select.value;
+  select.replaceChildren(options.cloneNode(true));
+  if (chosen) select.value = chosen;
+  if (select.selectedIndex < 0 && select.options.length) select.selectedIndex = 0;
 }
 
 async function refresh() {
+  const t0 = performance.now();
   records = await client.list();
+  performance.measure('portal:list', { start: t0 });
+  listing = index(records);
   fillTypes();
   renderRecords();
   const mine = records.filter((r) => r.mine);
-  fillSelect($('share-record'), mine);
-  fillSelect($('team-record'), mine);
-  fillSelect($('revoke-record'), mine);
+  const options = recordOptions(mine);
+  fillSelect($('share-record'), options);
+  fillSelect($('team-record'), options);
+  fillSelect($('revoke-record'), options);
   $('records').dataset.count = String(records.length);
+  performance.measure('portal:refresh', { start: t0 });
 }
 
 // ---- the records list: search, filter by type, timeline -------------------
+//
+// A lifetime of records is thousands of them (a glucose sensor's readings,
+// one a reading). Each record's search key is made once per list, each order
+// sorted once; a keystroke or a filter is one pass over the records, and the
+// table draws a page of rows at a time, the rest a "Show more" away.
+
+// pageRows is how many rows the table draws at a time.
+const pageRows = 100;
+
+const collator = new Intl.Collator();
+const dayFormat = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'long', day: 'numeric' });
+
+// listing is the records as the view uses them: each as {r, key, owner, day}
+// (key: its title in lower case; day: made when the timeline is first shown),
+// and the records in each order, sorted on first use.
+let listing = index([]);
+
+function index(rs) {
+  return { all: rs.map((r) => ({ r, key: (r.title || '').toLocaleLowerCase(), owner: r.mine ? '' : r.owner?.handle ?? '?', day: '' })), sorted: {} };
+}
+
+// ordered returns the records by who shared them (yours first; a clinician
+// sees each patient's together) or, for the timeline, newest first.
+function ordered(timeline) {
+  const order = timeline ? 'timeline' : 'people';
+  listing.sorted[order] ??= timeline
+    ? listing.all.map((e) => ((e.day ||= dayFormat.format(e.r.modified)), e)).sort((a, b) => b.r.modified - a.r.modified)
+    : [...listing.all].sort((a, b) => collator.compare(a.owner, b.owner));
+  return listing.sorted[order];
+}
 
 // typeName is a record's type in words: a FHIR resource type as itself.
 const typeName = (t) => (t === '' ? 'no type' : /^[A-Z][A-Za-z]+$/.test(t) ? `${t} (FHIR)` : t);
@@ -431,41 +473,70 @@ function fillTypes() {
   select.value = types.includes(chosen) ? chosen : '';
 }
 
+// view is what the table shows: the records that match, in order, each
+// group's size, and how many rows are drawn.
+let view = { shown: [], counts: new Map(), timeline: false, drawn: 0, group: null };
+
 // renderRecords lists the records that match the search and the type chosen:
-// grouped by who shared them (yours first; a clinician sees each patient's
-// together), or as a timeline, newest first, a group a day.
+// grouped by who shared them, or as a timeline, a group a day; the first
+// pageRows of them drawn.
 function renderRecords() {
+  const t0 = performance.now();
   const q = $('records-search').value.trim().toLocaleLowerCase();
   const type = $('records-type').value;
-  const shown = records.filter((r) => (!q || (r.title || '').toLocaleLowerCase().includes(q)) && (!type || r.type === type));
   const timeline = $('records-order').value === 'timeline';
-  const owner = (r) => (r.mine ? '' : r.owner?.handle ?? '?');
-  const day = (r) => r.modified.toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' });
-  const groupOf = timeline ? day : owner;
-  const sorted = timeline ? [...shown].sort((a, b) => b.modified - a.modified)
-    : [...shown].sort((a, b) => owner(a).localeCompare(owner(b)));
+  const shown = ordered(timeline).filter((e) => (!type || e.r.type === type) && (!q || e.key.includes(q)));
+  const counts = new Map();
+  for (const e of shown) {
+    const g = timeline ? e.day : e.owner;
+    counts.set(g, (counts.get(g) ?? 0) + 1);
+  }
+  view = { shown, counts, timeline, drawn: 0, group: null };
+  $('records').tBodies[0].replaceChildren();
+  drawRows();
+  $('records').dataset.shown = String(shown.length);
+  performance.measure('portal:render', { start: t0 });
+}
+
+// drawRows draws the next pageRows records of the view, and says how many
+// are drawn.
+function drawRows() {
   const body = $('records').tBodies[0];
-  body.replaceChildren();
-  let group = null;
-  for (const r of sorted) {
-    if (groupOf(r) !== group) {
-      group = groupOf(r);
-      const n = sorted.filter((x) => groupOf(x) === group).length;
+  const { shown, counts, timeline } = view;
+  const end = Math.min(shown.length, view.drawn + pageRows);
+  for (const e of shown.slice(view.drawn, end)) {
+    const group = timeline ? e.day : e.owner;
+    if (group !== view.group) {
+      view.group = group;
       const head = body.insertRow();
       head.className = 'group';
       head.dataset.group = group || 'you';
       const th = document.createElement('th');
       th.colSpan = 6;
       th.scope = 'colgroup';
+      const n = counts.get(group);
       th.textContent = timeline ? `${group} (${n})` : group ? `Shared with you by ${group} (${n})` : `Yours (${n})`;
       head.append(th);
     }
-    recordRow(body.insertRow(), r);
+    recordRow(body.insertRow(), e.r);
   }
-  $('records').dataset.shown = String(shown.length);
-  $('records-shown').textContent = shown.length === records.length ? ''
-    : `${shown.length} of ${records.length} records shown.`;
+  view.drawn = end;
+  const left = shown.length - end;
+  const count = (n) => n.toLocaleString();
+  const which = shown.length === records.length ? `${count(records.length)} records` : `${count(shown.length)} of ${count(records.length)} records shown`;
+  $('records-shown').textContent = left > 0 ? `${which}; the first ${count(end)} are listed.`
+    : shown.length === records.length ? '' : `${which}.`;
+  $('records-more').textContent = `Show ${count(Math.min(left, pageRows))} more`;
+  $('records-more').hidden = left === 0;
 }
+
+// "Show more" draws the next page; focus stays on it while there are more,
+// and moves to the first row it drew once there are none.
+$('records-more').addEventListener('click', () => {
+  const first = view.drawn;
+  drawRows();
+  if ($('records-more').hidden) $('records').querySelector(`tr[data-id="${view.shown[first]?.r.id}"] button`)?.focus();
+});
 
 for (const [id, event] of [['records-search', 'input'], ['records-type', 'change'], ['records-order', 'change']]) {
   $(id).addEventListener(event, renderRecords);

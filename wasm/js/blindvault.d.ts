@@ -342,7 +342,10 @@ export class Client {
   disagree(request: string, text: string): Promise<Amendment>;
   /** Reads and checks the whole transparency log against its signed checkpoint. */
   verifyLog(): Promise<LogStatus>;
-  /** This account's records and those shared with it, verified. */
+  /**
+   * This account's records and those shared with it, verified. Records by
+   * the same author or owner share that Card object: treat it as read-only.
+   */
   list(): Promise<RecordInfo[]>;
   /** Finds an account by handle and verifies its card, pinning it on first use. */
   lookup(handle: string, options?: LookupOptions): Promise<Contact>;

@@ -406,8 +406,20 @@ export class Client {
     return { ...r, signatures: noteSignatures(r.checkpoint) };
   }
 
+  /**
+   * This account's records and those shared with it, each verified. The
+   * list crosses from Go in one string, each key card once: records by the
+   * same author or owner share that card's object.
+   */
   async list() {
-    return JSON.parse(await call(this.#go.list())).map(toInfo);
+    const { cards, records } = JSON.parse(await call(this.#go.list()));
+    return records.map((r) => ({
+      ...r,
+      author: cards[r.author] ?? null,
+      owner: cards[r.owner] ?? null,
+      created: new Date(r.created),
+      modified: new Date(r.modified),
+    }));
   }
 
   async lookup(handle, options = {}) {
