@@ -8,7 +8,9 @@
 # each grant's X-Wing decapsulation keep full speed. The rest of circl (the
 # OPRF's group and DLEQ proof, run once a login; the secret sharing of
 # emergency set-ups; HPKE's tables of KEMs Blindvault never uses) is not
-# inlined.
+# inlined, nor is the standard library's crypto that only comes along with
+# others (P-256 and ECDSA, big-number arithmetic, SHA-3, ChaCha20-Poly1305:
+# no Blindvault format uses them; ~12 KB with brotli).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/js}
@@ -16,6 +18,9 @@ go=${GO:-go}
 mkdir -p "$out"
 GOOS=js GOARCH=wasm "$go" build -C "$here/.." -trimpath -ldflags='-s -w' \
   -gcflags='all=-l' -gcflags='crypto/...=' -gcflags='golang.org/x/crypto/...=' -gcflags='math/bits=' -gcflags='crypto/internal/fips140/nistec/...=-l' \
+  -gcflags='crypto/internal/fips140/bigmod=-l' -gcflags='crypto/internal/fips140/ecdsa=-l' -gcflags='crypto/ecdsa=-l' -gcflags='crypto/elliptic=-l' \
+  -gcflags='crypto/ecdh=-l' -gcflags='crypto/internal/fips140/ecdh=-l' -gcflags='crypto/internal/fips140/sha3=-l' -gcflags='crypto/sha3=-l' \
+  -gcflags='golang.org/x/crypto/chacha20...=-l' -gcflags='golang.org/x/crypto/internal/poly1305=-l' \
   -gcflags='github.com/cloudflare/circl/kem/xwing=' -gcflags='github.com/cloudflare/circl/kem/mlkem/...=' \
   -gcflags='github.com/cloudflare/circl/pke/kyber/...=' -gcflags='github.com/cloudflare/circl/dh/x25519=' \
   -gcflags='github.com/cloudflare/circl/math/fp25519=' -gcflags='github.com/cloudflare/circl/simd/keccakf1600=' \
