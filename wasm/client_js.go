@@ -449,6 +449,7 @@ func newClientObject(c *sdk.Client) js.Value {
 	addViewCalls(c, add)
 	add("transfer", func(ctx context.Context, args []js.Value) (any, error) { return transferCall(ctx, c, args) })
 	add("movedTo", func(ctx context.Context, args []js.Value) (any, error) { return movedToCall(ctx, c, args) })
+	add("grantPending", func(ctx context.Context, _ []js.Value) (any, error) { return grantPendingCall(ctx, c) })
 	var release js.Func
 	release = js.FuncOf(func(js.Value, []js.Value) any {
 		for _, f := range funcs {

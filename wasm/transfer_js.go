@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strconv"
 	"syscall/js"
 
 	"github.com/blindvault/blindvault/sdk"
@@ -47,4 +48,20 @@ func movedToCall(ctx context.Context, c *sdk.Client, args []js.Value) (any, erro
 		id = sdk.AccountID(a)
 	}
 	return c.MovedTo(ctx, id)
+}
+
+// grantPendingCall gives the readers a transfer left pending, and that are
+// now on c's server, their keys. It answers {granted, waiting}: the grants
+// made, and each reader still waiting as "name (n record(s))". (No JSON
+// type of its own: each costs blindvault.wasm its reflection data.)
+func grantPendingCall(ctx context.Context, c *sdk.Client) (any, error) {
+	granted, pending, err := c.GrantPending(ctx)
+	if err != nil {
+		return nil, err
+	}
+	waiting := make([]any, len(pending))
+	for i, p := range pending {
+		waiting[i] = p.Name + " (" + strconv.Itoa(p.Records) + " record(s))"
+	}
+	return map[string]any{"granted": granted, "waiting": waiting}, nil
 }

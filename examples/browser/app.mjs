@@ -1145,7 +1145,17 @@ $('move-form').addEventListener('submit', (ev) => {
     say(`Moved ${report.records} record(s) to ${report.to}: ${report.versions} version(s) with their signatures, ` +
       `${report.grants} key(s) granted again. The old server keeps its copy and a pointer you signed.` +
       (report.pending?.length ? ` Not on the new server yet: ${report.pending.map(p => `${p.name} (${p.records} record(s))`).join(', ')}; ` +
-        'they keep their place in your records and get their keys when you move again after they join.' : ''));
+        'they keep their place in your records; once they are here, give waiting readers their keys.' : ''));
+  });
+});
+
+// Readers a move left waiting (not on the new server then) get their keys
+// once they are here, checked as a share is.
+$('grant-pending').addEventListener('click', () => {
+  busy('Giving waiting readers their keys…', async () => {
+    const { granted, waiting } = await client.grantPending();
+    say(`Gave ${granted} key(s) to readers who joined.` +
+      (waiting.length ? ` Still waiting: ${waiting.join(', ')}.` : ' No one is waiting.'));
   });
 });
 

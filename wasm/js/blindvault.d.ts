@@ -418,6 +418,8 @@ export class Client {
   transfer(options: TransferOptions): Promise<{ report: TransferReport; client: Client }>;
   /** The server an account (default: this one) moved to, as its signed chain on this server says; null if it did not move. */
   movedTo(accountId?: string): Promise<string | null>;
+  /** Gives the readers a transfer left pending, and that are on this client's server now, their keys (after the same card checks as share): the grants made and the readers still waiting, each as "name (n record(s))". */
+  grantPending(): Promise<{ granted: number; waiting: string[] }>;
   /** Releases the client; it cannot be used afterwards. */
   close(): void;
 }

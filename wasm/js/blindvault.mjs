@@ -551,6 +551,16 @@ export class Client {
     return { report: JSON.parse(r.report), client };
   }
 
+  /**
+   * Gives the readers a transfer left pending (not on the new server then),
+   * and that are on this client's server now, the keys of the records they
+   * are owed, after the same card checks as share. Answers { granted, waiting }:
+   * the grants made and the readers still waiting, each as "name (n record(s))".
+   */
+  async grantPending() {
+    return await call(this.#go.grantPending());
+  }
+
   /** The server an account (default: this one) moved to, as its signed chain here says, or null. */
   async movedTo(accountId) {
     return (await call(this.#go.movedTo(accountId ?? ''))) || null;
