@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/blindvault/blindvault/internal/format"
@@ -60,3 +61,15 @@ func AppendApproval(ctx context.Context, c *Client, id string, index uint8) (err
 // SetCaches turns the client's caches of verified work (opencache.go) on or
 // off, for benchmarks that compare.
 func SetCaches(c *Client, on bool) { c.noCache = !on }
+
+// ProfileJSON returns the profile in s as one profile.json of the kind
+// written before journals (base and journal folded, no journal_id): a test
+// edits it and saves it as profile.json, which the next Connect reads whole.
+func ProfileJSON(ctx context.Context, s Storage) ([]byte, error) {
+	p, _, err := readProfile(ctx, s, &journal{name: profileJournalFile})
+	if err != nil {
+		return nil, err
+	}
+	p.JournalID = ""
+	return json.Marshal(p)
+}
