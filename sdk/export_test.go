@@ -73,3 +73,26 @@ func ProfileJSON(ctx context.Context, s Storage) ([]byte, error) {
 	p.JournalID = ""
 	return json.Marshal(p)
 }
+
+// OwnFloor returns the version of record id that the account's own chain
+// holds in the profile in s (base and journal): the floor a server must not
+// show it below.
+func OwnFloor(ctx context.Context, s Storage, id RecordID) (uint64, error) {
+	p, _, err := readProfile(ctx, s, &journal{name: profileJournalFile})
+	if err != nil {
+		return 0, err
+	}
+	st := p.Chains[p.Account]
+	if st == nil || st.Records[id.String()] == nil {
+		return 0, nil
+	}
+	return st.Records[id.String()].Version, nil
+}
+
+// SetJournalSlack sets what a journal may hold beyond half its base, so that
+// a short test compacts; the func it returns restores it.
+func SetJournalSlack(n int) (restore func()) {
+	old := journalSlack
+	journalSlack = n
+	return func() { journalSlack = old }
+}

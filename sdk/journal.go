@@ -16,18 +16,21 @@ import (
 // whole now and then, and beside it a journal of what each operation changed
 // since, one frame appended per operation (docs/spec/client-v1.md §1.1).
 //
-//	frame   = u32 length ‖ [32] SHA-256(payload) ‖ payload
+//	frame   = u32 length ‖ u32 ^length ‖ [32] SHA-256(payload) ‖ payload
 //	journal = frame(header) ‖ frame(change)*
 //
 // The header is {"journal":1,"base":ID}, ID being the random id the base was
 // written with: a journal whose header names another base is stale (a crash
 // between writing a new base and starting its journal) and is ignored, its
-// changes being in the base. A crash while appending leaves a torn last frame,
-// which is discarded; a damaged frame with others after it is an error.
+// changes being in the base. A crash while appending leaves a torn last
+// frame (a prefix of it, or zero bytes), which is discarded; any other frame
+// that does not check (a length and its complement that disagree, a checksum
+// that fails with bytes after the frame) is damage: an error, never a
+// silently shorter journal.
 
 const (
 	journalVersion = 1
-	frameHead      = 4 + sha256.Size
+	frameHead      = 8 + sha256.Size
 	// maxFrame bounds one frame: a length above it is damage, not a torn
 	// write.
 	maxFrame = 16 << 20
@@ -37,29 +40,29 @@ const (
 func appendFrame(dst, payload []byte) []byte {
 	sum := sha256.Sum256(payload)
 	dst = binary.BigEndian.AppendUint32(dst, uint32(len(payload)))
+	dst = binary.BigEndian.AppendUint32(dst, ^uint32(len(payload)))
 	dst = append(dst, sum[:]...)
 	return append(dst, payload...)
 }
 
-// readFrames splits data into frames. A last frame cut short (a write that
-// did not finish) ends the journal at end, with no error; a frame that fails
-// its checksum with more bytes after it, or declares an impossible length,
-// is damage: ErrInvalid.
+// readFrames splits data into frames. A torn last frame (a write that did
+// not finish: a prefix of a frame, or zero bytes) ends the journal at end,
+// with no error; any other frame that does not check is damage: ErrInvalid.
 func readFrames(data []byte) (frames [][]byte, end int, err error) {
 	for end < len(data) {
 		rest := data[end:]
-		if len(rest) < frameHead {
+		if len(rest) < frameHead || allZero(rest) {
 			return frames, end, nil // torn
 		}
 		n := binary.BigEndian.Uint32(rest)
-		if n > maxFrame {
-			return nil, 0, fmt.Errorf("%w: journal frame at byte %d declares %d bytes", ErrInvalid, end, n)
+		if n != ^binary.BigEndian.Uint32(rest[4:]) || n > maxFrame {
+			return nil, 0, fmt.Errorf("%w: journal frame at byte %d has a damaged length", ErrInvalid, end)
 		}
 		if uint64(len(rest)) < frameHead+uint64(n) {
 			return frames, end, nil // torn
 		}
 		payload := rest[frameHead : frameHead+n]
-		if sum := sha256.Sum256(payload); !bytes.Equal(sum[:], rest[4:frameHead]) {
+		if sum := sha256.Sum256(payload); !bytes.Equal(sum[:], rest[8:frameHead]) {
 			if len(rest) == frameHead+int(n) {
 				return frames, end, nil // torn: the last frame, its bytes not all written
 			}
@@ -69,6 +72,15 @@ func readFrames(data []byte) (frames [][]byte, end int, err error) {
 		end += frameHead + int(n)
 	}
 	return frames, end, nil
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // journalHeader is a journal's first frame.
@@ -157,8 +169,12 @@ func (j *journal) add(ctx context.Context, s Storage, change []byte) error {
 // base's bytes, so that rewriting the base costs each change a constant
 // share, whatever the base's size.
 func (j *journal) due(baseSize int) bool {
-	return j.stale || j.size > 64<<10+baseSize/2
+	return j.stale || j.size > journalSlack+baseSize/2
 }
+
+// journalSlack is what a journal may hold beyond half its base: a small
+// base is not rewritten at every change.
+var journalSlack = 64 << 10
 
 // rebase starts the journal of a new base, written by the caller before: a
 // crash in between leaves a journal naming the old base, ignored.
