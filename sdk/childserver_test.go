@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,7 +45,11 @@ func buildServer(b *testing.B) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "blindvault")
-		out, err := exec.Command("go", "build", "-o", builtBin, "github.com/blindvault/blindvault/cmd/blindvault").CombinedOutput()
+		cmd := exec.Command("go", "build", "-o", builtBin, "github.com/blindvault/blindvault/cmd/blindvault")
+		// In the module, wherever the test binary runs from (go test -c).
+		_, self, _, _ := runtime.Caller(0)
+		cmd.Dir = filepath.Dir(self)
+		out, err := cmd.CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v: %s", err, out)
 		}
