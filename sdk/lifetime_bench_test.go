@@ -51,17 +51,7 @@ func cpuTime() time.Duration {
 func benchmarkLifetime(b *testing.B, n int) {
 	counter := &countingTransport{}
 	srv := startChildServer(b, "--rate-address", "off", "--rate-account", "off")
-	configs := map[string]sdk.Config{}
-	w := setUpWorld(b, &servertest.Server{URL: srv.URL, AdminInvite: srv.AdminInvite}, func(handle string) *sdk.Client {
-		cfg := sdk.Config{Server: srv.URL, Storage: &sdk.MemoryStorage{},
-			Transport: sdk.NewHTTPTransport(srv.URL, &http.Client{Transport: counter})}
-		configs[handle] = cfg
-		c, err := sdk.Connect(b.Context(), cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		return c
-	})
+	w, configs := benchWorldOn(b, &servertest.Server{URL: srv.URL, AdminInvite: srv.AdminInvite}, counter)
 	patient, clinician := configs["alice"], configs["dr-jones"]
 	patient.Passphrase = func() ([]byte, error) { return []byte(patientPass), nil }
 	clinician.Passphrase = func() ([]byte, error) { return []byte(clinicianPass), nil }

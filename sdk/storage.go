@@ -150,20 +150,17 @@ func (m *MemoryStorage) Load(_ context.Context, name string) ([]byte, error) {
 }
 
 func (m *MemoryStorage) Save(_ context.Context, name string, data []byte) error {
-	if err := checkStorageName(name); err != nil {
-		return err
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.files == nil {
-		m.files = map[string][]byte{}
-	}
-	m.files[name] = append([]byte(nil), data...)
-	return nil
+	return m.update(name, func([]byte) []byte { return append([]byte(nil), data...) })
 }
 
 // Append adds data at the end of a profile file, creating it if missing.
 func (m *MemoryStorage) Append(_ context.Context, name string, data []byte) error {
+	// Load and Save copy: no one else holds the value appended to.
+	return m.update(name, func(old []byte) []byte { return append(old, data...) })
+}
+
+// update replaces the value of name (nil if missing) with f's.
+func (m *MemoryStorage) update(name string, f func(old []byte) []byte) error {
 	if err := checkStorageName(name); err != nil {
 		return err
 	}
@@ -172,7 +169,7 @@ func (m *MemoryStorage) Append(_ context.Context, name string, data []byte) erro
 	if m.files == nil {
 		m.files = map[string][]byte{}
 	}
-	m.files[name] = append(m.files[name], data...) // Load and Save copy: no one else holds it
+	m.files[name] = f(m.files[name])
 	return nil
 }
 
