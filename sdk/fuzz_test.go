@@ -177,22 +177,7 @@ func FuzzLoadProfile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if p.Pins == nil || p.Orgs == nil || p.Chains == nil || p.Shared == nil || p.Salts == nil {
-			t.Fatal("loadProfile left a nil map")
-		}
-		for _, st := range p.Chains {
-			if st.Records == nil {
-				t.Fatal("loadProfile left a chain with nil records")
-			}
-		}
-		if k, ok := firstNull(p.Pending); ok {
-			t.Fatalf("loadProfile left a null pending reader %q", k)
-		}
-		if p.LogIndex != nil {
-			if _, err := p.LogIndex.frontier(); err != nil {
-				t.Fatalf("loadProfile accepted a log index whose frontier fails: %v", err)
-			}
-		}
+		checkLoadedProfile(t, p)
 		c.prof = p
 		if err := c.saveProfile(ctx); err != nil {
 			t.Fatalf("saveProfile: %v", err)
@@ -201,6 +186,28 @@ func FuzzLoadProfile(f *testing.F) {
 			t.Fatalf("a saved profile does not load again: %v", err)
 		}
 	})
+}
+
+// checkLoadedProfile fails t if a profile that loaded has a nil map or a log
+// index whose frontier does not restore.
+func checkLoadedProfile(t *testing.T, p *profile) {
+	t.Helper()
+	if p.Pins == nil || p.Orgs == nil || p.Chains == nil || p.Shared == nil || p.Salts == nil {
+		t.Fatal("the profile loaded with a nil map")
+	}
+	for _, st := range p.Chains {
+		if st.Records == nil {
+			t.Fatal("the profile loaded with a chain with nil records")
+		}
+	}
+	if k, ok := firstNull(p.Pending); ok {
+		t.Fatalf("the profile loaded with a null pending reader %q", k)
+	}
+	if p.LogIndex != nil {
+		if _, err := p.LogIndex.frontier(); err != nil {
+			t.Fatalf("the profile loaded with a log index whose frontier fails: %v", err)
+		}
+	}
 }
 
 // TestLoadProfile_BadFrontier: a log index frontier with the wrong number of
@@ -273,13 +280,6 @@ func FuzzProfileJournal(f *testing.F) {
 			}
 			return
 		}
-		if p.Pins == nil || p.Orgs == nil || p.Chains == nil || p.Shared == nil || p.Salts == nil {
-			t.Fatal("readProfile left a nil map")
-		}
-		for _, st := range p.Chains {
-			if st.Records == nil {
-				t.Fatal("readProfile left a chain with nil records")
-			}
-		}
+		checkLoadedProfile(t, p)
 	})
 }
