@@ -105,8 +105,9 @@ type journal struct {
 	name string // the journal's storage name
 	base string // the id of the base it follows
 	size int    // bytes of the journal file, as written
-	// stale: the file does not follow base (missing, stale or repaired), so
-	// the next write replaces it instead of appending.
+	// stale: the file does not follow base (missing, stale, or a failed
+	// append left part of a frame in it), so the next write starts a new
+	// base and journal instead of appending.
 	stale bool
 }
 
