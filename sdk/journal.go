@@ -145,17 +145,13 @@ func (j *journal) load(ctx context.Context, s Storage, base string) ([][]byte, e
 	return frames[1:], nil
 }
 
-// add appends one change.
+// add appends one change to a journal that follows its base: the caller
+// starts a new base instead when due says so (a stale journal included).
 func (j *journal) add(ctx context.Context, s Storage, change []byte) error {
-	frame := appendFrame(nil, change)
 	if j.stale {
-		data := append(headerFrame(j.base), frame...)
-		if err := s.Save(ctx, j.name, data); err != nil {
-			return err
-		}
-		j.size, j.stale = len(data), false
-		return nil
+		return fmt.Errorf("%s: appending to a stale journal", j.name)
 	}
+	frame := appendFrame(nil, change)
 	if err := appendStorage(ctx, s, j.name, frame); err != nil {
 		// Part of the frame may be in the file: the next write replaces it.
 		j.stale = true
