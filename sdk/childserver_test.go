@@ -13,7 +13,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -30,39 +29,23 @@ type childServer struct {
 	logs            *os.File
 }
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// buildServer builds cmd/blindvault once per run of the test binary.
+// buildServer builds cmd/blindvault into b's temporary directory.
 func buildServer(b *testing.B) string {
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "blindvault-bench")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "blindvault")
-		cmd := exec.Command("go", "build", "-o", builtBin, "github.com/blindvault/blindvault/cmd/blindvault")
-		// In the module, wherever the test binary runs from (go test -c).
-		_, self, _, _ := runtime.Caller(0)
-		cmd.Dir = filepath.Dir(self)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v: %s", err, out)
-		}
-	})
-	if buildErr != nil {
-		b.Fatal(buildErr)
+	bin := filepath.Join(b.TempDir(), "blindvault")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/blindvault/blindvault/cmd/blindvault")
+	// In the module, wherever the test binary runs from (go test -c).
+	_, self, _, _ := runtime.Caller(0)
+	cmd.Dir = filepath.Dir(self)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v: %s", err, out)
 	}
-	return builtBin
+	return bin
 }
 
-// startChildServer starts a server over a new data directory with the given
-// serve flags (such as --rate-account off); it is stopped when b ends.
-func startChildServer(b *testing.B, flags ...string) *childServer {
+// startChildServer starts the server bin (buildServer) over a new data
+// directory with the given serve flags (such as --rate-account off); it is
+// stopped when b ends.
+func startChildServer(b *testing.B, bin string, flags ...string) *childServer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -70,7 +53,7 @@ func startChildServer(b *testing.B, flags ...string) *childServer {
 	addr := ln.Addr().String()
 	ln.Close()
 	dir := b.TempDir()
-	s := &childServer{bin: buildServer(b), data: filepath.Join(dir, "data"), addr: addr, URL: "http://" + addr}
+	s := &childServer{bin: bin, data: filepath.Join(dir, "data"), addr: addr, URL: "http://" + addr}
 	if s.logs, err = os.Create(filepath.Join(dir, "serve.log")); err != nil {
 		b.Fatal(err)
 	}

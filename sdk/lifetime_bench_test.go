@@ -29,8 +29,9 @@ import (
 // bytes read, answers 429, and the CPU time per record of the client (this
 // process) and of the server (the child's, from /proc, in 10 ms ticks).
 func BenchmarkLifetime(b *testing.B) {
+	bin := buildServer(b)
 	for _, n := range benchSizes(b) {
-		benchmarkLifetime(b, n)
+		benchmarkLifetime(b, bin, n)
 	}
 }
 
@@ -48,9 +49,9 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func benchmarkLifetime(b *testing.B, n int) {
+func benchmarkLifetime(b *testing.B, bin string, n int) {
 	counter := &countingTransport{}
-	srv := startChildServer(b, "--rate-address", "off", "--rate-account", "off")
+	srv := startChildServer(b, bin, "--rate-address", "off", "--rate-account", "off")
 	w, configs := benchWorldOn(b, &servertest.Server{URL: srv.URL, AdminInvite: srv.AdminInvite}, counter)
 	patient, clinician := configs["alice"], configs["dr-jones"]
 	patient.Passphrase = func() ([]byte, error) { return []byte(patientPass), nil }
