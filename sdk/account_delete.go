@@ -111,11 +111,11 @@ type remover interface {
 }
 
 // removeProfile forgets the account on this device. A Storage that cannot
-// delete files gets empty keys and record index, so no key material stays;
-// its profile file stays.
+// delete files gets empty keys, record index and journals, so no key material
+// or title stays; its profile file stays.
 func (c *Client) removeProfile(ctx context.Context) error {
 	var errs []error
-	for _, name := range []string{keysFile, recordIndexFile, profileFile} {
+	for _, name := range []string{keysFile, recordIndexFile, recordJournalFile, profileJournalFile, profileFile} {
 		if r, ok := c.storage.(remover); ok {
 			if err := r.Remove(ctx, name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				errs = append(errs, err)
@@ -125,7 +125,7 @@ func (c *Client) removeProfile(ctx context.Context) error {
 		}
 	}
 	c.id, c.device, c.token = nil, nil, ""
-	c.prof = newProfile()
+	c.prof, c.profJournal = newProfile(), journal{name: profileJournalFile}
 	c.profileUnsaved = false // nothing of the account is written back when the operation ends
 	return errors.Join(errs...)
 }

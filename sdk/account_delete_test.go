@@ -113,7 +113,7 @@ func TestClient_DeleteAccount_Purged(t *testing.T) {
 	if d.Due.Before(d.Requested) || d.Due.Sub(d.Requested) > time.Second {
 		t.Fatalf("DeleteAccount() = %+v, want due at once (no retention)", d)
 	}
-	for _, name := range []string{"profile.json", "keys", "records.sealed"} {
+	for _, name := range []string{"profile.json", "profile.journal", "keys", "records.sealed", "records.journal"} {
 		if _, err := storage.Load(ctx, name); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("profile file %s after DeleteAccount: %v, want removed", name, err)
 		}

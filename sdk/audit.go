@@ -355,7 +355,7 @@ func (c *Client) prefetchSalts(ctx context.Context, es []*auditlog.Entry, own *c
 		// A salt only names people in entries: a wrong one makes the grant
 		// check below fail, it cannot make it pass.
 		if seen[id] && len(v.LogSalt) == auditlog.SaltSize {
-			c.prof.Salts[id] = v.LogSalt
+			c.prof.setSalt(id, v.LogSalt)
 		}
 	}
 	return nil
@@ -378,7 +378,7 @@ func (c *Client) logSalt(ctx context.Context, id [32]byte) ([]byte, error) {
 	if len(view.LogSalt) != auditlog.SaltSize {
 		return nil, fmt.Errorf("%w: record %x has no log salt", ErrInvalid, id[:4])
 	}
-	c.prof.Salts[key] = view.LogSalt
+	c.prof.setSalt(key, view.LogSalt)
 	return view.LogSalt, c.saveProfile(ctx)
 }
 

@@ -41,6 +41,12 @@ type chainState struct {
 	// Moved is the server the account moved to (an EventMoved entry), if it
 	// did.
 	Moved string `json:"moved,omitempty"`
+
+	// What changed since the profile was last written (profile_journal.go):
+	// unsaved, the state; unsavedRecords, those records; reset, the chain
+	// was read again from its first entry.
+	unsaved, reset bool
+	unsavedRecords map[string]bool
 }
 
 // chainTeam is a team as its admin's chain describes it.
@@ -125,8 +131,58 @@ func checkLogged(st *chainState, al *accountLog, account [32]byte) error {
 // be the one the log holds (CheckEquivocation): a hash-chained entry there fixes
 // every entry before it.
 func (c *Client) readChain(ctx context.Context, account [32]byte, st *chainState, al *accountLog) (*chainState, error) {
+	var next *chainState // st's copy, made at the first new entry: most syncs find none
+	seq := uint64(0)
+	if st != nil {
+		seq = st.Seq
+	}
+	var signers map[[32]byte]uint64
+	for {
+		var page api.ChainPage
+		path := fmt.Sprintf("/v1/chains/%x?from=%d&limit=1000", account, seq+1)
+		if err := c.call(ctx, "GET", path, nil, &page); err != nil {
+			return nil, err
+		}
+		if len(page.Entries) > 0 && signers == nil {
+			var err error
+			if signers, err = c.chainSigners(ctx, account, al); err != nil {
+				return nil, err
+			}
+		}
+		if len(page.Entries) > 0 && next == nil {
+			next = st.copyForUpdate()
+		}
+		for _, item := range page.Entries {
+			e, err := format.ParseAccountEntry(item.Entry)
+			if err != nil {
+				return nil, fmt.Errorf("%w: entry %d: %w", CheckChain, item.Seq, err)
+			}
+			if err := next.apply(e, account, signers, false); err != nil {
+				return nil, err
+			}
+			if next.Seq == al.ChainSeq && next.Head != al.ChainHash {
+				return nil, fmt.Errorf("%w: entry %d of the chain of %x is not the one the log holds", CheckEquivocation, next.Seq, account[:4])
+			}
+			seq = next.Seq
+		}
+		if page.Next == 0 || len(page.Entries) == 0 {
+			break
+		}
+	}
+	switch {
+	case next != nil:
+		return next, nil
+	case st != nil:
+		return st, nil
+	}
+	return (*chainState)(nil).copyForUpdate(), nil
+}
+
+// copyForUpdate returns a copy of st (nil: a chain read from its first
+// entry) that entries can be applied to without changing st.
+func (st *chainState) copyForUpdate() *chainState {
 	if st == nil {
-		st = &chainState{Records: map[string]*chainRecord{}}
+		return &chainState{Records: map[string]*chainRecord{}, unsaved: true, reset: true}
 	}
 	next := *st
 	next.Records = make(map[string]*chainRecord, len(st.Records))
@@ -144,35 +200,8 @@ func (c *Client) readChain(ctx context.Context, account [32]byte, st *chainState
 	next.Thresholds = maps.Clone(st.Thresholds)
 	next.Refused = slices.Clone(st.Refused)
 	next.Approvals = maps.Clone(st.Approvals)
-	var signers map[[32]byte]uint64
-	for {
-		var page api.ChainPage
-		path := fmt.Sprintf("/v1/chains/%x?from=%d&limit=1000", account, next.Seq+1)
-		if err := c.call(ctx, "GET", path, nil, &page); err != nil {
-			return nil, err
-		}
-		if len(page.Entries) > 0 && signers == nil {
-			var err error
-			if signers, err = c.chainSigners(ctx, account, al); err != nil {
-				return nil, err
-			}
-		}
-		for _, item := range page.Entries {
-			e, err := format.ParseAccountEntry(item.Entry)
-			if err != nil {
-				return nil, fmt.Errorf("%w: entry %d: %w", CheckChain, item.Seq, err)
-			}
-			if err := next.apply(e, account, signers, false); err != nil {
-				return nil, err
-			}
-			if next.Seq == al.ChainSeq && next.Head != al.ChainHash {
-				return nil, fmt.Errorf("%w: entry %d of the chain of %x is not the one the log holds", CheckEquivocation, next.Seq, account[:4])
-			}
-		}
-		if page.Next == 0 || len(page.Entries) == 0 {
-			return &next, nil
-		}
-	}
+	next.unsavedRecords = maps.Clone(st.unsavedRecords)
+	return &next
 }
 
 // chainSigners maps each identity key of account that may sign its chain
@@ -227,6 +256,10 @@ func (st *chainState) apply(e *format.AccountEntry, account [32]byte, signers ma
 	if r == nil && e.Event != format.EventAttestation && e.Event != format.EventMoved && !thresholdEvent(e.Event) {
 		r = &chainRecord{Owner: hex.EncodeToString(account[:])}
 		st.Records[id] = r
+	}
+	st.unsaved = true
+	if r != nil {
+		st.unsavedRecords = markKey(st.unsavedRecords, id)
 	}
 	switch e.Event {
 	case format.EventVersion, format.EventProfile:

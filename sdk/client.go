@@ -86,6 +86,10 @@ type Client struct {
 	// inOperation is set between begin and its end; profileUnsaved says that
 	// the profile changed in it, to be written once when it ends.
 	inOperation, profileUnsaved bool
+	// profJournal is the profile's journal, profBaseSize the size of the
+	// base it follows (profile_journal.go).
+	profJournal  journal
+	profBaseSize int
 }
 
 // Connect opens the profile in cfg.Storage, if there is one, unlocking its keys

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/blindvault/blindvault/internal/format"
@@ -60,3 +61,38 @@ func AppendApproval(ctx context.Context, c *Client, id string, index uint8) (err
 // SetCaches turns the client's caches of verified work (opencache.go) on or
 // off, for benchmarks that compare.
 func SetCaches(c *Client, on bool) { c.noCache = !on }
+
+// ProfileJSON returns the profile in s as one profile.json of the kind
+// written before journals (base and journal folded, no journal_id): a test
+// edits it and saves it as profile.json, which the next Connect reads whole.
+func ProfileJSON(ctx context.Context, s Storage) ([]byte, error) {
+	p, _, err := readProfile(ctx, s, &journal{name: profileJournalFile})
+	if err != nil {
+		return nil, err
+	}
+	p.JournalID = ""
+	return json.Marshal(p)
+}
+
+// OwnFloor returns the version of record id that the account's own chain
+// holds in the profile in s (base and journal): the floor a server must not
+// show it below.
+func OwnFloor(ctx context.Context, s Storage, id RecordID) (uint64, error) {
+	p, _, err := readProfile(ctx, s, &journal{name: profileJournalFile})
+	if err != nil {
+		return 0, err
+	}
+	st := p.Chains[p.Account]
+	if st == nil || st.Records[id.String()] == nil {
+		return 0, nil
+	}
+	return st.Records[id.String()].Version, nil
+}
+
+// SetJournalSlack sets what a journal may hold beyond half its base, so that
+// a short test compacts; the func it returns restores it.
+func SetJournalSlack(n int) (restore func()) {
+	old := journalSlack
+	journalSlack = n
+	return func() { journalSlack = old }
+}

@@ -93,6 +93,7 @@ func (c *Client) raiseFloor(ctx context.Context, v *version) error {
 	}
 	s.Via = via
 	s.Version, s.ACLSeq = max(s.Version, v.header.Version), max(s.ACLSeq, v.acl.Seq)
+	c.prof.sharedChanged(key)
 	return c.saveProfile(ctx)
 }
 

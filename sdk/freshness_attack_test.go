@@ -199,7 +199,7 @@ func TestAttack_ForgedPutSuccessDoesNotWedge(t *testing.T) {
 func TestClient_WedgedProfileResyncsFromLog(t *testing.T) {
 	srv, alice, keys, _, _ := chainWorld(t)
 	ctx := t.Context()
-	raw, err := keys.Load(ctx, "profile.json")
+	raw, err := sdk.ProfileJSON(ctx, keys)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -177,22 +177,7 @@ func FuzzLoadProfile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if p.Pins == nil || p.Orgs == nil || p.Chains == nil || p.Shared == nil || p.Salts == nil {
-			t.Fatal("loadProfile left a nil map")
-		}
-		for _, st := range p.Chains {
-			if st.Records == nil {
-				t.Fatal("loadProfile left a chain with nil records")
-			}
-		}
-		if k, ok := firstNull(p.Pending); ok {
-			t.Fatalf("loadProfile left a null pending reader %q", k)
-		}
-		if p.LogIndex != nil {
-			if _, err := p.LogIndex.frontier(); err != nil {
-				t.Fatalf("loadProfile accepted a log index whose frontier fails: %v", err)
-			}
-		}
+		checkLoadedProfile(t, p)
 		c.prof = p
 		if err := c.saveProfile(ctx); err != nil {
 			t.Fatalf("saveProfile: %v", err)
@@ -201,6 +186,28 @@ func FuzzLoadProfile(f *testing.F) {
 			t.Fatalf("a saved profile does not load again: %v", err)
 		}
 	})
+}
+
+// checkLoadedProfile fails t if a profile that loaded has a nil map or a log
+// index whose frontier does not restore.
+func checkLoadedProfile(t *testing.T, p *profile) {
+	t.Helper()
+	if p.Pins == nil || p.Orgs == nil || p.Chains == nil || p.Shared == nil || p.Salts == nil {
+		t.Fatal("the profile loaded with a nil map")
+	}
+	for _, st := range p.Chains {
+		if st.Records == nil {
+			t.Fatal("the profile loaded with a chain with nil records")
+		}
+	}
+	if k, ok := firstNull(p.Pending); ok {
+		t.Fatalf("the profile loaded with a null pending reader %q", k)
+	}
+	if p.LogIndex != nil {
+		if _, err := p.LogIndex.frontier(); err != nil {
+			t.Fatalf("the profile loaded with a log index whose frontier fails: %v", err)
+		}
+	}
 }
 
 // TestLoadProfile_BadFrontier: a log index frontier with the wrong number of
@@ -219,4 +226,60 @@ func TestLoadProfile_BadFrontier(t *testing.T) {
 			t.Errorf("loadProfile(log_index %s) = %v, want ErrInvalid", ix, err)
 		}
 	}
+}
+
+// FuzzProfileJournal: any bytes in profile.journal beside a good base load
+// or fail with ErrInvalid, never a panic; what loads has no nil maps, and the
+// frames read re-encode to the bytes they were read from.
+func FuzzProfileJournal(f *testing.F) {
+	ctx := context.Background()
+	p := newProfile()
+	p.Server, p.Account, p.Handle, p.Role = "https://vault.example", strings.Repeat("ab", 32), "alice", "patient"
+	p.Chains["01"] = &chainState{Seq: 1, Records: map[string]*chainRecord{"02": {Owner: "01", Version: 1}}}
+	c := &Client{storage: &MemoryStorage{}, prof: p, profJournal: journal{name: profileJournalFile}}
+	if err := c.writeProfile(ctx); err != nil { // the base
+		f.Fatal(err)
+	}
+	base, _ := c.storage.Load(ctx, profileFile)
+	header, _ := c.storage.Load(ctx, profileJournalFile)
+	f.Add(header)
+	st := p.Chains["01"]
+	st.Seq, st.unsaved, st.unsavedRecords = 2, true, map[string]bool{"02": true, "03": true}
+	st.Records["02"].Version = 2
+	p.setSalt("02", make([]byte, 32))
+	p.Shared["04"] = &sharedRecord{Owner: "05", Version: 3}
+	p.sharedChanged("04")
+	if err := c.writeProfile(ctx); err != nil {
+		f.Fatal(err)
+	}
+	good, _ := c.storage.Load(ctx, profileJournalFile)
+	f.Add(good)
+	f.Add(good[:len(good)-3])
+	f.Add(append(bytes.Clone(good), 0, 0, 0))
+	f.Add(append(bytes.Clone(header), appendFrame(nil, []byte(`{"profile":null}`))...))
+	f.Add(append(bytes.Clone(header), appendFrame(nil, []byte(`{"profile":{"version":1},"records":{"09":{"x":{}}}}`))...))
+	f.Add(append(bytes.Clone(header), appendFrame(nil, []byte(`{"profile":{"version":1},"chains":{"01":null}}`))...))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		s := &MemoryStorage{}
+		_ = s.Save(ctx, profileFile, base)
+		_ = s.Save(ctx, profileJournalFile, in)
+		if frames, end, err := readFrames(in); err == nil {
+			var again []byte
+			for _, fr := range frames {
+				again = appendFrame(again, fr)
+			}
+			if !bytes.Equal(again, in[:end]) {
+				t.Fatal("the frames read do not re-encode to the bytes they were read from")
+			}
+		}
+		p, _, err := readProfile(ctx, s, &journal{name: profileJournalFile})
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("readProfile = %v, want ErrInvalid", err)
+			}
+			return
+		}
+		checkLoadedProfile(t, p)
+	})
 }

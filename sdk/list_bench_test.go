@@ -88,6 +88,13 @@ func benchSizes(b *testing.B) []int {
 func benchWorld(b *testing.B, counter *countingTransport) (*servertest.Server, *world, map[string]sdk.Config) {
 	off := server.RateLimit{Rate: -1}
 	srv := servertest.Start(b, server.Config{RateAddress: off, RateAccount: off})
+	w, configs := benchWorldOn(b, srv, counter)
+	return srv, w, configs
+}
+
+// benchWorldOn is benchWorld on a server already running (it needs its URL
+// and admin invite only).
+func benchWorldOn(b *testing.B, srv *servertest.Server, counter *countingTransport) (*world, map[string]sdk.Config) {
 	configs := map[string]sdk.Config{}
 	w := setUpWorld(b, srv, func(handle string) *sdk.Client {
 		cfg := sdk.Config{Server: srv.URL, Storage: &sdk.MemoryStorage{},
@@ -99,7 +106,7 @@ func benchWorld(b *testing.B, counter *countingTransport) (*servertest.Server, *
 		}
 		return c
 	})
-	return srv, w, configs
+	return w, configs
 }
 
 // benchmarkList is BenchmarkList for n records of one patient, listed by the

@@ -55,7 +55,7 @@ func BenchmarkClient_NextRun(b *testing.B) {
 }
 
 func dropIndex(b *testing.B, storage sdk.Storage) {
-	raw, err := storage.Load(b.Context(), "profile.json")
+	raw, err := sdk.ProfileJSON(b.Context(), storage)
 	if err != nil {
 		b.Fatal(err)
 	}

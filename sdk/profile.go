@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -70,6 +69,11 @@ type profile struct {
 	Pending map[string]*pendingReader `json:"pending,omitempty"`
 	// AlertsFrom is the first log index Alerts has not looked at yet.
 	AlertsFrom int64 `json:"alerts_from,omitempty"`
+	// JournalID names this profile.json as the base its journal follows
+	// (profile_journal.go); a profile written before journals has none.
+	JournalID string `json:"journal_id,omitempty"`
+
+	changes profileChanges // since the profile was last written
 }
 
 // pin is a contact's handle and the fingerprint of its newest verified card.
@@ -102,25 +106,20 @@ func newProfile() *profile {
 }
 
 func (c *Client) loadProfile(ctx context.Context) (*profile, error) {
-	data, err := c.storage.Load(ctx, profileFile)
+	c.profJournal = journal{name: profileJournalFile}
+	p, size, err := readProfile(ctx, c.storage, &c.profJournal)
 	if err != nil {
 		return nil, err
 	}
-	p := newProfile()
-	if err := json.Unmarshal(data, p); err != nil {
-		return nil, fmt.Errorf("profile: %w", err)
-	}
-	if p.Version != profileV1 {
-		return nil, fmt.Errorf("%w: profile version %d", ErrUnsupported, p.Version)
-	}
-	// A field written as null would otherwise leave a nil map.
+	c.profBaseSize = size
+	return p, nil
+}
+
+// normalize gives a field written as null its empty map.
+func (p *profile) normalize() {
 	q := newProfile()
 	p.Pins, p.Orgs, p.Chains, p.Shared = orMap(p.Pins, q.Pins), orMap(p.Orgs, q.Orgs), orMap(p.Chains, q.Chains), orMap(p.Shared, q.Shared)
 	p.Salts = orMap(p.Salts, q.Salts)
-	if err := p.check(); err != nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 // check refuses a profile whose shape the client could not use: a null entry
@@ -184,7 +183,8 @@ func orMap[K comparable, V any](m, d map[K]V) map[K]V {
 	return m
 }
 
-// saveProfile writes profile.json; it is called after every state change.
+// saveProfile writes the profile's changes; it is called after every state
+// change.
 //
 // Inside an operation (begin) the profile is written once, when the
 // operation ends, however many records and chains it verified (issue 18:
@@ -199,21 +199,26 @@ func (c *Client) saveProfile(ctx context.Context) error {
 	return c.flushProfile(ctx)
 }
 
-// flushProfile writes the profile if it changed since it was last written.
+// flushProfile writes the profile if it changed since it was last written:
+// what changed, once per operation (profile_journal.go).
 func (c *Client) flushProfile(ctx context.Context) error {
 	if !c.profileUnsaved || c.prof == nil {
 		return nil
 	}
-	data, err := json.Marshal(c.prof)
-	if err != nil {
-		return err
-	}
-	if err := c.storage.Save(ctx, profileFile, data); err != nil {
+	if err := c.writeProfile(ctx); err != nil {
 		return err
 	}
 	c.profileUnsaved = false
+	if checkWritten != nil {
+		return checkWritten(ctx, c)
+	}
 	return nil
 }
+
+// checkWritten, set by the tests of package sdk, checks after each write that
+// the profile read back from storage is the one in memory: a change the
+// journal missed fails every test that makes it.
+var checkWritten func(ctx context.Context, c *Client) error
 
 // keysSecret is u8 version ‖ [32] device seed ‖ u16<identity>, identity as in
 // an identity file. The identity's key history is its current key until

@@ -94,7 +94,7 @@ func (c *Client) fetched(ctx context.Context, id [32]byte, n uint64, view *api.R
 	}
 	// The salt is kept from a view that verified, for audits.
 	if key := hex.EncodeToString(id[:]); len(view.LogSalt) == auditlog.SaltSize && c.prof.Salts[key] == nil {
-		c.prof.Salts[key] = view.LogSalt
+		c.prof.setSalt(key, view.LogSalt)
 	}
 	return v, nil
 }

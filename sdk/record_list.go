@@ -77,6 +77,7 @@ func (c *Client) list(ctx context.Context) ([]*RecordInfo, error) {
 		err := c.explainMissing(ctx, mustID(key), ErrNotFound)
 		if errors.Is(err, ErrRevoked) || errors.Is(err, ErrDeleted) {
 			delete(c.prof.Shared, key)
+			c.prof.sharedChanged(key)
 			changed = true
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/blindvault/blindvault/internal/api"
@@ -23,16 +24,38 @@ import (
 // titles and types, so it is sealed at rest (AES-256-GCM under a key derived
 // from the identity); a lost, damaged or older index only costs fetches.
 
-// recordIndexFile is the sealed index in the profile's storage.
-const recordIndexFile = "records.sealed"
+// recordIndexFile is the sealed index in the profile's storage, the base of
+// its journal recordJournalFile, which holds one sealed change per list
+// that indexed anything (journal.go): a list writes what it indexed, not the
+// whole index.
+const (
+	recordIndexFile   = "records.sealed"
+	recordJournalFile = "records.journal"
+)
 
 // recordIndex is the index's content.
 type recordIndex struct {
 	Records map[string]*indexedRecord `json:"records"` // by record id, hex
 	Cards   map[string][]byte         `json:"cards"`   // key cards by fingerprint, hex
+	// JournalID names the base its journal follows (journal.go).
+	JournalID string `json:"journal_id,omitempty"`
 
-	parsed  map[string]*KeyCard // Cards, parsed and verified once per run
-	changed bool                // put since it was loaded: to be written
+	parsed   map[string]*KeyCard // Cards, parsed and verified once per run
+	journal  journal
+	baseSize int
+	// changed are the records and cards put since the index was last
+	// written.
+	changedRecords, changedCards map[string]bool
+}
+
+// indexChange is what a list indexed, sealed in a frame of the journal.
+type indexChange struct {
+	Records map[string]*indexedRecord `json:"records,omitempty"`
+	Cards   map[string][]byte         `json:"cards,omitempty"`
+}
+
+func newRecordIndex() *recordIndex {
+	return &recordIndex{Records: map[string]*indexedRecord{}, Cards: map[string][]byte{}, journal: journal{name: recordJournalFile}}
 }
 
 // indexedRecord is a verified record's listing: its RecordInfo and what it
@@ -59,53 +82,128 @@ func (c *Client) indexKey() ([]byte, error) {
 	return hkdf.Key(sha256.New, c.id.sign.Seed(), []byte(c.prof.Account), "blindvault record index v1", 32)
 }
 
-// loadIndex reads the sealed index, or starts an empty one when there is none
-// or it does not open.
+// loadIndex reads the sealed index and its journal, or starts an empty one
+// when there is none or it does not open: the index is a cache.
 func (c *Client) loadIndex(ctx context.Context) *recordIndex {
-	idx := &recordIndex{Records: map[string]*indexedRecord{}, Cards: map[string][]byte{}}
-	sealed, err := c.storage.Load(ctx, recordIndexFile)
+	idx, err := c.readIndex(ctx)
 	if err != nil {
-		return idx
-	}
-	plain, err := c.indexAEAD(func(a cipher.AEAD) ([]byte, error) {
-		n := a.NonceSize()
-		if len(sealed) < n {
-			return nil, fmt.Errorf("%w: record index of %d bytes", ErrInvalid, len(sealed))
-		}
-		return a.Open(nil, sealed[:n], sealed[n:], []byte(c.prof.Account))
-	})
-	if err != nil || json.Unmarshal(plain, idx) != nil || idx.Records == nil || idx.Cards == nil {
-		return &recordIndex{Records: map[string]*indexedRecord{}, Cards: map[string][]byte{}}
+		return newRecordIndex() // with no JournalID: the next save writes a base
 	}
 	return idx
 }
 
-// saveIndex seals and writes the index, once per operation, if the
-// operation indexed anything: a warm list that fetched nothing writes
-// nothing (at 10,000 records, encoding and sealing the index was most of
-// such a list's time).
+func (c *Client) readIndex(ctx context.Context) (*recordIndex, error) {
+	sealed, err := c.storage.Load(ctx, recordIndexFile)
+	if err != nil {
+		return nil, err
+	}
+	idx := newRecordIndex()
+	plain, err := c.openIndex(sealed, []byte(c.prof.Account))
+	if err != nil {
+		return nil, err
+	}
+	err = json.Unmarshal(plain, idx)
+	clear(plain)
+	if err != nil || idx.Records == nil || idx.Cards == nil {
+		return nil, fmt.Errorf("%w: record index", ErrInvalid)
+	}
+	idx.baseSize = len(sealed)
+	changes, err := idx.journal.load(ctx, c.storage, idx.JournalID)
+	if err != nil {
+		return nil, err
+	}
+	for _, frame := range changes {
+		plain, err := c.openIndex(frame, c.changeAD(idx))
+		if err != nil {
+			return nil, err
+		}
+		var ch indexChange
+		err = json.Unmarshal(plain, &ch)
+		clear(plain)
+		if err != nil {
+			return nil, fmt.Errorf("%w: record index journal: %w", ErrInvalid, err)
+		}
+		for id, r := range ch.Records {
+			if r == nil {
+				return nil, fmt.Errorf("%w: record index journal: record %q is null", ErrInvalid, id)
+			}
+			idx.Records[id] = r
+		}
+		maps.Copy(idx.Cards, ch.Cards)
+	}
+	return idx, nil
+}
+
+// changeAD binds a change to the account and to the base it follows:
+// account id in hex ‖ "/journal/" ‖ the base's JournalID.
+func (c *Client) changeAD(idx *recordIndex) []byte {
+	return []byte(c.prof.Account + "/journal/" + idx.JournalID)
+}
+
+// saveIndex writes what the operation indexed, once per operation, if it
+// indexed anything: a warm list that fetched nothing writes nothing, one that
+// fetched a few records appends those (at 10,000 records, encoding and
+// sealing the whole index was most of such a list's time).
 func (c *Client) saveIndex(ctx context.Context, idx *recordIndex) error {
-	if !idx.changed {
+	if len(idx.changedRecords) == 0 && len(idx.changedCards) == 0 {
 		return nil
 	}
-	plain, err := json.Marshal(idx)
+	if idx.JournalID != "" && idx.JournalID == idx.journal.base && !idx.journal.due(idx.baseSize) {
+		ch := indexChange{Records: map[string]*indexedRecord{}, Cards: map[string][]byte{}}
+		for id := range idx.changedRecords {
+			ch.Records[id] = idx.Records[id]
+		}
+		for fp := range idx.changedCards {
+			ch.Cards[fp] = idx.Cards[fp]
+		}
+		sealed, err := c.sealIndex(ch, c.changeAD(idx))
+		if err != nil {
+			return err
+		}
+		if err := idx.journal.add(ctx, c.storage, sealed); err != nil {
+			return err
+		}
+		idx.changedRecords, idx.changedCards = nil, nil
+		return nil
+	}
+	old := idx.JournalID
+	idx.JournalID = newJournalID()
+	sealed, err := c.sealIndex(idx, []byte(c.prof.Account))
+	if err == nil {
+		err = c.storage.Save(ctx, recordIndexFile, sealed)
+	}
 	if err != nil {
+		idx.JournalID = old
 		return err
 	}
-	sealed, err := c.indexAEAD(func(a cipher.AEAD) ([]byte, error) {
+	idx.baseSize = len(sealed)
+	idx.changedRecords, idx.changedCards = nil, nil
+	return idx.journal.rebase(ctx, c.storage, idx.JournalID)
+}
+
+// sealIndex encodes v and seals it: nonce ‖ AES-256-GCM(JSON, ad).
+func (c *Client) sealIndex(v any, ad []byte) ([]byte, error) {
+	plain, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(plain)
+	return c.indexAEAD(func(a cipher.AEAD) ([]byte, error) {
 		nonce := make([]byte, a.NonceSize())
 		rand.Read(nonce)
-		return a.Seal(nonce, nonce, plain, []byte(c.prof.Account)), nil
+		return a.Seal(nonce, nonce, plain, ad), nil
 	})
-	clear(plain)
-	if err != nil {
-		return err
-	}
-	if err := c.storage.Save(ctx, recordIndexFile, sealed); err != nil {
-		return err
-	}
-	idx.changed = false
-	return nil
+}
+
+// openIndex opens what sealIndex sealed.
+func (c *Client) openIndex(sealed, ad []byte) ([]byte, error) {
+	return c.indexAEAD(func(a cipher.AEAD) ([]byte, error) {
+		n := a.NonceSize()
+		if len(sealed) < n {
+			return nil, fmt.Errorf("%w: record index of %d bytes", ErrInvalid, len(sealed))
+		}
+		return a.Open(nil, sealed[:n], sealed[n:], ad)
+	})
 }
 
 // indexAEAD runs f with the index's AEAD.
@@ -186,7 +284,8 @@ func (idx *recordIndex) put(v *version) {
 	idx.Cards[hex.EncodeToString(authorFP[:])] = info.Author.Bytes()
 	aclHash := v.acl.Hash()
 	headerHash := v.header.Hash()
-	idx.changed = true
+	idx.changedRecords = markKey(idx.changedRecords, info.RecordID.String())
+	idx.changedCards = markKey(markKey(idx.changedCards, hex.EncodeToString(ownerFP[:])), hex.EncodeToString(authorFP[:]))
 	idx.Records[info.RecordID.String()] = &indexedRecord{
 		Version: info.Version, HeaderHash: hex.EncodeToString(headerHash[:]), ACLSeq: info.ACLSeq,
 		ACLHash: hex.EncodeToString(aclHash[:]), Owner: hex.EncodeToString(ownerFP[:]), Author: hex.EncodeToString(authorFP[:]),

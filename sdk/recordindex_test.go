@@ -14,6 +14,8 @@ import (
 
 	"github.com/blindvault/blindvault/internal/api"
 	"github.com/blindvault/blindvault/sdk"
+	"github.com/blindvault/blindvault/server"
+	"github.com/blindvault/blindvault/server/servertest"
 )
 
 // countRequests counts the requests since mark whose method and path start
@@ -139,6 +141,64 @@ func TestList_IndexSealed(t *testing.T) {
 	if list, err := bob.List(t.Context()); err != nil || len(list) != 1 || list[0].Title != "wrist x-ray confidential" {
 		t.Fatalf("List over a damaged index = %v, %v", list, err)
 	}
+}
+
+// A list that fetched a few records writes those to the index's journal,
+// sealed like the base, not the whole index again; the next run reads base
+// and journal, and fetches nothing; a damaged journal costs fetches, not the
+// list.
+func TestList_IndexJournal(t *testing.T) {
+	srv := servertest.Start(t, server.Config{})
+	p := newProxy(t, srv.URL)
+	storage := &sdk.MemoryStorage{}
+	cfg := sdk.Config{Server: srv.URL, Storage: storage, Transport: sdk.NewHTTPTransport(p.URL, p.client),
+		Passphrase: func() ([]byte, error) { return []byte(patientPass), nil }}
+	alice, err := sdk.Connect(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	register(t, alice, "alice", "", "", patientPass)
+	ctx := t.Context()
+	for i := range 3 {
+		put(t, alice, fmt.Appendf(nil, "glucose %d", i), fmt.Sprintf("glucose %d", i))
+	}
+	list := func(c *sdk.Client, want, views int) {
+		t.Helper()
+		mark := p.mark()
+		if got, err := c.List(ctx); err != nil || len(got) != want {
+			t.Fatalf("List = %d records, %v; want %d", len(got), err, want)
+		}
+		if n := countRequests(p, mark, "POST /v1/records/views"); n != views && (views >= 0 || n == 0) {
+			t.Fatalf("List made %d views requests, want %d (-1: some)", n, views)
+		}
+	}
+	list(alice, 3, -1)
+	base, err := storage.Load(ctx, "records.sealed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, alice, []byte("x-ray of the pelvis"), "pelvis x-ray confidential")
+	list(alice, 4, -1)
+	if after, _ := storage.Load(ctx, "records.sealed"); !bytes.Equal(after, base) {
+		t.Error("a list that fetched one record rewrote the whole index")
+	}
+	j, err := storage.Load(ctx, "records.journal")
+	if err != nil || len(j) == 0 {
+		t.Fatalf("no index journal after a list that fetched a record: %v", err)
+	}
+	if bytes.Contains(j, []byte("pelvis")) || bytes.Contains(j, []byte("glucose")) {
+		t.Error("the index journal holds a title in the clear")
+	}
+	next, err := sdk.Connect(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list(next, 4, 0) // base and journal: all four indexed
+	j[len(j)-1] ^= 1 // the last frame's last byte: read as torn, dropped
+	if err := storage.Save(ctx, "records.journal", j); err != nil {
+		t.Fatal(err)
+	}
+	list(next, 4, -1) // the dropped record fetched again (and salts looked up)
 }
 
 // A reader's cold list judges each version's write authority from the prior

@@ -33,6 +33,29 @@ type Storage interface {
 	Save(ctx context.Context, name string, data []byte) error
 }
 
+// Appender is a Storage that appends to a value in place: the profile's
+// journals (docs/spec/client-v1.md §1.1) grow by one frame per operation.
+// DirStorage, MemoryStorage and the browser's stores implement it. Append
+// adds data at the end of the named value, creating it if missing, and is
+// durable when it returns; a crash during it may leave a prefix of data
+// appended, never changes the bytes before. A Storage without Append works
+// too: the SDK then loads the value and saves it whole with data appended.
+type Appender interface {
+	Append(ctx context.Context, name string, data []byte) error
+}
+
+// appendStorage appends data to the value name of s.
+func appendStorage(ctx context.Context, s Storage, name string, data []byte) error {
+	if a, ok := s.(Appender); ok {
+		return a.Append(ctx, name, data)
+	}
+	old, err := s.Load(ctx, name)
+	if err != nil && !isNotExist(err) {
+		return err
+	}
+	return s.Save(ctx, name, append(old, data...))
+}
+
 // DirStorage keeps profile files in a directory, created with mode 0700, each
 // file with mode 0600 and replaced atomically.
 type DirStorage string
@@ -55,6 +78,47 @@ func (d DirStorage) Save(_ context.Context, name string, data []byte) error {
 		return fmt.Errorf("save profile %s: %w", name, err)
 	}
 	return nil
+}
+
+// Append adds data at the end of a profile file, creating it with mode 0600
+// if missing, and syncs it (and the directory, for a new file) to disk.
+func (d DirStorage) Append(_ context.Context, name string, data []byte) error {
+	if err := checkStorageName(name); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(string(d), 0o700); err != nil {
+		return err
+	}
+	path := filepath.Join(string(d), name)
+	_, statErr := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("append to profile %s: %w", name, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && isNotExist(statErr) {
+		err = syncDir(string(d))
+	}
+	if err != nil {
+		return fmt.Errorf("append to profile %s: %w", name, err)
+	}
+	return nil
+}
+
+// syncDir makes a new directory entry durable.
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
 
 // Remove deletes a profile file; DeleteAccount calls it.
@@ -86,6 +150,17 @@ func (m *MemoryStorage) Load(_ context.Context, name string) ([]byte, error) {
 }
 
 func (m *MemoryStorage) Save(_ context.Context, name string, data []byte) error {
+	return m.update(name, func([]byte) []byte { return append([]byte(nil), data...) })
+}
+
+// Append adds data at the end of a profile file, creating it if missing.
+func (m *MemoryStorage) Append(_ context.Context, name string, data []byte) error {
+	// Load and Save copy: no one else holds the value appended to.
+	return m.update(name, func(old []byte) []byte { return append(old, data...) })
+}
+
+// update replaces the value of name (nil if missing) with f's.
+func (m *MemoryStorage) update(name string, f func(old []byte) []byte) error {
 	if err := checkStorageName(name); err != nil {
 		return err
 	}
@@ -94,7 +169,7 @@ func (m *MemoryStorage) Save(_ context.Context, name string, data []byte) error 
 	if m.files == nil {
 		m.files = map[string][]byte{}
 	}
-	m.files[name] = append([]byte(nil), data...)
+	m.files[name] = f(m.files[name])
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"syscall/js"
@@ -44,4 +45,27 @@ func (s jsStorage) Save(ctx context.Context, name string, data []byte) error {
 	return nil
 }
 
-var _ sdk.Storage = jsStorage{}
+// Append calls the page's append(name, bytes) → Promise, if its store has
+// one (blindvault.mjs's stores do); otherwise it loads the value and saves it
+// whole with data at its end.
+func (s jsStorage) Append(ctx context.Context, name string, data []byte) error {
+	if err := storagename.Check(name); err != nil {
+		return err
+	}
+	if s.v.Get("append").Type() != js.TypeFunction {
+		old, err := s.Load(ctx, name)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		return s.Save(ctx, name, append(old, data...))
+	}
+	if _, err := await(ctx, s.v.Call("append", name, bytesToJS(data))); err != nil {
+		return fmt.Errorf("profile storage: %w", err)
+	}
+	return nil
+}
+
+var (
+	_ sdk.Storage  = jsStorage{}
+	_ sdk.Appender = jsStorage{}
+)

@@ -41,6 +41,7 @@ type serveConfig struct {
 	deletionRetention        time.Duration
 	alertWebhook             string
 	alertSecretFile          string
+	rateAddress, rateAccount rateFlag
 }
 
 func runServe(ctx context.Context, args []string, s stdio) error {
@@ -70,6 +71,8 @@ func runServe(ctx context.Context, args []string, s stdio) error {
 	fs.Var(&c.webauthnOrigins, "webauthn-origin", "web `origin` (https://HOST[:PORT]) where passkeys are enrolled and used (repeatable; default --origin); the first one's host is the WebAuthn relying party id, so it must be a host name, not an address")
 	fs.Var(&c.corsOrigins, "cors-origin", "web `origin` (https://HOST[:PORT]) whose pages may call this API from their own origin, such as another server's portal moving a patient here (repeatable; default none)")
 	fs.Var(&c.webConnect, "web-connect", "with --web: an `origin` the portal's pages may also connect to, such as a server patients may move to, which must name this server with --cors-origin (repeatable)")
+	fs.Var(&c.rateAddress, "rate-address", "requests a second per client address and their burst, `RATE/BURST`, or off (default 50/100)")
+	fs.Var(&c.rateAccount, "rate-account", "requests a second per account and their burst, `RATE/BURST`, or off (default 20/60; each account also has an allowance per record it holds)")
 	fs.Var(&c.trustedProxies, "trusted-proxy", "`CIDR` of a reverse proxy allowed to set X-Forwarded-For (repeatable)")
 	c.shutdownGrace, c.idleTime = 30*time.Second, 2*time.Minute
 	pos, err := parseFlags(fs, args)
@@ -170,7 +173,8 @@ func serve(ctx context.Context, c serveConfig, s stdio) error {
 	srv, err := server.New(server.Config{Store: st, Origin: origin, Logger: log, MaxBody: c.maxBody,
 		NoPatientSignup: c.noPatientSignup, Secrets: secrets, Sealer: sealer, TrustedProxies: proxies,
 		LogSigner: logSigner, LogVerifierKey: logKey, LogOrigin: logSigner.Name(), WebAuthnOrigins: c.webauthnOrigins, CORSOrigins: c.corsOrigins,
-		DeletionRetention: retentionConfig(c.deletionRetention), AlertWebhook: webhook})
+		DeletionRetention: retentionConfig(c.deletionRetention), AlertWebhook: webhook,
+		RateAddress: server.RateLimit(c.rateAddress), RateAccount: server.RateLimit(c.rateAccount)})
 	if err != nil {
 		ln.Close()
 		return err

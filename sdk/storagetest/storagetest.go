@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) sdk.Storage) {
 	t.Run("BadNames", func(t *testing.T) { testBadNames(t, open(t)) })
 	t.Run("Large", func(t *testing.T) { testLarge(t, open(t)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, open(t)) })
+	t.Run("Append", func(t *testing.T) { testAppend(t, open(t)) })
 }
 
 var ctx = context.Background()
@@ -169,6 +170,45 @@ func testConcurrent(t *testing.T, s sdk.Storage) {
 	for i := range n {
 		if got := mustLoad(t, s, fmt.Sprintf("own-%d", i)); !bytes.Equal(got, value(i)) {
 			t.Errorf("Load(own-%d) = %d bytes, want %d", i, len(got), len(value(i)))
+		}
+	}
+}
+
+// testAppend checks Append, for a storage that has it (sdk.Appender): it
+// creates a missing value, adds at the end, keeps what a Load returned
+// before unchanged, refuses bad names, and a Save afterwards replaces the
+// whole value.
+func testAppend(t *testing.T, s sdk.Storage) {
+	a, ok := s.(sdk.Appender)
+	if !ok {
+		t.Skip("no Append: the SDK loads and saves whole")
+	}
+	if err := a.Append(ctx, "profile.journal", []byte("one ")); err != nil {
+		t.Fatalf("Append to a missing value = %v", err)
+	}
+	before := mustLoad(t, s, "profile.journal")
+	if err := a.Append(ctx, "profile.journal", []byte("two")); err != nil {
+		t.Fatalf("Append = %v", err)
+	}
+	if got := mustLoad(t, s, "profile.journal"); string(got) != "one two" {
+		t.Fatalf("after two appends Load = %q, want %q", got, "one two")
+	}
+	if string(before) != "one " {
+		t.Fatalf("a value loaded before an append changed to %q", before)
+	}
+	if err := a.Append(ctx, "profile.journal", nil); err != nil {
+		t.Fatalf("Append of nothing = %v", err)
+	}
+	mustSave(t, s, "profile.journal", []byte("new"))
+	if err := a.Append(ctx, "profile.journal", []byte("er")); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustLoad(t, s, "profile.journal"); string(got) != "newer" {
+		t.Fatalf("Append after Save: Load = %q, want %q", got, "newer")
+	}
+	for _, name := range []string{"", "../x", ".hidden", "a/b"} {
+		if err := a.Append(ctx, name, []byte("x")); !errors.Is(err, fs.ErrInvalid) {
+			t.Errorf("Append(%q) = %v, want fs.ErrInvalid", name, err)
 		}
 	}
 }

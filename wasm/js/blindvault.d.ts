@@ -53,6 +53,8 @@ export interface ProfileStore {
   /** Resolves to null for a file never saved. */
   load(name: string): Promise<Uint8Array | null>;
   save(name: string, data: Uint8Array): Promise<void>;
+  /** Adds data at the end of a file, creating it (optional: without it the client loads and saves the whole file; the profile's journals grow by one entry per operation). */
+  append?(name: string, data: Uint8Array): Promise<void>;
   /** Removes every file (optional; Client.forget needs it). */
   clear?(): Promise<void>;
 }

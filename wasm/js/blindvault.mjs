@@ -103,6 +103,15 @@ function toSource(body) {
 
 // ---- profile storage -------------------------------------------------------
 
+// concat returns old (an ArrayBuffer, a Uint8Array or undefined) ‖ data, new.
+function concat(old, data) {
+  const a = old === undefined ? new Uint8Array(0) : new Uint8Array(old);
+  const out = new Uint8Array(a.length + data.length);
+  out.set(a);
+  out.set(data, a.length);
+  return out;
+}
+
 function fromBase64(s) {
   return Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 }
@@ -140,6 +149,17 @@ export function localStore(server) {
       await run('readwrite', (s) => s.put(data.slice(), prefix + name));
       globalThis.localStorage?.removeItem(prefix + name);
     },
+    /** Adds data at the end of a file in one transaction (the profile's journals, never kept in localStorage). */
+    async append(name, data) {
+      const tx = (await open()).transaction('files', 'readwrite');
+      const store = tx.objectStore('files');
+      const get = store.get(prefix + name);
+      get.onsuccess = () => store.put(concat(get.result, data), prefix + name);
+      return new Promise((resolve, reject) => {
+        tx.oncomplete = () => resolve();
+        tx.onerror = tx.onabort = () => reject(tx.error);
+      });
+    },
     /** Removes every file of this server's profile. */
     async clear() {
       await run('readwrite', (s) => s.delete(IDBKeyRange.bound(prefix, prefix + '\uffff')));
@@ -156,6 +176,7 @@ export function memoryStore() {
   return {
     async load(name) { return files.has(name) ? files.get(name).slice() : null; },
     async save(name, data) { files.set(name, data.slice()); },
+    async append(name, data) { files.set(name, concat(files.get(name), data)); },
     async clear() { files.clear(); },
   };
 }
