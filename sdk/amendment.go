@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/blindvault/blindvault/internal/format"
@@ -125,7 +126,7 @@ func (c *Client) authorTeams(ctx context.Context, acl *format.ACL, author [32]by
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b *Team) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].ID[:], out[j].ID[:]) < 0 })
 	return out, nil
 }
 
@@ -227,11 +228,11 @@ func (c *Client) AllAmendments(ctx context.Context) (_ map[RecordID][]*Amendment
 				return nil, err
 			}
 		}
-		slices.SortStableFunc(out, func(a, b *Amendment) int {
-			if c := a.At.Compare(b.At); c != 0 {
-				return c
+		sort.SliceStable(out, func(i, j int) bool {
+			if c := out[i].At.Compare(out[j].At); c != 0 {
+				return c < 0
 			}
-			return rank[a.Kind] - rank[b.Kind]
+			return rank[out[i].Kind] < rank[out[j].Kind]
 		})
 	}
 	return byRecord, nil

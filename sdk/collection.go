@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -96,7 +97,7 @@ func (c *Client) Collections(ctx context.Context) (_ []*Collection, err error) {
 		p := c.prof.Collections[hex.EncodeToString(g.id[:])]
 		out = append(out, &Collection{ID: g.id, Name: p.Name, Type: p.Type, Tag: p.Tag, Epoch: g.epoch})
 	}
-	slices.SortFunc(out, func(a, b *Collection) int { return strings.Compare(a.Name, b.Name) })
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 

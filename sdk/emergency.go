@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -291,7 +292,7 @@ func (c *Client) thresholdKeysOf(ctx context.Context, owner [32]byte) ([]*Thresh
 		}
 		out = append(out, thresholdKeyOf(owner, e.Record, e.Threshold))
 	}
-	slices.SortFunc(out, func(a, b *ThresholdKey) int { return bytes.Compare(a.ID[:], b.ID[:]) })
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].ID[:], out[j].ID[:]) < 0 })
 	return out, nil
 }
 
@@ -937,7 +938,7 @@ func (c *Client) thresholdRecords(ctx context.Context, key *ThresholdKey) ([]Rec
 	for id := range found {
 		out = append(out, RecordID(mustID(id)))
 	}
-	slices.SortFunc(out, func(a, b RecordID) int { return bytes.Compare(a[:], b[:]) })
+	sortIDs(out)
 	return out, nil
 }
 

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -185,7 +184,7 @@ func fileACL(author *Identity, recipients []*KeyCard, epochKey []byte) (*format.
 		}
 		grants = append(grants, g)
 	}
-	slices.SortFunc(acl.Entries, func(a, b format.ACLEntry) int { return bytes.Compare(a.Reader[:], b.Reader[:]) })
+	sortACL(acl)
 	if err := acl.Sign(author.sign); err != nil {
 		return nil, nil, err
 	}

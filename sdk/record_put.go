@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"golang.org/x/crypto/cryptobyte"
@@ -113,7 +112,7 @@ func (c *Client) putVersion(ctx context.Context, s versionSealer, update [32]byt
 				}
 				grants = append(grants, grantItem{col.id, g})
 			}
-			slices.SortFunc(a.Entries, func(x, y format.ACLEntry) int { return bytes.Compare(x.Reader[:], y.Reader[:]) })
+			sortACL(a)
 		}
 		if err := a.Sign(c.id.sign); err != nil {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/blindvault/blindvault/internal/api"
@@ -233,7 +234,7 @@ func (v *version) sharedEpochs(history bool) []uint32 {
 		for e := range v.epochs {
 			epochs = append(epochs, e)
 		}
-		slices.Sort(epochs)
+		sort.Slice(epochs, func(i, j int) bool { return epochs[i] < epochs[j] })
 	} else if h := v.header.Epoch; h != v.acl.Epoch {
 		epochs = append(epochs, h)
 	}
@@ -264,7 +265,7 @@ func (v *version) nextACL(epoch uint32) *format.ACL {
 // ACL event, or, for a team's key record, as the team's new description
 // (team, which takes acl's epoch).
 func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL, grants []grantItem, revoke [][32]byte, team *format.Team) (err error) {
-	slices.SortFunc(acl.Entries, func(a, b format.ACLEntry) int { return bytes.Compare(a.Reader[:], b.Reader[:]) })
+	sortACL(acl)
 	if err := acl.Sign(c.id.sign); err != nil {
 		return err
 	}
@@ -277,7 +278,7 @@ func (c *Client) updateSharing(ctx context.Context, v *version, acl *format.ACL,
 	}
 	ev := format.AccountEntry{Event: format.EventACL, Record: v.id, Number: acl.Seq, Object: acl.Hash()}
 	if team != nil {
-		slices.SortFunc(team.Members, func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) })
+		sortIDs(team.Members)
 		ev.Event, ev.Team = format.EventTeam, team
 	}
 	if m := v.unlocked.Meta; acl.Epoch > v.acl.Epoch && (m.Type == teamType || m.Type == collectionType) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -289,7 +290,7 @@ func (c *Client) Teams(ctx context.Context) (_ []*Team, err error) {
 			out = append(out, t)
 		}
 	}
-	slices.SortFunc(out, func(a, b *Team) int { return strings.Compare(a.Org+"/"+a.Name, b.Org+"/"+b.Name) })
+	sort.Slice(out, func(i, j int) bool { return out[i].Org+"/"+out[i].Name < out[j].Org+"/"+out[j].Name })
 	return out, nil
 }
 
