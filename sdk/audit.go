@@ -312,14 +312,20 @@ func (c *Client) auditRecords(ctx context.Context, ids []RecordID) (_ map[Record
 	if err != nil {
 		return nil, err
 	}
+	asked := map[[32]byte]string{} // named once, for every record
+	for _, r := range requesters {
+		if _, ok := asked[r]; !ok {
+			asked[r] = c.requesterName(ctx, r) + " (emergency access)"
+		}
+	}
 	out := map[RecordID][]AuditEvent{}
 	for id, a := range recs {
 		for _, k := range keys {
 			a.names[auditlog.ActorHash(a.salt, k.ID)] = k.name()
 		}
-		for _, r := range requesters {
+		for r, n := range asked {
 			if h := auditlog.ActorHash(a.salt, r); a.names[h] == "" {
-				a.names[h] = c.requesterName(ctx, r) + " (emergency access)"
+				a.names[h] = n
 			}
 		}
 		for i := range a.out {

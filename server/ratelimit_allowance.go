@@ -92,7 +92,7 @@ func (h *holdings) of(ctx context.Context, st store.Store, account store.Account
 	n := min(owned+shared, maxHoldings)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.count = sweepCounts(h.count, now, holdingsTTL)
+	h.count = sweepCounts(h.count, now, holdingsTTL, maxBuckets)
 	h.count[account] = holdingsCount{n: n, at: now}
 	return n, nil
 }
@@ -127,31 +127,18 @@ func (h *holdings) reached(ctx context.Context, st store.Store, account, group s
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.reach == nil || len(h.reach) > maxBuckets {
+	if h.reach == nil {
+		h.reach = map[store.AccountID]map[store.AccountID]holdingsCount{}
+	}
+	if len(h.reach) > maxBuckets {
 		for a, groups := range h.reach {
-			for k, g := range groups {
-				if now.Sub(g.at) >= allowanceRefill {
-					delete(groups, k)
-				}
-			}
-			if len(groups) == 0 {
+			if len(sweepCounts(groups, now, allowanceRefill, 0)) == 0 {
 				delete(h.reach, a)
 			}
 		}
-		if h.reach == nil {
-			h.reach = map[store.AccountID]map[store.AccountID]holdingsCount{}
-		}
 	}
-	groups := h.reach[account]
-	if groups == nil {
-		groups = map[store.AccountID]holdingsCount{}
-		h.reach[account] = groups
-	}
-	for k, g := range groups {
-		if now.Sub(g.at) >= allowanceRefill {
-			delete(groups, k)
-		}
-	}
+	groups := sweepCounts(h.reach[account], now, allowanceRefill, 0)
+	h.reach[account] = groups
 	if _, known := groups[group]; known || len(groups) < maxReach {
 		groups[group] = holdingsCount{n: n, at: now}
 	}
@@ -182,12 +169,13 @@ func countHeads(ctx context.Context, list func(context.Context, store.AccountID,
 	return n, nil
 }
 
-// sweepCounts drops stale counts when the cache is full, making it if nil.
-func sweepCounts(m map[store.AccountID]holdingsCount, now time.Time, ttl time.Duration) map[store.AccountID]holdingsCount {
+// sweepCounts drops counts older than ttl once m holds more than over,
+// making m if nil.
+func sweepCounts(m map[store.AccountID]holdingsCount, now time.Time, ttl time.Duration, over int) map[store.AccountID]holdingsCount {
 	if m == nil {
 		return map[store.AccountID]holdingsCount{}
 	}
-	if len(m) > maxBuckets {
+	if len(m) > over {
 		for k, c := range m {
 			if now.Sub(c.at) >= ttl {
 				delete(m, k)

@@ -86,3 +86,26 @@ func TestRateLimit_AllowanceCountsLiveRecords(t *testing.T) {
 		t.Fatalf("holdings of an account with 6 records, 4 deleted = %d, %v; want 2", n, err)
 	}
 }
+
+// An account counts at most maxReach groups; one listed through more than
+// allowanceRefill ago gives its place to the next.
+func TestRateLimit_GroupReachBounded(t *testing.T) {
+	ts, alice, _ := allowanceFixture(t, 1, RateLimit{Rate: -1})
+	ctx, now := t.Context(), time.Now()
+	var h holdings
+	for i := range maxReach + 1 {
+		if err := h.reached(ctx, ts.Store, alice.ID, store.AccountID{byte(i + 1)}, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(h.reach[alice.ID]); n != maxReach {
+		t.Fatalf("groups counted after %d listed through = %d, want %d", maxReach+1, n, maxReach)
+	}
+	later := now.Add(allowanceRefill)
+	if err := h.reached(ctx, ts.Store, alice.ID, store.AccountID{0xff}, later); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := h.reach[alice.ID][store.AccountID{0xff}]; !ok || len(h.reach[alice.ID]) != 1 {
+		t.Fatalf("an hour later the groups counted are %d (the new one: %v), want the new one alone", len(h.reach[alice.ID]), ok)
+	}
+}
