@@ -25,7 +25,9 @@ import (
 // create (pg_stat_wal). With BLINDVAULT_BENCH_PGSTATS=1, the cluster loads
 // pg_stat_statements: stmts/op counts the statements PostgreSQL ran per
 // create, and a file in $TMPDIR lists the costliest (which itself costs some CPU:
-// leave it off to compare rates). Run with:
+// leave it off to compare rates). BLINDVAULT_BENCH_PGCONNS=N sets each
+// server's pool to N connections (postgres.Options.MaxConns),
+// BLINDVAULT_BENCH_PGCOMMITTERS=N its committers. Run with:
 //
 //	go test -run '^$' -bench CreateBackends -benchtime 3000x ./server/
 func BenchmarkCreateBackends(b *testing.B) {
@@ -53,10 +55,23 @@ func BenchmarkCreateBackends(b *testing.B) {
 				cfg.Secrets = Secrets{OPRFSeed: randomKey(), SessionPepper: randomKey(), InvitePepper: randomKey()}
 				cfg.Origin = "http://blindvault.test"
 				url := pg.NewDatabase(b)
+				if n := os.Getenv("BLINDVAULT_BENCH_PGCONNS"); n != "" {
+					sep := "?"
+					if strings.Contains(url, "?") {
+						sep = "&"
+					}
+					url += sep + "pool_max_conns=" + n
+				}
 				var servers []*testServer
 				var first *postgres.Store
+				opts := &postgres.Options{}
+				opts.Committers, _ = strconv.Atoi(os.Getenv("BLINDVAULT_BENCH_PGCOMMITTERS"))
 				for range n {
-					ts := newPostgresTestServer(b, url, cfg)
+					st, err := postgres.Open(b.Context(), url, opts)
+					if err != nil {
+						b.Fatal(err)
+					}
+					ts := serveTest(b, cfg, st)
 					if first == nil {
 						first = ts.Server.store.(*postgres.Store)
 					}

@@ -82,7 +82,14 @@ func (s *Server) receipts(ctx context.Context, b *store.LogBatch) ([]Receipt, er
 		return []Receipt{}, nil
 	}
 	var out []Receipt
-	err := s.store.LogView(ctx, func(size int64, hr tlog.HashReader) error {
+	// The tree the batch committed into: no need to ask the store its size.
+	view := s.store.LogView
+	if b.Size > b.First {
+		view = func(ctx context.Context, fn func(int64, tlog.HashReader) error) error {
+			return s.store.LogViewAt(ctx, b.Size, fn)
+		}
+	}
+	err := view(ctx, func(size int64, hr tlog.HashReader) error {
 		cp, err := s.checkpoints.at(size, hr)
 		if err != nil {
 			return err

@@ -21,14 +21,22 @@ type Log interface {
 	// LogView calls fn with the log's size and a reader of its stored hashes,
 	// both from one consistent snapshot.
 	LogView(ctx context.Context, fn func(size int64, hashes tlog.HashReader) error) error
+	// LogViewAt is LogView at a size the log is known to have reached (a
+	// committed LogBatch's Size): the tree of that size, whatever came
+	// after, without the store's asking for its size. A size past the
+	// log's end is ErrInvalid.
+	LogViewAt(ctx context.Context, size int64, fn func(size int64, hashes tlog.HashReader) error) error
 }
 
 // LogBatch is the log entries of one write: a write method whose context
 // carries a batch (WithLog) appends its entries in the same transaction as
-// the change, and sets First to the index of the first entry.
+// the change, and sets First to the index of the first entry and Size to
+// the log's size once that transaction committed (a tree that holds the
+// entries, and perhaps others committed with them), for the receipt.
 type LogBatch struct {
 	Entries [][]byte
 	First   int64
+	Size    int64
 }
 
 type logBatchKey struct{}

@@ -244,6 +244,7 @@ func (c *committer) commit(batch []*request) {
 		}
 		w := &writeTx{tx: tx}
 		retry, wrote := false, false
+		logged := make([]bool, len(batch))
 		for i, r := range batch {
 			if dropped[i] {
 				continue
@@ -253,6 +254,7 @@ func (c *committer) commit(batch []*request) {
 			if b := r.log; errs[i] == nil && b != nil && w.dirty {
 				// The change's log entries commit with it, or neither does.
 				b.First, errs[i] = w.appendLog(b.Entries)
+				logged[i] = errs[i] == nil
 			}
 			if errs[i] != nil && w.dirty {
 				dropped[i], retry = true, true
@@ -267,6 +269,7 @@ func (c *committer) commit(batch []*request) {
 			}
 			continue
 		}
+		size := logSize(tx.Bucket(bLog))
 		if !wrote {
 			err = tx.Rollback() // nothing to make durable: no fsync
 		} else if err = tx.Commit(); err != nil {
@@ -276,6 +279,11 @@ func (c *committer) commit(batch []*request) {
 			c.writes.Add(uint64(len(batch)))
 			st := tx.Stats()
 			c.pageWrites.Add(uint64(st.GetWrite()))
+			for i, r := range batch {
+				if logged[i] {
+					r.log.Size = size
+				}
+			}
 		}
 		c.ackAll(batch, errs, err)
 		return

@@ -106,6 +106,16 @@ func (s *Store) LogView(ctx context.Context, fn func(size int64, hashes tlog.Has
 	})
 }
 
+// LogViewAt implements store.Log.
+func (s *Store) LogViewAt(ctx context.Context, size int64, fn func(size int64, hashes tlog.HashReader) error) error {
+	return s.view(ctx, func(tx *bbolt.Tx) error {
+		if n := logSize(tx.Bucket(bLog)); size < 0 || size > n {
+			return fmt.Errorf("log view at %d of %d: %w", size, n, store.ErrInvalid)
+		}
+		return fn(size, txHashes{tx.Bucket(bLogHashes)})
+	})
+}
+
 // log checks the transparency log: entries keyed 0..n-1 without a gap, and
 // every stored tree hash equal to the hash recomputed from the entries.
 func (c *checker) log() {

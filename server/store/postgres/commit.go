@@ -256,8 +256,9 @@ func (c *committer) tryBatch(ctx context.Context, batch []*request) error {
 		if err != nil {
 			return err
 		}
+		size := first + int64(len(entries))
 		for _, r := range logged {
-			r.log.First = first
+			r.log.First, r.log.Size = first, size
 			first += int64(len(r.log.Entries))
 		}
 		appended = a

@@ -365,3 +365,17 @@ func (s *Store) LogView(ctx context.Context, fn func(size int64, hashes tlog.Has
 	// fn's own errors come back as they are: the server answers with them.
 	return fn(size, &txHashes{ctx: ctx, q: s.pool, cache: &s.hashes})
 }
+
+// LogViewAt implements store.Log: LogView without reading the size. A
+// size past the log's end fails when fn reads a hash the log lacks.
+func (s *Store) LogViewAt(ctx context.Context, size int64, fn func(size int64, hashes tlog.HashReader) error) error {
+	if size < 0 {
+		return fmt.Errorf("log view at %d: %w", size, store.ErrInvalid)
+	}
+	leave, err := s.enter(ctx)
+	if err != nil {
+		return fmt.Errorf("log view: %w", err)
+	}
+	defer leave()
+	return fn(size, &txHashes{ctx: ctx, q: s.pool, cache: &s.hashes})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,7 +38,12 @@ type Options struct {
 	// UploadLifetime is how long a body may take to upload before Sweep
 	// treats it as abandoned. Default 24 hours.
 	UploadLifetime time.Duration
-	// MaxConns bounds the connection pool. Default 32.
+	// MaxConns bounds the connection pool. Default: pool_max_conns if the
+	// connection string sets it, else 8. PostgreSQL spends CPU on each
+	// backend a pool keeps busy (a process each, faulting in the shared
+	// buffers it touches), so a few connections per core of the database
+	// serve more writes than many: docs/benchmarks.md measured 8 against
+	// 32 on two cores.
 	MaxConns int32
 	// Committers is how many group commits of this Store may run at
 	// once, each on a connection of its own. Default 2: logged writes take
@@ -65,14 +71,14 @@ func (o *Options) withDefaults() Options {
 	if r.UploadLifetime <= 0 {
 		r.UploadLifetime = 24 * time.Hour
 	}
-	if r.MaxConns <= 0 {
-		r.MaxConns = 32
-	}
 	if r.Committers <= 0 {
 		r.Committers = 2
 	}
 	return r
 }
+
+// defaultMaxConns is Options.MaxConns' default.
+const defaultMaxConns = 8
 
 // Store is the PostgreSQL implementation of store.Store. Any number of
 // processes may open one database at once.
@@ -106,7 +112,12 @@ func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
 		return nil, fmt.Errorf("open: %w", err)
 	}
 	o := opts.withDefaults()
-	cfg.MaxConns = o.MaxConns
+	switch {
+	case o.MaxConns > 0:
+		cfg.MaxConns = o.MaxConns
+	case !strings.Contains(url, "pool_max_conns"):
+		cfg.MaxConns = defaultMaxConns
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open: %w", err)
@@ -248,7 +259,7 @@ func (s *Store) tryWrite(ctx context.Context, b *store.LogBatch, fn func(ctx con
 		if err != nil {
 			return err
 		}
-		b.First, appended = first, a
+		b.First, b.Size, appended = first, first+int64(len(b.Entries)), a
 	}
 	return s.commit(ctx, tx, appended)
 }

@@ -25,8 +25,27 @@ func testLog(t *testing.T, open opener) {
 	b := &store.LogBatch{Entries: [][]byte{entry(2)}}
 	ok(t, "AppendChain with a log batch",
 		s.AppendChain(store.WithLog(ctx, b), store.ChainEntry{Account: a.ID, Seq: 1, Entry: []byte("e1")}))
-	if b.First != 2 {
-		t.Fatalf("LogBatch.First = %d, want 2", b.First)
+	if b.First != 2 || b.Size != 3 {
+		t.Fatalf("LogBatch First, Size = %d, %d, want 2, 3", b.First, b.Size)
+	}
+	// The receipt's tree: the size the batch committed into, read without
+	// asking the log its size.
+	ok(t, "LogViewAt(3)", s.LogViewAt(ctx, b.Size, func(size int64, hr tlog.HashReader) error {
+		root, err := tlog.TreeHash(size, hr)
+		if err != nil {
+			return err
+		}
+		p, err := tlog.ProveRecord(size, 2, hr)
+		if err != nil {
+			return err
+		}
+		return tlog.CheckRecord(p, size, root, 2, tlog.RecordHash(entry(2)))
+	}))
+	if err := s.LogViewAt(ctx, 9, func(size int64, hr tlog.HashReader) error {
+		_, err := tlog.TreeHash(size, hr)
+		return err
+	}); err == nil {
+		t.Fatal("LogViewAt past the log's end succeeded")
 	}
 	// A write that fails appends nothing to the log either.
 	failed := &store.LogBatch{Entries: [][]byte{[]byte("never")}}
