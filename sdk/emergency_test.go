@@ -274,3 +274,51 @@ func TestEmergency_Collection(t *testing.T) {
 		t.Fatalf("Get through the collection = %q, %v", got, err)
 	}
 }
+
+// A requester the owner knows by no other name is named in the audit as
+// one who came by emergency access: handle and "(emergency access)".
+func TestEmergency_AuditNamesRequester(t *testing.T) {
+	w := newEmergencyWorld(t)
+	ctx := t.Context()
+	invite, err := w.admin.Invite(ctx, "clinician", 0)
+	if err != nil {
+		t.Fatalf("Invite: %v", err)
+	}
+	er := newClient(t, w.srv, nil)
+	sdk.SetClock(er, w.clock.Now)
+	register(t, er, "dr-er", "clinician", invite, "night shift passphrase of dr-er 77")
+
+	key, err := w.patient.SetUpEmergency(ctx, guardianNames, 2, 30*time.Second)
+	if err != nil {
+		t.Fatalf("SetUpEmergency: %v", err)
+	}
+	rec := put(t, w.patient, []byte(`{"resourceType":"Condition","code":{"text":"asthma"}}`), "conditions")
+	if err := w.patient.ShareWithThreshold(ctx, rec.RecordID, key.ID); err != nil {
+		t.Fatalf("ShareWithThreshold: %v", err)
+	}
+	req, err := er.RequestEmergency(ctx, "alice")
+	if err != nil {
+		t.Fatalf("RequestEmergency: %v", err)
+	}
+	w.clock.next()
+	for _, g := range []*sdk.Client{w.guardian[0], w.guardian[2]} {
+		if _, err := g.ApproveEmergency(ctx, req.ID); err != nil {
+			t.Fatalf("ApproveEmergency: %v", err)
+		}
+	}
+	if _, err := er.OpenEmergency(ctx, req.ID); err != nil {
+		t.Fatalf("OpenEmergency: %v", err)
+	}
+	if _, _, err := get(t, er, rec.RecordID); err != nil {
+		t.Fatalf("Get after OpenEmergency: %v", err)
+	}
+	events, err := w.patient.Audit(ctx, rec.RecordID)
+	if err != nil {
+		t.Fatalf("Audit: %v", err)
+	}
+	if !slices.ContainsFunc(events, func(e sdk.AuditEvent) bool {
+		return e.Action == "body read" && e.Who == "dr-er (emergency access)"
+	}) {
+		t.Fatalf("Audit = %+v, want a body read by %q", events, "dr-er (emergency access)")
+	}
+}
