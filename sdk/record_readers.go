@@ -36,34 +36,88 @@ func (c *Client) Readers(ctx context.Context, id RecordID) (_ []Reader, err erro
 		return nil, err
 	}
 	defer v.close()
+	n, err := c.readerNamer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := n.readers(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	return out, c.saveProfile(ctx)
+}
+
+// readersOf is Readers of several records in one operation, their views
+// api.MaxViews a request (a summary of thousands of records asks for the
+// views of each 200, not for each record and its owner's chain).
+func (c *Client) readersOf(ctx context.Context, ids []RecordID) (_ map[RecordID][]Reader, err error) {
+	defer c.begin(&err)()
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
+	n, err := c.readerNamer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([][32]byte, len(ids))
+	for i, id := range ids {
+		keys[i] = id
+	}
+	out := make(map[RecordID][]Reader, len(ids))
+	err = c.eachView(ctx, keys, func(v *version) error {
+		rs, err := n.readers(ctx, v)
+		out[v.id] = rs
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, c.saveProfile(ctx)
+}
+
+// readerNamer names the readers of records by the cards and teams this
+// device knows, read once for however many records.
+type readerNamer struct {
+	c     *Client
+	known map[[32]byte]*KeyCard
+	teams []*Team
+}
+
+func (c *Client) readerNamer(ctx context.Context) (*readerNamer, error) {
 	known, err := c.knownCards(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var teams []*Team
+	n := &readerNamer{c: c, known: known}
 	if len(c.prof.Teams) > 0 {
-		if teams, err = c.pinnedTeams(ctx, true); err != nil {
+		if n.teams, err = c.pinnedTeams(ctx, true); err != nil {
 			return nil, err
 		}
 	}
+	return n, nil
+}
+
+// readers lists the ACL in force of v, verified, each reader named.
+func (n *readerNamer) readers(ctx context.Context, v *version) ([]Reader, error) {
 	out := make([]Reader, 0, len(v.acl.Entries))
 	for _, e := range v.acl.Entries {
 		r := Reader{KeyID: hex.EncodeToString(e.Reader[:]), Owner: e.Rights == format.RightsAll,
 			Write: e.Rights.Has(format.RightWrite)}
-		if kc, ok := known[e.Reader]; ok {
+		if kc, ok := n.known[e.Reader]; ok {
 			r.Contact = &Contact{Handle: kc.Handle(), AccountID: kc.AccountID(), Card: kc, Fingerprint: kc.Fingerprint()}
-			if r.Contact.Attestation, err = c.attestation(ctx, kc.Fingerprint()); err != nil {
+			var err error
+			if r.Contact.Attestation, err = n.c.attestation(ctx, kc.Fingerprint()); err != nil {
 				return nil, err
 			}
 		}
-		for _, t := range teams {
+		for _, t := range n.teams {
 			if t.holds(e.Reader) {
 				r.Team = t
 			}
 		}
 		out = append(out, r)
 	}
-	return out, c.saveProfile(ctx)
+	return out, nil
 }
 
 // knownCards returns the newest verified card of this account and of every

@@ -24,6 +24,7 @@ func (c *Client) summaryData(ctx context.Context) (*summary.Data, error) {
 	me := c.Card()
 	d := &summary.Data{Account: agentOf(me), Time: time.Now(), Records: make([]summary.Record, len(recs))}
 	var own []*RecordInfo
+	var ownAt []int // own[k] is recs[ownAt[k]]
 	for i, r := range recs {
 		s := &d.Records[i]
 		*s = summary.Record{Type: r.Type, Title: r.Title, Version: r.Version, Modified: r.Modified}
@@ -40,10 +41,19 @@ func (c *Client) summaryData(ctx context.Context) (*summary.Data, error) {
 			continue
 		}
 		own = append(own, r)
-		readers, err := c.Readers(ctx, r.RecordID)
-		if err != nil {
-			return nil, fmt.Errorf("readers of %s: %w", r.RecordID, err)
-		}
+		ownAt = append(ownAt, i)
+	}
+	ownIDs := make([]RecordID, len(own))
+	for i, r := range own {
+		ownIDs[i] = r.RecordID
+	}
+	readersOf, err := c.readersOf(ctx, ownIDs) // the views of 200 a request
+	if err != nil {
+		return nil, fmt.Errorf("readers: %w", err)
+	}
+	for k, r := range own {
+		s := &d.Records[ownAt[k]]
+		readers := readersOf[r.RecordID]
 		s.Readers = make([]summary.Reader, len(readers))
 		for j, rd := range readers {
 			sr := summary.Reader{Owner: rd.Owner, KeyID: rd.KeyID}
@@ -62,11 +72,7 @@ func (c *Client) summaryData(ctx context.Context) (*summary.Data, error) {
 	// blindvault.wasm.)
 	d.HistoryLeftOut = max(0, len(own)-summary.MaxHistoryRecords)
 	own = own[:min(len(own), summary.MaxHistoryRecords)]
-	ids := make([]RecordID, len(own))
-	for i, r := range own {
-		ids[i] = r.RecordID
-	}
-	audits, err := c.auditRecords(ctx, ids) // one read of the log for them all
+	audits, err := c.auditRecords(ctx, ownIDs[:len(own)]) // one read of the log for them all
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}

@@ -144,3 +144,30 @@ func TestClient_ExportSummary(t *testing.T) {
 		}
 	}
 }
+
+// The summary's requests do not grow with the records: the readers of every
+// own record come with the views, api.MaxViews a request, not with a fetch
+// of each record (and its owner's chain) one by one.
+func TestClient_SummaryRequestsPerRecord(t *testing.T) {
+	_, p, alice := newPatient(t)
+	ctx := t.Context()
+	const n = 60
+	for i := range n {
+		put(t, alice, fmt.Appendf(nil, "weight %d kg", 60+i), fmt.Sprintf("weight %02d", i))
+	}
+	if _, err := alice.List(ctx); err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	mark := p.mark()
+	var buf bytes.Buffer
+	if _, err := alice.ExportSummary(ctx, &buf); err != nil {
+		t.Fatalf("ExportSummary: %v", err)
+	}
+	all := p.since(mark, func(exchange) bool { return true })
+	single := countRequests(p, mark, "GET /v1/records/")
+	if single != 0 || len(all) > 12 {
+		t.Fatalf("summary of %d records: %d requests, %d of them single record fetches; want at most 12 and none:\n%s",
+			n, len(all), single, strings.Join(all, "\n"))
+	}
+	t.Logf("summary of %d records: %d requests", n, len(all))
+}
