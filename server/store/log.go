@@ -24,7 +24,7 @@ type Log interface {
 	// LogViewAt is LogView at a size the log is known to have reached (a
 	// committed LogBatch's Size): the tree of that size, whatever came
 	// after, without the store's asking for its size. A size past the
-	// log's end is ErrInvalid.
+	// log's end is an error (ErrInvalid where the store checks it first).
 	LogViewAt(ctx context.Context, size int64, fn func(size int64, hashes tlog.HashReader) error) error
 }
 
