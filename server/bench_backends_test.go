@@ -17,7 +17,8 @@ import (
 // BenchmarkCreateBackends runs 4 KiB creates from 64 clients over loopback
 // HTTP, side by side in one run: bbolt; PostgreSQL (durable: fsync and
 // synchronous commit on) behind one server; and behind two servers over one
-// database (clients alternate). go-cpu-us/op is the CPU of the test process
+// database (clients alternate), with the default pool and committers each
+// and sharing one server's (pgVariants). go-cpu-us/op is the CPU of the test process
 // (clients and servers) per create, db-cpu-us/op PostgreSQL's own.
 // limits=on sets rate limits no client reaches, so that each request pays
 // for them (memory buckets on bbolt, one UPSERT per limiter on PostgreSQL);
@@ -25,17 +26,17 @@ import (
 // create (pg_stat_wal). With BLINDVAULT_BENCH_PGSTATS=1, the cluster loads
 // pg_stat_statements: stmts/op counts the statements PostgreSQL ran per
 // create, and a file in $TMPDIR lists the costliest (which itself costs some CPU:
-// leave it off to compare rates). BLINDVAULT_BENCH_PGCONNS=N sets each
+// leave it off to compare rates). BLINDVAULT_BENCH_PGCONNS=N sets every
 // server's pool to N connections (postgres.Options.MaxConns),
 // BLINDVAULT_BENCH_PGCOMMITTERS=N its committers. Run with:
 //
-//	go test -run '^$' -bench CreateBackends -benchtime 3000x ./server/
+//	go test -run '^$' -bench CreateBackends -benchtime 6000x ./server/
 func BenchmarkCreateBackends(b *testing.B) {
 	statements := os.Getenv("BLINDVAULT_BENCH_PGSTATS") != ""
 	pg := testenv.StartPostgres(b, &testenv.PostgresOptions{Statements: statements})
 	db := &benchDB{pg: pg, statements: statements}
 	const clients = 64
-	for _, backend := range []string{"bolt", "postgres/servers=1", "postgres/servers=2"} {
+	for _, backend := range []string{"bolt", "postgres/servers=1", "postgres/servers=2", "postgres/servers=2,shared"} {
 		for _, limits := range []string{"off", "on"} {
 			b.Run(fmt.Sprintf("%s/limits=%s", backend, limits), func(b *testing.B) {
 				cfg := recConfig()
@@ -48,25 +49,20 @@ func BenchmarkCreateBackends(b *testing.B) {
 					benchPutSmallOn(b, []*testServer{ts}, ts.Store.CommitStats, nil, clients, false)
 					return
 				}
-				n := 1
-				if backend == "postgres/servers=2" {
-					n = 2
-				}
+				v := pgVariants[backend]
 				cfg.Secrets = Secrets{OPRFSeed: randomKey(), SessionPepper: randomKey(), InvitePepper: randomKey()}
 				cfg.Origin = "http://blindvault.test"
 				url := pg.NewDatabase(b)
-				if n := os.Getenv("BLINDVAULT_BENCH_PGCONNS"); n != "" {
-					sep := "?"
-					if strings.Contains(url, "?") {
-						sep = "&"
-					}
-					url += sep + "pool_max_conns=" + n
-				}
 				var servers []*testServer
 				var first *postgres.Store
-				opts := &postgres.Options{}
-				opts.Committers, _ = strconv.Atoi(os.Getenv("BLINDVAULT_BENCH_PGCOMMITTERS"))
-				for range n {
+				opts := &postgres.Options{MaxConns: v.conns, Committers: v.committers}
+				if n, err := strconv.Atoi(os.Getenv("BLINDVAULT_BENCH_PGCONNS")); err == nil {
+					opts.MaxConns = int32(n)
+				}
+				if n, err := strconv.Atoi(os.Getenv("BLINDVAULT_BENCH_PGCOMMITTERS")); err == nil {
+					opts.Committers = n
+				}
+				for range v.servers {
 					st, err := postgres.Open(b.Context(), url, opts)
 					if err != nil {
 						b.Fatal(err)
@@ -81,6 +77,21 @@ func BenchmarkCreateBackends(b *testing.B) {
 			})
 		}
 	}
+}
+
+// pgVariants are BenchmarkCreateBackends' PostgreSQL deployments: how many
+// servers over the one database, and each one's pool and committers (0:
+// the defaults, 8 and 2). "shared" gives two servers half the defaults
+// each, the same connections and committers on the database as one server
+// (the sizing rule of docs/operations.md).
+var pgVariants = map[string]struct {
+	servers    int
+	conns      int32
+	committers int
+}{
+	"postgres/servers=1":        {servers: 1},
+	"postgres/servers=2":        {servers: 2},
+	"postgres/servers=2,shared": {servers: 2, conns: 4, committers: 1},
 }
 
 // benchDB charges PostgreSQL's work during a benchmark's timed part to its

@@ -39,10 +39,10 @@ type scaleoutServer struct {
 	ts    *testServer
 }
 
-func startScaleoutServer(t *testing.T, bin, data, db, masterKey, logKey string) *scaleoutServer {
+func startScaleoutServer(t *testing.T, bin, data, db, masterKey, logKey string, args ...string) *scaleoutServer {
 	t.Helper()
-	c := startServeChild(t, bin, data, "--store", db, "--origin", scaleoutOrigin,
-		"--master-key-file", masterKey, "--log-key-file", logKey)
+	c := startServeChild(t, bin, data, append([]string{"--store", db, "--origin", scaleoutOrigin,
+		"--master-key-file", masterKey, "--log-key-file", logKey}, args...)...)
 	return &scaleoutServer{child: c, ts: scaleoutClient(c.URL, nil)}
 }
 
@@ -73,7 +73,9 @@ func TestServe_TwoProcessesOneDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := startScaleoutServer(t, bin, filepath.Join(dir, "a"), db, masterKey, logKey)
-	b := startScaleoutServer(t, bin, filepath.Join(dir, "b"), db, masterKey, logKey)
+	// b shares the database's committers with a: one of its own, a
+	// smaller pool (docs/operations.md).
+	b := startScaleoutServer(t, bin, filepath.Join(dir, "b"), db+"&pool_max_conns=4", masterKey, logKey, "--store-committers", "1")
 	defer func() {
 		if t.Failed() {
 			t.Logf("server a:\n%s\nserver b:\n%s", a.child.log, b.child.log)

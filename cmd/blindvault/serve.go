@@ -31,6 +31,7 @@ type serveConfig struct {
 	masterKeyFile            string
 	web                      string
 	maxBody                  int64
+	storeCommitters          int
 	noPatientSignup          bool
 	trustedProxies           listFlag
 	webauthnOrigins          listFlag
@@ -56,6 +57,7 @@ func runServe(ctx context.Context, args []string, s stdio) error {
 	fs.BoolVar(&c.insecureHTTP, "insecure-http", false, "serve plain HTTP (only on a loopback address)")
 	fs.StringVar(&c.store, "store", "", "storage `URL`: postgres://USER@HOST/DB for PostgreSQL, shared by any number of servers (default: $"+storeEnv+", or bbolt in DATA/blindvault.db)")
 	fs.StringVar(&c.blobs, "blobs", "", "with --store postgres: keep bodies in an S3-compatible bucket, s3://BUCKET[/PREFIX]?endpoint=URL&region=R (default: $"+blobsEnv+"; credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+	fs.IntVar(&c.storeCommitters, "store-committers", 0, "with --store postgres: how many group commits this server runs at once (default 2); servers sharing one database share its committers, about one per database core in all (docs/operations.md)")
 	fs.StringVar(&c.logKeyFile, "log-key-file", "", "transparency log signing key `file` (default DATA/log-key, created on first start); every server over one store needs the same one")
 	fs.StringVar(&c.masterKeyFile, "master-key-file", "", "master key `file` (default: $BLINDVAULT_MASTER_KEY, or DATA.master-key created on first start)")
 	fs.Int64Var(&c.maxBody, "max-body", 1<<30, "largest record body in `bytes`")

@@ -34,14 +34,20 @@ func envDefault(flag, env string) string {
 // with --blobs s3://…, in an S3-compatible bucket.
 func openStore(ctx context.Context, c serveConfig) (store.Store, error) {
 	url, blobs := envDefault(c.store, storeEnv), envDefault(c.blobs, blobsEnv)
+	if c.storeCommitters < 0 {
+		return nil, usagef("--store-committers: want a positive number, not %d", c.storeCommitters)
+	}
 	switch {
 	case url == "" || url == "bolt":
 		if blobs != "" {
 			return nil, usagef("--blobs needs --store postgres://…: bbolt keeps bodies in its file")
 		}
+		if c.storeCommitters != 0 {
+			return nil, usagef("--store-committers needs --store postgres://…: bbolt commits in one writer")
+		}
 		return bolt.Open(filepath.Join(c.data, "blindvault.db"), &bolt.Options{MaxBodySize: c.maxBody})
 	case strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://"):
-		opts := &postgres.Options{MaxBodySize: c.maxBody}
+		opts := &postgres.Options{MaxBodySize: c.maxBody, Committers: c.storeCommitters}
 		if blobs != "" {
 			bc, err := s3blob.ParseURL(blobs)
 			if err != nil {

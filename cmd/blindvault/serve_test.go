@@ -252,3 +252,18 @@ func TestRotateMasterKey_NewKeyOpensOldDoesNot(t *testing.T) {
 		t.Fatalf("start with the old key = exit %d (%s), want a master-key error", code, errs)
 	}
 }
+
+// --store-committers is PostgreSQL's: a negative count, or one given for the
+// bbolt default, is a usage error.
+func TestServe_StoreCommittersNeedsPostgres(t *testing.T) {
+	for _, args := range [][]string{
+		{"--store-committers", "-1"},
+		{"--store-committers", "1"},
+	} {
+		all := append([]string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--insecure-http"}, args...)
+		code, _, errs := cli(t, all...)
+		if code != 2 || !strings.Contains(errs, "--store-committers") {
+			t.Fatalf("serve %v = exit %d (%s), want 2 naming --store-committers", args, code, errs)
+		}
+	}
+}
