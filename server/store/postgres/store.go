@@ -50,7 +50,10 @@ type Options struct {
 	// turns at one lock, but only for the log's two statements and the
 	// commit, so one batch's pipeline runs while the other commits
 	// (docs/benchmarks.md: 1.25 – 1.37× one committer's rate at 64
-	// writers). More may help where each round trip is long.
+	// writers). More may help where each round trip is long; servers
+	// that share one database should share its committers, as every
+	// committer's batch takes a turn at the log's lock (serve
+	// --store-committers, docs/operations.md).
 	Committers int
 }
 
