@@ -37,12 +37,22 @@ func LogOrigin(origin string) string {
 	return strings.TrimRight(origin, "/") + "/log"
 }
 
-// checkpoints signs checkpoints and keeps the latest, so that concurrent
-// answers at one tree size share one signature.
+// checkpoints signs checkpoints and keeps the last few, so that concurrent
+// answers at one tree size share one signature: a write's receipt is of the
+// tree its batch committed into, and answers of batches committed one after
+// the other are written in any order.
 type checkpoints struct {
 	origin string
 	signer note.Signer
 	mu     sync.Mutex
+	recent [recentCheckpoints]signedCheckpoint
+	next   int // the slot the next new checkpoint takes
+}
+
+// recentCheckpoints is how many signed checkpoints are kept.
+const recentCheckpoints = 8
+
+type signedCheckpoint struct {
 	size   int64
 	signed []byte
 }
@@ -52,8 +62,10 @@ type checkpoints struct {
 func (c *checkpoints) at(size int64, hr tlog.HashReader) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.signed != nil && c.size == size {
-		return c.signed, nil
+	for _, k := range c.recent {
+		if k.signed != nil && k.size == size {
+			return k.signed, nil
+		}
 	}
 	root, err := tlog.TreeHash(size, hr)
 	if err != nil {
@@ -63,9 +75,8 @@ func (c *checkpoints) at(size int64, hr tlog.HashReader) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if size >= c.size {
-		c.size, c.signed = size, signed
-	}
+	c.recent[c.next] = signedCheckpoint{size, signed}
+	c.next = (c.next + 1) % recentCheckpoints
 	return signed, nil
 }
 

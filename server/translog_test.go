@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -175,5 +177,69 @@ func TestLog_ReadNonce(t *testing.T) {
 	}
 	if after := size(); after != before {
 		t.Fatalf("refused reads were logged: %d entries, then %d", before, after)
+	}
+}
+
+// countingSigner counts the checkpoints it signs.
+type countingSigner struct {
+	note.Signer
+	n int
+}
+
+func (s *countingSigner) Sign(msg []byte) ([]byte, error) {
+	s.n++
+	return s.Signer.Sign(msg)
+}
+
+// Receipts of batches committed one after another are answered in any
+// order: a checkpoint signed for a size is reused for that size while it
+// is among the last few, not signed again once a larger one was.
+func TestCheckpoints_ReuseRecentSizes(t *testing.T) {
+	skey, _, err := note.GenerateKey(rand.Reader, "blindvault.test/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := &countingSigner{Signer: signer}
+	c := &checkpoints{origin: "blindvault.test/log", signer: counted}
+	var stored []tlog.Hash
+	hr := tlog.HashReaderFunc(func(xs []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(xs))
+		for i, x := range xs {
+			out[i] = stored[x]
+		}
+		return out, nil
+	})
+	for i := range int64(20) {
+		hs, err := tlog.StoredHashes(i, []byte{byte(i)}, hr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, hs...)
+	}
+	sign := func(size int64) []byte {
+		t.Helper()
+		cp, err := c.at(size, hr)
+		if err != nil {
+			t.Fatalf("at(%d): %v", size, err)
+		}
+		return cp
+	}
+	first := sign(10)
+	sign(11)
+	sign(12)
+	if again := sign(10); !bytes.Equal(again, first) || counted.n != 3 {
+		t.Fatalf("after sizes 10, 11, 12, 10: %d signatures, want 3 (10 reused)", counted.n)
+	}
+	for size := int64(1); size <= recentCheckpoints; size++ {
+		sign(size)
+	}
+	n := counted.n
+	sign(10) // pushed out by the eight since: signed again
+	if counted.n != n+1 {
+		t.Fatalf("a size no longer among the last %d: %d new signatures, want 1", recentCheckpoints, counted.n-n)
 	}
 }
