@@ -24,7 +24,7 @@ func (c *Client) summaryData(ctx context.Context) (*summary.Data, error) {
 	me := c.Card()
 	d := &summary.Data{Account: agentOf(me), Time: time.Now(), Records: make([]summary.Record, len(recs))}
 	var own []*RecordInfo
-	var ownAt []int // own[k] is recs[ownAt[k]]
+	var ownOut []*summary.Record // own[k]'s entry in d.Records
 	for i, r := range recs {
 		s := &d.Records[i]
 		*s = summary.Record{Type: r.Type, Title: r.Title, Version: r.Version, Modified: r.Modified}
@@ -40,8 +40,7 @@ func (c *Client) summaryData(ctx context.Context) (*summary.Data, error) {
 		if r.Owner.Fingerprint() != me.Fingerprint() {
 			continue
 		}
-		own = append(own, r)
-		ownAt = append(ownAt, i)
+		own, ownOut = append(own, r), append(ownOut, s)
 	}
 	ownIDs := make([]RecordID, len(own))
 	for i, r := range own {
@@ -52,7 +51,7 @@ func (c *Client) summaryData(ctx context.Context) (*summary.Data, error) {
 		return nil, fmt.Errorf("readers: %w", err)
 	}
 	for k, r := range own {
-		s := &d.Records[ownAt[k]]
+		s := ownOut[k]
 		readers := readersOf[r.RecordID]
 		s.Readers = make([]summary.Reader, len(readers))
 		for j, rd := range readers {

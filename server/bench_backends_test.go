@@ -18,7 +18,7 @@ import (
 // HTTP, side by side in one run: bbolt; PostgreSQL (durable: fsync and
 // synchronous commit on) behind one server; and behind two servers over one
 // database (clients alternate), with the default pool and committers each
-// and sharing one server's (pgVariants). go-cpu-us/op is the CPU of the test process
+// and sharing one server's (benchBackends). go-cpu-us/op is the CPU of the test process
 // (clients and servers) per create, db-cpu-us/op PostgreSQL's own.
 // limits=on sets rate limits no client reaches, so that each request pays
 // for them (memory buckets on bbolt, one UPSERT per limiter on PostgreSQL);
@@ -36,20 +36,19 @@ func BenchmarkCreateBackends(b *testing.B) {
 	pg := testenv.StartPostgres(b, &testenv.PostgresOptions{Statements: statements})
 	db := &benchDB{pg: pg, statements: statements}
 	const clients = 64
-	for _, backend := range []string{"bolt", "postgres/servers=1", "postgres/servers=2", "postgres/servers=2,shared"} {
+	for _, v := range benchBackends {
 		for _, limits := range []string{"off", "on"} {
-			b.Run(fmt.Sprintf("%s/limits=%s", backend, limits), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/limits=%s", v.name, limits), func(b *testing.B) {
 				cfg := recConfig()
 				if limits == "on" {
 					cfg.RateAddress = RateLimit{Rate: 1e6, Burst: 1e6}
 					cfg.RateAccount = RateLimit{Rate: 1e6, Burst: 1e6}
 				}
-				if backend == "bolt" {
+				if v.servers == 0 {
 					ts := newTestServer(b, cfg)
 					benchPutSmallOn(b, []*testServer{ts}, ts.Store.CommitStats, nil, clients, false)
 					return
 				}
-				v := pgVariants[backend]
 				cfg.Secrets = Secrets{OPRFSeed: randomKey(), SessionPepper: randomKey(), InvitePepper: randomKey()}
 				cfg.Origin = "http://blindvault.test"
 				url := pg.NewDatabase(b)
@@ -79,19 +78,23 @@ func BenchmarkCreateBackends(b *testing.B) {
 	}
 }
 
-// pgVariants are BenchmarkCreateBackends' PostgreSQL deployments: how many
-// servers over the one database, and each one's pool and committers (0:
-// the defaults, 8 and 2). "shared" gives two servers half the defaults
-// each, the same connections and committers on the database as one server
-// (the sizing rule of docs/operations.md).
-var pgVariants = map[string]struct {
+// benchBackends are BenchmarkCreateBackends' deployments: bbolt (no
+// servers over PostgreSQL), and PostgreSQL behind how many servers, each
+// with what pool and committers (0: the defaults, 8 and 2). "shared" gives
+// two servers half the defaults each, the same connections and committers
+// on the database as one server (the sizing rule of docs/operations.md).
+var benchBackends = []benchBackend{
+	{name: "bolt"},
+	{name: "postgres/servers=1", servers: 1},
+	{name: "postgres/servers=2", servers: 2},
+	{name: "postgres/servers=2,shared", servers: 2, conns: 4, committers: 1},
+}
+
+type benchBackend struct {
+	name       string
 	servers    int
 	conns      int32
 	committers int
-}{
-	"postgres/servers=1":        {servers: 1},
-	"postgres/servers=2":        {servers: 2},
-	"postgres/servers=2,shared": {servers: 2, conns: 4, committers: 1},
 }
 
 // benchDB charges PostgreSQL's work during a benchmark's timed part to its
