@@ -49,7 +49,8 @@ func newMetrics() *metrics {
 }
 
 // watchCommits exports a store's group-commit figures, if it reports them:
-// commit-busy seconds growing as fast as the clock mean the disk bounds writes.
+// commit-busy seconds growing as fast as the clock times the committers mean
+// the commits bound writes.
 func (m *metrics) watchCommits(st store.Store) {
 	cr, ok := st.(store.CommitReporter)
 	if !ok {
@@ -66,8 +67,10 @@ func (m *metrics) watchCommits(st store.Store) {
 			func(s store.CommitStats) float64 { return float64(s.Writes) }),
 		counter("blindvault_store_commit_page_writes_total", "Pages written by those commits.",
 			func(s store.CommitStats) float64 { return float64(s.PageWrites) }),
-		counter("blindvault_store_commit_busy_seconds_total", "Time spent committing, fsync included.",
+		counter("blindvault_store_commit_busy_seconds_total", "Time spent committing, fsync included, summed over the committers.",
 			func(s store.CommitStats) float64 { return s.Busy.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "blindvault_store_committers", Help: "How many commits this server may run at once."},
+			func() float64 { return float64(cr.CommitStats().Committers) }),
 	)
 }
 

@@ -82,6 +82,23 @@ func TestServe_TwoProcessesOneDatabase(t *testing.T) {
 		}
 	}()
 
+	// Each runs the committers it was given: 2 by default, 1 for b.
+	for _, c := range []struct {
+		name string
+		ts   *testServer
+		want string
+	}{{"a", a.ts, "blindvault_store_committers 2\n"}, {"b", b.ts, "blindvault_store_committers 1\n"}} {
+		resp, err := c.ts.HTTP.Get(c.ts.URL + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || !bytes.Contains(metrics, []byte(c.want)) {
+			t.Fatalf("server %s: /metrics lacks %q (%v)", c.name, c.want, err)
+		}
+	}
+
 	// A session made on a works on b.
 	alice := newRecAccount(t, a.ts, "alice")
 	f := createRecord(t, alice.on(b.ts), recPlain(3000))

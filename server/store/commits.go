@@ -8,6 +8,7 @@ type CommitStats struct {
 	Writes     uint64        // write requests those transactions carried
 	PageWrites uint64        // page writes they made, each at its own offset (a node of one page or more, or the meta page)
 	Busy       time.Duration // time spent running and committing them, the fsync included
+	Committers int           // how many commits may run at once: Busy grows up to this many times as fast as the clock
 }
 
 // CommitReporter is implemented by a backend that groups concurrent writes

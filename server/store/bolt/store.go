@@ -221,5 +221,6 @@ func (s *Store) CommitStats() store.CommitStats {
 		Writes:     s.c.writes.Load(),
 		PageWrites: s.c.pageWrites.Load(),
 		Busy:       time.Duration(s.c.busy.Load()),
+		Committers: 1,
 	}
 }

@@ -51,18 +51,30 @@ func (s *Store) CreateAccount(ctx context.Context, a store.NewAccount) error {
 const accountColumns = `a.id, a.handle, a.role, a.status, a.card_seq, a.chain_seq, a.oprf_setup, a.created, c.signed, c.added
 	FROM accounts a JOIN cards c ON c.account = a.id AND c.seq = a.card_seq`
 
+// accountScan holds the columns of accountColumns as scanned.
+type accountScan struct {
+	id, handle, oprfSetup, card       []byte
+	role, status                      string
+	cardSeq, chainSeq, created, added int64
+}
+
+func (r *accountScan) dest() []any {
+	return []any{&r.id, &r.handle, &r.role, &r.status, &r.cardSeq, &r.chainSeq, &r.oprfSetup, &r.created, &r.card, &r.added}
+}
+
+func (r *accountScan) account() (store.Account, error) {
+	a := store.Account{Handle: string(r.handle), Role: store.Role(r.role), Status: store.Status(r.status),
+		ChainSeq: uint64(r.chainSeq), OPRFSetup: r.oprfSetup, Created: fromTS(r.created)}
+	a.KeyCard.Seq, a.KeyCard.Signed, a.KeyCard.Added = uint64(r.cardSeq), r.card, fromTS(r.added)
+	return a, id32(&a.ID, r.id)
+}
+
 func scanAccount(row pgx.Row) (store.Account, error) {
-	var a store.Account
-	var id, handle []byte
-	var role, status string
-	var cardSeq, chainSeq, created, added int64
-	err := row.Scan(&id, &handle, &role, &status, &cardSeq, &chainSeq, &a.OPRFSetup, &created, &a.KeyCard.Signed, &added)
-	if err != nil {
+	var r accountScan
+	if err := row.Scan(r.dest()...); err != nil {
 		return store.Account{}, mapErr(err)
 	}
-	a.Handle, a.Role, a.Status = string(handle), store.Role(role), store.Status(status)
-	a.KeyCard.Seq, a.KeyCard.Added, a.ChainSeq, a.Created = uint64(cardSeq), fromTS(added), uint64(chainSeq), fromTS(created)
-	return a, id32(&a.ID, id)
+	return r.account()
 }
 
 func (s *Store) Account(ctx context.Context, id store.AccountID) (store.Account, error) {

@@ -31,15 +31,28 @@ func (s *Store) AddDevice(ctx context.Context, id store.AccountID, d store.Devic
 
 const deviceColumns = `id, cert, added, revocation, revoked, last_seen FROM devices`
 
+// deviceScan holds the columns of deviceColumns as scanned.
+type deviceScan struct {
+	id, cert, revocation     []byte
+	added, revoked, lastSeen int64
+}
+
+func (r *deviceScan) dest() []any {
+	return []any{&r.id, &r.cert, &r.added, &r.revocation, &r.revoked, &r.lastSeen}
+}
+
+func (r *deviceScan) device() (store.Device, error) {
+	d := store.Device{Cert: r.cert, Revocation: r.revocation,
+		Added: fromTS(r.added), Revoked: fromTS(r.revoked), LastSeen: fromTS(r.lastSeen)}
+	return d, id32(&d.ID, r.id)
+}
+
 func scanDevice(row pgx.Row) (store.Device, error) {
-	var d store.Device
-	var id []byte
-	var added, revoked, lastSeen int64
-	if err := row.Scan(&id, &d.Cert, &added, &d.Revocation, &revoked, &lastSeen); err != nil {
+	var r deviceScan
+	if err := row.Scan(r.dest()...); err != nil {
 		return store.Device{}, mapErr(err)
 	}
-	d.Added, d.Revoked, d.LastSeen = fromTS(added), fromTS(revoked), fromTS(lastSeen)
-	return d, id32(&d.ID, id)
+	return r.device()
 }
 
 func (s *Store) Device(ctx context.Context, id store.AccountID, dev store.DeviceID) (store.Device, error) {

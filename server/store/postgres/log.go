@@ -12,10 +12,11 @@ import (
 )
 
 // The log's entries are rows keyed by index and its tree's stored hashes
-// rows keyed by tlog storage index. One row, log_head, holds the size: a
-// write locks it (FOR UPDATE) as its last step before COMMIT, so that the
-// writes of every process append to one sequence and one tree, in commit
-// order, and a write and its entries commit together or not at all.
+// rows keyed by tlog storage index. One row, log_head, holds the size and
+// the tree's right edge at that size (edgeBytes): a write locks it (its
+// UPDATE) as its last step before COMMIT, so that the writes of every
+// process append to one sequence and one tree, in commit order, and a write
+// and its entries commit together or not at all.
 
 // appendLog appends entries and their tree hashes in tx and returns the
 // index of the first. Its update of log_head takes the row's lock, held
@@ -24,68 +25,66 @@ import (
 // hashes written) comes back for the caller to hand to s.commit. The
 // caller holds s.logMu from before appendLog until after s.commit.
 //
-// If the Store knows the tree's right edge at its size (its own last
-// append, and no other process's since), the append is one statement: the
-// entries' hashes are computed at that size before it is sent, and the
-// update of log_head is conditional on the size being that one, as is the
-// insert of the entries. If another process appended in between, that
-// statement changes nothing and the append reads the size first.
+// If the Store knows the tree's right edge at some size (its own last
+// append), it predicts that the log still has that size: the entries'
+// hashes are computed at it before the first statement is sent, and that
+// statement inserts them if the size was right. Either way the statement
+// moves the size on and returns the old size and the edge at it; if the
+// prediction was wrong (another process appended) or not made, a second
+// statement inserts the rows computed from that edge. So an append is one
+// round trip while one process appends, and two while processes take
+// turns, never a read of the hashes (unless the edge in log_head is unset:
+// after Import or Restore, or the migration to schema 8).
 func (s *Store) appendLog(ctx context.Context, tx pgx.Tx, entries [][]byte) (int64, *logAppend, error) {
-	n := int64(len(entries))
-	if size, known, ok := s.edge.current(); ok && s.predict() {
-		a, err := s.logRows(ctx, tx, size, known, entries)
-		if err != nil {
+	predicted, known, ok := s.edge.current()
+	a := &logAppend{}
+	var sent [][]byte // the entries, when predicted
+	if ok {
+		var err error
+		if a, err = s.logRows(ctx, tx, predicted, known, entries); err != nil {
 			return 0, nil, err
 		}
-		var appended bool
-		err = tx.QueryRow(ctx, `WITH u AS (UPDATE log_head SET size = size + $1 WHERE size = $2 RETURNING size),
-			e AS (INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($3::bigint[], $4::bytea[]) WHERE EXISTS (SELECT FROM u)),
-			h AS (INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($5::bigint[], $6::bytea[]) WHERE EXISTS (SELECT FROM u))
-			SELECT EXISTS (SELECT FROM u)`, n, size, a.entryIdx, entries, a.idx, a.hashes).Scan(&appended)
-		if err != nil {
-			return 0, nil, fmt.Errorf("log append: %w", err)
-		}
-		if appended {
-			s.predicted.Add(1)
-			s.skipPredictions.Store(0)
-			return size, a, nil
-		}
-		// Another process appended: while they take turns, a prediction
-		// is one statement more, so the next few appends do not predict.
-		s.skipPredictions.Store(predictionPause)
+		sent = entries
+	} else {
+		predicted = -1
 	}
 	var first int64
-	err := tx.QueryRow(ctx, `UPDATE log_head SET size = size + $1 RETURNING size - $1`, n).Scan(&first)
+	var edge []byte
+	err := tx.QueryRow(ctx, `WITH u AS (
+			UPDATE log_head SET size = size + $1, edge = CASE WHEN size = $2 THEN $7 ELSE edge END
+			RETURNING size - $1 AS first, edge),
+		e AS (INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($3::bigint[], $4::bytea[]) WHERE (SELECT first FROM u) = $2),
+		h AS (INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($5::bigint[], $6::bytea[]) WHERE (SELECT first FROM u) = $2)
+		SELECT first, edge FROM u`,
+		len(entries), predicted, a.entryIdx, sent, a.idx, a.hashes, a.edge.bytes()).Scan(&first, &edge)
 	if err != nil {
-		return 0, nil, fmt.Errorf("log head: %w", err)
+		return 0, nil, fmt.Errorf("log append: %w", err)
 	}
-	a, err := s.logRows(ctx, tx, first, s.edge.at(first), entries)
-	if err != nil {
+	if first == predicted {
+		s.predicted.Add(1)
+		return first, a, nil
+	}
+	known = parseEdge(first, edge)
+	if known == nil {
+		s.edgeReads.Add(1)
+		known = map[int64]tlog.Hash{}
+	}
+	// The edge is of a committed tree, and it is what the receipts of
+	// these entries prove inclusion with (beside the hashes appended):
+	// kept, they read no hash of another process's appends.
+	for x, h := range known {
+		s.hashes.put(x, h)
+	}
+	if a, err = s.logRows(ctx, tx, first, known, entries); err != nil {
 		return 0, nil, err
 	}
-	_, err = tx.Exec(ctx, `WITH e AS (INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[]))
-		INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($3::bigint[], $4::bytea[])`, a.entryIdx, entries, a.idx, a.hashes)
+	_, err = tx.Exec(ctx, `WITH e AS (INSERT INTO log_entries (idx, entry) SELECT * FROM unnest($1::bigint[], $2::bytea[])),
+		h AS (INSERT INTO log_hashes (idx, hash) SELECT * FROM unnest($3::bigint[], $4::bytea[]))
+		UPDATE log_head SET edge = $5`, a.entryIdx, entries, a.idx, a.hashes, a.edge.bytes())
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, fmt.Errorf("log append: %w", err)
 	}
 	return first, a, nil
-}
-
-// predictionPause is how many appends after a wrong prediction read the
-// size instead.
-const predictionPause = 8
-
-// predict reports whether this append may predict the log's size.
-func (s *Store) predict() bool {
-	for {
-		n := s.skipPredictions.Load()
-		if n <= 0 {
-			return true
-		}
-		if s.skipPredictions.CompareAndSwap(n, n-1) {
-			return false
-		}
-	}
 }
 
 // logRows computes the rows of entries appended at first: their indexes
@@ -162,6 +161,35 @@ func newLogEdge(n int64, known map[int64]tlog.Hash, cache *hashCache) *logEdge {
 		e.hashes[x] = h
 	}
 	return e
+}
+
+// bytes is the edge as log_head keeps it: its hashes in the order of
+// edgeIndexes, concatenated; nil (NULL: not known) for a nil edge.
+func (e *logEdge) bytes() []byte {
+	if e == nil {
+		return nil
+	}
+	xs := edgeIndexes(e.size)
+	b := make([]byte, 0, len(xs)*tlog.HashSize)
+	for _, x := range xs {
+		h := e.hashes[x]
+		b = append(b, h[:]...)
+	}
+	return b
+}
+
+// parseEdge reads the edge of the tree of size n from log_head's bytes;
+// nil if they are not the right length (NULL: not known).
+func parseEdge(n int64, b []byte) map[int64]tlog.Hash {
+	xs := edgeIndexes(n)
+	if len(b) != len(xs)*tlog.HashSize {
+		return nil
+	}
+	known := make(map[int64]tlog.Hash, len(xs))
+	for i, x := range xs {
+		known[x] = tlog.Hash(b[i*tlog.HashSize : (i+1)*tlog.HashSize])
+	}
+	return known
 }
 
 // edgeIndexes are the stored-hash indexes of the complete subtrees on the

@@ -166,10 +166,11 @@ func (s *Store) Check(ctx context.Context) error {
 }
 
 // checkLog recomputes the tree from the entries and compares it with the
-// stored hashes and the stored size.
+// stored hashes, the stored size and the stored right edge.
 func checkLog(ctx context.Context, tx pgx.Tx, fail func(string, ...any)) error {
 	var size int64
-	if err := tx.QueryRow(ctx, `SELECT size FROM log_head`).Scan(&size); err != nil {
+	var edge []byte
+	if err := tx.QueryRow(ctx, `SELECT size, edge FROM log_head`).Scan(&size, &edge); err != nil {
 		return err
 	}
 	var tree check.LogTree
@@ -189,6 +190,17 @@ func checkLog(ctx context.Context, tx pgx.Tx, fail func(string, ...any)) error {
 	next := tree.Entries()
 	if next != size {
 		fail("log: %d entries, head says %d", next, size)
+	} else if edge != nil {
+		// NULL is an edge not known yet (log.go); one that is must be right.
+		known := parseEdge(size, edge)
+		if known == nil {
+			fail("log: the head's right edge is %d bytes, not %d hashes", len(edge), len(edgeIndexes(size)))
+		}
+		for x, h := range known {
+			if !tree.Matches(x, h[:]) {
+				fail("log: the head's right edge at hash %d does not match the entries", x)
+			}
+		}
 	}
 	n := int64(0)
 	var hash []byte

@@ -167,6 +167,10 @@ var migrations = []string{
 	// A server takes several tokens of a bucket at once (ratelimit.go):
 	// how many the last take got.
 	`ALTER TABLE rate_limits ADD COLUMN granted bigint NOT NULL DEFAULT 1;`,
+	// The log tree's right edge at log_head's size (log.go), so that an
+	// append after another process's reads no hash: NULL until the first
+	// append sets it. Snapshots leave it out (snapshot.go).
+	`ALTER TABLE log_head ADD COLUMN edge bytea;`,
 }
 
 // tables lists every table holding data, parents first, as snapshots copy them.

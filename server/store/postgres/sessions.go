@@ -52,15 +52,27 @@ func (s *Store) PutSession(ctx context.Context, x store.Session) error {
 
 const sessionColumns = `account, device, created, idle, absolute FROM sessions`
 
+// sessionScan holds the columns of sessionColumns as scanned.
+type sessionScan struct {
+	account, device         []byte
+	created, idle, absolute int64
+}
+
+func (r *sessionScan) dest() []any {
+	return []any{&r.account, &r.device, &r.created, &r.idle, &r.absolute}
+}
+
+func (r *sessionScan) session(tokenHash store.Hash) (store.Session, error) {
+	x := store.Session{TokenHash: tokenHash, Created: fromTS(r.created), IdleExpiry: fromTS(r.idle), AbsoluteExpiry: fromTS(r.absolute)}
+	return x, errors.Join(id32(&x.Account, r.account), id32(&x.Device, r.device))
+}
+
 func scanSession(row pgx.Row, tokenHash store.Hash) (store.Session, error) {
-	x := store.Session{TokenHash: tokenHash}
-	var acct, dev []byte
-	var created, idle, absolute int64
-	if err := row.Scan(&acct, &dev, &created, &idle, &absolute); err != nil {
+	var r sessionScan
+	if err := row.Scan(r.dest()...); err != nil {
 		return store.Session{}, mapErr(err)
 	}
-	x.Created, x.IdleExpiry, x.AbsoluteExpiry = fromTS(created), fromTS(idle), fromTS(absolute)
-	return x, errors.Join(id32(&x.Account, acct), id32(&x.Device, dev))
+	return r.session(tokenHash)
 }
 
 func (s *Store) Session(ctx context.Context, tokenHash store.Hash) (store.Session, error) {
@@ -91,39 +103,45 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash store.Hash) error {
 
 var _ store.SessionReader = (*Store)(nil)
 
-// SessionParts implements store.SessionReader: the three reads go in one
-// pipeline, the account's and the device's naming the session's by
-// subquery, each read as Session, Account and Device read it.
+// sessionPartsQuery reads a session with its account and its device, in
+// the columns of sessionColumns, accountColumns and deviceColumns; those of
+// an account or device that is not there are NULL, or 0 and ” where a
+// column cannot be.
+const sessionPartsQuery = `SELECT s.account, s.device, s.created, s.idle, s.absolute,
+	a.id, a.handle, coalesce(a.role, ''), coalesce(a.status, ''), coalesce(a.card_seq, 0), coalesce(a.chain_seq, 0),
+	a.oprf_setup, coalesce(a.created, 0), c.signed, coalesce(c.added, 0),
+	d.id, d.cert, coalesce(d.added, 0), d.revocation, coalesce(d.revoked, 0), coalesce(d.last_seen, 0)
+	FROM sessions s
+	LEFT JOIN (accounts a JOIN cards c ON c.account = a.id AND c.seq = a.card_seq) ON a.id = s.account
+	LEFT JOIN devices d ON d.account = s.account AND d.id = s.device
+	WHERE s.token_hash = $1`
+
+// SessionParts implements store.SessionReader: one statement, one
+// snapshot, and each part as Session, Account and Device read it. It runs
+// for every authenticated request, so one statement and not three.
 func (s *Store) SessionParts(ctx context.Context, tokenHash store.Hash) (store.SessionParts, error) {
-	var p store.SessionParts
-	var b pgx.Batch
-	sess := `(SELECT account FROM sessions WHERE token_hash = $1)`
-	b.Queue(`SELECT `+sessionColumns+` WHERE token_hash = $1`, tokenHash[:]).QueryRow(func(row pgx.Row) (err error) {
-		p.Session, err = scanSession(row, tokenHash)
-		return err
+	return get(ctx, s, "session", func(q querier) (store.SessionParts, error) {
+		var rs sessionScan
+		var ra accountScan
+		var rd deviceScan
+		if err := q.QueryRow(ctx, sessionPartsQuery, tokenHash[:]).Scan(append(append(rs.dest(), ra.dest()...), rd.dest()...)...); err != nil {
+			return store.SessionParts{}, err
+		}
+		var p store.SessionParts
+		var err error
+		if p.Session, err = rs.session(tokenHash); err != nil {
+			return store.SessionParts{}, err
+		}
+		if ra.id == nil {
+			p.AccountErr = fmt.Errorf("account: %w", store.ErrNotFound)
+		} else if p.Account, p.AccountErr = ra.account(); p.AccountErr != nil {
+			p.AccountErr = fmt.Errorf("account: %w", p.AccountErr)
+		}
+		if rd.id == nil {
+			p.DeviceErr = fmt.Errorf("device: %w", store.ErrNotFound)
+		} else if p.Device, p.DeviceErr = rd.device(); p.DeviceErr != nil {
+			p.DeviceErr = fmt.Errorf("device: %w", p.DeviceErr)
+		}
+		return p, nil
 	})
-	b.Queue(`SELECT `+accountColumns+` WHERE a.id = `+sess, tokenHash[:]).QueryRow(func(row pgx.Row) error {
-		p.Account, p.AccountErr = scanAccount(row)
-		return nil
-	})
-	b.Queue(`SELECT `+deviceColumns+` WHERE (account, id) = (SELECT account, device FROM sessions WHERE token_hash = $1)`,
-		tokenHash[:]).QueryRow(func(row pgx.Row) error {
-		p.Device, p.DeviceErr = scanDevice(row)
-		return nil
-	})
-	leave, err := s.enter(ctx)
-	if err != nil {
-		return store.SessionParts{}, fmt.Errorf("session: %w", err)
-	}
-	defer leave()
-	if err := s.pool.SendBatch(ctx, &b).Close(); err != nil {
-		return store.SessionParts{}, fmt.Errorf("session: %w", mapErr(err))
-	}
-	if p.AccountErr != nil {
-		p.AccountErr = fmt.Errorf("account: %w", p.AccountErr)
-	}
-	if p.DeviceErr != nil {
-		p.DeviceErr = fmt.Errorf("device: %w", p.DeviceErr)
-	}
-	return p, nil
 }

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -24,8 +25,20 @@ import (
 // it. A section's data is framed: a u32 length and that many bytes, ended by
 // a zero length. Restore checks the whole snapshot before it changes
 // anything.
+//
+// log_head's edge is left out: it is derived from log_hashes, and the first
+// append after a restore sets it again. So schemas snapshotSince to the
+// current one write the same sections, and Restore takes a snapshot of any.
 
 const snapshotMagic = "blindvault.store.postgres.snapshot schema "
+
+// snapshotSince is the oldest schema version whose snapshots Restore takes:
+// the last migration that changed a snapshotted table's columns is 5's.
+const snapshotSince = 5
+
+// snapshotColumns names the columns a snapshot holds of the tables it does
+// not copy whole.
+var snapshotColumns = map[string]string{"log_head": "one, size"}
 
 const maxFrame = 1 << 20
 
@@ -37,6 +50,9 @@ func (s *Store) Snapshot(ctx context.Context, w io.Writer) (int64, error) {
 		for _, t := range tables {
 			sw.header('T', t)
 			sql := `COPY ` + t + ` TO STDOUT (FORMAT binary)`
+			if cols, ok := snapshotColumns[t]; ok {
+				sql = `COPY (SELECT ` + cols + ` FROM ` + t + `) TO STDOUT (FORMAT binary)`
+			}
 			switch t {
 			case "body_chunks": // only the bodies of versions, not of uploads
 				sql = `COPY (SELECT c.* FROM body_chunks c JOIN versions v ON v.body_id = c.body AND NOT v.body_blob ORDER BY c.body, c.n) TO STDOUT (FORMAT binary)`
@@ -170,7 +186,11 @@ func (s *Store) Restore(ctx context.Context, r io.Reader) error {
 			if err := sr.expect('T', t); err != nil {
 				return err
 			}
-			if _, err := tx.Conn().PgConn().CopyFrom(ctx, sr.frames(), `COPY `+t+` FROM STDIN (FORMAT binary)`); err != nil {
+			into := t
+			if cols, ok := snapshotColumns[t]; ok {
+				into = t + ` (` + cols + `)`
+			}
+			if _, err := tx.Conn().PgConn().CopyFrom(ctx, sr.frames(), `COPY `+into+` FROM STDIN (FORMAT binary)`); err != nil {
 				return fmt.Errorf("copy %s: %w", t, err)
 			}
 		}
@@ -247,7 +267,11 @@ type snapReader struct {
 
 func (sr *snapReader) magic() error {
 	line, err := sr.r.ReadString('\n')
-	if err != nil || line != snapshotMagic+strconv.Itoa(len(migrations))+"\n" {
+	if err != nil || !strings.HasPrefix(line, snapshotMagic) {
+		return errBadSnapshot
+	}
+	v, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(line, snapshotMagic), "\n"))
+	if err != nil || v < snapshotSince || v > len(migrations) {
 		return errBadSnapshot
 	}
 	return nil

@@ -96,12 +96,12 @@ type Store struct {
 	// so its cached edge is the size its next append finds, unless
 	// another process appended (log.go).
 	logMu sync.Mutex
-	// predicted counts appends made in one statement; skipPredictions
-	// how many appends are yet to read the size first (log.go).
-	predicted       atomic.Uint64
-	skipPredictions atomic.Int32
-	hashes          hashCache // stored hashes read so far
-	closed          atomic.Bool
+	// predicted counts appends made in one statement, edgeReads those
+	// that read the edge's hashes from log_hashes (log.go).
+	predicted atomic.Uint64
+	edgeReads atomic.Uint64
+	hashes    hashCache // stored hashes read so far
+	closed    atomic.Bool
 	// mu is held shared by every call in flight and exclusively by Close,
 	// which so waits for them.
 	mu sync.RWMutex
@@ -143,12 +143,13 @@ func Open(ctx context.Context, url string, opts *Options) (*Store, error) {
 
 // CommitStats reports, since Open, how many transactions the group commits
 // ran (Commits), how many writes they carried (Writes) and how long they
-// took (Busy, summed over the committers). PageWrites is not counted.
+// took (Busy, summed over the Committers). PageWrites is not counted.
 func (s *Store) CommitStats() store.CommitStats {
 	return store.CommitStats{
-		Commits: s.c.commits.Load(),
-		Writes:  s.c.writes.Load(),
-		Busy:    time.Duration(s.c.busy.Load()),
+		Commits:    s.c.commits.Load(),
+		Writes:     s.c.writes.Load(),
+		Busy:       time.Duration(s.c.busy.Load()),
+		Committers: s.opts.Committers,
 	}
 }
 
