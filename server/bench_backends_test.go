@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/blindvault/blindvault/internal/testenv"
+	"github.com/blindvault/blindvault/server/store"
+	"github.com/blindvault/blindvault/server/store/blob/s3blob"
 	"github.com/blindvault/blindvault/server/store/postgres"
 )
 
@@ -32,10 +34,7 @@ import (
 //
 //	go test -run '^$' -bench CreateBackends -benchtime 6000x ./server/
 func BenchmarkCreateBackends(b *testing.B) {
-	statements := os.Getenv("BLINDVAULT_BENCH_PGSTATS") != ""
-	pg := testenv.StartPostgres(b, &testenv.PostgresOptions{Statements: statements})
-	db := &benchDB{pg: pg, statements: statements}
-	const clients = 64
+	env := newBenchEnv(b)
 	for _, v := range benchBackends {
 		for _, limits := range []string{"off", "on"} {
 			b.Run(fmt.Sprintf("%s/limits=%s", v.name, limits), func(b *testing.B) {
@@ -44,38 +43,131 @@ func BenchmarkCreateBackends(b *testing.B) {
 					cfg.RateAddress = RateLimit{Rate: 1e6, Burst: 1e6}
 					cfg.RateAccount = RateLimit{Rate: 1e6, Burst: 1e6}
 				}
-				if v.servers == 0 {
-					ts := newTestServer(b, cfg)
-					benchPutSmallOn(b, []*testServer{ts}, ts.Store.CommitStats, nil, clients, false)
-					return
-				}
-				cfg.Secrets = Secrets{OPRFSeed: randomKey(), SessionPepper: randomKey(), InvitePepper: randomKey()}
-				cfg.Origin = "http://blindvault.test"
-				url := pg.NewDatabase(b)
-				var servers []*testServer
-				var first *postgres.Store
-				opts := &postgres.Options{MaxConns: v.conns, Committers: v.committers}
-				if n, err := strconv.Atoi(os.Getenv("BLINDVAULT_BENCH_PGCONNS")); err == nil {
-					opts.MaxConns = int32(n)
-				}
-				if n, err := strconv.Atoi(os.Getenv("BLINDVAULT_BENCH_PGCOMMITTERS")); err == nil {
-					opts.Committers = n
-				}
-				for range v.servers {
-					st, err := postgres.Open(b.Context(), url, opts)
-					if err != nil {
-						b.Fatal(err)
-					}
-					ts := serveTest(b, cfg, st)
-					if first == nil {
-						first = ts.Server.store.(*postgres.Store)
-					}
-					servers = append(servers, ts)
-				}
-				benchPutSmallOn(b, servers, first.CommitStats, db, clients, false)
+				servers, stats, db := env.deploy(b, v, cfg)
+				benchPutSmallOn(b, servers, stats, db, benchClients, false)
 			})
 		}
 	}
+}
+
+// BenchmarkUpdateBackends is BenchmarkCreateBackends' updates: each
+// operation is version 2 of a record created before the clock starts, so
+// it reads and replaces the record's head (limits off). Run with:
+//
+//	go test -run '^$' -bench UpdateBackends -benchtime 6000x ./server/
+func BenchmarkUpdateBackends(b *testing.B) {
+	env := newBenchEnv(b)
+	for _, v := range benchBackends {
+		b.Run(v.name, func(b *testing.B) {
+			servers, stats, db := env.deploy(b, v, recConfig())
+			benchPutSmallOn(b, servers, stats, db, benchClients, true)
+		})
+	}
+}
+
+// BenchmarkBodyBackends uploads, then downloads, one 64 MiB body an
+// operation over loopback HTTP: on bbolt, and on PostgreSQL with bodies in
+// S3 (versitygw) behind one server and behind two that share one server's
+// committers. With two, each body is uploaded through one server and
+// downloaded through the other. Run with:
+//
+//	go test -run '^$' -bench BodyBackends -benchtime 5x ./server/
+func BenchmarkBodyBackends(b *testing.B) {
+	env := newBenchEnv(b)
+	env.s3 = testenv.StartS3(b)
+	for _, v := range []benchBackend{
+		{name: "bolt"},
+		{name: "postgres+s3/servers=1", servers: 1, s3: true},
+		{name: "postgres+s3/servers=2,shared", servers: 2, conns: 4, committers: 1, s3: true},
+	} {
+		b.Run(v.name, func(b *testing.B) {
+			servers, _, _ := env.deploy(b, v, recConfig())
+			owner := newRecAccount(b, servers[0], "alice")
+			bb := newBenchBody(b, owner)
+			on := func(i int) { bb.owner = owner.on(servers[i%len(servers)]) }
+			c := benchClient()
+			b.Run("upload", func(b *testing.B) {
+				b.SetBytes(int64(len(bb.body)))
+				for i := range b.N {
+					b.StopTimer()
+					on(i)
+					id, frame := bb.frameFor(b)
+					b.StartTimer()
+					bb.upload(b, c, id, frame)
+				}
+			})
+			b.Run("download", func(b *testing.B) {
+				ids := make([]store.RecordID, len(servers))
+				for i := range ids {
+					on(i)
+					id, frame := bb.frameFor(b)
+					bb.upload(b, c, id, frame)
+					ids[i] = id
+				}
+				b.SetBytes(int64(len(bb.body)))
+				b.ResetTimer()
+				for i := range b.N {
+					on(i + 1)
+					benchGetBody(b, c, bb.owner, ids[i%len(ids)], int64(len(bb.body)))
+				}
+			})
+		})
+	}
+}
+
+const benchClients = 64
+
+// benchEnv is what the deployments of a backend benchmark share: one
+// PostgreSQL cluster (with pg_stat_statements if BLINDVAULT_BENCH_PGSTATS
+// is set) and, for deployments with bodies in S3, one S3 server.
+type benchEnv struct {
+	pg         *testenv.Postgres
+	s3         *testenv.S3
+	statements bool
+}
+
+func newBenchEnv(b *testing.B) *benchEnv {
+	statements := os.Getenv("BLINDVAULT_BENCH_PGSTATS") != ""
+	return &benchEnv{pg: testenv.StartPostgres(b, &testenv.PostgresOptions{Statements: statements}), statements: statements}
+}
+
+// deploy starts v's servers with cfg, over a new bbolt file or a new
+// database (and bucket), and returns them, its commit figures (of the
+// first server's store) and what charges PostgreSQL's work to the
+// benchmark (nil for bbolt).
+func (e *benchEnv) deploy(b *testing.B, v benchBackend, cfg Config) ([]*testServer, func() store.CommitStats, *benchDB) {
+	if v.servers == 0 {
+		ts := newTestServer(b, cfg)
+		return []*testServer{ts}, ts.Store.CommitStats, nil
+	}
+	cfg.Secrets = Secrets{OPRFSeed: randomKey(), SessionPepper: randomKey(), InvitePepper: randomKey()}
+	cfg.Origin = "http://blindvault.test"
+	opts := &postgres.Options{MaxConns: v.conns, Committers: v.committers}
+	if n, err := strconv.Atoi(os.Getenv("BLINDVAULT_BENCH_PGCONNS")); err == nil {
+		opts.MaxConns = int32(n)
+	}
+	if n, err := strconv.Atoi(os.Getenv("BLINDVAULT_BENCH_PGCOMMITTERS")); err == nil {
+		opts.Committers = n
+	}
+	if v.s3 {
+		c, err := s3blob.ParseURL(e.s3.URL(e.s3.NewBucket(b)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if opts.Blobs, err = s3blob.New(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	url := e.pg.NewDatabase(b)
+	var servers []*testServer
+	for range v.servers {
+		st, err := postgres.Open(b.Context(), url, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		servers = append(servers, serveTest(b, cfg, st))
+	}
+	return servers, servers[0].Server.store.(*postgres.Store).CommitStats, &benchDB{pg: e.pg, statements: e.statements}
 }
 
 // benchBackends are BenchmarkCreateBackends' deployments: bbolt (no
@@ -95,6 +187,7 @@ type benchBackend struct {
 	servers    int
 	conns      int32
 	committers int
+	s3         bool // bodies over InlineMax go to S3
 }
 
 // benchDB charges PostgreSQL's work during a benchmark's timed part to its

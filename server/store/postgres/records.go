@@ -35,6 +35,15 @@ func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Re
 			create: bulkCreation(v, up),
 			log:    store.LogBatchFrom(ctx),
 		})
+	} else if plainUpdate(v, up) {
+		err = s.writePlanned(ctx, "put version", func(ctx context.Context, q stmts) error { return s.updateRecord(ctx, q, v, up) })
+		if errors.Is(err, errStaleHead) {
+			// Which way the head differs says which error: read it.
+			_, err = get(ctx, s, "put version", func(q querier) (store.Head, error) { return checkVersion(ctx, q, v, false) })
+			if err == nil { // it moved on since, to a head this follows
+				err = fmt.Errorf("put version: record %s changed meanwhile: %w", v.Record, store.ErrConflict)
+			}
+		}
 	} else {
 		err = s.write(ctx, "put version", func(ctx context.Context, tx pgx.Tx) error { return s.putVersion(ctx, tx, v, up) })
 	}
@@ -43,6 +52,34 @@ func (s *Store) PutVersion(ctx context.Context, v store.VersionWrite, body io.Re
 		return err
 	}
 	return nil
+}
+
+// plainUpdate reports a version after the first that changes nothing but
+// the content, with its body inline: most updates, and what updateRecord
+// writes in one statement.
+func plainUpdate(v store.VersionWrite, up *upload) bool {
+	return v.Version > 1 && v.Sharing.IsZero() && len(v.Chain) == 0 && !up.staged
+}
+
+// errStaleHead is updateRecord's failed compare-and-swap, before
+// PutVersion reads the head to tell which.
+var errStaleHead = errors.New("the record's head is not the one the version follows")
+
+// updateRecord writes a plain update (plainUpdate) in one statement, which
+// reads nothing before it writes and so can be pipelined: the head's
+// conditional UPDATE is the compare-and-swap (the head the version follows,
+// of its owner, not deleted), and the version and its inline body are
+// inserted from what it returns, so a stale head writes nothing. The
+// UPDATE waits for a concurrent writer of the same head, then checks it
+// again.
+func (s *Store) updateRecord(ctx context.Context, q stmts, v store.VersionWrite, up *upload) error {
+	insert := `INSERT INTO versions ` + versionColumns + ` SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 FROM h`
+	return q.exec(ctx, changed("version", func() error { return errStaleHead }),
+		`WITH h AS (UPDATE heads SET version = $2, header_hash = $3, updated = $12
+			WHERE record = $1 AND owner = $14 AND header_hash = $4 AND version = $2 - 1 AND deleted = 0 RETURNING record),
+		c AS (INSERT INTO body_chunks (body, n, data) SELECT $9, 0, $13 FROM h WHERE $8 > 0) `+insert,
+		v.Record[:], int64(v.Version), v.HeaderHash[:], v.PrevHash[:], v.Author[:], v.Header, nonNil(v.Leaves),
+		up.size, up.id, up.blob, s.opts.ChunkSize, ts(v.Created), nonNil(up.inline), v.Owner[:])
 }
 
 const headColumns = `record, owner, version, header_hash, acl_seq, created, updated, deleted FROM heads`

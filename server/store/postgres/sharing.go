@@ -71,27 +71,30 @@ func applySharing(ctx context.Context, q stmts, h *store.Head, sh store.Sharing,
 	return nil
 }
 
+// ACL reads the record's ACL seq (0: the current one) in one statement:
+// every update's checks read it, so no transaction around a read of the
+// head and one of the ACL.
 func (s *Store) ACL(ctx context.Context, id store.RecordID, seq uint64) (store.ACL, error) {
-	var a store.ACL
-	err := s.read(ctx, "acl", func(tx pgx.Tx) error {
-		h, err := scanHead(tx.QueryRow(ctx, `SELECT `+headColumns+` WHERE record = $1`, id[:]))
+	return get(ctx, s, "acl", func(q querier) (store.ACL, error) {
+		var a store.ACL
+		var current int64
+		var hash []byte
+		var created *int64
+		err := q.QueryRow(ctx, `SELECT h.acl_seq, a.hash, a.signed, a.created FROM heads h
+			LEFT JOIN acls a ON a.record = h.record AND a.seq = CASE WHEN $2 = 0 THEN h.acl_seq ELSE $2 END
+			WHERE h.record = $1`, id[:], int64(min(seq, 1<<63-1))).Scan(&current, &hash, &a.Signed, &created)
 		if err != nil {
-			return fmt.Errorf("record %s: %w", id, err)
+			return store.ACL{}, fmt.Errorf("record %s: %w", id, mapErr(err))
 		}
 		if seq == 0 {
-			seq = h.ACLSeq
+			seq = uint64(current)
 		}
-		var hash []byte
-		var created int64
-		err = tx.QueryRow(ctx, `SELECT hash, signed, created FROM acls WHERE record = $1 AND seq = $2`, id[:], int64(min(seq, 1<<63-1))).
-			Scan(&hash, &a.Signed, &created)
-		if err != nil {
-			return fmt.Errorf("acl %d: %w", seq, mapErr(err))
+		if created == nil {
+			return store.ACL{}, fmt.Errorf("acl %d: %w", seq, store.ErrNotFound)
 		}
-		a.Seq, a.Created = seq, fromTS(created)
-		return id32(&a.Hash, hash)
+		a.Seq, a.Created = seq, fromTS(*created)
+		return a, id32(&a.Hash, hash)
 	})
-	return a, err
 }
 
 const grantColumns = `epoch, recipient, account, signed, created, revoked FROM grants`
