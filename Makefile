@@ -12,7 +12,7 @@ WASM_PKGS   := ./internal/format/... ./internal/cobble ./internal/grant ./intern
                ./sdk ./wasm ./wasm/internal/objects ./wasm/internal/sidemodule
 WASM_EXEC   := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 
-.PHONY: deps test test-wasm lint bench bench-store fuzz soak demo wasm portal wasm-figures fhir-schema-check
+.PHONY: deps test test-wasm lint bench bench-store bench-backends fuzz soak demo wasm portal wasm-figures fhir-schema-check
 
 # The browser tests in ./wasm run headless Chromium and need chromium, brotli
 # and node; the storage tests need PostgreSQL and versitygw. deps installs
@@ -62,6 +62,13 @@ bench-store: deps
 	  $(GO) test -run '^$$' -bench 'RawCommit|PutVersionSmall' -benchtime 3000x ./server/store/postgres/ || exit 1; \
 	done
 	$(GO) test -run '^$$' -bench Body -benchtime 3x ./server/store/bolt/ ./server/store/postgres/
+
+# The deployments over HTTP side by side (docs/benchmarks.md): 64 clients'
+# 4 KiB creates and updates, then 64 MiB bodies, on bbolt and on PostgreSQL
+# (+S3 for bodies) behind one and two servers.
+bench-backends: deps
+	$(GO) test -run '^$$' -bench 'CreateBackends|UpdateBackends' -benchtime 6000x ./server/
+	$(GO) test -run '^$$' -bench BodyBackends -benchtime 5x ./server/
 
 # Every fuzz target in the module, FUZZTIME each (CI runs a short variant).
 fuzz:

@@ -232,20 +232,6 @@ func (c *edgeCache) current() (int64, map[int64]tlog.Hash, bool) {
 	return c.edge.size, known, true
 }
 
-// at returns the known hashes to append at size n with: a copy of the
-// cached edge if it is of that size, else none.
-func (c *edgeCache) at(n int64) map[int64]tlog.Hash {
-	known := map[int64]tlog.Hash{}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.edge != nil && c.edge.size == n {
-		for x, h := range c.edge.hashes {
-			known[x] = h
-		}
-	}
-	return known
-}
-
 // txHashes reads stored hashes; known holds those already known: the ones
 // this append computed and has not written yet, those it read and those of
 // the cached edge. It may be nil. cache, if set, holds committed hashes.
