@@ -13,7 +13,7 @@ import (
 
 // The log's entries are rows keyed by index and its tree's stored hashes
 // rows keyed by tlog storage index. One row, log_head, holds the size and
-// the tree's right edge at that size (edgeBytes): a write locks it (its
+// the tree's right edge at that size (logEdge.bytes): a write locks it (its
 // UPDATE) as its last step before COMMIT, so that the writes of every
 // process append to one sequence and one tree, in commit order, and a write
 // and its entries commit together or not at all.
