@@ -16,9 +16,11 @@ WASM_EXEC   := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 
 # The browser tests in ./wasm run headless Chromium and need chromium, brotli
 # and node; the storage tests need PostgreSQL and versitygw. deps installs
-# whatever of them is missing.
+# whatever of them is missing. The timeout is per package: ./sdk alone runs
+# 10 – 25 minutes under the race detector on two shared cores (its
+# emergency-access tests ~20 s each), so 30 minutes left too little margin.
 test: deps test-wasm
-	$(GO) test -race -timeout 30m $(PKGS)
+	$(GO) test -race -timeout 45m $(PKGS)
 
 deps:
 	bash .ci/deps
