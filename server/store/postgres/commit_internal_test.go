@@ -160,15 +160,8 @@ func TestStore_AppendLog_EdgeAcrossStores(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		stores[i] = s
 	}
-	var mem tlog.HashReaderFunc
 	var hashes []tlog.Hash
-	mem = func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			out[i] = hashes[x]
-		}
-		return out, nil
-	}
+	mem := memHashes(&hashes)
 	n := int64(0)
 	for round, who := range []int{0, 0, 0, 1, 1, 0, 1, 0, 0, 1, 1, 1} {
 		if round == 9 {
@@ -231,6 +224,17 @@ func TestStore_AppendLog_EdgeAcrossStores(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatalf("LogView() = %v", err)
+	}
+}
+
+// memHashes reads stored hashes from *hashes, which the caller appends to.
+func memHashes(hashes *[]tlog.Hash) tlog.HashReaderFunc {
+	return func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for i, x := range idx {
+			out[i] = (*hashes)[x]
+		}
+		return out, nil
 	}
 }
 

@@ -68,13 +68,7 @@ func TestStore_Restore_SchemaVersions(t *testing.T) {
 		t.Errorf("appends after Restore that read the edge's hashes = %d, want 1", got)
 	}
 	var hashes []tlog.Hash
-	mem := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
-		out := make([]tlog.Hash, len(idx))
-		for i, x := range idx {
-			out[i] = hashes[x]
-		}
-		return out, nil
-	})
+	mem := memHashes(&hashes)
 	for i, e := range entries {
 		hs, err := tlog.StoredHashes(int64(i), e, mem)
 		if err != nil {
