@@ -129,6 +129,26 @@ func testRecords(t *testing.T, open opener) {
 		_, err := s.Head(ctx, rec)
 		isErr(t, "Head()", err, store.ErrNotFound)
 	})
+	t.Run("PutVersion_EmptyBodies", func(t *testing.T) {
+		// An update may empty a body or fill an empty one (PostgreSQL
+		// writes such updates in one statement, the chunk only if any).
+		s := open(t)
+		a := newAccount(t, s, "alice")
+		rec := random[store.RecordID]()
+		w1 := version(rec, a.ID, 1, store.Hash{}, "x", []byte("first"))
+		put(t, s, w1, []byte("first"))
+		w2 := version(rec, a.ID, 2, w1.HeaderHash, "x", nil)
+		put(t, s, w2, nil)
+		w3 := version(rec, a.ID, 3, w2.HeaderHash, "x", []byte("third"))
+		put(t, s, w3, []byte("third"))
+		if got := readBody(t, s, rec, 2, 0, 0); len(got) != 0 {
+			t.Fatalf("body of version 2 = %q, want none", got)
+		}
+		if got := readBody(t, s, rec, 3, 0, 5); string(got) != "third" {
+			t.Fatalf("body of version 3 = %q, want third", got)
+		}
+		ok(t, "Check()", s.Check(ctx))
+	})
 	t.Run("PutVersion_Chain_Atomic", func(t *testing.T) {
 		s := open(t)
 		a := newAccount(t, s, "alice")
